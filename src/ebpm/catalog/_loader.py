@@ -1,0 +1,115 @@
+"""A tolerant loader for hand-written intake 2 catalog files.
+
+intake 2.0.9 reads only what it wrote itself: every section (``aliases``, ``data``,
+``user_parameters``, ``metadata``) must be present, every entry needs ``kwargs``, ``metadata``,
+``user_parameters`` and ``output_instance``, ``list(cat)`` sees aliases only, and a ``data`` key
+that shares a name with an entry silently shadows it. This module fills in the sections, checks
+what intake does not, and hands intake a complete dict.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import intake
+import yaml
+from intake.readers.utils import import_name
+
+from ebpm.errors import CatalogError
+
+__all__ = ["normalize", "read_catalog_file"]
+
+_SECTIONS = ("aliases", "data", "user_parameters", "metadata", "entries")
+_ENTRY_KEYS = {"reader", "kwargs", "metadata", "user_parameters", "output_instance"}
+
+
+def normalize(raw: Any, *, source: str = "<catalog>") -> dict[str, Any]:
+    """Return a complete intake 2 catalog dict built from a possibly partial one."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise CatalogError(
+            f"{source}: a catalog must be a YAML mapping with an `entries:` section, "
+            f"not a {type(raw).__name__}"
+        )
+    version = raw.get("version", 2)
+    if version != 2:
+        raise CatalogError(
+            f"{source}: version {version!r} is not supported; ebpm reads intake 2 catalogs "
+            "(`version: 2`). Intake 1 `sources:` catalogs must be rewritten as `entries:`."
+        )
+    unknown = set(raw) - {*_SECTIONS, "version"}
+    if "sources" in unknown:
+        raise CatalogError(
+            f"{source}: `sources:` is intake 1 syntax; rename it to `entries:` and give each "
+            "entry a `reader:` (see catalogs/studies.yaml)"
+        )
+    if unknown:
+        raise CatalogError(
+            f"{source}: unknown top-level keys {sorted(unknown)}; allowed: {list(_SECTIONS)}"
+        )
+    out: dict[str, Any] = {"version": 2}
+    for section in _SECTIONS:
+        value = raw.get(section) or {}
+        if not isinstance(value, dict):
+            raise CatalogError(f"{source}: section `{section}` must be a mapping")
+        out[section] = dict(value)
+    clash = sorted(set(out["data"]) & set(out["entries"]))
+    if clash:
+        raise CatalogError(
+            f"{source}: data keys {clash} share a name with entries; intake would shadow the "
+            "entry. Rename the data key."
+        )
+    entries = {}
+    for name, entry in out["entries"].items():
+        where = f"{source}: entry {name!r}"
+        if "." in str(name):
+            raise CatalogError(
+                f"{where}: entry names cannot contain '.', the file name is the namespace"
+            )
+        if not isinstance(entry, dict) or "reader" not in entry:
+            raise CatalogError(f"{where} needs a `reader:` (e.g. ebpm.catalog.readers:PackageCSV)")
+        extra = set(entry) - _ENTRY_KEYS
+        if extra:
+            raise CatalogError(
+                f"{where}: unknown keys {sorted(extra)}; put reader options under `kwargs:` "
+                "and descriptions under `metadata:`"
+            )
+        try:
+            reader_cls = import_name(entry["reader"])
+        except (ImportError, AttributeError, ValueError) as err:
+            raise CatalogError(
+                f"{where}: reader {entry['reader']!r} cannot be imported ({err}); write it as "
+                "`module.path:ClassName`"
+            ) from err
+        entries[name] = {
+            "reader": entry["reader"],
+            "kwargs": dict(entry.get("kwargs") or {}),
+            "metadata": dict(entry.get("metadata") or {}),
+            "user_parameters": dict(entry.get("user_parameters") or {}),
+            "output_instance": entry.get("output_instance") or reader_cls.output_instance,
+        }
+    out["entries"] = entries
+    return out
+
+
+def read_catalog_file(path: Path) -> Any:
+    """Parse one catalog YAML file into an intake ``Catalog``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise CatalogError(f"cannot read catalog {str(path)!r}: {err}") from err
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise CatalogError(
+            f"catalog {str(path)!r} is not valid YAML{where}: {getattr(err, 'problem', err)}"
+        ) from err
+    data = normalize(raw, source=str(path))
+    cat = intake.readers.entry.Catalog.from_dict(data)
+    cat.user_parameters["CATALOG_PATH"] = str(path)
+    cat.user_parameters["CATALOG_DIR"] = str(path.parent)
+    return cat

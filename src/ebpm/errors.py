@@ -1,0 +1,115 @@
+"""The ebpm exception and warning tree.
+
+Every error ebpm raises derives from :class:`EbpmError` and from the matching built-in
+exception, so ``except KeyError`` and ``except EbpmError`` both work. Messages name the bad
+value, the valid choices or a close match, and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "CatalogError",
+    "ColumnNotFoundError",
+    "DataError",
+    "DatasetNotFoundError",
+    "EbpmError",
+    "EbpmWarning",
+    "EstimationError",
+    "IntegrityError",
+    "InvalidOptionError",
+    "ParameterError",
+    "PipelineError",
+    "SpecError",
+    "TaskFailedError",
+    "close_matches",
+    "did_you_mean",
+]
+
+
+class EbpmError(Exception):
+    """Base class of every error raised by ebpm."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; we never want that.
+        return str(self.args[0]) if self.args else ""
+
+
+class EbpmWarning(UserWarning):
+    """Base class of every warning issued by ebpm."""
+
+
+# --- catalog -------------------------------------------------------------------------------
+class CatalogError(EbpmError):
+    """A catalog file or entry cannot be read."""
+
+
+class DatasetNotFoundError(CatalogError, KeyError):
+    """No catalog entry has the requested name."""
+
+
+class IntegrityError(CatalogError, ValueError):
+    """Bytes read do not match the checksum a catalog entry pins."""
+
+
+# --- data and estimation -------------------------------------------------------------------
+class DataError(EbpmError, ValueError):
+    """The data handed to an estimator cannot be used as given."""
+
+
+class ColumnNotFoundError(DataError, KeyError):
+    """A column named in a role (outcome, unit, ...) is not in the data."""
+
+
+class InvalidOptionError(EbpmError, ValueError):
+    """An option is not one of its allowed values."""
+
+
+class EstimationError(EbpmError, RuntimeError):
+    """The estimator could not produce an estimate from valid-looking input."""
+
+
+# --- pipelines -----------------------------------------------------------------------------
+class PipelineError(EbpmError):
+    """A pipeline cannot be run."""
+
+
+class SpecError(PipelineError, ValueError):
+    """A pipeline spec file is malformed."""
+
+
+class ParameterError(PipelineError, ValueError):
+    """Task parameters do not match the notebook's parameters cell."""
+
+
+class TaskFailedError(PipelineError, RuntimeError):
+    """One or more tasks of a run failed (the run still finished its other tasks)."""
+
+
+# --- helpers -------------------------------------------------------------------------------
+def close_matches(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """Return up to ``n`` entries of ``choices`` that look like ``word``.
+
+    Case-insensitive, and a choice that contains ``word`` (or is contained in it) counts as close.
+    """
+    choices = list(dict.fromkeys(str(c) for c in choices))
+    lowered = {c.lower(): c for c in choices}
+    hits = [lowered[m] for m in difflib.get_close_matches(word.lower(), lowered, n=n, cutoff=0.6)]
+    for c in choices:
+        if len(hits) >= n:
+            break
+        lw, lc = word.lower(), c.lower()
+        if c not in hits and lw and (lw in lc or (lc in lw and len(lc) > 2)):
+            hits.append(c)
+    return hits[:n]
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return ``" Did you mean 'x'?"`` (or ``""`` when nothing is close)."""
+    hits = close_matches(word, choices)
+    if not hits:
+        return ""
+    if len(hits) == 1:
+        return f" Did you mean {hits[0]!r}?"
+    return " Did you mean one of " + ", ".join(repr(h) for h in hits) + "?"

@@ -1,0 +1,73 @@
+"""Input checks shared by every estimator: column roles, option literals, missing values."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from ebpm.errors import ColumnNotFoundError, DataError, EbpmWarning, InvalidOptionError, did_you_mean
+
+__all__ = ["MissingValueWarning", "check_columns", "check_option", "drop_missing", "require_frame"]
+
+
+class MissingValueWarning(EbpmWarning):
+    """Rows with missing values in the columns an estimator uses were dropped."""
+
+
+def require_frame(data: Any, *, func: str) -> pd.DataFrame:
+    """Raise :class:`DataError` unless ``data`` is a non-empty DataFrame."""
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(
+            f"{func}() takes a pandas DataFrame as `data`, got {type(data).__name__}; load one "
+            "with ebpm.catalog.load(name) or pandas.read_csv(path)"
+        )
+    if data.empty:
+        raise DataError(f"{func}() got an empty DataFrame; check the filter that produced it")
+    return data
+
+
+def check_columns(data: pd.DataFrame, roles: dict[str, Any]) -> None:
+    """Check every column named in ``roles`` (role -> column or list of columns) exists."""
+    for role, cols in roles.items():
+        if cols is None:
+            continue
+        for col in [cols] if isinstance(cols, str) else list(cols):
+            if col not in data.columns:
+                raise ColumnNotFoundError(
+                    f"{role}={col!r} is not a column of the data."
+                    f"{did_you_mean(str(col), map(str, data.columns))} "
+                    f"Columns are: {', '.join(map(str, data.columns))}."
+                )
+
+
+def check_option(name: str, value: Any, allowed: Sequence[str]) -> str:
+    """Return ``value`` if it is one of ``allowed``; raise :class:`InvalidOptionError` if not."""
+    if value not in allowed:
+        raise InvalidOptionError(
+            f"{name}={value!r} is not supported.{did_you_mean(str(value), allowed)} "
+            f"Choose one of: {', '.join(map(repr, allowed))}."
+        )
+    return value
+
+
+def drop_missing(data: pd.DataFrame, columns: Iterable[str], *, func: str) -> pd.DataFrame:
+    """Drop rows with a missing value in ``columns``, warning with the count per column."""
+    columns = list(dict.fromkeys(columns))
+    na = data[columns].isna()
+    if not na.to_numpy().any():
+        return data
+    counts = {c: int(n) for c, n in na.sum().items() if n}
+    keep = ~na.any(axis=1)
+    warnings.warn(
+        f"{func}(): dropped {int((~keep).sum())} of {len(data)} rows with missing values "
+        f"({', '.join(f'{c}: {n}' for c, n in counts.items())}); impute or filter them first "
+        "to silence this",
+        MissingValueWarning,
+        stacklevel=3,
+    )
+    if not keep.any():
+        raise DataError(f"{func}(): every row has a missing value in {list(counts)}")
+    return data.loc[keep]

@@ -1,0 +1,225 @@
+"""Difference-in-differences by two-way fixed effects (pyfixest)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ebpm.errors import DataError, EstimationError
+from ebpm.estimators._common import check_columns, check_option, drop_missing, require_frame
+from ebpm.results import EstimateResult
+
+__all__ = ["VcovKind", "did"]
+
+VcovKind = Literal["iid", "hetero", "cluster"]
+VCOV_KINDS: tuple[str, ...] = ("iid", "hetero", "cluster")
+
+
+def _binary(series: pd.Series, role: str) -> pd.Series:
+    values = set(pd.unique(series.dropna()))
+    if values <= {0, 1} or values <= {True, False}:
+        return series.astype("float64")
+    shown = sorted(map(str, values))[:6]
+    raise DataError(
+        f"{role}={series.name!r} must be 0/1 (or True/False) marking treated unit-periods; it "
+        f"holds {shown}. Build it, e.g. df['treated'] = (df.state == 'X') & (df.year >= 2011)"
+    )
+
+
+def did(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    treated: str,
+    covariates: Sequence[str] | None = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    vcov: VcovKind | None = None,
+    conf_level: float = 0.95,
+) -> EstimateResult:
+    """Difference-in-differences with unit and time fixed effects.
+
+    Fits ``outcome ~ treated + covariates | unit + time`` by least squares with pyfixest and
+    reports the coefficient on ``treated`` as the ATT.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A panel, one row per unit and period. Not modified.
+    outcome : str
+        Column with the outcome.
+    unit : str
+        Column identifying units (states, prefectures, municipalities...).
+    time : str
+        Column identifying periods.
+    treated : str
+        0/1 (or boolean) column: 1 where the unit is treated in that period.
+    covariates : sequence of str, optional
+        Time-varying controls added linearly.
+    weights : str, optional
+        Column of analytic (regression) weights.
+    cluster : str, optional
+        Column to cluster standard errors by; defaults to ``unit``.
+    vcov : {"cluster", "hetero", "iid"}, optional
+        Standard errors: cluster-robust (CRV1, the default), heteroskedasticity-robust (HC1), or
+        classical.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    EstimateResult
+        Headline term ``treated`` (the ATT); covariates follow. ``diagnostics`` holds
+        ``r2``, ``r2_within`` and ``n_treated_obs``.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        A column named in a role is missing (the message suggests a close match).
+    DataError
+        ``treated`` is not 0/1, or nothing is treated, or everything is.
+    InvalidOptionError
+        ``vcov`` is not one of the choices.
+    EstimationError
+        ``treated`` is collinear with the fixed effects (e.g. every unit treated at once).
+
+    Notes
+    -----
+    The identifying assumption is parallel trends: without treatment, treated and comparison
+    units' outcomes would have moved in parallel. With treatment adopted at different times and
+    effects that change over time, the TWFE coefficient is a weighted average that can have
+    negative weights (Goodman-Bacon 2021); use a staggered-adoption estimator there.
+
+    References
+    ----------
+    Huntington-Klein, N. (2021). *The Effect*, ch. 18, Difference-in-Differences.
+    Kessler, J. B. and Roth, A. E. (2014). NBER Working Paper 20378.
+    """
+    data = require_frame(data, func="did")
+    covariates = list(covariates or [])
+    vcov = check_option("vcov", "cluster" if vcov is None else vcov, VCOV_KINDS)
+    if not 0 < conf_level < 1:
+        raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
+    cluster = cluster or unit
+    check_columns(
+        data,
+        {
+            "outcome": outcome,
+            "unit": unit,
+            "time": time,
+            "treated": treated,
+            "covariates": covariates,
+            "weights": weights,
+            "cluster": cluster,
+        },
+    )
+    used = [outcome, unit, time, treated, *covariates, cluster]
+    if weights:
+        used.append(weights)
+    frame = drop_missing(data, used, func="did")
+
+    # Work on a copy with safe column names, so formulas never trip over spaces or kanji.
+    work = pd.DataFrame(
+        {
+            "y": pd.to_numeric(frame[outcome], errors="coerce"),
+            "d": _binary(frame[treated], "treated"),
+            "fe_unit": pd.factorize(frame[unit])[0],
+            "fe_time": pd.factorize(frame[time])[0],
+            "cl": pd.factorize(frame[cluster])[0],
+        }
+    )
+    if work["y"].isna().any():
+        bad = frame.loc[work["y"].isna().to_numpy(), outcome].iloc[0]
+        raise DataError(f"outcome={outcome!r} must be numeric; found {bad!r}")
+    xnames = [f"x{i}" for i in range(len(covariates))]
+    for name, col in zip(xnames, covariates, strict=True):
+        work[name] = pd.to_numeric(frame[col], errors="coerce").to_numpy()
+        if work[name].isna().any():
+            raise DataError(f"covariate {col!r} must be numeric")
+    if weights:
+        work["w"] = pd.to_numeric(frame[weights], errors="coerce").to_numpy()
+        if work["w"].isna().any() or (work["w"] < 0).any():
+            raise DataError(f"weights={weights!r} must be non-negative numbers")
+    n_treated = int(work["d"].sum())
+    if n_treated == 0 or n_treated == len(work):
+        state = "no" if n_treated == 0 else "every"
+        raise DataError(
+            f"treated={treated!r} marks {state} row as treated; a difference-in-differences "
+            "needs both treated and untreated unit-periods"
+        )
+
+    import pyfixest as pf
+
+    rhs = " + ".join(["d", *xnames])
+    fml = f"y ~ {rhs} | fe_unit + fe_time"
+    vcov_arg: str | dict[str, str] = {"CRV1": "cl"} if vcov == "cluster" else vcov
+    if vcov == "hetero":
+        vcov_arg = "hetero"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pyfixest notes on singletons etc.
+        fit = pf.feols(fml, data=work, vcov=vcov_arg, weights="w" if weights else None)
+    tidy = fit.tidy(alpha=1 - conf_level)
+    if "d" not in tidy.index:
+        raise EstimationError(
+            f"treated={treated!r} is collinear with the {unit}/{time} fixed effects (for example "
+            "every unit is treated in the same periods), so no effect is identified; add "
+            "never-treated comparison units"
+        )
+    names = {"d": treated, **dict(zip(xnames, covariates, strict=True))}
+    low_col, high_col = tidy.columns[-2], tidy.columns[-1]
+    table = pd.DataFrame(
+        {
+            "term": [names[i] for i in tidy.index],
+            "estimate": tidy["Estimate"].to_numpy(float),
+            "std_error": tidy["Std. Error"].to_numpy(float),
+            "statistic": tidy["t value"].to_numpy(float),
+            "p_value": tidy["Pr(>|t|)"].to_numpy(float),
+            "conf_low": tidy[low_col].to_numpy(float),
+            "conf_high": tidy[high_col].to_numpy(float),
+        }
+    )
+    n_clusters = int(work["cl"].nunique())
+    inference = {
+        "cluster": f"cluster-robust (CRV1) by {cluster}, {n_clusters} clusters, t({n_clusters - 1})",
+        "hetero": "heteroskedasticity-robust (HC1)",
+        "iid": "classical (iid)",
+    }[vcov]
+    design = {
+        "outcome": outcome,
+        "unit": unit,
+        "time": time,
+        "treated": treated,
+        "covariates": covariates,
+        "weights": weights,
+        "cluster": cluster if vcov == "cluster" else None,
+        "n_units": int(work["fe_unit"].nunique()),
+        "n_periods": int(work["fe_time"].nunique()),
+        "n_treated_units": int(work.loc[work["d"] > 0, "fe_unit"].nunique()),
+    }
+    if vcov == "cluster":
+        design["n_clusters"] = n_clusters
+    r2_within = getattr(fit, "_r2_within", np.nan)
+    return EstimateResult(
+        method="did",
+        title="Difference-in-differences (two-way fixed effects)",
+        estimand="ATT",
+        table=table,
+        headline=treated,
+        n_obs=int(fit._N),
+        inference=inference,
+        conf_level=conf_level,
+        design=design,
+        diagnostics={
+            "r2": float(fit._r2),
+            "r2_within": float(r2_within),
+            "n_treated_obs": n_treated,
+            "formula": f"{outcome} ~ {' + '.join([treated, *covariates])} | {unit} + {time}",
+        },
+        provenance=dict(data.attrs.get("ebpm", {})),
+    )

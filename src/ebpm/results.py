@@ -1,0 +1,267 @@
+"""The one result object every ebpm estimator returns."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["TIDY_COLUMNS", "EstimateResult"]
+
+#: Columns of :meth:`EstimateResult.tidy`, the same for every estimator, in this order.
+TIDY_COLUMNS = ("term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")
+
+
+def _freeze(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+def _jsonable(value: Any) -> Any:
+    """Convert numpy/pandas scalars and containers into plain JSON types (NaN becomes None)."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, pd.DataFrame):
+        return [_jsonable(r) for r in value.to_dict(orient="records")]
+    if isinstance(value, pd.Series):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)
+
+
+def _fmt(x: Any, digits: int = 4) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return ""
+    if isinstance(x, float | np.floating):
+        if x != 0 and abs(x) < 10 ** (-digits):
+            return f"{x:.{digits}g}" if abs(x) >= 1e-300 else "0"
+        return f"{x:.{digits}f}"
+    return str(x)
+
+
+@dataclass(frozen=True)
+class EstimateResult:
+    """An estimate with its inference, the same shape for every research design.
+
+    Instances are immutable: a change of inference returns a new result.
+
+    Parameters
+    ----------
+    method : str
+        Short machine name of the estimator (``"did"``, ...).
+    title : str
+        Human name of the design, shown in summaries and reports.
+    estimand : str
+        What is estimated, e.g. ``"ATT"``.
+    table : pandas.DataFrame
+        One row per term with the columns in :data:`TIDY_COLUMNS` (extra columns allowed after).
+    headline : str
+        The term reported as *the* estimate (``.estimate`` and ``.std_error`` read it).
+    n_obs : int
+        Observations used.
+    inference : str
+        How standard errors were computed, in words.
+    conf_level : float
+        Confidence level of ``conf_low``/``conf_high``.
+    design : Mapping
+        Column roles and design facts (outcome, unit, time, treated, numbers of units, ...).
+    diagnostics : Mapping
+        Design-specific extras, documented by each estimator.
+    provenance : Mapping
+        Provenance of the data (``data.attrs["ebpm"]`` when it came from the catalog).
+    """
+
+    method: str
+    title: str
+    estimand: str
+    table: pd.DataFrame
+    headline: str
+    n_obs: int
+    inference: str
+    conf_level: float = 0.95
+    design: Mapping[str, Any] = field(default_factory=dict)
+    diagnostics: Mapping[str, Any] = field(default_factory=dict)
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        missing = [c for c in TIDY_COLUMNS if c not in self.table.columns]
+        if missing:
+            raise ValueError(f"result table lacks columns {missing}; it needs {list(TIDY_COLUMNS)}")
+        if self.headline not in set(self.table["term"]):
+            raise ValueError(
+                f"headline term {self.headline!r} is not in the table terms "
+                f"{list(self.table['term'])}"
+            )
+        table = self.table.reset_index(drop=True).copy()
+        table = table[list(TIDY_COLUMNS) + [c for c in table.columns if c not in TIDY_COLUMNS]]
+        object.__setattr__(self, "table", table)
+        object.__setattr__(self, "design", _freeze(self.design))
+        object.__setattr__(self, "diagnostics", _freeze(self.diagnostics))
+        object.__setattr__(self, "provenance", _freeze(self.provenance))
+
+    # --- headline --------------------------------------------------------------------------
+    def _row(self) -> pd.Series:
+        return self.table.loc[self.table["term"] == self.headline].iloc[0]
+
+    @property
+    def estimate(self) -> float:
+        """Point estimate of the headline term."""
+        return float(self._row()["estimate"])
+
+    @property
+    def std_error(self) -> float:
+        """Standard error of the headline term."""
+        return float(self._row()["std_error"])
+
+    @property
+    def conf_int(self) -> tuple[float, float]:
+        """Confidence interval of the headline term."""
+        row = self._row()
+        return float(row["conf_low"]), float(row["conf_high"])
+
+    @property
+    def p_value(self) -> float:
+        """p-value of the headline term."""
+        return float(self._row()["p_value"])
+
+    # --- tables ----------------------------------------------------------------------------
+    def tidy(self) -> pd.DataFrame:
+        """One row per term: ``term, estimate, std_error, statistic, p_value, conf_low, conf_high``."""
+        return self.table.copy()
+
+    def glance(self) -> pd.DataFrame:
+        """One row describing the fit: method, estimand, headline estimate, n, inference."""
+        low, high = self.conf_int
+        row = {
+            "method": self.method,
+            "estimand": self.estimand,
+            "term": self.headline,
+            "estimate": self.estimate,
+            "std_error": self.std_error,
+            "conf_low": low,
+            "conf_high": high,
+            "p_value": self.p_value,
+            "conf_level": self.conf_level,
+            "n_obs": self.n_obs,
+            "inference": self.inference,
+        }
+        for key in ("n_units", "n_periods", "n_clusters"):
+            if key in self.design:
+                row[key] = self.design[key]
+        return pd.DataFrame([row])
+
+    def summary(self) -> str:
+        """A plain-text report of the design, the estimates and the inference."""
+        d = self.design
+        lines = [self.title, "=" * len(self.title)]
+        roles = [f"{k}: {d[k]}" for k in ("outcome", "unit", "time", "treated") if k in d]
+        if roles:
+            lines.append("   ".join(roles))
+        counts = [f"{k.removeprefix('n_')}: {d[k]}" for k in ("n_units", "n_periods") if k in d]
+        lines.append("   ".join([f"observations: {self.n_obs}", *counts]))
+        lines.append(f"estimand: {self.estimand}   inference: {self.inference}")
+        lines.append("")
+        table = self.table[list(TIDY_COLUMNS)].copy()
+        for col in TIDY_COLUMNS[1:]:
+            table[col] = table[col].map(_fmt)
+        lines.append(table.to_string(index=False))
+        pct = f"{self.conf_level:.0%}"
+        lines.append(f"({pct} confidence intervals; headline term: {self.headline})")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        d = self.design
+        esc = html.escape
+        head = "".join(f"<th>{esc(c)}</th>" for c in TIDY_COLUMNS)
+        body = []
+        for _, row in self.table.iterrows():
+            cells = [f"<td>{esc(str(row['term']))}</td>"]
+            cells += [f"<td>{esc(_fmt(row[c]))}</td>" for c in TIDY_COLUMNS[1:]]
+            strong = ' style="font-weight:bold"' if row["term"] == self.headline else ""
+            body.append(f"<tr{strong}>{''.join(cells)}</tr>")
+        roles = ", ".join(
+            f"{k} <code>{esc(str(d[k]))}</code>"
+            for k in ("outcome", "unit", "time", "treated")
+            if k in d
+        )
+        return (
+            f'<div class="ebpm-result"><p><strong>{esc(self.title)}</strong> '
+            f"({esc(self.estimand)}; {roles})<br>"
+            f"n = {self.n_obs}; inference: {esc(self.inference)}; "
+            f"{self.conf_level:.0%} intervals</p>"
+            f'<table class="ebpm-tidy"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>"
+        )
+
+    # --- figure ----------------------------------------------------------------------------
+    def plot(self, ax: Any = None) -> Any:
+        """Plot each term's estimate with its confidence interval; returns the Axes."""
+        from ebpm.plotting import get_ax
+
+        ax = get_ax(ax, figsize=(6, 0.6 + 0.5 * len(self.table)))
+        t = self.table.iloc[::-1]
+        y = np.arange(len(t))
+        ax.errorbar(
+            t["estimate"],
+            y,
+            xerr=[t["estimate"] - t["conf_low"], t["conf_high"] - t["estimate"]],
+            fmt="o",
+            color="#0072B2",
+            ecolor="#0072B2",
+            capsize=4,
+        )
+        ax.axvline(0, color="0.4", lw=0.8, ls="--")
+        ax.set_yticks(y, t["term"].astype(str))
+        ax.set_xlabel(f"estimate ({self.conf_level:.0%} CI)")
+        ax.set_title(self.title)
+        ax.set_ylim(-0.7, len(t) - 0.3)
+        return ax
+
+    # --- serialisation ---------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dictionary of everything in the result."""
+        low, high = self.conf_int
+        return _jsonable(
+            {
+                "method": self.method,
+                "title": self.title,
+                "estimand": self.estimand,
+                "headline": {
+                    "term": self.headline,
+                    "estimate": self.estimate,
+                    "std_error": self.std_error,
+                    "conf_low": low,
+                    "conf_high": high,
+                    "p_value": self.p_value,
+                },
+                "n_obs": self.n_obs,
+                "inference": self.inference,
+                "conf_level": self.conf_level,
+                "design": dict(self.design),
+                "table": self.table,
+                "diagnostics": dict(self.diagnostics),
+                "provenance": dict(self.provenance),
+            }
+        )
+
+    def to_json(self, **kwargs: Any) -> str:
+        """:meth:`to_dict` as a JSON string."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
