@@ -1,0 +1,143 @@
+"""What a report notebook calls to mark its headline estimate and its provenance footer.
+
+Inside a notebook, :func:`headline` shows a result and tags it (mimetype
+``application/vnd.ebpm.result+json``) so that ``ebpm run`` can list the estimate in the site
+index; :func:`footer` shows the run id, the data provenance and the package versions and tags the
+datasets (``application/vnd.ebpm.provenance+json``) for the run manifest. Both work the same in
+JupyterLab, where no run is under way.
+
+Rendering and the site live in :mod:`ebpm.report.render` and :mod:`ebpm.report.site`.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import platform
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+from ebpm.results import EstimateResult, _jsonable
+
+__all__ = [
+    "PROVENANCE_MIME",
+    "RESULT_MIME",
+    "RUN_ID_ENV",
+    "design_statement",
+    "footer",
+    "headline",
+    "package_versions",
+]
+
+RESULT_MIME = "application/vnd.ebpm.result+json"
+PROVENANCE_MIME = "application/vnd.ebpm.provenance+json"
+#: Set by ``ebpm run`` in the kernel's environment.
+RUN_ID_ENV = "EBPM_RUN_ID"
+TASK_ENV = "EBPM_TASK"
+
+KEY_PACKAGES = (
+    "ebpm",
+    "pandas",
+    "numpy",
+    "pyfixest",
+    "statsmodels",
+    "geopandas",
+    "intake",
+    "papermill",
+    "matplotlib",
+)
+
+
+def package_versions(names: Iterable[str] = KEY_PACKAGES) -> dict[str, str | None]:
+    """Installed versions of ``names`` (None when not installed), plus Python's."""
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _display(bundle: dict[str, Any]) -> None:
+    from IPython.display import display
+
+    display(bundle, raw=True)
+
+
+def headline(result: EstimateResult, *, label: str | None = None) -> None:
+    """Show ``result`` and mark it as this report's headline estimate."""
+    if not isinstance(result, EstimateResult):
+        raise TypeError(f"headline() takes an EstimateResult, got {type(result).__name__}")
+    payload = result.to_dict()
+    payload["label"] = label or result.title
+    _display(
+        {
+            "text/html": result._repr_html_(),
+            "text/plain": result.summary(),
+            RESULT_MIME: payload,
+        }
+    )
+
+
+def design_statement(
+    *,
+    estimand: str,
+    treatment: str,
+    comparison: str,
+    unit: str,
+    period: str,
+    identification: str,
+) -> None:
+    """Show the design of the evaluation as a short definition list."""
+    rows = [
+        ("Estimand", estimand),
+        ("Treatment and timing", treatment),
+        ("Comparison group", comparison),
+        ("Unit of analysis", unit),
+        ("Period", period),
+        ("Identifying assumption", identification),
+    ]
+    body = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in rows)
+    text = "\n".join(f"{k}: {v}" for k, v in rows)
+    _display({"text/html": f'<dl class="ebpm-design">{body}</dl>', "text/plain": text})
+
+
+def footer(*datasets: Any) -> None:
+    """Show the run id, data provenance and package versions; record the datasets used."""
+    run_id = os.environ.get(RUN_ID_ENV, "interactive (not run by ebpm run)")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    provs = [dict(getattr(d, "attrs", {}).get("ebpm", {})) for d in datasets]
+    provs = [p for p in provs if p]
+    versions = package_versions()
+    esc = html.escape
+    items = []
+    for p in provs:
+        origin = (
+            f"{p.get('package')} {p.get('package_version')}" if p.get("package") else p.get("url")
+        )
+        items.append(
+            f"<li><code>{esc(str(p.get('entry')))}</code>: {esc(str(p.get('title', '')))}. "
+            f"Source: {esc(str(p.get('source', '')))}. Licence: {esc(str(p.get('licence', '')))}. "
+            f"From {esc(str(origin))}, sha256 <code>{esc(str(p.get('sha256', ''))[:16])}…</code>, "
+            f"read {esc(str(p.get('retrieved_at', '')))}.</li>"
+        )
+    vers = ", ".join(f"{k} {v}" for k, v in versions.items() if v)
+    html_text = (
+        '<footer class="ebpm-footer"><hr>'
+        f"<p>Run <code>{esc(run_id)}</code>, generated {esc(now)}.</p>"
+        f"<p>Data:</p><ul>{''.join(items) or '<li>none recorded</li>'}</ul>"
+        f"<p>Software: {esc(vers)}.</p></footer>"
+    )
+    text = f"Run {run_id}, generated {now}\n" + "\n".join(
+        f"data: {p.get('entry')} sha256={p.get('sha256')}" for p in provs
+    )
+    _display(
+        {
+            "text/html": html_text,
+            "text/plain": text,
+            PROVENANCE_MIME: _jsonable({"run_id": run_id, "datasets": provs, "versions": versions}),
+        }
+    )
