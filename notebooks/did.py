@@ -19,7 +19,8 @@ time: str = "quarter_num"  # period column
 treated: str = "treated"  # 0/1 column: unit treated in that period
 cluster: str | None = None  # cluster standard errors by this column (default: unit)
 title: str = "Active-choice framing and organ donor registration"  # report title
-policy: str = "California's active-choice question on driver's licence forms (Q3 2011)"  # the policy evaluated
+# the policy evaluated, in words
+policy: str = "California's active-choice question on driver's licence forms (Q3 2011)"
 
 # %%
 from IPython.display import Markdown, display

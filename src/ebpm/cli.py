@@ -60,8 +60,12 @@ def catalog() -> None:
 
 
 @catalog.command("list", context_settings=CONTEXT)
-@click.option("--search", "-s", metavar="TEXT", help="Keep entries whose name, title, "
-              "description, source or tags contain every word of TEXT.")
+@click.option(
+    "--search",
+    "-s",
+    metavar="TEXT",
+    help="Keep entries whose name, title, description, source or tags contain every word of TEXT.",
+)
 @boundary
 def catalog_list(search: str | None) -> None:
     """List the datasets, one per line: name, kind and title.
@@ -99,8 +103,12 @@ def catalog_show(name: str) -> None:
     if info.description:
         click.echo(click.wrap_text(info.description, 96))
         click.echo()
-    for label, key in (("source", "source"), ("licence", "licence"), ("url", "url"),
-                       ("citation", "citation")):
+    for label, key in (
+        ("source", "source"),
+        ("licence", "licence"),
+        ("url", "url"),
+        ("citation", "citation"),
+    ):
         if md.get(key):
             click.echo(f"{label + ':':<10}{' '.join(str(md[key]).split())}")
     click.echo(f"{'reader:':<10}{info.reader}")
@@ -132,12 +140,24 @@ def _short(x: float) -> str:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("."), show_default=True,
-              help="Folder for runs/<pipeline>/<run-id>/ and site/.")
-@click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
-              callback=_parse_param,
-              help="Override a parameter in every task (VALUE is read as YAML: 3, 0.5, true).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder for runs/<pipeline>/<run-id>/ and site/.",
+)
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    nargs=2,
+    multiple=True,
+    metavar="NAME VALUE",
+    callback=_parse_param,
+    help="Override a parameter in every task (VALUE is read as YAML: 3, 0.5, true).",
+)
 @boundary
 def run(pipeline: Path, out_dir: Path, params: dict[str, Any]) -> None:
     """Run the notebooks of PIPELINE and rebuild the report site.
@@ -177,8 +197,10 @@ def run(pipeline: Path, out_dir: Path, params: dict[str, Any]) -> None:
             h = (r.headline or {}).get("headline")
             est = ""
             if h:
-                est = (f"  {r.headline.get('estimand', '')} {_short(h['estimate'])} "
-                       f"[{_short(h['conf_low'])}, {_short(h['conf_high'])}]")
+                est = (
+                    f"  {r.headline.get('estimand', '')} {_short(h['estimate'])} "
+                    f"[{_short(h['conf_low'])}, {_short(h['conf_high'])}]"
+                )
             click.echo(click.style("ok", fg="green") + f" ({secs}){est}")
         else:
             click.echo(click.style("FAILED", fg="red") + f" ({secs}): {r.reason}")
@@ -191,12 +213,15 @@ def run(pipeline: Path, out_dir: Path, params: dict[str, Any]) -> None:
     except ValueError:
         shown = index
     click.echo()
-    click.echo(f"run {result.run_id}: {len(result.tasks) - len(result.failed)} ok, "
-               f"{len(result.failed)} failed, {result.duration_s:.1f} s")
+    click.echo(
+        f"run {result.run_id}: {len(result.tasks) - len(result.failed)} ok, "
+        f"{len(result.failed)} failed, {result.duration_s:.1f} s"
+    )
     click.echo(f"manifest: {result.manifest}")
     click.echo(f"report site: {shown}")
-    click.echo(f"  open it:   python -m http.server -d {shown.parent}   "
-               f"(then http://127.0.0.1:8000/)")
+    click.echo(
+        f"  open it:   python -m http.server -d {shown.parent}   (then http://127.0.0.1:8000/)"
+    )
     click.echo(f"  or browse: {index.as_uri()}")
     if not result.ok:
         names = ", ".join(t.name for t in result.failed)

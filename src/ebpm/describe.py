@@ -68,9 +68,7 @@ def did_descriptives(
         }
     )
     table = (
-        frame.groupby(["group", "period"])["y"]
-        .agg(mean="mean", sd="std", n="count")
-        .reset_index()
+        frame.groupby(["group", "period"])["y"].agg(mean="mean", sd="std", n="count").reset_index()
     )
     means = table.set_index(["group", "period"])["mean"]
     table.attrs["did_of_means"] = float(
@@ -126,9 +124,17 @@ def plot_group_means(
     prev = xs[xs.index(start) - 1] if xs.index(start) > 0 else start
     line_at = (pos - 0.5) if not pd.api.types.is_numeric_dtype(means.index) else (prev + start) / 2
     ax.axvline(line_at, color="0.5", ls=":", lw=1)
-    ax.annotate("treatment starts", (line_at, 1), xycoords=("data", "axes fraction"),
-                ha="left", va="top", fontsize=8, color="0.35", xytext=(3, -2),
-                textcoords="offset points")
+    ax.annotate(
+        "treatment starts",
+        (line_at, 1),
+        xycoords=("data", "axes fraction"),
+        ha="left",
+        va="top",
+        fontsize=8,
+        color="0.35",
+        xytext=(3, -2),
+        textcoords="offset points",
+    )
     if not pd.api.types.is_numeric_dtype(means.index):
         ax.set_xticks(list(x), [str(i) for i in means.index])
     ax.set_xlabel(time)

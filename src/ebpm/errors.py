@@ -95,6 +95,8 @@ def close_matches(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
     """
     choices = list(dict.fromkeys(str(c) for c in choices))
     lowered = {c.lower(): c for c in choices}
+    if word.lower() in lowered:  # differs only in case: that is the match
+        return [lowered[word.lower()]]
     hits = [lowered[m] for m in difflib.get_close_matches(word.lower(), lowered, n=n, cutoff=0.6)]
     for c in choices:
         if len(hits) >= n:

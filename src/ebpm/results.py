@@ -54,7 +54,7 @@ def _fmt(x: Any, digits: int = 4) -> str:
     return str(x)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EstimateResult:
     """An estimate with its inference, the same shape for every research design.
 
@@ -141,7 +141,7 @@ class EstimateResult:
 
     # --- tables ----------------------------------------------------------------------------
     def tidy(self) -> pd.DataFrame:
-        """One row per term: ``term, estimate, std_error, statistic, p_value, conf_low, conf_high``."""
+        """One row per term: term, estimate, std_error, statistic, p_value, conf_low, conf_high."""
         return self.table.copy()
 
     def glance(self) -> pd.DataFrame:

@@ -153,16 +153,18 @@ class Catalog:
     def load(self, name: str, **params: Any) -> pd.DataFrame:
         """Read an entry into a DataFrame (or GeoDataFrame) with provenance in ``attrs``."""
         info = self.info(name)
+        allowed = list(info.metadata.get("parameters", {}))
+        unknown = sorted(set(params) - set(allowed))
+        if unknown:
+            hint = "".join(did_you_mean(u, allowed) for u in unknown)
+            takes = f"it takes {allowed}" if allowed else "it takes no parameters"
+            raise CatalogError(
+                f"dataset {name!r} has no parameter(s) {unknown}; {takes}.{hint} "
+                f"See `ebpm catalog show {name}`."
+            )
         reader = self.reader(name)
         log.info("loading %s", name)
-        try:
-            df = reader.read(**params)
-        except TypeError as err:
-            if params and "unexpected keyword" in str(err):
-                raise CatalogError(
-                    f"dataset {name!r} does not take parameters {sorted(params)}: {err}"
-                ) from err
-            raise
+        df = reader.read(**params)
         origin = dict(df.attrs.get("ebpm", {}).get("origin", {}))
         md = info.metadata
         df.attrs["ebpm"] = {
@@ -170,7 +172,7 @@ class Catalog:
             "title": info.title,
             "source": info.source,
             "licence": info.licence,
-            "citation": md.get("citation", ""),
+            "citation": " ".join(str(md.get("citation", "")).split()),
             "url": md.get("url", origin.get("url", "")),
             "package": origin.get("package"),
             "package_version": origin.get("version"),
@@ -227,6 +229,12 @@ def open_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     stamp = tuple((str(f), f.stat().st_mtime_ns) for f in files)
     key = (str(folder.resolve()), stamp)
     if key not in _cache:
+        dotted = [f.name for f in files if "." in f.stem]
+        if dotted:
+            raise CatalogError(
+                f"catalog files {dotted} have a '.' in their name; the file name is the "
+                "namespace of its entries (namespace.entry), so rename them with '_' instead"
+            )
         parts = {f.stem: read_catalog_file(f) for f in files}
         _cache.clear()
         _cache[key] = Catalog(folder, parts)

@@ -12,7 +12,7 @@ import io
 import json
 from importlib import metadata as importlib_metadata
 from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 from intake.readers.readers import BaseReader
@@ -112,7 +112,7 @@ class PackageCSV(BaseReader):
     """
 
     output_instance = "pandas:DataFrame"
-    imports = {"pandas"}
+    imports: ClassVar[set[str]] = {"pandas"}
 
     def _read(
         self,
@@ -159,9 +159,11 @@ class JapanPrefectures(BaseReader):
     """
 
     output_instance = "geopandas:GeoDataFrame"
-    imports = {"geopandas", "shapely"}
+    imports: ClassVar[set[str]] = {"geopandas", "shapely"}
 
-    REGIONS = {  # the 8 conventional regions (八地方区分), by prefecture number
+    REGIONS: ClassVar[
+        dict[str, range]
+    ] = {  # the 8 conventional regions (八地方区分), by prefecture number
         "Hokkaido": range(1, 2),
         "Tohoku": range(2, 8),
         "Kanto": range(8, 15),
@@ -172,9 +174,7 @@ class JapanPrefectures(BaseReader):
         "Kyushu-Okinawa": range(40, 48),
     }
 
-    def _read(
-        self, *, rough: bool = False, pins: dict[str, str] | None = None, **_: Any
-    ) -> Any:
+    def _read(self, *, rough: bool = False, pins: dict[str, str] | None = None, **_: Any) -> Any:
         import geopandas as gpd
         from shapely import make_valid
         from shapely.geometry import Polygon

@@ -8,7 +8,13 @@ from typing import Any
 
 import pandas as pd
 
-from ebpm.errors import ColumnNotFoundError, DataError, EbpmWarning, InvalidOptionError, did_you_mean
+from ebpm.errors import (
+    ColumnNotFoundError,
+    DataError,
+    EbpmWarning,
+    InvalidOptionError,
+    did_you_mean,
+)
 
 __all__ = ["MissingValueWarning", "check_columns", "check_option", "drop_missing", "require_frame"]
 

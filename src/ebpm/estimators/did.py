@@ -162,8 +162,20 @@ def did(
     if vcov == "hetero":
         vcov_arg = "hetero"
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # pyfixest notes on singletons etc.
-        fit = pf.feols(fml, data=work, vcov=vcov_arg, weights="w" if weights else None)
+        # pyfixest's notes on singletons and pandas' deprecation notices from inside pyfixest
+        # are not the analyst's to act on.
+        for category in (UserWarning, FutureWarning, DeprecationWarning):
+            warnings.simplefilter("ignore", category)
+        try:
+            fit = pf.feols(fml, data=work, vcov=vcov_arg, weights="w" if weights else None)
+        except ValueError as err:
+            if "collinear" not in str(err).lower():
+                raise
+            raise EstimationError(
+                f"treated={treated!r} is collinear with the {unit}/{time} fixed effects (for "
+                "example every unit is treated in the same periods), so no effect is "
+                "identified; add never-treated comparison units"
+            ) from err
     tidy = fit.tidy(alpha=1 - conf_level)
     if "d" not in tidy.index:
         raise EstimationError(
@@ -186,7 +198,9 @@ def did(
     )
     n_clusters = int(work["cl"].nunique())
     inference = {
-        "cluster": f"cluster-robust (CRV1) by {cluster}, {n_clusters} clusters, t({n_clusters - 1})",
+        "cluster": (
+            f"cluster-robust (CRV1) by {cluster}, {n_clusters} clusters, t({n_clusters - 1})"
+        ),
         "hetero": "heteroskedasticity-robust (HC1)",
         "iid": "classical (iid)",
     }[vcov]

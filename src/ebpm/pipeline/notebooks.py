@@ -103,7 +103,7 @@ def parameters_cell(nb: Any, *, path: str | Path = "<notebook>") -> dict[str, No
     if not cells:
         raise ParameterError(
             f"{path}: no cell is tagged 'parameters'; tag the first code cell `parameters` "
-            "(in a jupytext .py notebook: `# %% tags=[\"parameters\"]`)"
+            '(in a jupytext .py notebook: `# %% tags=["parameters"]`)'
         )
     source = cells[0].source
     try:

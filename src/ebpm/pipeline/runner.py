@@ -130,8 +130,9 @@ def check_parameters(
     for name, value in task.parameters.items():
         if name not in declared:
             problems.append(
-                f"parameter {name!r} is not in {nb}'s parameters cell.{did_you_mean(name, declared)}"
-                f" Fix the name in {spec_path}, or declare it in the notebook's parameters cell."
+                f"parameter {name!r} is not in {nb}'s parameters cell."
+                f"{did_you_mean(name, declared)} Fix the name in {spec_path}, or declare it in "
+                "the notebook's parameters cell."
             )
         elif not declared[name].accepts(value):
             problems.append(
@@ -205,8 +206,19 @@ def _outputs(nb: Any, mime: str) -> list[Any]:
 
 
 def _dataset_records(nb: Any) -> list[dict[str, Any]]:
-    keep = ("entry", "title", "source", "licence", "package", "package_version", "url", "path",
-            "sha256", "retrieved_at", "params")
+    keep = (
+        "entry",
+        "title",
+        "source",
+        "licence",
+        "package",
+        "package_version",
+        "url",
+        "path",
+        "sha256",
+        "retrieved_at",
+        "params",
+    )
     seen, out = set(), []
     for payload in _outputs(nb, PROVENANCE_MIME):
         for d in payload.get("datasets", []):
@@ -230,13 +242,22 @@ def _execute(task: Task, spec: PipelineSpec, run_id: str, run_dir: Path, kernel:
         started_at=_now(),
     )
     source_nb = read_notebook(task.notebook)
-    source_nb.metadata["kernelspec"] = {"name": kernel, "display_name": kernel, "language": "python"}
+    source_nb.metadata["kernelspec"] = {
+        "name": kernel,
+        "display_name": kernel,
+        "language": "python",
+    }
     input_path = run_dir / f"{task.name}.input.ipynb"
     output_path = run_dir / f"{task.name}.ipynb"
     nbformat.write(source_nb, input_path)
     t0 = time.perf_counter()
-    env = {**_KERNEL_ENV, RUN_ID_ENV: run_id, TASK_ENV: f"{spec.name}/{task.name}",
-           "EBPM_PROJECT_ROOT": str(spec.root), "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    env = {
+        **_KERNEL_ENV,
+        RUN_ID_ENV: run_id,
+        TASK_ENV: f"{spec.name}/{task.name}",
+        "EBPM_PROJECT_ROOT": str(spec.root),
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    }
     try:
         with _kernel_env(env):
             papermill.execute_notebook(
@@ -404,8 +425,9 @@ def run_pipeline(
         site_mod.save_state(site, state)
         site_mod.build_index(site, state)
         results.append(result)
-        emit({"event": "done", "task": task.name, "index": i, "total": len(tasks),
-              "result": result})
+        emit(
+            {"event": "done", "task": task.name, "index": i, "total": len(tasks), "result": result}
+        )
 
     duration = round(time.perf_counter() - t_start, 3)
     manifest = {

@@ -166,8 +166,10 @@ def load_spec(path: str | Path) -> PipelineSpec:
         combos = _expand_grid(where, t.get("grid"))
         template = t.get("output")
         if template is None:
-            template = group if len(combos) == 1 else group + "-" + "-".join(
-                "{" + k + "}" for k in combos[0]
+            template = (
+                group
+                if len(combos) == 1
+                else group + "-" + "-".join("{" + k + "}" for k in combos[0])
             )
         timeout = t.get("timeout")
         if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
@@ -185,7 +187,7 @@ def load_spec(path: str | Path) -> PipelineSpec:
                 raise SpecError(
                     f"{where}: output name {out_name!r} is produced twice (also by task "
                     f"{seen[out_name]!r}); make `output` include a parameter that differs, "
-                    "e.g. output: \"{task}-{dataset}\""
+                    'e.g. output: "{task}-{dataset}"'
                 )
             seen[out_name] = group
             tasks.append(

@@ -41,7 +41,7 @@ code{font-size:.85em} pre{background:#f7f7f7;padding:.8rem;overflow:auto;font-si
 
 def _page(title: str, body: str) -> str:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
         f"<body>{body}</body></html>\n"
@@ -91,7 +91,7 @@ def _estimate_cell(h: dict[str, Any] | None) -> str:
     level = h.get("conf_level", 0.95)
     return (
         f"{html.escape(h.get('estimand', ''))} {_fmt(hd['estimate'])} "
-        f"<span class=\"muted\">({_fmt(hd['std_error'])})<br>{level:.0%} CI "
+        f'<span class="muted">({_fmt(hd["std_error"])})<br>{level:.0%} CI '
         f"[{_fmt(hd['conf_low'])}, {_fmt(hd['conf_high'])}]</span>"
     )
 
@@ -122,23 +122,23 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
                 if t.get("report"):
                     status += (
                         f'<br><span class="muted">last good report: <a href="{esc(t["report"])}">'
-                        f'run {esc(str(t.get("report_run_id")))}</a></span>'
+                        f"run {esc(str(t.get('report_run_id')))}</a></span>"
                     )
                     h = t.get("report_headline")
             data = "<br>".join(
                 f"<code>{esc(str(d.get('entry')))}</code> "
-                f"<span class=\"muted\">sha256 {esc(str(d.get('sha256', ''))[:12])}</span>"
+                f'<span class="muted">sha256 {esc(str(d.get("sha256", ""))[:12])}</span>'
                 for d in t.get("datasets", [])
             )
             label = esc((h or {}).get("label", "") or "")
             rows.append(
-                f"<tr><td>{link}<br><span class=\"muted\">{label}</span></td><td>{status}</td>"
+                f'<tr><td>{link}<br><span class="muted">{label}</span></td><td>{status}</td>'
                 f'<td class="num">{_estimate_cell(h)}</td><td>{data or "–"}</td>'
                 f"<td><code>{esc(str(t.get('run_id')))}</code><br>"
-                f"<span class=\"muted\">{esc(str(t.get('finished_at', '')))}</span></td></tr>"
+                f'<span class="muted">{esc(str(t.get("finished_at", "")))}</span></td></tr>'
             )
         sections.append(
-            f"<h2>{esc(pname)}</h2><p class=\"muted\">{esc(p.get('description', ''))}</p>"
+            f'<h2>{esc(pname)}</h2><p class="muted">{esc(p.get("description", ""))}</p>'
             "<table><thead><tr><th>Report</th><th>Status</th><th>Headline estimate (SE)</th>"
             "<th>Data</th><th>Run</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
         )
@@ -168,7 +168,7 @@ def failure_page(
     """HTML explaining why a task failed: the failing cell, the error and the traceback."""
     esc = html.escape
     parts = [
-        f"<p><a href=\"../../index.html\">← all reports</a></p><h1>{esc(task)} failed</h1>",
+        f'<p><a href="../../index.html">← all reports</a></p><h1>{esc(task)} failed</h1>',
         f"<p>Pipeline <code>{esc(pipeline)}</code>, run <code>{esc(run_id)}</code>, notebook "
         f"<code>{esc(notebook)}</code>.</p>",
         f'<div class="error"><p><strong>{esc(reason)}</strong></p>',
