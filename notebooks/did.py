@@ -18,6 +18,7 @@ unit: str = "State"  # unit column (state, prefecture, municipality)
 time: str = "quarter_num"  # period column
 treated: str = "treated"  # 0/1 column: unit treated in that period
 cluster: str | None = None  # cluster standard errors by this column (default: unit)
+vcov: str = "cluster"  # standard errors: cluster, hetero or iid
 title: str = "Active-choice framing and organ donor registration"  # report title
 # the policy evaluated, in words
 policy: str = "California's active-choice question on driver's licence forms (Q3 2011)"
@@ -55,7 +56,7 @@ report.design_statement(
 
 # %%
 table = describe.did_descriptives(data, outcome=outcome, unit=unit, time=time, treated=treated)
-display(table.round(4))
+display(table.round(4).style.hide(axis="index"))
 display(Markdown(f"Difference-in-differences of means: **{table.attrs['did_of_means']:.4f}**"))
 
 # %% [markdown]
@@ -68,7 +69,9 @@ ax = describe.plot_group_means(data, outcome=outcome, unit=unit, time=time, trea
 # ## Estimate
 
 # %%
-result = ebpm.did(data, outcome=outcome, unit=unit, time=time, treated=treated, cluster=cluster)
+result = ebpm.did(
+    data, outcome=outcome, unit=unit, time=time, treated=treated, cluster=cluster, vcov=vcov
+)
 report.headline(result, label=title)
 
 # %%

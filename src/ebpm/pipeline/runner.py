@@ -271,6 +271,9 @@ def _execute(task: Task, spec: PipelineSpec, run_id: str, run_dir: Path, kernel:
                 execution_timeout=task.timeout,
                 request_save_on_cell_execute=False,
                 shutdown_kernel="immediate",
+                # ipykernel warns on every start that loopback TCP is unencrypted; the run's
+                # output should show the analyst's tasks, not that.
+                extra_arguments=["--IPKernelApp.log_level=ERROR"] if kernel == "python3" else [],
             )
         result.status = "ok"
     except PapermillExecutionError as err:
