@@ -36,7 +36,7 @@ test: $(STAMP)  ## run the whole test suite (end-to-end tests included)
 
 lab: $(STAMP)  ## open JupyterLab with the ebpm kernel
 	$(BIN)/python -m ipykernel install --sys-prefix --name ebpm --display-name "Python (ebpm)"
-	$(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP)  ## run the benchmarks and write bench/RESULTS.md
 	$(BIN)/python bench/run.py

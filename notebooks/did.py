@@ -8,7 +8,7 @@
 #   kernelspec:
 #     display_name: Python (ebpm)
 #     language: python
-#     name: python3
+#     name: ebpm
 # ---
 
 # %% tags=["parameters"]
