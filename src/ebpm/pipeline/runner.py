@@ -219,13 +219,16 @@ def _dataset_records(nb: Any) -> list[dict[str, Any]]:
         "retrieved_at",
         "params",
     )
+    # The footer lists the datasets; headline results carry their data's provenance too, so a
+    # notebook without a footer still records what it estimated on.
+    found = [d for p in _outputs(nb, PROVENANCE_MIME) for d in p.get("datasets", [])]
+    found += [p["provenance"] for p in _outputs(nb, RESULT_MIME) if p.get("provenance")]
     seen, out = set(), []
-    for payload in _outputs(nb, PROVENANCE_MIME):
-        for d in payload.get("datasets", []):
-            key = (d.get("entry"), d.get("sha256"))
-            if key not in seen:
-                seen.add(key)
-                out.append({k: d.get(k) for k in keep})
+    for d in found:
+        key = (d.get("entry"), d.get("sha256"))
+        if key not in seen:
+            seen.add(key)
+            out.append({k: d.get(k) for k in keep})
     return out
 
 
@@ -298,6 +301,21 @@ def _rel(path: Path, root: Path) -> str:
 def _publish(
     result: TaskResult, spec: PipelineSpec, run_id: str, run_dir: Path, site: Path
 ) -> dict[str, Any]:
+    """Render and publish; a rendering error fails the task, never the run."""
+    try:
+        return _publish_unguarded(result, spec, run_id, run_dir, site)
+    except Exception as err:
+        if result.status == "ok":
+            result.status = "failed"
+            result.reason = f"the report could not be rendered: {type(err).__name__}: {err}"
+            log.exception("rendering %s failed", result.name)
+            return _publish_unguarded(result, spec, run_id, run_dir, site)
+        raise
+
+
+def _publish_unguarded(
+    result: TaskResult, spec: PipelineSpec, run_id: str, run_dir: Path, site: Path
+) -> dict[str, Any]:
     """Render the task's report or failure page and return its state record."""
     import nbformat
 
@@ -345,7 +363,7 @@ def _publish(
         error=error_of(nb) if nb is not None else None,
         reason=result.reason or "the notebook did not finish",
         last_good=previous.get("report"),
-        executed_notebook=_rel(run_dir / result.output_notebook, spec.root.parent)
+        executed_notebook=_rel(run_dir / result.output_notebook, site.parent)
         if result.output_notebook
         else None,
     )
@@ -468,5 +486,10 @@ def _unique_datasets(results: list[TaskResult]) -> list[dict[str, Any]]:
             key = (d.get("entry"), d.get("sha256"))
             if key not in seen:
                 seen.add(key)
-                out.append({**d, "tasks": [x.name for x in results if d in x.datasets]})
+                users = [
+                    x.name
+                    for x in results
+                    if any((e.get("entry"), e.get("sha256")) == key for e in x.datasets)
+                ]
+                out.append({**d, "tasks": users})
     return out
