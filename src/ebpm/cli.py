@@ -169,7 +169,7 @@ def run(pipeline: Path, out_dir: Path, params: dict[str, Any]) -> None:
     \b
     Example:
       ebpm run pipelines/demo.yaml
-      ebpm run pipelines/demo.yaml --out /tmp/ebpm -p conf_level 0.9
+      ebpm run pipelines/demo.yaml --out /tmp/ebpm -p vcov hetero
     """
     import logging
 

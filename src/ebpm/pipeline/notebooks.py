@@ -42,7 +42,10 @@ class NotebookParameter:
         """Whether ``value`` fits the annotation (unknown annotations accept anything)."""
         if self.type is None:
             return True
-        options = [t.strip() for t in self.type.replace("Optional[", "").rstrip("]").split("|")]
+        annotation = self.type.strip()
+        if annotation.startswith("Optional[") and annotation.endswith("]"):
+            annotation = annotation[len("Optional[") : -1] + " | None"
+        options = [t.strip() for t in annotation.split("|")]
         for option in options:
             base = option.split("[", 1)[0]
             if base in ("None", "NoneType") and value is None:
@@ -130,7 +133,7 @@ def parameters_cell(nb: Any, *, path: str | Path = "<notebook>") -> dict[str, No
             )
         try:
             default = ast.literal_eval(value) if value is not None else None
-        except ValueError as err:
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as err:
             raise ParameterError(
                 f"{path}: parameter {name!r} must be a literal (number, string, list, ...), "
                 f"not {ast.unparse(value)!r}"

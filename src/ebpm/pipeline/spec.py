@@ -172,13 +172,15 @@ def load_spec(path: str | Path) -> PipelineSpec:
                 else group + "-" + "-".join("{" + k + "}" for k in combos[0])
             )
         timeout = t.get("timeout")
-        if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
+        ):
             raise SpecError(f"{where}: `timeout` must be a positive number of seconds")
         for combo in combos:
             resolved = {**defaults, **params, **combo}
             try:
                 out_name = slug(str(template).format(**resolved, task=group))
-            except (KeyError, IndexError, ValueError) as err:
+            except (KeyError, IndexError, ValueError, AttributeError, TypeError) as err:
                 raise SpecError(
                     f"{where}: output template {template!r} uses {err}, which is not a "
                     f"parameter; parameters are {sorted(resolved)}"

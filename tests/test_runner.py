@@ -1,0 +1,526 @@
+"""Tests of ebpm.pipeline.runner: parameter checks, the demo end to end, and failed tasks.
+
+Kernel runs cost seconds each, so the runs are module-scoped fixtures that several tests read:
+the demo (2 kernels), a pipeline with one failing task (2) and a rerun that fails after a good
+run (2).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas
+import pytest
+
+import ebpm
+from ebpm.errors import ParameterError, SpecError
+from ebpm.pipeline import RunResult, run_pipeline
+from ebpm.pipeline.notebooks import NotebookParameter, parameters_cell, read_notebook
+from ebpm.pipeline.runner import check_parameters, new_run_id
+from ebpm.pipeline.spec import Task, load_spec
+
+HERE = Path(__file__).parent
+REPO = HERE.parent
+FIXTURES = HERE / "fixtures"
+PIPELINES = FIXTURES / "pipelines"
+TINY = FIXTURES / "notebooks" / "tiny_did.py"
+DEMO = REPO / "pipelines" / "demo.yaml"
+ORGAN_SHA256 = "af5dff31de5bdf096124e025c8a361f4acc729d6b51e805552c2fae429f73c21"
+RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")
+
+
+@pytest.fixture(scope="module")
+def catalog_env() -> Iterator[None]:
+    """Kernels inherit os.environ: point them (and us) at the project's catalogs."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EBPM_CATALOG_DIR", str(REPO / "catalogs"))
+        yield
+
+
+@pytest.fixture
+def tiny_params() -> dict[str, NotebookParameter]:
+    return parameters_cell(read_notebook(TINY), path=TINY)
+
+
+def _task(**parameters: Any) -> Task:
+    return Task(name="organ", group="organ", notebook=TINY, parameters=parameters)
+
+
+def _temp_files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
+
+
+def _failing_cell_source() -> str:
+    nb = read_notebook(TINY)
+    (cell,) = [c for c in nb.cells if c.cell_type == "code" and "raise ValueError(" in c.source]
+    return cell.source
+
+
+# --- check_parameters -------------------------------------------------------------------------
+def test_check_parameters_returns_the_parameters_to_inject(tiny_params) -> None:
+    task = _task(dataset="studies.prop99", fail=True)
+    out = check_parameters(task, tiny_params, spec_path="p.yaml")
+    assert out == {"dataset": "studies.prop99", "fail": True}
+    out["fail"] = False
+    assert task.parameters["fail"] is True
+
+
+def test_unknown_parameter_suggests_the_declared_name(tiny_params) -> None:
+    with pytest.raises(
+        ParameterError,
+        match=r"^task 'organ': parameter 'outcom' is not in tiny_did\.py's parameters cell\. "
+        r"Did you mean 'outcome'\? Fix the name in p\.yaml, or declare it in the notebook's "
+        r"parameters cell\.$",
+    ):
+        check_parameters(_task(outcom="Rate"), tiny_params, spec_path="p.yaml")
+
+
+def test_unknown_parameter_with_nothing_close(tiny_params) -> None:
+    with pytest.raises(
+        ParameterError,
+        match=r"parameter 'zzz' is not in tiny_did\.py's "
+        r"parameters cell\. Fix the name",
+    ):
+        check_parameters(_task(zzz=1), tiny_params, spec_path="p.yaml")
+
+
+def test_missing_required_parameter_names_its_help(tmp_path: Path) -> None:
+    declared = {
+        "dataset": NotebookParameter("dataset", "str", None, "catalog entry", True),
+        "year": NotebookParameter("year", "int", None, "", True),
+        "title": NotebookParameter("title", "str", "x", "", False),
+    }
+    task = Task(name="t", group="t", notebook=tmp_path / "report.py", parameters={"year": 2020})
+    with pytest.raises(
+        ParameterError,
+        match=r"^task 't': parameter 'dataset' is required by report\.py \(catalog entry\) but "
+        r"not given; add `dataset: \.\.\.` to the task's parameters in spec\.yaml$",
+    ):
+        check_parameters(task, declared, spec_path="spec.yaml")
+    task = Task(name="t", group="t", notebook=tmp_path / "report.py", parameters={})
+    with pytest.raises(
+        ParameterError, match=r"'year' is required by report\.py \(no description\)"
+    ):
+        check_parameters(task, declared, spec_path="spec.yaml")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("yes", r"'yes' is a str"), (1, r"1 is a int"), (None, r"None is a NoneType")],
+)
+def test_wrong_type_names_the_declaration(tiny_params, value: Any, shown: str) -> None:
+    with pytest.raises(
+        ParameterError,
+        match=rf"parameter 'fail' = {shown}, but tiny_did\.py declares `fail: bool`; fix the "
+        r"value in p\.yaml",
+    ):
+        check_parameters(_task(fail=value), tiny_params, spec_path="p.yaml")
+
+
+def test_every_problem_of_a_task_is_listed(tiny_params) -> None:
+    with pytest.raises(ParameterError, match=r"'outcom' is not in .*; parameter 'fail' = 'no'"):
+        check_parameters(_task(outcom="Rate", fail="no"), tiny_params, spec_path="p.yaml")
+
+
+# --- checks before any kernel starts ----------------------------------------------------------
+def test_typo_in_spec_stops_the_run_before_any_kernel(tmp_path: Path) -> None:
+    with pytest.raises(
+        ParameterError,
+        match=r"^1 task\(s\) of typo\.yaml have bad parameters; nothing was run\.\n  task 'organ': "
+        r"parameter 'outcom' .*Did you mean 'outcome'\?",
+    ):
+        run_pipeline(PIPELINES / "typo.yaml", out_dir=tmp_path)
+    assert not (tmp_path / "runs").exists()
+    assert not (tmp_path / "site").exists()
+
+
+def test_every_bad_task_is_reported_at_once(tmp_path: Path) -> None:
+    spec = tmp_path / "two.yaml"
+    spec.write_text(
+        f"tasks:\n"
+        f"  - {{name: a, notebook: {TINY}, parameters: {{outcom: Rate}}}}\n"
+        f"  - {{name: b, notebook: {TINY}, parameters: {{fail: maybe}}}}\n"
+        f"  - {{name: c, notebook: {TINY}, parameters: {{fail: true}}}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ParameterError, match=r"^2 task\(s\) of two\.yaml") as info:
+        run_pipeline(spec, out_dir=tmp_path / "out")
+    message = str(info.value)
+    assert "task 'a': parameter 'outcom'" in message
+    assert "task 'b': parameter 'fail' = 'maybe' is a str" in message
+    assert "task 'c'" not in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_overrides_are_checked_too(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match=r"parameter 'fial' .*Did you mean 'fail'\?"):
+        run_pipeline(PIPELINES / "rerun.yaml", out_dir=tmp_path, parameters={"fial": True})
+    with pytest.raises(ParameterError, match=r"parameter 'fail' = 'true' is a str"):
+        run_pipeline(PIPELINES / "rerun.yaml", out_dir=tmp_path, parameters={"fail": "true"})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_notebook_without_parameters_cell_stops_the_run(tmp_path: Path) -> None:
+    (tmp_path / "plain.py").write_text("# %%\nx = 1\n", encoding="utf-8")
+    (tmp_path / "spec.yaml").write_text("tasks:\n  - notebook: plain.py\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"plain\.py: no cell is tagged 'parameters'"):
+        run_pipeline(tmp_path / "spec.yaml", out_dir=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_spec_stops_the_run(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"typos\.yaml' does not exist\. Did you mean 'typo\.yaml'"):
+        run_pipeline(PIPELINES / "typos.yaml", out_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_run_ids_sort_by_time_and_differ() -> None:
+    ids = {new_run_id() for _ in range(20)}
+    assert all(RUN_ID.match(i) for i in ids)
+    assert len(ids) > 1
+
+
+# --- a task that cannot even start ------------------------------------------------------------
+def test_missing_kernel_fails_the_task_not_the_run(tmp_path: Path, catalog_env: None) -> None:
+    result = run_pipeline(PIPELINES / "rerun.yaml", out_dir=tmp_path, kernel="no-such-kernel")
+    assert result.ok is False
+    (task,) = result.failed
+    assert task.status == "failed"
+    assert task.reason == "NoSuchKernel: No such kernel named no-such-kernel"
+    assert task.report is None
+    page = (tmp_path / "site" / "failures" / "rerun" / "organ.html").read_text(encoding="utf-8")
+    assert "NoSuchKernel: No such kernel named no-such-kernel" in page
+    assert "This task has no earlier good report." in page
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    assert manifest["status"] == "failed"
+    assert manifest["kernel"] == "no-such-kernel"
+    assert manifest["tasks"][0]["failure_page"] == "failures/rerun/organ.html"
+
+
+# --- the demo, end to end ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, catalog_env: None):
+    out = tmp_path_factory.mktemp("demo")
+    events: list[dict[str, Any]] = []
+    result = run_pipeline(DEMO, out_dir=out, progress=events.append)
+    return result, out, events
+
+
+def _demo_tasks() -> dict[str, str]:
+    """Task name -> dataset of every task of the demo spec."""
+    return {t.name: t.parameters["dataset"] for t in load_spec(DEMO).tasks}
+
+
+def _by_dataset(result: RunResult, dataset: str) -> list[Any]:
+    return [t for t in result.tasks if t.parameters["dataset"] == dataset]
+
+
+@pytest.mark.slow
+def test_demo_runs_every_task(demo) -> None:
+    result, out, _ = demo
+    assert isinstance(result, RunResult)
+    assert result.ok, [t.reason for t in result.tasks]
+    assert result.failed == []
+    assert [t.name for t in result.tasks] == list(_demo_tasks())
+    assert set(_demo_tasks().values()) == {"studies.organ_donations", "studies.prop99"}
+    assert RUN_ID.match(result.run_id)
+    assert result.run_dir == out.resolve() / "runs" / "demo" / result.run_id
+    assert result.site_dir == out.resolve() / "site"
+    assert result.index == out.resolve() / "site" / "index.html"
+    assert result.duration_s > 0
+
+
+@pytest.mark.slow
+def test_demo_headlines_match_the_published_estimates(demo) -> None:
+    result, _, _ = demo
+    (organ,) = _by_dataset(result, "studies.organ_donations")
+    head = organ.headline["headline"]
+    assert head["estimate"] == pytest.approx(-0.0225, abs=5e-5)
+    assert head["conf_low"] < head["estimate"] < head["conf_high"] < 0
+    assert organ.headline["label"] == "Active-choice framing and organ donor registration"
+    prop99 = _by_dataset(result, "studies.prop99")
+    assert prop99
+    for task in prop99:
+        assert task.headline["headline"]["estimate"] == pytest.approx(-27.349, abs=5e-3)
+
+
+@pytest.mark.slow
+def test_demo_index_lists_every_estimate(demo) -> None:
+    result, out, _ = demo
+    index = (out / "site" / "index.html").read_text(encoding="utf-8")
+    assert "-0.0225" in index
+    assert "-27.3" in index
+    # the estimate cells, not just the pipeline description that quotes the published numbers
+    assert index.count('<td class="num">ATT -0.0225 ') == 1
+    assert index.count('<td class="num">ATT -27.349 ') == len(_by_dataset(result, "studies.prop99"))
+    for name in _demo_tasks():
+        assert f'<a href="reports/demo/{name}.html">{name}</a>' in index
+    assert index.count('<span class="ok">ok</span>') == len(result.tasks)
+    assert '<span class="failed">' not in index
+    assert f"<code>{result.run_id}</code>" in index
+    assert f"sha256 {ORGAN_SHA256[:12]}" in index
+
+
+@pytest.mark.slow
+def test_demo_manifest_records_the_run(demo) -> None:
+    result, out, _ = demo
+    path = out / "runs" / "demo" / result.run_id / "manifest.json"
+    assert path == result.manifest
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    assert manifest["run_id"] == result.run_id
+    assert manifest["pipeline"] == "demo"
+    assert manifest["spec"] == "pipelines/demo.yaml"
+    assert manifest["status"] == "ok"
+    assert "git" in manifest
+    assert set(manifest["git"]) == {"commit", "dirty"}
+    assert manifest["versions"]["ebpm"] == ebpm.__version__
+    assert manifest["versions"]["pandas"] == pandas.__version__
+    assert manifest["duration_s"] == result.duration_s
+    assert manifest["duration_s"] >= sum(t["duration_s"] for t in manifest["tasks"])
+    assert manifest["parameter_overrides"] == {}
+    spec = load_spec(DEMO)
+    assert [t["parameters"] for t in manifest["tasks"]] == [t.parameters for t in spec.tasks]
+    assert [t["status"] for t in manifest["tasks"]] == ["ok"] * len(spec.tasks)
+    assert [t["report"] for t in manifest["tasks"]] == [
+        f"reports/demo/{t.name}.html" for t in spec.tasks
+    ]
+    datasets = {d["entry"]: d for d in manifest["datasets"]}
+    assert set(datasets) == {"studies.organ_donations", "studies.prop99"}
+    organ = datasets["studies.organ_donations"]
+    assert organ["sha256"] == ORGAN_SHA256
+    assert organ["package"] == "causaldata"
+    assert organ["tasks"] == [t.name for t in _by_dataset(result, "studies.organ_donations")]
+
+
+@pytest.mark.slow
+def test_demo_manifest_lists_every_task_that_used_a_dataset(demo) -> None:
+    result, _, _ = demo
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    prop99 = [t.name for t in _by_dataset(result, "studies.prop99")]
+    assert len(prop99) > 1, "the demo no longer runs prop99 twice; this test needs two tasks"
+    (record,) = [d for d in manifest["datasets"] if d["entry"] == "studies.prop99"]
+    assert record["tasks"] == prop99
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset", ["studies.organ_donations", "studies.prop99"])
+def test_demo_reports_show_results_not_code(demo, dataset: str) -> None:
+    result, out, _ = demo
+    estimate = {"studies.organ_donations": "-0.0225", "studies.prop99": "-27.3"}[dataset]
+    for task in _by_dataset(result, dataset):
+        page = (out / "site" / "reports" / "demo" / f"{task.name}.html").read_text(encoding="utf-8")
+        assert estimate in page
+        assert "<img" in page
+        assert f"<title>demo: {task.name}</title>" in page
+        assert f"Run <code>{result.run_id}</code>" in page  # the footer saw the run id
+        for code in ("catalog.load(", "report.headline(", "describe.did_design(", "import ebpm"):
+            assert code not in page
+        assert page == (result.run_dir / f"{task.name}.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_demo_run_dir_keeps_the_executed_notebooks(demo) -> None:
+    result, _, _ = demo
+    for task in result.tasks:
+        assert task.output_notebook == f"{task.name}.ipynb"
+        nb = nbformat.read(result.run_dir / task.output_notebook, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(c.execution_count is not None for c in code)
+        injected = [c for c in code if "injected-parameters" in c.metadata.get("tags", [])]
+        assert len(injected) == 1
+        assert f'dataset = "{task.parameters["dataset"]}"' in injected[0].source
+        assert (result.run_dir / f"{task.name}.input.ipynb").is_file()
+
+
+@pytest.mark.slow
+def test_demo_progress_events_and_clean_writes(demo) -> None:
+    result, out, events = demo
+    n = len(result.tasks)
+    expected = []
+    for i, task in enumerate(result.tasks, start=1):
+        expected += [("start", task.name, i, n), ("done", task.name, i, n)]
+    assert [(e["event"], e["task"], e["index"], e["total"]) for e in events] == expected
+    assert events[1]["result"] is result.tasks[0]
+    assert _temp_files(out) == []
+    state = json.loads((out / "site" / "_ebpm" / "state.json").read_text(encoding="utf-8"))
+    tasks = state["pipelines"]["demo"]["tasks"]
+    assert set(tasks) == {t.name for t in result.tasks}
+    assert {t["report_run_id"] for t in tasks.values()} == {result.run_id}
+
+
+# --- a pipeline with a failing task -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def failure(tmp_path_factory: pytest.TempPathFactory, catalog_env: None):
+    out = tmp_path_factory.mktemp("failure")
+    return run_pipeline(PIPELINES / "failure.yaml", out_dir=out), out
+
+
+@pytest.mark.slow
+def test_a_failing_task_does_not_stop_the_others(failure) -> None:
+    result, out = failure
+    assert result.ok is False
+    assert [(t.name, t.status) for t in result.tasks] == [("good", "ok"), ("bad", "failed")]
+    assert [t.name for t in result.failed] == ["bad"]
+    good, bad = result.tasks
+    assert good.headline["headline"]["estimate"] == pytest.approx(-0.0225, abs=5e-5)
+    assert (out / "site" / "reports" / "failure" / "good.html").is_file()
+    assert not (out / "site" / "reports" / "failure" / "bad.html").exists()
+    assert re.fullmatch(r"cell \d+ raised ValueError: boom: fail=True", bad.reason)
+    assert bad.report is None
+    assert bad.headline is None
+    assert bad.failure_page == "failures/failure/bad.html"
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    assert manifest["status"] == "failed"
+    assert [t["status"] for t in manifest["tasks"]] == ["ok", "failed"]
+
+
+@pytest.mark.slow
+def test_failure_page_shows_the_failing_cell_and_error(failure) -> None:
+    result, out = failure
+    page = (out / "site" / "failures" / "failure" / "bad.html").read_text(encoding="utf-8")
+    assert html.escape(_failing_cell_source()) in page
+    assert "ValueError" in page
+    assert "boom" in page
+    assert "<code>ValueError: boom: fail=True</code>" in page
+    assert "Traceback" in page
+    assert "\x1b[" not in page  # colour codes stripped from the traceback
+    assert f"<code>runs/failure/{result.run_id}/bad.ipynb</code>" in page
+    assert "This task has no earlier good report." in page
+    assert f"run <code>{result.run_id}</code>" in page
+
+
+@pytest.mark.slow
+def test_failed_task_keeps_its_executed_notebook(failure) -> None:
+    result, _ = failure
+    nb = nbformat.read(result.run_dir / "bad.ipynb", as_version=4)
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
+    assert [(e.ename, e.evalue) for e in errors] == [("ValueError", "boom: fail=True")]
+
+
+@pytest.mark.slow
+def test_index_shows_the_failure(failure) -> None:
+    _, out = failure
+    index = (out / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<span class="failed">failed</span> <a href="failures/failure/bad.html">why</a>' in index
+    assert '<a href="reports/failure/good.html">good</a>' in index
+    assert "last good report:" not in index
+    assert _temp_files(out) == []
+
+
+# --- a good run, then a failed rerun ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def rerun(tmp_path_factory: pytest.TempPathFactory, catalog_env: None) -> dict[str, Any]:
+    """Run rerun.yaml in a copy of the fixture project, writing into that project."""
+    project = tmp_path_factory.mktemp("project")
+    shutil.copytree(FIXTURES / "notebooks", project / "notebooks")
+    shutil.copytree(PIPELINES, project / "pipelines")
+    spec = project / "pipelines" / "rerun.yaml"
+    report = project / "site" / "reports" / "rerun" / "organ.html"
+    first = run_pipeline(spec, out_dir=project)
+    report_bytes = report.read_bytes() if report.is_file() else None
+    second = run_pipeline(spec, out_dir=project, parameters={"fail": True})
+    return {
+        "project": project,
+        "report": report,
+        "first": first,
+        "report_bytes": report_bytes,
+        "second": second,
+    }
+
+
+@pytest.mark.slow
+def test_failed_rerun_leaves_the_last_good_report_untouched(rerun) -> None:
+    assert rerun["first"].ok
+    assert rerun["second"].ok is False
+    assert rerun["report_bytes"] is not None
+    assert rerun["report"].read_bytes() == rerun["report_bytes"]
+    assert rerun["second"].tasks[0].report is None
+    assert rerun["second"].tasks[0].parameters["fail"] is True
+
+
+@pytest.mark.slow
+def test_index_links_the_last_good_report_after_a_failed_rerun(rerun) -> None:
+    first, second = rerun["first"], rerun["second"]
+    index = (rerun["project"] / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<span class="failed">failed</span> <a href="failures/rerun/organ.html">why</a>' in index
+    assert (
+        '<span class="muted">last good report: <a href="reports/rerun/organ.html">'
+        f"run {first.run_id}</a></span>"
+    ) in index
+    assert '<td class="num">ATT -0.0225 ' in index  # the last good estimate stays listed
+    assert f"<code>{second.run_id}</code>" in index
+    state = json.loads(
+        (rerun["project"] / "site" / "_ebpm" / "state.json").read_text(encoding="utf-8")
+    )
+    organ = state["pipelines"]["rerun"]["tasks"]["organ"]
+    assert organ["status"] == "failed"
+    assert organ["run_id"] == second.run_id
+    assert organ["report_run_id"] == first.run_id
+    assert organ["report"] == "reports/rerun/organ.html"
+
+
+@pytest.mark.slow
+def test_failure_page_links_the_last_good_report(rerun) -> None:
+    page = (rerun["project"] / "site" / "failures" / "rerun" / "organ.html").read_text(
+        encoding="utf-8"
+    )
+    assert '<a href="../../reports/rerun/organ.html">reports/rerun/organ.html</a>' in page
+    assert "boom: fail=True" in page
+    assert "This task has no earlier good report." not in page
+
+
+@pytest.mark.slow
+def test_rerun_keeps_both_run_folders_and_records_the_override(rerun) -> None:
+    first, second = rerun["first"], rerun["second"]
+    runs = rerun["project"] / "runs" / "rerun"
+    assert sorted(p.name for p in runs.iterdir()) == sorted([first.run_id, second.run_id])
+    assert (first.run_dir / "organ.ipynb").is_file()
+    assert (first.run_dir / "organ.html").read_bytes() == rerun["report_bytes"]
+    manifest = json.loads(second.manifest.read_text(encoding="utf-8"))
+    assert manifest["parameter_overrides"] == {"fail": True}
+    assert manifest["tasks"][0]["parameters"] == {
+        "dataset": "studies.organ_donations",
+        "fail": True,
+    }
+
+
+@pytest.mark.slow
+def test_failure_page_names_the_executed_notebook_relative_to_the_project(rerun) -> None:
+    second = rerun["second"]
+    page = (rerun["project"] / "site" / "failures" / "rerun" / "organ.html").read_text(
+        encoding="utf-8"
+    )
+    assert f"<code>runs/rerun/{second.run_id}/organ.ipynb</code>" in page
+
+
+# --- a report that cannot be rendered -------------------------------------------------------
+@pytest.mark.slow
+def test_rendering_error_fails_the_task_not_the_run(
+    tmp_path: Path, catalog_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ebpm.report.render
+
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("template exploded")
+
+    monkeypatch.setattr(ebpm.report.render, "render_html", broken)
+    result = run_pipeline(PIPELINES / "rerun.yaml", out_dir=tmp_path)
+    (task,) = result.tasks
+    assert task.status == "failed"
+    assert task.reason == "the report could not be rendered: RuntimeError: template exploded"
+    assert not (tmp_path / "site" / "reports" / "rerun" / "organ.html").exists()
+    page = (tmp_path / "site" / "failures" / "rerun" / "organ.html").read_text(encoding="utf-8")
+    assert "template exploded" in page
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    assert manifest["status"] == "failed"
+    # the estimate was computed; the manifest still records the data it used
+    assert manifest["datasets"][0]["sha256"] == ORGAN_SHA256
