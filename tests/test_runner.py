@@ -372,7 +372,7 @@ def test_a_failing_task_does_not_stop_the_others(failure) -> None:
     assert good.headline["headline"]["estimate"] == pytest.approx(-0.0225, abs=5e-5)
     assert (out / "site" / "reports" / "failure" / "good.html").is_file()
     assert not (out / "site" / "reports" / "failure" / "bad.html").exists()
-    assert re.fullmatch(r"cell \d+ raised ValueError: boom: fail=True", bad.reason)
+    assert re.fullmatch(r"cell In \[\d+\] raised ValueError: boom: fail=True", bad.reason)
     assert bad.report is None
     assert bad.headline is None
     assert bad.failure_page == "failures/failure/bad.html"

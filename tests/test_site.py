@@ -75,7 +75,7 @@ def _failed(run_id: str, failure: str | None) -> dict[str, Any]:
         "headline": None,
         "datasets": [],
         "failure": failure,
-        "reason": "cell 3 raised ValueError: boom",
+        "reason": "cell In [3] raised ValueError: boom",
     }
 
 
@@ -208,7 +208,8 @@ def test_index_shows_a_failure_and_the_last_good_report(tmp_path: Path) -> None:
         '<br><span class="muted">last good report: <a href="reports/demo/organ.html">run r1</a>'
         "</span>"
     ) in text
-    assert '<td class="num">ATT -0.0225 ' in text  # the last good estimate
+    assert '<td class="num">ATT -0.0225 ' in text  # the last good estimate ...
+    assert "(from the last good report)" in text  # ... labelled as such
     assert "<td>organ<br>" in text  # the name itself is not a link to a report of this run
     assert "<code>r2</code>" in text
 
@@ -220,6 +221,7 @@ def test_index_shows_a_failure_without_any_report(tmp_path: Path) -> None:
     assert '<a href="failures/demo/organ.html">why</a>' in text
     assert '<td><span class="failed">failed</span></td>' in text  # no failure page: no link
     assert "last good report:" not in text
+    assert "(from the last good report)" not in text
     assert '<td class="num">–</td>' in text
 
 
@@ -278,7 +280,7 @@ def test_failure_page_shows_cell_error_parameters_and_last_good_report() -> None
         notebook="notebooks/did.py",
         parameters={"fail": True, "title": "東京"},
         error=ERROR,
-        reason="cell 3 raised ValueError: boom: <x>",
+        reason="cell In [3] raised ValueError: boom: <x>",
         last_good="reports/demo/organ.html",
         executed_notebook="runs/demo/r2/organ.ipynb",
     )
@@ -288,9 +290,10 @@ def test_failure_page_shows_cell_error_parameters_and_last_good_report() -> None
     assert (
         "Pipeline <code>demo</code>, run <code>r2</code>, notebook <code>notebooks/did.py" in page
     )
-    assert "<strong>cell 3 raised ValueError: boom: &lt;x&gt;</strong>" in page
+    assert "<strong>cell In [3] raised ValueError: boom: &lt;x&gt;</strong>" in page
     assert (
-        "Failing cell (cell 3):</p><pre>if fail:\n    raise ValueError(f&quot;boom: {x}&quot;)"
+        "Failing cell (In [2], cell 4 of the notebook):</p>"
+        "<pre>if fail:\n    raise ValueError(f&quot;boom: {x}&quot;)"
         in page
     )
     assert "<code>ValueError: boom: &lt;x&gt;</code>" in page

@@ -169,7 +169,7 @@ def run(pipeline: Path, out_dir: Path, params: dict[str, Any]) -> None:
     \b
     Example:
       ebpm run pipelines/demo.yaml
-      ebpm run pipelines/demo.yaml --out /tmp/ebpm -p vcov hetero
+      ebpm run pipelines/demo.yaml --out build -p vcov hetero
     """
     import logging
 
@@ -208,16 +208,20 @@ def run(pipeline: Path, out_dir: Path, params: dict[str, Any]) -> None:
     click.echo(f"ebpm {__version__}: running {pipeline}")
     result = run_pipeline(pipeline, out_dir=out_dir, parameters=params, progress=progress)
     index = result.index
-    try:
-        shown = index.relative_to(Path.cwd().resolve())
-    except ValueError:
-        shown = index
+
+    def shown_path(path: Path) -> Path:
+        try:
+            return path.relative_to(Path.cwd().resolve())
+        except ValueError:
+            return path
+
+    shown = shown_path(index)
     click.echo()
     click.echo(
         f"run {result.run_id}: {len(result.tasks) - len(result.failed)} ok, "
         f"{len(result.failed)} failed, {result.duration_s:.1f} s"
     )
-    click.echo(f"manifest: {result.manifest}")
+    click.echo(f"manifest:    {shown_path(result.manifest)}")
     click.echo(f"report site: {shown}")
     click.echo(
         f"  open it:   python -m http.server -d {shown.parent}   (then http://127.0.0.1:8000/)"

@@ -281,7 +281,7 @@ def _execute(task: Task, spec: PipelineSpec, run_id: str, run_dir: Path, kernel:
         result.status = "ok"
     except PapermillExecutionError as err:
         result.status = "failed"
-        result.reason = f"cell {err.exec_count} raised {err.ename}: {err.evalue}"
+        result.reason = f"cell In [{err.exec_count}] raised {err.ename}: {err.evalue}"
     except Exception as err:  # a dead kernel, a timeout: the task fails, the run goes on
         result.status = "failed"
         result.reason = f"{type(err).__name__}: {err}".strip()

@@ -125,6 +125,11 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
                         f"run {esc(str(t.get('report_run_id')))}</a></span>"
                     )
                     h = t.get("report_headline")
+            stale_note = (
+                '<br><span class="muted">(from the last good report)</span>'
+                if (not ok and h)
+                else ""
+            )
             data = "<br>".join(
                 f"<code>{esc(str(d.get('entry')))}</code> "
                 f'<span class="muted">sha256 {esc(str(d.get("sha256", ""))[:12])}</span>'
@@ -133,7 +138,7 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
             label = esc((h or {}).get("label", "") or "")
             rows.append(
                 f'<tr><td>{link}<br><span class="muted">{label}</span></td><td>{status}</td>'
-                f'<td class="num">{_estimate_cell(h)}</td><td>{data or "–"}</td>'
+                f'<td class="num">{_estimate_cell(h)}{stale_note}</td><td>{data or "–"}</td>'
                 f"<td><code>{esc(str(t.get('run_id')))}</code><br>"
                 f'<span class="muted">{esc(str(t.get("finished_at", "")))}</span></td></tr>'
             )
@@ -175,7 +180,8 @@ def failure_page(
     ]
     if error:
         parts.append(
-            f"<p>Failing cell (cell {error['cell_index']}):</p><pre>{esc(error['source'])}</pre>"
+            f"<p>Failing cell (In [{error.get('execution_count') or '?'}], cell "
+            f"{error['cell_index'] + 1} of the notebook):</p><pre>{esc(error['source'])}</pre>"
             f"<p>Error: <code>{esc(error['ename'])}: {esc(error['evalue'])}</code></p>"
             f"<details open><summary>Traceback</summary><pre>{esc(error['traceback'])}</pre>"
             "</details>"
