@@ -20,7 +20,13 @@ from ebpm.catalog import open_catalog
 from ebpm.errors import CatalogError, DatasetNotFoundError, IntegrityError
 
 CATALOG_DIR = Path(__file__).parent.parent / "catalogs"
-ENTRY_NAMES = ["geo.japan_prefectures", "studies.organ_donations", "studies.prop99"]
+ENTRY_NAMES = [
+    "geo.japan_prefectures",
+    "studies.mpdta",
+    "studies.organ_donations",
+    "studies.prop99",
+    "studies.senate",
+]
 ORGAN_RESOURCE = "organ_donations/organ_donation.csv"
 
 
@@ -68,7 +74,7 @@ def test_open_catalog_lists_exactly_the_project_entries(project_catalog_env: Pat
     cat = open_catalog()
     assert cat.names() == ENTRY_NAMES
     assert list(cat) == ENTRY_NAMES
-    assert len(cat) == 3
+    assert len(cat) == len(ENTRY_NAMES)
     assert "studies.prop99" in cat
     assert "studies.prop_99" not in cat
     assert cat.path == CATALOG_DIR
@@ -81,8 +87,10 @@ def test_list_entries_without_search_has_one_row_per_entry(project_catalog_env: 
     kinds = dict(zip(table["name"], table["kind"], strict=True))
     assert kinds == {
         "geo.japan_prefectures": "geo",
+        "studies.mpdta": "panel",
         "studies.organ_donations": "panel",
         "studies.prop99": "panel",
+        "studies.senate": "cross-section",
     }
 
 
@@ -93,7 +101,7 @@ def test_list_entries_without_search_has_one_row_per_entry(project_catalog_env: 
         ("japan", ["geo.japan_prefectures"]),
         ("JAPAN", ["geo.japan_prefectures"]),
         ("都道府県", ["geo.japan_prefectures"]),
-        ("did", ["studies.organ_donations", "studies.prop99"]),
+        ("did", ["studies.mpdta", "studies.organ_donations", "studies.prop99"]),
         ("organ kessler", ["studies.organ_donations"]),
         ("organ tobacco", []),
     ],
@@ -521,3 +529,32 @@ def test_citation_is_one_line() -> None:
     prov = open_catalog(CATALOG_DIR).load("studies.organ_donations").attrs["ebpm"]
     assert "\n" not in prov["citation"]
     assert prov["citation"].startswith("Kessler, J. B. and Roth")
+
+
+def test_mpdta_reads_the_pickle_with_its_pinned_hash() -> None:
+    df = open_catalog(CATALOG_DIR).load("studies.mpdta")
+    assert df.shape == (2500, 6)
+    assert df["countyreal"].nunique() == 500
+    assert sorted(df["first_treat"].unique()) == [0, 2004, 2006, 2007]
+    assert df.attrs["ebpm"]["sha256"] == _sha256_of_package_file(
+        "moderndid", "core/datasets/mpdta_long.pkl.gz"
+    )
+
+
+def test_pickle_without_a_pinned_hash_is_refused(tmp_path: Path) -> None:
+    _write_catalog(
+        tmp_path,
+        _package_csv_entry(
+            package="moderndid", resource="core/datasets/mpdta_long.pkl.gz", format="pickle"
+        ),
+    )
+    with pytest.raises(CatalogError, match=r"a pickle is read only with a pinned `sha256`"):
+        open_catalog(tmp_path).load("tmp.organ")
+
+
+def test_senate_rdd_data() -> None:
+    df = open_catalog(CATALOG_DIR).load("studies.senate")
+    assert len(df) == 1390
+    assert {"margin", "vote"} <= set(df.columns)
+    assert (df["margin"] > 0).sum() > 0
+    assert (df["margin"] < 0).sum() > 0

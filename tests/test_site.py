@@ -293,8 +293,7 @@ def test_failure_page_shows_cell_error_parameters_and_last_good_report() -> None
     assert "<strong>cell In [3] raised ValueError: boom: &lt;x&gt;</strong>" in page
     assert (
         "Failing cell (In [2], cell 4 of the notebook):</p>"
-        "<pre>if fail:\n    raise ValueError(f&quot;boom: {x}&quot;)"
-        in page
+        "<pre>if fail:\n    raise ValueError(f&quot;boom: {x}&quot;)" in page
     )
     assert "<code>ValueError: boom: &lt;x&gt;</code>" in page
     assert "<summary>Traceback</summary><pre>Traceback (most recent call last)" in page

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from ebpm.errors import CatalogError, DatasetNotFoundError, did_you_mean
+from ebpm.errors import CatalogError, DatasetNotFoundError, close_matches, did_you_mean
 
 __all__ = [
     "Catalog",
@@ -98,16 +98,30 @@ class Catalog:
         if not isinstance(name, str) or "." not in name:
             raise DatasetNotFoundError(
                 f"dataset {name!r} not found: names are 'namespace.entry' (for example "
-                f"'studies.prop99').{did_you_mean(str(name), self.names())} "
+                f"'studies.prop99').{self._suggest(str(name))} "
                 "See `ebpm catalog list`."
             )
         ns, entry = name.split(".", 1)
         if ns not in self._parts or entry not in self._parts[ns].entries:
             raise DatasetNotFoundError(
-                f"dataset {name!r} not found in {self.path}.{did_you_mean(name, self.names())} "
+                f"dataset {name!r} not found in {self.path}.{self._suggest(name)} "
                 "See `ebpm catalog list` for every dataset."
             )
         return ns, entry
+
+    def _suggest(self, name: str) -> str:
+        """' Did you mean ...?' comparing entry parts, so shared namespaces do not count."""
+        names = self.names()
+        by_entry: dict[str, list[str]] = {}
+        for full in names:
+            by_entry.setdefault(full.split(".", 1)[1].lower(), []).append(full)
+        part = name.split(".", 1)[-1]
+        hits = [full for e in close_matches(part, by_entry) for full in by_entry[e.lower()]]
+        if name in names or not hits:
+            return did_you_mean(name, names)
+        if len(hits) == 1:
+            return f" Did you mean {hits[0]!r}?"
+        return " Did you mean one of " + ", ".join(repr(h) for h in hits[:3]) + "?"
 
     def names(self) -> list[str]:
         """Every entry name, ``namespace.entry``, sorted."""

@@ -102,6 +102,11 @@ class PackageCSV(BaseReader):
         Optional pinned hash of the file's bytes.
     ``read_csv``
         Options for :func:`pandas.read_csv` (``sep``, ``dtype``, ...).
+    ``format``
+        ``"csv"`` (default) or ``"pickle"`` (a pandas pickle, optionally gzipped, as some
+        packages ship; allowed only with a pinned ``sha256``, since unpickling runs code).
+    ``rename``
+        ``{old: new}`` column names, applied right after reading.
     ``recode``
         ``{source_column: {"to": new_column, "map": {old: new, ...}}}``: a value map, e.g. quarter
         labels to a period number. Every value must be mapped.
@@ -121,13 +126,30 @@ class PackageCSV(BaseReader):
         resource: str,
         sha256: str | None = None,
         read_csv: dict[str, Any] | None = None,
+        format: str = "csv",
+        rename: dict[str, str] | None = None,
         recode: dict[str, dict[str, Any]] | None = None,
         assign: dict[str, str] | None = None,
         dtypes: dict[str, str] | None = None,
         **_: Any,
     ) -> pd.DataFrame:
+        if format not in ("csv", "pickle"):
+            raise CatalogError(f"format={format!r} is not supported; use 'csv' or 'pickle'")
+        if format == "pickle" and not sha256:
+            raise CatalogError(
+                f"{package}/{resource}: a pickle is read only with a pinned `sha256` (unpickling "
+                "runs code); add the file's sha256 to the entry"
+            )
         f = package_file(package, resource, sha256=sha256)
-        df = pd.read_csv(io.BytesIO(f["bytes"]), **(read_csv or {}))
+        if format == "pickle":
+            compression = "gzip" if resource.endswith(".gz") else None
+            df = pd.read_pickle(io.BytesIO(f["bytes"]), compression=compression)
+            if not isinstance(df, pd.DataFrame):
+                raise CatalogError(f"{package}/{resource} does not hold a DataFrame")
+        else:
+            df = pd.read_csv(io.BytesIO(f["bytes"]), **(read_csv or {}))
+        if rename:
+            df = df.rename(columns=rename)
         for source, spec in (recode or {}).items():
             mapped = df[source].map(spec["map"])
             unmapped = sorted(set(df.loc[mapped.isna(), source].astype(str)))
