@@ -15,15 +15,23 @@ __all__ = [
     "ColumnNotFoundError",
     "DataError",
     "DatasetNotFoundError",
+    "DuplicateRowsError",
     "EbpmError",
     "EbpmWarning",
+    "EmptySideError",
     "EstimationError",
+    "FewClustersWarning",
     "IntegrityError",
     "InvalidOptionError",
+    "MissingValueError",
+    "NoPrePeriodError",
+    "NoTreatedUnitsError",
+    "NonNumericError",
     "ParameterError",
     "PipelineError",
     "SpecError",
     "TaskFailedError",
+    "UnitNotFoundError",
     "close_matches",
     "did_you_mean",
 ]
@@ -38,6 +46,10 @@ class EbpmError(Exception):
 
 class EbpmWarning(UserWarning):
     """Base class of every warning issued by ebpm."""
+
+
+class FewClustersWarning(EbpmWarning):
+    """Cluster-robust inference with few clusters (< 30) over-rejects; use vcov="wild"."""
 
 
 # --- catalog -------------------------------------------------------------------------------
@@ -60,6 +72,34 @@ class DataError(EbpmError, ValueError):
 
 class ColumnNotFoundError(DataError, KeyError):
     """A column named in a role (outcome, unit, ...) is not in the data."""
+
+
+class NonNumericError(DataError, TypeError):
+    """A column that must hold numbers (outcome, running variable, ...) does not."""
+
+
+class MissingValueError(DataError):
+    """A column that must be complete (cluster, unit, time, cohort) has missing values."""
+
+
+class DuplicateRowsError(DataError):
+    """A panel has more than one row for the same unit and period."""
+
+
+class NoTreatedUnitsError(DataError):
+    """Nothing in the data is treated (or everything is)."""
+
+
+class NoPrePeriodError(DataError):
+    """A treated unit or cohort has no period before treatment to compare with."""
+
+
+class UnitNotFoundError(DataError, KeyError):
+    """A named unit, cohort or period (treated_unit, treatment_time, ...) is not in the data."""
+
+
+class EmptySideError(DataError):
+    """A regression discontinuity has no observations on one side of the cutoff."""
 
 
 class InvalidOptionError(EbpmError, ValueError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -84,6 +84,12 @@ class EstimateResult:
         Design-specific extras, documented by each estimator.
     provenance : Mapping
         Provenance of the data (``data.attrs["ebpm"]`` when it came from the catalog).
+    assumption : str
+        The identifying assumption in one sentence; :meth:`summary` states it.
+    plotter : callable, optional
+        ``plotter(result, ax) -> Axes``: the design's standard figure (event-study plot,
+        treated vs synthetic path, binned RD scatter ...). Without one, :meth:`plot` draws each
+        term's estimate with its interval.
     """
 
     method: str
@@ -97,6 +103,8 @@ class EstimateResult:
     design: Mapping[str, Any] = field(default_factory=dict)
     diagnostics: Mapping[str, Any] = field(default_factory=dict)
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    assumption: str = ""
+    plotter: Callable[[EstimateResult, Any], Any] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         missing = [c for c in TIDY_COLUMNS if c not in self.table.columns]
@@ -175,6 +183,8 @@ class EstimateResult:
         counts = [f"{k.removeprefix('n_')}: {d[k]}" for k in ("n_units", "n_periods") if k in d]
         lines.append("   ".join([f"observations: {self.n_obs}", *counts]))
         lines.append(f"estimand: {self.estimand}   inference: {self.inference}")
+        if self.assumption:
+            lines.append(f"identifying assumption: {self.assumption}")
         lines.append("")
         table = self.table[list(TIDY_COLUMNS)].copy()
         for col in TIDY_COLUMNS[1:]:
@@ -206,16 +216,20 @@ class EstimateResult:
             f'<div class="ebpm-result"><p><strong>{esc(self.title)}</strong> '
             f"({esc(self.estimand)}; {roles})<br>"
             f"n = {self.n_obs}; inference: {esc(self.inference)}; "
-            f"{self.conf_level:.0%} intervals</p>"
+            f"{self.conf_level:.0%} intervals"
+            + (f"<br>Identifying assumption: {esc(self.assumption)}" if self.assumption else "")
+            + "</p>"
             f'<table class="ebpm-tidy"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table></div>"
         )
 
     # --- figure ----------------------------------------------------------------------------
     def plot(self, ax: Any = None) -> Any:
-        """Plot each term's estimate with its confidence interval; returns the Axes."""
+        """The design's standard figure (default: each term's estimate and interval); the Axes."""
         from ebpm.plotting import get_ax
 
+        if self.plotter is not None:
+            return self.plotter(self, get_ax(ax))
         ax = get_ax(ax, figsize=(6, 0.6 + 0.5 * len(self.table)))
         t = self.table.iloc[::-1]
         y = np.arange(len(t))
@@ -254,6 +268,7 @@ class EstimateResult:
                 },
                 "n_obs": self.n_obs,
                 "inference": self.inference,
+                "assumption": self.assumption,
                 "conf_level": self.conf_level,
                 "design": dict(self.design),
                 "table": self.table,

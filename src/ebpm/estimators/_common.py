@@ -16,7 +16,16 @@ from ebpm.errors import (
     did_you_mean,
 )
 
-__all__ = ["MissingValueWarning", "check_columns", "check_option", "drop_missing", "require_frame"]
+__all__ = [
+    "MissingValueWarning",
+    "check_columns",
+    "check_complete",
+    "check_numeric",
+    "check_option",
+    "check_unique_panel",
+    "drop_missing",
+    "require_frame",
+]
 
 
 class MissingValueWarning(EbpmWarning):
@@ -77,3 +86,46 @@ def drop_missing(data: pd.DataFrame, columns: Iterable[str], *, func: str) -> pd
     if not keep.any():
         raise DataError(f"{func}(): every row has a missing value in {list(counts)}")
     return data.loc[keep]
+
+
+def check_numeric(data: pd.DataFrame, column: str, *, role: str) -> pd.Series:
+    """Return ``data[column]`` as float64, or raise :class:`NonNumericError` naming a bad value."""
+    from ebpm.errors import NonNumericError
+
+    series = data[column]
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+        return series.astype("float64")
+    converted = pd.to_numeric(series, errors="coerce")
+    bad = series[converted.isna() & series.notna()]
+    if len(bad):
+        raise NonNumericError(
+            f"{role}={column!r} must be numeric; it holds {bad.iloc[0]!r} (row {bad.index[0]!r}). "
+            "Convert it first, e.g. pd.to_numeric(df[col], errors='coerce')"
+        )
+    return converted.astype("float64")
+
+
+def check_complete(data: pd.DataFrame, column: str, *, role: str) -> None:
+    """Raise :class:`MissingValueError` if ``column`` has missing values."""
+    from ebpm.errors import MissingValueError
+
+    n = int(data[column].isna().sum())
+    if n:
+        raise MissingValueError(
+            f"{role}={column!r} has {n} missing value(s) (first at row "
+            f"{data.index[data[column].isna()][0]!r}); fill them or drop those rows first"
+        )
+
+
+def check_unique_panel(data: pd.DataFrame, *, unit: str, time: str) -> None:
+    """Raise :class:`DuplicateRowsError` if a unit has two rows in the same period."""
+    from ebpm.errors import DuplicateRowsError
+
+    dup = data.duplicated([unit, time], keep=False)
+    if dup.any():
+        first = data.loc[dup, [unit, time]].iloc[0]
+        raise DuplicateRowsError(
+            f"{int(dup.sum())} rows share a ({unit}, {time}) pair, e.g. {unit}={first[unit]!r}, "
+            f"{time}={first[time]!r}; a panel needs one row per unit and period. Aggregate or "
+            "drop the duplicates (df.drop_duplicates([unit, time]))"
+        )

@@ -236,4 +236,8 @@ def did(
             "formula": f"{outcome} ~ {' + '.join([treated, *covariates])} | {unit} + {time}",
         },
         provenance=dict(data.attrs.get("ebpm", {})),
+        assumption=(
+            "Parallel trends: without the policy, treated and comparison units' outcomes "
+            "would have moved in parallel (and the policy had no effect before it started)."
+        ),
     )
