@@ -16,8 +16,12 @@ from ebpm.catalog import open_catalog
 from ebpm.errors import (
     ColumnNotFoundError,
     DataError,
+    DuplicateRowsError,
     EstimationError,
+    FewClustersWarning,
     InvalidOptionError,
+    MissingValueError,
+    NonNumericError,
 )
 from ebpm.estimators import MissingValueWarning
 from ebpm.results import TIDY_COLUMNS, EstimateResult
@@ -359,7 +363,9 @@ def test_conf_level_must_be_a_fraction(organ: pd.DataFrame, level: float) -> Non
 
 
 def test_non_numeric_outcome_raises(organ: pd.DataFrame) -> None:
-    with pytest.raises(DataError, match=r"outcome='Quarter' must be numeric; found 'Q42010'"):
+    with pytest.raises(
+        NonNumericError, match=r"outcome='Quarter' must be numeric; it holds 'Q42010'"
+    ):
         did(organ, **{**ORGAN_ROLES, "outcome": "Quarter"})
 
 
@@ -413,3 +419,83 @@ def test_treated_collinear_with_fixed_effects_and_a_covariate_raises() -> None:
         match=r"treated='treated' is collinear with the unit/period fixed effects.*never-treated",
     ):
         did(_everyone_treated_at_once(), **SIM_ROLES, covariates=["x"])
+
+
+# --- inference with few clusters ----------------------------------------------------------------
+def test_few_clusters_warn_with_cluster_robust_inference(organ: pd.DataFrame) -> None:
+    with pytest.warns(FewClustersWarning, match=r"only 27 clusters of 'State'.*vcov='wild'"):
+        did(organ, **ORGAN_ROLES)
+
+
+def test_many_clusters_do_not_warn() -> None:
+    import warnings
+
+    panel = simulate_panel(effect=1.0, seed=3, n_units=60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FewClustersWarning)
+        did(panel, **SIM_ROLES)
+
+
+def test_wild_bootstrap_matches_pyfixest_directly(organ: pd.DataFrame) -> None:
+    """Reference implementation: pyfixest's wildboottest on the same model and seed."""
+    import pyfixest as pf
+
+    with pytest.warns(FewClustersWarning, match=r"only 1 treated cluster"):
+        res = did(organ, **ORGAN_ROLES, vcov="wild", reps=999, seed=7)
+    work = pd.DataFrame(
+        {
+            "y": organ["Rate"],
+            "d": organ["treated"].astype(float),
+            "u": pd.factorize(organ["State"])[0],
+            "t": pd.factorize(organ["quarter_num"])[0],
+        }
+    )
+    work["cl"] = work["u"]
+    fit = pf.feols("y ~ d | u + t", data=work, vcov={"CRV1": "cl"})
+    ref = fit.wildboottest(reps=999, param="d", seed=7)
+    assert res.p_value == pytest.approx(float(ref["Pr(>|t|)"]), abs=1e-12)
+    assert res.estimate == pytest.approx(-0.022459, abs=1e-6)
+    # one treated state: the bootstrap cannot reject, unlike CRV1's p = 0.001
+    assert res.p_value > 0.2
+    low, high = res.conf_int
+    assert low < 0 < high
+    assert res.diagnostics["wild_bootstrap"]["n_treated_clusters"] == 1
+    assert res.diagnostics["wild_bootstrap"]["weights"] == "rademacher"
+    assert "wild cluster bootstrap" in res.inference
+
+
+def test_wild_bootstrap_is_reproducible_with_a_seed() -> None:
+    panel = simulate_panel(effect=2.5, seed=11, n_units=16)
+    a = did(panel, **SIM_ROLES, vcov="wild", reps=999, seed=1)
+    b = did(panel, **SIM_ROLES, vcov="wild", reps=999, seed=1)
+    assert a.p_value == b.p_value
+    assert a.conf_int == b.conf_int
+    assert a.diagnostics["wild_bootstrap"]["weights"] == "rademacher"
+
+
+def test_wild_bootstrap_covers_a_known_effect_with_few_clusters() -> None:
+    panel = simulate_panel(effect=2.5, seed=5, n_units=10)
+    res = did(panel, **SIM_ROLES, vcov="wild", reps=999, seed=2)
+    low, high = res.conf_int
+    assert low < 2.5 < high
+    assert res.p_value < 0.05
+    assert res.diagnostics["wild_bootstrap"]["weights"] == "webb"  # 10 clusters
+
+
+def test_reps_must_be_a_reasonable_integer(organ: pd.DataFrame) -> None:
+    with pytest.raises(DataError, match=r"reps=10 must be an integer of at least 99"):
+        did(organ, **ORGAN_ROLES, vcov="wild", reps=10)
+
+
+def test_nan_in_cluster_raises(organ: pd.DataFrame) -> None:
+    region = pd.Series("west", index=organ.index, dtype=object)
+    region[organ.index % 7 == 0] = None
+    data = organ.assign(region=region)
+    with pytest.raises(MissingValueError, match=r"cluster='region' has 24 missing value"):
+        did(data, **ORGAN_ROLES, cluster="region")
+
+
+def test_duplicate_unit_time_rows_raise(organ: pd.DataFrame) -> None:
+    data = pd.concat([organ, organ.iloc[[5]]])
+    with pytest.raises(DuplicateRowsError, match=r"2 rows share a \(State, quarter_num\) pair"):
+        did(data, **ORGAN_ROLES)

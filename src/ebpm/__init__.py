@@ -6,20 +6,29 @@ one result object (:func:`ebpm.did`, ...), and publish parameterised notebooks a
 """
 
 from ebpm._version import __version__
+from ebpm.comparison import compare
 from ebpm.errors import (
     CatalogError,
     ColumnNotFoundError,
     DataError,
     DatasetNotFoundError,
+    DuplicateRowsError,
     EbpmError,
     EbpmWarning,
+    EmptySideError,
     EstimationError,
+    FewClustersWarning,
     IntegrityError,
     InvalidOptionError,
+    MissingValueError,
+    NonNumericError,
+    NoPrePeriodError,
+    NoTreatedUnitsError,
     ParameterError,
     PipelineError,
     SpecError,
     TaskFailedError,
+    UnitNotFoundError,
 )
 from ebpm.estimators import MissingValueWarning, did
 from ebpm.results import EstimateResult
@@ -29,17 +38,26 @@ __all__ = [
     "ColumnNotFoundError",
     "DataError",
     "DatasetNotFoundError",
+    "DuplicateRowsError",
     "EbpmError",
     "EbpmWarning",
+    "EmptySideError",
     "EstimateResult",
     "EstimationError",
+    "FewClustersWarning",
     "IntegrityError",
     "InvalidOptionError",
+    "MissingValueError",
     "MissingValueWarning",
+    "NoPrePeriodError",
+    "NoTreatedUnitsError",
+    "NonNumericError",
     "ParameterError",
     "PipelineError",
     "SpecError",
     "TaskFailedError",
+    "UnitNotFoundError",
     "__version__",
+    "compare",
     "did",
 ]

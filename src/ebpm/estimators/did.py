@@ -9,14 +9,24 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ebpm.errors import DataError, EstimationError
-from ebpm.estimators._common import check_columns, check_option, drop_missing, require_frame
+from ebpm.errors import DataError, EstimationError, FewClustersWarning
+from ebpm.estimators._common import (
+    check_columns,
+    check_complete,
+    check_numeric,
+    check_option,
+    check_unique_panel,
+    drop_missing,
+    require_frame,
+)
 from ebpm.results import EstimateResult
 
 __all__ = ["VcovKind", "did"]
 
-VcovKind = Literal["iid", "hetero", "cluster"]
-VCOV_KINDS: tuple[str, ...] = ("iid", "hetero", "cluster")
+VcovKind = Literal["iid", "hetero", "cluster", "wild"]
+VCOV_KINDS: tuple[str, ...] = ("iid", "hetero", "cluster", "wild")
+#: Below this many clusters, CRV1 inference over-rejects (Cameron, Gelbach & Miller 2008).
+FEW_CLUSTERS = 30
 
 
 def _binary(series: pd.Series, role: str) -> pd.Series:
@@ -42,6 +52,8 @@ def did(
     cluster: str | None = None,
     vcov: VcovKind | None = None,
     conf_level: float = 0.95,
+    reps: int = 9999,
+    seed: int | None = None,
 ) -> EstimateResult:
     """Difference-in-differences with unit and time fixed effects.
 
@@ -66,11 +78,19 @@ def did(
         Column of analytic (regression) weights.
     cluster : str, optional
         Column to cluster standard errors by; defaults to ``unit``.
-    vcov : {"cluster", "hetero", "iid"}, optional
-        Standard errors: cluster-robust (CRV1, the default), heteroskedasticity-robust (HC1), or
-        classical.
+    vcov : {"cluster", "hetero", "iid", "wild"}, optional
+        Standard errors: cluster-robust (CRV1, the default), heteroskedasticity-robust (HC1),
+        classical, or the wild cluster bootstrap ("wild": restricted WCR-11 of MacKinnon &
+        Webb, via pyfixest/wildboottest; Rademacher weights, Webb's six-point weights with 12 or
+        fewer clusters). With "wild" the p-value is the bootstrap p-value and the interval a
+        symmetric bootstrap-t interval from the bootstrapped t statistics; the standard error
+        shown is CRV1's.
     conf_level : float, default 0.95
         Confidence level of the intervals.
+    reps : int, default 9999
+        Bootstrap replications for ``vcov="wild"``.
+    seed : int, optional
+        Seed of the wild bootstrap, for reproducible p-values.
 
     Returns
     -------
@@ -86,6 +106,15 @@ def did(
         ``treated`` is not 0/1, or nothing is treated, or everything is.
     InvalidOptionError
         ``vcov`` is not one of the choices.
+    MissingValueError
+        The cluster column has missing values.
+    DuplicateRowsError
+        Two rows share a unit and period.
+
+    Warns
+    -----
+    FewClustersWarning
+        ``vcov="cluster"`` with fewer than 30 clusters: use ``vcov="wild"``.
     EstimationError
         ``treated`` is collinear with the fixed effects (e.g. every unit treated at once).
 
@@ -119,10 +148,15 @@ def did(
             "cluster": cluster,
         },
     )
+    if not isinstance(reps, int) or isinstance(reps, bool) or reps < 99:
+        raise DataError(f"reps={reps!r} must be an integer of at least 99, e.g. 9999")
+    check_complete(data, cluster, role="cluster")
+    check_unique_panel(data, unit=unit, time=time)
     used = [outcome, unit, time, treated, *covariates, cluster]
     if weights:
         used.append(weights)
     frame = drop_missing(data, used, func="did")
+    check_numeric(frame, outcome, role="outcome")
 
     # Work on a copy with safe column names, so formulas never trip over spaces or kanji.
     work = pd.DataFrame(
@@ -158,9 +192,9 @@ def did(
 
     rhs = " + ".join(["d", *xnames])
     fml = f"y ~ {rhs} | fe_unit + fe_time"
-    vcov_arg: str | dict[str, str] = {"CRV1": "cl"} if vcov == "cluster" else vcov
-    if vcov == "hetero":
-        vcov_arg = "hetero"
+    vcov_arg: str | dict[str, str] = vcov
+    if vcov in ("cluster", "wild"):
+        vcov_arg = {"CRV1": "cl"}
     with warnings.catch_warnings():
         # pyfixest's notes on singletons and pandas' deprecation notices from inside pyfixest
         # are not the analyst's to act on.
@@ -197,12 +231,64 @@ def did(
         }
     )
     n_clusters = int(work["cl"].nunique())
+    diagnostics_extra: dict[str, object] = {}
+    if vcov == "cluster" and n_clusters < FEW_CLUSTERS:
+        warnings.warn(
+            f"only {n_clusters} clusters of {cluster!r}: cluster-robust (CRV1) tests over-reject "
+            f"with fewer than {FEW_CLUSTERS} clusters; use vcov='wild' (wild cluster bootstrap)",
+            FewClustersWarning,
+            stacklevel=2,
+        )
+    if vcov == "wild":
+        weights_type = "webb" if n_clusters <= 12 else "rademacher"
+        with warnings.catch_warnings():
+            for category in (UserWarning, FutureWarning, DeprecationWarning):
+                warnings.simplefilter("ignore", category)
+            boot, tstats = fit.wildboottest(
+                reps=reps,
+                param="d",
+                seed=seed,
+                weights_type=weights_type,
+                return_bootstrapped_t_stats=True,
+            )
+        tstats = np.asarray(tstats, dtype=float)
+        crit = float(np.quantile(np.abs(tstats), conf_level))
+        row = table.index[table["term"] == treated][0]
+        est, se = table.at[row, "estimate"], table.at[row, "std_error"]
+        table.loc[row, ["p_value", "conf_low", "conf_high"]] = [
+            float(boot["Pr(>|t|)"]),
+            est - crit * se,
+            est + crit * se,
+        ]
+        n_treated_clusters = int(work.loc[work["d"] > 0, "cl"].nunique())
+        diagnostics_extra = {
+            "wild_bootstrap": {
+                "reps": reps,
+                "seed": seed,
+                "weights": weights_type,
+                "type": "WCR-11 (null imposed)",
+                "critical_value": crit,
+                "n_treated_clusters": n_treated_clusters,
+            }
+        }
+        if n_treated_clusters < 5:
+            warnings.warn(
+                f"only {n_treated_clusters} treated cluster(s): the wild cluster bootstrap is "
+                "unreliable with so few treated clusters (MacKinnon & Webb 2017); read its "
+                "p-value with care and consider randomization inference or synthetic control",
+                FewClustersWarning,
+                stacklevel=2,
+            )
     inference = {
         "cluster": (
             f"cluster-robust (CRV1) by {cluster}, {n_clusters} clusters, t({n_clusters - 1})"
         ),
         "hetero": "heteroskedasticity-robust (HC1)",
         "iid": "classical (iid)",
+        "wild": (
+            f"wild cluster bootstrap by {cluster} (WCR, {reps} reps, seed {seed}), "
+            f"{n_clusters} clusters; bootstrap-t interval"
+        ),
     }[vcov]
     design = {
         "outcome": outcome,
@@ -211,12 +297,12 @@ def did(
         "treated": treated,
         "covariates": covariates,
         "weights": weights,
-        "cluster": cluster if vcov == "cluster" else None,
+        "cluster": cluster if vcov in ("cluster", "wild") else None,
         "n_units": int(work["fe_unit"].nunique()),
         "n_periods": int(work["fe_time"].nunique()),
         "n_treated_units": int(work.loc[work["d"] > 0, "fe_unit"].nunique()),
     }
-    if vcov == "cluster":
+    if vcov in ("cluster", "wild"):
         design["n_clusters"] = n_clusters
     r2_within = getattr(fit, "_r2_within", np.nan)
     return EstimateResult(
@@ -234,6 +320,7 @@ def did(
             "r2_within": float(r2_within),
             "n_treated_obs": n_treated,
             "formula": f"{outcome} ~ {' + '.join([treated, *covariates])} | {unit} + {time}",
+            **diagnostics_extra,
         },
         provenance=dict(data.attrs.get("ebpm", {})),
         assumption=(

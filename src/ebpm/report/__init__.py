@@ -26,6 +26,7 @@ __all__ = [
     "RESULT_MIME",
     "RUN_ID_ENV",
     "design_statement",
+    "etable",
     "footer",
     "headline",
     "package_versions",
@@ -48,6 +49,13 @@ KEY_PACKAGES = (
     "papermill",
     "matplotlib",
 )
+
+
+def etable(*args: Any, **kwargs: Any) -> Any:
+    """Render results side by side; see :func:`ebpm.report.tables.etable`."""
+    from ebpm.report.tables import etable as _etable
+
+    return _etable(*args, **kwargs)
 
 
 def package_versions(names: Iterable[str] = KEY_PACKAGES) -> dict[str, str | None]:
