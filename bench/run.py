@@ -51,9 +51,25 @@ def machine() -> str:
     )
 
 
+MARK = "<!-- bench:{} -->"
+
+
+def _previous_sections() -> dict[str, str]:
+    """Sections of the current RESULTS.md by bench name (kept when that bench is not rerun)."""
+    path = HERE / "RESULTS.md"
+    if not path.is_file():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    out = {}
+    for chunk in text.split("<!-- bench:")[1:]:
+        name, _, body = chunk.partition(" -->")
+        out[name] = body.strip("\n") + "\n"
+    return out
+
+
 def main(argv: list[str]) -> int:
     wanted = set(argv)
-    sections = []
+    sections = _previous_sections()
     for path in sorted(HERE.glob("bench_*.py")):
         name = path.stem.removeprefix("bench_")
         if wanted and name not in wanted:
@@ -64,7 +80,9 @@ def main(argv: list[str]) -> int:
         print(f"bench: {name} …", flush=True)
         work = Path(tempfile.mkdtemp(prefix=f"ebpm-bench-{name}-"))
         try:
-            sections.append(module.run(work))
+            started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            body = module.run(work)
+            sections[name] = f"{body.rstrip()}\n\n_Measured {started}._\n"
         finally:
             shutil.rmtree(work, ignore_errors=True)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -72,10 +90,10 @@ def main(argv: list[str]) -> int:
         [
             "# Benchmark results",
             "",
-            f"Written by `make bench` on {now}.",
+            f"Written by `make bench` on {now} (a section not rerun keeps its own date).",
             f"Machine: {machine()}.",
             "",
-            *sections,
+            *(MARK.format(name) + "\n" + body for name, body in sorted(sections.items())),
         ]
     )
     (HERE / "RESULTS.md").write_text(text, encoding="utf-8")

@@ -30,10 +30,19 @@ from ebpm.errors import (
     TaskFailedError,
     UnitNotFoundError,
 )
-from ebpm.estimators import MissingValueWarning, did
+from ebpm.estimators import (
+    BalancedPanelWarning,
+    MissingValueWarning,
+    balance,
+    did,
+    its,
+    staggered_did,
+    synthetic_control,
+)
 from ebpm.results import EstimateResult
 
 __all__ = [
+    "BalancedPanelWarning",
     "CatalogError",
     "ColumnNotFoundError",
     "DataError",
@@ -58,6 +67,10 @@ __all__ = [
     "TaskFailedError",
     "UnitNotFoundError",
     "__version__",
+    "balance",
     "compare",
     "did",
+    "its",
+    "staggered_did",
+    "synthetic_control",
 ]

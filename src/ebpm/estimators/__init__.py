@@ -1,6 +1,23 @@
-"""Policy-evaluation estimators, one research design per module, one result object."""
+"""Policy-evaluation estimators, one research design per module, one result object.
+
+Heavy engines (pyfixest, moderndid, rdrobust, statsmodels, synthdid) are imported inside the
+estimators, on first use, so ``import ebpm`` stays fast in every notebook kernel.
+"""
 
 from ebpm.estimators._common import MissingValueWarning
+from ebpm.estimators.balance import balance
 from ebpm.estimators.did import did
+from ebpm.estimators.its import its
+from ebpm.estimators.staggered import BalancedPanelWarning, staggered_did
+from ebpm.estimators.synth import plot_gaps, synthetic_control
 
-__all__ = ["MissingValueWarning", "did"]
+__all__ = [
+    "BalancedPanelWarning",
+    "MissingValueWarning",
+    "balance",
+    "did",
+    "its",
+    "plot_gaps",
+    "staggered_did",
+    "synthetic_control",
+]

@@ -124,8 +124,9 @@ def check_unique_panel(data: pd.DataFrame, *, unit: str, time: str) -> None:
     dup = data.duplicated([unit, time], keep=False)
     if dup.any():
         first = data.loc[dup, [unit, time]].iloc[0]
+        u, t = (getattr(v, "item", lambda v=v: v)() for v in (first[unit], first[time]))
         raise DuplicateRowsError(
-            f"{int(dup.sum())} rows share a ({unit}, {time}) pair, e.g. {unit}={first[unit]!r}, "
-            f"{time}={first[time]!r}; a panel needs one row per unit and period. Aggregate or "
+            f"{int(dup.sum())} rows share a ({unit}, {time}) pair, e.g. {unit}={u!r}, "
+            f"{time}={t!r}; a panel needs one row per unit and period. Aggregate or "
             "drop the duplicates (df.drop_duplicates([unit, time]))"
         )
