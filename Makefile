@@ -39,6 +39,7 @@ lab: $(STAMP)  ## open JupyterLab with the ebpm kernel
 	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP)  ## run the benchmarks and write bench/RESULTS.md
+	$(BIN)/python -m pip install --quiet --progress-bar off -e '.[test,bench]'
 	$(BIN)/python bench/run.py
 
 lint: $(STAMP)  ## ruff

@@ -22,7 +22,9 @@ def _norm(req: str) -> tuple[str, str]:
 def _pyproject() -> dict[str, str]:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     project = data["project"]
-    reqs = project["dependencies"] + project["optional-dependencies"]["test"]
+    reqs = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        reqs += extra
     return dict(_norm(r) for r in reqs)
 
 
