@@ -41,6 +41,11 @@ def _mpdta():
     }
 
 
+def _without(made: tuple, key: str) -> tuple:
+    data, kwargs = made
+    return data, {k: v for k, v in kwargs.items() if k != key}
+
+
 def _prop99():
     return CATALOG.load("studies.prop99"), {
         "outcome": "PacksPerCapita",
@@ -60,6 +65,7 @@ def _california():
 #: name -> (estimator, data and keyword arguments); new designs are added here.
 ESTIMATORS: dict[str, tuple[Callable[..., EstimateResult], Callable[[], tuple]]] = {
     "did": (ebpm.did, _organ),
+    "event_study": (ebpm.event_study, lambda: _without(_mpdta(), "seed")),
     "staggered_did": (ebpm.staggered_did, _mpdta),
     "synthetic_control": (ebpm.synthetic_control, _prop99),
     "its": (ebpm.its, _california),

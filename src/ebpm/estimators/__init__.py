@@ -7,6 +7,7 @@ estimators, on first use, so ``import ebpm`` stays fast in every notebook kernel
 from ebpm.estimators._common import MissingValueWarning
 from ebpm.estimators.balance import balance
 from ebpm.estimators.did import did
+from ebpm.estimators.event_study import event_study
 from ebpm.estimators.its import its
 from ebpm.estimators.staggered import BalancedPanelWarning, staggered_did
 from ebpm.estimators.synth import plot_gaps, synthetic_control
@@ -16,6 +17,7 @@ __all__ = [
     "MissingValueWarning",
     "balance",
     "did",
+    "event_study",
     "its",
     "plot_gaps",
     "staggered_did",

@@ -1,0 +1,588 @@
+"""Event study: dynamic difference-in-differences with one coefficient per event time."""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ebpm.errors import (
+    DataError,
+    EbpmWarning,
+    EstimationError,
+    FewClustersWarning,
+    InvalidOptionError,
+    NoPrePeriodError,
+    NoTreatedUnitsError,
+)
+from ebpm.estimators._common import (
+    check_columns,
+    check_complete,
+    check_numeric,
+    check_option,
+    check_unique_panel,
+    drop_missing,
+    require_frame,
+)
+from ebpm.results import EstimateResult
+
+__all__ = ["EventStudyEstimator", "event_study", "event_time_label"]
+
+log = logging.getLogger(__name__)
+
+EventStudyEstimator = Literal["twfe", "sun_abraham"]
+ESTIMATORS: tuple[str, ...] = ("twfe", "sun_abraham")
+#: Below this many clusters, CRV1 inference over-rejects (Cameron, Gelbach & Miller 2008).
+FEW_CLUSTERS = 30
+PRE_COLOUR = "#0072B2"  # Okabe–Ito blue
+POST_COLOUR = "#D55E00"  # Okabe–Ito vermillion
+HEADLINE = "post_avg"
+
+
+def event_time_label(k: int) -> str:
+    """The tidy term of event time ``k``: ``"t-3"``, ``"t+0"``, ``"t+2"``."""
+    return f"t{k:+d}"
+
+
+def _integer_valued(values: pd.Series, *, role: str, column: str) -> pd.Series:
+    finite = values.dropna()
+    frac = (finite - np.round(finite)).abs()
+    if (frac > 1e-9).any():
+        bad = finite[frac > 1e-9].iloc[0]
+        raise DataError(
+            f"{role}={column!r} must hold whole periods (years, quarter numbers ...) so that event "
+            f"time is a whole number of periods; it holds {bad!r}. Number the periods 1, 2, 3 ..."
+        )
+    return values
+
+
+def _check_window(window: Any) -> tuple[int, int] | None:
+    if window is None:
+        return None
+    ok = (
+        isinstance(window, Sequence)
+        and not isinstance(window, str)
+        and len(window) == 2
+        and all(
+            isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_) for v in window
+        )
+    )
+    if not ok or not window[0] < 0 <= window[1]:
+        raise InvalidOptionError(
+            f"window={window!r} is malformed; give two whole numbers (lo, hi) with lo < 0 <= hi, "
+            "the first and last event times to keep, e.g. window=(-4, 3)"
+        )
+    return int(window[0]), int(window[1])
+
+
+def _wald(
+    est: np.ndarray, cov: np.ndarray, idx: list[int], df_denom: int, terms: list[str]
+) -> dict[str, Any]:
+    """Joint Wald test that est[idx] are all zero, as F(q, df_denom) and chi-square."""
+    from scipy import stats
+
+    q = len(idx)
+    if q == 0:
+        return {
+            "statistic": math.nan,
+            "df": 0,
+            "df_denom": df_denom,
+            "chi2": math.nan,
+            "p_value": math.nan,
+            "p_value_chi2": math.nan,
+            "distribution": "none: no pre-period coefficient to test",
+            "terms": [],
+        }
+    b = est[idx]
+    v = cov[np.ix_(idx, idx)]
+    chi2 = float(b @ np.linalg.pinv(v) @ b)
+    f = chi2 / q
+    return {
+        "statistic": f,
+        "df": q,
+        "df_denom": df_denom,
+        "chi2": chi2,
+        "p_value": float(stats.f.sf(f, q, df_denom)),
+        "p_value_chi2": float(stats.chi2.sf(chi2, q)),
+        "distribution": f"F({q}, {df_denom})",
+        "terms": [terms[i] for i in idx],
+    }
+
+
+def _plot_event_study(result: EstimateResult, ax: Any) -> Any:
+    """Coefficients with intervals against event time; reference at 0; pre and post coloured."""
+    table = result.table[result.table["term"] != HEADLINE]
+    k = table["event_time"].astype(float).to_numpy()
+    est = table["estimate"].to_numpy(float)
+    low = table["conf_low"].to_numpy(float)
+    high = table["conf_high"].to_numpy(float)
+    ax.axhline(0, color="0.3", lw=0.8)
+    ax.axvline(-0.5, color="0.4", lw=1, ls="--")
+    for mask, colour, label in ((k < 0, PRE_COLOUR, "before"), (k >= 0, POST_COLOUR, "after")):
+        if mask.any():
+            ax.errorbar(
+                k[mask],
+                est[mask],
+                yerr=[est[mask] - low[mask], high[mask] - est[mask]],
+                fmt="o",
+                color=colour,
+                ecolor=colour,
+                capsize=3,
+                label=f"{label} treatment",
+            )
+    ref = result.diagnostics["ref_period"]
+    ax.plot(
+        [ref], [0.0], "o", mfc="white", mec="0.2", label=f"reference period ({ref:+d}, set to 0)"
+    )
+    ticks = sorted({*k.astype(int).tolist(), int(ref)})
+    binned = dict(zip(table["event_time"].astype(int), table["binned"], strict=True))
+    labels = [(f"<={t}" if t < 0 else f">={t}") if binned.get(t, False) else str(t) for t in ticks]
+    ax.set_xticks(ticks, labels)
+    ax.set_xlabel("event time (periods since treatment)")
+    ax.set_ylabel(f"effect on {result.design['outcome']} ({result.conf_level:.0%} CI)")
+    ax.set_title(result.title)
+    handles, names = ax.get_legend_handles_labels()
+    order = sorted(range(len(names)), key=lambda i: names[i].startswith("reference"))
+    ax.legend(
+        [handles[i] for i in order], [names[i] for i in order], frameon=False, fontsize="small"
+    )
+    return ax
+
+
+def event_study(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    ref_period: int = -1,
+    window: tuple[int, int] | None = None,
+    estimator: EventStudyEstimator = "twfe",
+    cluster: str | None = None,
+    conf_level: float = 0.95,
+) -> EstimateResult:
+    """Event study: the effect of a policy by periods since adoption (dynamic DiD).
+
+    Event time is ``time - cohort``: 0 is the first treated period, -1 the period before.
+    One coefficient is estimated per event time, relative to ``ref_period``, with unit and
+    period fixed effects, by pyfixest.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        A panel, one row per unit and period. Not modified.
+    outcome : str
+        Column with the outcome.
+    unit : str
+        Column identifying units.
+    time : str
+        Column with the period, a whole number (year, quarter number ...).
+    cohort : str
+        Column with the unit's first treated period, in the units of ``time``; 0 or missing
+        means never treated (in the panel). Must be constant within a unit.
+    ref_period : int, default -1
+        Event time whose coefficient is normalised to zero (the comparison period); negative.
+    window : (int, int), optional
+        ``(lo, hi)``, lo < 0 <= hi: event times before ``lo`` are **binned** into ``lo`` and
+        those after ``hi`` into ``hi`` (the endpoint coefficients then average the distant
+        periods; no observation is dropped). Without a window every event time gets its own
+        coefficient.
+    estimator : {"twfe", "sun_abraham"}, default "twfe"
+        ``"twfe"``: ``outcome ~ i(event_time, ref=ref_period) | unit + time`` with never-treated
+        units' event time set to the reference. ``"sun_abraham"``: the interaction-weighted
+        estimator of Sun & Abraham (2021): one coefficient per cohort and event time, then
+        averaged over cohorts with weights equal to each cohort's share of the observations at
+        that event time (the weights of pyfixest's ``compute_period_weights``). Its comparison
+        group is the
+        never-treated units, or, when there are none, the last-treated cohort (periods from its
+        adoption on are dropped). A cohort never observed at ``ref_period`` is dropped with an
+        ``EbpmWarning``.
+    cluster : str, optional
+        Column to cluster standard errors by (CRV1); defaults to ``unit``.
+    conf_level : float, default 0.95
+        Confidence level of the intervals (t with clusters - 1 degrees of freedom).
+
+    Returns
+    -------
+    EstimateResult
+        ``tidy()`` has one row per event time, term ``"t-3"``, ``"t+0"`` ..., with an extra
+        integer column ``event_time`` (nullable: empty on the ``post_avg`` row); the reference
+        period is **omitted** from the table (the figure draws it at 0). The headline term
+        ``"post_avg"`` is the equally weighted average of the event-time coefficients with
+        event time >= 0, its standard error from their covariance. ``diagnostics``:
+
+        - ``pretrend``: joint Wald test that every pre-period coefficient is zero, from the
+          clustered covariance: ``statistic`` (F = chi2 / df), ``df``, ``df_denom`` (clusters
+          - 1), ``p_value`` (F), ``chi2``, ``p_value_chi2``, ``terms``;
+        - ``ref_period``, ``window`` (``[lo, hi]`` or None), ``estimator``;
+        - ``n_cohorts`` (treated cohorts used) and ``cohort_sizes`` (units per cohort, never
+          treated as ``"never"``);
+        - ``vcov``: covariance of the event-time coefficients, a DataFrame indexed by term;
+        - ``weights`` and ``cohort_effects`` (sun_abraham only, else None): the cohort weight
+          of each event time, and the cohort-by-event-time coefficients with their SEs.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        A column named in a role is missing (the message suggests a close match).
+    InvalidOptionError
+        ``estimator`` unknown, ``window`` malformed, ``ref_period`` not negative, outside the
+        window, or not an event time in the data (the message lists those available).
+    NonNumericError
+        ``outcome``, ``time`` or ``cohort`` is not numeric.
+    MissingValueError
+        The cluster, unit or time column has missing values.
+    DuplicateRowsError
+        Two rows share a unit and period.
+    NoTreatedUnitsError
+        No unit has a cohort (nobody is ever treated).
+    NoPrePeriodError
+        A cohort starts before the first period of the panel.
+    DataError
+        A cohort lies after the last period, varies within a unit, or every unit is treated at
+        the same time with no never-treated units (no comparison).
+    EstimationError
+        An event-time coefficient is collinear with the fixed effects (with no never-treated
+        units, bin the endpoints with ``window``).
+
+    Warns
+    -----
+    FewClustersWarning
+        Fewer than 30 clusters.
+    MissingValueWarning
+        Rows with a missing outcome were dropped.
+    EbpmWarning
+        ``"sun_abraham"``: a cohort is never observed at ``ref_period`` and is left out.
+
+    Notes
+    -----
+    Identification rests on parallel trends (absent the policy, every cohort's outcome would
+    have moved like the comparison units') and on no anticipation (no effect before adoption).
+    The pre-period coefficients and their joint test are a check of both, with limited power
+    (Roth 2022). With staggered adoption and effects that vary across cohorts, TWFE event-time
+    coefficients mix effects of other periods and cohorts (Sun & Abraham 2021); the
+    ``"sun_abraham"`` estimator is robust to that. With never-treated controls, a balanced
+    panel and ``ref_period=-1`` its event-time effects equal Callaway & Sant'Anna's dynamic
+    aggregation with a universal base period and never-treated comparisons.
+
+    References
+    ----------
+    Sun, L. and Abraham, S. (2021). Estimating dynamic treatment effects in event studies with
+    heterogeneous treatment effects. *Journal of Econometrics* 225(2), 175-199.
+    Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple time
+    periods. *Journal of Econometrics* 225(2), 200-230.
+    Roth, J. (2022). Pretest with caution: event-study estimates after testing for parallel
+    trends. *AER: Insights* 4(3), 305-322.
+    """
+    data = require_frame(data, func="event_study")
+    estimator = check_option("estimator", estimator, ESTIMATORS)
+    if not isinstance(conf_level, float | int) or not 0 < conf_level < 1:
+        raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
+    if not isinstance(ref_period, int | np.integer) or isinstance(ref_period, bool):
+        raise InvalidOptionError(
+            f"ref_period={ref_period!r} must be a whole number of periods, e.g. -1"
+        )
+    ref_period = int(ref_period)
+    if ref_period >= 0:
+        raise InvalidOptionError(
+            f"ref_period={ref_period} is a treated event time; the reference must come before "
+            "adoption (a negative event time, usually -1)"
+        )
+    win = _check_window(window)
+    if win is not None and not win[0] <= ref_period <= win[1]:
+        raise InvalidOptionError(
+            f"ref_period={ref_period} lies outside window={window!r}; widen the window or "
+            "choose a reference period inside it"
+        )
+    cluster = cluster or unit
+    check_columns(
+        data,
+        {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "cluster": cluster},
+    )
+    check_complete(data, unit, role="unit")
+    check_complete(data, time, role="time")
+    check_complete(data, cluster, role="cluster")
+    check_unique_panel(data, unit=unit, time=time)
+    frame = drop_missing(data, [outcome], func="event_study")
+    y = check_numeric(frame, outcome, role="outcome")
+    t = _integer_valued(check_numeric(frame, time, role="time"), role="time", column=time)
+    g = _integer_valued(check_numeric(frame, cohort, role="cohort"), role="cohort", column=cohort)
+    g = g.where(g != 0)  # 0 = never treated
+    varying = g.fillna(-np.inf).groupby(frame[unit], sort=False).nunique()
+    if (varying > 1).any():
+        bad = varying.index[varying > 1][0]
+        bad = bad.item() if isinstance(bad, np.generic) else bad
+        raise DataError(
+            f"cohort={cohort!r} varies within unit {bad!r}; it must be the unit's first treated "
+            "period, the same in every row of the unit (0 or missing if never treated)"
+        )
+    t_min, t_max = t.min(), t.max()
+    cohorts = sorted(pd.unique(g.dropna()).tolist())
+    if not cohorts:
+        raise NoTreatedUnitsError(
+            f"cohort={cohort!r} is 0 or missing for every unit, so nobody is treated; it must hold "
+            "each treated unit's first treated period"
+        )
+    early = [c for c in cohorts if c < t_min]
+    if early:
+        raise NoPrePeriodError(
+            f"cohort {early[0]:g} in cohort={cohort!r} lies before the first period {t_min:g} of "
+            f"{time!r}: those units were treated before the panel starts and have no pre-period. "
+            "Drop them, or extend the panel back"
+        )
+    late = [c for c in cohorts if c > t_max]
+    if late:
+        raise DataError(
+            f"cohort {late[0]:g} in cohort={cohort!r} lies after the last period {t_max:g} of "
+            f"{time!r} (the time range is {t_min:g} to {t_max:g}); code units first treated "
+            "after the panel ends as never treated (cohort 0)"
+        )
+    never = g.isna()
+    if not never.any() and len(cohorts) == 1:
+        raise DataError(
+            f"every unit is treated at the same period ({cohorts[0]:g}) and none is never "
+            "treated: with no never-treated and no not-yet-treated comparison, period effects "
+            "and the policy cannot be told apart. Add never-treated units"
+        )
+
+    work = pd.DataFrame(
+        {
+            "y": y.to_numpy(),
+            "fe_unit": pd.factorize(frame[unit])[0],
+            "fe_time": pd.factorize(t)[0],
+            "cl": pd.factorize(frame[cluster])[0],
+            "g": g.to_numpy(),
+            "t": t.to_numpy(),
+        }
+    )
+    rel = (work["t"] - work["g"]).round()
+    if win is not None:
+        rel = rel.clip(lower=win[0], upper=win[1])
+    work["rel"] = rel  # NaN for never-treated units
+    available = sorted(int(k) for k in pd.unique(rel.dropna()))
+    if ref_period not in available:
+        raise InvalidOptionError(
+            f"ref_period={ref_period} is not an event time in the data; available event times "
+            f"are {available}. Choose one of them (usually -1, the period before adoption)"
+        )
+
+    if estimator == "twfe":
+        control_note = (
+            "never-treated and not-yet-treated units" if never.any() else "not-yet-treated units"
+        )
+        cells = [(None, k) for k in available if k != ref_period]
+        dropped_cohorts: list[float] = []
+    else:
+        if not never.any():
+            last = cohorts[-1]
+            work = work.loc[work["t"] < last].copy()
+            work.loc[work["g"] == last, ["g", "rel"]] = np.nan
+            cohorts = cohorts[:-1]
+            control_note = f"the last-treated cohort ({last:g}), before its adoption"
+        else:
+            control_note = "never-treated units"
+        has_ref = work.loc[work["rel"] == ref_period, "g"].unique()
+        dropped_cohorts = [c for c in cohorts if c not in set(has_ref)]
+        if dropped_cohorts:
+            warnings.warn(
+                f"cohort(s) {[f'{c:g}' for c in dropped_cohorts]} are never observed at "
+                f"ref_period={ref_period}, so their effects cannot be normalised; dropped from "
+                "the Sun-Abraham estimate. Choose a reference period every cohort has",
+                EbpmWarning,
+                stacklevel=2,
+            )
+            work = work.loc[~work["g"].isin(dropped_cohorts)].copy()
+            cohorts = [c for c in cohorts if c not in dropped_cohorts]
+        if not cohorts:
+            raise DataError(
+                f"no treated cohort is observed at ref_period={ref_period}; available event "
+                f"times are {available}"
+            )
+        present = work.dropna(subset=["g"]).groupby(["g", "rel"]).size()
+        cells = [(gg, int(k)) for gg, k in present.index if int(k) != ref_period]
+
+    # dummies, one per (cohort, event time) cell (cohort None: pooled over cohorts for TWFE)
+    names = []
+    for i, (gg, k) in enumerate(cells):
+        name = f"d{i}"
+        hit = work["rel"] == k
+        if gg is not None:
+            hit &= work["g"] == gg
+        work[name] = hit.astype("float64")
+        names.append(name)
+    event_times = sorted({k for _, k in cells})
+    if not event_times:
+        raise DataError(
+            f"only the reference period {ref_period} is left after window={window!r}; widen it"
+        )
+
+    import pyfixest as pf
+
+    fml = f"y ~ {' + '.join(names)} | fe_unit + fe_time"
+    with warnings.catch_warnings():
+        for category in (UserWarning, FutureWarning, DeprecationWarning):
+            warnings.simplefilter("ignore", category)
+        try:
+            fit = pf.feols(fml, data=work, vcov={"CRV1": "cl"})
+        except Exception as err:  # pyfixest raises plain errors for degenerate designs
+            raise EstimationError(
+                f"the event-study regression failed ({err}); with no never-treated units, bin the "
+                "endpoints with window=(lo, hi)"
+            ) from err
+    coefnames = [str(c) for c in fit._coefnames]
+    lost = [n for n in names if n not in coefnames]
+    if lost:
+        which = sorted({cells[names.index(n)][1] for n in lost})
+        raise EstimationError(
+            f"event-time coefficient(s) {[event_time_label(k) for k in which]} are collinear with "
+            f"the {unit}/{time} fixed effects (with no never-treated units event time is a linear "
+            "function of unit and period); bin the endpoints with window=(lo, hi) or add "
+            "never-treated units"
+        )
+    order = [coefnames.index(n) for n in names]
+    beta = np.asarray(fit._beta_hat, dtype=float)[order]
+    vcov = np.asarray(fit._vcov, dtype=float)[np.ix_(order, order)]
+
+    # R maps the cell coefficients to event-time coefficients (identity for TWFE)
+    weights_table = None
+    if estimator == "twfe":
+        rmat = np.eye(len(cells))
+    else:
+        counts = work.dropna(subset=["g"]).groupby(["g", "rel"]).size()
+        rmat = np.zeros((len(event_times), len(cells)))
+        rows = []
+        for j, k in enumerate(event_times):
+            idx = [i for i, (_, kk) in enumerate(cells) if kk == k]
+            n = np.array([counts[(cells[i][0], k)] for i in idx], dtype=float)
+            rmat[j, idx] = n / n.sum()
+            rows += [
+                {"event_time": k, "cohort": cells[i][0], "weight": float(w)}
+                for i, w in zip(idx, n / n.sum(), strict=True)
+            ]
+        weights_table = pd.DataFrame(rows)
+    cohort_effects = None
+    if estimator == "sun_abraham":
+        se_cells = np.sqrt(np.diag(vcov))
+        cohort_effects = pd.DataFrame(
+            {
+                "cohort": [c for c, _ in cells],
+                "event_time": [k for _, k in cells],
+                "estimate": beta,
+                "std_error": se_cells,
+            }
+        )
+    est = rmat @ beta
+    cov = rmat @ vcov @ rmat.T
+    terms = [event_time_label(k) for k in event_times]
+    post = [i for i, k in enumerate(event_times) if k >= 0]
+    pre = [i for i, k in enumerate(event_times) if k < 0]
+    avg = np.zeros(len(event_times))
+    avg[post] = 1 / len(post)
+
+    from scipy import stats
+
+    n_clusters = int(work["cl"].nunique())
+    dof = n_clusters - 1
+    crit = float(stats.t.ppf(0.5 + conf_level / 2, dof))
+    all_est = np.append(est, avg @ est)
+    all_se = np.sqrt(np.append(np.diag(cov), avg @ cov @ avg))
+    stat = all_est / all_se
+    lo_bin = win is not None and (work["t"] - work["g"] < win[0]).any()
+    hi_bin = win is not None and (work["t"] - work["g"] > win[1]).any()
+    table = pd.DataFrame(
+        {
+            "term": [*terms, HEADLINE],
+            "estimate": all_est,
+            "std_error": all_se,
+            "statistic": stat,
+            "p_value": 2 * stats.t.sf(np.abs(stat), dof),
+            "conf_low": all_est - crit * all_se,
+            "conf_high": all_est + crit * all_se,
+            "event_time": pd.array([*event_times, None], dtype="Int64"),
+            "binned": [
+                *(
+                    (bool(lo_bin and k == win[0]) or bool(hi_bin and k == win[1]))
+                    for k in event_times
+                ),
+                False,
+            ],
+        }
+    )
+    if n_clusters < FEW_CLUSTERS:
+        warnings.warn(
+            f"only {n_clusters} clusters of {cluster!r}: cluster-robust (CRV1) tests over-reject "
+            f"with fewer than {FEW_CLUSTERS} clusters; read the intervals and the pre-trend test "
+            "with care",
+            FewClustersWarning,
+            stacklevel=2,
+        )
+
+    unit_cohort = pd.Series(g.to_numpy(), index=frame.index).groupby(frame[unit].to_numpy()).first()
+    sizes = unit_cohort.value_counts(dropna=False).sort_index()
+    cohort_sizes = {
+        ("never" if pd.isna(c) else (int(c) if float(c).is_integer() else float(c))): int(n)
+        for c, n in sizes.items()
+    }
+    used_units = set(work["fe_unit"])
+    title = {
+        "twfe": "Event study (two-way fixed effects)",
+        "sun_abraham": "Event study (Sun & Abraham interaction-weighted)",
+    }[estimator]
+    pretrend = _wald(est, cov, pre, dof, terms)
+    log.debug("event_study %s: %d event times, pretrend %s", estimator, len(terms), pretrend)
+    return EstimateResult(
+        method="event_study",
+        title=title,
+        estimand="dynamic ATT by event time (headline: average over event times >= 0)",
+        table=table,
+        headline=HEADLINE,
+        n_obs=int(fit._N),
+        inference=f"cluster-robust (CRV1) by {cluster}, {n_clusters} clusters, t({dof})",
+        conf_level=float(conf_level),
+        design={
+            "outcome": outcome,
+            "unit": unit,
+            "time": time,
+            "cohort": cohort,
+            "cluster": cluster,
+            "estimator": estimator,
+            "comparison": control_note,
+            "n_units": len(used_units),
+            "n_periods": int(work["fe_time"].nunique()),
+            "n_clusters": n_clusters,
+            "n_treated_units": int(work.dropna(subset=["g"])["fe_unit"].nunique()),
+            "n_never_treated_units": int(unit_cohort.isna().sum()),
+            "event_times": event_times,
+        },
+        diagnostics={
+            "pretrend": pretrend,
+            "ref_period": ref_period,
+            "window": list(win) if win is not None else None,
+            "estimator": estimator,
+            "n_cohorts": len(cohorts),
+            "cohort_sizes": cohort_sizes,
+            "dropped_cohorts": dropped_cohorts,
+            "vcov": pd.DataFrame(cov, index=terms, columns=terms),
+            "weights": weights_table,
+            "cohort_effects": cohort_effects,
+            "formula": (
+                f"{outcome} ~ i(event_time, ref={ref_period}) | {unit} + {time}"
+                if estimator == "twfe"
+                else f"{outcome} ~ i(event_time, cohort, ref={ref_period}) | {unit} + {time}, "
+                "aggregated with cohort-share weights"
+            ),
+        },
+        provenance=dict(data.attrs.get("ebpm", {})),
+        assumption=(
+            "Parallel trends and no anticipation: without the policy every cohort's outcome "
+            "would have moved in parallel with the comparison units', and nothing changed "
+            "before adoption."
+        ),
+        plotter=_plot_event_study,
+    )
