@@ -19,7 +19,13 @@ HERE = Path(__file__).parent
 REPO = HERE.parent
 PIPELINES = HERE / "fixtures" / "pipelines"
 DEMO = REPO / "pipelines" / "demo.yaml"
-ENTRY_NAMES = ["geo.japan_prefectures", "studies.organ_donations", "studies.prop99"]
+ENTRY_NAMES = [
+    "geo.japan_prefectures",
+    "studies.mpdta",
+    "studies.organ_donations",
+    "studies.prop99",
+    "studies.senate",
+]
 
 
 @pytest.fixture
@@ -91,8 +97,14 @@ def test_catalog_list_shows_every_entry(catalog_env: None) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines] == ENTRY_NAMES
-    assert [line.split()[1] for line in lines] == ["geo", "panel", "panel"]
-    assert lines[2].endswith(
+    assert [line.split()[1] for line in lines] == [
+        "geo",
+        "panel",
+        "panel",
+        "panel",
+        "cross-section",
+    ]
+    assert lines[3].endswith(
         "Cigarette sales per capita by US state, 1970-2000, and California's Proposition 99"
     )
     assert result.stderr == ""
@@ -103,7 +115,7 @@ def test_catalog_list_shows_every_entry(catalog_env: None) -> None:
     [
         ("prop 99", ["studies.prop99"]),
         ("organ", ["studies.organ_donations"]),
-        ("usa did", ["studies.organ_donations", "studies.prop99"]),
+        ("usa did", ["studies.mpdta", "studies.organ_donations", "studies.prop99"]),
         ("都道府県", ["geo.japan_prefectures"]),
     ],
 )

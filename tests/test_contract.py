@@ -56,6 +56,10 @@ def _prop99():
     }
 
 
+def _senate():
+    return CATALOG.load("studies.senate"), {"outcome": "vote", "running": "margin"}
+
+
 def _california():
     data = CATALOG.load("studies.prop99")
     data = data[data["State"] == "California"]
@@ -69,6 +73,10 @@ ESTIMATORS: dict[str, tuple[Callable[..., EstimateResult], Callable[[], tuple]]]
     "staggered_did": (ebpm.staggered_did, _mpdta),
     "synthetic_control": (ebpm.synthetic_control, _prop99),
     "its": (ebpm.its, _california),
+    "rdd": (
+        ebpm.rdd,
+        lambda: (CATALOG.load("studies.senate"), {"outcome": "vote", "running": "margin"}),
+    ),
 }
 
 

@@ -229,7 +229,12 @@ def test_demo_runs_every_task(demo) -> None:
     assert result.ok, [t.reason for t in result.tasks]
     assert result.failed == []
     assert [t.name for t in result.tasks] == list(_demo_tasks())
-    assert set(_demo_tasks().values()) == {"studies.organ_donations", "studies.prop99"}
+    assert set(_demo_tasks().values()) == {
+        "studies.organ_donations",
+        "studies.prop99",
+        "studies.mpdta",
+        "studies.senate",
+    }
     assert RUN_ID.match(result.run_id)
     assert result.run_dir == out.resolve() / "runs" / "demo" / result.run_id
     assert result.site_dir == out.resolve() / "site"
@@ -245,10 +250,17 @@ def test_demo_headlines_match_the_published_estimates(demo) -> None:
     assert head["estimate"] == pytest.approx(-0.0225, abs=5e-5)
     assert head["conf_low"] < head["estimate"] < head["conf_high"] < 0
     assert organ.headline["label"] == "Active-choice framing and organ donor registration"
-    prop99 = _by_dataset(result, "studies.prop99")
+    prop99 = [t for t in _by_dataset(result, "studies.prop99") if t.group == "prop99"]
     assert prop99
     for task in prop99:
         assert task.headline["headline"]["estimate"] == pytest.approx(-27.349, abs=5e-3)
+    # one report per design, each at its published number
+    by_group = {t.group: t.headline["headline"] for t in result.tasks}
+    assert by_group["mpdta_staggered"]["estimate"] == pytest.approx(-0.0400, abs=5e-5)
+    assert by_group["prop99_synthetic_control"]["estimate"] == pytest.approx(-19.6, abs=0.05)
+    assert by_group["prop99_its"]["estimate"] == pytest.approx(-20.058, abs=5e-3)
+    assert by_group["senate_rdd"]["estimate"] == pytest.approx(7.414, abs=5e-4)
+    assert by_group["senate_rdd"]["std_error"] == pytest.approx(1.459, abs=5e-4)
 
 
 @pytest.mark.slow
@@ -259,7 +271,11 @@ def test_demo_index_lists_every_estimate(demo) -> None:
     assert "-27.3" in index
     # the estimate cells, not just the pipeline description that quotes the published numbers
     assert index.count('<td class="num">ATT -0.0225 ') == 1
-    assert index.count('<td class="num">ATT -27.349 ') == len(_by_dataset(result, "studies.prop99"))
+    did_prop99 = [t for t in _by_dataset(result, "studies.prop99") if t.group == "prop99"]
+    assert index.count('<td class="num">ATT -27.349 ') == len(did_prop99)
+    assert index.count('<td class="num">ATT -0.0400 ') == 1  # staggered DiD
+    assert index.count('<td class="num">ATT -19.620 ') == 1  # synthetic control
+    assert "7.414 " in index  # regression discontinuity
     for name in _demo_tasks():
         assert f'<a href="reports/demo/{name}.html">{name}</a>' in index
     assert index.count('<span class="ok">ok</span>') == len(result.tasks)
@@ -292,7 +308,12 @@ def test_demo_manifest_records_the_run(demo) -> None:
         f"reports/demo/{t.name}.html" for t in spec.tasks
     ]
     datasets = {d["entry"]: d for d in manifest["datasets"]}
-    assert set(datasets) == {"studies.organ_donations", "studies.prop99"}
+    assert set(datasets) == {
+        "studies.organ_donations",
+        "studies.prop99",
+        "studies.mpdta",
+        "studies.senate",
+    }
     organ = datasets["studies.organ_donations"]
     assert organ["sha256"] == ORGAN_SHA256
     assert organ["package"] == "causaldata"
@@ -524,3 +545,16 @@ def test_rendering_error_fails_the_task_not_the_run(
     assert manifest["status"] == "failed"
     # the estimate was computed; the manifest still records the data it used
     assert manifest["datasets"][0]["sha256"] == ORGAN_SHA256
+
+
+@pytest.mark.slow
+def test_every_demo_report_hides_code_and_has_a_figure_and_footer(demo) -> None:
+    result, out, _ = demo
+    for task in result.tasks:
+        page = (out / "site" / "reports" / "demo" / f"{task.name}.html").read_text(encoding="utf-8")
+        assert "<img" in page, task.name
+        assert f"Run <code>{result.run_id}</code>" in page, task.name
+        assert "catalog.load(" not in page, task.name
+        assert "import ebpm" not in page, task.name
+        assert task.headline is not None, task.name
+        assert task.datasets, task.name

@@ -37,6 +37,7 @@ from ebpm.estimators import (
     did,
     event_study,
     its,
+    rdd,
     staggered_did,
     synthetic_control,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "did",
     "event_study",
     "its",
+    "rdd",
     "staggered_did",
     "synthetic_control",
 ]

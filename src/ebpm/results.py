@@ -15,6 +15,9 @@ import pandas as pd
 
 __all__ = ["TIDY_COLUMNS", "EstimateResult"]
 
+#: Column roles shown in summaries, in this order, when a design has them.
+ROLE_KEYS = ("outcome", "unit", "time", "treated", "cohort", "running", "cutoff", "intervention")
+
 #: Columns of :meth:`EstimateResult.tidy`, the same for every estimator, in this order.
 TIDY_COLUMNS = ("term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")
 
@@ -177,7 +180,7 @@ class EstimateResult:
         """A plain-text report of the design, the estimates and the inference."""
         d = self.design
         lines = [self.title, "=" * len(self.title)]
-        roles = [f"{k}: {d[k]}" for k in ("outcome", "unit", "time", "treated") if k in d]
+        roles = [f"{k}: {d[k]}" for k in ROLE_KEYS if d.get(k) is not None]
         if roles:
             lines.append("   ".join(roles))
         counts = [f"{k.removeprefix('n_')}: {d[k]}" for k in ("n_units", "n_periods") if k in d]
@@ -208,9 +211,7 @@ class EstimateResult:
             strong = ' style="font-weight:bold"' if row["term"] == self.headline else ""
             body.append(f"<tr{strong}>{''.join(cells)}</tr>")
         roles = ", ".join(
-            f"{k} <code>{esc(str(d[k]))}</code>"
-            for k in ("outcome", "unit", "time", "treated")
-            if k in d
+            f"{k} <code>{esc(str(d[k]))}</code>" for k in ROLE_KEYS if d.get(k) is not None
         )
         return (
             f'<div class="ebpm-result"><p><strong>{esc(self.title)}</strong> '

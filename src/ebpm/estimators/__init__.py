@@ -9,6 +9,7 @@ from ebpm.estimators.balance import balance
 from ebpm.estimators.did import did
 from ebpm.estimators.event_study import event_study
 from ebpm.estimators.its import its
+from ebpm.estimators.rdd import rdd
 from ebpm.estimators.staggered import BalancedPanelWarning, staggered_did
 from ebpm.estimators.synth import plot_gaps, synthetic_control
 
@@ -20,6 +21,7 @@ __all__ = [
     "event_study",
     "its",
     "plot_gaps",
+    "rdd",
     "staggered_did",
     "synthetic_control",
 ]

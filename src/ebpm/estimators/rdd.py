@@ -1,0 +1,510 @@
+"""Sharp regression discontinuity by local polynomials (rdrobust, rddensity).
+
+rdrobust and rddensity are GPL-3.0 packages; they are imported lazily inside :func:`rdd`, so
+importing ebpm neither loads them nor pays their start-up cost (numba, scipy.stats, pyplot).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ebpm.errors import (
+    DataError,
+    EbpmWarning,
+    EmptySideError,
+    EstimationError,
+    FewClustersWarning,
+)
+from ebpm.estimators._common import (
+    check_columns,
+    check_complete,
+    check_numeric,
+    check_option,
+    drop_missing,
+    require_frame,
+)
+from ebpm.results import EstimateResult
+
+__all__ = ["BANDWIDTH_MULTIPLIERS", "KERNELS", "Kernel", "rdd"]
+
+logger = logging.getLogger(__name__)
+
+Kernel = Literal["triangular", "epanechnikov", "uniform"]
+KERNELS: tuple[str, ...] = ("triangular", "epanechnikov", "uniform")
+#: Bandwidths of the sensitivity table, as multiples of the main bandwidth.
+BANDWIDTH_MULTIPLIERS: tuple[float, ...] = (0.5, 0.75, 1.0, 1.5, 2.0)
+#: Evenly spaced bins per side of the cutoff in the binned scatter (fewer with little data).
+MAX_BINS = 20
+
+HEADLINE = "RD effect"
+CONVENTIONAL = "conventional"
+ROBUST = "robust bias-corrected"
+
+
+def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call an rdrobust/rddensity function with its stdout captured and its warnings renamed.
+
+    rdrobust prints notes ("Mass points detected in the running variable.") and warns with
+    plain UserWarnings; the library never prints, so notes go to the log and the warning about
+    few clusters within the bandwidth becomes a :class:`FewClustersWarning`.
+    """
+    out = io.StringIO()
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
+        warnings.simplefilter("always")
+        result = func(*args, **kwargs)
+    for line in out.getvalue().splitlines():
+        if line.strip():
+            logger.info("%s: %s", func.__name__, line.strip())
+    for w in caught:
+        text = str(w.message)
+        if "clusters within the bandwidth" in text:
+            warnings.warn(
+                f"{text} Use a larger bandwidth or fewer, larger clusters.",
+                FewClustersWarning,
+                stacklevel=3,
+            )
+        elif issubclass(w.category, FutureWarning | DeprecationWarning):
+            continue  # pandas/numpy notices from inside the engines are not the analyst's
+        else:
+            warnings.warn(f"{func.__name__}: {text}", EbpmWarning, stacklevel=3)
+    return result, out.getvalue()
+
+
+def _bins(x: np.ndarray, y: np.ndarray, cutoff: float) -> pd.DataFrame:
+    """Evenly spaced bins on each side of the cutoff: mean running value, mean outcome, count."""
+    rows = []
+    for side, mask in (("left", x < cutoff), ("right", x >= cutoff)):
+        xs, ys = x[mask], y[mask]
+        k = int(min(MAX_BINS, max(1, round(math.sqrt(xs.size)))))
+        lo, hi = (xs.min(), cutoff) if side == "left" else (cutoff, xs.max())
+        if hi <= lo:
+            hi = lo + 1.0
+        edges = np.linspace(lo, hi, k + 1)
+        idx = np.clip(np.searchsorted(edges, xs, side="right") - 1, 0, k - 1)
+        n = np.bincount(idx, minlength=k)
+        sx = np.bincount(idx, xs, minlength=k)
+        sy = np.bincount(idx, ys, minlength=k)
+        keep = n > 0
+        rows.append(
+            pd.DataFrame(
+                {
+                    "side": side,
+                    "bin_low": edges[:-1][keep],
+                    "bin_high": edges[1:][keep],
+                    "x": sx[keep] / n[keep],
+                    "y": sy[keep] / n[keep],
+                    "n": n[keep],
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def _plot_rdd(result: EstimateResult, ax: Any) -> Any:
+    """Binned means of the outcome by the running variable, local fits within h, the cutoff."""
+    d, diag = result.design, result.diagnostics
+    c = float(d["cutoff"])
+    bins = diag["bins"]
+    fit = diag["fit"]
+    h = diag["bandwidth"]
+    colours = {"left": "#0072B2", "right": "#D55E00"}
+    for side, sign in (("left", -1), ("right", 1)):
+        b = bins[bins["side"] == side]
+        ax.scatter(b["x"], b["y"], s=18, color=colours[side], alpha=0.8, zorder=3)
+        width = h[f"h_{side}"]
+        grid = np.linspace(c, c + sign * width, 100)
+        coef = np.asarray(fit[side], dtype=float)
+        yhat = np.polynomial.polynomial.polyval(grid - c, coef)
+        ax.plot(grid, yhat, color=colours[side], lw=2, zorder=4)
+    ax.axvline(c, color="0.3", lw=1, ls="--", zorder=2)
+    ax.axvspan(c - h["h_left"], c + h["h_right"], color="0.9", zorder=0, lw=0)
+    low, high = result.conf_int
+    ax.set_title(
+        f"{result.title}\njump at {d['running']} = {c:g}: {result.estimate:.3g} "
+        f"(robust {result.conf_level:.0%} CI {low:.3g} to {high:.3g})",
+        fontsize=10,
+    )
+    ax.set_xlabel(f"{d['running']} (cutoff {c:g}; shaded: bandwidth h)")
+    ax.set_ylabel(f"{d['outcome']} (bin means)")
+    return ax
+
+
+def _check_bandwidth(bandwidth: Any) -> float | None:
+    if bandwidth is None:
+        return None
+    if (
+        isinstance(bandwidth, bool)
+        or not isinstance(bandwidth, int | float | np.integer | np.floating)
+        or not math.isfinite(float(bandwidth))
+        or bandwidth <= 0
+    ):
+        raise DataError(
+            f"bandwidth={bandwidth!r} must be a positive number in units of the running "
+            "variable, or None for rdrobust's MSE-optimal bandwidth"
+        )
+    return float(bandwidth)
+
+
+def _range_text(x: np.ndarray) -> str:
+    return f"{float(np.min(x)):g} to {float(np.max(x)):g}"
+
+
+def rdd(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    running: str,
+    cutoff: float = 0.0,
+    covariates: Sequence[str] | None = None,
+    bandwidth: float | None = None,
+    kernel: Kernel = "triangular",
+    p: int = 1,
+    cluster: str | None = None,
+    conf_level: float = 0.95,
+) -> EstimateResult:
+    """Sharp regression discontinuity: the jump in the outcome at the cutoff.
+
+    Fits local polynomials of order ``p`` on each side of the cutoff with rdrobust (Calonico,
+    Cattaneo & Titiunik) and reports, as rdrobust does, the conventional point estimate with
+    the robust bias-corrected confidence interval and p-value. Units with
+    ``running >= cutoff`` are treated.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per unit (a cross-section). Not modified.
+    outcome : str
+        Column with the outcome.
+    running : str
+        Column with the running variable (score) that assigns treatment at ``cutoff``.
+    cutoff : float, default 0.0
+        Treatment starts at ``running >= cutoff``.
+    covariates : sequence of str, optional
+        Pre-determined covariates added linearly for efficiency (rdrobust's ``covs``); they
+        should not change the estimate much if the design is valid.
+    bandwidth : float, optional
+        Bandwidth ``h`` on both sides, in units of the running variable. None (default) uses
+        rdrobust's MSE-optimal common bandwidth (``bwselect="mserd"``) and its bias bandwidth
+        ``b``; with a bandwidth given, ``b = h`` (rdrobust's rule for a manual bandwidth).
+    kernel : {"triangular", "epanechnikov", "uniform"}, default "triangular"
+        Kernel weighting observations by their distance to the cutoff.
+    p : int, default 1
+        Order of the local polynomial (1: local linear). The bias correction uses ``p + 1``.
+    cluster : str, optional
+        Column to cluster standard errors by (rdrobust's CR1). Without it, rdrobust's
+        heteroskedasticity-robust nearest-neighbour variance (3 neighbours).
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    EstimateResult
+        Terms: ``"RD effect"`` (headline: conventional estimate and standard error, robust
+        bias-corrected z statistic, p-value and interval), ``"conventional"`` (conventional
+        estimate, standard error, test and interval) and ``"robust bias-corrected"``
+        (bias-corrected estimate with the robust standard error, test and interval). The
+        extra column ``interval`` says which interval each row carries. ``diagnostics``:
+
+        - ``bandwidth``: ``{"h_left", "h_right", "b_left", "b_right", "selector"}``
+        - ``n_effective``: ``{"left", "right"}`` observations within ``h``
+        - ``density_test``: rddensity's manipulation test of the running variable at the
+          cutoff (Cattaneo, Jansson & Ma 2020): ``{"statistic", "p_value", "h_left",
+          "h_right", "n_left", "n_right", "method"}``, on every row with a running value
+        - ``bandwidth_sensitivity``: DataFrame with one row per multiple of ``h`` in
+          :data:`BANDWIDTH_MULTIPLIERS` (``b`` scaled alike): multiplier, h, estimate,
+          std_error, p_value, conf_low, conf_high (robust), n_left, n_right, note
+        - ``kernel``, ``p``, ``q``, ``vce``, ``mass_points`` (rdrobust reported mass points in
+          the running variable)
+        - ``bins`` (binned means for the figure) and ``fit`` (local polynomial coefficients in
+          powers of ``running - cutoff``, per side; without covariate adjustment terms)
+
+    Raises
+    ------
+    ColumnNotFoundError
+        A column named in a role is missing (the message suggests a close match).
+    NonNumericError
+        The outcome, running variable or a covariate is not numeric.
+    EmptySideError
+        No observations (or too few distinct running values to fit) on one side of the cutoff.
+    MissingValueError
+        The cluster column has missing values.
+    InvalidOptionError
+        ``kernel`` is not one of the choices.
+    DataError
+        ``p`` is not a positive integer, ``bandwidth`` is not positive, ``conf_level`` is not
+        between 0 and 1.
+    EstimationError
+        rdrobust cannot estimate with valid-looking input.
+
+    Warns
+    -----
+    MissingValueWarning
+        Rows with a missing outcome, running variable or covariate were dropped.
+    FewClustersWarning
+        Few clusters within the bandwidth on a side (rdrobust's check).
+
+    Notes
+    -----
+    The identifying assumption is continuity: the average potential outcomes are continuous
+    in the running variable at the cutoff, so units just below are a valid comparison for
+    units just above. It fails when units can precisely manipulate their score around the
+    cutoff (check the density test) or when other things change at the same cutoff (check
+    pre-determined covariates as placebo outcomes). The estimand is local: the effect for
+    units at the cutoff.
+
+    References
+    ----------
+    Calonico, S., Cattaneo, M. D. and Titiunik, R. (2014). Robust nonparametric confidence
+    intervals for regression-discontinuity designs. *Econometrica* 82(6), 2295-2326.
+    Cattaneo, M. D., Jansson, M. and Ma, X. (2020). Simple local polynomial density estimators.
+    *Journal of the American Statistical Association* 115(531), 1449-1455.
+    Cattaneo, M. D., Frandsen, B. and Titiunik, R. (2015). Randomization inference in the
+    regression discontinuity design: an application to party advantages in the U.S. Senate.
+    *Journal of Causal Inference* 3(1), 1-24.
+    """
+    data = require_frame(data, func="rdd")
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates or [])
+    kernel = check_option("kernel", kernel, KERNELS)
+    if isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 1:
+        raise DataError(
+            f"p={p!r} must be a positive integer, the order of the local polynomial "
+            "(1: local linear, the default; 2: local quadratic)"
+        )
+    p = int(p)
+    h_manual = _check_bandwidth(bandwidth)
+    if not 0 < conf_level < 1:
+        raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
+    if isinstance(cutoff, bool) or not isinstance(cutoff, int | float | np.integer | np.floating):
+        raise DataError(f"cutoff={cutoff!r} must be a number on the scale of the running variable")
+    cutoff = float(cutoff)
+    check_columns(
+        data,
+        {"outcome": outcome, "running": running, "covariates": covariates, "cluster": cluster},
+    )
+    y_all = check_numeric(data, outcome, role="outcome")
+    x_all = check_numeric(data, running, role="running")
+    cov_all = {c: check_numeric(data, c, role=f"covariates={c!r}: covariate") for c in covariates}
+    if cluster is not None:
+        check_complete(data, cluster, role="cluster")
+
+    kept = drop_missing(data, [outcome, running, *covariates], func="rdd")
+    work = pd.DataFrame(
+        {
+            "y": y_all.loc[kept.index],
+            "x": x_all.loc[kept.index],
+            **{f"z{i}": v.loc[kept.index] for i, v in enumerate(cov_all.values())},
+        }
+    )
+    x = work["x"].to_numpy(float)
+    y = work["y"].to_numpy(float)
+    below, above = x < cutoff, x >= cutoff
+    for side, mask in (("below", below), ("at or above", above)):
+        if not mask.any():
+            raise EmptySideError(
+                f"no observations {side} the cutoff {cutoff:g}: running={running!r} ranges from "
+                f"{_range_text(x)}; choose a cutoff inside that range"
+            )
+    need = p + 2  # rdrobust fits order q = p + 1 on each side
+    for side, mask in (("below", below), ("at or above", above)):
+        distinct = np.unique(x[mask]).size
+        if distinct < need:
+            raise EmptySideError(
+                f"only {distinct} distinct value(s) of running={running!r} {side} the cutoff "
+                f"{cutoff:g} (range {_range_text(x)}); a local polynomial of order p={p} needs "
+                f"at least {need} on each side. Move the cutoff or lower p"
+            )
+
+    with warnings.catch_warnings():
+        # GPL-3.0 engines, imported lazily (numba, scipy.stats, pyplot). rddensity silences
+        # FutureWarning process-wide on import; catch_warnings restores the caller's filters.
+        from rddensity import rddensity
+        from rdrobust import rdrobust
+
+    engine_kernel = {"triangular": "tri", "epanechnikov": "epa", "uniform": "uni"}[kernel]
+    covs = work[[f"z{i}" for i in range(len(covariates))]].to_numpy(float) if covariates else None
+    clus = pd.factorize(data.loc[work.index, cluster])[0] if cluster is not None else None
+    common: dict[str, Any] = {
+        "c": cutoff,
+        "p": p,
+        "kernel": engine_kernel,
+        "covs": covs,
+        "cluster": clus,
+        "level": conf_level * 100,
+    }
+
+    def fit(**extra: Any) -> tuple[Any, str]:
+        try:
+            return _quiet(rdrobust, y, x, **common, **extra)
+        except Exception as err:  # rdrobust raises bare Exception and ValueError
+            raise EstimationError(
+                f"rdrobust could not estimate the jump in {outcome!r} at {running}={cutoff:g}: "
+                f"{str(err).rstrip('.')}. Check that both sides have enough distinct values "
+                f"of {running!r} near the cutoff, or set a wider bandwidth"
+            ) from err
+
+    if h_manual is None:
+        main, printed = fit(bwselect="mserd")
+    else:
+        main, printed = fit(h=h_manual)
+    mass_points = "Mass points detected" in printed
+    if "Not enough observations to perform bandwidth" in printed:
+        warnings.warn(
+            f"rdd(): only {len(x)} observations, too few for rdrobust's bandwidth selector; it "
+            f"used the whole range of {running!r} as the bandwidth. Read the estimate as a "
+            "global polynomial fit",
+            EbpmWarning,
+            stacklevel=2,
+        )
+
+    coef = main.coef.iloc[:, 0].to_numpy(float)
+    se = main.se.iloc[:, 0].to_numpy(float)
+    z = main.z.iloc[:, 0].to_numpy(float)
+    pv = main.pv.iloc[:, 0].to_numpy(float)
+    ci = main.ci.to_numpy(float)
+    table = pd.DataFrame(
+        {
+            "term": [HEADLINE, CONVENTIONAL, ROBUST],
+            "estimate": [coef[0], coef[0], coef[2]],
+            "std_error": [se[0], se[0], se[2]],
+            "statistic": [z[2], z[0], z[2]],
+            "p_value": [pv[2], pv[0], pv[2]],
+            "conf_low": [ci[2, 0], ci[0, 0], ci[2, 0]],
+            "conf_high": [ci[2, 1], ci[0, 1], ci[2, 1]],
+            "interval": [ROBUST, CONVENTIONAL, ROBUST],
+        }
+    )
+    bws = main.bws
+    h_l, h_r = float(bws.loc["h", "left"]), float(bws.loc["h", "right"])
+    b_l, b_r = float(bws.loc["b", "left"]), float(bws.loc["b", "right"])
+
+    # Bandwidth sensitivity: the same fit at multiples of h (b scaled alike, so 1.0 is the
+    # main fit exactly).
+    rows = []
+    for m in BANDWIDTH_MULTIPLIERS:
+        row: dict[str, Any] = {"multiplier": m, "h": m * h_l}
+        try:
+            r, _ = fit(h=[m * h_l, m * h_r], b=[m * b_l, m * b_r])
+        except EstimationError as err:
+            row.update(
+                estimate=np.nan,
+                std_error=np.nan,
+                p_value=np.nan,
+                conf_low=np.nan,
+                conf_high=np.nan,
+                n_left=int(((x < cutoff) & (x >= cutoff - m * h_l)).sum()),
+                n_right=int(((x >= cutoff) & (x <= cutoff + m * h_r)).sum()),
+                note=f"not estimable: {err.__cause__ or err}",
+            )
+        else:
+            row.update(
+                estimate=float(r.coef.iloc[0, 0]),
+                std_error=float(r.se.iloc[0, 0]),
+                p_value=float(r.pv.iloc[2, 0]),
+                conf_low=float(r.ci.iloc[2, 0]),
+                conf_high=float(r.ci.iloc[2, 1]),
+                n_left=int(r.N_h[0]),
+                n_right=int(r.N_h[1]),
+                note="",
+            )
+        rows.append(row)
+    sensitivity = pd.DataFrame(rows)
+
+    # Manipulation test on every row with a running value (the outcome is not needed).
+    x_density = x_all.dropna().to_numpy(float)
+    try:
+        dens, _ = _quiet(rddensity, x_density, c=cutoff, bino_flag=False)
+        density_test: dict[str, Any] = {
+            "statistic": float(dens.test["t_jk"]),
+            "p_value": float(dens.test["p_jk"]),
+            "h_left": float(dens.h["left"]),
+            "h_right": float(dens.h["right"]),
+            "n_left": int(dens.n["eff_left"]),
+            "n_right": int(dens.n["eff_right"]),
+            "method": "rddensity (Cattaneo, Jansson & Ma 2020), local quadratic, jackknife SE, "
+            "robust bias-corrected",
+        }
+    except Exception as err:  # report the failure in the diagnostics, never hide it silently
+        logger.warning("rddensity failed: %s", err)
+        warnings.warn(
+            f"rdd(): the density (manipulation) test could not be computed: {err}",
+            EbpmWarning,
+            stacklevel=2,
+        )
+        density_test = {"statistic": np.nan, "p_value": np.nan, "error": str(err)}
+
+    n_clusters = int(main.n_clust) if cluster is not None else None
+    vce = str(main.vce)
+    if cluster is not None:
+        inference = (
+            f"conventional estimate and SE; robust bias-corrected z, p-value and "
+            f"{conf_level:.0%} interval (CCT 2014), cluster-robust (CR1) by {cluster}, "
+            f"{n_clusters} clusters"
+        )
+    else:
+        inference = (
+            f"conventional estimate and SE; robust bias-corrected z, p-value and "
+            f"{conf_level:.0%} interval (CCT 2014), heteroskedasticity-robust "
+            "nearest-neighbour variance"
+        )
+    selector = "mserd (MSE-optimal, common)" if h_manual is None else "manual"
+    design: dict[str, Any] = {
+        "outcome": outcome,
+        "running": running,
+        "cutoff": cutoff,
+        "covariates": covariates,
+        "cluster": cluster,
+        "n_left": int(below.sum()),
+        "n_right": int(above.sum()),
+    }
+    if n_clusters is not None:
+        design["n_clusters"] = n_clusters
+    return EstimateResult(
+        method="rdd",
+        title="Regression discontinuity (sharp, local polynomial)",
+        estimand=f"Average effect at the cutoff ({running} = {cutoff:g})",
+        table=table,
+        headline=HEADLINE,
+        n_obs=len(x),
+        inference=inference,
+        conf_level=conf_level,
+        design=design,
+        diagnostics={
+            "bandwidth": {
+                "h_left": h_l,
+                "h_right": h_r,
+                "b_left": b_l,
+                "b_right": b_r,
+                "selector": selector,
+            },
+            "n_effective": {"left": int(main.N_h[0]), "right": int(main.N_h[1])},
+            "density_test": density_test,
+            "bandwidth_sensitivity": sensitivity,
+            "kernel": kernel,
+            "p": p,
+            "q": int(main.q),
+            "vce": vce,
+            "mass_points": mass_points,
+            "bins": _bins(x, y, cutoff),
+            "fit": {
+                "left": np.asarray(main.beta_p_l, float).ravel()[: p + 1].tolist(),
+                "right": np.asarray(main.beta_p_r, float).ravel()[: p + 1].tolist(),
+            },
+        },
+        provenance=dict(data.attrs.get("ebpm", {})),
+        assumption=(
+            "Continuity at the cutoff: average potential outcomes change smoothly in the "
+            "running variable at the cutoff (no precise manipulation of the score, nothing "
+            "else changes there), so units just below are a valid comparison for units just "
+            "above."
+        ),
+        plotter=_plot_rdd,
+    )
