@@ -197,9 +197,10 @@ def run(pipeline: Path, out_dir: Path, params: dict[str, Any]) -> None:
             h = (r.headline or {}).get("headline")
             est = ""
             if h:
+                estimand = str(r.headline.get("estimand", ""))
                 est = (
-                    f"  {r.headline.get('estimand', '')} {_short(h['estimate'])} "
-                    f"[{_short(h['conf_low'])}, {_short(h['conf_high'])}]"
+                    f"  {estimand if len(estimand) <= 12 else 'estimate'} "
+                    f"{_short(h['estimate'])} [{_short(h['conf_low'])}, {_short(h['conf_high'])}]"
                 )
             click.echo(click.style("ok", fg="green") + f" ({secs}){est}")
         else:

@@ -33,7 +33,7 @@ h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}
 th{background:#f4f4f4} td.num{font-variant-numeric:tabular-nums;white-space:nowrap}
-.ok{color:#00703c;font-weight:600} .failed{color:#b00020;font-weight:600}
+.estimand{font-size:.8rem} .ok{color:#00703c;font-weight:600} .failed{color:#b00020;font-weight:600}
 code{font-size:.85em} pre{background:#f7f7f7;padding:.8rem;overflow:auto;font-size:.82rem}
 .error{border-left:4px solid #b00020;padding-left:1rem}
 """
@@ -89,11 +89,14 @@ def _estimate_cell(h: dict[str, Any] | None) -> str:
         return "–"
     hd = h["headline"]
     level = h.get("conf_level", 0.95)
+    estimand = str(h.get("estimand", ""))
+    short = estimand if len(estimand) <= 12 else ""
+    note = "" if short else f'<br><span class="muted estimand">{html.escape(estimand)}</span>'
     return (
-        f"{html.escape(h.get('estimand', ''))} {_fmt(hd['estimate'])} "
+        f"{html.escape(short)} {_fmt(hd['estimate'])} "
         f'<span class="muted">({_fmt(hd["std_error"])})<br>{level:.0%} CI '
-        f"[{_fmt(hd['conf_low'])}, {_fmt(hd['conf_high'])}]</span>"
-    )
+        f"[{_fmt(hd['conf_low'])}, {_fmt(hd['conf_high'])}]</span>{note}"
+    ).strip()
 
 
 def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
