@@ -23,6 +23,7 @@ CATALOG_DIR = Path(__file__).parent.parent / "catalogs"
 ENTRY_NAMES = [
     "geo.japan_prefectures",
     "studies.mpdta",
+    "studies.nsw_mixtape",
     "studies.organ_donations",
     "studies.prop99",
     "studies.senate",
@@ -88,6 +89,7 @@ def test_list_entries_without_search_has_one_row_per_entry(project_catalog_env: 
     assert kinds == {
         "geo.japan_prefectures": "geo",
         "studies.mpdta": "panel",
+        "studies.nsw_mixtape": "cross-section",
         "studies.organ_donations": "panel",
         "studies.prop99": "panel",
         "studies.senate": "cross-section",
@@ -558,3 +560,15 @@ def test_senate_rdd_data() -> None:
     assert {"margin", "vote"} <= set(df.columns)
     assert (df["margin"] > 0).sum() > 0
     assert (df["margin"] < 0).sum() > 0
+
+
+def test_nsw_reads_the_stata_file_with_its_pinned_hash() -> None:
+    df = open_catalog(CATALOG_DIR).load("studies.nsw_mixtape")
+    assert df.shape == (445, 11)
+    assert df["treat"].value_counts().to_dict() == {0: 260, 1: 185}
+    # Dehejia & Wahba (1999), Table 1: treated mean age 25.82, mean schooling 10.35
+    assert df.loc[df["treat"] == 1, "age"].mean() == pytest.approx(25.82, abs=0.005)
+    assert df.loc[df["treat"] == 1, "educ"].mean() == pytest.approx(10.35, abs=0.005)
+    assert df.attrs["ebpm"]["sha256"] == _sha256_of_package_file(
+        "causaldata", "nsw_mixtape/nsw_mixtape.dta"
+    )

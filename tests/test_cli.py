@@ -22,6 +22,7 @@ DEMO = REPO / "pipelines" / "demo.yaml"
 ENTRY_NAMES = [
     "geo.japan_prefectures",
     "studies.mpdta",
+    "studies.nsw_mixtape",
     "studies.organ_donations",
     "studies.prop99",
     "studies.senate",
@@ -100,11 +101,12 @@ def test_catalog_list_shows_every_entry(catalog_env: None) -> None:
     assert [line.split()[1] for line in lines] == [
         "geo",
         "panel",
+        "cross-section",
         "panel",
         "panel",
         "cross-section",
     ]
-    assert lines[3].endswith(
+    assert lines[4].endswith(
         "Cigarette sales per capita by US state, 1970-2000, and California's Proposition 99"
     )
     assert result.stderr == ""

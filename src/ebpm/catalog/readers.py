@@ -103,8 +103,9 @@ class PackageCSV(BaseReader):
     ``read_csv``
         Options for :func:`pandas.read_csv` (``sep``, ``dtype``, ...).
     ``format``
-        ``"csv"`` (default) or ``"pickle"`` (a pandas pickle, optionally gzipped, as some
-        packages ship; allowed only with a pinned ``sha256``, since unpickling runs code).
+        ``"csv"`` (default), ``"stata"`` (a ``.dta`` file) or ``"pickle"`` (a pandas pickle,
+        optionally gzipped, as some packages ship; allowed only with a pinned ``sha256``, since
+        unpickling runs code).
     ``rename``
         ``{old: new}`` column names, applied right after reading.
     ``recode``
@@ -133,8 +134,10 @@ class PackageCSV(BaseReader):
         dtypes: dict[str, str] | None = None,
         **_: Any,
     ) -> pd.DataFrame:
-        if format not in ("csv", "pickle"):
-            raise CatalogError(f"format={format!r} is not supported; use 'csv' or 'pickle'")
+        if format not in ("csv", "stata", "pickle"):
+            raise CatalogError(
+                f"format={format!r} is not supported; use 'csv', 'stata' or 'pickle'"
+            )
         if format == "pickle" and not sha256:
             raise CatalogError(
                 f"{package}/{resource}: a pickle is read only with a pinned `sha256` (unpickling "
@@ -146,6 +149,8 @@ class PackageCSV(BaseReader):
             df = pd.read_pickle(io.BytesIO(f["bytes"]), compression=compression)
             if not isinstance(df, pd.DataFrame):
                 raise CatalogError(f"{package}/{resource} does not hold a DataFrame")
+        elif format == "stata":
+            df = pd.read_stata(io.BytesIO(f["bytes"]))
         else:
             df = pd.read_csv(io.BytesIO(f["bytes"]), **(read_csv or {}))
         if rename:
