@@ -34,10 +34,29 @@ VCOV_KINDS: tuple[str, ...] = ("iid", "hetero", "cluster", "wild")
 FEW_CLUSTERS = 30
 
 
-def _binary(series: pd.Series, role: str) -> pd.Series:
+def _codes(series: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes 0..n-1 of a column's values, and n; small integer ids take a fast path."""
+    values = series.to_numpy()
+    if values.dtype.kind in "iu" and len(values):
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo < 4 * len(values) + 1024:
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[values - lo] = True
+            rank = np.cumsum(present) - 1
+            return rank[values - lo], int(present.sum())
+    codes, uniques = pd.factorize(series)
+    return codes, len(uniques)
+
+
+def _binary(series: pd.Series, role: str) -> np.ndarray:
+    values = series.to_numpy()
+    if values.dtype.kind in "biuf":
+        as_float = values.astype("float64")
+        if ((as_float == 0) | (as_float == 1)).all():
+            return as_float
     values = set(pd.unique(series.dropna()))
     if values <= {0, 1} or values <= {True, False}:
-        return series.astype("float64")
+        return series.astype("float64").to_numpy()
     shown = sorted(map(str, values))[:6]
     raise DataError(
         f"{role}={series.name!r} must be 0/1 (or True/False) marking treated unit-periods; it "
@@ -46,8 +65,10 @@ def _binary(series: pd.Series, role: str) -> pd.Series:
 
 
 def _twfe_balanced(
-    work: pd.DataFrame,
-    cols: list[str],
+    y: np.ndarray,
+    regressors: dict[str, np.ndarray],
+    u: np.ndarray,
+    t: np.ndarray,
     n_u: int,
     n_t: int,
     *,
@@ -63,21 +84,29 @@ def _twfe_balanced(
     """
     from scipy import stats
 
-    u = work["fe_unit"].to_numpy()
-    t = work["fe_time"].to_numpy()
-    n = len(work)
+    n = len(y)
+    cell = u.astype(np.int64) * n_t + t  # a permutation of 0..n-1 on a balanced panel
 
-    def demean(v: np.ndarray) -> np.ndarray:
-        return (
-            v
-            - (np.bincount(u, v, minlength=n_u) / n_t)[u]
-            - (np.bincount(t, v, minlength=n_t) / n_u)[t]
-            + v.mean()
-        )
+    in_order = bool((np.diff(cell) == 1).all()) and cell[0] == 0  # sorted by unit, then time
 
-    y = work["y"].to_numpy(float)
-    yd = demean(y)
-    xd = np.column_stack([demean(work[c].to_numpy(float)) for c in cols])
+    def demeaned(v: np.ndarray) -> np.ndarray:
+        # rows are units, columns periods: the row order of the data does not matter for OLS
+        if in_order:
+            grid = np.asarray(v, dtype=float).reshape(n_u, n_t)
+        else:
+            grid = np.empty(n)
+            grid[cell] = v
+            grid = grid.reshape(n_u, n_t)
+        out = grid - grid.mean(axis=1, keepdims=True)
+        out -= grid.mean(axis=0, keepdims=True)
+        out += grid.mean()
+        return out.ravel()
+
+    cols = list(regressors)
+    yd = demeaned(y)
+    xd = np.empty((n, len(cols)))
+    for j, c in enumerate(cols):
+        xd[:, j] = demeaned(regressors[c])
     xtx = xd.T @ xd
     scale = np.sqrt(np.diag(xtx))
     if np.any(scale < 1e-10 * np.sqrt(n)) or np.linalg.cond(xtx) > 1e12:
@@ -87,7 +116,7 @@ def _twfe_balanced(
     e = yd - xd @ beta
     k = len(cols)
     if vcov == "cluster":
-        scores = np.column_stack([np.bincount(u, xd[:, j] * e, minlength=n_u) for j in range(k)])
+        scores = (xd * e[:, None]).reshape(n_u, n_t, k).sum(axis=1)  # per unit (grid rows)
         meat = scores.T @ scores
         df_k = k + n_t  # the unit effects are nested in the clusters; the time effects count
         adj = (n_u / (n_u - 1)) * (n - 1) / (n - df_k)
@@ -239,43 +268,37 @@ def did(
         used.append(weights)
     frame = drop_missing(data, used, func="did")
 
-    # Work on a copy with safe column names, so formulas never trip over spaces or kanji.
-    work = pd.DataFrame(
-        {
-            "y": check_numeric(frame, outcome, role="outcome").to_numpy(),
-            "d": _binary(frame[treated], "treated").to_numpy(),
-            "fe_unit": pd.factorize(frame[unit])[0],
-            "fe_time": pd.factorize(frame[time])[0],
-            "cl": pd.factorize(frame[cluster])[0] if cluster != unit else None,
-        }
-    )
-    if cluster == unit:
-        work["cl"] = work["fe_unit"]
+    y = check_numeric(frame, outcome, role="outcome").to_numpy()
+    d = _binary(frame[treated], "treated")
+    u_codes, n_u = _codes(frame[unit])
+    t_codes, n_t = _codes(frame[time])
+    cl_codes, n_clusters = (u_codes, n_u) if cluster == unit else _codes(frame[cluster])
     xnames = [f"x{i}" for i in range(len(covariates))]
-    for name, col in zip(xnames, covariates, strict=True):
-        work[name] = check_numeric(frame, col, role="covariate").to_numpy()
+    xs = {
+        name: check_numeric(frame, col, role="covariate").to_numpy()
+        for name, col in zip(xnames, covariates, strict=True)
+    }
+    w = None
     if weights:
-        work["w"] = pd.to_numeric(frame[weights], errors="coerce").to_numpy()
-        if work["w"].isna().any() or (work["w"] < 0).any():
+        w = pd.to_numeric(frame[weights], errors="coerce").to_numpy()
+        if np.isnan(w).any() or (w < 0).any():
             raise DataError(f"weights={weights!r} must be non-negative numbers")
-    n_treated = int(work["d"].sum())
-    if n_treated == 0 or n_treated == len(work):
+    n_treated = int(d.sum())
+    if n_treated == 0 or n_treated == len(d):
         state = "no" if n_treated == 0 else "every"
         raise NoTreatedUnitsError(
             f"treated={treated!r} marks {state} row as treated; a difference-in-differences "
             "needs both treated and untreated unit-periods"
         )
-    u_codes = work["fe_unit"].to_numpy()
-    t_codes = work["fe_time"].to_numpy()
-    n_u, n_t = int(u_codes.max()) + 1, int(t_codes.max()) + 1
     cell = u_codes.astype(np.int64) * n_t + t_codes
     counts = np.bincount(cell, minlength=n_u * n_t)
     if counts.max() > 1:
         dup = counts[cell] > 1
         first = frame.loc[dup, [unit, time]].iloc[0]
+        u_bad, t_bad = (getattr(v, "item", lambda v=v: v)() for v in (first[unit], first[time]))
         raise DuplicateRowsError(
-            f"{int(dup.sum())} rows share a ({unit}, {time}) pair, e.g. {unit}={first[unit]!r}, "
-            f"{time}={first[time]!r}; a panel needs one row per unit and period. Aggregate or "
+            f"{int(dup.sum())} rows share a ({unit}, {time}) pair, e.g. {unit}={u_bad!r}, "
+            f"{time}={t_bad!r}; a panel needs one row per unit and period. Aggregate or "
             "drop the duplicates (df.drop_duplicates([unit, time]))"
         )
 
@@ -284,20 +307,26 @@ def did(
         "every unit is treated in the same periods), so no effect is identified; add "
         "never-treated comparison units"
     )
-    balanced = len(work) == n_u * n_t
+    balanced = len(d) == n_u * n_t
     fit = None
     if balanced and not weights and vcov != "wild" and cluster == unit:
         # Exact two-way demeaning of a balanced panel: the same numbers as pyfixest (the
         # tests check), several times faster on large panels (bench/RESULTS.md).
         raw, r2, r2_within = _twfe_balanced(
-            work, ["d", *xnames], n_u, n_t, vcov=vcov, conf_level=conf_level
+            y, {"d": d, **xs}, u_codes, t_codes, n_u, n_t, vcov=vcov, conf_level=conf_level
         )
         if raw is None:
             raise collinear
-        n_obs = len(work)
+        n_obs = len(d)
     else:
         import pyfixest as pf
 
+        # safe column names, so formulas never trip over spaces or kanji
+        work = pd.DataFrame(
+            {"y": y, "d": d, "fe_unit": u_codes, "fe_time": t_codes, "cl": cl_codes, **xs}
+        )
+        if w is not None:
+            work["w"] = w
         rhs = " + ".join(["d", *xnames])
         fml = f"y ~ {rhs} | fe_unit + fe_time"
         vcov_arg: str | dict[str, str] = vcov
@@ -333,7 +362,6 @@ def did(
         r2, r2_within = float(fit._r2), float(getattr(fit, "_r2_within", np.nan))
     names = {"d": treated, **dict(zip(xnames, covariates, strict=True))}
     table = raw.assign(term=[names[t] for t in raw["term"]])
-    n_clusters = int(work["cl"].nunique())
     diagnostics_extra: dict[str, object] = {}
     if vcov == "cluster" and n_clusters < FEW_CLUSTERS:
         warnings.warn(
@@ -363,7 +391,7 @@ def did(
             est - crit * se,
             est + crit * se,
         ]
-        n_treated_clusters = int(work.loc[work["d"] > 0, "cl"].nunique())
+        n_treated_clusters = int(np.count_nonzero(np.bincount(cl_codes[d > 0])))
         diagnostics_extra = {
             "wild_bootstrap": {
                 "reps": reps,
@@ -401,9 +429,9 @@ def did(
         "covariates": covariates,
         "weights": weights,
         "cluster": cluster if vcov in ("cluster", "wild") else None,
-        "n_units": int(work["fe_unit"].nunique()),
-        "n_periods": int(work["fe_time"].nunique()),
-        "n_treated_units": int(work.loc[work["d"] > 0, "fe_unit"].nunique()),
+        "n_units": n_u,
+        "n_periods": n_t,
+        "n_treated_units": int(np.count_nonzero(np.bincount(u_codes[d > 0]))),
     }
     if vcov in ("cluster", "wild"):
         design["n_clusters"] = n_clusters
