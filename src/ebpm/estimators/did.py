@@ -74,6 +74,7 @@ def _twfe_balanced(
     *,
     vcov: str,
     conf_level: float,
+    cell: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame | None, float, float]:
     """OLS with unit and time fixed effects on a balanced panel, by exact demeaning.
 
@@ -85,7 +86,8 @@ def _twfe_balanced(
     from scipy import stats
 
     n = len(y)
-    cell = u.astype(np.int64) * n_t + t  # a permutation of 0..n-1 on a balanced panel
+    if cell is None:
+        cell = u.astype(np.int64) * n_t + t  # a permutation of 0..n-1 on a balanced panel
 
     in_order = bool((np.diff(cell) == 1).all()) and cell[0] == 0  # sorted by unit, then time
 
@@ -313,7 +315,15 @@ def did(
         # Exact two-way demeaning of a balanced panel: the same numbers as pyfixest (the
         # tests check), several times faster on large panels (bench/RESULTS.md).
         raw, r2, r2_within = _twfe_balanced(
-            y, {"d": d, **xs}, u_codes, t_codes, n_u, n_t, vcov=vcov, conf_level=conf_level
+            y,
+            {"d": d, **xs},
+            u_codes,
+            t_codes,
+            n_u,
+            n_t,
+            vcov=vcov,
+            conf_level=conf_level,
+            cell=cell,
         )
         if raw is None:
             raise collinear
