@@ -253,3 +253,19 @@ def test_results_compare_by_identity_and_hash() -> None:
     assert a == a
     assert a != b  # two fits are different objects, even with equal tables
     assert len({a, b}) == 2
+
+
+def test_tidy_table_uses_t_or_normal_inference() -> None:
+    from scipy import stats
+
+    from ebpm.results import tidy_table
+
+    t = tidy_table(["a", "b"], [2.0, -1.0], [1.0, 0.5], df=10, conf_level=0.9)
+    crit = stats.t.ppf(0.95, 10)
+    assert list(t.columns) == list(TIDY_COLUMNS)
+    assert t["statistic"].tolist() == [2.0, -2.0]
+    assert t.loc[0, "p_value"] == pytest.approx(2 * stats.t.sf(2.0, 10))
+    assert t.loc[1, "conf_low"] == pytest.approx(-1.0 - crit * 0.5)
+    z = tidy_table(["a"], [2.0], [1.0])
+    assert z.loc[0, "p_value"] == pytest.approx(2 * stats.norm.sf(2.0))
+    assert z.loc[0, "conf_high"] == pytest.approx(2.0 + stats.norm.ppf(0.975))

@@ -13,13 +13,47 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["TIDY_COLUMNS", "EstimateResult"]
+__all__ = ["TIDY_COLUMNS", "EstimateResult", "tidy_table"]
 
 #: Column roles shown in summaries, in this order, when a design has them.
 ROLE_KEYS = ("outcome", "unit", "time", "treated", "cohort", "running", "cutoff", "intervention")
 
 #: Columns of :meth:`EstimateResult.tidy`, the same for every estimator, in this order.
 TIDY_COLUMNS = ("term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")
+
+
+def tidy_table(
+    terms: Any,
+    estimate: Any,
+    std_error: Any,
+    *,
+    df: float | None = None,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """A tidy table from estimates and standard errors, with t(df) (or normal) inference.
+
+    ``statistic = estimate / std_error``; two-sided p-values and symmetric intervals from
+    Student's t with ``df`` degrees of freedom, or the standard normal when ``df`` is None.
+    """
+    from scipy import stats
+
+    est = np.asarray(estimate, dtype=float)
+    se = np.asarray(std_error, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = est / se
+    dist = stats.norm if df is None else stats.t(df)
+    crit = dist.ppf(0.5 + conf_level / 2)
+    return pd.DataFrame(
+        {
+            "term": list(terms),
+            "estimate": est,
+            "std_error": se,
+            "statistic": stat,
+            "p_value": 2 * dist.sf(np.abs(stat)),
+            "conf_low": est - crit * se,
+            "conf_high": est + crit * se,
+        }
+    )
 
 
 def _freeze(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:

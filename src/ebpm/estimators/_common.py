@@ -119,14 +119,20 @@ def check_complete(data: pd.DataFrame, column: str, *, role: str) -> None:
 
 def check_unique_panel(data: pd.DataFrame, *, unit: str, time: str) -> None:
     """Raise :class:`DuplicateRowsError` if a unit has two rows in the same period."""
-    from ebpm.errors import DuplicateRowsError
 
     dup = data.duplicated([unit, time], keep=False)
     if dup.any():
-        first = data.loc[dup, [unit, time]].iloc[0]
-        u, t = (getattr(v, "item", lambda v=v: v)() for v in (first[unit], first[time]))
-        raise DuplicateRowsError(
-            f"{int(dup.sum())} rows share a ({unit}, {time}) pair, e.g. {unit}={u!r}, "
-            f"{time}={t!r}; a panel needs one row per unit and period. Aggregate or "
-            "drop the duplicates (df.drop_duplicates([unit, time]))"
-        )
+        raise duplicate_rows_error(data, dup.to_numpy(), unit=unit, time=time)
+
+
+def duplicate_rows_error(data: pd.DataFrame, dup: Any, *, unit: str, time: str) -> Exception:
+    """The :class:`DuplicateRowsError` for the rows flagged in the boolean mask ``dup``."""
+    from ebpm.errors import DuplicateRowsError
+
+    first = data.loc[dup, [unit, time]].iloc[0]
+    u, t = (getattr(v, "item", lambda v=v: v)() for v in (first[unit], first[time]))
+    return DuplicateRowsError(
+        f"{int(dup.sum())} rows share a ({unit}, {time}) pair, e.g. {unit}={u!r}, "
+        f"{time}={t!r}; a panel needs one row per unit and period. Aggregate or "
+        "drop the duplicates (df.drop_duplicates([unit, time]))"
+    )

@@ -11,7 +11,6 @@ import pandas as pd
 
 from ebpm.errors import (
     DataError,
-    DuplicateRowsError,
     EstimationError,
     FewClustersWarning,
     NoTreatedUnitsError,
@@ -22,9 +21,10 @@ from ebpm.estimators._common import (
     check_numeric,
     check_option,
     drop_missing,
+    duplicate_rows_error,
     require_frame,
 )
-from ebpm.results import EstimateResult
+from ebpm.results import EstimateResult, tidy_table
 
 __all__ = ["VcovKind", "did"]
 
@@ -83,8 +83,6 @@ def _twfe_balanced(
     nested in the clusters) and uses G/(G-1) with t(G-1). Returns None for the table when the
     regressors are collinear with the fixed effects.
     """
-    from scipy import stats
-
     n = len(y)
     if cell is None:
         cell = u.astype(np.int64) * n_t + t  # a permutation of 0..n-1 on a balanced panel
@@ -135,20 +133,7 @@ def _twfe_balanced(
         adj = 1.0
         df_t = n - df_k
     cov = inv @ meat @ inv * adj
-    se = np.sqrt(np.diag(cov))
-    tstat = beta / se
-    crit = stats.t.ppf(0.5 + conf_level / 2, df_t)
-    table = pd.DataFrame(
-        {
-            "term": cols,
-            "estimate": beta,
-            "std_error": se,
-            "statistic": tstat,
-            "p_value": 2 * stats.t.sf(np.abs(tstat), df_t),
-            "conf_low": beta - crit * se,
-            "conf_high": beta + crit * se,
-        }
-    )
+    table = tidy_table(cols, beta, np.sqrt(np.diag(cov)), df=df_t, conf_level=conf_level)
     sst = float(((y - y.mean()) ** 2).sum())
     ssr = float(e @ e)
     return table, 1 - ssr / sst, 1 - ssr / float(yd @ yd)
@@ -295,14 +280,7 @@ def did(
     cell = u_codes.astype(np.int64) * n_t + t_codes
     counts = np.bincount(cell, minlength=n_u * n_t)
     if counts.max() > 1:
-        dup = counts[cell] > 1
-        first = frame.loc[dup, [unit, time]].iloc[0]
-        u_bad, t_bad = (getattr(v, "item", lambda v=v: v)() for v in (first[unit], first[time]))
-        raise DuplicateRowsError(
-            f"{int(dup.sum())} rows share a ({unit}, {time}) pair, e.g. {unit}={u_bad!r}, "
-            f"{time}={t_bad!r}; a panel needs one row per unit and period. Aggregate or "
-            "drop the duplicates (df.drop_duplicates([unit, time]))"
-        )
+        raise duplicate_rows_error(frame, counts[cell] > 1, unit=unit, time=time)
 
     collinear = EstimationError(
         f"treated={treated!r} is collinear with the {unit}/{time} fixed effects (for example "

@@ -29,7 +29,7 @@ from ebpm.estimators._common import (
     drop_missing,
     require_frame,
 )
-from ebpm.results import EstimateResult
+from ebpm.results import EstimateResult, tidy_table
 
 __all__ = ["EventStudyEstimator", "event_study", "event_time_label"]
 
@@ -485,34 +485,18 @@ def event_study(
     avg = np.zeros(len(event_times))
     avg[post] = 1 / len(post)
 
-    from scipy import stats
-
     n_clusters = int(work["cl"].nunique())
     dof = n_clusters - 1
-    crit = float(stats.t.ppf(0.5 + conf_level / 2, dof))
     all_est = np.append(est, avg @ est)
     all_se = np.sqrt(np.append(np.diag(cov), avg @ cov @ avg))
-    stat = all_est / all_se
     lo_bin = win is not None and (work["t"] - work["g"] < win[0]).any()
     hi_bin = win is not None and (work["t"] - work["g"] > win[1]).any()
-    table = pd.DataFrame(
-        {
-            "term": [*terms, HEADLINE],
-            "estimate": all_est,
-            "std_error": all_se,
-            "statistic": stat,
-            "p_value": 2 * stats.t.sf(np.abs(stat), dof),
-            "conf_low": all_est - crit * all_se,
-            "conf_high": all_est + crit * all_se,
-            "event_time": pd.array([*event_times, None], dtype="Int64"),
-            "binned": [
-                *(
-                    (bool(lo_bin and k == win[0]) or bool(hi_bin and k == win[1]))
-                    for k in event_times
-                ),
-                False,
-            ],
-        }
+    table = tidy_table([*terms, HEADLINE], all_est, all_se, df=dof, conf_level=conf_level).assign(
+        event_time=pd.array([*event_times, None], dtype="Int64"),
+        binned=[
+            *((bool(lo_bin and k == win[0]) or bool(hi_bin and k == win[1])) for k in event_times),
+            False,
+        ],
     )
     if n_clusters < FEW_CLUSTERS:
         warnings.warn(
