@@ -436,3 +436,17 @@ def test_conf_level_changes_the_interval(sim: pd.DataFrame, sim_result: Estimate
     low, high = res.conf_int
     low95, high95 = sim_result.conf_int
     assert high - low == pytest.approx((high95 - low95) * 1.644854 / 1.959964, rel=1e-6)
+
+
+def test_repeated_index_labels_do_not_duplicate_rows(senate: pd.DataFrame) -> None:
+    """After pd.concat of two files the index repeats; rows are taken by position."""
+    repeated = pd.concat([senate.iloc[:700], senate.iloc[700:]]).set_axis(
+        list(range(700)) + list(range(len(senate) - 700))
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingValueWarning)
+        res = rdd(repeated, **SENATE)
+        clustered = rdd(repeated, **SENATE, cluster="state")
+    assert res.n_obs == 1297
+    assert res.estimate == pytest.approx(7.414131, abs=1e-6)
+    assert clustered.estimate == pytest.approx(7.394838, abs=1e-6)

@@ -303,3 +303,19 @@ def test_not_a_dataframe_raises() -> None:
 def test_too_few_donors_raise(sim: pd.DataFrame) -> None:
     with pytest.raises(DataError, match=r"at least two donor units besides 0"):
         synthetic_control(sim[sim["unit"] < 2], **SIM)
+
+
+@pytest.mark.parametrize("kind", ["datetime", "datetime-string", "period"])
+def test_datetime_and_period_time_columns_split_pre_and_post_correctly(
+    prop99: pd.DataFrame, kind: str
+) -> None:
+    """The treatment period is post, whatever the type of the time column."""
+    roles = {k: v for k, v in PROP99.items() if k not in ("time", "treatment_time")}
+    if kind == "period":
+        data = prop99.assign(when=pd.PeriodIndex(prop99["Year"], freq="Y"))
+        start = "1989"
+    else:
+        data = prop99.assign(when=pd.to_datetime(prop99["Year"].astype(str) + "-01-01"))
+        start = pd.Timestamp("1989-01-01") if kind == "datetime" else "1989-01-01"
+    res = synthetic_control(data, **roles, time="when", treatment_time=start, placebos=False)
+    assert res.estimate == pytest.approx(-19.6197, abs=1e-4)

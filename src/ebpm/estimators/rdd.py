@@ -296,12 +296,15 @@ def rdd(
     if cluster is not None:
         check_complete(data, cluster, role="cluster")
 
-    kept = drop_missing(data, [outcome, running, *covariates], func="rdd")
+    drop_missing(data, [outcome, running, *covariates], func="rdd")  # warns with counts
+    # rows by position, never by index label: a repeated label (after pd.concat) must not
+    # duplicate or mispair rows
+    keep = data[[outcome, running, *covariates]].notna().all(axis=1).to_numpy()
     work = pd.DataFrame(
         {
-            "y": y_all.loc[kept.index],
-            "x": x_all.loc[kept.index],
-            **{f"z{i}": v.loc[kept.index] for i, v in enumerate(cov_all.values())},
+            "y": y_all.to_numpy()[keep],
+            "x": x_all.to_numpy()[keep],
+            **{f"z{i}": v.to_numpy()[keep] for i, v in enumerate(cov_all.values())},
         }
     )
     x = work["x"].to_numpy(float)
@@ -331,7 +334,7 @@ def rdd(
 
     engine_kernel = {"triangular": "tri", "epanechnikov": "epa", "uniform": "uni"}[kernel]
     covs = work[[f"z{i}" for i in range(len(covariates))]].to_numpy(float) if covariates else None
-    clus = pd.factorize(data.loc[work.index, cluster])[0] if cluster is not None else None
+    clus = pd.factorize(data[cluster].to_numpy()[keep])[0] if cluster is not None else None
     common: dict[str, Any] = {
         "c": cutoff,
         "p": p,

@@ -322,12 +322,21 @@ def _pre_mask(times: pd.Index, treatment_time: Any, time: str) -> np.ndarray:
     second = _py(times[1]) if len(times) > 1 else first
     values = times
     tt = treatment_time
-    if not pd.api.types.is_numeric_dtype(values.dtype):
-        tt = str(treatment_time)
-        values = values.astype(str)
     try:
+        if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(
+            values.dtype
+        ):
+            tt = pd.Timestamp(treatment_time)
+            tz = getattr(values, "tz", None)
+            if tz is not None and tt.tzinfo is None:
+                tt = tt.tz_localize(tz)
+        elif isinstance(values.dtype, pd.PeriodDtype):
+            tt = pd.Period(treatment_time, freq=values.dtype.freq)
+        elif not pd.api.types.is_numeric_dtype(values.dtype):
+            tt = str(treatment_time)
+            values = values.astype(str)
         pre = np.asarray(values < tt, dtype=bool)
-    except TypeError as err:
+    except (TypeError, ValueError) as err:
         raise DataError(
             f"treatment_time={treatment_time!r} cannot be compared with {time}={time!r} values "
             f"such as {first!r}; pass it in the same type"
