@@ -137,13 +137,11 @@ ax = result.plot()
 sens = result.diagnostics["bandwidth_sensitivity"]
 display(sens.round(3).style.hide(axis="index"))
 ax = get_ax(figsize=(7, 3.5))
-ax.errorbar(
-    sens["h"],
-    sens["estimate"],
-    yerr=[sens["estimate"] - sens["conf_low"], sens["conf_high"] - sens["estimate"]],
-    fmt="o",
-    capsize=4,
-)
+# the robust interval is centred on the bias-corrected estimate, not on the point estimate:
+# draw each on its own
+ax.vlines(sens["h"], sens["conf_low"], sens["conf_high"], color="#0072B2", lw=2, label="robust CI")
+ax.plot(sens["h"], sens["estimate"], "o", color="#D55E00", label="estimate")
+ax.legend(frameon=False)
 ax.axhline(0, color="0.4", lw=0.8, ls="--")
 ax.axvline(h["h_left"], color="0.6", lw=0.8, ls=":")
 ax.set_xlabel(f"bandwidth h (dotted: MSE-optimal {h['h_left']:.3g})")

@@ -382,6 +382,11 @@ def _executed_notebook():
             new_output("stream", name="stdout", text="visible output\n"),
             new_output("stream", name="stderr", text="DeprecationWarning: noisy\n"),
             new_output(
+                "stream",
+                name="stderr",
+                text="/x/did.py:1: FewClustersWarning: only 27 clusters of 'State'\n",
+            ),
+            new_output(
                 "execute_result",
                 data={"text/html": "<p>estimate <b>-0.0225</b></p>", "text/plain": "-0.0225"},
                 execution_count=1,
@@ -405,6 +410,8 @@ def test_render_html_hides_code_and_stderr() -> None:
     assert "catalog.load(" not in page
     assert "studies.prop99" not in page
     assert "noisy" not in page
+    # ebpm's own warnings are part of the evidence: a reader must see them
+    assert "FewClustersWarning: only 27 clusters" in page
     assert "In&nbsp;[1]" not in page
     assert "Out[1]" not in page
 
@@ -412,7 +419,7 @@ def test_render_html_hides_code_and_stderr() -> None:
 def test_render_html_does_not_change_the_notebook() -> None:
     nb = _executed_notebook()
     render_html(nb, title="changed?")
-    assert len(nb.cells[1].outputs) == 4
+    assert len(nb.cells[1].outputs) == 5
     assert "title" not in nb.metadata
 
 

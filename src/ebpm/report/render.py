@@ -16,22 +16,32 @@ def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 
 
+#: Warnings a reader of the report must see: ebpm's own (rows dropped, few clusters, ...).
+_EBPM_WARNING = re.compile(
+    r"\b(EbpmWarning|MissingValueWarning|BalancedPanelWarning|FewClustersWarning)\b"
+)
+
+
+def _published(output: Any) -> bool:
+    """Keep every output but stderr noise; ebpm's warnings on stderr stay."""
+    if output.get("output_type") == "stream" and output.get("name") == "stderr":
+        return bool(_EBPM_WARNING.search(str(output.get("text", ""))))
+    return True
+
+
 def render_html(nb: Any, *, title: str | None = None, show_code: bool = False) -> str:
     """HTML of an executed notebook: outputs and markdown, code and prompts hidden.
 
-    Warnings printed to stderr stay in the executed notebook in the run folder; the published
-    page shows the analysis, not the noise.
+    Other libraries' stderr noise stays in the executed notebook in the run folder; ebpm's own
+    warnings (rows dropped, few clusters, units dropped to balance a panel) are published, since
+    a reader must know them to read the estimate.
     """
     from nbconvert import HTMLExporter
 
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [
-                o
-                for o in cell.get("outputs", [])
-                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
-            ]
+            cell.outputs = [o for o in cell.get("outputs", []) if _published(o)]
     if title:
         nb.metadata["title"] = title
     exporter = HTMLExporter(
