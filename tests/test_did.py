@@ -376,8 +376,18 @@ def test_non_numeric_covariate_raises(organ: pd.DataFrame) -> None:
 
 def test_negative_weights_raise(panel: pd.DataFrame) -> None:
     data = panel.assign(w=np.where(panel.index == 3, -1.0, 1.0))
-    with pytest.raises(DataError, match=r"weights='w' must be non-negative numbers"):
+    with pytest.raises(
+        DataError, match=r"weights='w' must be non-negative; its smallest value is -1"
+    ):
         did(data, **SIM_ROLES, weights="w")
+
+
+def test_text_or_zero_weights_raise(panel: pd.DataFrame) -> None:
+    text = panel.assign(w=np.where(panel.index == 3, "heavy", "1"))
+    with pytest.raises(NonNumericError, match=r"weights='w' must be numeric; it holds 'heavy'"):
+        did(text, **SIM_ROLES, weights="w")
+    with pytest.raises(DataError, match=r"weights='w' sum to zero"):
+        did(panel.assign(w=0.0), **SIM_ROLES, weights="w")
 
 
 def test_missing_outcome_rows_are_dropped_with_a_warning(organ: pd.DataFrame) -> None:

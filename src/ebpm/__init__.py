@@ -43,6 +43,16 @@ from ebpm.estimators import (
 )
 from ebpm.results import EstimateResult
 
+
+def __getattr__(name: str):
+    # `ebpm.catalog` and `ebpm.report` work after a bare `import ebpm`, loaded on first use
+    if name in ("catalog", "report", "pipeline", "describe", "plotting"):
+        import importlib
+
+        return importlib.import_module(f"ebpm.{name}")
+    raise AttributeError(f"module 'ebpm' has no attribute {name!r}")
+
+
 __all__ = [
     "BalancedPanelWarning",
     "CatalogError",

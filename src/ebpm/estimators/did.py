@@ -209,13 +209,13 @@ def did(
         The cluster column has missing values.
     DuplicateRowsError
         Two rows share a unit and period.
+    EstimationError
+        ``treated`` is collinear with the fixed effects (e.g. every unit treated at once).
 
     Warns
     -----
     FewClustersWarning
         ``vcov="cluster"`` with fewer than 30 clusters: use ``vcov="wild"``.
-    EstimationError
-        ``treated`` is collinear with the fixed effects (e.g. every unit treated at once).
 
     Notes
     -----
@@ -267,9 +267,14 @@ def did(
     }
     w = None
     if weights:
-        w = pd.to_numeric(frame[weights], errors="coerce").to_numpy()
-        if np.isnan(w).any() or (w < 0).any():
-            raise DataError(f"weights={weights!r} must be non-negative numbers")
+        w = check_numeric(frame, weights, role="weights").to_numpy()
+        if (w < 0).any():
+            raise DataError(
+                f"weights={weights!r} must be non-negative; its smallest value is "
+                f"{float(w.min()):g}"
+            )
+        if w.sum() == 0:
+            raise DataError(f"weights={weights!r} sum to zero; no observation carries weight")
     n_treated = int(d.sum())
     if n_treated == 0 or n_treated == len(d):
         state = "no" if n_treated == 0 else "every"

@@ -101,6 +101,7 @@ def _wald(
     b = est[idx]
     v = cov[np.ix_(idx, idx)]
     chi2 = float(b @ np.linalg.pinv(v) @ b)
+    q = int(np.linalg.matrix_rank(v))  # a singular covariance tests fewer restrictions
     f = chi2 / q
     return {
         "statistic": f,

@@ -300,7 +300,7 @@ def staggered_did(
     aggregate = check_option("aggregate", aggregate, AGGREGATES)
     if not 0 < conf_level < 1:
         raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
-    if int(n_boot) < 99:
+    if not isinstance(n_boot, int) or isinstance(n_boot, bool) or n_boot < 99:
         raise DataError(f"n_boot={n_boot!r} is too few bootstrap draws; use 999 or more")
     check_columns(
         data,
