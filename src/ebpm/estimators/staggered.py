@@ -225,8 +225,10 @@ def staggered_did(
     control_group : {"never_treated", "not_yet_treated"}, default "never_treated"
         Comparison units: never treated only, or also units not yet treated by period ``t``.
     aggregate : {"simple", "event", "group", "calendar"}, default "simple"
-        How ATT(g,t) are summarised in the table: one overall ATT; by event time ``t - g``;
-        by cohort; or by calendar period. The headline term ``"ATT"`` is always the overall
+        How ATT(g,t) are summarised in the table: one overall ATT; by event time ``t - g``
+        (counted in periods of the panel, as R ``did`` does: with unevenly spaced periods it is
+        the number of observed periods since adoption, not calendar distance); by cohort; or
+        by calendar period. The headline term ``"ATT"`` is always the overall
         summary of that aggregation (for ``"event"``, the average over event times >= 0).
     covariates : sequence of str, optional
         Pre-treatment covariates for conditional parallel trends (doubly-robust adjustment,
