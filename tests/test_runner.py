@@ -558,3 +558,31 @@ def test_every_demo_report_hides_code_and_has_a_figure_and_footer(demo) -> None:
         assert "import ebpm" not in page, task.name
         assert task.headline is not None, task.name
         assert task.datasets, task.name
+
+
+@pytest.mark.slow
+def test_python3_kernel_is_this_interpreter_even_with_a_foreign_user_kernelspec(
+    tmp_path: Path, catalog_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A foreign `python3` kernelspec on JUPYTER_PATH (a missing Python) is not used."""
+    foreign = tmp_path / "foreign" / "kernels" / "python3"
+    foreign.mkdir(parents=True)
+    (foreign / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [
+                    "/nonexistent/python",
+                    "-m",
+                    "ipykernel_launcher",
+                    "-f",
+                    "{connection_file}",
+                ],
+                "display_name": "elsewhere",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "foreign"))
+    result = run_pipeline(PIPELINES / "rerun.yaml", out_dir=tmp_path / "out")
+    assert result.ok, [t.reason for t in result.tasks]

@@ -261,6 +261,13 @@ def _execute(task: Task, spec: PipelineSpec, run_id: str, run_dir: Path, kernel:
         "EBPM_PROJECT_ROOT": str(spec.root),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     }
+    if kernel == "python3":
+        # "python3" means this interpreter: a user-level python3 kernelspec pointing at another
+        # Python (what `ipykernel install --user` writes) must not take the run elsewhere.
+        jupyter_path = _own_python3_kernelspec(run_dir)
+        env["JUPYTER_PATH"] = os.pathsep.join(
+            p for p in (str(jupyter_path), os.environ.get("JUPYTER_PATH", "")) if p
+        )
     try:
         with _kernel_env(env):
             papermill.execute_notebook(
@@ -289,6 +296,28 @@ def _execute(task: Task, spec: PipelineSpec, run_id: str, run_dir: Path, kernel:
     if output_path.is_file():
         result.output_notebook = output_path.name
     return result
+
+
+def _own_python3_kernelspec(run_dir: Path) -> Path:
+    """A Jupyter data folder whose ``python3`` kernel is the interpreter running ebpm."""
+    import json
+    import sys
+
+    folder = run_dir / ".jupyter"
+    spec = folder / "kernels" / "python3" / "kernel.json"
+    if not spec.is_file():
+        spec.parent.mkdir(parents=True, exist_ok=True)
+        spec.write_text(
+            json.dumps(
+                {
+                    "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    "display_name": "Python 3 (ebpm run)",
+                    "language": "python",
+                }
+            ),
+            encoding="utf-8",
+        )
+    return folder
 
 
 def _rel(path: Path, root: Path) -> str:
