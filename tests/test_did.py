@@ -545,3 +545,13 @@ def test_unbalanced_panel_takes_pyfixest_and_agrees_with_the_balanced_estimate()
     res = did(dropped, **SIM_ROLES, vcov="hetero")
     assert res.n_obs == len(panel) - 2
     assert res.estimate == pytest.approx(twfe_by_hand(dropped.assign(x=0.0)), rel=1e-8)
+
+
+@pytest.mark.parametrize("relabel", [lambda u: u * 7 + 1000, lambda u: -u, lambda u: u + 10**12])
+def test_sparse_negative_or_huge_integer_ids_give_the_same_fit(relabel) -> None:
+    panel = simulate_panel(effect=1.3, seed=4, n_units=30, n_periods=6, first_treated=4)
+    base = did(panel, **SIM_ROLES, vcov="hetero")
+    moved = did(panel.assign(unit=relabel(panel["unit"])), **SIM_ROLES, vcov="hetero")
+    assert moved.estimate == pytest.approx(base.estimate, rel=1e-12)
+    assert moved.std_error == pytest.approx(base.std_error, rel=1e-12)
+    assert moved.design["n_units"] == 30

@@ -41,9 +41,12 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, int]:
         lo, hi = int(values.min()), int(values.max())
         if hi - lo < 4 * len(values) + 1024:
             present = np.zeros(hi - lo + 1, dtype=bool)
-            present[values - lo] = True
+            shifted = values - lo
+            present[shifted] = True
+            if present.all():  # ids are already 0..n-1 up to a shift
+                return shifted, len(present)
             rank = np.cumsum(present) - 1
-            return rank[values - lo], int(present.sum())
+            return rank[shifted], int(present.sum())
     codes, uniques = pd.factorize(series)
     return codes, len(uniques)
 
@@ -97,9 +100,10 @@ def _twfe_balanced(
             grid = np.empty(n)
             grid[cell] = v
             grid = grid.reshape(n_u, n_t)
-        out = grid - grid.mean(axis=1, keepdims=True)
+        row_means = grid.mean(axis=1, keepdims=True)
+        out = grid - row_means
         out -= grid.mean(axis=0, keepdims=True)
-        out += grid.mean()
+        out += row_means.mean()  # the grand mean of a balanced grid
         return out.ravel()
 
     cols = list(regressors)
@@ -116,7 +120,10 @@ def _twfe_balanced(
     e = yd - xd @ beta
     k = len(cols)
     if vcov == "cluster":
-        scores = (xd * e[:, None]).reshape(n_u, n_t, k).sum(axis=1)  # per unit (grid rows)
+        if k == 1:
+            scores = (xd[:, 0] * e).reshape(n_u, n_t).sum(axis=1)[:, None]
+        else:
+            scores = (xd * e[:, None]).reshape(n_u, n_t, k).sum(axis=1)  # per unit (grid rows)
         meat = scores.T @ scores
         df_k = k + n_t  # the unit effects are nested in the clusters; the time effects count
         adj = (n_u / (n_u - 1)) * (n - 1) / (n - df_k)
@@ -134,7 +141,7 @@ def _twfe_balanced(
         df_t = n - df_k
     cov = inv @ meat @ inv * adj
     table = tidy_table(cols, beta, np.sqrt(np.diag(cov)), df=df_t, conf_level=conf_level)
-    sst = float(((y - y.mean()) ** 2).sum())
+    sst = float(np.var(y) * n)
     ssr = float(e @ e)
     return table, 1 - ssr / sst, 1 - ssr / float(yd @ yd)
 
