@@ -34,15 +34,14 @@ info = catalog.describe(dataset)
 display(Markdown(f"# {title}\n\n{info.description}"))
 
 # %%
-result = synthetic_control(
-    data,
+roles = dict(
     outcome=outcome,
     unit=unit,
     time=time,
     treated_unit=treated_unit,
     treatment_time=treatment_time,
-    method=method,
 )
+result = synthetic_control(data, **roles, method=method)
 d = result.diagnostics
 des = result.design
 
@@ -126,15 +125,7 @@ display(
 
 # %%
 other = "sdid" if method == "sc" else "sc"
-robust = synthetic_control(
-    data,
-    outcome=outcome,
-    unit=unit,
-    time=time,
-    treated_unit=treated_unit,
-    treatment_time=treatment_time,
-    method=other,
-)
+robust = synthetic_control(data, **roles, method=other)
 display(
     Markdown(
         f"**{robust.title}**: ATT {robust.estimate:.2f} (placebo SE {robust.std_error:.2f}, "

@@ -328,24 +328,37 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def _publish(
-    result: TaskResult, spec: PipelineSpec, run_id: str, run_dir: Path, site: Path
+    result: TaskResult,
+    spec: PipelineSpec,
+    run_id: str,
+    run_dir: Path,
+    site: Path,
+    previous: dict[str, Any],
 ) -> dict[str, Any]:
     """Render and publish; a rendering error fails the task, never the run."""
     try:
-        return _publish_unguarded(result, spec, run_id, run_dir, site)
+        return _publish_unguarded(result, spec, run_id, run_dir, site, previous)
     except Exception as err:
         if result.status == "ok":
             result.status = "failed"
             result.reason = f"the report could not be rendered: {type(err).__name__}: {err}"
             log.exception("rendering %s failed", result.name)
-            return _publish_unguarded(result, spec, run_id, run_dir, site)
+            return _publish_unguarded(result, spec, run_id, run_dir, site, previous)
         raise
 
 
 def _publish_unguarded(
-    result: TaskResult, spec: PipelineSpec, run_id: str, run_dir: Path, site: Path
+    result: TaskResult,
+    spec: PipelineSpec,
+    run_id: str,
+    run_dir: Path,
+    site: Path,
+    previous: dict[str, Any],
 ) -> dict[str, Any]:
-    """Render the task's report or failure page and return its state record."""
+    """Render the task's report or failure page and return its state record.
+
+    ``previous`` is the task's record in the site state before this run (empty if none).
+    """
     import nbformat
 
     from ebpm.report import site as site_mod
@@ -357,8 +370,6 @@ def _publish_unguarded(
         heads = _outputs(nb, RESULT_MIME)
         result.headline = heads[0] if heads else None
         result.datasets = _dataset_records(nb)
-    state = site_mod.load_state(site)
-    previous = state["pipelines"].get(spec.name, {}).get("tasks", {}).get(result.name, {})
     if result.status == "ok" and nb is not None:
         page = render_html(nb, title=f"{spec.name}: {result.name}")
         atomic_write_text(run_dir / f"{result.name}.html", page)
@@ -467,8 +478,11 @@ def run_pipeline(
         emit({"event": "start", "task": task.name, "index": i, "total": len(tasks)})
         log.info("running %s (%d/%d)", task.name, i, len(tasks))
         result = _execute(task, spec, run_id, run_dir, kernel)
-        record = _publish(result, spec, run_id, run_dir, site)
+        # read the state fresh for each task (another pipeline may publish to the same site),
+        # once: the publisher gets the task's previous record from it
         state = site_mod.load_state(site)
+        previous = state["pipelines"].get(spec.name, {}).get("tasks", {}).get(task.name, {})
+        record = _publish(result, spec, run_id, run_dir, site, previous)
         site_mod.record_task(
             state, pipeline=spec.name, description=spec.description, task=task.name, record=record
         )
