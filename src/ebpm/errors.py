@@ -13,6 +13,7 @@ from collections.abc import Iterable
 __all__ = [
     "CatalogError",
     "ColumnNotFoundError",
+    "CredentialError",
     "DataError",
     "DatasetNotFoundError",
     "DuplicateRowsError",
@@ -27,8 +28,12 @@ __all__ = [
     "NoPrePeriodError",
     "NoTreatedUnitsError",
     "NonNumericError",
+    "OfflineError",
     "ParameterError",
     "PipelineError",
+    "RemoteError",
+    "SourceFormatError",
+    "SourceStatusError",
     "SpecError",
     "TaskFailedError",
     "UnitNotFoundError",
@@ -63,6 +68,26 @@ class DatasetNotFoundError(CatalogError, KeyError):
 
 class IntegrityError(CatalogError, ValueError):
     """Bytes read do not match the checksum a catalog entry pins."""
+
+
+class RemoteError(CatalogError, OSError):
+    """A remote source could not be reached or answered with an HTTP error."""
+
+
+class SourceStatusError(RemoteError):
+    """A remote API answered, but with an error status of its own (e-Stat ``RESULT.STATUS``)."""
+
+
+class CredentialError(CatalogError, RuntimeError):
+    """A remote source needs a key (an e-Stat appId) that is not set."""
+
+
+class OfflineError(CatalogError, RuntimeError):
+    """Offline mode is on and the data asked for is not in the cache."""
+
+
+class SourceFormatError(CatalogError, ValueError):
+    """A downloaded file is not what the entry expects (zip member missing, bad encoding, ...)."""
 
 
 # --- data and estimation -------------------------------------------------------------------
