@@ -23,6 +23,8 @@ __all__ = [
     "EstimationError",
     "FewClustersWarning",
     "IntegrityError",
+    "InvalidCodeError",
+    "InvalidDateError",
     "InvalidOptionError",
     "MissingValueError",
     "NoPrePeriodError",
@@ -125,6 +127,14 @@ class UnitNotFoundError(DataError, KeyError):
 
 class EmptySideError(DataError):
     """A regression discontinuity has no observations on one side of the cutoff."""
+
+
+class InvalidCodeError(DataError):
+    """An area code or name is malformed, has a wrong check digit, or matches no area."""
+
+
+class InvalidDateError(DataError):
+    """A date or Japanese-era year cannot be parsed or does not exist (平成32年, 1867)."""
 
 
 class InvalidOptionError(EbpmError, ValueError):

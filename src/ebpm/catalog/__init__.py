@@ -16,12 +16,12 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ebpm.catalog.provenance import finish
 from ebpm.errors import CatalogError, DatasetNotFoundError, close_matches, did_you_mean
 
 __all__ = [
@@ -179,24 +179,7 @@ class Catalog:
         reader = self.reader(name)
         log.info("loading %s", name)
         df = reader.read(**params)
-        origin = dict(df.attrs.get("ebpm", {}).get("origin", {}))
-        md = info.metadata
-        df.attrs["ebpm"] = {
-            "entry": name,
-            "title": info.title,
-            "source": info.source,
-            "licence": info.licence,
-            "citation": " ".join(str(md.get("citation", "")).split()),
-            "url": md.get("url", origin.get("url", "")),
-            "package": origin.get("package"),
-            "package_version": origin.get("version"),
-            "path": origin.get("path"),
-            "sha256": origin.get("sha256"),
-            "files": origin.get("files", []),
-            "params": params,
-            "retrieved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        return df
+        return finish(df, entry=name, metadata=info.metadata, params=params)
 
     def to_frame(self, search: str | None = None) -> pd.DataFrame:
         """One row per entry: ``name, title, kind, source, licence``; ``search`` filters rows."""

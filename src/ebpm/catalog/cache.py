@@ -1,0 +1,534 @@
+"""Downloads, the user cache, checksums and offline mode for remote catalog sources.
+
+Every remote read goes through :func:`fetch`: one HTTP GET with retries, streamed to a temporary
+file in the cache, hashed, checked against a pinned sha256 when there is one, then renamed into
+place. A failed, truncated or mismatching download never reaches the cache. Parsed tables are
+kept beside the raw bytes as Parquet (GeoParquet for maps) by :func:`cached_table`, so a second
+load reads Parquet, only the columns asked for.
+
+Environment
+-----------
+``EBPM_CACHE_DIR``
+    The cache folder (default: the platform's user cache folder, e.g. ``~/.cache/ebpm``).
+``EBPM_OFFLINE``
+    ``1`` serves only from the cache; anything missing raises :class:`~ebpm.errors.OfflineError`
+    naming what is missing and how to fetch it.
+``EBPM_HTTP_TIMEOUT``, ``EBPM_HTTP_RETRIES``, ``EBPM_HTTP_BACKOFF``
+    Seconds to wait for an answer (30), retries after a timeout or a 5xx answer (3), and the
+    backoff factor in seconds (0.5: waits 0.5, 1, 2, ... between attempts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pandas as pd
+
+from ebpm._io import atomic_write_json
+from ebpm.errors import IntegrityError, OfflineError, RemoteError
+
+__all__ = [
+    "CACHE_DIR_ENV",
+    "OFFLINE_ENV",
+    "Fetched",
+    "Request",
+    "base_url",
+    "cache_dir",
+    "cache_entries",
+    "cached_table",
+    "fetch",
+    "is_offline",
+    "table_state",
+    "verify_cache",
+]
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR_ENV = "EBPM_CACHE_DIR"
+OFFLINE_ENV = "EBPM_OFFLINE"
+TIMEOUT_ENV = "EBPM_HTTP_TIMEOUT"
+RETRIES_ENV = "EBPM_HTTP_RETRIES"
+BACKOFF_ENV = "EBPM_HTTP_BACKOFF"
+
+#: Query parameters whose values never appear in provenance, logs or error messages.
+SECRET_PARAMS = frozenset({"appId", "appid", "api_key", "apikey", "key", "token", "access_token"})
+
+_USER_AGENT = "ebpm (https://github.com/ebpm; open-data client)"
+
+
+def cache_dir() -> Path:
+    """The cache folder: ``$EBPM_CACHE_DIR`` or the platform's user cache folder for ebpm."""
+    env = os.environ.get(CACHE_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("ebpm", appauthor=False))
+
+
+def is_offline() -> bool:
+    """Whether ``EBPM_OFFLINE`` asks for cache-only reads (``1``, ``true``, ``yes``, ``on``)."""
+    return os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def base_url(env: str, default: str) -> str:
+    """A source's base URL: ``$env`` when set (a mirror or a test server), else ``default``."""
+    value = os.environ.get(env, "").strip() or default
+    if not value.startswith(("http://", "https://", "file://")):
+        raise RemoteError(
+            f"{env}={value!r} is not a URL; set it to an http(s) base URL such as {default!r}, "
+            "or unset it"
+        )
+    return value.rstrip("/")
+
+
+def _env_number(name: str, default: float, kind: type = float) -> Any:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return kind(default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise RemoteError(f"{name}={raw!r} is not a number; set it to e.g. {default}") from None
+    if value < 0:
+        raise RemoteError(f"{name}={raw!r} is negative; set it to e.g. {default}")
+    return value
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP GET: a URL and its query parameters.
+
+    Parameters named in :data:`SECRET_PARAMS` (an e-Stat ``appId``) are sent but left out of the
+    cache key, provenance, logs and messages: the data do not depend on who asked for them.
+    """
+
+    url: str
+    params: tuple[tuple[str, str], ...] = ()
+    secrets: frozenset[str] = field(default=SECRET_PARAMS)
+
+    @classmethod
+    def get(cls, url: str, params: Mapping[str, Any] | None = None) -> Request:
+        """Build a request; ``None`` values are dropped, lists are joined with commas."""
+        items = []
+        for k, v in (params or {}).items():
+            if v is None:
+                continue
+            if isinstance(v, list | tuple):
+                v = ",".join(str(x) for x in v)
+            items.append((str(k), str(v)))
+        return cls(url, tuple(sorted(items)))
+
+    @property
+    def public_params(self) -> dict[str, str]:
+        return {k: v for k, v in self.params if k not in self.secrets}
+
+    @property
+    def redacted(self) -> str:
+        """The URL with its query, secrets shown as ``***``: safe for logs and provenance."""
+        shown = [(k, "***" if k in self.secrets else v) for k, v in self.params]
+        return self.url + ("?" + urlencode(shown, safe=",:;*") if shown else "")
+
+    @property
+    def key(self) -> str:
+        """sha256 of the URL and the non-secret parameters: the cache key."""
+        text = json.dumps([self.url, sorted(self.public_params.items())], ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).netloc or self.url
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A downloaded (or cached) response body on disk, with what is known about it."""
+
+    path: Path
+    sha256: str
+    url: str  # redacted
+    retrieved_at: str
+    from_cache: bool
+    size: int
+    headers: dict[str, str]
+
+    def read_bytes(self) -> bytes:
+        return self.path.read_bytes()
+
+    def provenance(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "sha256": self.sha256,
+            "retrieved_at": self.retrieved_at,
+            "size": self.size,
+            "last_modified": self.headers.get("Last-Modified"),
+        }
+
+
+def _download_paths(req: Request) -> tuple[Path, Path]:
+    folder = cache_dir() / "downloads" / req.key[:2]
+    return folder / req.key, folder / f"{req.key}.json"
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _session():
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util import Retry
+
+    retries = _env_number(RETRIES_ENV, 3, int)
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,
+        backoff_factor=_env_number(BACKOFF_ENV, 0.5),
+        status_forcelist=(500, 502, 503, 504),
+        allowed_methods=frozenset({"GET"}),
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = _USER_AGENT
+    return session, retries
+
+
+def _http_hint(status: int) -> str:
+    if status in (401, 403):
+        return "the server refused the request: check the key or credentials it needs"
+    if status == 404:
+        return "nothing is at that address: check the dataset id or URL in the entry"
+    if status == 429:
+        return "too many requests: wait a while and try again"
+    if 400 <= status < 500:
+        return "the request was rejected: check the parameters"
+    return "the server failed: try again later, or work from the cache with EBPM_OFFLINE=1"
+
+
+def fetch(
+    req: Request,
+    *,
+    what: str,
+    sha256: str | None = None,
+    refresh: bool = False,
+) -> Fetched:
+    """Return the body of ``req``, from the cache when it is there, else downloaded.
+
+    Parameters
+    ----------
+    req : Request
+        What to GET.
+    what : str
+        What the user asked for, for messages (``"e-Stat table 0000010101"``).
+    sha256 : str, optional
+        Pinned hash of the body. A download that does not match raises
+        :class:`~ebpm.errors.IntegrityError` naming both hashes and is not cached.
+    refresh : bool
+        Download again even when cached (the cached copy stays until the new one is complete).
+
+    Raises
+    ------
+    OfflineError
+        ``EBPM_OFFLINE`` is set and the body is not cached.
+    RemoteError
+        Timeouts, connection failures and HTTP errors, after retries for timeouts and 5xx (none
+        for 4xx).
+    IntegrityError
+        The body does not match ``sha256``.
+    """
+    body, meta_path = _download_paths(req)
+    pinned = sha256.lower() if sha256 else None
+    if body.is_file() and meta_path.is_file() and not refresh:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if pinned is None or meta.get("sha256") == pinned:
+            log.debug("cache hit for %s", req.redacted)
+            return Fetched(
+                path=body,
+                sha256=meta["sha256"],
+                url=meta["url"],
+                retrieved_at=meta["retrieved_at"],
+                from_cache=True,
+                size=meta["size"],
+                headers=meta.get("headers", {}),
+            )
+    if is_offline():
+        raise OfflineError(
+            f"{what} is not in the cache ({cache_dir()}) and {OFFLINE_ENV} is set, so it was "
+            f"not downloaded from {req.redacted}. Fetch it once while online (`ebpm catalog "
+            f"fetch NAME`, or unset {OFFLINE_ENV}), or copy a cache folder here."
+        )
+    return _download(req, what=what, pinned=pinned, body=body, meta_path=meta_path)
+
+
+def _download(req: Request, *, what: str, pinned: str | None, body: Path, meta_path: Path):
+    import requests.exceptions as rex
+
+    timeout = _env_number(TIMEOUT_ENV, 30.0)
+    session, retries = _session()
+    log.info("downloading %s from %s", what, req.redacted)
+    body.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{body.name}.", suffix=".part", dir=body.parent)
+    tmp = Path(tmp_name)
+    try:
+        h = hashlib.sha256()
+        size = 0
+        try:
+            with session.get(
+                req.url, params=list(req.params), timeout=timeout, stream=True
+            ) as resp:
+                if resp.status_code >= 400:
+                    tries = f" after {retries + 1} attempts" if resp.status_code >= 500 else ""
+                    raise RemoteError(
+                        f"{what}: {req.host} answered HTTP {resp.status_code} "
+                        f"{resp.reason or ''}{tries} for {req.redacted}; "
+                        f"{_http_hint(resp.status_code)}"
+                    )
+                headers = {
+                    k: v
+                    for k, v in resp.headers.items()
+                    if k in ("Content-Type", "Last-Modified", "ETag", "Content-Length")
+                }
+                with os.fdopen(fd, "wb") as fh:
+                    fd = -1
+                    for chunk in resp.iter_content(1 << 20):
+                        h.update(chunk)
+                        size += len(chunk)
+                        fh.write(chunk)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+        except rex.RetryError as err:
+            raise RemoteError(
+                f"{what}: {req.host} kept failing ({retries + 1} attempts) for {req.redacted}; "
+                f"try again later, or work from the cache with {OFFLINE_ENV}=1"
+            ) from err
+        except (rex.Timeout, rex.ConnectionError, rex.ChunkedEncodingError) as err:
+            if _is_timeout(err):
+                raise RemoteError(
+                    f"{what}: {req.host} did not answer within {timeout:g} s "
+                    f"({retries + 1} attempts) for {req.redacted}; try again later, raise "
+                    f"{TIMEOUT_ENV}, or work from the cache with {OFFLINE_ENV}=1"
+                ) from err
+            reason = _short_reason(err)
+            raise RemoteError(
+                f"{what}: download from {req.host} failed ({reason}) for {req.redacted}; "
+                "check the network or the base URL (and its EBPM_*_API variable), then retry; "
+                "nothing was cached"
+            ) from err
+        digest = h.hexdigest()
+        if pinned and digest != pinned:
+            raise IntegrityError(
+                f"{what}: the download from {req.redacted} has sha256 {digest}, but the entry "
+                f"pins {pinned}; the publisher changed the file or the download is corrupt. It "
+                "was not cached. Check the data, then update the entry's `sha256`."
+            )
+        os.replace(tmp, body)
+    except BaseException:
+        if fd != -1:
+            os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    atomic_write_json(
+        meta_path,
+        {
+            "url": req.redacted,
+            "what": what,
+            "sha256": digest,
+            "size": size,
+            "retrieved_at": now,
+            "headers": headers,
+        },
+    )
+    return Fetched(
+        path=body,
+        sha256=digest,
+        url=req.redacted,
+        retrieved_at=now,
+        from_cache=False,
+        size=size,
+        headers=headers,
+    )
+
+
+def _is_timeout(err: BaseException) -> bool:
+    import requests.exceptions as rex
+    from urllib3.exceptions import NewConnectionError
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+    reason = getattr(err.args[0], "reason", None) if err.args else None
+    if isinstance(reason, NewConnectionError):  # a subclass of ConnectTimeoutError in urllib3 2
+        return False
+    return isinstance(err, rex.Timeout) or isinstance(reason, Urllib3Timeout)
+
+
+def _short_reason(err: BaseException) -> str:
+    text = str(err)
+    if "IncompleteRead" in text or "Connection broken" in text:
+        return "the body was cut short"
+    for marker in ("Connection refused", "Name or service not known", "No route to host"):
+        if marker in text:
+            return marker.lower()
+    return text.split(":")[-1].strip(" )'\"") or type(err).__name__
+
+
+# --- parsed tables --------------------------------------------------------------------------
+def _table_paths(key: str) -> tuple[Path, Path]:
+    folder = cache_dir() / "tables" / key[:2]
+    return folder / f"{key}.parquet", folder / f"{key}.json"
+
+
+def table_key(parts: Mapping[str, Any]) -> str:
+    """A stable cache key for a parsed table: sha256 of its parts as canonical JSON."""
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def table_state(parts: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The cache record of a parsed table (``None`` when not cached)."""
+    data, meta = _table_paths(table_key(parts))
+    if data.is_file() and meta.is_file():
+        out = json.loads(meta.read_text(encoding="utf-8"))
+        out["path"] = str(data)
+        out["bytes"] = data.stat().st_size
+        return out
+    return None
+
+
+def cached_table(
+    parts: Mapping[str, Any],
+    build: Callable[[], pd.DataFrame],
+    *,
+    refresh: bool = False,
+    columns: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Return the table described by ``parts``, parsed once and then read from Parquet.
+
+    ``build()`` downloads and parses; it must return a DataFrame (or GeoDataFrame) whose
+    ``attrs["ebpm"]["origin"]`` holds its provenance. The table is written to
+    ``tables/<key>.parquet`` (GeoParquet for a GeoDataFrame) with the provenance beside it, and
+    later calls read only ``columns`` from it. Writes are atomic.
+    """
+    key = table_key(parts)
+    data, meta_path = _table_paths(key)
+    cols = list(columns) if columns is not None else None
+    if data.is_file() and meta_path.is_file() and not refresh:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if cols is not None:
+            _check_columns(cols, meta["columns"], meta.get("what"))
+            if meta.get("geo") and "geometry" not in cols:
+                cols = [*cols, "geometry"]
+        if meta.get("geo"):
+            import geopandas as gpd
+
+            df = gpd.read_parquet(data, columns=cols)
+        else:
+            df = pd.read_parquet(data, columns=cols)
+        df.attrs["ebpm"] = {"origin": dict(meta["origin"], from_cache=True)}
+        return df
+    df = build()
+    origin = dict(df.attrs.get("ebpm", {}).get("origin", {}))
+    geo = _is_geo(df)
+    data.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{data.name}.", suffix=".part", dir=data.parent)
+    os.close(fd)
+    try:
+        df.to_parquet(tmp_name, index=False)
+        os.replace(tmp_name, data)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    atomic_write_json(
+        meta_path,
+        {
+            "parts": dict(parts),
+            "what": origin.get("what"),
+            "geo": geo,
+            "rows": len(df),
+            "columns": [str(c) for c in df.columns],
+            "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "origin": _jsonable(origin),
+        },
+    )
+    if cols is not None:
+        _check_columns(cols, [str(c) for c in df.columns], origin.get("what"))
+        if geo and "geometry" not in cols:
+            cols = [*cols, "geometry"]
+        df = df[cols]
+    df.attrs["ebpm"] = {"origin": dict(origin, from_cache=False)}
+    return df
+
+
+def _is_geo(df: pd.DataFrame) -> bool:
+    try:
+        import geopandas as gpd
+    except ImportError:  # pragma: no cover - geopandas is a dependency
+        return False
+    return isinstance(df, gpd.GeoDataFrame)
+
+
+def _check_columns(asked: list[str], have: list[str], what: str | None) -> None:
+    from ebpm.errors import ColumnNotFoundError, did_you_mean
+
+    missing = [c for c in asked if c not in have]
+    if missing:
+        raise ColumnNotFoundError(
+            f"columns {missing} are not in {what or 'the table'}; it has {have}."
+            f"{did_you_mean(missing[0], have)} Ask for existing columns, or leave `columns` out."
+        )
+
+
+def _jsonable(obj: Any) -> Any:
+    return json.loads(json.dumps(obj, default=str, ensure_ascii=False))
+
+
+# --- inspection -----------------------------------------------------------------------------
+def cache_entries() -> list[dict[str, Any]]:
+    """Every download in the cache, with its recorded sha256 and size."""
+    root = cache_dir() / "downloads"
+    rows = []
+    for meta_path in sorted(root.glob("*/*.json")):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta["path"] = str(meta_path.with_suffix(""))
+        rows.append(meta)
+    return rows
+
+
+def verify_cache() -> list[dict[str, Any]]:
+    """Re-hash every cached download; rows of ``what, url, status`` (ok, changed, missing).
+
+    A changed file is removed (with its record) so the next load downloads it again.
+    """
+    rows = []
+    for meta in cache_entries():
+        body = Path(meta["path"])
+        if not body.is_file():
+            status = "missing"
+        elif _sha256_file(body) != meta["sha256"]:
+            status = "changed"
+            body.unlink(missing_ok=True)
+            Path(f"{body}.json").unlink(missing_ok=True)
+        else:
+            status = "ok"
+        rows.append({"what": meta.get("what"), "url": meta.get("url"), "status": status})
+    return rows

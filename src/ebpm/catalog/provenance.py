@@ -1,0 +1,126 @@
+"""Provenance records: where a frame's data came from, in ``DataFrame.attrs["ebpm"]``.
+
+Readers put an *origin* in ``attrs["ebpm"]["origin"]`` (what they read: package file or remote
+request, sha256, retrieval time, publisher's update date, licence). :func:`finish` turns that
+into the record every loaded frame carries, merged with what the catalog entry says.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["PROVENANCE_KEYS", "finish", "remote_origin"]
+
+#: Keys of ``attrs["ebpm"]`` on every frame ebpm loads.
+PROVENANCE_KEYS = (
+    "entry",
+    "title",
+    "source",
+    "licence",
+    "attribution",
+    "citation",
+    "url",
+    "request",
+    "package",
+    "package_version",
+    "path",
+    "sha256",
+    "files",
+    "params",
+    "retrieved_at",
+    "publisher_updated",
+    "from_cache",
+)
+
+
+def combined_sha256(digests: Sequence[str]) -> str:
+    """One sha256 for several files: the file's own when there is one, else a hash of hashes."""
+    if len(digests) == 1:
+        return digests[0]
+    return hashlib.sha256("".join(digests).encode()).hexdigest()
+
+
+def remote_origin(
+    fetched: Sequence[Any],
+    *,
+    what: str,
+    source: str,
+    licence: str,
+    attribution: str,
+    url: str | None = None,
+    title: str | None = None,
+    publisher_updated: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The origin of a frame built from one or more downloads (:class:`~.cache.Fetched`).
+
+    ``url`` is the human-facing page of the dataset (defaults to the first request); the exact
+    requests, with secrets redacted, are kept under ``request`` and ``files``.
+    """
+    files = [f.provenance() for f in fetched]
+    digests = [f["sha256"] for f in files]
+    out = {
+        "kind": "remote",
+        "what": what,
+        "source": source,
+        "licence": licence,
+        "attribution": attribution,
+        "title": title,
+        "url": url or (files[0]["url"] if files else None),
+        "request": files[0]["url"] if len(files) == 1 else [f["url"] for f in files],
+        "sha256": combined_sha256(digests) if digests else None,
+        "files": files,
+        "retrieved_at": min((f["retrieved_at"] for f in files), default=None),
+        "publisher_updated": publisher_updated,
+        "from_cache": bool(fetched) and all(f.from_cache for f in fetched),
+    }
+    out.update(extra or {})
+    return out
+
+
+def finish(
+    df: pd.DataFrame,
+    *,
+    entry: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Replace ``attrs["ebpm"]`` (an origin) with the full provenance record; returns ``df``.
+
+    ``metadata`` is the catalog entry's metadata (title, source, licence, attribution,
+    citation, url); where the entry is silent, the origin's values are used.
+    """
+    origin = dict(df.attrs.get("ebpm", {}).get("origin", {}))
+    md = dict(metadata or {})
+
+    def pick(key: str) -> Any:
+        value = md.get(key)
+        return value if value not in (None, "") else origin.get(key)
+
+    record = {
+        "entry": entry,
+        "title": pick("title") or origin.get("what"),
+        "source": pick("source"),
+        "licence": pick("licence"),
+        "attribution": " ".join(str(pick("attribution") or "").split()) or None,
+        "citation": " ".join(str(md.get("citation", "")).split()),
+        "url": pick("url"),
+        "request": origin.get("request"),
+        "package": origin.get("package"),
+        "package_version": origin.get("version"),
+        "path": origin.get("path"),
+        "sha256": origin.get("sha256"),
+        "files": origin.get("files", []),
+        "params": dict(params or {}),
+        "retrieved_at": origin.get("retrieved_at")
+        or datetime.now(UTC).isoformat(timespec="seconds"),
+        "publisher_updated": origin.get("publisher_updated"),
+        "from_cache": origin.get("from_cache"),
+    }
+    df.attrs["ebpm"] = record
+    return df
