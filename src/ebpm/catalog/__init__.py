@@ -26,15 +26,48 @@ from ebpm.errors import CatalogError, DatasetNotFoundError, close_matches, did_y
 
 __all__ = [
     "Catalog",
+    "ParameterSpec",
     "catalog_dir",
     "describe",
+    "egov_package",
+    "egov_resource",
+    "egov_resources",
+    "egov_search",
+    "estat",
+    "estat_meta",
+    "estat_search",
+    "ksj_boundaries",
     "list_entries",
     "load",
+    "oecd",
     "open_catalog",
     "provenance",
+    "worldbank",
 ]
 
 log = logging.getLogger(__name__)
+
+#: Direct calls to remote sources, imported on first use: ``ebpm.catalog.estat(...)``.
+_SOURCES = {
+    "estat": "ebpm.catalog.estat",
+    "estat_meta": "ebpm.catalog.estat",
+    "estat_search": "ebpm.catalog.estat",
+    "egov_search": "ebpm.catalog.egov",
+    "egov_package": "ebpm.catalog.egov",
+    "egov_resources": "ebpm.catalog.egov",
+    "egov_resource": "ebpm.catalog.egov",
+    "ksj_boundaries": "ebpm.catalog.ksj",
+    "worldbank": "ebpm.catalog.worldbank",
+    "oecd": "ebpm.catalog.oecd",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SOURCES:
+        import importlib
+
+        return getattr(importlib.import_module(_SOURCES[name]), name)
+    raise AttributeError(f"module 'ebpm.catalog' has no attribute {name!r}")
 
 #: Environment variable naming the folder of catalog YAML files.
 CATALOG_DIR_ENV = "EBPM_CATALOG_DIR"
@@ -82,6 +115,120 @@ class EntryInfo:
     kind: str
     reader: str
     metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """A parameter a catalog entry accepts: ``metadata.parameters.<name>``.
+
+    Written either as a description string, or as a mapping with ``description``, ``default``
+    and ``allowed`` (the values accepted).
+    """
+
+    entry: str
+    name: str
+    description: str = ""
+    default: Any = None
+    allowed: tuple[Any, ...] | None = None
+
+    @classmethod
+    def parse(cls, entry: str, name: str, raw: Any) -> ParameterSpec:
+        if isinstance(raw, dict):
+            unknown = set(raw) - {"description", "default", "allowed"}
+            if unknown:
+                raise CatalogError(
+                    f"dataset {entry!r}, parameter {name!r}: unknown keys {sorted(unknown)}; "
+                    "use description, default and allowed"
+                )
+            allowed = raw.get("allowed")
+            return cls(
+                entry,
+                name,
+                " ".join(str(raw.get("description", "")).split()),
+                raw.get("default"),
+                tuple(allowed) if allowed is not None else None,
+            )
+        return cls(entry, name, " ".join(str(raw or "").split()))
+
+    def check(self, value: Any) -> None:
+        """Refuse a value outside :attr:`allowed` (each item of a list is checked)."""
+        if self.allowed is None:
+            return
+        values = value if isinstance(value, list | tuple) else [value]
+        shown = [str(a) for a in self.allowed]
+        for v in values:
+            if v not in self.allowed and str(v) not in shown:
+                raise CatalogError(
+                    f"dataset {self.entry!r}: {self.name}={v!r} is not allowed; use one of "
+                    f"{list(self.allowed)}.{did_you_mean(str(v), shown)}"
+                )
+
+
+def _accepts(reader: Any, keyword: str) -> bool:
+    """Whether an intake reader's ``_read`` takes ``keyword`` (remote readers take refresh)."""
+    import inspect
+
+    try:
+        sig = inspect.signature(type(reader)._read)
+    except (TypeError, ValueError):  # pragma: no cover - every ebpm reader has a signature
+        return False
+    return keyword in sig.parameters
+
+
+def _select(df: pd.DataFrame, columns: list[str], name: str) -> pd.DataFrame:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        from ebpm.errors import ColumnNotFoundError
+
+        have = [str(c) for c in df.columns]
+        raise ColumnNotFoundError(
+            f"dataset {name!r} has no columns {missing}; it has {have}."
+            f"{did_you_mean(missing[0], have)}"
+        )
+    if "geometry" in df.columns and "geometry" not in columns:
+        columns = [*columns, "geometry"]
+    out = df[columns]
+    out.attrs = dict(df.attrs)
+    return out
+
+
+def _records_dir() -> Path:
+    from ebpm.catalog.cache import cache_dir
+
+    return cache_dir() / "entries"
+
+
+def _record_load(name: str, params: dict[str, Any], df: pd.DataFrame) -> None:
+    """Remember that ``name`` with ``params`` is cached, for ``ebpm catalog show``."""
+    import hashlib
+    import json
+
+    from ebpm._io import atomic_write_json
+
+    prov = df.attrs.get("ebpm", {})
+    key = hashlib.sha256(
+        json.dumps([name, params], sort_keys=True, default=str).encode()
+    ).hexdigest()[:16]
+    record = {
+        "entry": name,
+        "params": params,
+        "sha256": prov.get("sha256"),
+        "retrieved_at": prov.get("retrieved_at"),
+        "publisher_updated": prov.get("publisher_updated"),
+        "rows": len(df),
+        "request": prov.get("request"),
+    }
+    try:
+        atomic_write_json(_records_dir() / name / f"{key}.json", record)
+    except OSError as err:  # a read-only cache must not break a load
+        log.warning("could not record the cache state of %s: %s", name, err)
+
+
+def _load_records(name: str) -> list[dict[str, Any]]:
+    import json
+
+    folder = _records_dir() / name
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
 
 
 class Catalog:
@@ -164,22 +311,63 @@ class Catalog:
                 "fix the entry's `reader` or install the package that provides it"
             ) from err
 
-    def load(self, name: str, **params: Any) -> pd.DataFrame:
-        """Read an entry into a DataFrame (or GeoDataFrame) with provenance in ``attrs``."""
+    def parameters(self, name: str) -> dict[str, ParameterSpec]:
+        """The parameters :meth:`load` accepts for ``name`` (from ``metadata.parameters``)."""
         info = self.info(name)
-        allowed = list(info.metadata.get("parameters", {}))
-        unknown = sorted(set(params) - set(allowed))
+        raw = info.metadata.get("parameters") or {}
+        if not isinstance(raw, dict):
+            raise CatalogError(
+                f"dataset {name!r}: metadata.parameters must be a mapping of name to description"
+            )
+        return {str(k): ParameterSpec.parse(name, str(k), v) for k, v in raw.items()}
+
+    def load(
+        self,
+        name: str,
+        *,
+        columns: list[str] | None = None,
+        refresh: bool = False,
+        **params: Any,
+    ) -> pd.DataFrame:
+        """Read an entry into a DataFrame (or GeoDataFrame) with provenance in ``attrs``.
+
+        ``columns`` reads only those columns (from the Parquet cache for remote sources);
+        ``refresh`` downloads a remote source again. Other keywords are the entry's declared
+        parameters; values outside a parameter's ``allowed`` set are refused.
+        """
+        specs = self.parameters(name)
+        unknown = sorted(set(params) - set(specs))
         if unknown:
+            allowed = list(specs)
             hint = "".join(did_you_mean(u, allowed) for u in unknown)
             takes = f"it takes {allowed}" if allowed else "it takes no parameters"
             raise CatalogError(
                 f"dataset {name!r} has no parameter(s) {unknown}; {takes}.{hint} "
                 f"See `ebpm catalog show {name}`."
             )
+        for key, value in params.items():
+            specs[key].check(value)
+        info = self.info(name)
         reader = self.reader(name)
         log.info("loading %s", name)
-        df = reader.read(**params)
-        return finish(df, entry=name, metadata=info.metadata, params=params)
+        remote = _accepts(reader, "refresh")
+        extra: dict[str, Any] = {}
+        if remote:
+            extra["refresh"] = refresh
+        if columns is not None and _accepts(reader, "columns"):
+            extra["columns"] = list(columns)
+        df = reader.read(**params, **extra)
+        if columns is not None and "columns" not in extra:
+            df = _select(df, list(columns), name)
+        finish(df, entry=name, metadata=info.metadata, params=params)
+        if remote:
+            _record_load(name, params, df)
+        return df
+
+    def cache_state(self, name: str) -> list[dict[str, Any]]:
+        """What the cache holds for entry ``name``: one record per parameter set loaded."""
+        self.info(name)
+        return _load_records(name)
 
     def to_frame(self, search: str | None = None) -> pd.DataFrame:
         """One row per entry: ``name, title, kind, source, licence``; ``search`` filters rows."""
@@ -238,15 +426,21 @@ def open_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     return _cache[key]
 
 
-def load(name: str, **params: Any) -> pd.DataFrame:
+def load(
+    name: str, *, columns: list[str] | None = None, refresh: bool = False, **params: Any
+) -> pd.DataFrame:
     """Load dataset ``name`` (``namespace.entry``) from the project catalog.
 
     Parameters
     ----------
     name : str
         Entry name, e.g. ``"studies.organ_donations"``; see :func:`list_entries`.
+    columns : list of str, optional
+        Read only these columns (remote sources read them straight from the Parquet cache).
+    refresh : bool
+        Download a remote source again instead of using the cache.
     **params
-        Options passed to the entry's reader.
+        The entry's parameters (``ebpm catalog show NAME`` lists them).
 
     Returns
     -------
@@ -260,8 +454,12 @@ def load(name: str, **params: Any) -> pd.DataFrame:
         No entry is called ``name``; the message lists close matches.
     IntegrityError
         The bytes read do not match the entry's pinned sha256.
+    OfflineError
+        ``EBPM_OFFLINE=1`` and a remote source is not in the cache.
+    RemoteError
+        A remote source cannot be reached or answers with an error.
     """
-    return open_catalog().load(name, **params)
+    return open_catalog().load(name, columns=columns, refresh=refresh, **params)
 
 
 def list_entries(search: str | None = None) -> pd.DataFrame:
