@@ -40,17 +40,31 @@ def boundary(func: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="ebpm")
-def main() -> None:
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Use only cached data; never download (the same as EBPM_OFFLINE=1).",
+)
+def main(offline: bool) -> None:
     """ebpm: evaluate policies on open government data and publish the evidence.
 
     \b
     Quick start:
       ebpm catalog list                   datasets you can load by name
       ebpm catalog show studies.prop99    what one dataset is, its source and licence
+      ebpm catalog fetch japan.population download a remote dataset into the cache
+      ebpm estat search 人口推計           find e-Stat tables (needs EBPM_ESTAT_APP_ID)
       ebpm run pipelines/demo.yaml        run the notebooks of a pipeline, build site/
 
-    Set EBPM_DEBUG=1 to get a traceback instead of a one-line error.
+    \b
+    Environment:
+      EBPM_ESTAT_APP_ID   your e-Stat application ID (free: https://www.e-stat.go.jp/api/)
+      EBPM_CACHE_DIR      where downloads are cached (default: your user cache folder)
+      EBPM_OFFLINE=1      never download; serve only from the cache
+      EBPM_DEBUG=1        a traceback instead of a one-line error
     """
+    if offline:
+        os.environ["EBPM_OFFLINE"] = "1"  # also seen by notebook kernels started by `run`
 
 
 # --- catalog ---------------------------------------------------------------------------------
@@ -85,17 +99,60 @@ def catalog_list(search: str | None) -> None:
         click.echo(f"{click.style(row.name.ljust(width), bold=True)}  {row.kind:<6} {row.title}")
 
 
+@catalog.command("search", context_settings=CONTEXT)
+@click.argument("words", nargs=-1, required=True)
+@boundary
+def catalog_search(words: tuple[str, ...]) -> None:
+    """List the datasets whose name, title, description, source or tags contain all WORDS.
+
+    \b
+    Example:
+      ebpm catalog search 人口
+      ebpm catalog search world bank gdp
+    """
+    from ebpm import catalog as cat
+
+    text = " ".join(words)
+    table = cat.list_entries(search=text)
+    if table.empty:
+        click.echo(f"no dataset matches {text!r}; try fewer words, or `ebpm catalog list`")
+        return
+    width = max(len(n) for n in table["name"])
+    for row in table.itertuples():
+        click.echo(f"{click.style(row.name.ljust(width), bold=True)}  {row.title}")
+        click.echo(f"{'':{width}}  {row.source} · {row.licence}")
+
+
+def _cache_lines(info: Any, records: list[dict[str, Any]]) -> list[str]:
+    if not info.remote:
+        package = info.kwargs.get("package") or "its Python packages"
+        return [f"embedded in {package}: always available offline"]
+    if not records:
+        return ["not cached: `ebpm catalog fetch " + info.name + "` downloads it"]
+    lines = []
+    for r in records:
+        params = ", ".join(f"{k}={v}" for k, v in r.get("params", {}).items()) or "defaults"
+        pub = r.get("publisher_updated")
+        updated = f", publisher updated {pub}" if pub else ""
+        lines.append(
+            f"cached ({params}): {r.get('rows')} rows, retrieved {r.get('retrieved_at')}"
+            f"{updated}, sha256 {str(r.get('sha256'))[:12]}…"
+        )
+    return lines
+
+
 @catalog.command("show", context_settings=CONTEXT)
 @click.argument("name")
 @boundary
 def catalog_show(name: str) -> None:
-    """Show what dataset NAME is: description, source, licence, columns.
+    """Show what dataset NAME is: description, source, licence, parameters, cache state.
 
     Nothing is downloaded or read.
     """
     from ebpm import catalog as cat
 
-    info = cat.describe(name)
+    c = cat.open_catalog()
+    info = c.info(name)
     md = info.metadata
     click.secho(info.name, bold=True)
     click.echo(info.title)
@@ -107,17 +164,151 @@ def catalog_show(name: str) -> None:
         ("source", "source"),
         ("licence", "licence"),
         ("url", "url"),
+        ("credit", "attribution"),
         ("citation", "citation"),
     ):
         if md.get(key):
             click.echo(f"{label + ':':<10}{' '.join(str(md[key]).split())}")
     click.echo(f"{'reader:':<10}{info.reader}")
+    specs = c.parameters(name)
+    if specs:
+        click.echo("parameters:")
+        for spec in specs.values():
+            extra = []
+            if spec.default is not None:
+                extra.append(f"default {spec.default!r}")
+            if spec.allowed is not None:
+                shown = ", ".join(map(str, spec.allowed[:12]))
+                more = ", …" if len(spec.allowed) > 12 else ""
+                extra.append(f"one of {shown}{more}")
+            tail = f" ({'; '.join(extra)})" if extra else ""
+            click.echo(f"  {spec.name:<16}{spec.description}{tail}")
     if md.get("columns"):
         click.echo("columns:")
         for col, text in md["columns"].items():
             click.echo(f"  {col:<16}{text}")
+    for i, line in enumerate(_cache_lines(info, c.cache_state(name))):
+        click.echo(f"{'cache:' if i == 0 else '':<10}{line}")
     click.echo()
     click.echo(f'load it:  ebpm.catalog.load("{info.name}")')
+
+
+@catalog.command("fetch", context_settings=CONTEXT)
+@click.argument("name")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    nargs=2,
+    multiple=True,
+    metavar="NAME VALUE",
+    callback=lambda ctx, param, values: _parse_param(ctx, param, values),
+    help="A parameter of the entry (VALUE is read as YAML); see `ebpm catalog show NAME`.",
+)
+@click.option("--refresh", is_flag=True, help="Download again even when cached.")
+@boundary
+def catalog_fetch(name: str, params: dict[str, Any], refresh: bool) -> None:
+    """Load dataset NAME once so it is in the cache (for offline work and scheduled runs).
+
+    \b
+    Example:
+      ebpm catalog fetch japan.population -p cdArea 13000
+    """
+    from ebpm import catalog as cat
+
+    t0 = time.perf_counter()
+    df = cat.load(name, refresh=refresh, **params)
+    prov = cat.provenance(df)
+    where = "from the cache" if prov.get("from_cache") else "downloaded"
+    click.echo(
+        f"{name}: {len(df):,} rows × {df.shape[1]} columns, {where} "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+    for label, key in (
+        ("sha256", "sha256"),
+        ("retrieved", "retrieved_at"),
+        ("updated", "publisher_updated"),
+        ("licence", "licence"),
+        ("credit", "attribution"),
+    ):
+        if prov.get(key):
+            click.echo(f"  {label + ':':<11}{prov[key]}")
+
+
+@catalog.command("verify", context_settings=CONTEXT)
+@click.argument("names", nargs=-1)
+@boundary
+def catalog_verify(names: tuple[str, ...]) -> None:
+    """Check data against their checksums: embedded datasets and every cached download.
+
+    Embedded datasets are re-read and compared with the sha256 their entries pin. Cached
+    downloads are re-hashed; a file that changed on disk is removed so the next load downloads
+    it again. Exits 1 if anything did not match.
+    """
+    from ebpm import catalog as cat
+    from ebpm.catalog.cache import cache_dir, verify_cache
+    from ebpm.errors import IntegrityError
+
+    c = cat.open_catalog()
+    bad = 0
+    for name in names or c.names():
+        info = c.info(name)
+        if info.remote:
+            n = len(c.cache_state(name))
+            state = f"{n} cached parameter set(s)" if n else "not cached"
+            click.echo(f"{click.style('remote', fg='cyan')}   {name}: {state}")
+            continue
+        try:
+            df = c.load(name)
+        except IntegrityError as err:
+            bad += 1
+            click.echo(f"{click.style('CHANGED', fg='red')}  {name}: {err}")
+            continue
+        sha = str(cat.provenance(df).get("sha256"))[:16]
+        click.echo(f"{click.style('ok', fg='green')}       {name}: sha256 {sha}…")
+    rows = verify_cache()
+    for r in rows:
+        if r["status"] != "ok":
+            bad += 1
+            click.echo(
+                f"{click.style(r['status'].upper(), fg='red')}  {r['what']}: {r['url']} "
+                "(removed from the cache)"
+            )
+    ok = sum(r["status"] == "ok" for r in rows)
+    click.echo(f"cache {cache_dir()}: {ok} of {len(rows)} downloads match their sha256")
+    if bad:
+        raise IntegrityError(f"{bad} dataset(s) or download(s) did not match their sha256")
+
+
+# --- e-Stat ----------------------------------------------------------------------------------
+@main.group(context_settings=CONTEXT)
+def estat() -> None:
+    """Search e-Stat (政府統計の総合窓口) through its API (needs EBPM_ESTAT_APP_ID)."""
+
+
+@estat.command("search", context_settings=CONTEXT)
+@click.argument("words", nargs=-1, required=True)
+@click.option("--limit", "-n", default=20, show_default=True, help="How many tables to list.")
+@boundary
+def estat_search_cmd(words: tuple[str, ...], limit: int) -> None:
+    """List e-Stat tables matching WORDS (getStatsList): id, survey, title, last update.
+
+    \b
+    Example:
+      ebpm estat search 人口推計 都道府県
+    Then load one:  ebpm.catalog.estat("0003448237", cdArea="13000")
+    """
+    from ebpm.catalog import estat_search
+
+    table = estat_search(" ".join(words), limit=limit)
+    if table.empty:
+        click.echo(f"no e-Stat table matches {' '.join(words)!r}")
+        return
+    for row in table.itertuples():
+        click.echo(
+            f"{click.style(str(row.id), bold=True)}  {row.statistics_name} / {row.title}"
+            f"  ({row.gov_org}, updated {row.updated_date})"
+        )
 
 
 # --- run -------------------------------------------------------------------------------------

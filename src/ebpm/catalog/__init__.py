@@ -115,6 +115,12 @@ class EntryInfo:
     kind: str
     reader: str
     metadata: dict[str, Any]
+    kwargs: dict[str, Any]
+
+    @property
+    def remote(self) -> bool:
+        """Whether the entry downloads its data (and so has a cache state)."""
+        return not self.reader.startswith("ebpm.catalog.readers:")
 
 
 @dataclass(frozen=True)
@@ -297,6 +303,7 @@ class Catalog:
             kind=str(md.get("kind", "table")),
             reader=desc.reader,
             metadata=md,
+            kwargs=dict(desc.kwargs or {}),
         )
 
     def reader(self, name: str) -> Any:

@@ -126,11 +126,22 @@ def footer(*datasets: Any) -> None:
         origin = (
             f"{p.get('package')} {p.get('package_version')}" if p.get("package") else p.get("url")
         )
+        updated = (
+            f", updated by the publisher {esc(str(p['publisher_updated']))}"
+            if p.get("publisher_updated")
+            else ""
+        )
+        credit = (
+            f"<br><span class='ebpm-credit'>{esc(str(p['attribution']))}</span>"
+            if p.get("attribution")
+            else ""
+        )
         items.append(
-            f"<li><code>{esc(str(p.get('entry')))}</code>: {esc(str(p.get('title', '')))}. "
+            f"<li><code>{esc(str(p.get('entry') or p.get('title')))}</code>: "
+            f"{esc(str(p.get('title', '')))}. "
             f"Source: {esc(str(p.get('source', '')))}. Licence: {esc(str(p.get('licence', '')))}. "
             f"From {esc(str(origin))}, sha256 <code>{esc(str(p.get('sha256', ''))[:16])}…</code>, "
-            f"read {esc(str(p.get('retrieved_at', '')))}.</li>"
+            f"read {esc(str(p.get('retrieved_at', '')))}{updated}.{credit}</li>"
         )
     vers = ", ".join(f"{k} {v}" for k, v in versions.items() if v)
     html_text = (
@@ -140,7 +151,9 @@ def footer(*datasets: Any) -> None:
         f"<p>Software: {esc(vers)}.</p></footer>"
     )
     text = f"Run {run_id}, generated {now}\n" + "\n".join(
-        f"data: {p.get('entry')} sha256={p.get('sha256')}" for p in provs
+        f"data: {p.get('entry')} sha256={p.get('sha256')}"
+        + (f"\n  {p['attribution']}" if p.get("attribution") else "")
+        for p in provs
     )
     _display(
         {

@@ -1,0 +1,39 @@
+"""The report footer prints each dataset's provenance and the publisher's required credit."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ebpm import report
+from ebpm.catalog.provenance import finish
+
+
+def test_footer_prints_attribution_and_publisher_update(monkeypatch):
+    shown = []
+    monkeypatch.setattr(report, "_display", shown.append)
+    df = pd.DataFrame({"x": [1]})
+    df.attrs["ebpm"] = {
+        "origin": {
+            "kind": "remote",
+            "what": "e-Stat table 0000010101",
+            "title": "社会・人口統計体系",
+            "source": "e-Stat",
+            "licence": "政府標準利用規約 2.0",
+            "attribution": "出典：政府統計の総合窓口(e-Stat) <https://www.e-stat.go.jp/>",
+            "url": "https://www.e-stat.go.jp/dbview?sid=0000010101",
+            "sha256": "ab" * 32,
+            "retrieved_at": "2026-11-26T00:00:00+00:00",
+            "publisher_updated": "2025-06-20",
+        }
+    }
+    finish(df, entry="japan.population", params={"cdArea": "13000"})
+    report.footer(df)
+    (bundle,) = shown
+    html_text = bundle["text/html"]
+    assert "出典：政府統計の総合窓口(e-Stat) &lt;https://www.e-stat.go.jp/&gt;" in html_text
+    assert "updated by the publisher 2025-06-20" in html_text
+    assert "<code>japan.population</code>: 社会・人口統計体系" in html_text
+    assert "出典：政府統計の総合窓口(e-Stat)" in bundle["text/plain"]
+    (recorded,) = bundle[report.PROVENANCE_MIME]["datasets"]
+    assert recorded["params"] == {"cdArea": "13000"}
+    assert recorded["licence"] == "政府標準利用規約 2.0"
