@@ -224,8 +224,11 @@ def _record_load(name: str, params: dict[str, Any], df: pd.DataFrame) -> None:
         "rows": len(df),
         "request": prov.get("request"),
     }
+    path = _records_dir() / name / f"{key}.json"
+    if prov.get("from_cache") and path.is_file():
+        return  # nothing new: keep cached loads cheap
     try:
-        atomic_write_json(_records_dir() / name / f"{key}.json", record)
+        atomic_write_json(path, record)
     except OSError as err:  # a read-only cache must not break a load
         log.warning("could not record the cache state of %s: %s", name, err)
 
