@@ -112,7 +112,10 @@ def run(work: Path) -> str:
         # alternate so machine noise hits both sides alike
         pairs = {"all": ([], []), "cols": ([], [])}
         for _ in range(REPEATS):
-            for key, (mine, bare) in (("all", (cached_all, bare_all)), ("cols", (cached_cols, bare_cols))):
+            for key, (mine, bare) in (
+                ("all", (cached_all, bare_all)),
+                ("cols", (cached_cols, bare_cols)),
+            ):
                 t0 = time.perf_counter()
                 mine()
                 pairs[key][0].append(time.perf_counter() - t0)

@@ -572,3 +572,55 @@ def test_nsw_reads_the_stata_file_with_its_pinned_hash() -> None:
     assert df.attrs["ebpm"]["sha256"] == _sha256_of_package_file(
         "causaldata", "nsw_mixtape/nsw_mixtape.dta"
     )
+
+
+def test_bad_entry_names_file_and_line(tmp_path: Path) -> None:
+    folder = tmp_path / "cats"
+    folder.mkdir()
+    (folder / "japan.yaml").write_text(
+        "version: 2\nentries:\n  good:\n    reader: ebpm.catalog.readers:PackageCSV\n"
+        "  bad:\n    reader: ebpm.catalog.readers:PackageCSV\n    kwrags: {}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogError, match=r"japan.yaml, line 5: entry 'bad': unknown keys"):
+        open_catalog(folder)
+
+
+def _param_catalog(tmp_path: Path) -> Path:
+    folder = tmp_path / "pcats"
+    folder.mkdir()
+    (folder / "geo2.yaml").write_text(
+        "version: 2\nentries:\n  prefs:\n    reader: ebpm.catalog.readers:JapanPrefectures\n"
+        "    metadata:\n      title: prefectures\n      parameters:\n"
+        "        rough:\n          description: coarse polygons\n          default: false\n"
+        "          allowed: [true, false]\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_parameter_values_outside_the_allowed_set_are_refused(tmp_path: Path) -> None:
+    cat = open_catalog(_param_catalog(tmp_path))
+    spec = cat.parameters("geo2.prefs")["rough"]
+    assert (spec.description, spec.default, spec.allowed) == (
+        "coarse polygons",
+        False,
+        (True, False),
+    )
+    with pytest.raises(
+        CatalogError, match=r"rough='yes' is not allowed; use one of \[True, False\]"
+    ):
+        cat.load("geo2.prefs", rough="yes")
+    assert len(cat.load("geo2.prefs", rough=True)) == 47
+
+
+def test_columns_keeps_only_the_asked_columns(tmp_path: Path) -> None:
+    df = catalog.load("studies.organ_donations", columns=["State", "Rate"])
+    assert list(df.columns) == ["State", "Rate"]
+    assert df.attrs["ebpm"]["entry"] == "studies.organ_donations"
+    prefs = open_catalog(_param_catalog(tmp_path)).load("geo2.prefs", columns=["code"])
+    assert list(prefs.columns) == ["code", "geometry"]
+    from ebpm.errors import ColumnNotFoundError
+
+    with pytest.raises(ColumnNotFoundError, match=r"no columns \['rate'\].*Did you mean 'Rate'"):
+        catalog.load("studies.organ_donations", columns=["rate"])

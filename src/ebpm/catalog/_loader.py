@@ -24,8 +24,28 @@ _SECTIONS = ("aliases", "data", "user_parameters", "metadata", "entries")
 _ENTRY_KEYS = {"reader", "kwargs", "metadata", "user_parameters", "output_instance"}
 
 
-def normalize(raw: Any, *, source: str = "<catalog>") -> dict[str, Any]:
-    """Return a complete intake 2 catalog dict built from a possibly partial one."""
+def _entry_lines(text: str) -> dict[str, int]:
+    """Line number (1-based) of each key under ``entries:`` in catalog YAML ``text``."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    for key, value in root.value:
+        if key.value == "entries" and isinstance(value, yaml.MappingNode):
+            return {k.value: k.start_mark.line + 1 for k, _ in value.value}
+    return {}
+
+
+def normalize(
+    raw: Any, *, source: str = "<catalog>", lines: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """Return a complete intake 2 catalog dict built from a possibly partial one.
+
+    ``lines`` maps entry names to their line in the file, for messages.
+    """
+    lines = lines or {}
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -63,7 +83,8 @@ def normalize(raw: Any, *, source: str = "<catalog>") -> dict[str, Any]:
         )
     entries = {}
     for name, entry in out["entries"].items():
-        where = f"{source}: entry {name!r}"
+        line = lines.get(str(name))
+        where = f"{source}, line {line}: entry {name!r}" if line else f"{source}: entry {name!r}"
         if "." in str(name):
             raise CatalogError(
                 f"{where}: entry names cannot contain '.', the file name is the namespace"
@@ -108,7 +129,7 @@ def read_catalog_file(path: Path) -> Any:
         raise CatalogError(
             f"catalog {str(path)!r} is not valid YAML{where}: {getattr(err, 'problem', err)}"
         ) from err
-    data = normalize(raw, source=str(path))
+    data = normalize(raw, source=str(path), lines=_entry_lines(text))
     cat = intake.readers.entry.Catalog.from_dict(data)
     cat.user_parameters["CATALOG_PATH"] = str(path)
     cat.user_parameters["CATALOG_DIR"] = str(path.parent)
