@@ -90,7 +90,7 @@ class FixtureServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's API
+            def do_GET(self):
                 parts = urlsplit(self.path)
                 query = dict(parse_qsl(parts.query, keep_blank_values=True))
                 server.requests.append((parts.path, query))
@@ -130,9 +130,9 @@ class FixtureServer:
         for route in self.routes:
             if route.path != path:
                 continue
-            if all(query.get(k) == v for k, v in route.query.items()):
-                if best is None or len(route.query) > len(best.query):
-                    best = route
+            matches = all(query.get(k) == v for k, v in route.query.items())
+            if matches and (best is None or len(route.query) > len(best.query)):
+                best = route
         return best
 
     def add(
