@@ -130,7 +130,7 @@ class EmptySideError(DataError):
 
 
 class InvalidCodeError(DataError):
-    """An area code or name is malformed, has a wrong check digit, or matches no area."""
+    """An area code or name is malformed, has a wrong check digit, or names no single area."""
 
 
 class InvalidDateError(DataError):
