@@ -47,6 +47,7 @@ __all__ = [
     "cache_entries",
     "cached_table",
     "fetch",
+    "is_cached",
     "is_offline",
     "table_state",
     "verify_cache",
@@ -214,6 +215,13 @@ def _session():
     return session, retries
 
 
+def _http_error(status: int, message: str) -> RemoteError:
+    """A :class:`RemoteError` carrying the HTTP ``status`` (``err.status``)."""
+    err = RemoteError(message)
+    err.status = status
+    return err
+
+
 def _http_hint(status: int) -> str:
     if status in (401, 403):
         return "the server refused the request: check the key or credentials it needs"
@@ -224,6 +232,12 @@ def _http_hint(status: int) -> str:
     if 400 <= status < 500:
         return "the request was rejected: check the parameters"
     return "the server failed: try again later, or work from the cache with EBPM_OFFLINE=1"
+
+
+def is_cached(req: Request) -> bool:
+    """Whether the answer to ``req`` is in the cache (nothing is downloaded)."""
+    body, meta = _download_paths(req)
+    return body.is_file() and meta.is_file()
 
 
 def fetch(
@@ -299,10 +313,11 @@ def _download(req: Request, *, what: str, pinned: str | None, body: Path, meta_p
             ) as resp:
                 if resp.status_code >= 400:
                     tries = f" after {retries + 1} attempts" if resp.status_code >= 500 else ""
-                    raise RemoteError(
+                    raise _http_error(
+                        resp.status_code,
                         f"{what}: {req.host} answered HTTP {resp.status_code} "
                         f"{resp.reason or ''}{tries} for {req.redacted}; "
-                        f"{_http_hint(resp.status_code)}"
+                        f"{_http_hint(resp.status_code)}",
                     )
                 headers = {
                     k: v

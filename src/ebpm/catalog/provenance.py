@@ -8,6 +8,7 @@ into the record every loaded frame carries, merged with what the catalog entry s
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +36,33 @@ PROVENANCE_KEYS = (
     "retrieved_at",
     "publisher_updated",
     "from_cache",
+    "details",
 )
+
+
+_ORIGIN_KEYS = {
+    "kind",
+    "what",
+    "source",
+    "licence",
+    "attribution",
+    "title",
+    "url",
+    "request",
+    "sha256",
+    "files",
+    "retrieved_at",
+    "publisher_updated",
+    "from_cache",
+    "package",
+    "version",
+    "path",
+}
+
+
+def _one_line(text: Any) -> str:
+    """Collapse ASCII whitespace only: a full-width space (U+3000) in a Japanese title stays."""
+    return re.sub(r"[ \t\r\n]+", " ", str(text or "")).strip()
 
 
 def combined_sha256(digests: Sequence[str]) -> str:
@@ -107,8 +134,8 @@ def finish(
         "title": pick("title") or origin.get("what"),
         "source": pick("source"),
         "licence": pick("licence"),
-        "attribution": " ".join(str(pick("attribution") or "").split()) or None,
-        "citation": " ".join(str(md.get("citation", "")).split()),
+        "attribution": _one_line(pick("attribution")) or None,
+        "citation": _one_line(md.get("citation", "")),
         "url": pick("url"),
         "request": origin.get("request"),
         "package": origin.get("package"),
@@ -121,6 +148,7 @@ def finish(
         or datetime.now(UTC).isoformat(timespec="seconds"),
         "publisher_updated": origin.get("publisher_updated"),
         "from_cache": origin.get("from_cache"),
+        "details": {k: v for k, v in origin.items() if k not in _ORIGIN_KEYS},
     }
     df.attrs["ebpm"] = record
     return df
