@@ -22,7 +22,13 @@ from typing import Any
 import pandas as pd
 
 from ebpm.catalog.provenance import finish
-from ebpm.errors import CatalogError, DatasetNotFoundError, close_matches, did_you_mean
+from ebpm.errors import (
+    CatalogError,
+    DatasetNotFoundError,
+    OfflineError,
+    close_matches,
+    did_you_mean,
+)
 
 __all__ = [
     "Catalog",
@@ -168,6 +174,14 @@ class ParameterSpec:
                     f"dataset {self.entry!r}: {self.name}={v!r} is not allowed; use one of "
                     f"{list(self.allowed)}.{did_you_mean(str(v), shown)}"
                 )
+
+
+def _shell(value: Any) -> str:
+    import shlex
+
+    if isinstance(value, list | tuple):
+        value = "[" + ", ".join(map(str, value)) + "]"
+    return shlex.quote(str(value))
 
 
 def _accepts(reader: Any, keyword: str) -> bool:
@@ -366,7 +380,13 @@ class Catalog:
             extra["refresh"] = refresh
         if columns is not None and _accepts(reader, "columns"):
             extra["columns"] = list(columns)
-        df = reader.read(**params, **extra)
+        try:
+            df = reader.read(**params, **extra)
+        except OfflineError as err:
+            cmd = " ".join(
+                ["ebpm catalog fetch", name, *(f"-p {k} {_shell(v)}" for k, v in params.items())]
+            )
+            raise OfflineError(str(err).replace("`ebpm catalog fetch NAME`", f"`{cmd}`")) from err
         if columns is not None and "columns" not in extra:
             df = _select(df, list(columns), name)
         finish(df, entry=name, metadata=info.metadata, params=params)

@@ -47,6 +47,7 @@ __all__ = [
     "cache_entries",
     "cached_table",
     "fetch",
+    "forget",
     "is_cached",
     "is_offline",
     "table_state",
@@ -238,6 +239,17 @@ def is_cached(req: Request) -> bool:
     """Whether the answer to ``req`` is in the cache (nothing is downloaded)."""
     body, meta = _download_paths(req)
     return body.is_file() and meta.is_file()
+
+
+def forget(item: Request | Fetched) -> None:
+    """Drop one cached answer (e.g. an API error served with HTTP 200) so the next call asks
+    again."""
+    if isinstance(item, Request):
+        body, meta = _download_paths(item)
+    else:
+        body, meta = item.path, item.path.with_name(f"{item.path.name}.json")
+    meta.unlink(missing_ok=True)
+    body.unlink(missing_ok=True)
 
 
 def fetch(
