@@ -258,6 +258,13 @@ def test_filter_lists_are_joined_with_commas(api):
     assert query["cdTimeFrom"] == "2015100000"
 
 
+def test_integer_area_codes_keep_their_leading_zero(api):
+    serve_pref(api)
+    estat(PREF, cdCat01="A1101", cdArea=[1000, 13000, 0])  # as YAML or `-p cdArea 1000` gives
+    query = next(q for p, q in api.requests if p == DATA)
+    assert query["cdArea"] == "01000,13000,00000"
+
+
 def test_columns_reads_only_those(api):
     serve_pref(api)
     df = estat(PREF, cdCat01="A1101", columns=["area_code", "value"])

@@ -145,6 +145,8 @@ def _filter_value(name: str, value: Any) -> str:
                 f"e.g. {name}='13000' or {name}=['01000', '13000']"
             )
         text = str(item).strip()
+        if isinstance(item, int) and name.startswith("cdArea") and 0 <= item < 100000:
+            text = f"{item:05d}"  # 1000 from a YAML/CLI value is area 01000 (Hokkaido)
         if not text:
             raise InvalidOptionError(f"e-Stat filter {name}={value!r} holds an empty code")
         out.append(text)
