@@ -108,7 +108,11 @@ def test_catalog_list_shows_every_entry(catalog_env: None) -> None:
         ("prop 99", ["studies.prop99"]),
         ("organ", ["studies.organ_donations"]),
         ("usa did", ["studies.mpdta", "studies.organ_donations", "studies.prop99"]),
-        ("都道府県", ["geo.japan_prefectures"]),
+        ("都道府県 map", ["geo.japan_prefectures"]),
+        (
+            "都道府県",
+            ["geo.japan_prefectures", "japan.prefecture_indicator", "japan.prefecture_population"],
+        ),
     ],
 )
 def test_catalog_list_search(catalog_env: None, search: str, names: list[str]) -> None:

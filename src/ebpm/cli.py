@@ -50,11 +50,11 @@ def main(offline: bool) -> None:
 
     \b
     Quick start:
-      ebpm catalog list                   datasets you can load by name
-      ebpm catalog show studies.prop99    what one dataset is, its source and licence
-      ebpm catalog fetch japan.population download a remote dataset into the cache
+      ebpm catalog list                    datasets you can load by name
+      ebpm catalog show studies.prop99     what one dataset is: source, licence, cache
+      ebpm catalog fetch world.population  download a remote dataset into the cache
       ebpm estat search 人口推計           find e-Stat tables (needs EBPM_ESTAT_APP_ID)
-      ebpm run pipelines/demo.yaml        run the notebooks of a pipeline, build site/
+      ebpm run pipelines/demo.yaml         run the notebooks of a pipeline, build site/
 
     \b
     Environment:
@@ -68,12 +68,12 @@ def main(offline: bool) -> None:
 
 
 # --- catalog ---------------------------------------------------------------------------------
-@main.group(context_settings=CONTEXT)
+@main.group(context_settings=CONTEXT, short_help="Find, fetch and verify datasets.")
 def catalog() -> None:
     """Find datasets in the project's catalogs (catalogs/*.yaml)."""
 
 
-@catalog.command("list", context_settings=CONTEXT)
+@catalog.command("list", context_settings=CONTEXT, short_help="List the datasets.")
 @click.option(
     "--search",
     "-s",
@@ -99,7 +99,7 @@ def catalog_list(search: str | None) -> None:
         click.echo(f"{click.style(row.name.ljust(width), bold=True)}  {row.kind:<6} {row.title}")
 
 
-@catalog.command("search", context_settings=CONTEXT)
+@catalog.command("search", context_settings=CONTEXT, short_help="Find datasets by words.")
 @click.argument("words", nargs=-1, required=True)
 @boundary
 def catalog_search(words: tuple[str, ...]) -> None:
@@ -141,7 +141,9 @@ def _cache_lines(info: Any, records: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-@catalog.command("show", context_settings=CONTEXT)
+@catalog.command(
+    "show", context_settings=CONTEXT, short_help="What a dataset is: source, licence, cache."
+)
 @click.argument("name")
 @boundary
 def catalog_show(name: str) -> None:
@@ -193,7 +195,7 @@ def catalog_show(name: str) -> None:
     click.echo(f'load it:  ebpm.catalog.load("{info.name}")')
 
 
-@catalog.command("fetch", context_settings=CONTEXT)
+@catalog.command("fetch", context_settings=CONTEXT, short_help="Download a dataset into the cache.")
 @click.argument("name")
 @click.option(
     "-p",
@@ -212,10 +214,12 @@ def catalog_fetch(name: str, params: dict[str, Any], refresh: bool) -> None:
 
     \b
     Example:
-      ebpm catalog fetch japan.population -p cdArea 13000
+      ebpm catalog fetch japan.prefecture_population -p cdArea 13000
     """
+
     from ebpm import catalog as cat
 
+    _show_progress()
     t0 = time.perf_counter()
     df = cat.load(name, refresh=refresh, **params)
     prov = cat.provenance(df)
@@ -235,7 +239,27 @@ def catalog_fetch(name: str, params: dict[str, Any], refresh: bool) -> None:
             click.echo(f"  {label + ':':<11}{prov[key]}")
 
 
-@catalog.command("verify", context_settings=CONTEXT)
+def _show_progress() -> None:
+    """Print the catalog's progress messages (downloads, pages) on stderr while a command runs."""
+    import logging
+
+    logger = logging.getLogger("ebpm.catalog")
+    if any(getattr(h, "_ebpm_cli", False) for h in logger.handlers):
+        return
+
+    class Echo(logging.Handler):
+        _ebpm_cli = True
+
+        def emit(self, record: logging.LogRecord) -> None:
+            click.secho(f"  {record.getMessage()}", dim=True, err=True)
+
+    logger.addHandler(Echo(logging.INFO))
+    logger.setLevel(logging.INFO)
+
+
+@catalog.command(
+    "verify", context_settings=CONTEXT, short_help="Check data and cache against sha256."
+)
 @click.argument("names", nargs=-1)
 @boundary
 def catalog_verify(names: tuple[str, ...]) -> None:
@@ -281,7 +305,7 @@ def catalog_verify(names: tuple[str, ...]) -> None:
 
 
 # --- e-Stat ----------------------------------------------------------------------------------
-@main.group(context_settings=CONTEXT)
+@main.group(context_settings=CONTEXT, short_help="Search e-Stat tables (政府統計).")
 def estat() -> None:
     """Search e-Stat (政府統計の総合窓口) through its API (needs EBPM_ESTAT_APP_ID)."""
 

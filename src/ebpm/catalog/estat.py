@@ -370,7 +370,16 @@ def _fetch_pages(
             )
         fetched.append(got)
         pages.append(data)
-        nxt = (data.get("RESULT_INF") or {}).get("NEXT_KEY")
+        info = data.get("RESULT_INF") or {}
+        log.info(
+            "%s: values %s-%s of %s%s",
+            what,
+            info.get("FROM_NUMBER", "?"),
+            info.get("TO_NUMBER", "?"),
+            info.get("TOTAL_NUMBER", "?"),
+            " (cached)" if got.from_cache else "",
+        )
+        nxt = info.get("NEXT_KEY")
         if nxt in (None, ""):
             return fetched, pages
         try:
