@@ -216,11 +216,20 @@ def _session():
     return session, retries
 
 
-def _http_error(status: int, message: str) -> RemoteError:
-    """A :class:`RemoteError` carrying the HTTP ``status`` (``err.status``)."""
+def _http_error(status: int, message: str, *, body: bytes = b"") -> RemoteError:
+    """A :class:`RemoteError` carrying the HTTP ``status`` and the start of the answer's body
+    (``err.status``, ``err.body``): APIs explain their errors there (CKAN's ``error.message``)."""
     err = RemoteError(message)
     err.status = status
+    err.body = body
     return err
+
+
+def _error_body(resp: Any, limit: int = 64 * 1024) -> bytes:
+    try:
+        return resp.raw.read(limit, decode_content=True) or b""
+    except Exception:  # a broken error body must not hide the HTTP status
+        return b""
 
 
 def _http_hint(status: int) -> str:
@@ -330,6 +339,7 @@ def _download(req: Request, *, what: str, pinned: str | None, body: Path, meta_p
                         f"{what}: {req.host} answered HTTP {resp.status_code} "
                         f"{resp.reason or ''}{tries} for {req.redacted}; "
                         f"{_http_hint(resp.status_code)}",
+                        body=_error_body(resp),
                     )
                 headers = {
                     k: v
