@@ -176,3 +176,42 @@ def test_cli_estat_search_without_app_id_says_how_to_get_one(project, monkeypatc
     assert result.exit_code == 1
     assert "EBPM_ESTAT_APP_ID is not set" in result.stderr
     assert "Traceback" not in result.output
+
+
+# --- boundaries and portal entries ------------------------------------------------------------
+def test_municipal_boundaries_entry_joins_on_muni_code(project, monkeypatch, tmp_path):
+    from test_ksj import TOKYO_2024, URL_2024, shapefile_zip
+
+    zipped = shapefile_zip(
+        TOKYO_2024,
+        "N03-20240101_13_GML",
+        "N03-20240101_13",
+        tmp_path,
+        encoding="UTF-8",
+        keep_cpg=True,
+    )
+    monkeypatch.setenv("EBPM_KSJ_BASE", project.url + "/ksj")
+    project.add("/ksj" + URL_2024, zipped, content_type="application/zip")
+    gdf = catalog.load("japan.municipal_boundaries", prefecture="東京都", year=2024)
+    assert gdf["muni_code"].tolist() == ["13101", "13361"]
+    assert gdf.crs.to_epsg() == 6668
+    assert gdf.attrs["ebpm"]["attribution"].startswith("出典：国土交通省国土数値情報")
+    with pytest.raises(CatalogError, match=r"year=2030 is not allowed; use one of \[2015"):
+        catalog.load("japan.municipal_boundaries", year=2030)
+
+
+def test_egov_resource_entry_reads_a_shift_jis_csv(project, monkeypatch):
+    from test_egov import HOLIDAYS, fixture_json
+
+    monkeypatch.setenv("EBPM_EGOV_CKAN_API", project.url + "/data/api/action")
+    project.add(
+        "/data/api/action/package_show",
+        fixture_json("package_show_holidays.json", project.url),
+        query={"id": "cao_20190522_0002"},
+        content_type=JSON,
+    )
+    project.add("/chosei/shukujitsu/syukujitsu.csv", HOLIDAYS, content_type="text/csv")
+    df = catalog.load("japan.egov_resource", package="cao_20190522_0002")
+    assert df.columns[0] == "国民の祝日・休日月日"
+    assert df.attrs["ebpm"]["entry"] == "japan.egov_resource"
+    assert "内閣府" in df.attrs["ebpm"]["attribution"]
