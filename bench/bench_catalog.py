@@ -90,10 +90,9 @@ def run(work: Path) -> str:
     os.environ.pop("EBPM_OFFLINE", None)
     try:
         t_pandas_csv = _median(lambda: pd.read_csv(url), repeats=3)
-        t0 = time.perf_counter()
-        first = catalog.load("bench.big")
-        t_first = time.perf_counter() - t0
+        first = catalog.load("bench.big")  # fills the cache; then time fresh downloads
         assert len(first) == ROWS
+        t_first = _median(lambda: catalog.load("bench.big", refresh=True), repeats=3)
         parquet = next((work / "cache" / "tables").rglob("*.parquet"))
 
         def cached_all():
@@ -137,7 +136,8 @@ def run(work: Path) -> str:
         "## Catalog: a large remote CSV, first and cached loads",
         "",
         f"A {ROWS:,} × 12 CSV ({size_mb:.0f} MB) served by a local HTTP server; median of "
-        f"{REPEATS} alternating runs (3 for `pd.read_csv`).",
+        f"{REPEATS} alternating runs (3 for `pd.read_csv` and first loads, which use "
+        "`refresh=True`).",
         "",
         "| load | seconds | ratio |",
         "|---|---:|---:|",
