@@ -190,3 +190,31 @@ def test_verify_cache_finds_and_drops_changed_files(http_server, cache_dir):
     assert cache.verify_cache() == []
     meta = list(cache_dir.rglob("*.json"))
     assert meta == [] or all("sha256" in json.loads(m.read_text()) for m in meta)
+
+
+def test_secrets_stay_out_of_tracebacks_and_urllib3_logs(caplog):
+    import logging
+    import traceback
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    req = Request.get(f"http://127.0.0.1:{port}/getStatsData", {"appId": "SECRET123", "id": 1})
+    with caplog.at_level(logging.DEBUG), pytest.raises(RemoteError) as info:
+        fetch(req, what="x")
+    shown = "".join(traceback.format_exception(info.value))
+    assert "appId=***" in shown
+    assert "SECRET123" not in shown
+    assert any("Retrying" in r.getMessage() for r in caplog.records)  # urllib3 did log
+    assert all("SECRET123" not in r.getMessage() for r in caplog.records)
+    assert cache.redact("a?appId=S1&key=S2&x=1") == "a?appId=***&key=***&x=1"
+
+
+def test_a_secret_in_the_url_itself_is_redacted(http_server, cache_dir):
+    http_server.add("/file.csv", BODY, query={"token": "TOPSECRET", "v": "2"})
+    req = Request.get(http_server.url + "/file.csv?token=TOPSECRET&v=2")
+    got = fetch(req, what="a file")
+    assert got.read_bytes() == BODY
+    assert got.url == http_server.url + "/file.csv?token=***&v=2"
+    stored = "".join(p.read_text(errors="ignore") for p in cache_dir.rglob("*.json"))
+    assert "TOPSECRET" not in stored

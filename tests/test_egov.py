@@ -523,7 +523,8 @@ def test_egov_reader_through_a_catalog(portal, tmp_path):
     assert df["国民の祝日・休日名称"].tolist() == ["元日", "成人の日", "休日"]
     prov = df.attrs["ebpm"]
     assert prov["entry"] == "japan.holidays"
-    assert prov["title"] == "国民の祝日"
+    assert prov["title"] == "「国民の祝日」について"  # what the portal serves wins
+    assert prov["details"]["entry_title"] == "国民の祝日"
     assert prov["licence"] == "CC BY 4.0"
     assert prov["attribution"] == "出典：内閣府「「国民の祝日」について」(e-Govデータポータル)"
     pop = catalog.load("japan.population", resource="都道府県別人口.csv")

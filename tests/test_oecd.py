@@ -342,7 +342,8 @@ def test_reader_through_a_catalog_folder(api, cache_dir, tmp_path):
     assert df.query("ref_area == 'JPN' and time_period == '2023-Q2'")["value"].item() == 5636540.5
     rec = df.attrs["ebpm"]
     assert rec["entry"] == "oecd.gdp_q"
-    assert rec["title"] == "Real GDP, quarterly (OECD QNA)"
+    assert rec["title"] == "Quarterly GDP and components - expenditure approach"  # as served
+    assert rec["details"]["entry_title"] == "Real GDP, quarterly (OECD QNA)"
     assert rec["source"] == "OECD Data Explorer (SDMX)"
     assert rec["url"] == QNA_PAGE
     again = cat.load("oecd.gdp_q", start="2023-Q1", end="2023-Q4", columns=["period", "value"])

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from ebpm import catalog
-from ebpm.catalog.estat import CREDIT
+from ebpm.catalog.estat import CREDIT, LICENCE
 from ebpm.cli import main
 from ebpm.errors import CatalogError, OfflineError
 
@@ -74,7 +74,9 @@ def test_prefecture_population_loads_by_name_with_provenance(project):
     assert set(df["pref_code"].dropna()) == {"01", "13"}
     prov = df.attrs["ebpm"]
     assert prov["entry"] == "japan.prefecture_population"
-    assert prov["licence"] == "政府標準利用規約（第2.0版）準拠, compatible with CC BY 4.0"
+    assert prov["licence"] == LICENCE  # what e-Stat's answer says, not the entry's paraphrase
+    assert prov["title"] == "都道府県データ 基礎データ Ａ\u3000人口・世帯"
+    assert prov["details"]["entry_title"].startswith("総人口（都道府県別）")
     assert prov["url"] == "https://www.e-stat.go.jp/dbview?sid=0000010101"
     assert prov["attribution"].endswith(CREDIT)
     assert prov["publisher_updated"]
@@ -102,6 +104,16 @@ def test_a_second_load_is_served_from_the_cache_even_offline(project, monkeypatc
 def test_unknown_parameter_is_named_with_a_close_match(project):
     with pytest.raises(CatalogError, match=r"no parameter\(s\) \['cdAre'\].*Did you mean 'cdArea'"):
         catalog.load("japan.prefecture_population", cdAre="13000")
+
+
+def test_direct_calls_stay_functions_after_the_modules_are_imported(project):
+    first = catalog.worldbank("NY.GDP.PCAP.CD", countries=["JPN", "KOR", "USA"])
+    catalog.list_entries()
+    again = catalog.worldbank("NY.GDP.PCAP.CD", countries=["JPN", "KOR", "USA"])
+    assert again["value"].equals(first["value"])
+    assert callable(catalog.estat)
+    assert callable(catalog.oecd)
+    assert catalog.estat("0000010101", cdCat01="A1101")["value"].notna().all()
 
 
 def test_world_bank_entry_with_parameters(project):
@@ -213,5 +225,10 @@ def test_egov_resource_entry_reads_a_shift_jis_csv(project, monkeypatch):
     project.add("/chosei/shukujitsu/syukujitsu.csv", HOLIDAYS, content_type="text/csv")
     df = catalog.load("japan.egov_resource", package="cao_20190522_0002")
     assert df.columns[0] == "国民の祝日・休日月日"
-    assert df.attrs["ebpm"]["entry"] == "japan.egov_resource"
-    assert "内閣府" in df.attrs["ebpm"]["attribution"]
+    prov = df.attrs["ebpm"]
+    assert prov["entry"] == "japan.egov_resource"
+    assert "内閣府" in prov["attribution"]
+    # the generic entry's text does not replace what the dataset itself says
+    assert prov["licence"] == "CC BY 4.0"
+    assert "国民の祝日" in prov["title"]
+    assert prov["url"] != "https://data.e-gov.go.jp/"

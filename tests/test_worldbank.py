@@ -3,6 +3,7 @@ real JSON shape (tests/fixtures/worldbank/)."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 from pathlib import Path
@@ -11,7 +12,6 @@ import pandas as pd
 import pytest
 
 from ebpm.catalog import open_catalog
-from ebpm.catalog import worldbank as wb_module
 from ebpm.catalog.worldbank import COLUMNS, MissingCountryWarning, worldbank
 from ebpm.errors import (
     ColumnNotFoundError,
@@ -21,6 +21,9 @@ from ebpm.errors import (
     SourceFormatError,
     SourceStatusError,
 )
+
+# the package binds `catalog.worldbank` to the function; the module is in sys.modules
+wb_module = importlib.import_module("ebpm.catalog.worldbank")
 
 FIX = Path(__file__).parent / "fixtures" / "worldbank"
 GDP = "NY.GDP.PCAP.CD"

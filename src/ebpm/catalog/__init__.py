@@ -53,27 +53,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Direct calls to remote sources, imported on first use: ``ebpm.catalog.estat(...)``.
-_SOURCES = {
-    "estat": "ebpm.catalog.estat",
-    "estat_meta": "ebpm.catalog.estat",
-    "estat_search": "ebpm.catalog.estat",
-    "egov_search": "ebpm.catalog.egov",
-    "egov_package": "ebpm.catalog.egov",
-    "egov_resources": "ebpm.catalog.egov",
-    "egov_resource": "ebpm.catalog.egov",
-    "ksj_boundaries": "ebpm.catalog.ksj",
-    "worldbank": "ebpm.catalog.worldbank",
-    "oecd": "ebpm.catalog.oecd",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _SOURCES:
-        import importlib
-
-        return getattr(importlib.import_module(_SOURCES[name]), name)
-    raise AttributeError(f"module 'ebpm.catalog' has no attribute {name!r}")
 
 #: Environment variable naming the folder of catalog YAML files.
 CATALOG_DIR_ENV = "EBPM_CATALOG_DIR"
@@ -505,3 +484,18 @@ def describe(name: str) -> EntryInfo:
 def provenance(df: pd.DataFrame) -> dict[str, Any]:
     """The provenance ebpm attached to ``df`` (empty when it did not come from the catalog)."""
     return dict(getattr(df, "attrs", {}).get("ebpm", {}))
+
+
+# Direct calls to the remote sources. Bound here, after everything above is defined, so that
+# ``catalog.estat`` is always the function: a lazily resolved name would be replaced by the
+# submodule ``ebpm.catalog.estat`` as soon as that module is imported.
+from ebpm.catalog.egov import (  # noqa: E402
+    egov_package,
+    egov_resource,
+    egov_resources,
+    egov_search,
+)
+from ebpm.catalog.estat import estat, estat_meta, estat_search  # noqa: E402
+from ebpm.catalog.ksj import ksj_boundaries  # noqa: E402
+from ebpm.catalog.oecd import oecd  # noqa: E402
+from ebpm.catalog.worldbank import worldbank  # noqa: E402

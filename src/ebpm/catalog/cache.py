@@ -24,13 +24,14 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 
@@ -66,6 +67,30 @@ BACKOFF_ENV = "EBPM_HTTP_BACKOFF"
 SECRET_PARAMS = frozenset({"appId", "appid", "api_key", "apikey", "key", "token", "access_token"})
 
 _USER_AGENT = "ebpm (https://github.com/ebpm; open-data client)"
+
+_SECRET_RE = re.compile(
+    r"(?i)\b(" + "|".join(sorted(SECRET_PARAMS, key=len, reverse=True)) + r")=([^&\s'\")]+)"
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with the values of secret query parameters (``appId=...``) replaced by ``***``."""
+    return _SECRET_RE.sub(lambda m: f"{m.group(1)}=***", str(text))
+
+
+class _RedactSecrets(logging.Filter):
+    """Keeps secrets out of urllib3's own log lines ("Retrying ... /getStatsData?appId=...")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        return True
+
+
+for _name in ("urllib3.connectionpool", "urllib3.util.retry", "requests"):
+    logging.getLogger(_name).addFilter(_RedactSecrets())
 
 
 def cache_dir() -> Path:
@@ -121,8 +146,16 @@ class Request:
 
     @classmethod
     def get(cls, url: str, params: Mapping[str, Any] | None = None) -> Request:
-        """Build a request; ``None`` values are dropped, lists are joined with commas."""
+        """Build a request; ``None`` values are dropped, lists are joined with commas.
+
+        A query string already in ``url`` is split into parameters, so a secret written there
+        (``...?token=...``) is redacted like any other.
+        """
+        parts = urlsplit(url)
         items = []
+        if parts.query:
+            items.extend(parse_qsl(parts.query, keep_blank_values=True))
+            url = urlunsplit(parts._replace(query=""))
         for k, v in (params or {}).items():
             if v is None:
                 continue
@@ -354,24 +387,24 @@ def _download(req: Request, *, what: str, pinned: str | None, body: Path, meta_p
                         fh.write(chunk)
                     fh.flush()
                     os.fsync(fh.fileno())
-        except rex.RetryError as err:
+        except rex.RetryError:
             raise RemoteError(
                 f"{what}: {req.host} kept failing ({retries + 1} attempts) for {req.redacted}; "
                 f"try again later, or work from the cache with {OFFLINE_ENV}=1"
-            ) from err
+            ) from None  # the chained error would show the URL with its secrets
         except (rex.Timeout, rex.ConnectionError, rex.ChunkedEncodingError) as err:
             if _is_timeout(err):
                 raise RemoteError(
                     f"{what}: {req.host} did not answer within {timeout:g} s "
                     f"({retries + 1} attempts) for {req.redacted}; try again later, raise "
                     f"{TIMEOUT_ENV}, or work from the cache with {OFFLINE_ENV}=1"
-                ) from err
+                ) from None
             reason = _short_reason(err)
             raise RemoteError(
                 f"{what}: download from {req.host} failed ({reason}) for {req.redacted}; "
                 "check the network or the base URL (and its EBPM_*_API variable), then retry; "
                 "nothing was cached"
-            ) from err
+            ) from None
         digest = h.hexdigest()
         if pinned and digest != pinned:
             raise IntegrityError(
@@ -420,7 +453,7 @@ def _is_timeout(err: BaseException) -> bool:
 
 
 def _short_reason(err: BaseException) -> str:
-    text = str(err)
+    text = redact(str(err))
     if "IncompleteRead" in text or "Connection broken" in text:
         return "the body was cut short"
     for marker in ("Connection refused", "Name or service not known", "No route to host"):

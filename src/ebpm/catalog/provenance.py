@@ -120,14 +120,19 @@ def finish(
     """Replace ``attrs["ebpm"]`` (an origin) with the full provenance record; returns ``df``.
 
     ``metadata`` is the catalog entry's metadata (title, source, licence, attribution,
-    citation, url); where the entry is silent, the origin's values are used.
+    citation, url). For remote data the origin's values (what the publisher served) win and the
+    entry's fill gaps; for package files the entry's win.
     """
     origin = dict(df.attrs.get("ebpm", {}).get("origin", {}))
     md = dict(metadata or {})
+    remote = origin.get("kind") == "remote"
 
     def pick(key: str) -> Any:
-        value = md.get(key)
-        return value if value not in (None, "") else origin.get(key)
+        # A remote source knows what was actually served (the dataset's own title, licence and
+        # page, e.g. for a generic "any e-Gov resource" entry); the entry's text is the fallback.
+        # For files shipped in packages the entry is the authority.
+        first, second = (origin.get(key), md.get(key)) if remote else (md.get(key), origin.get(key))
+        return first if first not in (None, "") else second
 
     record = {
         "entry": entry,
@@ -150,5 +155,7 @@ def finish(
         "from_cache": origin.get("from_cache"),
         "details": {k: v for k, v in origin.items() if k not in _ORIGIN_KEYS},
     }
+    if entry and md.get("title") and md.get("title") != record["title"]:
+        record["details"]["entry_title"] = md["title"]
     df.attrs["ebpm"] = record
     return df
