@@ -218,3 +218,18 @@ def test_a_secret_in_the_url_itself_is_redacted(http_server, cache_dir):
     assert got.url == http_server.url + "/file.csv?token=***&v=2"
     stored = "".join(p.read_text(errors="ignore") for p in cache_dir.rglob("*.json"))
     assert "TOPSECRET" not in stored
+
+
+def test_mixed_number_and_symbol_columns_are_kept_as_text(caplog):
+    def build():
+        df = pd.DataFrame({0: ["北海道", "東京都", "沖縄県"], "人口": [5_224_614, "X", "-"]})
+        df.attrs["ebpm"] = {"origin": {"what": "a spreadsheet"}}
+        return df
+
+    first = cached_table({"t": "mixed"}, build)
+    again = cached_table({"t": "mixed"}, build)
+    assert list(first.columns) == ["0", "人口"]  # the same names first time and from the cache
+    assert list(again.columns) == ["0", "人口"]
+    assert again["人口"].tolist() == ["5224614", "X", "-"]
+    assert str(again["人口"].dtype) == "string"
+    assert "mix numbers and text" in caplog.text

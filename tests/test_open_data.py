@@ -153,14 +153,28 @@ def test_cli_verify_finds_a_changed_cache_file(project, cache_dir):
     assert ok.exit_code == 0, ok.output
     assert "japan.prefecture_population: 1 cached parameter set(s)" in ok.stdout
     assert "ok       studies.prop99: sha256 " in ok.stdout
-    assert "2 of 2 downloads match their sha256" in ok.stdout
+    assert "3 of 3 cached files (downloads and parsed tables) match" in ok.stdout
     page = next(p for p in (cache_dir / "downloads").rglob("*") if p.is_file() and not p.suffix)
     page.write_bytes(b"tampered")
     bad = invoke("catalog", "verify")
     assert bad.exit_code == 1
     assert "CHANGED" in bad.stdout
-    assert "1 of 2 downloads match" in bad.stdout
+    assert "STALE" in bad.stdout  # the parsed table built from it goes too
+    assert "1 of 3 cached files" in bad.stdout
     assert "did not match their sha256" in bad.stderr
+    before = project.count(DATA)
+    again = catalog.load("japan.prefecture_population")
+    assert again.attrs["ebpm"]["from_cache"] is False
+    assert project.count(DATA) == before + 1  # the tampered page is downloaded again
+
+
+def test_a_damaged_cached_table_is_rebuilt_from_the_downloads(project, cache_dir):
+    catalog.load("japan.prefecture_population")
+    (table,) = (cache_dir / "tables").rglob("*.parquet")
+    table.write_bytes(b"PAR1 damaged")
+    again = catalog.load("japan.prefecture_population")
+    assert len(again) == 6
+    assert project.count(DATA) == 2  # rebuilt from the cached pages, no new download
 
 
 def test_cli_search_lists_catalog_entries(project):
@@ -232,3 +246,10 @@ def test_egov_resource_entry_reads_a_shift_jis_csv(project, monkeypatch):
     assert prov["licence"] == "CC BY 4.0"
     assert "国民の祝日" in prov["title"]
     assert prov["url"] != "https://data.e-gov.go.jp/"
+
+
+def test_cli_parameters_keep_leading_zeros(project):
+    result = invoke("catalog", "fetch", "japan.prefecture_population", "-p", "cdArea", "01000")
+    assert result.exit_code == 0, result.output
+    query = next(q for p, q in project.requests if p == DATA)
+    assert query["cdArea"] == "01000"  # not YAML's octal 512

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -299,7 +300,10 @@ def catalog_verify(names: tuple[str, ...]) -> None:
                 "(removed from the cache)"
             )
     ok = sum(r["status"] == "ok" for r in rows)
-    click.echo(f"cache {cache_dir()}: {ok} of {len(rows)} downloads match their sha256")
+    click.echo(
+        f"cache {cache_dir()}: {ok} of {len(rows)} cached files (downloads and parsed tables) "
+        "match their sha256"
+    )
     if bad:
         raise IntegrityError(f"{bad} dataset(s) or download(s) did not match their sha256")
 
@@ -341,6 +345,9 @@ def _parse_param(ctx: click.Context, param: click.Parameter, values: Any) -> dic
 
     out = {}
     for key, raw in values:
+        # Codes with a leading zero (01000 Hokkaido) stay text: YAML would read 01000 as the
+        # octal number 512.
+        raw = re.sub(r"(?<![\w.\"'])(0\d+)(?![\w.\"'])", r'"\1"', raw)
         try:
             out[key] = yaml.safe_load(raw) if raw != "" else ""
         except yaml.YAMLError as err:

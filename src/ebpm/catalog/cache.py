@@ -36,7 +36,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pandas as pd
 
 from ebpm._io import atomic_write_json
-from ebpm.errors import IntegrityError, OfflineError, RemoteError
+from ebpm.errors import IntegrityError, OfflineError, RemoteError, SourceFormatError
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -497,33 +497,33 @@ def cached_table(
     ``build()`` downloads and parses; it must return a DataFrame (or GeoDataFrame) whose
     ``attrs["ebpm"]["origin"]`` holds its provenance. The table is written to
     ``tables/<key>.parquet`` (GeoParquet for a GeoDataFrame) with the provenance beside it, and
-    later calls read only ``columns`` from it. Writes are atomic.
+    later calls read only ``columns`` from it. Writes are atomic; a cached table that cannot be
+    read (a damaged file, a crash between writing the table and its record) is rebuilt.
     """
     key = table_key(parts)
     data, meta_path = _table_paths(key)
     cols = list(columns) if columns is not None else None
     if data.is_file() and meta_path.is_file() and not refresh:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if cols is not None:
-            _check_columns(cols, meta["columns"], meta.get("what"))
-            if meta.get("geo") and "geometry" not in cols:
-                cols = [*cols, "geometry"]
-        if meta.get("geo"):
-            import geopandas as gpd
-
-            df = gpd.read_parquet(data, columns=cols)
-        else:
-            df = pd.read_parquet(data, columns=cols)
-        df.attrs["ebpm"] = {"origin": dict(meta["origin"], from_cache=True)}
-        return df
-    df = build()
+        cached = _read_cached(data, meta_path, cols)
+        if cached is not None:
+            return cached
+    df = _parquet_safe(build())
     origin = dict(df.attrs.get("ebpm", {}).get("origin", {}))
+    origin["table_key"] = key
     geo = _is_geo(df)
     data.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{data.name}.", suffix=".part", dir=data.parent)
     os.close(fd)
     try:
-        df.to_parquet(tmp_name, index=False)
+        try:
+            df.to_parquet(tmp_name, index=False)
+        except Exception as err:  # pyarrow's errors have no common base we can name here
+            raise SourceFormatError(
+                f"{origin.get('what', 'the table')} cannot be stored as Parquet ({err}); pass "
+                "read options that give each column one type (e.g. read_csv={'dtype': str})"
+            ) from err
+        digest = _sha256_file(Path(tmp_name))
+        size = Path(tmp_name).stat().st_size
         os.replace(tmp_name, data)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -536,6 +536,8 @@ def cached_table(
             "geo": geo,
             "rows": len(df),
             "columns": [str(c) for c in df.columns],
+            "sha256": digest,
+            "size": size,
             "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "origin": _jsonable(origin),
         },
@@ -547,6 +549,68 @@ def cached_table(
         df = df[cols]
     df.attrs["ebpm"] = {"origin": dict(origin, from_cache=False)}
     return df
+
+
+def _read_cached(data: Path, meta_path: Path, cols: list[str] | None) -> pd.DataFrame | None:
+    """The cached table, or ``None`` (after removing it) when it cannot be trusted."""
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if "size" in meta and data.stat().st_size != meta["size"]:
+            raise ValueError("the table file does not match its record")
+    except (OSError, ValueError, KeyError) as err:
+        return _drop_table(data, meta_path, err)
+    if cols is not None:
+        _check_columns(cols, meta["columns"], meta.get("what"))
+        if meta.get("geo") and "geometry" not in cols:
+            cols = [*cols, "geometry"]
+    try:
+        if meta.get("geo"):
+            import geopandas as gpd
+
+            df = gpd.read_parquet(data, columns=cols)
+        else:
+            df = pd.read_parquet(data, columns=cols)
+    except Exception as err:  # a damaged Parquet file: pyarrow raises several kinds
+        return _drop_table(data, meta_path, err)
+    df.attrs["ebpm"] = {"origin": dict(meta["origin"], from_cache=True)}
+    return df
+
+
+def _drop_table(data: Path, meta_path: Path, err: BaseException) -> None:
+    log.warning("cached table %s is unreadable (%s); rebuilding it", data.name, err)
+    meta_path.unlink(missing_ok=True)
+    data.unlink(missing_ok=True)
+    return None
+
+
+def _parquet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Column names as strings and mixed-type object columns as text, so Parquet can store the
+    frame and a cached load returns exactly what the first load did.
+
+    Government spreadsheets often mix numbers and symbols (``X``, ``-``) in one column; such a
+    column is kept as text (with a warning) rather than guessed at.
+    """
+    renamed = {c: str(c) for c in df.columns if not isinstance(c, str)}
+    out = df.rename(columns=renamed) if renamed else df
+    mixed = [
+        c
+        for c in out.columns
+        if c != "geometry"
+        and out[c].dtype == object
+        and pd.api.types.infer_dtype(out[c], skipna=True) in ("mixed", "mixed-integer")
+    ]
+    if mixed:
+        attrs = dict(out.attrs)
+        out = out.copy()
+        for c in mixed:
+            out[c] = out[c].map(lambda v: v if v is None or pd.isna(v) else str(v)).astype("string")
+        out.attrs = attrs
+        log.warning(
+            "columns %s mix numbers and text (suppression symbols such as 'X' or '-'?); kept as "
+            "text: convert with pandas.to_numeric(..., errors='coerce') after checking the symbols",
+            mixed,
+        )
+    return out
 
 
 def _is_geo(df: pd.DataFrame) -> bool:
@@ -585,20 +649,51 @@ def cache_entries() -> list[dict[str, Any]]:
 
 
 def verify_cache() -> list[dict[str, Any]]:
-    """Re-hash every cached download; rows of ``what, url, status`` (ok, changed, missing).
+    """Re-hash every cached download and parsed table; rows of ``what, url, status``.
 
-    A changed file is removed (with its record) so the next load downloads it again.
+    ``status`` is ok, changed or missing. A changed download is removed with its record, and so
+    is every parsed table built from it, so the next load downloads and parses again. A parsed
+    table whose Parquet file changed is removed too.
     """
     rows = []
+    dropped: set[str] = set()
     for meta in cache_entries():
         body = Path(meta["path"])
         if not body.is_file():
             status = "missing"
         elif _sha256_file(body) != meta["sha256"]:
             status = "changed"
-            body.unlink(missing_ok=True)
-            Path(f"{body}.json").unlink(missing_ok=True)
         else:
             status = "ok"
+        if status != "ok":
+            dropped.add(meta["sha256"])
+            body.unlink(missing_ok=True)
+            Path(f"{body}.json").unlink(missing_ok=True)
         rows.append({"what": meta.get("what"), "url": meta.get("url"), "status": status})
+    for meta_path in sorted((cache_dir() / "tables").glob("*/*.json")):
+        data = meta_path.with_suffix(".parquet")
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = {}
+        origin = meta.get("origin", {})
+        sources = {f.get("sha256") for f in origin.get("files", [])}
+        if not data.is_file() or not meta:
+            status = "missing"
+        elif meta.get("sha256") and _sha256_file(data) != meta["sha256"]:
+            status = "changed"
+        elif sources & dropped:
+            status = "stale"  # built from a download that was just removed
+        else:
+            status = "ok"
+        if status != "ok":
+            meta_path.unlink(missing_ok=True)
+            data.unlink(missing_ok=True)
+        rows.append(
+            {
+                "what": f"{meta.get('what') or data.stem} (parsed table)",
+                "url": origin.get("url"),
+                "status": status,
+            }
+        )
     return rows
