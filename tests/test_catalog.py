@@ -649,3 +649,26 @@ def test_columns_keeps_only_the_asked_columns(tmp_path: Path) -> None:
 
     with pytest.raises(ColumnNotFoundError, match=r"no columns \['rate'\].*Did you mean 'Rate'"):
         catalog.load("studies.organ_donations", columns=["rate"])
+
+
+def test_a_misspelt_reader_option_is_refused_with_file_and_line(tmp_path: Path) -> None:
+    folder = tmp_path / "typo"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text(
+        "version: 2\nentries:\n  t:\n    reader: ebpm.catalog.files:RemoteTable\n"
+        "    kwargs: {url: 'http://127.0.0.1/x.csv', sha265: abc}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        CatalogError,
+        match=r"mine.yaml, line 3: entry 't': .*does not take kwargs \['sha265'\]\. "
+        r"Did you mean 'sha256'\?",
+    ):
+        open_catalog(folder)
+    (folder / "mine.yaml").write_text(
+        "version: 2\nentries:\n  t:\n    reader: ebpm.catalog.readers:JapanPrefectures\n"
+        "    metadata: {parameters: {ruogh: coarse}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogError, match=r"does not take parameters \['ruogh'\]"):
+        open_catalog(folder)

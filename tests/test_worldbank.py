@@ -278,7 +278,7 @@ def test_reader_through_a_catalog_folder(api, cache_dir, tmp_path):
         "    kwargs: {indicator: SP.POP.TOTL}\n"
         "    metadata:\n"
         "      title: Population, total\n"
-        "      parameters: {countries: country codes, years: (start, end), columns: columns,\n"
+        "      parameters: {countries: country codes, years: '(start, end)', columns: columns,\n"
         "                   refresh: download again}\n",
         encoding="utf-8",
     )

@@ -104,6 +104,7 @@ def normalize(
                 f"{where}: reader {entry['reader']!r} cannot be imported ({err}); write it as "
                 "`module.path:ClassName`"
             ) from err
+        _check_kwargs(where, reader_cls, entry)
         entries[name] = {
             "reader": entry["reader"],
             "kwargs": dict(entry.get("kwargs") or {}),
@@ -113,6 +114,30 @@ def normalize(
         }
     out["entries"] = entries
     return out
+
+
+def _check_kwargs(where: str, reader_cls: Any, entry: dict[str, Any]) -> None:
+    """Refuse entry kwargs and declared parameters the reader does not take (a typo such as
+    ``sha265:`` would otherwise switch a checksum off without a word)."""
+    import inspect
+
+    from ebpm.errors import did_you_mean
+
+    try:
+        sig = inspect.signature(reader_cls._read)
+    except (TypeError, ValueError):  # pragma: no cover - readers are plain functions
+        return
+    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
+        return  # the reader checks its own options (e-Stat filters)
+    accepted = [n for n, p in sig.parameters.items() if n != "self" and p.kind is p.KEYWORD_ONLY]
+    declared = list((entry.get("metadata") or {}).get("parameters") or {})
+    for label, names in (("kwargs", list(entry.get("kwargs") or {})), ("parameters", declared)):
+        unknown = [n for n in names if n not in accepted]
+        if unknown:
+            raise CatalogError(
+                f"{where}: {entry['reader']} does not take {label} {unknown}."
+                f"{did_you_mean(str(unknown[0]), accepted)} It takes {sorted(accepted)}."
+            )
 
 
 def read_catalog_file(path: Path) -> Any:

@@ -689,7 +689,6 @@ class EGovResource(BaseReader):
         sheet: str | int | None = None,
         refresh: bool = False,
         columns: list[str] | None = None,
-        **_: Any,
     ) -> pd.DataFrame:
         return _resource_frame(
             package,

@@ -499,7 +499,6 @@ class RemoteTable(BaseReader):
         title: str | None = None,
         refresh: bool = False,
         columns: list[str] | None = None,
-        **_: Any,
     ) -> pd.DataFrame:
         return load_remote_table(
             url,

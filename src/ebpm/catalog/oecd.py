@@ -541,6 +541,5 @@ class OECDData(BaseReader):
         labels: bool = True,
         refresh: bool = False,
         columns: list[str] | None = None,
-        **_: Any,
     ) -> pd.DataFrame:
         return _load(dataflow, key, start, end, labels, refresh, columns)

@@ -132,7 +132,6 @@ class PackageCSV(BaseReader):
         recode: dict[str, dict[str, Any]] | None = None,
         assign: dict[str, str] | None = None,
         dtypes: dict[str, str] | None = None,
-        **_: Any,
     ) -> pd.DataFrame:
         if format not in ("csv", "stata", "pickle"):
             raise CatalogError(
@@ -201,7 +200,7 @@ class JapanPrefectures(BaseReader):
         "Kyushu-Okinawa": range(40, 48),
     }
 
-    def _read(self, *, rough: bool = False, pins: dict[str, str] | None = None, **_: Any) -> Any:
+    def _read(self, *, rough: bool = False, pins: dict[str, str] | None = None) -> Any:
         import geopandas as gpd
         from shapely import make_valid
         from shapely.geometry import Polygon

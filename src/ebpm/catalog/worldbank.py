@@ -529,6 +529,5 @@ class WorldBankIndicator(BaseReader):
         years: Any = None,
         refresh: bool = False,
         columns: list[str] | None = None,
-        **_: Any,
     ) -> pd.DataFrame:
         return _load(indicator, countries, years, refresh, columns)
