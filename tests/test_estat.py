@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import math
@@ -12,7 +13,6 @@ import pandas as pd
 import pytest
 
 from conftest import Reply
-from ebpm.catalog import estat as estat_module
 from ebpm.catalog import open_catalog
 from ebpm.catalog.estat import (
     CREDIT,
@@ -32,6 +32,9 @@ from ebpm.errors import (
     SourceFormatError,
     SourceStatusError,
 )
+
+# the package binds `catalog.estat` to the function; the module is in sys.modules
+estat_module = importlib.import_module("ebpm.catalog.estat")
 
 FIX = Path(__file__).parent / "fixtures" / "estat"
 DATA = "/rest/3.0/app/json/getStatsData"
@@ -108,9 +111,11 @@ def test_tidy_columns_labels_and_units(api):
         "value",
         "unit",
         "flag",
+        "annotation",
         "area_level",
         "pref_code",
         "muni_code",
+        "city_code",
         "time_kind",
         "year",
         "fiscal_year",
@@ -123,6 +128,7 @@ def test_tidy_columns_labels_and_units(api):
     assert df["time"].tolist() == ["2020年度", "2015年度"] * 3
     assert df["unit"].tolist() == ["人"] * 6
     assert df["flag"].isna().all()
+    assert df["annotation"].isna().all()
     assert df["value"].dtype == "float64"
     assert df["fiscal_year"].tolist() == [2020, 2015] * 3
     assert df["year"].isna().all()
@@ -143,6 +149,7 @@ def test_single_object_value_and_classes(api):
         "13",
         "13101",
     )
+    assert pd.isna(row["city_code"])
     assert (row["time_kind"], row["fiscal_year"]) == ("fiscal_year", 2020)
     assert pd.isna(row["year"])
 
@@ -187,6 +194,7 @@ def test_area_and_time_codes_are_decoded(api):
             "area_level",
             "pref_code",
             "muni_code",
+            "city_code",
             "time_code",
             "time_kind",
             "year",
@@ -196,19 +204,77 @@ def test_area_and_time_codes_are_decoded(api):
         ]
     ]
     na = pd.NA
+    y2020 = ("2020000000", "year", 2020, na, na, na)
     expected = [
-        ("00000", "national", na, na, "2020000000", "year", 2020, na, na, na),
-        ("13000", "prefecture", "13", na, "2020100000", "fiscal_year", na, 2020, na, na),
-        ("13101", "municipality", "13", "13101", "2020000101", "month", 2020, na, 1, na),
-        ("01100", "municipality", "01", "01100", "2020001212", "month", 2020, na, 12, na),
-        ("53394520", na, na, na, "2020000406", "quarter", 2020, na, na, 2),
-        ("00000", "national", na, na, "2020001012", "quarter", 2020, na, na, 4),
-        ("13000", "prefecture", "13", na, "2020010000", na, na, na, na, na),
+        ("00000", "national", na, na, na, "2020000000", "year", 2020, na, na, na),
+        ("13000", "prefecture", "13", na, na, "2020100000", "fiscal_year", na, 2020, na, na),
+        ("13101", "municipality", "13", "13101", na, "2020000101", "month", 2020, na, 1, na),
+        ("01100", "municipality", "01", "01100", na, "2020001212", "month", 2020, na, 12, na),
+        ("53394520", na, na, na, na, "2020000406", "quarter", 2020, na, na, 2),
+        ("00000", "national", na, na, na, "2020001012", "quarter", 2020, na, na, 4),
+        ("13000", "prefecture", "13", na, na, "2020010000", na, na, na, na, na),
+        ("01101", "ward", "01", "01101", "01100", *y2020),
+        ("13100", "aggregate", "13", na, na, *y2020),
+        ("00001", "aggregate", na, na, na, *y2020),
+        ("22130", "municipality", "22", "22130", na, *y2020),
+        ("22138", "ward", "22", "22138", "22130", *y2020),  # 浜松市中央区 (2024), not in the table
     ]
     rows = [tuple(None if pd.isna(x) else x for x in r) for r in got.itertuples(index=False)]
     assert rows == [tuple(None if x is na else x for x in r) for r in expected]
-    assert df["value"].tolist() == [1000.0, 2000.0, 3000.0, 4000.0, 5000.0, 6000.0, 7000.0]
-    assert df["unit"].tolist() == ["千人"] * 7
+    assert df["value"].tolist() == [float(1000 * i) for i in range(1, 13)]
+    assert df["unit"].tolist() == ["千人"] * 12
+    assert df["city_code"].dtype == "string"
+
+
+def test_annotation_marks_are_kept_with_their_meaning(api):
+    api.add(DATA, body("codes.json"), query={"statsDataId": "0003000001"})
+    df = EStatReader(stats_data_id="0003000001").read()
+    assert df.columns.get_loc("annotation") == df.columns.get_loc("flag") + 1
+    marked = df.loc[df["annotation"].notna(), ["area_code", "value", "annotation"]]
+    assert marked.values.tolist() == [["13100", 9000.0, "p"], ["22130", 11000.0, "r"]]
+    assert df["annotation"].isna().sum() == 10
+    assert df["annotation"].dtype == "string"
+    assert df.attrs["ebpm"]["origin"]["annotations"] == {"p": "速報値", "r": "訂正値"}
+    query = next(q for p, q in api.requests if p == DATA)
+    assert query["annotationGetFlg"] == "Y"
+
+
+def test_area_levels_do_not_double_count(api):
+    api.add(DATA, body("codes.json"), query={"statsDataId": "0003000001"})
+    df = estat("0003000001")
+    # 札幌市 (01100) and its ward 01101, 浜松市 (22130) and its ward 22138, 特別区部 (13100) and
+    # 千代田区 (13101): only the cities and 千代田区 are municipalities.
+    munis = df.loc[df["area_level"] == "municipality", "area_code"].tolist()
+    assert sorted(munis) == ["01100", "13101", "22130"]
+    wards = df[df["area_level"] == "ward"]
+    assert set(wards["city_code"]) <= set(munis)
+
+
+def test_area_codes_are_decoded_once_per_distinct_code(api, monkeypatch):
+    data = json.loads(body("muni_single.json"))
+    stat = data["GET_STATS_DATA"]["STATISTICAL_DATA"]
+    one = stat["DATA_INF"]["VALUE"]
+    stat["DATA_INF"]["VALUE"] = [
+        {**one, "@area": area, "$": str(i)}
+        for i in range(3000)
+        for area in [("13101", "14101", "14100", "00000")[i % 4]]
+    ]
+    api.add(DATA, json.dumps(data, ensure_ascii=False), query={"statsDataId": MUNI})
+    seen = []
+
+    def counting(code):
+        seen.append(code)
+        return decode_area(code)
+
+    monkeypatch.setattr(estat_module, "decode_area", counting)
+    df = estat(MUNI)
+    assert sorted(seen) == ["00000", "13101", "14100", "14101"]
+    assert df["area_level"].value_counts().to_dict() == {
+        "municipality": 1500,
+        "ward": 750,
+        "national": 750,
+    }
+    assert df.loc[df["area_code"] == "14101", "city_code"].unique().tolist() == ["14100"]
 
 
 @pytest.mark.parametrize(
@@ -235,19 +301,37 @@ def test_decode_time(code, expected):
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
-        ("00000", ("national", None, None)),
-        ("47000", ("prefecture", "47", None)),
-        ("01", ("prefecture", "01", None)),
-        ("14100", ("municipality", "14", "14100")),
-        ("48000", (None, None, None)),
-        ("00100", (None, None, None)),
-        ("A1000", (None, None, None)),
+        ("00000", ("national", None, None, None)),
+        ("47000", ("prefecture", "47", None, None)),
+        ("01", ("prefecture", "01", None, None)),
+        ("14100", ("municipality", "14", "14100", None)),  # 横浜市 as a whole
+        ("14101", ("ward", "14", "14101", "14100")),  # 横浜市鶴見区
+        ("14131", ("ward", "14", "14131", "14130")),  # 川崎市川崎区
+        ("14130", ("municipality", "14", "14130", None)),  # 川崎市
+        ("43101", ("ward", "43", "43101", "43100")),  # 熊本市中央区
+        ("22138", ("ward", "22", "22138", "22130")),  # 浜松市中央区 (2024), by the code rule
+        ("14199", ("ward", "14", "14199", "14150")),  # unknown: nearest designated city below
+        ("13101", ("municipality", "13", "13101", None)),  # 千代田区, a special ward
+        ("13123", ("municipality", "13", "13123", None)),  # 江戸川区
+        ("13124", ("municipality", "13", "13124", None)),  # Tokyo has no designated city
+        ("13100", ("aggregate", "13", None, None)),  # 特別区部
+        ("13001", ("aggregate", "13", None, None)),  # a prefecture's 市部
+        ("00001", ("aggregate", None, None, None)),  # 全国市部
+        ("00100", ("aggregate", None, None, None)),
+        ("00200", ("aggregate", None, None, None)),
+        ("01202", ("municipality", "01", "01202", None)),  # 函館市
+        ("01400", ("municipality", "01", "01400", None)),  # 倶知安町, ends in 00
+        ("48000", (None, None, None, None)),
+        ("00", (None, None, None, None)),
+        ("A1000", (None, None, None, None)),
+        ("53394520", (None, None, None, None)),
     ],
 )
 def test_decode_area(code, expected):
     got = decode_area(code)
-    keys = ("area_level", "pref_code", "muni_code")
-    assert tuple(None if pd.isna(got[k]) else got[k] for k in keys) == expected
+    assert list(got) == ["area_level", "pref_code", "muni_code", "city_code"]
+    assert tuple(None if pd.isna(v) else v for v in got.values()) == expected
+    assert got["area_level"] is pd.NA or got["area_level"] in estat_module.AREA_LEVELS
 
 
 def test_filter_lists_are_joined_with_commas(api):
@@ -344,6 +428,47 @@ def test_cached_error_answer_is_asked_again(api):
     assert api.count(DATA) == 2
 
 
+def test_cached_error_answer_without_app_id_says_it_must_be_asked_again(api, monkeypatch):
+    api.add(DATA, body("status100.json"), query={"statsDataId": MUNI})
+    with pytest.raises(SourceStatusError, match="STATUS 100"):
+        estat(MUNI)
+    monkeypatch.delenv("EBPM_ESTAT_APP_ID")
+    with pytest.raises(
+        CredentialError,
+        match=r"e-Stat table 0000020201 must be downloaded from e-Stat \(the cached answer was an "
+        r"e-Stat error \(STATUS 100: 認証に失敗しました。.*\), so it must be asked again\), which "
+        r"needs an application ID, but EBPM_ESTAT_APP_ID is not set",
+    ) as info:
+        estat(MUNI)
+    assert "refresh" not in str(info.value)
+    assert api.count(DATA) == 1
+
+
+def test_cached_empty_answer_without_app_id_says_it_must_be_asked_again(api, monkeypatch):
+    api.add(DATA, body("status1.json"), query={"statsDataId": PREF})
+    with pytest.raises(SourceStatusError, match="has no values"):
+        estat(PREF, cdCat01="A9999")
+    monkeypatch.delenv("EBPM_ESTAT_APP_ID")
+    with pytest.raises(
+        CredentialError,
+        match=r"\(the cached answer was an empty e-Stat answer \(STATUS 1: 正常に終了しましたが、"
+        r"該当データはありませんでした。\), so it must be asked again\)",
+    ):
+        estat(PREF, cdCat01="A9999")
+
+
+def test_refresh_without_app_id_names_the_refresh(api, monkeypatch):
+    serve_pref(api)
+    estat(PREF, cdCat01="A1101")
+    monkeypatch.delenv("EBPM_ESTAT_APP_ID")
+    with pytest.raises(
+        CredentialError,
+        match=r"must be downloaded from e-Stat \(refresh=True asks e-Stat again\), which needs",
+    ):
+        estat(PREF, cdCat01="A1101", refresh=True)
+    assert api.count(DATA) == 2
+
+
 def test_missing_app_id_says_how_to_register(api, monkeypatch):
     monkeypatch.delenv("EBPM_ESTAT_APP_ID")
     serve_pref(api)
@@ -408,6 +533,25 @@ def test_second_load_reads_the_cache_without_a_request_or_app_id(api, monkeypatc
     assert api.count(DATA) == 2
     assert second.attrs["ebpm"]["from_cache"] is True
     pd.testing.assert_frame_equal(first, second)
+
+
+def test_api_base_url_is_part_of_the_table_cache_key(api, monkeypatch):
+    serve_pref(api)
+    real = estat(PREF, cdCat01="A1101")
+    mirror = json.loads(body("muni_single.json"))
+    api.add(
+        "/mirror/json/getStatsData",
+        json.dumps(mirror, ensure_ascii=False),
+        query={"statsDataId": PREF},
+    )
+    monkeypatch.setenv("EBPM_ESTAT_API", api.url + "/mirror")
+    other = estat(PREF, cdCat01="A1101")
+    assert other["value"].tolist() == [66680.0]  # the mirror's answer, not the cached table
+    assert api.count("/mirror/json/getStatsData") == 1
+    monkeypatch.setenv("EBPM_ESTAT_API", api.url + "/rest/3.0/app")
+    again = estat(PREF, cdCat01="A1101")
+    pd.testing.assert_frame_equal(real, again, check_like=False)
+    assert api.count(DATA) == 2
 
 
 def test_refresh_downloads_again(api):
@@ -563,6 +707,16 @@ def test_estat_search_asks_every_time_online_and_serves_the_cache_offline(api, m
         estat_search("国勢調査")
 
 
+def test_estat_search_without_an_update_date_gives_an_empty_string(api):
+    data = json.loads(body("search.json"))
+    del data["GET_STATS_LIST"]["DATALIST_INF"]["TABLE_INF"][1]["UPDATED_DATE"]
+    api.add(LIST, json.dumps(data, ensure_ascii=False))
+    df = estat_search("人口推計 都道府県", limit=2)
+    assert df["updated_date"].tolist() == ["2025-04-14", ""]
+    assert df["updated_date"].notna().all()
+    assert f"updated {df['updated_date'].iloc[1]}".strip() == "updated"
+
+
 def test_estat_search_without_hits_is_empty(api):
     api.add(LIST, body("search_none.json"))
     df = estat_search(["県民所得", "最新"])
@@ -574,7 +728,9 @@ def test_estat_search_without_hits_is_empty(api):
 def test_estat_search_needs_an_app_id_online(api, monkeypatch):
     monkeypatch.delenv("EBPM_ESTAT_APP_ID")
     with pytest.raises(
-        CredentialError, match=r"\(a refresh or a search always asks e-Stat\).*APP_ID is not set"
+        CredentialError,
+        match=r"\(a search always asks e-Stat when online\), which needs an application ID, but "
+        r"EBPM_ESTAT_APP_ID is not set",
     ):
         estat_search("人口")
     with pytest.raises(InvalidOptionError, match="give one or more search words"):
@@ -584,6 +740,14 @@ def test_estat_search_needs_an_app_id_online(api, monkeypatch):
 
 
 # --- catalog ---------------------------------------------------------------------------------
+def test_reader_rejects_an_unknown_keyword(api):
+    with pytest.raises(InvalidOptionError, match=r"'cdAreaa' is not an e-Stat filter\. Did you "):
+        EStatReader(stats_data_id=PREF, cdAreaa="13000").read()
+    with pytest.raises(InvalidOptionError, match=r"'colums' is not an e-Stat filter"):
+        EStatReader(stats_data_id=PREF, colums=["value"]).read()
+    assert api.requests == []
+
+
 def test_reader_through_a_catalog(api, tmp_path):
     serve_pref(api)
     folder = tmp_path / "cat"
@@ -608,7 +772,9 @@ entries:
     assert df["value"].tolist() == [v for _, _, v in PREF_ROWS]
     prov = df.attrs["ebpm"]
     assert prov["entry"] == "japan.pop"
-    assert prov["title"] == "総人口（都道府県）"
+    # A remote entry reports the table e-Stat served; the entry's own title is kept beside it.
+    assert prov["title"] == "都道府県データ 基礎データ Ａ\u3000人口・世帯"
+    assert prov["details"]["entry_title"] == "総人口（都道府県）"
     assert prov["licence"] == LICENCE
     assert prov["source"] == "e-Stat (政府統計の総合窓口), 総務省 社会・人口統計体系"
     again = cat.load("japan.pop", cdArea=["01000", "13000"], columns=["area", "value"])

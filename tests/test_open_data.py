@@ -163,6 +163,8 @@ def test_cli_verify_finds_a_changed_cache_file(project, cache_dir):
     assert "1 of 3 cached files" in bad.stdout
     assert "did not match their sha256" in bad.stderr
     before = project.count(DATA)
+    assert "japan.prefecture_population: not cached" in invoke("catalog", "verify").stdout
+    assert project.count(DATA) == before
     again = catalog.load("japan.prefecture_population")
     assert again.attrs["ebpm"]["from_cache"] is False
     assert project.count(DATA) == before + 1  # the tampered page is downloaded again

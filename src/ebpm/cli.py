@@ -335,7 +335,7 @@ def estat_search_cmd(words: tuple[str, ...], limit: int) -> None:
     for row in table.itertuples():
         click.echo(
             f"{click.style(str(row.id), bold=True)}  {row.statistics_name} / {row.title}"
-            f"  ({row.gov_org}, updated {row.updated_date})"
+            f"  ({row.gov_org}, updated {row.updated_date or 'date not given'})"
         )
 
 

@@ -216,6 +216,7 @@ def _record_load(name: str, params: dict[str, Any], df: pd.DataFrame) -> None:
         "publisher_updated": prov.get("publisher_updated"),
         "rows": len(df),
         "request": prov.get("request"),
+        "table_key": (prov.get("details") or {}).get("table_key"),
     }
     path = _records_dir() / name / f"{key}.json"
     if prov.get("from_cache") and path.is_file():
@@ -229,8 +230,21 @@ def _record_load(name: str, params: dict[str, Any], df: pd.DataFrame) -> None:
 def _load_records(name: str) -> list[dict[str, Any]]:
     import json
 
+    from ebpm.catalog.cache import table_cached
+
     folder = _records_dir() / name
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        key = record.get("table_key")
+        if key and not table_cached(key):  # removed by `verify` or by hand: not cached any more
+            path.unlink(missing_ok=True)
+            continue
+        out.append(record)
+    return out
 
 
 class Catalog:

@@ -474,6 +474,12 @@ def table_key(parts: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def table_cached(key: str) -> bool:
+    """Whether the parsed table with cache key ``key`` is on disk."""
+    data, meta = _table_paths(key)
+    return data.is_file() and meta.is_file()
+
+
 def table_state(parts: Mapping[str, Any]) -> dict[str, Any] | None:
     """The cache record of a parsed table (``None`` when not cached)."""
     data, meta = _table_paths(table_key(parts))

@@ -3,8 +3,10 @@
 e-Stat publishes Japan's official statistics; its API (https://www.e-stat.go.jp/api/) serves
 every database table by its 10-digit table id (``statsDataId``). :func:`estat` reads one table
 (``getStatsData``) into a tidy frame, one row per published value, with codes and labels for each
-dimension, the value as a float, the published symbol of a suppressed value in ``flag``, and area
-and time codes decoded into prefecture, municipality, year, fiscal year, month and quarter.
+dimension, the value as a float, the published symbol of a suppressed value in ``flag``,
+e-Stat's annotation mark (注釈記号) in ``annotation``, and area and time codes decoded into levels
+that do not overlap (national, prefecture, municipality, ward, aggregate), year, fiscal year,
+month and quarter.
 :func:`estat_meta` reads a table's classifications (``getMetaInfo``), :func:`estat_search` finds
 tables (``getStatsList``), and :class:`EStatReader` serves tables to the catalog.
 
@@ -31,11 +33,17 @@ XML turned into objects (attributes as ``@name``, text as ``$``), so any repeate
 once. Time codes have 10 digits: ``YYYY000000`` a calendar year, ``YYYY100000`` a fiscal year
 (年度), ``YYYY00MMMM`` a month (``2020000101`` = January 2020), ``YYYY00AABB`` a quarter from month
 AA to BB (``2020000406`` = April–June 2020). Area codes are 5-digit local-government codes without
-the check digit (``00000`` Japan, ``13000`` Tokyo, ``13101`` Chiyoda-ku).
+the check digit (``00000`` Japan, ``13000`` Tokyo, ``13101`` Chiyoda-ku); the wards of a
+designated city (``14101`` 横浜市鶴見区) are listed beside the city (``14100``), and some tables
+add totals that are not local governments (``13100`` 特別区部, ``00001`` 全国市部), which is
+why :func:`decode_area` gives them levels of their own. With ``annotationGetFlg=Y`` a ``VALUE``
+may carry an ``@annotation`` mark (e.g. a preliminary or revised figure), explained by the
+``DATA_INF.ANNOTATION`` elements (``{"@annotation": mark, "$": meaning}``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -43,6 +51,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 from intake.readers.readers import BaseReader
 
@@ -57,10 +66,12 @@ from ebpm.errors import (
     SourceStatusError,
     did_you_mean,
 )
+from ebpm.japan import municipalities
 
 __all__ = [
     "API_ENV",
     "APP_ID_ENV",
+    "AREA_LEVELS",
     "CREDIT",
     "DEFAULT_API",
     "LICENCE",
@@ -89,7 +100,8 @@ CREDIT = (
 )
 
 #: Version of the table parser; part of the cache key, so a change re-parses cached pages.
-FORMAT = 1
+#: 2: area levels ward/aggregate and ``city_code``; the ``annotation`` column.
+FORMAT = 2
 
 _LANGS = ("J", "E")
 _ID_RE = re.compile(r"\d{10}")
@@ -176,8 +188,14 @@ def _check_filters(filters: Mapping[str, Any]) -> dict[str, str]:
 
 
 # --- requests --------------------------------------------------------------------------------
-def _app_id(req: Request, *, refresh: bool, what: str) -> str | None:
-    """The appId to send, or None when the answer can come from the cache without one."""
+_REFRESH_WHY = "refresh=True asks e-Stat again"
+
+
+def _app_id(req: Request, *, refresh: bool, what: str, why: str = _REFRESH_WHY) -> str | None:
+    """The appId to send, or None when the answer can come from the cache without one.
+
+    ``why`` says, in the error without an appId, why a ``refresh`` asks e-Stat.
+    """
     app_id = os.environ.get(APP_ID_ENV, "").strip()
     if app_id:
         return app_id
@@ -187,7 +205,8 @@ def _app_id(req: Request, *, refresh: bool, what: str) -> str | None:
     # request without it finds the same cached body.
     if not refresh and cache.is_cached(req):
         return None
-    why = "it is not in the cache" if not refresh else "a refresh or a search always asks e-Stat"
+    if not refresh:
+        why = "it is not in the cache"
     raise CredentialError(
         f"{what} must be downloaded from e-Stat ({why}), which needs an application ID, but "
         f"{APP_ID_ENV} is not set. Register for free at {REGISTER_URL}, log in, open "
@@ -205,12 +224,21 @@ def _bad_app_id(what: str, detail: str) -> SourceStatusError:
 
 
 def _call(
-    endpoint: str, params: Mapping[str, Any], *, root: str, what: str, refresh: bool = False
+    endpoint: str,
+    params: Mapping[str, Any],
+    *,
+    root: str,
+    what: str,
+    refresh: bool = False,
+    why: str = _REFRESH_WHY,
 ) -> tuple[Fetched, dict[str, Any], int]:
-    """GET one JSON answer (cached); returns it with its ``RESULT.STATUS``."""
+    """GET one JSON answer (cached); returns it with its ``RESULT.STATUS``.
+
+    A cached answer that is not data (an error status, or STATUS 1) is asked again once.
+    """
     url = f"{base_url(API_ENV, DEFAULT_API)}/json/{endpoint}"
     probe = Request.get(url, params)
-    app_id = _app_id(probe, refresh=refresh, what=what)
+    app_id = _app_id(probe, refresh=refresh, what=what, why=why)
     req = Request.get(url, {"appId": app_id, **params})
     try:
         got = fetch(req, what=what, refresh=refresh)
@@ -223,7 +251,10 @@ def _call(
     status = _status(body, what=what)
     if status not in (0, 2) and got.from_cache and not refresh and not is_offline():
         log.info("cached e-Stat answer for %s has STATUS %s; asking again", what, status)
-        return _call(endpoint, params, root=root, what=what, refresh=True)
+        kind = "an e-Stat error" if status >= 100 else "an empty e-Stat answer"
+        detail = f"STATUS {status}: {_message(body)}" if _message(body) else f"STATUS {status}"
+        again = f"the cached answer was {kind} ({detail}), so it must be asked again"
+        return _call(endpoint, params, root=root, what=what, refresh=True, why=again)
     if status == 2:
         log.warning("e-Stat answered %s with a notice (STATUS 2): %s", what, _message(body))
     return got, body, status
@@ -289,23 +320,97 @@ def _text(obj: Any) -> str:
 
 
 # --- codes -----------------------------------------------------------------------------------
-def decode_area(code: str) -> dict[str, Any]:
-    """Decode an e-Stat area code into ``area_level``, ``pref_code`` and ``muni_code``.
+#: The area levels of :func:`decode_area`; rows of one level, except ``aggregate``, never overlap.
+AREA_LEVELS = ("national", "prefecture", "municipality", "ward", "aggregate")
+_AREA_COLUMNS = ("area_level", "pref_code", "muni_code", "city_code")
+_AREA_RE = re.compile(r"\d{2}(?:\d{3})?")
+_TOKYO_WARDS_TOTAL = "13100"  # 特別区部: the 23 special wards together
 
-    ``00000`` is ``national``; ``PP000`` with PP in 01–47 a ``prefecture`` (``pref_code`` PP);
-    other 5-digit codes of a prefecture a ``municipality`` (``muni_code`` the code; this includes
-    designated cities, their wards and ``13100`` 特別区部). Anything else (regional blocks,
-    mesh codes, ``00100`` 全国市部 …) gives NA for all three.
+
+@functools.cache
+def _area_index() -> tuple[dict[str, str | None], dict[str, tuple[str, ...]]]:
+    """Known 5-digit codes → parent city (wards) or None; each prefecture's designated cities.
+
+    From :func:`ebpm.japan.municipalities` (municipalities in force 2018-10 to 2023-12 and the
+    wards of the designated cities).
     """
-    none = {"area_level": pd.NA, "pref_code": pd.NA, "muni_code": pd.NA}
+    table = municipalities()
+    parent: dict[str, str | None] = {}
+    cities: dict[str, list[str]] = {}
+    for code, kind, city in zip(table["code"], table["kind"], table["parent_code"], strict=True):
+        parent[code] = city if kind == "ward" else None
+        if kind == "designated_city":
+            cities.setdefault(code[:2], []).append(code)
+    return parent, {pref: tuple(sorted(codes)) for pref, codes in cities.items()}
+
+
+def _ward_city(code: str) -> str | None:
+    """The designated city of a ward code (None for any other municipality)."""
+    parent, cities = _area_index()
+    if code in parent:
+        return parent[code]
+    # Not in the 2018–2023 table (a new ward such as 浜松市中央区 22138, or an old code): a code
+    # 101–199 of a prefecture with a designated city is a ward of the nearest city code below it.
+    if 101 <= int(code[2:]) <= 199:
+        below = [c for c in cities.get(code[:2], ()) if c < code]
+        if below:
+            return below[-1]
+    return None
+
+
+def decode_area(code: str) -> dict[str, Any]:
+    """Decode an e-Stat area code into ``area_level``, ``pref_code``, ``muni_code``, ``city_code``.
+
+    Within ``national``, ``prefecture``, ``municipality`` or ``ward`` no area holds another, so
+    summing the rows of one of these levels counts no one twice (``aggregate`` rows are totals of
+    other rows and may overlap each other; keep them out of sums):
+
+    ``national``
+        ``00000`` Japan.
+    ``prefecture``
+        ``PP000`` (or ``PP``) with PP in 01–47; ``pref_code`` is PP.
+    ``municipality``
+        Every other local government of a prefecture, counted once: ordinary cities, towns and
+        villages, each designated city as a whole (``14100`` 横浜市) and Tokyo's special wards
+        (``13101``–``13123``); ``muni_code`` is the code.
+    ``ward``
+        A ward of a designated city (政令市の区, ``14101`` 横浜市鶴見区), which is part of a
+        ``municipality`` row; ``muni_code`` is the ward's code and ``city_code`` its city's.
+    ``aggregate``
+        A total that is not a local government: ``13100`` 特別区部 (``pref_code`` 13), a
+        prefecture's ``PP001``–``PP099`` (市部, 郡部 …; ``pref_code`` PP) and Japan's
+        ``00001``–``00999`` (全国市部, 全国郡部 …; no ``pref_code``).
+
+    ``city_code`` is NA except for wards, ``muni_code`` NA except for municipalities and wards.
+    Anything else (regional blocks, mesh codes, prefecture codes above 47) gives NA throughout.
+
+    Notes
+    -----
+    Wards and designated cities are known from :func:`ebpm.japan.municipalities` (2018–2023).
+    A code outside that table is a ward when it lies in 101–199 of a prefecture with a designated
+    city whose code is lower (its ``city_code`` the nearest such city); otherwise a municipality
+    (e.g. one merged away before 2018).
+    """
+    out: dict[str, Any] = dict.fromkeys(_AREA_COLUMNS, pd.NA)
     code = str(code).strip()
+    if not _AREA_RE.fullmatch(code):
+        return out
+    pref = code[:2]
     if code == "00000":
-        return {**none, "area_level": "national"}
-    if re.fullmatch(r"\d{2}(?:\d{3})?", code) and 1 <= int(code[:2]) <= 47:
-        if len(code) == 2 or code.endswith("000"):
-            return {**none, "area_level": "prefecture", "pref_code": code[:2]}
-        return {"area_level": "municipality", "pref_code": code[:2], "muni_code": code}
-    return none
+        return {**out, "area_level": "national"}
+    if pref == "00" and len(code) == 5:
+        return {**out, "area_level": "aggregate"}
+    if not 1 <= int(pref) <= 47:
+        return out
+    if len(code) == 2 or code.endswith("000"):
+        return {**out, "area_level": "prefecture", "pref_code": pref}
+    if code == _TOKYO_WARDS_TOTAL or int(code[2:]) < 100:
+        return {**out, "area_level": "aggregate", "pref_code": pref}
+    city = _ward_city(code)
+    if city is not None:
+        ward = {"area_level": "ward", "pref_code": pref, "muni_code": code, "city_code": city}
+        return ward
+    return {**out, "area_level": "municipality", "pref_code": pref, "muni_code": code}
 
 
 def decode_time(code: str) -> dict[str, Any]:
@@ -346,7 +451,13 @@ def _fetch_pages(
     fetched, pages = [], []
     start: int | None = None
     while True:
-        params = {"statsDataId": sid, "lang": lang, **filters, "startPosition": start}
+        params = {
+            "statsDataId": sid,
+            "lang": lang,
+            **filters,
+            "annotationGetFlg": "Y",
+            "startPosition": start,
+        }
         what = f"e-Stat table {sid}" + (f" (values from {start})" if start else "")
         got, body, status = _call(
             "getStatsData", params, root="GET_STATS_DATA", what=what, refresh=refresh
@@ -438,6 +549,9 @@ def _tidy(pages: list[dict[str, Any]], *, what: str) -> tuple[pd.DataFrame, dict
     out["unit"] = _units(raw, dims, classes)
     flag = clean.where(~numeric)
     out["flag"] = flag.mask((flag == "").fillna(False)).astype("string")
+    mark = raw["@annotation"] if "@annotation" in raw.columns else pd.Series(pd.NA, index=raw.index)
+    mark = mark.astype("string").str.strip()
+    out["annotation"] = mark.mask((mark == "").fillna(False))
     notes = _notes(pages)
     unexpected = sorted(set(out["flag"].dropna()) - set(notes))
     if unexpected:
@@ -451,7 +565,7 @@ def _tidy(pages: list[dict[str, Any]], *, what: str) -> tuple[pd.DataFrame, dict
 
     if "area" in dims:
         area = _decoded(out["area_code"], decode_area)
-        for col in ("area_level", "pref_code", "muni_code"):
+        for col in _AREA_COLUMNS:
             out[col] = area[col].astype("string")
     if "time" in dims:
         time = _decoded(out["time_code"], decode_time)
@@ -484,11 +598,27 @@ def _notes(pages: list[dict[str, Any]]) -> dict[str, str]:
     return out
 
 
+def _annotations(pages: list[dict[str, Any]]) -> dict[str, str]:
+    """The annotation marks the values carry, with their meaning (``DATA_INF.ANNOTATION``)."""
+    out: dict[str, str] = {}
+    for data in pages:
+        for item in _listify((data.get("DATA_INF") or {}).get("ANNOTATION")):
+            if isinstance(item, dict) and item.get("@annotation") is not None:
+                out.setdefault(str(item["@annotation"]).strip(), _text(item))
+    return out
+
+
 def _decoded(codes: pd.Series, decode: Callable[[str], dict[str, Any]]) -> pd.DataFrame:
-    """``decode`` applied once per distinct code, spread over the rows."""
-    keys = codes.fillna("")
-    table = pd.DataFrame.from_dict({c: decode(c) for c in keys.unique()}, orient="index")
-    return table.reindex(keys.to_numpy()).set_axis(codes.index)
+    """``decode`` applied once per distinct code, spread over the rows by position."""
+    position, distinct = pd.factorize(codes.fillna("").to_numpy(dtype=object))
+    rows = [decode(c) for c in distinct]
+    names = list(rows[0]) if rows else []
+    columns = {}
+    for name in names:
+        values = np.empty(len(rows), dtype=object)
+        values[:] = [r[name] for r in rows]
+        columns[name] = values[position]
+    return pd.DataFrame(columns, index=codes.index)
 
 
 def _table_info(data: Mapping[str, Any]) -> dict[str, str]:
@@ -534,6 +664,7 @@ def _build(sid: str, lang: str, filters: dict[str, str], *, refresh: bool) -> pd
                 "stats_data_id": sid,
                 "dimensions": dimensions,
                 "notes": _notes(pages),
+                "annotations": _annotations(pages),
                 "credit": CREDIT,
             },
         )
@@ -555,7 +686,8 @@ def _load(
     flt = _check_filters(filters)
     parts = {
         "source": "e-stat",
-        "api": "getStatsData",
+        "api": base_url(API_ENV, DEFAULT_API),
+        "endpoint": "getStatsData",
         "stats_data_id": sid,
         "lang": lang,
         "filters": flt,
@@ -598,15 +730,18 @@ def estat(
     -------
     pandas.DataFrame
         For each dimension of the table (``tab``, ``cat01`` …, ``area``, ``time``) the columns
-        ``<dim>_code`` and ``<dim>`` (label); ``value`` (float, NaN where suppressed), ``unit``
-        and ``flag`` (the published symbol of a value that is not a number — ``-``, ``X``,
-        ``***``, ``…`` — else NA). With an area dimension: ``area_level`` (national, prefecture,
-        municipality), ``pref_code`` (2 digits) and ``muni_code`` (5 digits); with a time
-        dimension: ``time_kind`` (year, fiscal_year, month, quarter) and ``year``,
-        ``fiscal_year``, ``month``, ``quarter`` (NA where they do not apply or the code is not
-        understood). ``attrs["ebpm"]`` holds the provenance: source, title, licence,
-        attribution with the e-Stat API credit line, the table's e-Stat page, the requests
-        (without the appId), sha256 and the publisher's update date.
+        ``<dim>_code`` and ``<dim>`` (label); ``value`` (float, NaN where suppressed), ``unit``,
+        ``flag`` (the published symbol of a value that is not a number — ``-``, ``X``,
+        ``***``, ``…`` — else NA) and ``annotation`` (e-Stat's 注釈記号 of the value, e.g. a mark
+        for a preliminary or revised figure, else NA). With an area dimension: ``area_level``
+        (national, prefecture, municipality, ward, aggregate — see :func:`decode_area`; keep one
+        level before summing), ``pref_code`` (2 digits), ``muni_code`` (5 digits, municipalities
+        and wards) and ``city_code`` (a ward's designated city); with a time dimension:
+        ``time_kind`` (year, fiscal_year, month, quarter) and ``year``, ``fiscal_year``,
+        ``month``, ``quarter`` (NA where they do not apply or the code is not understood).
+        ``attrs["ebpm"]`` holds the provenance: source, title, licence, attribution with the
+        e-Stat API credit line, the table's e-Stat page, the requests (without the appId),
+        sha256 and the publisher's update date.
 
     Raises
     ------
@@ -627,8 +762,10 @@ def estat(
     Pages (100,000 values each) are followed through ``NEXT_KEY`` and cached raw; the tidy table
     is cached as Parquet, so a second call reads only the cache and needs no application ID.
     Values that e-Stat publishes as symbols keep the symbol in ``flag``; the table's
-    ``DATA_INF.NOTE`` says what each symbol means (:class:`EStatReader` keeps it in the origin
-    under ``notes``, with the dimension names under ``dimensions``).
+    ``DATA_INF.NOTE`` says what each symbol means, and ``DATA_INF.ANNOTATION`` what each
+    ``annotation`` mark means (:class:`EStatReader` keeps them in the origin under ``notes`` and
+    ``annotations``, with the dimension names under ``dimensions``). The cache key holds the API
+    base URL, so a mirror or test server (``EBPM_ESTAT_API``) never shares a table with e-Stat.
 
     References
     ----------
@@ -655,7 +792,8 @@ def estat_meta(stats_data_id: str, *, lang: str = "J", refresh: bool = False) ->
     -------
     dict of str to pandas.DataFrame
         ``"table"``: one row describing the table (id, stat_name, gov_org, statistics_name,
-        title, cycle, survey_date, open_date, updated_date, overall_total_number); then one
+        title, cycle, survey_date, open_date, updated_date — an empty string when e-Stat gives
+        none — overall_total_number); then one
         frame per dimension (``"tab"``, ``"cat01"``, ``"area"``, ``"time"`` …) with columns
         ``code, name, level, unit, parent_code`` and ``attrs["dimension"]`` its name
         (地域, 調査年 …). Every frame carries the provenance in ``attrs["ebpm"]``.
@@ -755,7 +893,7 @@ def _list_row(info: Mapping[str, Any]) -> dict[str, Any]:
         "cycle": _text(info.get("CYCLE")),
         "survey_date": None if survey in ("", "0") else survey,
         "open_date": _text(info.get("OPEN_DATE")) or None,
-        "updated_date": _text(info.get("UPDATED_DATE")) or None,
+        "updated_date": _text(info.get("UPDATED_DATE")),  # "" when e-Stat gives none
         "small_area": number("SMALL_AREA"),
         "overall_total_number": number("OVERALL_TOTAL_NUMBER"),
     }
@@ -792,7 +930,8 @@ def estat_search(
     pandas.DataFrame
         Columns ``id`` (the statsDataId for :func:`estat`), ``stat_name``, ``gov_org``,
         ``statistics_name``, ``title``, ``cycle``, ``survey_date``, ``open_date``,
-        ``updated_date``, ``small_area``, ``overall_total_number``; empty when nothing matches.
+        ``updated_date`` (an empty string, not NA, when e-Stat gives no update date),
+        ``small_area``, ``overall_total_number``; empty when nothing matches.
 
     Raises
     ------
@@ -830,7 +969,12 @@ def estat_search(
     }
     what = f"e-Stat search {text!r}"
     got, body, status = _call(
-        "getStatsList", params, root="GET_STATS_LIST", what=what, refresh=not is_offline()
+        "getStatsList",
+        params,
+        root="GET_STATS_LIST",
+        what=what,
+        refresh=not is_offline(),
+        why="a search always asks e-Stat when online",
     )
     _raise_for_status(
         status,
@@ -862,8 +1006,9 @@ class EStatReader(BaseReader):
     """An e-Stat table as a tidy DataFrame, for catalog entries.
 
     Entry ``kwargs``: ``stats_data_id`` (10 digits), optional ``lang`` and any e-Stat filters
-    (``cdCat01: A1101``); users may add filters declared in ``metadata.parameters``. See
-    :func:`estat` for the columns.
+    (``cdCat01: A1101``); users may add filters declared in ``metadata.parameters``. Every other
+    keyword is a filter and is checked: an unknown name raises ``InvalidOptionError`` naming
+    the close filter names. See :func:`estat` for the columns.
     """
 
     output_instance = "pandas:DataFrame"

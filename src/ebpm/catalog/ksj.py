@@ -17,7 +17,10 @@ tables are Shift_JIS; coordinates are JGD2011 latitude/longitude (EPSG:6668) sin
 release, JGD2000 (EPSG:4612) before.
 
 :func:`ksj_boundaries` downloads the zip once, reads the boundary layer, drops records without
-a code, and dissolves to one (Multi)Polygon per code, cached as GeoParquet.
+a code, and dissolves to one (Multi)Polygon per code, cached as GeoParquet. With
+``wards=False`` the wards of each designated city (政令市の区) are dissolved into the city, the
+level at which many e-Stat tables report; Tokyo's 23 special wards (特別区) are municipalities
+and stay.
 
 Environment
 -----------
@@ -27,9 +30,6 @@ Environment
 
 from __future__ import annotations
 
-import difflib
-import functools
-import json
 import logging
 import re
 import tempfile
@@ -40,6 +40,7 @@ from typing import Any, ClassVar
 import pandas as pd
 from intake.readers.readers import BaseReader
 
+from ebpm import japan
 from ebpm.catalog.cache import Fetched, Request, base_url, cached_table, fetch
 from ebpm.catalog.provenance import finish, remote_origin
 from ebpm.errors import (
@@ -50,7 +51,14 @@ from ebpm.errors import (
     SourceFormatError,
 )
 
-__all__ = ["BASE_ENV", "DEFAULT_BASE", "KsjBoundaries", "ksj_boundaries", "n03_url"]
+__all__ = [
+    "BASE_ENV",
+    "DEFAULT_BASE",
+    "KsjBoundaries",
+    "ksj_boundaries",
+    "n03_url",
+    "ward_parents",
+]
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +87,10 @@ ATTRIBUTION = (
     "を加工して作成"
 )
 #: Version of the N03 reader; part of the cache key.
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 COLUMNS = [
     "muni_code",
+    "pref_code",
     "name",
     "pref_name",
     "subpref",
@@ -99,6 +108,9 @@ _EXTRA_KEYS = (
     "dropped_rows",
     "dropped_names",
     "crs",
+    "wards",
+    "merged_wards",
+    "guessed_parents",
 )
 _ATTRS = {
     "N03_001": "pref_name",
@@ -110,57 +122,38 @@ _ATTRS = {
 
 
 # --- prefectures ----------------------------------------------------------------------------
-@functools.lru_cache(maxsize=1)
-def _prefecture_names() -> dict[str, tuple[str, str]]:
-    """``{spelling: (code, 東京都)}`` for kanji, short and English names (from japancode)."""
-    from ebpm.catalog.readers import package_file
-
-    rows = json.loads(package_file("japancode", "data/prefectures.json")["bytes"])
-    names: dict[str, tuple[str, str]] = {}
-    for row in rows:
-        code = f"{int(row['pid']):02d}"
-        for key in ("pref", "prefshort", "pref_en"):
-            if row.get(key):
-                names[str(row[key]).lower()] = (code, row["pref"])
-    return names
-
-
 def _prefecture(value: str | int) -> tuple[str, str | None]:
-    """The 2-digit code and (when known) the kanji name of a prefecture."""
+    """The 2-digit code and (when japancode is installed) the kanji name of a prefecture.
+
+    Names and codes are read by :func:`ebpm.japan.prefecture_code` (kanji, kana, romaji with or
+    without a suffix such as ``"Tokyo-to"``); a municipality code is refused, since N03 is
+    published per prefecture.
+    """
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InvalidCodeError(
             f"prefecture={value!r} is not a prefecture; give its code (13 or '13') or its name "
-            "('東京都', 'Tokyo')"
+            "('東京都', 'とうきょうと', 'Tokyo')"
         )
     text = str(value).strip()
-    if text.isdigit():
-        if not 1 <= int(text) <= 47 or len(text) > 2:
-            raise InvalidCodeError(
-                f"prefecture={value!r} is not a prefecture code; codes run from 01 (北海道) to "
-                "47 (沖縄県)"
-            )
-        code = f"{int(text):02d}"
+    if text.isdigit() and len(text) >= 4:  # 4-6 digits: a municipality code
         try:
-            kanji = dict(_prefecture_names().values()).get(code)
-        except CatalogError:
-            kanji = None
-        return code, kanji
-    try:
-        names = _prefecture_names()
-    except CatalogError as err:
+            hint = f" (its prefecture is {japan.prefecture_code(value)!r})"
+        except InvalidCodeError:
+            hint = ""
         raise InvalidCodeError(
-            f"prefecture={value!r}: prefecture names need the japancode package ({err}); "
-            "give the 2-digit code instead (e.g. '13' for 東京都)"
-        ) from err
-    if text.lower() in names:
-        return names[text.lower()]
-    close = difflib.get_close_matches(text.lower(), list(names), n=3, cutoff=0.7)
-    shown = list(dict.fromkeys(names[h][1] for h in close))  # as kanji, however matched
-    hint = f" Did you mean {' or '.join(repr(s) for s in shown)}?" if shown else ""
-    raise InvalidCodeError(
-        f"prefecture={value!r} is not a prefecture.{hint} Give its code (01-47) or its name "
-        "('東京都', '東京' or 'Tokyo')."
-    )
+            f"prefecture={value!r} is a municipality code, not a prefecture code{hint}: N03 is "
+            "published per prefecture, so give the 2-digit prefecture code and select the "
+            "municipality by muni_code"
+        )
+    try:
+        code = japan.prefecture_code(value)
+    except InvalidCodeError as err:
+        raise InvalidCodeError(f"prefecture={value!r}: {err}") from err
+    try:
+        kanji: str | None = japan.prefecture_name(code)
+    except CatalogError:  # without japancode a code still works; the label shows the code
+        kanji = None
+    return code, kanji
 
 
 # --- where the files are --------------------------------------------------------------------
@@ -265,17 +258,20 @@ def _read_layer(path: Path, code: str, zip_label: str) -> tuple[Any, str]:
 
 # --- building the table ---------------------------------------------------------------------
 def _clean(series: pd.Series) -> pd.Series:
-    out = series.astype("object").where(series.notna(), None)
-    out = out.map(lambda v: " ".join(str(v).split()) if v is not None else None)
-    return out.map(lambda v: v or None)
+    """Text with runs of white space collapsed; missing (None, NaN) and empty values as None."""
+
+    def one(v: Any) -> str | None:
+        # a shapefile column with some values reads its empty cells as NaN, not None
+        return None if v is None or pd.isna(v) else (" ".join(str(v).split()) or None)
+
+    return series.astype("object").map(one)
 
 
 def _codes(series: pd.Series) -> pd.Series:
     """5-digit codes as text; a code read as a number gets its leading zero back."""
-    raw = series.astype("object").where(series.notna(), None)
 
     def one(v: Any) -> str | None:
-        if v is None:
+        if v is None or pd.isna(v):
             return None
         text = str(v).strip()
         if re.fullmatch(r"\d+\.0+", text):
@@ -284,7 +280,7 @@ def _codes(series: pd.Series) -> pd.Series:
             text = "0" + text
         return text if re.fullmatch(r"\d{5}", text) else None
 
-    return raw.map(one)
+    return series.astype("object").map(one)
 
 
 def display_name(
@@ -294,8 +290,12 @@ def display_name(
 
     A designated city's ward is named with its city: from 2024 the city is ``N03_004`` and the
     ward ``N03_005``; before, the city is ``N03_003`` and the ward ``N03_004``. Counties (郡)
-    and subprefectures are left out.
+    and subprefectures are left out. Missing values (``None``, or NaN from a pandas string
+    column) count as empty.
     """
+    county_or_city, muni_name, ward = (
+        v if isinstance(v, str) and v else None for v in (county_or_city, muni_name, ward)
+    )
     if ward:
         return f"{muni_name or county_or_city or ''}{ward}"
     if county_or_city and muni_name and county_or_city.endswith("市") and muni_name.endswith("区"):
@@ -331,6 +331,7 @@ def _boundaries(raw: Any, *, year: int, zip_label: str, member: str) -> tuple[An
             "boundary layer"
         )
     out = pd.DataFrame({"muni_code": _codes(raw["N03_007"])})
+    out["pref_code"] = out["muni_code"].str[:2]
     for src, dst in _ATTRS.items():
         out[dst] = _clean(raw[src]) if src in raw.columns else None
     keep = out["muni_code"].notna() & ~out["muni_code"].fillna("").str.endswith("000")
@@ -376,16 +377,114 @@ def _boundaries(raw: Any, *, year: int, zip_label: str, member: str) -> tuple[An
     return dissolved, extra
 
 
+# --- designated cities ----------------------------------------------------------------------
+def ward_parents(codes: Any, table: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+    """The designated city of each ward code in ``codes``.
+
+    Parameters
+    ----------
+    codes : iterable of str
+        5-digit municipality codes.
+    table : pandas.DataFrame
+        :func:`ebpm.japan.municipalities` (with wards), of one prefecture or the whole country.
+
+    Returns
+    -------
+    parents : dict
+        ``{ward code: city code}`` for the codes that are wards of a designated city; other codes
+        (municipalities, Tokyo's special wards) are left out.
+    guessed : dict
+        The part of ``parents`` not found in ``table`` but inferred: a code in the range JIS
+        X 0402 keeps for designated cities and their wards (``xx101``-``xx199``) belongs to the
+        designated city of its prefecture with the largest code not above it (浜松市's 2024
+        wards 22138-22140 → 22130, since 静岡市 is 22100).
+    """
+    kinds = dict(zip(table["code"], table["kind"], strict=True))
+    parent_of = dict(zip(table["code"], table["parent_code"], strict=True))
+    designated = sorted(table.loc[table["kind"] == "designated_city", "code"])
+    parents: dict[str, str] = {}
+    guessed: dict[str, str] = {}
+    for code in dict.fromkeys(codes):
+        if kinds.get(code) == "ward":
+            parents[code] = parent_of[code]
+        elif code not in kinds and 100 < int(code[2:]) < 200:
+            below = [d for d in designated if d[:2] == code[:2] and d <= code]
+            if below:
+                parents[code] = guessed[code] = below[-1]
+    return parents, guessed
+
+
+def _first(values: pd.Series) -> Any:
+    present = values.dropna()
+    return present.iloc[0] if len(present) else None
+
+
+def _city_name(wards: pd.DataFrame, city: str, names: dict[str, str]) -> str:
+    """The designated city's name as N03 writes it (``N03_003``, or ``N03_004`` from 2024)."""
+    for column in ("county_or_city", "muni_name"):
+        for value in wards[column].dropna():
+            if str(value).endswith("市"):
+                return str(value)
+    return names.get(city, city)
+
+
+def _merge_wards(gdf: Any, code: str) -> tuple[Any, dict[str, list[str]], dict[str, str]]:
+    """Dissolve the wards of each designated city into one row with the city's code and name."""
+    import geopandas as gpd
+    import shapely
+
+    table = japan.municipalities(code)
+    parents, guessed = ward_parents(gdf["muni_code"], table)
+    names = dict(zip(table["code"], table["name_ja"], strict=True))
+    target = gdf["muni_code"].map(lambda c: parents.get(c, c))
+    rows: list[dict[str, Any]] = []
+    merged: dict[str, list[str]] = {}
+    cities = set(parents.values())
+    for city, group in gdf.groupby(target, sort=True):
+        if city not in cities:
+            rows.extend(group.to_dict("records"))
+            continue
+        merged[city] = sorted(group["muni_code"])
+        name = _city_name(group, city, names)
+        rows.append(
+            {
+                "muni_code": city,
+                "pref_code": city[:2],
+                "name": name,
+                "pref_name": _first(group["pref_name"]),
+                "subpref": _first(group["subpref"]),
+                "county_or_city": name,
+                "muni_name": name,
+                "ward": None,
+                "geometry": _polygonal(shapely.union_all(group.geometry.to_numpy())),
+            }
+        )
+    out = gpd.GeoDataFrame(rows, columns=COLUMNS, geometry="geometry", crs=gdf.crs)
+    return out.reset_index(drop=True), merged, guessed
+
+
+# --- loading --------------------------------------------------------------------------------
+def _check_wards(wards: Any) -> bool:
+    if not isinstance(wards, bool):
+        raise InvalidOptionError(
+            f"wards={wards!r} must be True (designated cities as their wards) or False (each "
+            "designated city as one row)"
+        )
+    return wards
+
+
 def _load(
     prefecture: str | int,
     *,
     year: int,
+    wards: bool,
     sha256: str | None,
     refresh: bool,
     columns: list[str] | None,
 ) -> Any:
     code, kanji = _prefecture(prefecture)
     year = _check_year(year)
+    wards = _check_wards(wards)
     url = n03_url(code, year)
     label = f"国土数値情報 N03 {year} {kanji or code}"
     pin = sha256.lower() if sha256 else None
@@ -395,7 +494,7 @@ def _load(
         try:
             fetched: Fetched = fetch(Request.get(url), what=label, sha256=pin, refresh=refresh)
         except RemoteError as err:
-            if "HTTP 404" in str(err):
+            if getattr(err, "status", None) == 404:
                 raise RemoteError(
                     f"{label}: there is no file at {url} (HTTP 404). The {year} release may not "
                     f"be published yet or may use another file name; see {DATA_PAGE}"
@@ -404,7 +503,7 @@ def _load(
         zip_label = f"{label} zip ({fetched.url})"
         raw, member = _read_layer(fetched.path, code, zip_label)
         gdf, extra = _boundaries(raw, year=year, zip_label=zip_label, member=member)
-        extra["prefecture_code"] = code
+        extra.update(prefecture_code=code, wards=True, merged_wards={}, guessed_parents={})
         pref = kanji or (gdf["pref_name"].iloc[0] if len(gdf) else code)
         gdf.attrs["ebpm"] = {
             "origin": remote_origin(
@@ -428,7 +527,28 @@ def _load(
         )
         return gdf
 
-    df = cached_table(parts, build, refresh=refresh, columns=columns)
+    def build_cities() -> Any:
+        # from the ward-level table (cached too), so the zip is downloaded and read only once
+        by_ward = cached_table({**parts, "wards": True}, build, refresh=refresh)
+        origin = {k: v for k, v in by_ward.attrs["ebpm"]["origin"].items() if k != "from_cache"}
+        gdf, merged, guessed = _merge_wards(by_ward, code)
+        if guessed:
+            log.info("%s: ward codes not in ebpm.japan assigned by code range: %s", label, guessed)
+        origin.update(
+            what=f"{label} (designated cities whole)",
+            wards=False,
+            merged_wards=merged,
+            guessed_parents=guessed,
+        )
+        gdf.attrs["ebpm"] = {"origin": origin}
+        return gdf
+
+    df = cached_table(
+        {**parts, "wards": wards},
+        build if wards else build_cities,
+        refresh=refresh,
+        columns=columns,
+    )
     origin = df.attrs["ebpm"]["origin"]
     # what the N03 file said beyond the provenance record (kept through catalog.load)
     df.attrs["n03"] = {k: origin.get(k) for k in _EXTRA_KEYS}
@@ -439,6 +559,7 @@ def ksj_boundaries(
     prefecture: str | int,
     *,
     year: int = 2024,
+    wards: bool = True,
     sha256: str | None = None,
     refresh: bool = False,
     columns: list[str] | None = None,
@@ -448,9 +569,16 @@ def ksj_boundaries(
     Parameters
     ----------
     prefecture : str or int
-        Code (``13``, ``"13"``, ``"01"``) or name (``"東京都"``, ``"東京"``, ``"Tokyo"``).
+        Code (``13``, ``"13"``, ``"01"``) or name in kanji, kana or romaji (``"東京都"``,
+        ``"東京"``, ``"とうきょうと"``, ``"Tokyo"``, ``"Tokyo-to"``), as
+        :func:`ebpm.japan.prefecture_code` reads it.
     year : int
         The release (boundaries as of 1 January of that year), 2015 or later.
+    wards : bool
+        ``True`` (default): a designated city (政令指定都市) appears as its wards (区), as N03
+        gives it. ``False``: the wards are dissolved into one row per designated city with the
+        city's code and name (横浜市 ``14100``), the level of many e-Stat tables. Tokyo's 23
+        special wards are municipalities and stay either way.
     sha256 : str, optional
         Pinned hash of the zip; a download that differs is refused and not cached.
     refresh : bool
@@ -461,22 +589,25 @@ def ksj_boundaries(
     Returns
     -------
     geopandas.GeoDataFrame
-        ``muni_code`` (5-digit 全国地方公共団体コード without check digit), ``name``
-        (``千代田区``, ``札幌市中央区``), ``pref_name``, ``subpref`` (支庁・振興局),
-        ``county_or_city`` (郡・政令市, as N03 gives it), ``muni_name`` (N03_004), ``ward``
-        (N03_005, from 2024; empty before), ``geometry`` (Polygon, or MultiPolygon for a
-        municipality in several parts), in the file's CRS (EPSG:6668, JGD2011, for 2016 on).
-        A designated city appears as its wards. Land without a code (所属未定地) is dropped.
-        ``attrs["ebpm"]`` records the licence and the attribution to show; ``attrs["n03"]``
-        the member read, the number of records, and the records dropped (``dropped_rows``,
-        ``dropped_names``).
+        ``muni_code`` (5-digit 全国地方公共団体コード without check digit), ``pref_code``
+        (its first 2 digits), ``name`` (``千代田区``, ``札幌市中央区``; ``札幌市`` with
+        ``wards=False``), ``pref_name``, ``subpref`` (支庁・振興局), ``county_or_city``
+        (郡・政令市, as N03 gives it), ``muni_name`` (N03_004), ``ward`` (N03_005, from 2024;
+        empty before), ``geometry`` (Polygon, or MultiPolygon for a municipality in several
+        parts), in the file's CRS (EPSG:6668, JGD2011, for 2016 on). A merged designated city
+        has its name in ``name``, ``county_or_city`` and ``muni_name`` and no ``ward``. Land
+        without a code (所属未定地) is dropped. ``attrs["ebpm"]`` records the licence and the
+        attribution to show; ``attrs["n03"]`` the member read, the number of records, the
+        records dropped (``dropped_rows``, ``dropped_names``) and, with ``wards=False``, the
+        wards merged into each city (``merged_wards``) and those assigned by code range
+        (``guessed_parents``).
 
     Raises
     ------
     InvalidCodeError
         ``prefecture`` names no prefecture.
     InvalidOptionError
-        ``year`` is before 2015.
+        ``year`` is before 2015, or ``wards`` is not a bool.
     RemoteError, IntegrityError, OfflineError
         The download failed, does not match ``sha256``, or is not cached offline.
     SourceFormatError
@@ -485,20 +616,29 @@ def ksj_boundaries(
     Notes
     -----
     The first call downloads the zip (a few MB to tens of MB) and dissolves it; the result is
-    cached as GeoParquet, so later calls read only that. N03 polygons are derived from GSI's
-    digital maps; publishing maps made from them may need to credit, and for some uses obtain
-    approval from, 国土地理院 as the N03 page explains.
+    cached as GeoParquet, so later calls read only that (``wards=False`` is built from the cached
+    ward-level table, without a second download). N03 polygons are derived from GSI's digital
+    maps; publishing maps made from them may need to credit, and for some uses obtain approval
+    from, 国土地理院 as the N03 page explains.
+
+    With ``wards=False`` a ward's city is looked up in :func:`ebpm.japan.municipalities`, whose
+    table covers the municipalities and wards in force to 2023-12-31. Releases from 2024 hold
+    ward codes that table lacks (浜松市 reorganised its wards on 2024-01-01 into 22138-22140);
+    such a code, in the range JIS X 0402 keeps for designated cities and their wards (``xx101``
+    to ``xx199``), is assigned to the designated city of its prefecture with the largest code
+    not above it (see :func:`ward_parents`), and listed in ``attrs["n03"]["guessed_parents"]``.
     """
-    df = _load(prefecture, year=year, sha256=sha256, refresh=refresh, columns=columns)
+    df = _load(prefecture, year=year, wards=wards, sha256=sha256, refresh=refresh, columns=columns)
     code, _ = _prefecture(prefecture)
-    return finish(df, params={"prefecture": code, "year": year})
+    return finish(df, params={"prefecture": code, "year": year, "wards": wards})
 
 
 class KsjBoundaries(BaseReader):
     """Municipal boundaries of a prefecture from 国土数値情報 N03 (see :func:`ksj_boundaries`).
 
-    Keyword arguments: ``prefecture`` (code or name), ``year`` (default 2024), ``sha256``.
-    Loads take ``refresh`` and ``columns``.
+    Keyword arguments: ``prefecture`` (code or name), ``year`` (default 2024), ``wards``
+    (default ``True``; ``False`` gives one row per designated city), ``sha256``. Loads take
+    ``refresh`` and ``columns``. An unknown keyword is an error, not ignored.
     """
 
     output_instance = "geopandas:GeoDataFrame"
@@ -509,9 +649,11 @@ class KsjBoundaries(BaseReader):
         *,
         prefecture: str | int,
         year: int = 2024,
+        wards: bool = True,
         sha256: str | None = None,
         refresh: bool = False,
         columns: list[str] | None = None,
-        **_: Any,
     ) -> Any:
-        return _load(prefecture, year=year, sha256=sha256, refresh=refresh, columns=columns)
+        return _load(
+            prefecture, year=year, wards=wards, sha256=sha256, refresh=refresh, columns=columns
+        )
