@@ -233,3 +233,12 @@ def test_mixed_number_and_symbol_columns_are_kept_as_text(caplog):
     assert again["人口"].tolist() == ["5224614", "X", "-"]
     assert str(again["人口"].dtype) == "string"
     assert "mix numbers and text" in caplog.text
+
+
+def test_refresh_while_offline_says_so(http_server, monkeypatch):
+    http_server.add("/data.csv", BODY)
+    req = Request.get(http_server.url + "/data.csv")
+    fetch(req, what="a table")
+    monkeypatch.setenv("EBPM_OFFLINE", "1")
+    with pytest.raises(OfflineError, match=r"refresh=True asks 127\.0\.0\.1:\d+ again"):
+        fetch(req, what="a table", refresh=True)

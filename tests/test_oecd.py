@@ -99,7 +99,11 @@ def test_labelled_quarterly_csv_becomes_a_tidy_frame(api, cache_dir):
 
 
 def test_provenance_names_the_dataflow_licence_and_citation(api, cache_dir):
-    api.add_file(QNA_PATH, FIX / "qna_gdp_labels.csv")
+    api.add_file(
+        QNA_PATH,
+        FIX / "qna_gdp_labels.csv",
+        headers={"Last-Modified": "Fri, 28 Feb 2025 11:00:00 GMT"},
+    )
     df = oecd(QNA, QNA_KEY, start="2023-Q1", end="2023-Q4")
     rec = df.attrs["ebpm"]
     today = datetime.now(UTC).date().isoformat()
@@ -113,7 +117,7 @@ def test_provenance_names_the_dataflow_licence_and_citation(api, cache_dir):
     )
     assert rec["request"].endswith("format=csvfilewithlabels&startPeriod=2023-Q1")
     assert rec["params"] == {"dataflow": QNA, "key": QNA_KEY, "start": "2023-Q1", "end": "2023-Q4"}
-    assert rec["publisher_updated"] is None
+    assert rec["publisher_updated"] == "Fri, 28 Feb 2025 11:00:00 GMT"  # the server's date
     assert rec["from_cache"] is False
 
 

@@ -78,7 +78,7 @@ def test_two_pages_are_joined_into_one_tidy_frame(api, cache_dir):
     assert kor["indicator_name"] == "GDP per capita (current US$)"
     assert kor["decimal"] == 1
     assert pd.isna(kor["obs_status"])
-    assert df["obs_status"].dtype == "str"
+    assert df["obs_status"].dtype == "string"
 
 
 def test_null_values_become_nan(api, cache_dir):

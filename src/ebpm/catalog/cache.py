@@ -239,7 +239,8 @@ def _session():
         status_forcelist=(500, 502, 503, 504),
         allowed_methods=frozenset({"GET"}),
         raise_on_status=False,
-        respect_retry_after_header=True,
+        # a maintenance page's Retry-After can be hours; our backoff stays short and bounded
+        respect_retry_after_header=False,
     )
     session = requests.Session()
     adapter = HTTPAdapter(max_retries=retry)
@@ -340,6 +341,11 @@ def fetch(
                 size=meta["size"],
                 headers=meta.get("headers", {}),
             )
+    if is_offline() and refresh and body.is_file():
+        raise OfflineError(
+            f"{what}: refresh=True asks {req.host} again, but {OFFLINE_ENV} is set; unset it to "
+            "refresh, or load without refresh to use the cached copy"
+        )
     if is_offline():
         raise OfflineError(
             f"{what} is not in the cache ({cache_dir()}) and {OFFLINE_ENV} is set, so it was "

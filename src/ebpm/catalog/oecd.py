@@ -402,6 +402,8 @@ def _build(
         attribution=f"OECD ({accessed[:4]}), {name}, {url} (accessed on {accessed})",
         url=url,
         title=name,
+        # the CSV carries no update date; the server's Last-Modified is the closest we have
+        publisher_updated=fetched.headers.get("Last-Modified"),
         extra={"dataflow": _flowref(agency, flow_id, served_version), "key": key},
     )
     df.attrs["ebpm"] = {"origin": origin}

@@ -397,7 +397,9 @@ def _build(
     df["year"] = df["year"].astype("int64")
     df["value"] = df["value"].astype("float64")
     df["decimal"] = df["decimal"].astype("Int64")
-    df["obs_status"] = df["obs_status"].astype("str")
+    df["obs_status"] = df["obs_status"].astype(
+        "string"
+    )  # "str" would turn None into "None" on pandas 2
     df = df.sort_values(["indicator", "country_code", "year"], kind="stable").reset_index(drop=True)
     _check_countries(df, countries, seen)
     source_text = ", ".join(sources)
