@@ -68,6 +68,35 @@ def main(offline: bool) -> None:
         os.environ["EBPM_OFFLINE"] = "1"  # also seen by notebook kernels started by `run`
 
 
+def _parse_param(ctx: click.Context, param: click.Parameter, values: Any) -> dict[str, Any]:
+    import yaml
+
+    out = {}
+    for key, raw in values:
+        # Codes with a leading zero (01000 Hokkaido) stay text: YAML would read 01000 as the
+        # octal number 512.
+        raw = re.sub(r"(?<![\w.\"'])(0\d+)(?![\w.\"'])", r'"\1"', raw)
+        try:
+            out[key] = yaml.safe_load(raw) if raw != "" else ""
+        except yaml.YAMLError as err:
+            raise click.BadParameter(f"{key}={raw!r} is not a YAML scalar: {err}") from err
+    return out
+
+
+def _param_option(help_text: str) -> Callable[[Any], Any]:
+    """The repeatable ``-p NAME VALUE`` option of ``catalog fetch`` and ``run``."""
+    return click.option(
+        "-p",
+        "--param",
+        "params",
+        nargs=2,
+        multiple=True,
+        metavar="NAME VALUE",
+        callback=_parse_param,
+        help=help_text,
+    )
+
+
 # --- catalog ---------------------------------------------------------------------------------
 @main.group(context_settings=CONTEXT, short_help="Find, fetch and verify datasets.")
 def catalog() -> None:
@@ -198,16 +227,7 @@ def catalog_show(name: str) -> None:
 
 @catalog.command("fetch", context_settings=CONTEXT, short_help="Download a dataset into the cache.")
 @click.argument("name")
-@click.option(
-    "-p",
-    "--param",
-    "params",
-    nargs=2,
-    multiple=True,
-    metavar="NAME VALUE",
-    callback=lambda ctx, param, values: _parse_param(ctx, param, values),
-    help="A parameter of the entry (VALUE is read as YAML); see `ebpm catalog show NAME`.",
-)
+@_param_option("A parameter of the entry (VALUE is read as YAML); see `ebpm catalog show NAME`.")
 @click.option("--refresh", is_flag=True, help="Download again even when cached.")
 @boundary
 def catalog_fetch(name: str, params: dict[str, Any], refresh: bool) -> None:
@@ -340,21 +360,6 @@ def estat_search_cmd(words: tuple[str, ...], limit: int) -> None:
 
 
 # --- run -------------------------------------------------------------------------------------
-def _parse_param(ctx: click.Context, param: click.Parameter, values: Any) -> dict[str, Any]:
-    import yaml
-
-    out = {}
-    for key, raw in values:
-        # Codes with a leading zero (01000 Hokkaido) stay text: YAML would read 01000 as the
-        # octal number 512.
-        raw = re.sub(r"(?<![\w.\"'])(0\d+)(?![\w.\"'])", r'"\1"', raw)
-        try:
-            out[key] = yaml.safe_load(raw) if raw != "" else ""
-        except yaml.YAMLError as err:
-            raise click.BadParameter(f"{key}={raw!r} is not a YAML scalar: {err}") from err
-    return out
-
-
 def _short(x: float) -> str:
     ax = abs(x)
     return f"{x:.4f}" if ax < 1 else f"{x:.3f}" if ax < 100 else f"{x:.1f}"
@@ -370,16 +375,7 @@ def _short(x: float) -> str:
     show_default=True,
     help="Folder for runs/<pipeline>/<run-id>/ and site/.",
 )
-@click.option(
-    "-p",
-    "--param",
-    "params",
-    nargs=2,
-    multiple=True,
-    metavar="NAME VALUE",
-    callback=_parse_param,
-    help="Override a parameter in every task (VALUE is read as YAML: 3, 0.5, true).",
-)
+@_param_option("Override a parameter in every task (VALUE is read as YAML: 3, 0.5, true).")
 @boundary
 def run(pipeline: Path, out_dir: Path, params: dict[str, Any]) -> None:
     """Run the notebooks of PIPELINE and rebuild the report site.
