@@ -242,3 +242,27 @@ def test_refresh_while_offline_says_so(http_server, monkeypatch):
     monkeypatch.setenv("EBPM_OFFLINE", "1")
     with pytest.raises(OfflineError, match=r"refresh=True asks 127\.0\.0\.1:\d+ again"):
         fetch(req, what="a table", refresh=True)
+
+
+def test_old_partial_downloads_are_swept(http_server, cache_dir):
+    import os
+    import time
+
+    http_server.add("/a.csv", BODY)
+    http_server.add("/b.csv", BODY)
+    got = fetch(Request.get(http_server.url + "/a.csv"), what="a")
+    old = got.path.parent / ".killed.part"
+    fresh = got.path.parent / ".writing.part"
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    two_days = time.time() - 2 * 86400
+    os.utime(old, (two_days, two_days))
+    same_folder = next(
+        req
+        for i in range(5000)  # some request lands in the same cache folder
+        if (req := Request.get(http_server.url + f"/b.csv?n={i}")).key[:2] == got.path.parent.name
+    )
+    http_server.add("/b.csv", BODY)
+    fetch(same_folder, what="b")
+    assert not old.exists()
+    assert fresh.exists()  # another process may still be writing it

@@ -125,8 +125,11 @@ def catalog_list(search: str | None) -> None:
         click.echo(f"no dataset matches {search!r}; try fewer words" if search else "no datasets")
         return
     width = max(len(n) for n in table["name"])
+    kinds = max(len(k) for k in table["kind"])
     for row in table.itertuples():
-        click.echo(f"{click.style(row.name.ljust(width), bold=True)}  {row.kind:<6} {row.title}")
+        click.echo(
+            f"{click.style(row.name.ljust(width), bold=True)}  {row.kind:<{kinds}} {row.title}"
+        )
 
 
 @catalog.command("search", context_settings=CONTEXT, short_help="Find datasets by words.")
@@ -157,8 +160,10 @@ def _cache_lines(info: Any, records: list[dict[str, Any]]) -> list[str]:
     if not info.remote:
         package = info.kwargs.get("package") or "its Python packages"
         return [f"embedded in {package}: always available offline"]
+    from ebpm.catalog.cache import cache_dir
+
     if not records:
-        return ["not cached: `ebpm catalog fetch " + info.name + "` downloads it"]
+        return [f"not cached in {cache_dir()}: `ebpm catalog fetch {info.name}` downloads it"]
     lines = []
     for r in records:
         params = ", ".join(f"{k}={v}" for k, v in r.get("params", {}).items()) or "defaults"
@@ -168,6 +173,7 @@ def _cache_lines(info: Any, records: list[dict[str, Any]]) -> list[str]:
             f"cached ({params}): {r.get('rows')} rows, retrieved {r.get('retrieved_at')}"
             f"{updated}, sha256 {str(r.get('sha256'))[:12]}…"
         )
+    lines.append(f"in {cache_dir()}")
     return lines
 
 

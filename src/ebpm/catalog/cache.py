@@ -362,6 +362,7 @@ def _download(req: Request, *, what: str, pinned: str | None, body: Path, meta_p
     session, retries = _session()
     log.info("downloading %s from %s", what, req.redacted)
     body.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_parts(body.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{body.name}.", suffix=".part", dir=body.parent)
     tmp = Path(tmp_name)
     try:
@@ -445,6 +446,20 @@ def _download(req: Request, *, what: str, pinned: str | None, body: Path, meta_p
         size=size,
         headers=headers,
     )
+
+
+def _sweep_parts(folder: Path, max_age_s: float = 86400.0) -> None:
+    """Remove partial downloads left by killed processes (older than a day, so never one that
+    another process is still writing)."""
+    import time
+
+    now = time.time()
+    for part in folder.glob(".*.part"):
+        try:
+            if now - part.stat().st_mtime > max_age_s:
+                part.unlink()
+        except OSError:
+            pass
 
 
 def _is_timeout(err: BaseException) -> bool:
