@@ -46,7 +46,7 @@ from ebpm.results import EstimateResult
 
 def __getattr__(name: str):
     # `ebpm.catalog` and `ebpm.report` work after a bare `import ebpm`, loaded on first use
-    if name in ("catalog", "report", "pipeline", "describe", "plotting", "japan"):
+    if name in ("catalog", "report", "pipeline", "describe", "plotting", "japan", "geo"):
         import importlib
 
         return importlib.import_module(f"ebpm.{name}")

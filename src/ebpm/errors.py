@@ -11,6 +11,7 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
+    "CRSMismatchWarning",
     "CatalogError",
     "ColumnNotFoundError",
     "CredentialError",
@@ -26,6 +27,8 @@ __all__ = [
     "InvalidCodeError",
     "InvalidDateError",
     "InvalidOptionError",
+    "IslandWarning",
+    "MissingCRSError",
     "MissingValueError",
     "NoPrePeriodError",
     "NoTreatedUnitsError",
@@ -39,6 +42,7 @@ __all__ = [
     "SpecError",
     "TaskFailedError",
     "UnitNotFoundError",
+    "UnmatchedRowsWarning",
     "close_matches",
     "did_you_mean",
 ]
@@ -53,6 +57,18 @@ class EbpmError(Exception):
 
 class EbpmWarning(UserWarning):
     """Base class of every warning issued by ebpm."""
+
+
+class UnmatchedRowsWarning(EbpmWarning):
+    """Rows of a table could not be matched to geometry; they are kept, without a geometry."""
+
+
+class CRSMismatchWarning(EbpmWarning):
+    """Two layers had different coordinate reference systems; one was reprojected."""
+
+
+class IslandWarning(EbpmWarning):
+    """Some units have no neighbours under the chosen spatial weights (islands)."""
 
 
 class FewClustersWarning(EbpmWarning):
@@ -127,6 +143,10 @@ class UnitNotFoundError(DataError, KeyError):
 
 class EmptySideError(DataError):
     """A regression discontinuity has no observations on one side of the cutoff."""
+
+
+class MissingCRSError(DataError):
+    """A GeoDataFrame has no coordinate reference system; set one or pass ``assume_crs``."""
 
 
 class InvalidCodeError(DataError):

@@ -1,0 +1,50 @@
+"""Geography of Japan: prefectures and municipalities, code joins, choropleth maps, spatial
+statistics.
+
+>>> from ebpm import geo
+>>> prefs = geo.prefectures()                                   # doctest: +SKIP
+>>> gdf = geo.attach(table, code="pref_code")                   # doctest: +SKIP
+>>> geo.choropleth(gdf, "value", title="人口増減率")              # doctest: +SKIP
+>>> geo.moran(gdf, "value").summary()                           # doctest: +SKIP
+
+Submodules: :mod:`~ebpm.geo.data` (geometry), :mod:`~ebpm.geo.join` (``attach``),
+:mod:`~ebpm.geo.maps` (``choropleth``, ``explore``), :mod:`~ebpm.geo.spatial` (``weights``,
+``moran``, ``lisa``). Heavy engines (libpysal, esda, mapclassify) load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "attach",
+    "choropleth",
+    "explore",
+    "lisa",
+    "moran",
+    "municipalities",
+    "prefectures",
+    "tokyo",
+    "weights",
+]
+
+_WHERE = {
+    "prefectures": "data",
+    "municipalities": "data",
+    "tokyo": "data",
+    "attach": "join",
+    "choropleth": "maps",
+    "explore": "maps",
+    "weights": "spatial",
+    "moran": "spatial",
+    "lisa": "spatial",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Functions are named differently from the submodules, so a lazily resolved name is never
+    # replaced by a submodule of the same name.
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"ebpm.geo.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'ebpm.geo' has no attribute {name!r}")
