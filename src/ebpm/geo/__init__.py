@@ -18,6 +18,7 @@ import importlib
 from typing import Any
 
 __all__ = [
+    "assign_points",
     "attach",
     "choropleth",
     "explore",
@@ -34,6 +35,7 @@ _WHERE = {
     "municipalities": "data",
     "tokyo": "data",
     "attach": "join",
+    "assign_points": "points",
     "choropleth": "maps",
     "explore": "maps",
     "weights": "spatial",
