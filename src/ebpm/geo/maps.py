@@ -1,0 +1,922 @@
+"""Choropleth maps of Japanese areas: mapclassify classes, Japanese text, an Okinawa inset.
+
+:func:`choropleth` draws a static map with matplotlib (through geopandas) and returns its Axes;
+:func:`explore` is the interactive counterpart for JupyterLab (it needs ``folium``, which ebpm
+does not install). Both classify values the same way, so a static and an interactive map of the
+same column show the same classes.
+
+>>> from ebpm import catalog, geo
+>>> prefs = catalog.load("geo.japan_prefectures")                    # doctest: +SKIP
+>>> prefs["rate"] = ...                                              # doctest: +SKIP
+>>> ax = geo.choropleth(prefs, "rate", scheme="fisher_jenks", title="人口増減率")  # doctest: +SKIP
+>>> ax.ebpm_classes.bins                                             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import math
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from ebpm.errors import (
+    ColumnNotFoundError,
+    DataError,
+    EbpmError,
+    InvalidCodeError,
+    InvalidOptionError,
+    MissingCRSError,
+    NonNumericError,
+    did_you_mean,
+)
+
+__all__ = [
+    "DEFAULT_CMAP",
+    "MISSING_COLOR",
+    "MISSING_HATCH",
+    "MapClasses",
+    "MissingDependencyError",
+    "Scheme",
+    "choropleth",
+    "explore",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Classification schemes, as ebpm names them; each is one mapclassify classifier.
+Scheme = Literal[
+    "quantiles",
+    "equal_interval",
+    "natural_breaks",
+    "fisher_jenks",
+    "jenks_caspall",
+    "max_breaks",
+    "pretty_breaks",
+    "std_mean",
+    "percentiles",
+    "user_defined",
+]
+
+_CLASSIFIER = {
+    "quantiles": "Quantiles",
+    "equal_interval": "EqualInterval",
+    "natural_breaks": "NaturalBreaks",
+    "fisher_jenks": "FisherJenks",
+    "jenks_caspall": "JenksCaspall",
+    "max_breaks": "MaximumBreaks",
+    "pretty_breaks": "PrettyBreaks",
+    "std_mean": "StdMean",
+    "percentiles": "Percentiles",
+    "user_defined": "UserDefined",
+}
+#: Schemes whose number of classes is ``k``; the others take their classes from their own
+#: options (``pct``, ``multiples``, ``bins``).
+_USES_K = frozenset(
+    {
+        "quantiles",
+        "equal_interval",
+        "natural_breaks",
+        "fisher_jenks",
+        "jenks_caspall",
+        "max_breaks",
+        "pretty_breaks",
+    }
+)
+
+#: Default colour map: viridis is perceptually uniform, prints legibly in greyscale and stays
+#: ordered for the common colour-vision deficiencies (deuteranopia, protanopia, tritanopia).
+DEFAULT_CMAP = "viridis"
+#: Fill and hatch of units without a value; grey sits outside viridis, so it never reads as a class.
+MISSING_COLOR = "#d9d9d9"
+MISSING_HATCH = "///"
+_MISSING_EDGE = "#8c8c8c"
+_EDGE = "white"
+
+# Columns searched, in order, to find which rows are Okinawa (prefecture code 47).
+_CODE_COLUMNS = (
+    "code",
+    "pref_code",
+    "prefecture_code",
+    "city_code",
+    "municipality_code",
+    "lg_code",
+    "jis_code",
+    "N03_007",
+)
+_NAME_COLUMNS = (
+    "name_ja",
+    "prefecture",
+    "pref_name",
+    "prefecture_name",
+    "pref",
+    "name",
+    "name_en",
+    "N03_001",
+)
+_LABEL_COLUMNS = ("name_ja", "name", "name_en", "code")
+_OKINAWA = "47"
+
+# Inset geometry, in fractions of the main Axes.
+_INSET_MAX = 0.30  # the inset frame is never wider or taller than this
+_INSET_MIN = 0.15  # ... nor narrower or lower than this
+_INSET_MAX_ZOOM = 2.0  # Okinawa is drawn at most twice the scale of the main map
+_INSET_MARGIN = 0.02
+_MAX_LISTED = 5  # missing units named in the footnote; more are counted
+
+
+class MissingDependencyError(EbpmError, ImportError):
+    """An optional package a feature needs (folium for :func:`explore`) is not installed."""
+
+
+@dataclass(frozen=True)
+class MapClasses:
+    """The classification a choropleth drew, attached to its Axes as ``ax.ebpm_classes``.
+
+    Attributes
+    ----------
+    column : str
+        The mapped column.
+    scheme : str
+        The classification scheme.
+    bins : tuple of float
+        Upper bound of each class, as mapclassify reports them (class ``i`` holds values in
+        ``(bins[i-1], bins[i]]``; the first class also holds its lower bound).
+    lowest : float
+        The smallest mapped value.
+    counts : tuple of int
+        Units in each class.
+    labels : tuple of str
+        Legend text of each class (bounds and count).
+    colors : tuple of str
+        Fill colour of each class (hex).
+    missing : tuple of str
+        Names (or index labels) of the units without a value; they are drawn hatched.
+    inset : bool
+        Whether Okinawa was drawn in an inset (the inset Axes is ``ax.child_axes[0]``).
+    """
+
+    column: str
+    scheme: str
+    bins: tuple[float, ...]
+    lowest: float
+    counts: tuple[int, ...]
+    labels: tuple[str, ...]
+    colors: tuple[str, ...]
+    missing: tuple[str, ...]
+    inset: bool
+
+    @property
+    def k(self) -> int:
+        """Number of classes."""
+        return len(self.bins)
+
+
+# --- validation ----------------------------------------------------------------------------
+def _check_choice(name: str, value: Any, allowed: Sequence[Any]) -> None:
+    if isinstance(value, bool) and not any(isinstance(a, bool) for a in allowed):
+        ok = False
+    else:
+        ok = any(value is a or (type(value) is type(a) and value == a) for a in allowed)
+    if not ok:
+        raise InvalidOptionError(
+            f"{name}={value!r} is not supported.{did_you_mean(str(value), map(str, allowed))} "
+            f"Choose one of: {', '.join(map(repr, allowed))}."
+        )
+
+
+def _require_gdf(gdf: Any, func: str, assume_crs: Any) -> Any:
+    """Return ``gdf`` (with ``assume_crs`` set when it had no CRS) or raise."""
+    import geopandas as gpd
+
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        hint = (
+            "join the table to geometry first with ebpm.geo.attach(df, code=...)"
+            if isinstance(gdf, pd.DataFrame)
+            else "load one with ebpm.geo.prefectures() or ebpm.catalog.load(name)"
+        )
+        raise DataError(f"{func}() takes a GeoDataFrame, got {type(gdf).__name__}; {hint}")
+    if gdf.empty:
+        raise DataError(f"{func}() got an empty GeoDataFrame; check the filter that produced it")
+    if gdf.crs is not None:
+        return gdf
+    if assume_crs is None:
+        raise MissingCRSError(
+            f"{func}(): the GeoDataFrame has no coordinate reference system (gdf.crs is None), "
+            "so its coordinates cannot be placed. Set it with gdf.set_crs('EPSG:4326') (or the "
+            "CRS the data came in), or pass assume_crs='EPSG:4326'"
+        )
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        crs = CRS.from_user_input(assume_crs)
+    except CRSError as err:
+        raise InvalidOptionError(
+            f"assume_crs={assume_crs!r} is not a coordinate reference system pyproj knows; pass "
+            "an EPSG code such as 'EPSG:4326' (longitude/latitude) or 'EPSG:6668' (JGD2011)"
+        ) from err
+    logger.info("%s(): the GeoDataFrame has no CRS; assuming %s", func, crs.to_string())
+    return gdf.set_crs(crs)  # returns a copy; the caller's frame keeps crs=None
+
+
+def _check_column(gdf: Any, column: Any) -> None:
+    if column not in gdf.columns or column == gdf.geometry.name:
+        choices = [str(c) for c in gdf.columns if c != gdf.geometry.name]
+        raise ColumnNotFoundError(
+            f"column={column!r} is not a column of the GeoDataFrame."
+            f"{did_you_mean(str(column), choices)} Columns are: {', '.join(choices)}."
+        )
+
+
+def _numeric_values(gdf: Any, column: str, func: str) -> pd.Series:
+    """``gdf[column]`` as float64 (missing as NaN), or raise naming the first bad value."""
+    series = gdf[column]
+    if pd.api.types.is_bool_dtype(series):
+        raise NonNumericError(
+            f"{func}(): column={column!r} holds booleans; a choropleth maps numbers. Map a "
+            f"number instead, e.g. gdf[{column!r}].astype(int) for a 0/1 share"
+        )
+    if pd.api.types.is_numeric_dtype(series):
+        values = series.astype("float64")
+    else:
+        values = pd.to_numeric(series, errors="coerce")
+        bad = series[values.isna() & series.notna()]
+        if len(bad):
+            raise NonNumericError(
+                f"{func}(): column={column!r} must be numeric; it holds {bad.iloc[0]!r} (row "
+                f"{bad.index[0]!r}). Map a numeric column, or convert this one with "
+                f"pd.to_numeric(gdf[{column!r}], errors='coerce')"
+            )
+        values = values.astype("float64")
+    infinite = np.isinf(values.to_numpy())
+    if infinite.any():
+        raise DataError(
+            f"{func}(): column={column!r} holds {float(values[infinite].iloc[0])!r} (row "
+            f"{values.index[infinite][0]!r}); replace infinite values with NaN (they are then "
+            "drawn as missing) or with a finite value"
+        )
+    if values.isna().all():
+        raise DataError(
+            f"{func}(): every one of the {len(values)} values of column={column!r} is missing; "
+            "check the join that filled it (ebpm.geo.attach reports unmatched rows)"
+        )
+    return values
+
+
+def _check_k(k: Any, scheme: str) -> None:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer):
+        raise InvalidOptionError(f"k={k!r} must be a whole number of classes, e.g. k=5")
+    if scheme in _USES_K and k < 2:
+        raise InvalidOptionError(f"k={k!r} gives no contrast; a choropleth needs k >= 2 classes")
+    if scheme not in _USES_K and k != 5:
+        own = {"std_mean": "multiples=", "percentiles": "pct=", "user_defined": "bins="}[scheme]
+        raise InvalidOptionError(
+            f"k={k!r} does not apply to scheme={scheme!r}, whose classes come from {own}; drop "
+            f"k, or pick a scheme that takes k: {', '.join(sorted(_USES_K))}"
+        )
+
+
+def _check_bins(bins: Any, scheme: str) -> list[float] | None:
+    if scheme != "user_defined":
+        if bins is not None:
+            raise InvalidOptionError(
+                f"bins={bins!r} is only used by scheme='user_defined'; pass "
+                f"scheme='user_defined' with bins, or drop bins to use scheme={scheme!r}"
+            )
+        return None
+    if bins is None:
+        raise InvalidOptionError(
+            "scheme='user_defined' needs bins=, the upper bound of each class, e.g. "
+            "bins=[10, 20, 50] (values above the last bound form one more class)"
+        )
+    try:
+        arr = np.asarray(bins, dtype="float64").ravel()
+    except (TypeError, ValueError) as err:
+        raise InvalidOptionError(
+            f"bins={bins!r} must be a list of numbers (class upper bounds), e.g. [10, 20, 50]"
+        ) from err
+    if arr.size == 0 or not np.isfinite(arr).all() or (np.diff(arr) <= 0).any():
+        raise InvalidOptionError(
+            f"bins={bins!r} must be a non-empty list of finite, strictly increasing class upper "
+            "bounds, e.g. [10, 20, 50]"
+        )
+    return arr.tolist()
+
+
+def _check_classification_kwds(kwds: Mapping[str, Any] | None, scheme: str) -> dict[str, Any]:
+    import mapclassify
+
+    kwds = dict(kwds or {})
+    params = inspect.signature(getattr(mapclassify, _CLASSIFIER[scheme])).parameters
+    allowed = [p for p in params if p not in ("y", "k", "bins")]
+    for key in kwds:
+        if key not in allowed:
+            opts = ", ".join(allowed) if allowed else "none"
+            raise InvalidOptionError(
+                f"classification_kwds key {key!r} is not an option of scheme={scheme!r} "
+                f"(mapclassify.{_CLASSIFIER[scheme]}).{did_you_mean(key, allowed)} "
+                f"Its options are: {opts} (k and bins are arguments of their own)"
+            )
+    return kwds
+
+
+@contextlib.contextmanager
+def _seeded(seed: int | None) -> Iterator[None]:
+    """Seed numpy's global generator (used by mapclassify's k-means) and restore it after."""
+    if seed is None:
+        yield
+        return
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+def _classify(
+    values: pd.Series,
+    *,
+    column: str,
+    scheme: Any,
+    k: Any,
+    bins: Any,
+    classification_kwds: Mapping[str, Any] | None,
+    seed: int | None,
+    func: str,
+) -> Any:
+    """Validate the classification options and run mapclassify on the non-missing values."""
+    import mapclassify
+
+    _check_choice("scheme", scheme, get_args(Scheme))
+    _check_k(k, scheme)
+    user_bins = _check_bins(bins, scheme)
+    kwds = _check_classification_kwds(classification_kwds, scheme)
+    y = values.dropna().to_numpy()
+    if scheme in _USES_K:
+        distinct = int(np.unique(y).size)
+        if k > distinct:
+            raise DataError(
+                f"{func}(): k={k} classes need at least {k} distinct values, but column="
+                f"{column!r} has {distinct} distinct non-missing value(s) in {y.size} unit(s); "
+                f"pass k={distinct} or fewer"
+                + ("" if distinct >= 2 else " (a map of one value needs no classes)")
+            )
+        kwds["k"] = int(k)
+    if user_bins is not None:
+        kwds["bins"] = user_bins
+    cls = getattr(mapclassify, _CLASSIFIER[scheme])
+    with warnings.catch_warnings(record=True) as caught, _seeded(seed):
+        warnings.simplefilter("always")
+        result = cls(y, **kwds)
+    for w in caught:  # e.g. ties reduced the number of quantile classes: keep it visible
+        logger.warning("%s(): mapclassify: %s", func, w.message)
+    return result
+
+
+# --- formatting ----------------------------------------------------------------------------
+def _formatter(fmt: Any, numbers: np.ndarray) -> Callable[[float], str]:
+    """A function formatting one bound: from ``fmt`` or chosen from the data."""
+    if fmt is None:
+        return _auto_formatter(numbers)
+    if callable(fmt):
+        func = fmt
+    elif isinstance(fmt, str):
+        func = fmt.format if "{" in fmt else (lambda v: format(v, fmt))
+    else:
+        raise InvalidOptionError(
+            f"fmt={fmt!r} must be a format spec like ',.1f', a template like '{{:.1%}}' or a "
+            "function of one number returning a string"
+        )
+    try:
+        text = func(float(numbers[0]))
+    except (ValueError, TypeError, KeyError, IndexError) as err:
+        raise InvalidOptionError(
+            f"fmt={fmt!r} cannot format the number {float(numbers[0])!r} ({err}); use a format "
+            "spec like ',.1f', a template like '{:.1%}' or a function returning a string"
+        ) from err
+    if not isinstance(text, str):
+        raise InvalidOptionError(f"fmt={fmt!r} returned {text!r}, not a string")
+    return func
+
+
+def _auto_formatter(numbers: np.ndarray) -> Callable[[float], str]:
+    """Fixed decimals from the spread of the bounds; more if two bounds would print alike."""
+    finite = numbers[np.isfinite(numbers)]
+    span = float(np.ptp(finite)) if finite.size else 0.0
+    scale = span if span > 0 else float(np.max(np.abs(finite))) if finite.size else 1.0
+    if np.allclose(finite, np.round(finite)):
+        decimals = 0
+    elif scale > 0:
+        decimals = min(6, max(0, 2 - math.floor(math.log10(scale))))
+    else:
+        decimals = 2
+    comma = "," if finite.size and float(np.max(np.abs(finite))) >= 10_000 else ""
+    while decimals < 8:
+        spec = f"{comma}.{decimals}f"
+        if len({format(v, spec) for v in finite}) == len(np.unique(finite)):
+            break
+        decimals += 1
+    spec = f"{comma}.{decimals}f"
+    return lambda v: format(v, spec)
+
+
+def _class_labels(classifier: Any, lowest: float, fmt: Callable[[float], str]) -> list[str]:
+    bins = [float(b) for b in classifier.bins]
+    counts = [int(c) for c in classifier.counts]
+    labels = []
+    for i, (upper, count) in enumerate(zip(bins, counts, strict=True)):
+        if i:
+            bounds = f"{fmt(bins[i - 1])} – {fmt(upper)}"
+        elif lowest <= upper:
+            bounds = f"{fmt(lowest)} – {fmt(upper)}"
+        else:  # an empty open-ended first class (std_mean, user_defined)
+            bounds = f"<= {fmt(upper)}"
+        labels.append(f"{bounds}  (n={count})")
+    return labels
+
+
+def _colors(cmap: Any, n: int) -> list[str]:
+    import matplotlib as mpl
+    from matplotlib.colors import Colormap, to_hex
+
+    if cmap is None:
+        cmap = DEFAULT_CMAP
+    if isinstance(cmap, str):
+        if cmap not in mpl.colormaps:
+            raise InvalidOptionError(
+                f"cmap={cmap!r} is not a matplotlib colour map."
+                f"{did_you_mean(cmap, list(mpl.colormaps))} Sequential, colour-blind-safe "
+                "choices: 'viridis' (default), 'cividis', 'magma', 'YlGnBu'"
+            )
+        cmap = mpl.colormaps[cmap]
+    elif not isinstance(cmap, Colormap):
+        raise InvalidOptionError(
+            f"cmap={cmap!r} must be a colour-map name such as 'cividis' or a "
+            "matplotlib.colors.Colormap"
+        )
+    return [to_hex(c, keep_alpha=False) for c in cmap.resampled(max(n, 1))(range(n))]
+
+
+def _labels_of(gdf: Any, label: Any) -> pd.Series:
+    if label is not None:
+        _check_column(gdf, label)
+        return gdf[label].astype(str)
+    for col in _LABEL_COLUMNS:
+        if col in gdf.columns:
+            return gdf[col].astype(str)
+    return pd.Series([str(i) for i in gdf.index], index=gdf.index)
+
+
+# --- Okinawa inset -------------------------------------------------------------------------
+def _prefecture_of(value: Any, *, by_code: bool) -> str | None:
+    from ebpm import japan
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        if by_code:
+            return japan.normalize_code(value, level="prefecture")
+        return japan.prefecture_code(value)
+    except (InvalidCodeError, TypeError, ValueError):
+        return None
+
+
+def _okinawa_rows(gdf: Any) -> np.ndarray | None:
+    """Boolean mask of Okinawa rows, from the first code or name column that names prefectures.
+
+    ``None`` when no column identifies prefectures (every non-missing value must parse).
+    """
+    for columns, by_code in ((_CODE_COLUMNS, True), (_NAME_COLUMNS, False)):
+        for col in columns:
+            if col not in gdf.columns:
+                continue
+            series = gdf[col]
+            if not (
+                pd.api.types.is_string_dtype(series)
+                or pd.api.types.is_object_dtype(series)
+                or pd.api.types.is_integer_dtype(series)
+            ):
+                continue
+            present = series.dropna().unique()
+            prefs = {v: _prefecture_of(v, by_code=by_code) for v in present}
+            if not prefs or any(p is None for p in prefs.values()):
+                continue
+            return series.map(prefs).eq(_OKINAWA).to_numpy(dtype=bool)
+    return None
+
+
+@dataclass(frozen=True)
+class _InsetLayout:
+    main_limits: tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
+    bounds: tuple[float, float, float, float]  # inset frame in main-Axes fractions
+    limits: tuple[float, float, float, float]  # inset data limits
+
+
+def _inset_layout(geoms: Any, okinawa: np.ndarray) -> _InsetLayout:
+    """Crop the main map to the mainland; fit Okinawa in a frame at its upper-left corner."""
+    minx, miny, maxx, maxy = geoms[~okinawa].total_bounds
+    pad_x, pad_y = 0.02 * (maxx - minx), 0.02 * (maxy - miny)
+    x0, x1, y0, y1 = minx - pad_x, maxx + pad_x, miny - pad_y, maxy + pad_y
+    width, height = x1 - x0, y1 - y0
+    ominx, ominy, omaxx, omaxy = geoms[okinawa].total_bounds
+    ow = max(omaxx - ominx, 1e-9 * width) * 1.2
+    oh = max(omaxy - ominy, 1e-9 * height) * 1.2
+    fw, fh = ow / width, oh / height  # Okinawa's share of the main frame at the main scale
+    zoom = min(_INSET_MAX_ZOOM, _INSET_MAX / fw, _INSET_MAX / fh)
+    bw, bh = max(fw * zoom, _INSET_MIN), max(fh * zoom, _INSET_MIN)
+    cx, cy = (ominx + omaxx) / 2, (ominy + omaxy) / 2
+    half_w, half_h = bw * width / zoom / 2, bh * height / zoom / 2
+    return _InsetLayout(
+        main_limits=(x0, x1, y0, y1),
+        bounds=(_INSET_MARGIN, 1 - _INSET_MARGIN - bh, bw, bh),
+        limits=(cx - half_w, cx + half_w, cy - half_h, cy + half_h),
+    )
+
+
+def _inset_hits_land(geoms: Any, okinawa: np.ndarray, layout: _InsetLayout) -> bool:
+    from shapely.geometry import box
+
+    x0, x1, y0, y1 = layout.main_limits
+    fx, fy, fw, fh = layout.bounds
+    width, height = x1 - x0, y1 - y0
+    frame = box(x0 + fx * width, y0 + fy * height, x0 + (fx + fw) * width, y0 + (fy + fh) * height)
+    mainland = geoms[~okinawa]
+    return bool(len(mainland.sindex.query(frame, predicate="intersects")))
+
+
+def _plan_inset(gdf: Any, inset: Any) -> tuple[np.ndarray, _InsetLayout] | None:
+    if inset is False:
+        return None
+    okinawa = _okinawa_rows(gdf)
+    searched = ", ".join(_CODE_COLUMNS + _NAME_COLUMNS)
+    if okinawa is None or not okinawa.any():
+        if inset is True:
+            raise DataError(
+                "inset=True draws Okinawa (沖縄県, code '47') in an inset, but no row was "
+                f"recognised as Okinawa; the columns searched for prefecture codes or names are: "
+                f"{searched}. Add a 'code' column (e.g. '47' or '47201'), or pass inset=False"
+            )
+        return None
+    if okinawa.all():
+        if inset is True:
+            raise DataError(
+                "inset=True: every row is in Okinawa, so there is no mainland for the main map; "
+                "pass inset=False to map Okinawa alone"
+            )
+        return None
+    layout = _inset_layout(gdf.geometry, okinawa)
+    if inset == "auto" and _inset_hits_land(gdf.geometry, okinawa, layout):
+        logger.info(
+            "choropleth(): not a national map (an Okinawa inset would cover land at the upper "
+            "left); drawing Okinawa in place. Pass inset=True to force the inset"
+        )
+        return None
+    return okinawa, layout
+
+
+# --- drawing -------------------------------------------------------------------------------
+def _draw(target: Any, geoms: Any, colors: np.ndarray, missing: np.ndarray) -> None:
+    linewidth = 0.3 if len(geoms) <= 200 else 0.1
+    if (~missing).any():
+        geoms[~missing].plot(
+            ax=target, color=list(colors[~missing]), edgecolor=_EDGE, linewidth=linewidth
+        )
+    if missing.any():
+        geoms[missing].plot(
+            ax=target,
+            facecolor=MISSING_COLOR,
+            edgecolor=_MISSING_EDGE,
+            hatch=MISSING_HATCH,
+            linewidth=linewidth,
+        )
+
+
+def _missing_note(names: Sequence[str], missing_label: str) -> str:
+    if len(names) <= _MAX_LISTED:
+        return f"{missing_label}: {', '.join(names)}"
+    return f"{missing_label}: {len(names)} units"
+
+
+def choropleth(
+    gdf: Any,
+    column: str,
+    *,
+    scheme: Scheme = "quantiles",
+    k: int = 5,
+    bins: Sequence[float] | None = None,
+    classification_kwds: Mapping[str, Any] | None = None,
+    cmap: Any = None,
+    title: str | None = None,
+    ax: Any = None,
+    legend: bool = True,
+    legend_kwds: Mapping[str, Any] | None = None,
+    inset: bool | Literal["auto"] = "auto",
+    missing_label: str = "データなし / no data",
+    label: str | None = None,
+    fmt: str | Callable[[float], str] | None = None,
+    assume_crs: Any = None,
+    seed: int | None = 0,
+) -> Any:
+    """Draw a classed choropleth map of ``column`` and return its Axes.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        One row per area, with a CRS (any CRS; it is not reprojected).
+    column : str
+        The numeric column to map. Missing values are allowed: those areas are drawn light
+        grey with a hatch, counted in the legend and named under the map.
+    scheme : str, default "quantiles"
+        How values are classed (mapclassify): ``"quantiles"``, ``"equal_interval"``,
+        ``"natural_breaks"`` (k-means), ``"fisher_jenks"`` (optimal Jenks breaks),
+        ``"jenks_caspall"``, ``"max_breaks"``, ``"pretty_breaks"``, ``"std_mean"``,
+        ``"percentiles"`` or ``"user_defined"`` (with ``bins``).
+    k : int, default 5
+        Number of classes for the schemes that take one; at most the number of distinct
+        values. ``std_mean``, ``percentiles`` and ``user_defined`` set their own classes and
+        reject any other ``k``.
+    bins : sequence of float, optional
+        Class upper bounds for ``scheme="user_defined"`` (values above the last bound form
+        one more class).
+    classification_kwds : mapping, optional
+        Further options of the mapclassify classifier: ``pct`` (percentiles), ``multiples`` and
+        ``anchor`` (std_mean), ``mindiff`` (max_breaks), ``initial`` (natural_breaks),
+        ``lowest`` (user_defined).
+    cmap : str or matplotlib.colors.Colormap, optional
+        Colour map; by default :data:`DEFAULT_CMAP` (``"viridis"``), sequential and
+        colour-blind-safe. ``"cividis"`` is tuned further for red-green colour blindness.
+    title : str, optional
+        Axes title; Japanese text renders with the bundled IPAexGothic font.
+    ax : matplotlib.axes.Axes, optional
+        Draw into this Axes; by default a new 7 x 7 inch figure.
+    legend : bool, default True
+        Draw a legend: one entry per class with its bounds and unit count, plus the missing
+        entry. With an Okinawa inset it sits at the lower right (the Pacific); otherwise to
+        the right of the map.
+    legend_kwds : mapping, optional
+        Passed to :meth:`matplotlib.axes.Axes.legend` (``title``, ``loc``, ``fontsize``, ...);
+        the default title is ``column``.
+    inset : {"auto", True, False}, default "auto"
+        Draw Okinawa in a framed inset at the upper left and crop the main map to the mainland,
+        as Japanese national maps do. ``"auto"`` does so when the frame holds Okinawa (code
+        ``"47"`` or ``"47xxx"`` in a code column, or 沖縄県/Okinawa in a name column) and other
+        areas, and the inset would cover only sea; ``True`` always (error without Okinawa);
+        ``False`` never. Both parts use the same classes and colours.
+    missing_label : str, default "データなし / no data"
+        Legend and footnote text for areas without a value.
+    label : str, optional
+        Column naming the areas in the missing-value footnote; by default the first of
+        ``name_ja``, ``name``, ``name_en``, ``code`` present, else the index.
+    fmt : str or callable, optional
+        Format of class bounds: a spec (``",.0f"``), a template (``"{:.1%}"``) or a function.
+        By default the decimals follow the spread of the values, with more when two bounds
+        would otherwise print alike.
+    assume_crs : str or pyproj.CRS, optional
+        CRS to assume when ``gdf.crs`` is None (e.g. ``"EPSG:4326"``); ignored otherwise.
+    seed : int or None, default 0
+        Seed for the k-means of ``scheme="natural_breaks"`` so the same data give the same map;
+        numpy's global random state is restored afterwards. ``None`` leaves it unseeded.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The map's Axes. Its ``ebpm_classes`` attribute holds the :class:`MapClasses` drawn
+        (bins, counts, labels, colours, names of missing areas); the Okinawa inset, when drawn,
+        is ``ax.child_axes[0]``.
+
+    Raises
+    ------
+    DataError
+        When ``gdf`` is not a non-empty GeoDataFrame, every value is missing or infinite values
+        occur, or ``k`` exceeds the number of distinct values.
+    MissingCRSError
+        When ``gdf`` has no CRS and ``assume_crs`` is not given.
+    ColumnNotFoundError
+        When ``column`` (or ``label``) is not a column.
+    NonNumericError
+        When ``column`` does not hold numbers.
+    InvalidOptionError
+        When ``scheme``, ``k``, ``bins``, ``classification_kwds``, ``cmap``, ``inset``,
+        ``fmt`` or ``assume_crs`` is not valid.
+
+    Notes
+    -----
+    Class ``i`` holds values in ``(bins[i-1], bins[i]]``, mapclassify's convention; the legend
+    prints each class as "lower – upper (n=count)". The missing areas are also logged (INFO).
+    The main Axes is drawn without axis lines; for a geographic CRS geopandas sets the aspect
+    ratio for the latitude of the map.
+
+    Examples
+    --------
+    >>> prefs = ebpm.catalog.load("geo.japan_prefectures")                # doctest: +SKIP
+    >>> ax = choropleth(prefs, "rate", scheme="fisher_jenks", title="出生率")  # doctest: +SKIP
+    """
+    from ebpm.plotting import get_ax
+
+    gdf = _require_gdf(gdf, "choropleth", assume_crs)
+    _check_column(gdf, column)
+    _check_choice("inset", inset, ("auto", True, False))
+    if not isinstance(legend, bool):
+        raise InvalidOptionError(f"legend={legend!r} must be True or False")
+    values = _numeric_values(gdf, column, "choropleth")
+    classifier = _classify(
+        values,
+        column=column,
+        scheme=scheme,
+        k=k,
+        bins=bins,
+        classification_kwds=classification_kwds,
+        seed=seed,
+        func="choropleth",
+    )
+    names = _labels_of(gdf, label)
+    missing = values.isna().to_numpy()
+    lowest = float(values.min())
+    fmt_func = _formatter(fmt, np.r_[lowest, np.asarray(classifier.bins, dtype=float)])
+    labels = _class_labels(classifier, lowest, fmt_func)
+    class_colors = _colors(cmap, len(classifier.bins))
+
+    row_colors = np.full(len(gdf), MISSING_COLOR, dtype=object)
+    row_colors[~missing] = np.asarray(class_colors, dtype=object)[classifier.yb]
+    missing_names = tuple(names[missing])
+
+    plan = _plan_inset(gdf, inset)
+    ax = get_ax(ax, figsize=(7, 7))
+    geoms = gdf.geometry
+    if plan is None:
+        _draw(ax, geoms, row_colors, missing)
+    else:
+        okinawa, layout = plan
+        _draw(ax, geoms[~okinawa], row_colors[~okinawa], missing[~okinawa])
+        x0, x1, y0, y1 = layout.main_limits
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        inset_ax = ax.inset_axes(list(layout.bounds))
+        _draw(inset_ax, geoms[okinawa], row_colors[okinawa], missing[okinawa])
+        ix0, ix1, iy0, iy1 = layout.limits
+        inset_ax.set_xlim(ix0, ix1)
+        inset_ax.set_ylim(iy0, iy1)
+        # The limits were sized at the main map's scale, so its aspect fits the frame as is.
+        inset_ax.set_aspect(ax.get_aspect(), adjustable="box", anchor="NW")
+        inset_ax.set_xticks([])
+        inset_ax.set_yticks([])
+        inset_ax.set_xlabel("")  # geopandas labels the axes with the CRS's axis names
+        inset_ax.set_ylabel("")
+        inset_ax.set_facecolor("white")
+        for spine in inset_ax.spines.values():
+            spine.set_visible(True)
+            spine.set_linewidth(0.8)
+            spine.set_edgecolor("0.35")
+    ax.set_axis_off()
+    if title is not None:
+        ax.set_title(str(title))
+
+    if legend:
+        from matplotlib.patches import Patch
+
+        handles = [
+            Patch(facecolor=c, edgecolor="none", label=lab)
+            for c, lab in zip(class_colors, labels, strict=True)
+        ]
+        if missing.any():
+            handles.append(
+                Patch(
+                    facecolor=MISSING_COLOR,
+                    edgecolor=_MISSING_EDGE,
+                    hatch=MISSING_HATCH,
+                    label=f"{missing_label}  (n={int(missing.sum())})",
+                )
+            )
+        where = (
+            {"loc": "lower right"}
+            if plan is not None
+            else {"loc": "center left", "bbox_to_anchor": (1.0, 0.5)}
+        )
+        kwds = {
+            "title": str(column),
+            "frameon": False,
+            "fontsize": 8,
+            "title_fontsize": 9,
+            **where,
+            **dict(legend_kwds or {}),
+        }
+        ax.legend(handles=handles, **kwds)
+    if missing.any():
+        ax.annotate(
+            _missing_note(missing_names, missing_label),
+            xy=(0, 0),
+            xycoords="axes fraction",
+            xytext=(0, -2),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=8,
+            color="0.3",
+            annotation_clip=False,
+        )
+        logger.info(
+            "choropleth(): %d of %d areas have no value in %r (drawn hatched): %s",
+            int(missing.sum()),
+            len(gdf),
+            column,
+            ", ".join(missing_names),
+        )
+    ax.ebpm_classes = MapClasses(
+        column=str(column),
+        scheme=scheme,
+        bins=tuple(float(b) for b in classifier.bins),
+        lowest=lowest,
+        counts=tuple(int(c) for c in classifier.counts),
+        labels=tuple(labels),
+        colors=tuple(class_colors),
+        missing=missing_names,
+        inset=plan is not None,
+    )
+    return ax
+
+
+def explore(
+    gdf: Any,
+    column: str,
+    *,
+    scheme: Scheme = "quantiles",
+    k: int = 5,
+    bins: Sequence[float] | None = None,
+    classification_kwds: Mapping[str, Any] | None = None,
+    cmap: Any = None,
+    missing_label: str = "データなし / no data",
+    assume_crs: Any = None,
+    seed: int | None = 0,
+    **kwargs: Any,
+) -> Any:
+    """Interactive map of ``column`` for JupyterLab (``GeoDataFrame.explore``, needs folium).
+
+    The values are classed exactly as :func:`choropleth` classes them (the bins are computed
+    here and passed on as ``scheme="user_defined"``), so both maps show the same classes and
+    colours.
+
+    Parameters
+    ----------
+    gdf, column, scheme, k, bins, classification_kwds, cmap, assume_crs, seed
+        As in :func:`choropleth`.
+    missing_label : str, default "データなし / no data"
+        Legend text for areas without a value (drawn light grey).
+    **kwargs
+        Passed to :meth:`geopandas.GeoDataFrame.explore` (``tooltip``, ``tiles``, ``m``,
+        ``legend_kwds``, ``style_kwds``, ``missing_kwds``, ...).
+
+    Returns
+    -------
+    folium.Map
+
+    Raises
+    ------
+    MissingDependencyError
+        When folium is not installed (``pip install folium``); an ``ImportError``.
+    DataError, MissingCRSError, ColumnNotFoundError, NonNumericError, InvalidOptionError
+        As in :func:`choropleth`.
+    """
+    gdf = _require_gdf(gdf, "explore", assume_crs)
+    _check_column(gdf, column)
+    values = _numeric_values(gdf, column, "explore")
+    classifier = _classify(
+        values,
+        column=column,
+        scheme=scheme,
+        k=k,
+        bins=bins,
+        classification_kwds=classification_kwds,
+        seed=seed,
+        func="explore",
+    )
+    _colors(cmap, len(classifier.bins))  # validates cmap before folium is needed
+    try:
+        import folium  # noqa: F401  (GeoDataFrame.explore imports it)
+    except ImportError as err:
+        raise MissingDependencyError(
+            "explore() draws an interactive map with folium, which is not installed; install "
+            "it with `pip install folium` (or use ebpm.geo.choropleth for a static map)"
+        ) from err
+    missing_kwds = {
+        "color": MISSING_COLOR,
+        "label": missing_label,
+        **kwargs.pop("missing_kwds", {}),
+    }
+    gdf = gdf.copy()  # the caller's frame is not changed; the column goes in as numbers
+    gdf[column] = values
+    return gdf.explore(
+        column=column,
+        scheme="user_defined",
+        classification_kwds={"bins": [float(b) for b in classifier.bins]},
+        cmap=DEFAULT_CMAP if cmap is None else cmap,
+        missing_kwds=missing_kwds,
+        **kwargs,
+    )
