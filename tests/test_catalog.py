@@ -22,6 +22,7 @@ from ebpm.errors import CatalogError, DatasetNotFoundError, IntegrityError
 CATALOG_DIR = Path(__file__).parent.parent / "catalogs"
 ENTRY_NAMES = [
     "geo.japan_prefectures",
+    "geo.tokyo_municipalities",
     "japan.egov_resource",
     "japan.municipal_boundaries",
     "japan.municipality_population",
@@ -97,6 +98,7 @@ def test_list_entries_without_search_has_one_row_per_entry(project_catalog_env: 
     kinds = dict(zip(table["name"], table["kind"], strict=True))
     assert kinds == {
         "geo.japan_prefectures": "geo",
+        "geo.tokyo_municipalities": "geo",
         "japan.egov_resource": "table",
         "japan.municipal_boundaries": "geo",
         "japan.municipality_population": "panel",
@@ -118,8 +120,14 @@ def test_list_entries_without_search_has_one_row_per_entry(project_catalog_env: 
     ("search", "expected"),
     [
         ("prop 99", ["studies.prop99"]),
-        ("japan map", ["geo.japan_prefectures", "japan.municipal_boundaries"]),
-        ("JAPAN MAP", ["geo.japan_prefectures", "japan.municipal_boundaries"]),
+        (
+            "japan map",
+            ["geo.japan_prefectures", "geo.tokyo_municipalities", "japan.municipal_boundaries"],
+        ),
+        (
+            "JAPAN MAP",
+            ["geo.japan_prefectures", "geo.tokyo_municipalities", "japan.municipal_boundaries"],
+        ),
         (
             "都道府県",
             ["geo.japan_prefectures", "japan.prefecture_indicator", "japan.prefecture_population"],
@@ -672,3 +680,10 @@ def test_a_misspelt_reader_option_is_refused_with_file_and_line(tmp_path: Path) 
     )
     with pytest.raises(CatalogError, match=r"does not take parameters \['ruogh'\]"):
         open_catalog(folder)
+
+
+def test_an_unquoted_numeric_pin_is_refused() -> None:
+    from ebpm.catalog.readers import package_file
+
+    with pytest.raises(CatalogError, match=r"pinned sha256 0 is not text.*Quote it"):
+        package_file("causaldata", ORGAN_RESOURCE, sha256=0)

@@ -398,7 +398,13 @@ class Catalog:
         for name in self.names():
             i = self.info(name)
             text = " ".join(
-                [name, i.title, i.description, i.source, " ".join(i.metadata.get("tags", []))]
+                [
+                    name,
+                    i.title,
+                    i.description,
+                    i.source,
+                    " ".join(map(str, i.metadata.get("tags", []))),
+                ]
             ).lower()
             if search and not all(word in text for word in search.lower().split()):
                 continue

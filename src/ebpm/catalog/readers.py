@@ -7,6 +7,7 @@ Only :mod:`ebpm.catalog` (this package) imports intake.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -22,6 +23,7 @@ from ebpm.errors import CatalogError, IntegrityError
 __all__ = ["JapanPrefectures", "PackageCSV", "package_file"]
 
 
+@functools.cache
 def _distribution_of(package: str) -> str:
     """Name of the installed distribution that provides import package ``package``."""
     dists = importlib_metadata.packages_distributions().get(package, [])
@@ -48,6 +50,11 @@ def package_file(package: str, resource: str, *, sha256: str | None = None) -> d
         raise CatalogError(
             f"package {package!r} has no file {resource!r}; the installed version may be "
             "different from the one the catalog was written for; check the entry's `resource`"
+        )
+    if sha256 is not None and not isinstance(sha256, str):
+        raise CatalogError(
+            f"{package}/{resource}: the pinned sha256 {sha256!r} is not text; YAML reads an "
+            "unquoted hash of digits as a number. Quote it in the catalog entry."
         )
     data = target.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
@@ -239,3 +246,308 @@ class JapanPrefectures(BaseReader):
         gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
         gdf.attrs["ebpm"] = {"origin": _origin([shapes, names])}
         return gdf
+
+
+# --- shapefiles shipped in packages ----------------------------------------------------------
+__all__ += ["PackageShapefile"]
+
+#: Municipality suffixes in romaji (as 1990s English names write them) and their kanji.
+_ROMAJI_SUFFIX_KANJI = {
+    "shi": "市",
+    "ku": "区",
+    "machi": "町",
+    "cho": "町",
+    "mura": "村",
+    "son": "村",
+}
+
+
+def _valid_polygonal(geom: Any) -> Any:
+    """``geom`` repaired with ``make_valid`` when invalid, keeping only its polygonal parts."""
+    import shapely
+    from shapely.geometry import MultiPolygon
+
+    if geom is None or geom.is_empty or geom.is_valid:
+        return geom
+    fixed = shapely.make_valid(geom)
+    if fixed.geom_type in ("Polygon", "MultiPolygon"):
+        return fixed
+    parts = [
+        q
+        for p in shapely.get_parts(fixed)
+        if p.geom_type in ("Polygon", "MultiPolygon")
+        for q in (p.geoms if p.geom_type == "MultiPolygon" else [p])
+    ]
+    return MultiPolygon(parts) if len(parts) > 1 else (parts[0] if parts else None)
+
+
+def _romaji_key(text: str) -> str:
+    """Letters of a romaji name, lowercase, ``m`` before b/p/m written ``n`` (Imba = Inba)."""
+    import re
+    import unicodedata
+
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    ).lower()
+    return re.sub(r"m(?=[bpm])", "n", re.sub(r"[^a-z]", "", folded))
+
+
+def _split_romaji(name: str) -> tuple[str, str | None]:
+    """``"Sodegaura-machi"`` → ``("Sodegaura", "町")``; the suffix may be cut short (``-mac``)."""
+    stem, sep, suffix = name.strip().rpartition("-")
+    if not sep or not stem:
+        return name.strip(), None
+    suffix = suffix.lower()
+    kanji = {k for r, k in _ROMAJI_SUFFIX_KANJI.items() if suffix and r.startswith(suffix)}
+    return stem, (kanji.pop() if len(kanji) == 1 else None)
+
+
+def _jis_names(codes: list[str], romaji: list[Any] | None, *, width: int | None) -> list[Any]:
+    """Kanji names of municipality ``codes`` from :mod:`ebpm.japan`, or ``None``.
+
+    ``ebpm.japan`` lists the municipalities of 2018-2023; a code of a municipality merged away
+    since has no name there. With ``romaji`` (the source's own names), a name is given only when
+    the source's romaji stem matches the table's (a renamed successor keeping the code, such as
+    水海道市 → 常総市 on 08211, stays ``None``), and the suffix follows the source (a town that
+    later became a city keeps 町). ``width`` is the source's field width: a name that fills it
+    is cut short and compared as a prefix.
+    """
+    import difflib
+
+    from ebpm import japan
+    from ebpm.errors import InvalidCodeError
+
+    out: list[Any] = []
+    for i, code in enumerate(codes):
+        try:
+            name_ja = japan.municipality_name(code)
+            name_en = japan.municipality_name(code, lang="en").split(" ")[-1]
+        except InvalidCodeError:
+            out.append(None)
+            continue
+        given = romaji[i] if romaji is not None else None
+        if not isinstance(given, str) or not given.strip():
+            out.append(name_ja if romaji is None else None)
+            continue
+        stem, kanji = _split_romaji(given)
+        table_stem = name_en.rpartition("-")[0] or name_en
+        if width is not None and len(given) >= width:  # cut short by the field width
+            same = _romaji_key(name_en).startswith(_romaji_key(given)) or (
+                _romaji_key(stem) == _romaji_key(table_stem)
+            )
+        else:  # tolerate a one-letter typo in the source (Ogase for Ogose, Yashiyo for Yachiyo)
+            ratio = difflib.SequenceMatcher(None, _romaji_key(stem), _romaji_key(table_stem))
+            same = ratio.ratio() >= 0.8
+        if not same:
+            out.append(None)
+        elif kanji and name_ja[-1] in "市区町村" and name_ja[-1] != kanji:
+            out.append(name_ja[:-1] + kanji)
+        else:
+            out.append(name_ja)
+    return out
+
+
+class PackageShapefile(BaseReader):
+    """A shapefile shipped inside an installed package, read into a GeoDataFrame.
+
+    The ``.shp``, ``.shx`` and ``.dbf`` parts are read (and ``.prj``/``.cpg`` when present),
+    each through :func:`package_file`, so each is hashed and, with ``pins``, checked.
+
+    Keyword arguments (set in the catalog entry's ``kwargs``):
+
+    ``package``
+        Import name of the package (``libpysal``).
+    ``shapefile``
+        Path of the ``.shp`` inside the package (``examples/tokyo/tokyomet262.shp``).
+    ``crs``
+        The CRS the data are in (``"EPSG:30166"``). When the shapefile has a ``.prj``, it must
+        describe the same EPSG code (else :class:`CatalogError`); the frame gets this CRS.
+    ``pins``
+        ``{"<package>/<path>": sha256}``. When given, every file read must be pinned.
+    ``encoding``
+        Encoding of the ``.dbf`` text fields (default: the ``.cpg``, else GDAL's guess).
+    ``attributes``
+        A CSV in the same package merged one-to-one onto the shapes: ``{resource, left_on,
+        right_on, read_csv}`` (``left_on`` a shapefile column, ``right_on`` the CSV's). Every
+        shape must find exactly one row and every row one shape.
+    ``jis_code``
+        ``{column, romaji, width}``: a column of JIS X 0402 municipality codes. Adds ``code``
+        (5-digit text), ``pref_code`` and ``name_ja`` (from :mod:`ebpm.japan`; missing when the
+        code is not in its 2018-2023 table, or when the ``romaji`` column's name does not match
+        the table's, i.e. the code passed to a renamed successor). ``width``: the ``.dbf`` field
+        width of ``romaji``, so names filling it are compared as cut short.
+    ``rename``, ``assign``, ``dtypes``
+        As for :class:`PackageCSV`, applied in that order after ``jis_code``.
+    ``keep``
+        The final columns, in order (``geometry`` is always kept, last).
+
+    Invalid geometries are repaired with :func:`shapely.make_valid`, keeping their polygonal
+    parts; the number repaired is recorded in the provenance details (``repaired``).
+    """
+
+    output_instance = "geopandas:GeoDataFrame"
+    imports: ClassVar[set[str]] = {"geopandas", "shapely", "pyogrio"}
+
+    def _read(
+        self,
+        *,
+        package: str,
+        shapefile: str,
+        crs: str,
+        pins: dict[str, str] | None = None,
+        encoding: str | None = None,
+        attributes: dict[str, Any] | None = None,
+        jis_code: dict[str, Any] | None = None,
+        rename: dict[str, str] | None = None,
+        assign: dict[str, str] | None = None,
+        dtypes: dict[str, str] | None = None,
+        keep: list[str] | None = None,
+    ) -> Any:
+        import tempfile
+        from pathlib import Path
+
+        import geopandas as gpd
+        from pyproj import CRS
+
+        if not shapefile.lower().endswith(".shp"):
+            raise CatalogError(
+                f"shapefile={shapefile!r} must be the path of the .shp file inside {package!r}"
+            )
+        try:
+            target = CRS.from_user_input(crs)
+        except Exception as err:  # pyproj raises its own CRSError
+            raise CatalogError(
+                f"crs={crs!r} is not a CRS pyproj understands; write it like 'EPSG:30166'"
+            ) from err
+
+        for key, pin in (pins or {}).items():
+            if not (isinstance(pin, str) and len(pin) == 64):
+                raise CatalogError(
+                    f"pins: {key} is pinned to {pin!r}, not a sha256 (64 hex characters); "
+                    "quote it in the YAML, or YAML may read a digest of digits as a number"
+                )
+
+        def read(resource: str, *, optional: bool = False) -> dict[str, Any] | None:
+            key = f"{package}/{resource}"
+            if optional and not resources.files(package).joinpath(*resource.split("/")).is_file():
+                return None
+            if pins is not None and key not in pins:
+                raise CatalogError(
+                    f"{key} is read but not pinned; add its sha256 to the entry's `pins` "
+                    f"(pinned: {sorted(pins)})"
+                )
+            return package_file(package, resource, sha256=(pins or {}).get(key))
+
+        stem = shapefile[:-4]
+        files = [read(stem + ext) for ext in (".shp", ".shx", ".dbf")]
+        prj = read(stem + ".prj", optional=True)
+        cpg = read(stem + ".cpg", optional=True)
+        if prj is not None:
+            declared = CRS.from_wkt(prj["bytes"].decode("latin-1"))
+            if declared.to_epsg() != target.to_epsg():
+                raise CatalogError(
+                    f"{prj['path']} describes {declared.name!r} (EPSG:{declared.to_epsg()}), but "
+                    f"the entry says crs={crs!r}; fix the entry's `crs`"
+                )
+        with tempfile.TemporaryDirectory(prefix="ebpm-shp-") as tmp:
+            for f in [*files, prj, cpg]:
+                if f is not None:
+                    (Path(tmp) / ("layer" + Path(f["path"]).suffix)).write_bytes(f["bytes"])
+            options = {"encoding": encoding} if encoding else {}
+            gdf = gpd.read_file(Path(tmp) / "layer.shp", engine="pyogrio", **options)
+        gdf = gdf.set_crs(target, allow_override=True)
+        broken = ~gdf.geometry.is_valid
+        if broken.any():
+            gdf.loc[broken, gdf.geometry.name] = gdf.geometry[broken].map(_valid_polygonal)
+        read_files = [f for f in [*files, prj, cpg] if f is not None]
+        if attributes:
+            gdf, csv = self._merge(gdf, attributes, read, package)
+            read_files.append(csv)
+        if jis_code:
+            gdf = self._jis(gdf, jis_code)
+        if rename:
+            gdf = gdf.rename(columns=rename)
+        for column, expression in (assign or {}).items():
+            gdf[column] = gdf.eval(expression, engine="python")
+        for column, dtype in (dtypes or {}).items():
+            gdf[column] = gdf[column].astype(dtype)
+        if keep:
+            missing = [c for c in keep if c not in gdf.columns]
+            if missing:
+                raise CatalogError(
+                    f"keep lists columns {missing} that the data do not have; it has "
+                    f"{[c for c in gdf.columns if c != 'geometry']}"
+                )
+            gdf = gdf[[*[c for c in keep if c != "geometry"], "geometry"]]
+        gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs=target)
+        origin = _origin(read_files)
+        origin["repaired"] = int(broken.sum())
+        if "name_ja" in gdf.columns and jis_code:
+            origin["names_missing"] = int(gdf["name_ja"].isna().sum())
+        gdf.attrs["ebpm"] = {"origin": origin}
+        return gdf
+
+    @staticmethod
+    def _merge(gdf: Any, spec: dict[str, Any], read: Any, package: str) -> tuple[Any, Any]:
+        unknown = set(spec) - {"resource", "left_on", "right_on", "read_csv"}
+        if unknown or not {"resource", "left_on", "right_on"} <= set(spec):
+            raise CatalogError(
+                f"attributes needs resource, left_on and right_on (and optionally read_csv); "
+                f"got {sorted(spec)}"
+            )
+        f = read(spec["resource"])
+        table = pd.read_csv(io.BytesIO(f["bytes"]), **(spec.get("read_csv") or {}))
+        left, right = spec["left_on"], spec["right_on"]
+        for column, frame, what in ((left, gdf, "shapefile"), (right, table, spec["resource"])):
+            if column not in frame.columns:
+                have = [str(c) for c in frame.columns if c != "geometry"]
+                raise CatalogError(
+                    f"attributes: the {what} has no column {column!r}; it has {have}"
+                )
+            dups = frame[column][frame[column].duplicated()].tolist()
+            if dups:
+                raise CatalogError(
+                    f"attributes: {column!r} in the {what} repeats {dups[:5]}; the merge must be "
+                    "one-to-one, so pick an id column"
+                )
+        lonely = sorted(set(gdf[left]) ^ set(table[right]), key=str)
+        if lonely:
+            raise CatalogError(
+                f"attributes: {len(lonely)} id(s) are in only one of the shapefile ({left}) and "
+                f"{spec['resource']} ({right}): {lonely[:5]}; the two files do not describe the "
+                f"same units (package {package})"
+            )
+        merged = gdf.merge(table, left_on=left, right_on=right, how="left", sort=False)
+        if left != right:
+            merged = merged.drop(columns=[right])
+        cols = [c for c in merged.columns if c != "geometry"] + ["geometry"]
+        return merged[cols], f
+
+    @staticmethod
+    def _jis(gdf: Any, spec: dict[str, Any]) -> Any:
+        from ebpm import japan
+        from ebpm.errors import InvalidCodeError
+
+        unknown = set(spec) - {"column", "romaji", "width"}
+        if unknown or "column" not in spec:
+            raise CatalogError(
+                f"jis_code needs `column` (and optionally romaji, width); got {sorted(spec)}"
+            )
+        for column in (spec["column"], spec.get("romaji")):
+            if column is not None and column not in gdf.columns:
+                raise CatalogError(f"jis_code: the data have no column {column!r}")
+        codes = []
+        for value in gdf[spec["column"]]:
+            try:
+                codes.append(japan.normalize_code(value, level="municipality"))
+            except InvalidCodeError as err:
+                raise CatalogError(
+                    f"jis_code: {spec['column']} holds {value!r}, not a municipality code ({err})"
+                ) from err
+        romaji = gdf[spec["romaji"]].tolist() if spec.get("romaji") else None
+        names = _jis_names(codes, romaji, width=spec.get("width"))
+        out = gdf.copy()
+        out["code"] = pd.Series(codes, index=gdf.index, dtype="str")
+        out["pref_code"] = out["code"].str[:2]
+        out["name_ja"] = pd.Series(names, index=gdf.index, dtype="str")
+        return out
