@@ -22,6 +22,7 @@ from ebpm.errors import CatalogError, DatasetNotFoundError, IntegrityError
 CATALOG_DIR = Path(__file__).parent.parent / "catalogs"
 ENTRY_NAMES = [
     "geo.japan_prefectures",
+    "geo.prefecture_municipal_structure",
     "geo.tokyo_municipalities",
     "japan.egov_resource",
     "japan.municipal_boundaries",
@@ -98,6 +99,7 @@ def test_list_entries_without_search_has_one_row_per_entry(project_catalog_env: 
     kinds = dict(zip(table["name"], table["kind"], strict=True))
     assert kinds == {
         "geo.japan_prefectures": "geo",
+        "geo.prefecture_municipal_structure": "table",
         "geo.tokyo_municipalities": "geo",
         "japan.egov_resource": "table",
         "japan.municipal_boundaries": "geo",
@@ -122,15 +124,30 @@ def test_list_entries_without_search_has_one_row_per_entry(project_catalog_env: 
         ("prop 99", ["studies.prop99"]),
         (
             "japan map",
-            ["geo.japan_prefectures", "geo.tokyo_municipalities", "japan.municipal_boundaries"],
+            [
+                "geo.japan_prefectures",
+                "geo.prefecture_municipal_structure",
+                "geo.tokyo_municipalities",
+                "japan.municipal_boundaries",
+            ],
         ),
         (
             "JAPAN MAP",
-            ["geo.japan_prefectures", "geo.tokyo_municipalities", "japan.municipal_boundaries"],
+            [
+                "geo.japan_prefectures",
+                "geo.prefecture_municipal_structure",
+                "geo.tokyo_municipalities",
+                "japan.municipal_boundaries",
+            ],
         ),
         (
             "都道府県",
-            ["geo.japan_prefectures", "japan.prefecture_indicator", "japan.prefecture_population"],
+            [
+                "geo.japan_prefectures",
+                "geo.prefecture_municipal_structure",
+                "japan.prefecture_indicator",
+                "japan.prefecture_population",
+            ],
         ),
         ("world bank gdp", ["world.gdp_per_capita"]),
         ("did", ["studies.mpdta", "studies.organ_donations", "studies.prop99"]),
@@ -687,3 +704,26 @@ def test_an_unquoted_numeric_pin_is_refused() -> None:
 
     with pytest.raises(CatalogError, match=r"pinned sha256 0 is not text.*Quote it"):
         package_file("causaldata", ORGAN_RESOURCE, sha256=0)
+
+
+def test_municipal_structure_matches_the_official_counts() -> None:
+    df = catalog.load("geo.prefecture_municipal_structure").set_index("code")
+    assert len(df) == 47
+    # 総務省: 1,741 municipalities (792 cities, 743 towns, 183 villages, 23 special wards)
+    totals = df[["municipalities", "cities", "towns", "villages", "special_wards"]].sum()
+    assert totals.to_dict() == {
+        "municipalities": 1741,
+        "cities": 792,
+        "towns": 743,
+        "villages": 183,
+        "special_wards": 23,
+    }
+    assert df.loc["01", ["municipalities", "cities", "towns", "villages"]].tolist() == [
+        179,
+        35,
+        129,
+        15,
+    ]
+    assert df.loc["20", "villages"] == 35  # 長野県
+    assert df.loc["27", "wards"] == 31  # 大阪市 24 + 堺市 7
+    assert df["share_villages"].between(0, 1).all()

@@ -108,10 +108,15 @@ def test_catalog_list_shows_every_entry(catalog_env: None) -> None:
         ("prop 99", ["studies.prop99"]),
         ("organ", ["studies.organ_donations"]),
         ("usa did", ["studies.mpdta", "studies.organ_donations", "studies.prop99"]),
-        ("都道府県 map", ["geo.japan_prefectures"]),
+        ("都道府県 map", ["geo.japan_prefectures", "geo.prefecture_municipal_structure"]),
         (
             "都道府県",
-            ["geo.japan_prefectures", "japan.prefecture_indicator", "japan.prefecture_population"],
+            [
+                "geo.japan_prefectures",
+                "geo.prefecture_municipal_structure",
+                "japan.prefecture_indicator",
+                "japan.prefecture_population",
+            ],
         ),
     ],
 )

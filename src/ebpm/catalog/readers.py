@@ -551,3 +551,50 @@ class PackageShapefile(BaseReader):
         out["pref_code"] = out["code"].str[:2]
         out["name_ja"] = pd.Series(names, index=gdf.index, dtype="str")
         return out
+
+
+class JapanMunicipalStructure(BaseReader):
+    """Municipalities per prefecture (市区町村数), counted from the municipality table of the
+    ``japancode`` package (in force 2018-10-01 to 2023-12-31; see :data:`ebpm.japan.DATA_COVERAGE`).
+
+    One row per prefecture: ``code`` ("01"–"47"), ``name_ja``, ``municipalities`` (cities,
+    towns, villages and Tokyo's special wards), ``cities`` (市, designated cities included),
+    ``towns`` (町), ``villages`` (村), ``special_wards`` (特別区), ``wards`` (政令市の区),
+    ``share_villages`` (villages / municipalities). Real administrative data that work offline,
+    for national prefecture maps when e-Stat is out of reach.
+    """
+
+    output_instance = "pandas:DataFrame"
+    imports: ClassVar[set[str]] = {"pandas"}
+
+    def _read(self, *, sha256: str | None = None) -> pd.DataFrame:
+        f = package_file("japancode", "data/municipalities.json", sha256=sha256)
+        rows = json.loads(f["bytes"])
+        prefs = package_file("japancode", "data/prefectures.json")
+        names = {int(p["pid"]): p["pref"] for p in json.loads(prefs["bytes"])}
+        table = pd.DataFrame(rows)
+        table["pref"] = table["pid"].astype(int)
+        suffix = table["city"].str[-1]
+        is_ward = table["city"].str.contains("市.+区$", regex=True)
+        counts = pd.DataFrame(
+            {
+                "cities": (suffix.eq("市") & ~is_ward).groupby(table["pref"]).sum(),
+                "towns": suffix.eq("町").groupby(table["pref"]).sum(),
+                "villages": suffix.eq("村").groupby(table["pref"]).sum(),
+                "special_wards": (suffix.eq("区") & ~is_ward).groupby(table["pref"]).sum(),
+                "wards": is_ward.groupby(table["pref"]).sum(),
+            }
+        ).reindex(range(1, 48), fill_value=0)
+        counts["municipalities"] = counts[["cities", "towns", "villages", "special_wards"]].sum(
+            axis=1
+        )
+        counts["share_villages"] = counts["villages"] / counts["municipalities"]
+        counts.insert(0, "name_ja", [names[i] for i in counts.index])
+        counts.insert(0, "code", [f"{i:02d}" for i in counts.index])
+        out = counts.reset_index(drop=True)
+        cols = ["code", "name_ja", "municipalities", "cities", "towns", "villages"]
+        out = out[[*cols, "special_wards", "wards", "share_villages"]]
+        for c in ("municipalities", "cities", "towns", "villages", "special_wards", "wards"):
+            out[c] = out[c].astype("int64")
+        out.attrs["ebpm"] = {"origin": _origin([f])}
+        return out
