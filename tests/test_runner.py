@@ -234,12 +234,34 @@ def test_demo_runs_every_task(demo) -> None:
         "studies.prop99",
         "studies.mpdta",
         "studies.senate",
+        "geo.tokyo_municipalities",
+        "geo.prefecture_municipal_structure",
     }
     assert RUN_ID.match(result.run_id)
     assert result.run_dir == out.resolve() / "runs" / "demo" / result.run_id
     assert result.site_dir == out.resolve() / "site"
     assert result.index == out.resolve() / "site" / "index.html"
     assert result.duration_s > 0
+
+
+@pytest.mark.slow
+def test_demo_regional_profiles_report_morans_i(demo) -> None:
+    from ebpm import geo
+
+    result, _, _ = demo
+    tokyo = {t.name: t for t in _by_dataset(result, "geo.tokyo_municipalities")}
+    assert sorted(tokyo) == [
+        "tokyo_profile-OWNH",
+        "tokyo_profile-POP65",
+        "tokyo_profile-UNEMP",
+        "tokyo_profile-smr",
+    ]
+    head = tokyo["tokyo_profile-UNEMP"].headline["headline"]
+    direct = geo.moran(geo.tokyo(), "UNEMP", permutations=99, seed=1, connect_islands=True)
+    assert head["estimate"] == pytest.approx(direct.estimate, abs=1e-12)  # I needs no seed
+    assert head["estimate"] > 0.3  # unemployment clusters in the Tokyo area
+    (prefs,) = _by_dataset(result, "geo.prefecture_municipal_structure")
+    assert prefs.status == "ok"
 
 
 @pytest.mark.slow
@@ -313,6 +335,8 @@ def test_demo_manifest_records_the_run(demo) -> None:
         "studies.prop99",
         "studies.mpdta",
         "studies.senate",
+        "geo.tokyo_municipalities",
+        "geo.prefecture_municipal_structure",
     }
     organ = datasets["studies.organ_donations"]
     assert organ["sha256"] == ORGAN_SHA256
