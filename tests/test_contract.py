@@ -77,7 +77,16 @@ ESTIMATORS: dict[str, tuple[Callable[..., EstimateResult], Callable[[], tuple]]]
         ebpm.rdd,
         lambda: (CATALOG.load("studies.senate"), {"outcome": "vote", "running": "margin"}),
     ),
+    "moran": (
+        ebpm.geo.moran,
+        lambda: (
+            CATALOG.load("geo.tokyo_municipalities"),
+            {"column": "UNEMP", "permutations": 99, "seed": 1},
+        ),
+    ),
 }
+#: Designs whose second argument is positional by their issue's API: ``moran(gdf, column)``.
+POSITIONAL_SECOND = {"moran"}
 
 
 @pytest.fixture(scope="module", params=sorted(ESTIMATORS))
@@ -129,7 +138,7 @@ def test_to_dict_is_json(fitted) -> None:
     payload = json.loads(json.dumps(result.to_dict()))
     assert payload["method"] == result.method
     assert payload["headline"]["estimate"] == pytest.approx(result.estimate)
-    assert payload["provenance"]["entry"].startswith("studies.")
+    assert payload["provenance"]["entry"].startswith(("studies.", "geo."))
 
 
 def test_plot_returns_axes_and_uses_the_given_one(fitted) -> None:
@@ -149,6 +158,7 @@ def test_results_are_frozen(fitted) -> None:
 def test_keyword_only_options(fitted) -> None:
     name, _, data, kwargs = fitted
     func, _ = ESTIMATORS[name]
-    first = next(iter(kwargs.values()))
+    values = list(kwargs.values())
+    n = 2 if name in POSITIONAL_SECOND else 1  # how many arguments may be positional
     with pytest.raises(TypeError):
-        func(data, first)  # everything after `data` is keyword-only
+        func(data, *values[:n])  # one more positional argument than allowed
