@@ -31,11 +31,15 @@ from ebpm import catalog, geo, japan, report
 
 data = catalog.load(dataset)
 info = catalog.describe(dataset)
+sources = [data]
 if code is None:
     gdf = data
 else:  # a table of codes and values: put it on the map, listing rows that do not match
     extra = [group] if group is not None and group not in data.columns else None
-    gdf = geo.attach(data, code=code, level=level, columns=extra)
+    shapes = geo.prefectures() if level == "prefecture" else None  # None: N03, by prefecture
+    gdf = geo.attach(data, code=code, level=level, columns=extra, geometry=shapes)
+    if shapes is not None:
+        sources.append(shapes)  # the map's own source and licence go in the footer too
 display(Markdown(f"# {title}\n\n{info.description}"))
 
 # %% [markdown]
@@ -96,4 +100,4 @@ ax = local.plot(title=f"LISA: {indicator_label}")
 display(local.counts().to_frame("units"))
 
 # %%
-report.footer(data)
+report.footer(*sources)
