@@ -43,9 +43,12 @@ def test_demo_spec_expands_its_tasks() -> None:
     assert all(t.notebook.parent == REPO.resolve() / "notebooks" for t in spec.tasks)
     assert all(t.notebook.is_file() for t in spec.tasks)
     # one task per spec entry without a grid, one per grid combination otherwise
-    expected = sum(
-        len(next(iter(t["grid"].values()))) if t.get("grid") else 1 for t in raw["tasks"]
-    )
+    def combinations(grid) -> int:
+        if isinstance(grid, list):  # a list of parameter sets
+            return len(grid)
+        return len(next(iter(grid.values())))  # the demo's dict grids have one key
+
+    expected = sum(combinations(t["grid"]) if t.get("grid") else 1 for t in raw["tasks"])
     assert expected >= 7  # one task per research design at least
     assert len(spec.tasks) == expected
     assert len({t.name for t in spec.tasks}) == len(spec.tasks)
