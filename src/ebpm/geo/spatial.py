@@ -38,6 +38,7 @@ from ebpm.errors import (
     IslandWarning,
     MissingCRSError,
     NonNumericError,
+    UnmatchedRowsWarning,
     did_you_mean,
 )
 from ebpm.estimators._common import MissingValueWarning, check_option
@@ -90,15 +91,113 @@ def _require_gdf(gdf: Any, *, func: str) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _check_geometry(gdf: gpd.GeoDataFrame, labels: Sequence[str], *, func: str) -> None:
+#: Column names taken for a panel's time column when a message suggests filtering to one period.
+_TIME_NAMES = ("year", "fiscal_year", "fy", "年", "年度", "period", "time", "date")
+
+
+def _filter_hint(gdf: pd.DataFrame) -> str:
+    """``gdf[gdf['year'] == 2020]``, with the data's own time column and latest value if any."""
+    col = next(
+        (
+            c
+            for c in gdf.columns
+            if isinstance(c, str)
+            and (c.lower() in _TIME_NAMES or c.lower().endswith(("_year", "年", "年度")))
+        ),
+        None,
+    )
+    value: Any = 2020
+    if col is not None:
+        try:
+            latest = gdf[col].dropna().max()
+        except TypeError:  # mixed types: keep the generic example value
+            latest = None
+        if latest is not None and pd.notna(latest):
+            value = latest.item() if isinstance(latest, np.generic) else latest
+    shown = value if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+    return f"gdf[gdf[{col or 'year'!r}] == {shown!r}]"
+
+
+def _one_row_per_area(gdf: pd.DataFrame) -> str:
+    return (
+        "Copies of an area would become each other's neighbours; spatial weights and statistics "
+        f"need one row per area: filter first, e.g. {_filter_hint(gdf)}"
+    )
+
+
+def _fallback_labels(gdf: pd.DataFrame, ids: str | None) -> list[str]:
+    """Labels for messages before the unit ids are validated (missing ids: the index)."""
+    col = ids if ids is not None else ("code" if "code" in gdf.columns else None)
+    if col is None:
+        return _unit_labels(gdf, gdf.index.tolist(), None)
+    values = [v if pd.notna(v) else i for v, i in zip(gdf[col], gdf.index, strict=True)]
+    return _unit_labels(gdf, values, col)
+
+
+def _drop_without_geometry(
+    gdf: gpd.GeoDataFrame, ids: str | None, *, func: str, stacklevel: int
+) -> tuple[gpd.GeoDataFrame, tuple[str, ...]]:
+    """``gdf`` without its rows whose geometry is null or empty, and their labels.
+
+    Such rows are typically table rows :func:`ebpm.geo.attach` could not match (a national
+    total "00000 全国"): they are not areas, so they are left out with a warning naming them.
+    """
     geom = gdf.geometry
     bad = (geom.isna() | geom.is_empty).to_numpy()
-    if bad.any():
-        names = [labels[i] for i in np.flatnonzero(bad)]
+    if not bad.any():
+        return gdf, ()
+    labels = _fallback_labels(gdf, ids)
+    if bad.all():
         raise DataError(
-            f"{func}(): {len(names)} unit(s) have no geometry: {_list(names)}; drop them or "
-            "join geometry with ebpm.geo.attach() first"
+            f"{func}(): no row has a geometry ({len(gdf)} row(s), e.g. {_list(labels, limit=3)}); "
+            "join the table to areas with ebpm.geo.attach(df, code=...) and check the rows it "
+            "reports as unmatched"
         )
+    names = tuple(labels[p] for p in np.flatnonzero(bad))
+    warnings.warn(
+        f"{func}(): {len(names)} row(s) have no geometry and are left out: {_list(list(names))}. "
+        "They are not areas on the map (e.g. a national total row that attach() could not "
+        "match); drop them first to silence this: "
+        "gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]",
+        UnmatchedRowsWarning,
+        stacklevel=stacklevel,
+    )
+    return gdf.iloc[np.flatnonzero(~bad)], names
+
+
+def _repeated_values(
+    gdf: pd.DataFrame, values: pd.Series, col: str, *, what: str
+) -> DataError | None:
+    """A :class:`DataError` naming the repeated values of ``col`` (None when all differ)."""
+    repeated = values.duplicated(keep=False).to_numpy() & values.notna().to_numpy()
+    if not repeated.any():
+        return None
+    first = ~values.duplicated(keep="first").to_numpy() & repeated
+    labels = _unit_labels(gdf, values.tolist(), col)
+    shown = [labels[p] for p in np.flatnonzero(first)]
+    return DataError(
+        f"{what} repeats {len(shown)} value(s): {_list(shown, limit=5)} "
+        f"({int(repeated.sum())} of {len(gdf)} rows). {_one_row_per_area(gdf)}. If an area is "
+        f"split over several rows, merge them first: gdf.dissolve(by={col!r}, as_index=False)"
+    )
+
+
+def _check_repeated_geometry(gdf: gpd.GeoDataFrame, labels: Sequence[str], *, func: str) -> None:
+    """Refuse identical geometries (after normalisation): the same area in several rows."""
+    import shapely
+
+    arr = np.asarray(gdf.geometry.values)
+    keys = pd.Series(shapely.to_wkb(shapely.normalize(arr)))
+    dup = keys.duplicated(keep=False)
+    if not dup.any():
+        return
+    groups = list(keys[dup].groupby(keys[dup], sort=False).indices.values())
+    shown = [" = ".join(labels[p] for p in sorted(g)) for g in groups]
+    noun = "geometry appears" if len(groups) == 1 else "geometries appear"
+    raise DataError(
+        f"{func}(): {len(groups)} {noun} more than once: {_list(shown, limit=3)}. "
+        f"{_one_row_per_area(gdf)}"
+    )
 
 
 def _unit_ids(gdf: pd.DataFrame, ids: str | None) -> tuple[list[Any], str | None]:
@@ -110,15 +209,24 @@ def _unit_ids(gdf: pd.DataFrame, ids: str | None) -> tuple[list[Any], str | None
                 f"Columns are: {', '.join(map(str, gdf.columns))}."
             )
         values = gdf[ids]
-        if values.isna().any() or values.duplicated().any():
-            dup = values[values.duplicated(keep=False) | values.isna()].unique().tolist()[:5]
+        if values.isna().any():
+            missing = [str(i) for i in gdf.index[values.isna().to_numpy()]]
             raise DataError(
-                f"ids={ids!r} must identify units uniquely; it has repeated or missing values "
-                f"{dup}. Pass a column with one value per unit, or leave ids=None to use the index"
+                f"ids={ids!r} must identify units uniquely; it is missing in row(s) "
+                f"{_list(missing, limit=5)} (index). Pass a column with one value per unit, or "
+                "leave ids=None to use the index"
             )
+        error = _repeated_values(gdf, values, ids, what=f"ids={ids!r}")
+        if error is not None:
+            raise error
         return values.tolist(), ids
     for col in _ID_COLUMNS:
-        if col in gdf.columns and gdf[col].notna().all() and not gdf[col].duplicated().any():
+        if col not in gdf.columns:
+            continue
+        error = _repeated_values(gdf, gdf[col], col, what=f"the {col!r} column")
+        if error is not None:
+            raise error
+        if gdf[col].notna().all():
             return gdf[col].tolist(), col
     if gdf.index.has_duplicates:
         raise DataError(
@@ -126,6 +234,30 @@ def _unit_ids(gdf: pd.DataFrame, ids: str | None) -> tuple[list[Any], str | None
             "pass ids='<column with one value per unit>' or call .reset_index(drop=True)"
         )
     return gdf.index.tolist(), None
+
+
+@dataclass(frozen=True)
+class _Units:
+    """The rows that are areas, with their ids and labels."""
+
+    frame: Any
+    id_values: list[Any]
+    id_col: str | None
+    labels: list[str]
+    no_geometry: tuple[str, ...]
+
+
+def _units(gdf: Any, ids: str | None, *, func: str, stacklevel: int) -> _Units:
+    """Validate ``gdf`` as one row per area: rows without geometry are left out (warned),
+    repeated ids or geometries are refused."""
+    gdf = _require_gdf(gdf, func=func)
+    if ids is not None and ids not in gdf.columns:
+        _unit_ids(gdf, ids)  # raises ColumnNotFoundError with the close matches
+    gdf, no_geometry = _drop_without_geometry(gdf, ids, func=func, stacklevel=stacklevel + 1)
+    id_values, id_col = _unit_ids(gdf, ids)
+    labels = _unit_labels(gdf, id_values, id_col)
+    _check_repeated_geometry(gdf, labels, func=func)
+    return _Units(gdf, id_values, id_col, labels, no_geometry)
 
 
 def _unit_labels(gdf: pd.DataFrame, id_values: Sequence[Any], id_col: str | None) -> list[str]:
@@ -301,7 +433,6 @@ def _build_weights(
         n_connect = int(connect_islands)
     else:
         n_connect = _check_int("connect_islands", connect_islands, minimum=1)
-    _check_geometry(gdf, labels, func=func)
 
     points: tuple[np.ndarray, bool] | None = None
     unit: str | None = None
@@ -455,7 +586,9 @@ def weights(
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame
-        One row per unit. Not modified.
+        One row per area (for a panel, filter to one period first). Rows without geometry
+        (null or empty, such as rows :func:`ebpm.geo.attach` could not match) are left out
+        with a warning. Not modified.
     kind : {"queen", "rook", "knn", "distance"}, default "queen"
         ``"queen"``: polygons sharing at least one boundary point are neighbours. ``"rook"``:
         polygons sharing a boundary segment of positive length. ``"knn"``: each unit's ``k``
@@ -480,15 +613,17 @@ def weights(
     Returns
     -------
     libpysal.weights.W
-        Binary weights (``transform="O"``) whose ``id_order`` follows the rows of ``gdf``.
+        Binary weights (``transform="O"``) whose ``id_order`` follows the rows of ``gdf``
+        that have a geometry.
         :func:`moran` and :func:`lisa` row-standardise a copy; esda 2.9 also accepts
         ``libpysal.graph.Graph.from_W(w)``.
 
     Raises
     ------
     DataError
-        ``gdf`` is not a non-empty GeoDataFrame, a unit has no geometry, contiguity is asked
-        of points, or ids are not unique.
+        ``gdf`` is not a non-empty GeoDataFrame or no row has a geometry; contiguity is asked
+        of points; ids are missing or repeat (``code`` by default: panel data); two rows have
+        the same geometry. Messages name the repeated units and the fix (one row per area).
     MissingCRSError
         Distances are needed and ``gdf`` has no CRS (set one or pass ``assume_crs``).
     InvalidOptionError
@@ -500,6 +635,8 @@ def weights(
     IslandWarning
         Some units have no neighbours; the message names them (and the links added when
         ``connect_islands`` is set).
+    UnmatchedRowsWarning
+        Some rows have no geometry and were left out; the message names them.
 
     Notes
     -----
@@ -523,13 +660,11 @@ def weights(
     Rey, S. J., & Anselin, L. (2007). PySAL: A Python library of spatial analytical methods.
     *The Review of Regional Studies*, 37(1), 5-27.
     """
-    gdf = _require_gdf(gdf, func="weights")
-    id_values, id_col = _unit_ids(gdf, ids)
-    labels = _unit_labels(gdf, id_values, id_col)
+    units = _units(gdf, ids, func="weights", stacklevel=3)
     built = _build_weights(
-        gdf,
-        id_values,
-        labels,
+        units.frame,
+        units.id_values,
+        units.labels,
         kind=kind,
         k=k,
         threshold=threshold,
@@ -550,6 +685,7 @@ class _Prepared:
     id_col: str | None
     built: _Built
     dropped: tuple[str, ...]
+    no_geometry: tuple[str, ...] = ()
 
 
 def _values(gdf: pd.DataFrame, column: Any, labels: Sequence[str], *, func: str) -> pd.Series:
@@ -593,9 +729,8 @@ def _prepare(
     ids: str | None,
     func: str,
 ) -> _Prepared:
-    gdf = _require_gdf(gdf, func=func)
-    id_values, id_col = _unit_ids(gdf, ids)
-    labels = _unit_labels(gdf, id_values, id_col)
+    units = _units(gdf, ids, func=func, stacklevel=4)
+    gdf, id_values, id_col, labels = units.frame, units.id_values, units.id_col, units.labels
     values = _values(gdf, column, labels, func=func)
     missing = values.isna().to_numpy()
     if missing.all():
@@ -647,7 +782,9 @@ def _prepare(
                 f"{func}(): pass either w= or kind=/k=/connect_islands=, not both; build the "
                 "weights with ebpm.geo.weights(gdf, kind=..., ...) and pass them as w"
             )
-        built = _user_weights(w, gdf, id_values, labels, keep, func=func)
+        built = _user_weights(
+            w, gdf, id_values, labels, keep, func=func, no_geometry=len(units.no_geometry)
+        )
     return _Prepared(
         frame=frame,
         y=y,
@@ -655,6 +792,7 @@ def _prepare(
         id_col=id_col,
         built=built,
         dropped=dropped,
+        no_geometry=units.no_geometry,
     )
 
 
@@ -666,6 +804,7 @@ def _user_weights(
     keep: np.ndarray,
     *,
     func: str,
+    no_geometry: int = 0,
 ) -> _Built:
     """A copy of the caller's weights, aligned with the kept rows of ``gdf``."""
     from libpysal.graph import Graph
@@ -679,9 +818,10 @@ def _user_weights(
             f"{type(w).__name__}; build one with ebpm.geo.weights(gdf)"
         )
     if w.n != len(gdf):
+        left_out = f" (after leaving out {no_geometry} without geometry)" if no_geometry else ""
         raise DataError(
-            f"{func}(): w has {w.n} units but the data has {len(gdf)} rows; build w from the "
-            "same GeoDataFrame, e.g. ebpm.geo.weights(gdf)"
+            f"{func}(): w has {w.n} units but the data has {len(gdf)} rows{left_out}; build w "
+            "from the same GeoDataFrame, e.g. ebpm.geo.weights(gdf)"
         )
     w_ids = set(w.id_order)
     if w_ids == set(id_values):
@@ -785,10 +925,11 @@ def _moran_scatter(
     return ax
 
 
+#: Printed by ``summary()`` on the line EstimateResult labels "identifying assumption".
 _MORAN_ASSUMPTION = (
-    "The weights matrix defines who is a neighbour; under the null hypothesis of spatial "
-    "randomness every assignment of the observed values to units is equally likely, so I is "
-    "compared with its distribution over random permutations."
+    "none for I itself, a descriptive statistic. The test's null hypothesis is spatial "
+    "randomness given the weights: the weights fix who neighbours whom, and every assignment "
+    "of the observed values to the units is equally likely"
 )
 
 
@@ -810,7 +951,9 @@ def moran(
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame
-        One row per unit. Not modified.
+        One row per area: a panel (area x year) is refused, filter it to one period first.
+        Rows without geometry are left out with an ``UnmatchedRowsWarning`` naming them.
+        Not modified.
     column : str
         Numeric column. Units with a missing value are dropped with a
         ``MissingValueWarning`` naming them, before the weights are built.
@@ -832,7 +975,7 @@ def moran(
         Seed of the permutations. None draws one, recorded in ``diagnostics["seed"]``, so every
         result can be reproduced.
     conf_level : float, default 0.95
-        Level of the approximate interval (see Notes).
+        Sets ``z`` in the rough interval ``I +/- z * sd`` (see Notes); not a confidence level.
 
     Returns
     -------
@@ -844,7 +987,10 @@ def moran(
         Moran scatterplot. ``diagnostics``: ``expected_i`` (-1/(n-1)), ``variance_norm``,
         ``z_norm``, ``p_norm``, ``variance_rand``, ``z_rand``, ``p_rand`` (two-sided,
         analytical), ``permutations``, ``seed``, ``mean_sim``, ``sd_sim``, ``z_sim``, ``p_sim``,
-        ``p_two_sided``, ``weights``, ``islands``, ``connected``, ``n_components``, ``dropped``.
+        ``p_two_sided``, ``weights``, ``islands``, ``connected``, ``n_components``, ``dropped``
+        (missing value), ``no_geometry`` (rows left out). ``inference`` says what the interval
+        is; ``assumption`` states the test's null hypothesis (``summary()`` prints it on the
+        line labelled "identifying assumption").
 
     Raises
     ------
@@ -858,10 +1004,13 @@ def moran(
     p-value in the direction of the observed I (positive or negative autocorrelation), so
     under spatial randomness about ``2 * alpha`` of tests reach ``p <= alpha``;
     ``diagnostics["p_two_sided"]`` doubles it. Permutations use
-    ``numpy.random.default_rng(seed)`` and never touch NumPy's global random state. Moran's
-    I has no standard confidence interval: ``conf_low``/``conf_high`` are the Wald-type
-    ``I +/- z * sd`` with the permutation standard deviation, an approximation reported so
-    the result has the shape every ebpm estimate has; rely on the p-value for the test.
+    ``numpy.random.default_rng(seed)`` and never touch NumPy's global random state.
+
+    Moran's I is descriptive and has no standard confidence interval. ``conf_low`` and
+    ``conf_high`` are ``I +/- z * sd``, where sd is the spread of I under the null hypothesis
+    (over the permutations, or analytically under randomisation), not the sampling error of
+    I; they are reported so that the result has the shape of every ebpm estimate, and
+    ``inference`` (printed by ``summary()``) says so. Use the p-value for the test.
 
     References
     ----------
@@ -909,11 +1058,21 @@ def moran(
             p_sim=p_value,
             p_two_sided=min(1.0, 2 * p_value),
         )
-        inference = f"permutation test ({permutations} permutations, seed {seed}; pseudo p-value)"
     else:
         se, stat, p_value = float(mi.seI_rand), float(mi.z_rand), float(mi.p_rand)
-        inference = "analytical test under randomisation (two-sided normal p-value)"
     crit = float(stats.norm.ppf(0.5 + conf_level / 2))
+    if permutations:
+        inference = (
+            f"permutation test ({permutations} permutations, seed {seed}; pseudo p-value); "
+            f"interval: I ± {crit:.2f} × sd of the permutation distribution "
+            "(a rough guide; use the permutation p-value)"
+        )
+    else:
+        inference = (
+            "analytical test under randomisation (two-sided normal p-value); "
+            f"interval: I ± {crit:.2f} × sd under randomisation (analytical) "
+            "(a rough guide; use the p-value)"
+        )
     table = pd.DataFrame(
         {
             "term": ["moran_i"],
@@ -934,13 +1093,14 @@ def moran(
         connected=list(built.connected),
         n_components=built.n_components,
         dropped=list(prep.dropped),
+        no_geometry=list(prep.no_geometry),
     )
     zs = (prep.y - prep.y.mean()) / prep.y.std()
     lag = np.asarray(wr.sparse @ zs).ravel()
     return EstimateResult(
         method="moran",
         title="Global Moran's I (spatial autocorrelation)",
-        estimand=f"Moran's I of {column}",
+        estimand=f"Moran's I of {column} (weights: {built.description}; row-standardised)",
         table=table,
         headline="moran_i",
         n_obs=n,
@@ -1017,8 +1177,8 @@ class LisaResult:
     weights : str
         Description of the weights.
     diagnostics : Mapping
-        ``islands``, ``connected``, ``n_components``, ``dropped`` and ``moran_i`` (the global I
-        with the same weights).
+        ``islands``, ``connected``, ``n_components``, ``dropped`` (missing value),
+        ``no_geometry`` (rows left out) and ``moran_i`` (the global I with the same weights).
     provenance : Mapping
         ``gdf.attrs["ebpm"]`` of the input.
     """
@@ -1074,6 +1234,9 @@ class LisaResult:
             lines.append(f"island linked: {link['island']} -> {link['neighbour']}")
         if self.diagnostics.get("dropped"):
             lines.append(f"dropped (missing value): {_list(list(self.diagnostics['dropped']))}")
+        if self.diagnostics.get("no_geometry"):
+            left_out = _list(list(self.diagnostics["no_geometry"]))
+            lines.append(f"left out (no geometry): {left_out}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -1166,7 +1329,8 @@ def lisa(
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame
-        One row per unit. Not modified.
+        One row per area, as in :func:`moran` (panels are refused; rows without geometry are
+        left out with a warning). Not modified.
     column : str
         Numeric column; units with a missing value are dropped with a warning naming them.
     w, kind, k, connect_islands, ids :
@@ -1266,6 +1430,7 @@ def lisa(
             "connected": list(built.connected),
             "n_components": built.n_components,
             "dropped": list(prep.dropped),
+            "no_geometry": list(prep.no_geometry),
             "moran_i": global_i,
         },
         provenance=dict(gdf.attrs.get("ebpm", {})),
