@@ -10,6 +10,7 @@ import types
 import warnings
 
 import matplotlib
+import matplotlib as mpl
 
 matplotlib.use("Agg")
 
@@ -22,15 +23,17 @@ import pytest
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
 from matplotlib.font_manager import findfont
-from shapely.geometry import box
+from shapely.affinity import translate
+from shapely.geometry import Polygon, box
 
-from ebpm import catalog
+from ebpm import catalog, geo
 from ebpm.errors import (
     ColumnNotFoundError,
     DataError,
     InvalidOptionError,
     MissingCRSError,
     NonNumericError,
+    UnmatchedRowsWarning,
 )
 from ebpm.geo.maps import (
     DEFAULT_CMAP,
@@ -220,6 +223,14 @@ def test_an_empty_open_first_class_is_labelled_as_such(grid):
     assert _legend_texts(ax)[0] == "<= 1.0  (n=0)"
 
 
+def test_a_class_of_one_value_is_labelled_with_that_value(grid):
+    """Quantiles on a share with many zeros: the first class holds 0 only, not "0.000 – 0.000"."""
+    shares = grid.assign(value=[0.0, 0.0, 0.0, 0.011, 0.022, 0.033])
+    ax = choropleth(shares, "value", scheme="user_defined", bins=[0.0, 0.02, 0.04], fmt=".3f")
+    assert _legend_texts(ax) == ["0.000  (n=3)", "0.000 – 0.020  (n=1)", "0.020 – 0.040  (n=2)"]
+    assert ax.ebpm_classes.labels[0] == "0.000  (n=3)"
+
+
 def test_legend_can_be_turned_off_or_moved(grid):
     assert choropleth(grid, "value", k=2, legend=False).get_legend() is None
     ax = choropleth(grid, "value", k=2, legend_kwds={"title": "人口", "loc": "upper right"})
@@ -260,6 +271,30 @@ def test_missing_units_are_named_by_index_without_a_name_column(grid):
     frame.loc["c", "value"] = np.nan
     ax = choropleth(frame, "value", k=2)
     assert ax.ebpm_classes.missing == ("c",)
+
+
+def test_units_without_a_kanji_name_are_named_from_the_next_column():
+    """pandas 3 keeps NaN through astype(str); 67 of the Tokyo units have no name_ja."""
+    tokyo = geo.tokyo()
+    assert tokyo.loc[tokyo["code"] == "11204", "name_ja"].isna().all()
+    tokyo.loc[tokyo["code"] == "11204", "UNEMP"] = np.nan
+    tokyo.loc[tokyo["code"] == "13101", "UNEMP"] = np.nan  # has a kanji name
+    ax = choropleth(tokyo, "UNEMP")
+    assert ax.ebpm_classes.missing == ("Urawa-shi", "千代田区")
+    assert [t.get_text() for t in ax.texts] == ["データなし / no data: Urawa-shi, 千代田区"]
+
+
+def test_labels_fall_back_row_by_row_to_the_code_then_the_index(grid):
+    frame = grid.assign(
+        name=[None, "", np.nan, "西村", "中央区", "港区"],
+        code=["01", "02", None, "04", "05", "06"],
+        value=[np.nan, np.nan, np.nan, 12.0, 30.0, 31.0],
+    ).set_index(pd.Index(list("abcdef")))
+    ax = choropleth(frame, "value", k=2)
+    assert ax.ebpm_classes.missing == ("01", "02", "c")
+    # an explicit label column comes first, then the same fallbacks
+    frame["alias"] = ["甲", np.nan, "丙", "丁", "戊", "己"]
+    assert choropleth(frame, "value", k=2, label="alias").ebpm_classes.missing == ("甲", "02", "丙")
 
 
 def test_no_missing_means_no_missing_entry(grid):
@@ -329,8 +364,10 @@ def test_no_inset_without_okinawa_or_for_a_regional_frame(prefs, grid):
 
 
 def _three(okinawa):
-    """Okinawa three times (its rows only)."""
-    return pd.concat([okinawa] * 3).assign(rate=[1.0, 2.0, 3.0])
+    """Three areas in Okinawa: its polygon shifted east, with municipal codes."""
+    frame = pd.concat([okinawa] * 3, ignore_index=True)
+    frame["geometry"] = [translate(g, xoff=0.5 * i) for i, g in enumerate(frame.geometry)]
+    return frame.assign(code=["47201", "47205", "47207"], rate=[1.0, 2.0, 3.0])
 
 
 def test_inset_true_needs_okinawa_and_a_mainland(prefs, grid):
@@ -381,6 +418,133 @@ def test_the_glyph_check_detects_a_missing_glyph(grid):
     """The check above can fail: a character IPAexGothic lacks (≤) is reported."""
     ax = choropleth(grid, "value", k=2, title="≤")
     assert [m for m in _render(ax.figure) if "Glyph" in m]
+
+
+def test_japanese_text_renders_on_an_axes_made_before_the_font_was_set(prefs):
+    """An Axes made under matplotlib's defaults (DejaVu Sans) still gets the Japanese font."""
+    prefs.loc[prefs["code"] == "13", "rate"] = np.nan
+    with mpl.rc_context():
+        mpl.rcdefaults()
+        fig, (left, right) = plt.subplots(1, 2)  # the usual way to put two maps side by side
+        title_size = left.title.get_fontsize()
+        ax = choropleth(
+            prefs, "rate", ax=right, title="人口増減率", legend_kwds={"title": "増減率 (%)"}
+        )
+        messages = _render(fig)
+    assert not [m for m in messages if "Glyph" in m or "missing from font" in m], messages
+    legend = ax.get_legend()
+    texts = [ax.title, legend.get_title(), *legend.get_texts(), *ax.texts]
+    assert [ax.title.get_text(), legend.get_title().get_text()] == ["人口増減率", "増減率 (%)"]
+    assert "東京都" in ax.texts[0].get_text()
+    for text in texts:
+        path = findfont(text.get_fontproperties(), fallback_to_default=False)
+        assert path.endswith("ipaexg.ttf"), (text.get_text(), path)
+    # only the family changes: the sizes stay those of the house style and of matplotlib
+    assert ax.title.get_fontsize() == title_size
+    assert legend.get_texts()[0].get_fontsize() == 8
+    assert legend.get_title().get_fontsize() == 9
+    assert ax.texts[0].get_fontsize() == 8
+
+
+def test_legend_font_size_options_still_apply(grid):
+    ax = choropleth(grid, "value", k=2, legend_kwds={"fontsize": 11, "title_fontsize": 13})
+    legend = ax.get_legend()
+    assert legend.get_texts()[0].get_fontsize() == 11
+    assert legend.get_title().get_fontsize() == 13
+    assert findfont(legend.get_title().get_fontproperties()).endswith("ipaexg.ttf")
+
+
+# --- rows without geometry, repeated areas --------------------------------------------------
+def _with_national_row(prefs, geometry=None):
+    """The 47 prefectures and e-Stat's national total (全国), which has no polygon."""
+    national = gpd.GeoDataFrame(
+        {"code": ["00000"], "name_ja": ["全国"], "name_en": ["Japan"], "rate": [500.0]},
+        geometry=[geometry],
+        crs=prefs.crs,
+    )
+    return pd.concat([national, prefs], ignore_index=True)
+
+
+@pytest.mark.parametrize("geometry", [None, Polygon()], ids=["null", "empty"])
+def test_rows_without_geometry_are_left_out_of_the_classes_and_named(prefs, geometry):
+    frame = _with_national_row(prefs, geometry)
+    with pytest.warns(
+        UnmatchedRowsWarning,
+        match=r"^choropleth\(\): 1 row\(s\) have no geometry and are not drawn: 00000 全国; ",
+    ):
+        ax = choropleth(frame, "rate", scheme="quantiles", k=5)
+    classes = ax.ebpm_classes
+    expected = mapclassify.Quantiles(prefs["rate"].to_numpy(), k=5)
+    np.testing.assert_allclose(classes.bins, expected.bins)  # the national 500 is not a class
+    assert sum(classes.counts) == 47
+    assert classes.lowest == prefs["rate"].min()
+    assert classes.missing == ()
+    assert classes.no_geometry == ("00000 全国",)
+    assert not ax.texts  # nothing is listed as "no data"
+    assert classes.inset  # Okinawa is still found among the rows that have a polygon
+    assert len(ax.child_axes) == 1
+    drawn = sum(len(c.get_paths()) for a in (ax, *ax.child_axes) for c in a.collections)
+    assert drawn == 47
+    assert len(frame) == 48  # the caller's frame keeps its row
+
+
+def test_rows_without_geometry_and_without_a_value_are_not_listed_as_missing(prefs):
+    frame = _with_national_row(prefs)
+    frame.loc[0, "rate"] = np.nan
+    frame.loc[frame["code"] == "13", "rate"] = np.nan
+    with pytest.warns(UnmatchedRowsWarning, match="00000 全国"):
+        ax = choropleth(frame, "rate")
+    assert ax.ebpm_classes.missing == ("東京都",)
+
+
+def test_explore_leaves_rows_without_geometry_out_too(prefs, monkeypatch):
+    monkeypatch.setitem(sys.modules, "folium", types.ModuleType("folium"))
+    seen = {}
+    monkeypatch.setattr(gpd.GeoDataFrame, "explore", lambda self, **kw: seen.update(frame=self))
+    with pytest.warns(UnmatchedRowsWarning, match=r"^explore\(\): 1 row\(s\).*00000 全国"):
+        explore(_with_national_row(prefs), "rate")
+    assert len(seen["frame"]) == 47
+
+
+def test_no_row_with_a_geometry_raises(prefs):
+    frame = _with_national_row(prefs).iloc[:1]
+    with pytest.raises(DataError, match=r"none of the 1 row\(s\) has a geometry.*attach"):
+        choropleth(frame, "rate")
+
+
+def test_a_panel_of_years_raises_naming_the_repeated_codes(prefs):
+    panel = pd.concat([prefs.assign(year=2015), prefs.assign(year=2020)], ignore_index=True)
+    message = (
+        r"47 area\(s\) appear more than once \(code 01, 02, 03, 04, 05 and 42 more\).*"
+        r"one row per area: filter first, e.g. gdf\[gdf\['year'\] == 2020\]"
+    )
+    with pytest.raises(DataError, match=message):
+        choropleth(panel, "rate")
+    with pytest.raises(DataError, match="one row per area"):
+        explore(panel, "rate")
+    one_year = choropleth(panel[panel["year"] == 2020], "rate")
+    assert sum(one_year.ebpm_classes.counts) == 47
+
+
+def test_repeated_geometries_raise_without_a_code_column(grid):
+    twice = pd.concat([grid.assign(period="a"), grid.iloc[:2].assign(period="b")])
+    message = (
+        r"2 area\(s\) appear more than once \(same geometry: 北町, 南町\).*"
+        r"one row per area: filter first, e.g. gdf\[gdf\['period'\] == 'b'\]$"
+    )
+    with pytest.raises(DataError, match=message):
+        choropleth(twice, "value", k=2)
+
+
+def test_repeated_codes_raise_even_with_distinct_geometries(grid):
+    coded = grid.assign(
+        code=["13101", "13101", "13102", "13103", "13104", "13105"], pop=[1, 2, 3, 4, 5, 6]
+    )
+    # no column tells the copies apart (names and the mapped values differ anyway): a generic
+    # example of the filter
+    message = r"\(code 13101\).*one row per area: filter first, e.g. gdf\[gdf\['year'\] == 2020\]$"
+    with pytest.raises(DataError, match=message):
+        choropleth(coded, "value", k=2)
 
 
 # --- axes, CRS, caller's data ----------------------------------------------------------------

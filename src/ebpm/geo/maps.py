@@ -34,6 +34,7 @@ from ebpm.errors import (
     InvalidOptionError,
     MissingCRSError,
     NonNumericError,
+    UnmatchedRowsWarning,
     did_you_mean,
 )
 
@@ -122,6 +123,11 @@ _NAME_COLUMNS = (
 )
 _LABEL_COLUMNS = ("name_ja", "name", "name_en", "code")
 _OKINAWA = "47"
+# Names of the columns that can tell the copies of one area apart in a panel (besides any name
+# holding "year" or 年, and datetime columns), for the filter a repeated-area error suggests.
+_TIME_COLUMNS = ("year", "fiscal_year", "年", "年度", "time", "period", "date")
+#: Family registered by matplotlib_fontja (imported by ebpm.plotting.setup_matplotlib).
+_JAPANESE_FONT = "IPAexGothic"
 
 # Inset geometry, in fractions of the main Axes.
 _INSET_MAX = 0.30  # the inset frame is never wider or taller than this
@@ -160,6 +166,10 @@ class MapClasses:
         Names (or index labels) of the units without a value; they are drawn hatched.
     inset : bool
         Whether Okinawa was drawn in an inset (the inset Axes is ``ax.child_axes[0]``).
+    no_geometry : tuple of str
+        Code and name of the rows left out because they have no geometry (a null or empty
+        one, e.g. e-Stat's national total "00000 全国" after :func:`ebpm.geo.attach`); they are
+        neither drawn nor classified.
     """
 
     column: str
@@ -171,6 +181,7 @@ class MapClasses:
     colors: tuple[str, ...]
     missing: tuple[str, ...]
     inset: bool
+    no_geometry: tuple[str, ...] = ()
 
     @property
     def k(self) -> int:
@@ -224,6 +235,124 @@ def _require_gdf(gdf: Any, func: str, assume_crs: Any) -> Any:
         ) from err
     logger.info("%s(): the GeoDataFrame has no CRS; assuming %s", func, crs.to_string())
     return gdf.set_crs(crs)  # returns a copy; the caller's frame keeps crs=None
+
+
+def _blank(value: Any) -> bool:
+    """True for a missing or empty label (None, NaN, pd.NA, "" or only spaces)."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+
+
+def _listed(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:_MAX_LISTED])
+    more = len(items) - _MAX_LISTED
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _row_ids(gdf: Any, names: np.ndarray) -> list[str]:
+    """``"code name"`` of each row for messages (e.g. "00000 全国"), or whichever exists."""
+    code_col = next((c for c in _CODE_COLUMNS if c in gdf.columns), None)
+    codes = [None] * len(gdf) if code_col is None else gdf[code_col].tolist()
+    out = []
+    for code, name in zip(codes, names, strict=True):
+        if _blank(code) or str(code) == name:
+            out.append(name)
+        else:
+            out.append(f"{code} {name}")
+    return out
+
+
+def _panel_filter(gdf: Any, key: pd.Series, repeated: np.ndarray, skip: set[Any]) -> str:
+    """A filter keeping one copy of each repeated area, named from the column telling them apart.
+
+    The column is a time column (named like one, or of datetime dtype) whose values differ
+    between the copies (rows with the same ``key``) of every repeated area, a year in a
+    prefecture x year panel; without one, a generic example.
+    """
+    rows = gdf[repeated]
+    key = pd.Series(key.to_numpy()[repeated], index=rows.index)
+    candidates = [
+        c
+        for c in rows.columns
+        if c not in skip
+        and (
+            str(c).lower() in _TIME_COLUMNS
+            or any(w in str(c).lower() for w in ("year", "年"))
+            or pd.api.types.is_datetime64_any_dtype(rows[c])
+        )
+    ]
+    for col in candidates:
+        values = rows[col]
+        if values.isna().any():
+            continue
+        try:
+            if pd.DataFrame({"key": key, "value": values}).duplicated().any():
+                continue
+            latest = sorted(values.unique())[-1]
+        except TypeError:  # unhashable or unorderable values: not a filter column
+            continue
+        latest = latest.item() if isinstance(latest, np.generic) else latest
+        return f"gdf[gdf[{col!r}] == {latest!r}]"
+    return "gdf[gdf['year'] == 2020]"
+
+
+def _areas(gdf: Any, column: Any, func: str) -> tuple[Any, tuple[str, ...]]:
+    """The rows that can be drawn, and the ids of those left out because they have no geometry.
+
+    Rows with a null or empty geometry are dropped with an :class:`UnmatchedRowsWarning`; a
+    frame where some area appears more than once (a panel) raises :class:`DataError`.
+    """
+    geoms = gdf.geometry
+    absent = (geoms.isna() | geoms.is_empty).to_numpy()
+    if absent.all():
+        raise DataError(
+            f"{func}(): none of the {len(gdf)} row(s) has a geometry, so there is nothing to "
+            "draw; join the table to geometry with ebpm.geo.attach(df, code=...) and check the "
+            "rows it reports as unmatched"
+        )
+    dropped: tuple[str, ...] = ()
+    if absent.any():
+        rest = gdf[absent]
+        dropped = tuple(_row_ids(rest, _labels_of(rest, None)))
+        warnings.warn(
+            f"{func}(): {len(dropped)} row(s) have no geometry and are not drawn: "
+            f"{_listed(list(dropped))}; they are left out of the classes too. Rows that "
+            "ebpm.geo.attach could not match (such as the national total 00000 全国) have no "
+            "geometry; drop them first with gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]",
+            UnmatchedRowsWarning,
+            stacklevel=3,
+        )
+        gdf = gdf[~absent]
+    _check_one_row_per_area(gdf, column, func)
+    return gdf, dropped
+
+
+def _check_one_row_per_area(gdf: Any, column: Any, func: str) -> None:
+    """Raise when a code (column ``code``) or a geometry occurs in more than one row."""
+    repeated = np.zeros(len(gdf), dtype=bool)
+    listing = ""
+    if "code" in gdf.columns:
+        codes = key = gdf["code"]
+        repeated = (codes.notna() & codes.duplicated(keep=False)).to_numpy()
+        if repeated.any():
+            items = list(dict.fromkeys(str(c) for c in codes[repeated]))
+            listing = f"code {_listed(items)}"
+    if not repeated.any():
+        wkb = key = gdf.geometry.to_wkb()
+        repeated = wkb.duplicated(keep=False).to_numpy()
+        if not repeated.any():
+            return
+        first = ~wkb.duplicated(keep="first").to_numpy() & repeated
+        items = list(_labels_of(gdf, None)[first])
+        listing = f"same geometry: {_listed(items)}"
+    skip = {column, gdf.geometry.name, *_CODE_COLUMNS, *_NAME_COLUMNS, *_LABEL_COLUMNS}
+    example = _panel_filter(gdf, key, repeated, skip)
+    raise DataError(
+        f"{func}(): {len(items)} area(s) appear more than once ({listing}), so their polygons "
+        "would be drawn on top of each other and counted more than once in the classes. A "
+        f"choropleth needs one row per area: filter first, e.g. {example}"
+    )
 
 
 def _check_column(gdf: Any, column: Any) -> None:
@@ -433,12 +562,13 @@ def _class_labels(classifier: Any, lowest: float, fmt: Callable[[float], str]) -
     counts = [int(c) for c in classifier.counts]
     labels = []
     for i, (upper, count) in enumerate(zip(bins, counts, strict=True)):
-        if i:
-            bounds = f"{fmt(bins[i - 1])} – {fmt(upper)}"
-        elif lowest <= upper:
-            bounds = f"{fmt(lowest)} – {fmt(upper)}"
-        else:  # an empty open-ended first class (std_mean, user_defined)
+        lower = bins[i - 1] if i else lowest
+        if lower > upper:  # an empty open-ended first class (std_mean, user_defined)
             bounds = f"<= {fmt(upper)}"
+        elif lower == upper:  # a class of one value, e.g. the zeros of a share
+            bounds = fmt(upper)
+        else:
+            bounds = f"{fmt(lower)} – {fmt(upper)}"
         labels.append(f"{bounds}  (n={count})")
     return labels
 
@@ -465,14 +595,37 @@ def _colors(cmap: Any, n: int) -> list[str]:
     return [to_hex(c, keep_alpha=False) for c in cmap.resampled(max(n, 1))(range(n))]
 
 
-def _labels_of(gdf: Any, label: Any) -> pd.Series:
+def _font_family() -> list[str]:
+    """The Japanese font first, then the families in ``rcParams`` (fallbacks for its glyphs).
+
+    Passed explicitly to every text the map draws: a Text keeps the family that was the
+    default when its Axes was created, so an Axes made before ebpm set the font (or after
+    ``matplotlib.rcdefaults()``) would otherwise show Japanese as empty boxes.
+    """
+    import matplotlib as mpl
+
+    from ebpm.plotting import setup_matplotlib
+
+    setup_matplotlib()  # registers the font with matplotlib's font manager
+    rc = [str(f) for f in mpl.rcParams["font.family"] if f != _JAPANESE_FONT]
+    return [_JAPANESE_FONT, *rc]
+
+
+def _labels_of(gdf: Any, label: Any) -> np.ndarray:
+    """The name of each row: the first non-missing of ``label``, name_ja, name, name_en, code.
+
+    Row by row, so a unit without a kanji name (67 of the Tokyo units) is named by the next
+    column; a row with none of them is named by its index label.
+    """
+    columns = [c for c in _LABEL_COLUMNS if c in gdf.columns]
     if label is not None:
         _check_column(gdf, label)
-        return gdf[label].astype(str)
-    for col in _LABEL_COLUMNS:
-        if col in gdf.columns:
-            return gdf[col].astype(str)
-    return pd.Series([str(i) for i in gdf.index], index=gdf.index)
+        columns = [label, *(c for c in columns if c != label)]
+    values = [gdf[c].tolist() for c in columns]
+    out = np.empty(len(gdf), dtype=object)
+    for i, idx in enumerate(gdf.index):
+        out[i] = next((str(col[i]) for col in values if not _blank(col[i])), str(idx))
+    return out
 
 
 # --- Okinawa inset -------------------------------------------------------------------------
@@ -630,7 +783,10 @@ def choropleth(
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame
-        One row per area, with a CRS (any CRS; it is not reprojected).
+        One row per area, with a CRS (any CRS; it is not reprojected). A panel (an area in
+        several rows, e.g. prefecture x year) is refused: filter it to one period first. Rows
+        without a geometry (null or empty, e.g. a national total that
+        :func:`ebpm.geo.attach` could not match) are left out with a warning.
     column : str
         The numeric column to map. Missing values are allowed: those areas are drawn light
         grey with a hatch, counted in the legend and named under the map.
@@ -654,7 +810,8 @@ def choropleth(
         Colour map; by default :data:`DEFAULT_CMAP` (``"viridis"``), sequential and
         colour-blind-safe. ``"cividis"`` is tuned further for red-green colour blindness.
     title : str, optional
-        Axes title; Japanese text renders with the bundled IPAexGothic font.
+        Axes title. The title, legend and footnote are drawn with the bundled IPAexGothic
+        font, also on an ``ax`` created before ebpm set the font.
     ax : matplotlib.axes.Axes, optional
         Draw into this Axes; by default a new 7 x 7 inch figure.
     legend : bool, default True
@@ -673,8 +830,9 @@ def choropleth(
     missing_label : str, default "データなし / no data"
         Legend and footnote text for areas without a value.
     label : str, optional
-        Column naming the areas in the missing-value footnote; by default the first of
-        ``name_ja``, ``name``, ``name_en``, ``code`` present, else the index.
+        Column naming the areas in the missing-value footnote. Each row takes the first
+        non-missing, non-empty value of ``label`` (when given), ``name_ja``, ``name``,
+        ``name_en`` and ``code``, else its index label.
     fmt : str or callable, optional
         Format of class bounds: a spec (``",.0f"``), a template (``"{:.1%}"``) or a function.
         By default the decimals follow the spread of the values, with more when two bounds
@@ -695,8 +853,9 @@ def choropleth(
     Raises
     ------
     DataError
-        When ``gdf`` is not a non-empty GeoDataFrame, every value is missing or infinite values
-        occur, or ``k`` exceeds the number of distinct values.
+        When ``gdf`` is not a non-empty GeoDataFrame, no row has a geometry, an area appears
+        in more than one row (a repeated ``code`` or geometry), every value is missing or
+        infinite values occur, or ``k`` exceeds the number of distinct values.
     MissingCRSError
         When ``gdf`` has no CRS and ``assume_crs`` is not given.
     ColumnNotFoundError
@@ -707,10 +866,18 @@ def choropleth(
         When ``scheme``, ``k``, ``bins``, ``classification_kwds``, ``cmap``, ``inset``,
         ``fmt`` or ``assume_crs`` is not valid.
 
+    Warns
+    -----
+    UnmatchedRowsWarning
+        When rows have no geometry; they are named ("00000 全国"), neither drawn nor
+        classified, listed in ``ax.ebpm_classes.no_geometry``, and do not stop the Okinawa
+        inset (which is detected over the rows that have a geometry).
+
     Notes
     -----
     Class ``i`` holds values in ``(bins[i-1], bins[i]]``, mapclassify's convention; the legend
-    prints each class as "lower – upper (n=count)". The missing areas are also logged (INFO).
+    prints each class as "lower – upper (n=count)", or as its one value when a class holds a
+    single value (the zeros of a share, say). The missing areas are also logged (INFO).
     The main Axes is drawn without axis lines; for a geographic CRS geopandas sets the aspect
     ratio for the latitude of the map.
 
@@ -723,6 +890,7 @@ def choropleth(
 
     gdf = _require_gdf(gdf, "choropleth", assume_crs)
     _check_column(gdf, column)
+    gdf, no_geometry = _areas(gdf, column, "choropleth")
     _check_choice("inset", inset, ("auto", True, False))
     if not isinstance(legend, bool):
         raise InvalidOptionError(f"legend={legend!r} must be True or False")
@@ -776,10 +944,12 @@ def choropleth(
             spine.set_linewidth(0.8)
             spine.set_edgecolor("0.35")
     ax.set_axis_off()
+    family = _font_family()
     if title is not None:
-        ax.set_title(str(title))
+        ax.set_title(str(title), fontfamily=family)
 
     if legend:
+        from matplotlib.font_manager import FontProperties
         from matplotlib.patches import Patch
 
         handles = [
@@ -800,14 +970,13 @@ def choropleth(
             if plan is not None
             else {"loc": "center left", "bbox_to_anchor": (1.0, 0.5)}
         )
-        kwds = {
-            "title": str(column),
-            "frameon": False,
-            "fontsize": 8,
-            "title_fontsize": 9,
-            **where,
-            **dict(legend_kwds or {}),
-        }
+        kwds = {"title": str(column), "frameon": False, **where, **dict(legend_kwds or {})}
+        # Explicit fonts (see _font_family); a prop or title_fontproperties given wins.
+        if "prop" not in kwds:
+            kwds["prop"] = FontProperties(family=family, size=kwds.pop("fontsize", 8))
+        if "title_fontproperties" not in kwds:
+            size = kwds.pop("title_fontsize", 9)
+            kwds["title_fontproperties"] = FontProperties(family=family, size=size)
         ax.legend(handles=handles, **kwds)
     if missing.any():
         ax.annotate(
@@ -819,6 +988,7 @@ def choropleth(
             ha="left",
             va="top",
             fontsize=8,
+            fontfamily=family,
             color="0.3",
             annotation_clip=False,
         )
@@ -839,6 +1009,7 @@ def choropleth(
         colors=tuple(class_colors),
         missing=missing_names,
         inset=plan is not None,
+        no_geometry=no_geometry,
     )
     return ax
 
@@ -883,9 +1054,15 @@ def explore(
         When folium is not installed (``pip install folium``); an ``ImportError``.
     DataError, MissingCRSError, ColumnNotFoundError, NonNumericError, InvalidOptionError
         As in :func:`choropleth`.
+
+    Warns
+    -----
+    UnmatchedRowsWarning
+        As in :func:`choropleth`: rows without a geometry are left out of the map.
     """
     gdf = _require_gdf(gdf, "explore", assume_crs)
     _check_column(gdf, column)
+    gdf, _ = _areas(gdf, column, "explore")
     values = _numeric_values(gdf, column, "explore")
     classifier = _classify(
         values,
