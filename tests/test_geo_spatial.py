@@ -779,3 +779,20 @@ def test_moran_summary_says_what_the_interval_and_the_test_are(columbus) -> None
     analytical = moran(columbus, "CRIME", permutations=0, conf_level=0.9)
     assert "interval: I ± 1.64 × sd under randomisation (analytical)" in analytical.inference
     assert "rough guide" in analytical.inference
+
+
+def test_lisa_map_text_is_japanese_on_an_axes_made_after_rcdefaults():
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+    from matplotlib.font_manager import findfont
+
+    from ebpm import geo
+
+    tokyo = geo.tokyo()
+    with mpl.rc_context():
+        mpl.rcdefaults()
+        _, ax = plt.subplots()
+        local = geo.lisa(tokyo, "UNEMP", permutations=99, seed=1)
+        local.plot(ax=ax, title="失業率のクラスター")
+        assert findfont(ax.title.get_fontproperties()).endswith("ipaexg.ttf")
+        plt.close("all")

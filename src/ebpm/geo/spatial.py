@@ -901,7 +901,12 @@ def _font() -> dict[str, Any]:
     """
     import matplotlib as mpl
 
-    return {"family": list(mpl.rcParams["font.family"])}
+    from ebpm.plotting import setup_matplotlib
+
+    setup_matplotlib()  # registers IPAexGothic (matplotlib-fontja)
+    rest = [f for f in mpl.rcParams["font.family"] if f != "IPAexGothic"]
+    # named first: after mpl.rcdefaults() the rcParams family is plain sans-serif again
+    return {"family": ["IPAexGothic", *rest]}
 
 
 def _moran_scatter(
