@@ -7,6 +7,7 @@ same polygon, and that row order never changes the result.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import geopandas as gpd
@@ -204,7 +205,7 @@ def test_the_warning_lists_ten_values_and_counts_the_rest():
     ("value", "reason"),
     [
         ("13101", r"'13101' is a municipality code \(13101\), not a prefecture; use level="),
-        ("00000", r"'00000' is the national code"),
+        ("00000", r"'00000' is the national total \(全国\), not a prefecture: drop it"),
         ("東京都", r"'東京都' is not a code but looks like a name; join names with name="),
         ("131017", r"check digit 7, but 13101 needs 6"),
     ],
@@ -279,25 +280,32 @@ def test_ambiguous_and_unknown_municipality_names():
     two_fuchus = gpd.GeoDataFrame(
         {"code": ["13206", "34208"]}, geometry=[box(0, 0, 1, 1), box(2, 2, 3, 3)], crs=4326
     )
-    df = pd.DataFrame({"m": ["府中市", "広島県府中市", "千代田"]})
+    df = pd.DataFrame({"m": ["府中市", "広島県府中市", "千代田川"]})
     with pytest.warns(
         UnmatchedRowsWarning,
         match=r"'府中市' names 2 municipalities \(13206 東京都府中市, 34208 広島県府中市\); "
-        r"prefix the prefecture .*'千代田': no municipality is named '千代田'\. Did you mean",
+        r"write the one meant in full with its prefecture \(e\.g\. '広島県府中市'\) or join by "
+        r"code=; '千代田川': no municipality is named '千代田川'",
     ):
         out = geo.attach(df, name="m", level="municipality", geometry=two_fuchus, columns=["code"])
     assert out["code"].tolist()[1] == "34208"
-    assert out.attrs["ebpm_geo"]["unmatched"] == ["府中市", "千代田"]
+    assert out.attrs["ebpm_geo"]["unmatched"] == ["府中市", "千代田川"]
 
 
 def test_municipality_codes_outside_the_geometry_or_at_the_wrong_level(tokyo):
     df = pd.DataFrame({"c": ["27124", "13000", "13", "99999"]})
-    with pytest.warns(UnmatchedRowsWarning, match=r"'27124': 27124 is not in the geometry \(262"):
+    with pytest.warns(
+        UnmatchedRowsWarning,
+        match=r"'27124': 27124 大阪府大阪市鶴見区 is in 大阪府 \(27\), which the geometry does not "
+        r"cover \(it has prefectures 08, 10, 11, 12, 13, 14\); add it, e\.g\. "
+        r"geo\.municipalities\(\['08', '10', '11', '12', '13', '14', '27'\]\)",
+    ):
         out = geo.attach(df, code="c", level="municipality", geometry=tokyo)
     reasons = out.attrs["ebpm_geo"]["reasons"]
-    assert (
-        "is a prefecture code (13000), not a municipality; use level='prefecture'"
-        in (reasons["13000"])
+    assert reasons["13000"] == (
+        "'13000' is the total of a prefecture (13000 東京都), not a municipality: drop the "
+        "prefecture rows (e.g. df[df['c'] != '13000']), or use level='prefecture' for a table "
+        "of prefectures"
     )
     assert "prefecture codes run from '01'" in reasons["99999"]
 
@@ -447,3 +455,288 @@ def test_columns_brought_along_are_missing_where_unmatched(tokyo):
     assert out[["area_id", "name_ja"]].iloc[1].isna().all()
     whole = _quiet(df.iloc[:1], code="c", level="municipality", geometry=tokyo, columns=["area_id"])
     assert whole["area_id"].dtype == tokyo["area_id"].dtype  # nothing missing: dtype kept
+
+
+# --- names without a suffix, or with an English one -----------------------------------------
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("八王子", "13201"),
+        ("Hachioji", "13201"),
+        ("HACHIOJI", "13201"),
+        ("はちおうじ", "13201"),
+        ("東京都八王子", "13201"),  # the prefecture, then a name without its suffix
+        ("Chiyoda City", "13101"),  # how the special wards name themselves in English
+        ("Hachioji City", "13201"),
+        ("HACHIOJI-CITY", "13201"),
+        ("Tsurumi Ward", "14101"),  # 大阪市鶴見区 (27124) is not in this geometry
+        ("Yokohama City Tsurumi Ward", "14101"),
+        ("Chiyoda-ku", "13101"),
+        ("新宿", "13104"),
+        ("Shinjuku", "13104"),
+        ("Oizumi Town", "10524"),  # Oizumi-machi
+        ("Meiwa Village", "10522"),  # Meiwa-mura
+        ("府中", "13206"),  # 広島県府中市 and 府中町 are not in this geometry
+        ("Urawa", "11204"),  # a 1990 name known only to the geometry (Urawa-shi)
+    ],
+)
+def test_municipality_names_without_a_suffix_or_with_an_english_one(tokyo, value, code):
+    out = _quiet(
+        pd.DataFrame({"m": [value]}),
+        name="m",
+        level="municipality",
+        geometry=tokyo,
+        columns=["code"],
+    )
+    assert out["code"].tolist() == [code]
+    assert out.geometry.iloc[0].equals(tokyo.set_index("code").geometry[code])
+
+
+def test_a_full_name_wins_over_the_same_name_with_a_suffix_added():
+    # 千代田 + 町 would be 群馬県千代田町, but a geometry naming its unit 千代田 gets that unit
+    own = gpd.GeoDataFrame(
+        {"code": ["13101", "10523"], "name_ja": ["千代田", "千代田町"]},
+        geometry=[box(0, 0, 1, 1), box(2, 2, 3, 3)],
+        crs=4326,
+    )
+    out = _quiet(
+        pd.DataFrame({"m": ["千代田", "千代田町"]}),
+        name="m",
+        level="municipality",
+        geometry=own,
+        columns=["code"],
+    )
+    assert out["code"].tolist() == ["13101", "10523"]
+
+
+def test_short_names_shared_by_several_units_of_the_geometry_are_ambiguous(tokyo):
+    hiroshima = gpd.GeoDataFrame(
+        {"code": ["34208", "34302", "13101"]},
+        geometry=[box(0, 0, 1, 1), box(2, 2, 3, 3), box(4, 4, 5, 5)],
+        crs=4326,
+    )
+    df = pd.DataFrame({"m": ["府中", "Tsurumi Ward", "府中町", "広島県府中"]})
+    with pytest.warns(
+        UnmatchedRowsWarning,
+        match=r"'府中' names 2 municipalities \(34208 広島県府中市, 34302 広島県府中町\); write "
+        r"the one meant in full .*'Tsurumi Ward' names 2 municipalities "
+        r"\(14101 神奈川県横浜市鶴見区, 27124 大阪府大阪市鶴見区\)",
+    ):
+        out = geo.attach(df, name="m", level="municipality", geometry=hiroshima, columns=["code"])
+    # 府中 is narrowed from three (東京都府中市 too) to the geometry's two; 府中町 is exact
+    assert out["code"].isna().tolist() == [True, True, False, True]
+    assert out["code"].iloc[2] == "34302"
+    assert out.attrs["ebpm_geo"]["unmatched"] == ["府中", "Tsurumi Ward", "広島県府中"]
+    # the Tokyo geometry has 群馬県千代田町 as well as 千代田区: CHIYODA names both
+    with pytest.warns(
+        UnmatchedRowsWarning,
+        match=r"'CHIYODA' names 2 municipalities \(10523 群馬県千代田町, 13101 東京都千代田区\)",
+    ):
+        geo.attach(pd.DataFrame({"m": ["CHIYODA"]}), name="m", level="municipality", geometry=tokyo)
+
+
+# --- e-Stat's combined labels ---------------------------------------------------------------
+@pytest.mark.parametrize("by", ["code", "name"])
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("13000_東京都", "13"),
+        ("01 北海道", "01"),
+        ("０１＿北海道", "01"),  # full-width, as pasted from a PDF
+        ("47:沖縄県", "47"),
+        ("27000-大阪府", "27"),
+    ],
+)
+def test_estat_labels_join_prefectures_by_code_and_by_name(prefs, by, value, code):
+    out = _quiet(pd.DataFrame({"area": [value]}), **{by: "area"}, columns=["code"], geometry=prefs)
+    assert out["code"].tolist() == [code]
+
+
+@pytest.mark.parametrize("by", ["code", "name"])
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("13101_千代田区", "13101"),
+        ("14101 横浜市鶴見区", "14101"),
+        ("14101_鶴見区", "14101"),  # e-Stat writes a ward without its city, too
+        ("08203_土浦市", "08203"),
+        ("11204_浦和市", "11204"),  # a name no table knows does not block its code
+    ],
+)
+def test_estat_labels_join_municipalities_by_code_and_by_name(tokyo, by, value, code):
+    out = _quiet(
+        pd.DataFrame({"area": [value]}),
+        **{by: "area"},
+        level="municipality",
+        geometry=tokyo,
+        columns=["code"],
+    )
+    assert out["code"].tolist() == [code]
+
+
+def test_a_label_whose_code_and_name_disagree_is_unmatched(prefs, tokyo):
+    with pytest.warns(
+        UnmatchedRowsWarning,
+        match=r"'13_大阪府': its code 13 is 13 東京都 but its name '大阪府' is 27 大阪府; correct "
+        r"the table, or join by one part alone \(e\.g\. df\['area'\]\.str\.split\('_'\)"
+        r"\.str\[0\] as code=\)",
+    ):
+        geo.attach(pd.DataFrame({"area": ["13_大阪府"]}), code="area", geometry=prefs)
+    with pytest.warns(
+        UnmatchedRowsWarning,
+        match=r"'13101_新宿区': its code 13101 is 13101 東京都千代田区 but its name '新宿区' is "
+        r"13104 東京都新宿区",
+    ):
+        geo.attach(
+            pd.DataFrame({"area": ["13101_新宿区"]}),
+            name="area",
+            level="municipality",
+            geometry=tokyo,
+        )
+
+
+def test_labels_at_the_wrong_level_give_the_code_reason(prefs):
+    with pytest.warns(
+        UnmatchedRowsWarning,
+        match=r"'13101_千代田区' is a municipality code \(13101\), not a prefecture; use "
+        r"level='municipality'",
+    ):
+        geo.attach(pd.DataFrame({"area": ["13101_千代田区"]}), name="area", geometry=prefs)
+
+
+# --- reasons that say the fix ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("00000", "'00000' is the national total (全国), not a prefecture: drop it "
+         "(e.g. df[df['c'] != '00000'])"),
+        (0, "0 is the national total (全国), not a prefecture: drop it (e.g. df[df['c'] != 0])"),
+        ("00000_全国", "'00000_全国' is the national total (全国), not a prefecture: drop it "
+         "(e.g. df[df['c'] != '00000_全国'])"),
+    ],
+)  # fmt: skip
+def test_the_national_total_row_is_named_and_dropped(prefs, value, reason):
+    with pytest.warns(UnmatchedRowsWarning):
+        out = geo.attach(pd.DataFrame({"c": [value, "13"]}), code="c", geometry=prefs)
+    assert out.attrs["ebpm_geo"]["reasons"] == {str(value): reason}
+    assert out.geometry.notna().tolist() == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("00000", r"^'00000' is the national total \(全国\), not a municipality: drop it \(e\.g\. "
+         r"df\[df\['c'\] != '00000'\]\)$"),
+        ("13000", r"^'13000' is the total of a prefecture \(13000 東京都\), not a municipality: "
+         r"drop the prefecture rows \(e\.g\. df\[df\['c'\] != '13000'\]\), or use "
+         r"level='prefecture'"),
+        ("13100", r"^'13100' is 東京都特別区部, the 23 special wards together, not one "
+         r"municipality: drop it \(e\.g\. df\[df\['c'\] != '13100'\]\); the wards' own rows "
+         r"\(13101-13123\) join one by one$"),
+        ("13100_特別区部", r"^'13100_特別区部' is 東京都特別区部, the 23 special wards"),
+        ("14100", r"^'14100' is 神奈川県横浜市, a designated city, and the geometry has its wards "
+         r"\(14101-14116\); load boundaries with wards=False \(e\.g\. "
+         r"geo\.municipalities\('14', wards=False\)\), or drop the city's total row when the "
+         r"table also has its wards \(e\.g\. df\[df\['c'\] != '14100'\]\)$"),
+        ("12101", r"^'12101' is 千葉県千葉市中央区, a ward, and the geometry has its city whole "
+         r"\(12100\); load boundaries with wards=True \(e\.g\. geo\.municipalities\('12'\)\)"),
+        ("13361", r"^13361 東京都大島町 is not in the geometry \(262 municipality codes, "
+         r"08203-14424\), which may cover part of the prefecture only or another year"),
+        ("13999", r"^13999 is not in the geometry \(262 .*\) and is no municipality code of "
+         r"ebpm\.japan \(2018-2023\); check the code$"),
+    ],
+)  # fmt: skip
+def test_municipal_reasons_name_the_row_and_the_fix(tokyo, value, reason):
+    with pytest.warns(UnmatchedRowsWarning):
+        out = geo.attach(
+            pd.DataFrame({"c": [value]}), code="c", level="municipality", geometry=tokyo
+        )
+    assert re.search(reason, out.attrs["ebpm_geo"]["reasons"][value])
+
+
+def test_a_designated_city_total_beside_its_wards_says_drop_it(n03):
+    df = pd.DataFrame({"c": ["14100", "14104", "14103"], "v": [3, 1, 2]})
+    with pytest.warns(
+        UnmatchedRowsWarning,
+        match=r"'14100' is 神奈川県横浜市, a designated city, and the geometry has its wards "
+        r"\(14103-14104\); load boundaries with wards=False",
+    ):
+        out = geo.attach(df, code="c", level="municipality", columns=["name"])
+    assert out["name"].tolist()[1:] == ["横浜市中区", "横浜市西区"]
+
+
+def test_the_geometry_provenance_is_kept_whole(prefs):
+    out = _quiet(pd.DataFrame({"c": ["13"]}), code="c", geometry=prefs)
+    kept = out.attrs["ebpm_geo"]["geometry"]
+    assert kept == prefs.attrs["ebpm"]
+    assert kept["url"] == "https://pypi.org/project/japanmap/"
+    kept["files"].append("x")  # a copy: the geometry's own record is untouched
+    assert "x" not in prefs.attrs["ebpm"]["files"]
+
+
+# --- never raises, never drops a row --------------------------------------------------------
+_AWKWARD = [
+    "13000_東京都", "00000", "00000_全国", "13100", "14100", "13101_新宿区", "八王子",
+    "Chiyoda City", "Tsurumi Ward", "府中", "CHIYODA", "東京", "JP-13", "１３１０１", " ",
+    "", "_", "13_", "0", "-1", "1e5", "nan", "None", "市", "区町村", "city city city city",
+]  # fmt: skip
+_CELLS = st.one_of(
+    st.none(),
+    st.just(float("nan")),
+    st.integers(-(10**8), 10**8),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.from_regex(r"[0-9０-９]{1,7}", fullmatch=True),
+    st.from_regex(r"[0-9]{2,6}[ _:-][^ ]{0,6}", fullmatch=True),
+    st.sampled_from(_AWKWARD),
+)
+
+
+def _cell(value: object) -> object:
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    values=st.lists(_CELLS, min_size=1, max_size=12),
+    level=st.sampled_from(["prefecture", "municipality"]),
+    by=st.sampled_from(["code", "name"]),
+    how=st.sampled_from(["left", "inner"]),
+    data=st.data(),
+)
+def test_any_cell_either_matches_or_is_listed_and_no_row_is_lost(
+    prefs, tokyo, values, level, by, how, data
+):
+    index = data.draw(st.lists(st.integers(-3, 3), min_size=len(values), max_size=len(values)))
+    df = pd.DataFrame({"v": pd.Series(values, index=index, dtype=object)})
+    if data.draw(st.booleans()):  # let pandas pick the dtype (int64, float64, str) when it can
+        df = df.infer_objects()
+    values = df["v"].tolist()
+    shapes = prefs if level == "prefecture" else tokyo
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = geo.attach(df, **{by: "v"}, level=level, geometry=shapes, how=how, columns=["code"])
+    info = out.attrs["ebpm_geo"]
+    listed = [_cell(v) in info["unmatched"] for v in values]
+    assert info["unmatched_rows"] == sum(listed)
+    assert info["matched"] == len(values) - sum(listed)
+    assert all(isinstance(info["reasons"][str(v)], str) for v in info["unmatched"])
+    named = [w for w in caught if issubclass(w.category, UnmatchedRowsWarning)]
+    assert len(named) == (1 if any(listed) else 0)
+    kept = [i for i, unmatched in zip(index, listed, strict=True) if how == "left" or not unmatched]
+    assert out.index.tolist() == kept
+    if how == "left":
+        assert len(out) == len(df)
+        assert out.index.equals(df.index)
+        pd.testing.assert_series_equal(pd.Series(out["v"]), df["v"])
+        assert out.geometry.isna().tolist() == listed
+    else:
+        assert out.geometry.notna().all()
+    by_code = shapes.set_index("code").geometry
+    for shape, code in zip(out.geometry, out["code"], strict=True):
+        assert (shape is None) == (not isinstance(code, str))
+        if shape is not None:
+            assert shape.equals(by_code[code])

@@ -5,22 +5,25 @@
 
 Codes and names are read the way :mod:`ebpm.japan` reads them, so ``13``, ``"13"``,
 ``"13000"``, ``"130001"``, ``"東京都"``, ``"東京"``, ``"TOKYO"``, ``"tokyo-to"`` and
-``"とうきょうと"`` all reach the same prefecture. Every row of the table is kept; the rows that
-match nothing get an empty geometry and are reported (:class:`~ebpm.errors.UnmatchedRowsWarning`
-and ``attrs["ebpm_geo"]``).
+``"とうきょうと"`` all reach the same prefecture; e-Stat's combined labels (``"13000_東京都"``)
+join by their code, and municipal names may leave out their suffix (``"八王子"``,
+``"Hachioji"``) or give it in English (``"Chiyoda City"``, ``"Tsurumi Ward"``). Every row of the
+table is kept; the rows that match nothing get an empty geometry and are reported, each with the
+fix (:class:`~ebpm.errors.UnmatchedRowsWarning` and ``attrs["ebpm_geo"]``).
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import logging
 import math
 import re
 import unicodedata
 import warnings
 from collections import Counter
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -146,19 +149,59 @@ def _split_prefecture(text: str) -> tuple[str | None, str]:
     return None, stripped
 
 
+# --- e-Stat's combined labels and English suffixes ------------------------------------------
+#: e-Stat's combined area label, after NFKC: a code, a separator and a name ("13000_東京都",
+#: "01 北海道", "13101_千代田区"). The name must not start with a digit or a separator.
+LABEL = re.compile(r"([0-9]{2,6})[\s_:\-]+([^\s_:\-0-9].*)")
+#: English suffixes and the romaji ones they stand for ("Chiyoda City" is 千代田区).
+ENGLISH_SUFFIXES = {
+    "city": ("shi", "ku"),
+    "ward": ("ku",),
+    "town": ("machi", "cho"),
+    "village": ("mura", "son"),
+}
+_ENGLISH = re.compile(r"[\s\-_]+(city|ward|town|village)\b", flags=re.IGNORECASE)
+#: Suffixes tried after a name that matched nothing ("八王子" → 八王子市, "Hachioji" → ...-shi).
+KANJI_SUFFIXES = ("市", "区", "町", "村", "し", "く", "まち", "ちょう", "むら", "そん")
+ROMAJI_SUFFIXES = ("shi", "ku", "machi", "cho", "mura", "son")
+
+
+def _split_label(value: Any) -> tuple[str, str] | None:
+    """``(code, name)`` of a combined label such as ``"13000_東京都"``, else ``None``."""
+    if not isinstance(value, str):
+        return None
+    found = LABEL.fullmatch(unicodedata.normalize("NFKC", value).strip())
+    return (found.group(1), found.group(2).strip()) if found else None
+
+
+def _english_variants(text: str) -> list[str]:
+    """``text`` with English suffixes in romaji: "Chiyoda City" → Chiyoda-shi, Chiyoda-ku."""
+    parts = _ENGLISH.split(text)  # [before, suffix, between, suffix, ..., after]
+    if len(parts) == 1 or len(parts) > 7:  # none, or more than three: not a place name
+        return []
+    options = [
+        [part] if i % 2 == 0 else [f"-{s}" for s in ENGLISH_SUFFIXES[part.lower()]]
+        for i, part in enumerate(parts)
+    ]
+    return ["".join(choice) for choice in itertools.product(*options)]
+
+
+def _suffixed(text: str) -> list[str]:
+    """``text`` with each suffix a municipality's name may end in, in its own script."""
+    if not text.strip():
+        return []
+    suffixes = ROMAJI_SUFFIXES if _name_key(text).isascii() else KANJI_SUFFIXES
+    return [f"{text}{s}" for s in suffixes]
+
+
 class _Names:
     """Municipality names → codes, from ebpm.japan and from the geometry's own name columns."""
 
     def __init__(self, geometry: Any | None, codes: list[str] | None):
         self.geometry_codes = frozenset(codes) if codes is not None else None
         self.index: dict[str, set[str]] = {k: set(v) for k, v in _japan_index().items()}
-        self.labels: dict[str, str] = {}  # code → a readable name, for messages
-        table = japan.municipalities()
-        for code, pref, name in zip(
-            table["code"], table["prefecture_ja"], table["name_ja"], strict=True
-        ):
-            self.labels[str(code)] = f"{pref}{name}"
-        self.choices: list[str] = list(table["name_ja"])
+        self.labels: dict[str, str] = dict(_labels())  # code → a readable name, for messages
+        self.choices: list[str] = list(japan.municipalities()["name_ja"])
         if geometry is not None and codes is not None:
             own: list[str] = []
             for column in NAME_COLUMNS:
@@ -178,13 +221,11 @@ class _Names:
         if not isinstance(value, str):
             return None, f"not a name ({type(value).__name__}); join numbers with code="
         pref, rest = _split_prefecture(value)
-        codes = self._lookup(rest, pref)
-        if not codes:  # 西多摩郡瑞穂町 → 瑞穂町 (only when the full name is unknown: 郡山市)
-            county = re.fullmatch(r"(.+?郡)(.+[町村])", rest)
-            if county:
-                codes = self._lookup(county.group(2), pref)
-        if not codes:  # a ward by its own name: 鶴見区 for 横浜市鶴見区
-            codes = self._in_pref(set(_ward_index().get(_name_key(rest), ())), pref)
+        codes: set[str] = set()
+        for texts in ([rest], _english_variants(rest), _suffixed(rest)):
+            codes = set().union(*(self._find(text, pref) for text in texts))
+            if codes:  # the full name first; 八王子 + 市 only when 八王子 is nothing
+                break
         if len(codes) > 1 and self.geometry_codes is not None:
             codes = (codes & self.geometry_codes) or codes
         if len(codes) == 1:
@@ -192,11 +233,32 @@ class _Names:
         if not codes:
             hint = did_you_mean(rest, self.choices)
             return None, f"no municipality is named {value!r}.{hint}".rstrip(".")
-        listing = ", ".join(f"{c} {self.labels.get(c, '')}".strip() for c in sorted(codes))
+        ordered = sorted(codes)
+        listing = ", ".join(f"{c} {self.labels.get(c, '')}".strip() for c in ordered)
+        example = self.labels.get(ordered[-1], "東京都府中市")
         return None, (
-            f"{value!r} names {len(codes)} municipalities ({listing}); prefix the prefecture "
-            "(東京都府中市) or join by code="
+            f"{value!r} names {len(codes)} municipalities ({listing}); write the one meant in "
+            f"full with its prefecture (e.g. {example!r}) or join by code="
         )
+
+    def candidates(self, value: str) -> set[str]:
+        """Every code ``value`` could name, by any rule (to check a label's code against)."""
+        pref, rest = _split_prefecture(value)
+        texts = [rest, *_english_variants(rest), *_suffixed(rest)]
+        return set().union(*(self._find(text, pref, every=True) for text in texts))
+
+    def _find(self, text: str, pref: str | None, *, every: bool = False) -> set[str]:
+        """Codes named ``text``: the full name, else without its county (西多摩郡瑞穂町 → 瑞穂町,
+        but not 郡山市), else a designated city's ward by its own name (鶴見区 for 横浜市鶴見区).
+        ``every=True`` takes all three."""
+        codes = self._lookup(text, pref)
+        if not codes or every:
+            county = re.fullmatch(r"(.+?郡)(.+[町村])", text)
+            if county:
+                codes |= self._lookup(county.group(2), pref)
+        if not codes or every:
+            codes |= self._in_pref(set(_ward_index().get(_name_key(text), ())), pref)
+        return codes
 
     def _lookup(self, text: str, pref: str | None) -> set[str]:
         return self._in_pref(set(self.index.get(_name_key(text), ())), pref)
@@ -204,6 +266,32 @@ class _Names:
     @staticmethod
     def _in_pref(codes: set[str], pref: str | None) -> set[str]:
         return codes if pref is None else {c for c in codes if c.startswith(pref)}
+
+
+@functools.cache
+def _labels() -> dict[str, str]:
+    """Code → its name with the prefecture (``"13101"`` → ``"東京都千代田区"``, ``"13"`` →
+    ``"東京都"``), for messages."""
+    table = japan.municipalities()
+    labels = {
+        str(code): f"{pref}{name}"
+        for code, pref, name in zip(
+            table["code"], table["prefecture_ja"], table["name_ja"], strict=True
+        )
+    }
+    prefs = japan.prefectures()
+    labels.update(zip(prefs["code"], prefs["name_ja"], strict=True))
+    labels["13100"] = "東京都特別区部"
+    return labels
+
+
+@functools.cache
+def _structure() -> tuple[dict[str, str], dict[str, str]]:
+    """(code → kind, ward code → its designated city's code) from :mod:`ebpm.japan`."""
+    table = japan.municipalities()
+    kinds = dict(zip(table["code"], table["kind"], strict=True))
+    wards = table[table["kind"] == "ward"]
+    return kinds, dict(zip(wards["code"], wards["parent_code"], strict=True))
 
 
 def _looks_like_code(value: Any) -> bool:
@@ -222,54 +310,157 @@ def _not_a_code(value: Any) -> Key | None:
     return None
 
 
-def _prefecture_by_name(value: Any) -> Key:
-    if _is_missing(value):
-        return None, "missing value"
-    if _looks_like_code(value):  # the same rules as code=: 13101 is not a prefecture
-        return _prefecture_by_code(value)
-    try:
-        return japan.prefecture_code(value), None
-    except InvalidCodeError:
-        table = japan.prefectures()
-        hint = did_you_mean(str(value), [*table["name_ja"], *table["name_en"]])
-        return None, f"no prefecture is named {value!r}.{hint}".rstrip(".")
+def _named(code: str) -> str:
+    """``"13101 東京都千代田区"``, or the bare code when ebpm.japan does not know it."""
+    return f"{code} {_labels().get(code, '')}".strip()
+
+
+def _drop(column: str, value: Any) -> str:
+    """The pandas filter that drops the rows holding ``value``."""
+    return f"df[df[{column!r}] != {_plain(value)!r}]"
 
 
 # --- codes ----------------------------------------------------------------------------------
-def _prefecture_by_code(value: Any) -> Key:
+def _by_code(value: Any, level: str, column: str = "code") -> Key:
+    """The code of ``value`` at ``level`` by the code rules, or why there is none. A combined
+    label ("13000_東京都") is read by its code; its name is checked by :class:`_Resolver`."""
     if _is_missing(value):
         return None, "missing value"
-    named = _not_a_code(value)
+    label = _split_label(value)
+    raw = label[0] if label is not None else value
+    named = _not_a_code(raw)
     if named is not None:
         return named
-    try:
-        code5 = japan.normalize_code(value)
-    except InvalidCodeError as err:
-        return None, str(err)
-    if code5 == "00000":
-        return None, f"{value!r} is the national code (全国), not a prefecture"
-    if not code5.endswith("000"):
+    digits = unicodedata.normalize("NFKC", str(raw)).strip()
+    if not isinstance(raw, bool) and re.fullmatch(r"0+(\.0*)?", digits):
         return None, (
-            f"{value!r} is a municipality code ({code5}), not a prefecture; use "
-            "level='municipality'"
+            f"{value!r} is the national total (全国), not a {level}: drop it "
+            f"(e.g. {_drop(column, value)})"
         )
-    return code5[:2], None
-
-
-def _municipality_by_code(value: Any) -> Key:
-    if _is_missing(value):
-        return None, "missing value"
-    named = _not_a_code(value)
-    if named is not None:
-        return named
     try:
-        code5 = japan.normalize_code(value)
+        code5 = japan.normalize_code(raw)
     except InvalidCodeError as err:
         return None, str(err)
+    if level == "prefecture":
+        if not code5.endswith("000"):
+            return None, (
+                f"{value!r} is a municipality code ({code5}), not a prefecture; use "
+                "level='municipality'"
+            )
+        return code5[:2], None
     if code5.endswith("000"):
-        what = "the national code (全国)" if code5 == "00000" else f"a prefecture code ({code5})"
-        return None, f"{value!r} is {what}, not a municipality; use level='prefecture'"
+        return None, (
+            f"{value!r} is the total of a prefecture ({code5} {_labels().get(code5[:2], '')}), "
+            f"not a municipality: drop the prefecture rows (e.g. {_drop(column, value)}), or "
+            "use level='prefecture' for a table of prefectures"
+        )
     return code5, None
+
+
+def _prefecture_by_code(value: Any, column: str = "code") -> Key:
+    return _by_code(value, "prefecture", column)
+
+
+def _municipality_by_code(value: Any, column: str = "code") -> Key:
+    return _by_code(value, "municipality", column)
+
+
+class _Resolver:
+    """A table's value → (code, None) or (None, reason), by code or by name, at one level."""
+
+    def __init__(
+        self, level: str, by: str, column: str, geometry: Any | None, codes: list[str] | None
+    ):
+        self.level, self.by, self.column = level, by, column
+        self.names = _Names(geometry, codes) if level == "municipality" else None
+
+    def __call__(self, value: Any) -> Key:
+        return self.code(value) if self.by == "code" else self.name(value)
+
+    def code(self, value: Any) -> Key:
+        key, reason = _by_code(value, self.level, self.column)
+        label = _split_label(value)
+        if key is None or label is None:
+            return key, reason
+        named = self._candidates(label[1])
+        if named and key not in named:
+            others = ", ".join(_named(c) for c in sorted(named))
+            return None, (
+                f"{value!r}: its code {label[0]} is {_named(key)} but its name "
+                f"{label[1]!r} is {others}; correct the table, or join by one part alone "
+                f"(e.g. df[{self.column!r}].str.split('_').str[0] as code=)"
+            )
+        return key, None
+
+    def name(self, value: Any) -> Key:
+        if _is_missing(value):
+            return None, "missing value"
+        if _looks_like_code(value) or _split_label(value) is not None:
+            return self.code(value)  # 13 or "13000_東京都": the code rules, the name checked
+        if self.names is not None:
+            return self.names.resolve(value)
+        try:
+            return japan.prefecture_code(value), None
+        except InvalidCodeError:
+            table = japan.prefectures()
+            hint = did_you_mean(str(value), [*table["name_ja"], *table["name_en"]])
+            return None, f"no prefecture is named {value!r}.{hint}".rstrip(".")
+
+    def _candidates(self, name: str) -> set[str]:
+        if self.names is not None:
+            return self.names.candidates(name)
+        try:
+            return {japan.prefecture_code(name)}
+        except InvalidCodeError:
+            return set()
+
+
+def _absent(key: str, geo_codes: list[str], level: str, value: Any, column: str) -> str:
+    """Why ``key`` (a valid code) is not in the geometry, and what to do about it."""
+    label = _labels().get(key, key)
+    where = f"{len(geo_codes)} {level} codes, {_span(geo_codes)}"
+    if level == "prefecture":
+        return f"{_named(key)} is not in the geometry ({where})"
+    have = set(geo_codes)
+    kinds, parents = _structure()
+    if key == "13100":
+        return (
+            f"{value!r} is 東京都特別区部, the 23 special wards together, not one municipality: "
+            f"drop it (e.g. {_drop(column, value)}); the wards' own rows (13101-13123) join "
+            "one by one"
+        )
+    city_wards = sorted(c for c, parent in parents.items() if parent == key and c in have)
+    if kinds.get(key) == "designated_city" and city_wards:
+        return (
+            f"{value!r} is {label}, a designated city, and the geometry has its wards "
+            f"({city_wards[0]}-{city_wards[-1]}); load boundaries with wards=False "
+            f"(e.g. geo.municipalities({key[:2]!r}, wards=False)), or drop the city's total row "
+            f"when the table also has its wards (e.g. {_drop(column, value)})"
+        )
+    if key in parents and parents[key] in have:
+        return (
+            f"{value!r} is {label}, a ward, and the geometry has its city whole "
+            f"({parents[key]}); load boundaries with wards=True (e.g. "
+            f"geo.municipalities({key[:2]!r})), or add up the wards' rows by city first"
+        )
+    prefs = sorted({c[:2] for c in geo_codes})
+    if key[:2] not in prefs:
+        return (
+            f"{_named(key)} is in {_labels()[key[:2]]} ({key[:2]}), which the geometry does not "
+            f"cover (it has "
+            f"prefectures {', '.join(prefs) or 'none'}); add it, e.g. "
+            f"geo.municipalities([{', '.join(map(repr, [*prefs, key[:2]]))}])"
+        )
+    if key not in kinds:
+        return (
+            f"{key} is not in the geometry ({where}) and is no municipality code of "
+            "ebpm.japan (2018-2023); check the code"
+        )
+    return (
+        f"{_named(key)} is not in the geometry ({where}), which may cover part of the "
+        "prefecture only or another year (municipalities merge and change codes): load "
+        f"boundaries of the table's year, e.g. geo.municipalities({key[:2]!r}, year=2020)"
+    )
 
 
 # --- geometry -------------------------------------------------------------------------------
@@ -335,8 +526,10 @@ def _municipal_geometry(codes: set[str]) -> Any:
 
 
 def _provenance_of(geometry: Any) -> dict[str, Any]:
+    """The geometry's whole provenance record (a copy), so a report can cite its source,
+    licence, attribution and URL (国土数値情報 asks for its 出典)."""
     prov = getattr(geometry, "attrs", {}).get("ebpm", {}) or {}
-    return {k: prov.get(k) for k in ("entry", "title", "source", "licence", "sha256") if k in prov}
+    return copy.deepcopy(dict(prov))
 
 
 # --- the join -------------------------------------------------------------------------------
@@ -360,16 +553,26 @@ def attach(
         Column of area codes. Prefecture level: ``13``, ``"13"``, ``"1"``, ``"01"``,
         ``"13000"``, ``1000`` (a 5-digit code that lost its zero), ``"130001"`` (6-digit with
         check digit), ``"JP-13"``, full-width digits. Municipality level: ``"13101"``,
-        ``13101``, ``1100`` (→ ``"01100"``), ``"131016"``. Give ``code`` or ``name``, not both.
+        ``13101``, ``1100`` (→ ``"01100"``), ``"131016"``. e-Stat's combined labels
+        (``"13000_東京都"``, ``"01 北海道"``, ``"13101_千代田区"``) are read by their leading
+        code; a name that contradicts the code leaves the row unmatched. Give ``code`` or
+        ``name``, not both.
     name : str, optional
         Column of names. Prefecture level: kanji with or without 都/道/府/県 (``"東京都"``,
         ``"東京"``, ``"北海道"``), kana (``"とうきょうと"``, ``"トウキョウ"``) or romaji in any
         case, with or without a suffix (``"TOKYO"``, ``"tokyo-to"``, ``"Osaka Prefecture"``).
-        Municipality level: the name with its suffix in kanji, kana or romaji (``"千代田区"``,
-        ``"ちよだく"``, ``"Chiyoda-ku"``), a designated city's ward with its city
-        (``"札幌市中央区"``), optionally led by the prefecture (``"東京都府中市"``) or a county
-        (``"西多摩郡瑞穂町"``). The geometry's own name columns (``name_ja``, ``name``,
-        ``name_en``) are matched too, so the 1990 names of :func:`~ebpm.geo.tokyo` work.
+        Municipality level: the name in kanji, kana or romaji (``"千代田区"``, ``"ちよだく"``,
+        ``"Chiyoda-ku"``), a designated city's ward with its city (``"札幌市中央区"``) or alone
+        (``"鶴見区"``), optionally led by the prefecture (``"東京都府中市"``) or a county
+        (``"西多摩郡瑞穂町"``). A name that matches nothing is tried with an English suffix read
+        as romaji (``"Chiyoda City"``, ``"Hachioji City"``, ``"Tsurumi Ward"``; City is -shi or
+        -ku, Town -machi or -cho, Village -mura or -son) and then with each suffix added
+        (``"八王子"``, ``"HACHIOJI"``); a name several municipalities share is narrowed to the
+        geometry's, else reported as ambiguous. The geometry's own name columns (``name_ja``,
+        ``name``, ``name_en``) are matched too, so the 1990 names of :func:`~ebpm.geo.tokyo`
+        work; other names come from :mod:`ebpm.japan`'s table (municipalities of 2018-2023),
+        so newer ones (Hamamatsu's wards of 2024) join by code only. Numbers and combined
+        labels (``"13000_東京都"``) in a name column follow the ``code`` rules.
     level : {"prefecture", "municipality"}
         The level of the rows.
     geometry : geopandas.GeoDataFrame, optional
@@ -393,8 +596,8 @@ def attach(
         ``geometry`` (in the geometry's CRS). ``attrs`` keeps ``df.attrs`` (its ``"ebpm"``
         provenance) and adds ``attrs["ebpm_geo"]``: ``level``, ``by`` (``"code"`` or
         ``"name"``), ``column``, ``matched`` (rows), ``unmatched`` (the distinct values that
-        matched nothing), ``unmatched_rows``, ``reasons`` (value → why) and ``geometry`` (the
-        geometry's provenance).
+        matched nothing), ``unmatched_rows``, ``reasons`` (value → why) and ``geometry`` (a
+        copy of the geometry's whole provenance record, ``attrs["ebpm"]``).
 
     Raises
     ------
@@ -413,8 +616,10 @@ def attach(
     Warns
     -----
     UnmatchedRowsWarning
-        When some rows match nothing: the first values, how many there are, why, and close
-        names ("did you mean").
+        When some rows match nothing: the first values, how many there are, why, and what to
+        do: close names ("did you mean"); drop the national (``"00000"``) or prefecture total
+        rows, or 特別区部 (``"13100"``); ``wards=False`` boundaries for a designated city's total
+        (or ``wards=True`` for its wards); the missing prefecture's boundaries.
 
     Notes
     -----
@@ -455,18 +660,16 @@ def attach(
 
     by = "code" if code is not None else "name"
     geo_codes = _geometry_codes(geometry, level) if geometry is not None else None
-    resolver: Callable[[Any], Key]
-    if by == "code":
-        resolver = _prefecture_by_code if level == "prefecture" else _municipality_by_code
-    elif level == "prefecture":
-        resolver = _prefecture_by_name
-    else:
-        resolver = _Names(geometry, geo_codes).resolve
+    resolver = _Resolver(level, by, str(column), geometry, geo_codes)
 
     values = df[column]
     keys: dict[Hashable, Key] = {}
-    for value in pd.unique(values.to_numpy(dtype=object)):
-        keys[_hashable(value)] = resolver(value)
+    first: dict[Hashable, Any] = {}  # each distinct value as it first appears
+    for value in values.to_numpy(dtype=object):
+        cell = _hashable(value)
+        if cell not in keys:
+            keys[cell] = resolver(value)
+            first[cell] = value
 
     if geometry is None:
         if level == "prefecture":
@@ -493,13 +696,11 @@ def attach(
 
     position = {c: i for i, c in enumerate(geo_codes)}
     reasons: dict[Hashable, str] = {}
-    for value, (key, reason) in keys.items():
+    for cell, (key, reason) in keys.items():
         if key is None:
-            reasons[value] = reason or "no match"
+            reasons[cell] = reason or "no match"
         elif key not in position:
-            reasons[value] = (
-                f"{key} is not in the geometry ({len(geo_codes)} {level} codes, {_span(geo_codes)})"
-            )
+            reasons[cell] = _absent(key, geo_codes, level, first[cell], str(column))
     row_keys = [keys[_hashable(v)][0] for v in values.to_numpy(dtype=object)]
     rows = np.array([position.get(k, -1) if k is not None else -1 for k in row_keys])
     hit = rows >= 0
@@ -518,22 +719,29 @@ def attach(
     gdf = gpd.GeoDataFrame(out, geometry=geoms.set_crs(geometry.crs), crs=geometry.crs)
     gdf.attrs = out.attrs
 
-    unmatched = [v for v in keys if v in reasons]
+    unmatched = [cell for cell in keys if cell in reasons]
     n_unmatched = int((~hit).sum())
     gdf.attrs["ebpm_geo"] = {
         "level": level,
         "by": by,
         "column": str(column),
         "matched": int(hit.sum()),
-        "unmatched": [_plain(v) for v in unmatched],
+        "unmatched": [_plain(first[cell]) for cell in unmatched],
         "unmatched_rows": n_unmatched,
-        "reasons": {str(_plain(v)): reasons[v] for v in unmatched},
+        "reasons": {str(_plain(first[cell])): reasons[cell] for cell in unmatched},
         "geometry": _provenance_of(geometry),
         "how": how,
     }
     if n_unmatched:
         warnings.warn(
-            _message(unmatched, reasons, n_unmatched, len(df), level, column, how),
+            _message(
+                [(first[cell], reasons[cell]) for cell in unmatched],
+                n_unmatched,
+                len(df),
+                level,
+                column,
+                how,
+            ),
             UnmatchedRowsWarning,
             stacklevel=2,
         )
@@ -545,13 +753,16 @@ def attach(
 
 
 def _hashable(value: Any) -> Hashable:
-    """A dict key for a cell: NaN-like values collapse to one key (NaN != NaN)."""
+    """A dict key for a cell: NaN-like values collapse to one key (NaN != NaN); ``True`` and
+    ``1`` (equal in Python) stay apart, as do a list and the text of its repr."""
     if _is_missing(value):
         return None
+    if isinstance(value, bool | np.bool_):
+        return ("bool", bool(value))
     try:
         hash(value)
     except TypeError:
-        return repr(value)
+        return (type(value).__name__, repr(value))
     return value
 
 
@@ -561,16 +772,10 @@ def _span(codes: list[str]) -> str:
 
 
 def _message(
-    unmatched: list[Any],
-    reasons: dict[Hashable, str],
-    rows: int,
-    total: int,
-    level: str,
-    column: Any,
-    how: str,
+    unmatched: list[tuple[Any, str]], rows: int, total: int, level: str, column: Any, how: str
 ) -> str:
     fate = "dropped (how='inner')" if how == "inner" else "kept with an empty geometry"
-    shown = "; ".join(f"{_plain(v)!r}: {reasons[v]}" for v in unmatched[:SHOWN])
+    shown = "; ".join(f"{_plain(v)!r}: {reason}" for v, reason in unmatched[:SHOWN])
     more = f"; and {len(unmatched) - SHOWN} more" if len(unmatched) > SHOWN else ""
     return (
         f"{rows} of {total} rows matched no {level} by {column!r} and are {fate}; "
