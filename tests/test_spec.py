@@ -42,6 +42,7 @@ def test_demo_spec_expands_its_tasks() -> None:
     assert spec.schedule is None
     assert all(t.notebook.parent == REPO.resolve() / "notebooks" for t in spec.tasks)
     assert all(t.notebook.is_file() for t in spec.tasks)
+
     # one task per spec entry without a grid, one per grid combination otherwise
     def combinations(grid) -> int:
         if isinstance(grid, list):  # a list of parameter sets
