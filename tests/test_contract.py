@@ -128,7 +128,8 @@ def test_glance_summary_and_html(fitted) -> None:
     text = result.summary()
     assert result.title in text
     assert result.estimand in text
-    assert "identifying assumption: " in text
+    assert f"{result.assumption_label}: " in text
+    assert result.interval_label in text
     assert len(result.assumption) > 20
     assert "<table" in result._repr_html_()
 

@@ -123,6 +123,11 @@ class EstimateResult:
         Provenance of the data (``data.attrs["ebpm"]`` when it came from the catalog).
     assumption : str
         The identifying assumption in one sentence; :meth:`summary` states it.
+    assumption_label : str
+        How :meth:`summary` introduces ``assumption`` ("identifying assumption"; a descriptive
+        statistic such as Moran's I states its test's "null hypothesis" instead).
+    interval_label : str
+        What the intervals are, for :meth:`summary` ("confidence intervals").
     plotter : callable, optional
         ``plotter(result, ax) -> Axes``: the design's standard figure (event-study plot,
         treated vs synthetic path, binned RD scatter ...). Without one, :meth:`plot` draws each
@@ -142,6 +147,8 @@ class EstimateResult:
     provenance: Mapping[str, Any] = field(default_factory=dict)
     assumption: str = ""
     plotter: Callable[[EstimateResult, Any], Any] | None = field(default=None, repr=False)
+    assumption_label: str = "identifying assumption"
+    interval_label: str = "confidence intervals"
 
     def __post_init__(self) -> None:
         missing = [c for c in TIDY_COLUMNS if c not in self.table.columns]
@@ -221,14 +228,14 @@ class EstimateResult:
         lines.append("   ".join([f"observations: {self.n_obs}", *counts]))
         lines.append(f"estimand: {self.estimand}   inference: {self.inference}")
         if self.assumption:
-            lines.append(f"identifying assumption: {self.assumption}")
+            lines.append(f"{self.assumption_label}: {self.assumption}")
         lines.append("")
         table = self.table[list(TIDY_COLUMNS)].copy()
         for col in TIDY_COLUMNS[1:]:
             table[col] = table[col].map(_fmt)
         lines.append(table.to_string(index=False))
         pct = f"{self.conf_level:.0%}"
-        lines.append(f"({pct} confidence intervals; headline term: {self.headline})")
+        lines.append(f"({pct} {self.interval_label}; headline term: {self.headline})")
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -932,9 +932,9 @@ def _moran_scatter(
 
 #: Printed by ``summary()`` on the line EstimateResult labels "identifying assumption".
 _MORAN_ASSUMPTION = (
-    "none for I itself, a descriptive statistic. The test's null hypothesis is spatial "
-    "randomness given the weights: the weights fix who neighbours whom, and every assignment "
-    "of the observed values to the units is equally likely"
+    "spatial randomness given the weights (I itself is descriptive and assumes nothing): the "
+    "weights fix who neighbours whom, and every assignment of the observed values to the "
+    "units is equally likely"
 )
 
 
@@ -1121,6 +1121,8 @@ def moran(
         provenance=dict(gdf.attrs.get("ebpm", {})),
         assumption=_MORAN_ASSUMPTION,
         plotter=partial(_moran_scatter, z=zs, lag=lag, column=str(column)),
+        assumption_label="null hypothesis",
+        interval_label="intervals: I ± z × sd of the permutation distribution, a rough guide",
     )
 
 
