@@ -337,6 +337,7 @@ def test_demo_manifest_records_the_run(demo) -> None:
         "studies.senate",
         "geo.tokyo_municipalities",
         "geo.prefecture_municipal_structure",
+        "geo.japan_prefectures",  # the national map's own polygons, cited in its footer
     }
     organ = datasets["studies.organ_donations"]
     assert organ["sha256"] == ORGAN_SHA256
