@@ -37,6 +37,7 @@ from ebpm.errors import (
     UnmatchedRowsWarning,
     did_you_mean,
 )
+from ebpm.geo._rows import panel_filter
 
 __all__ = [
     "DEFAULT_CMAP",
@@ -125,7 +126,6 @@ _LABEL_COLUMNS = ("name_ja", "name", "name_en", "code")
 _OKINAWA = "47"
 # Names of the columns that can tell the copies of one area apart in a panel (besides any name
 # holding "year" or 年, and datetime columns), for the filter a repeated-area error suggests.
-_TIME_COLUMNS = ("year", "fiscal_year", "年", "年度", "time", "period", "date")
 #: Family registered by matplotlib_fontja (imported by ebpm.plotting.setup_matplotlib).
 _JAPANESE_FONT = "IPAexGothic"
 
@@ -263,40 +263,6 @@ def _row_ids(gdf: Any, names: np.ndarray) -> list[str]:
     return out
 
 
-def _panel_filter(gdf: Any, key: pd.Series, repeated: np.ndarray, skip: set[Any]) -> str:
-    """A filter keeping one copy of each repeated area, named from the column telling them apart.
-
-    The column is a time column (named like one, or of datetime dtype) whose values differ
-    between the copies (rows with the same ``key``) of every repeated area, a year in a
-    prefecture x year panel; without one, a generic example.
-    """
-    rows = gdf[repeated]
-    key = pd.Series(key.to_numpy()[repeated], index=rows.index)
-    candidates = [
-        c
-        for c in rows.columns
-        if c not in skip
-        and (
-            str(c).lower() in _TIME_COLUMNS
-            or any(w in str(c).lower() for w in ("year", "年"))
-            or pd.api.types.is_datetime64_any_dtype(rows[c])
-        )
-    ]
-    for col in candidates:
-        values = rows[col]
-        if values.isna().any():
-            continue
-        try:
-            if pd.DataFrame({"key": key, "value": values}).duplicated().any():
-                continue
-            latest = sorted(values.unique())[-1]
-        except TypeError:  # unhashable or unorderable values: not a filter column
-            continue
-        latest = latest.item() if isinstance(latest, np.generic) else latest
-        return f"gdf[gdf[{col!r}] == {latest!r}]"
-    return "gdf[gdf['year'] == 2020]"
-
-
 def _areas(gdf: Any, column: Any, func: str) -> tuple[Any, tuple[str, ...]]:
     """The rows that can be drawn, and the ids of those left out because they have no geometry.
 
@@ -347,7 +313,7 @@ def _check_one_row_per_area(gdf: Any, column: Any, func: str) -> None:
         items = list(_labels_of(gdf, None)[first])
         listing = f"same geometry: {_listed(items)}"
     skip = {column, gdf.geometry.name, *_CODE_COLUMNS, *_NAME_COLUMNS, *_LABEL_COLUMNS}
-    example = _panel_filter(gdf, key, repeated, skip)
+    example = panel_filter(gdf, key, repeated, skip)
     raise DataError(
         f"{func}(): {len(items)} area(s) appear more than once ({listing}), so their polygons "
         "would be drawn on top of each other and counted more than once in the classes. A "

@@ -42,6 +42,7 @@ from ebpm.errors import (
     did_you_mean,
 )
 from ebpm.estimators._common import MissingValueWarning, check_option
+from ebpm.geo._rows import panel_filter
 from ebpm.results import EstimateResult, _fmt, _jsonable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -92,36 +93,10 @@ def _require_gdf(gdf: Any, *, func: str) -> gpd.GeoDataFrame:
 
 
 #: Column names taken for a panel's time column when a message suggests filtering to one period.
-_TIME_NAMES = ("year", "fiscal_year", "fy", "年", "年度", "period", "time", "date")
-
-
-def _filter_hint(gdf: pd.DataFrame) -> str:
-    """``gdf[gdf['year'] == 2020]``, with the data's own time column and latest value if any."""
-    col = next(
-        (
-            c
-            for c in gdf.columns
-            if isinstance(c, str)
-            and (c.lower() in _TIME_NAMES or c.lower().endswith(("_year", "年", "年度")))
-        ),
-        None,
-    )
-    value: Any = 2020
-    if col is not None:
-        try:
-            latest = gdf[col].dropna().max()
-        except TypeError:  # mixed types: keep the generic example value
-            latest = None
-        if latest is not None and pd.notna(latest):
-            value = latest.item() if isinstance(latest, np.generic) else latest
-    shown = value if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
-    return f"gdf[gdf[{col or 'year'!r}] == {shown!r}]"
-
-
-def _one_row_per_area(gdf: pd.DataFrame) -> str:
+def _one_row_per_area(gdf: pd.DataFrame, key: Any, repeated: np.ndarray) -> str:
     return (
         "Copies of an area would become each other's neighbours; spatial weights and statistics "
-        f"need one row per area: filter first, e.g. {_filter_hint(gdf)}"
+        f"need one row per area: filter first, e.g. {panel_filter(gdf, key, repeated)}"
     )
 
 
@@ -177,7 +152,8 @@ def _repeated_values(
     shown = [labels[p] for p in np.flatnonzero(first)]
     return DataError(
         f"{what} repeats {len(shown)} value(s): {_list(shown, limit=5)} "
-        f"({int(repeated.sum())} of {len(gdf)} rows). {_one_row_per_area(gdf)}. If an area is "
+        f"({int(repeated.sum())} of {len(gdf)} rows). "
+        f"{_one_row_per_area(gdf, values, repeated)}. If an area is "
         f"split over several rows, merge them first: gdf.dissolve(by={col!r}, as_index=False)"
     )
 
@@ -196,7 +172,7 @@ def _check_repeated_geometry(gdf: gpd.GeoDataFrame, labels: Sequence[str], *, fu
     noun = "geometry appears" if len(groups) == 1 else "geometries appear"
     raise DataError(
         f"{func}(): {len(groups)} {noun} more than once: {_list(shown, limit=3)}. "
-        f"{_one_row_per_area(gdf)}"
+        f"{_one_row_per_area(gdf, keys, dup.to_numpy())}"
     )
 
 
