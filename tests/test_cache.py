@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import socket
 
 import pandas as pd
@@ -188,8 +187,7 @@ def test_verify_cache_finds_and_drops_changed_files(http_server, cache_dir):
     assert [r["status"] for r in cache.verify_cache()] == ["changed"]
     assert not got.path.exists()
     assert cache.verify_cache() == []
-    meta = list(cache_dir.rglob("*.json"))
-    assert meta == [] or all("sha256" in json.loads(m.read_text()) for m in meta)
+    assert list(cache_dir.rglob("*.json")) == []  # the changed file's record went with it
 
 
 def test_secrets_stay_out_of_tracebacks_and_urllib3_logs(caplog):

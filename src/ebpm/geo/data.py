@@ -15,24 +15,15 @@ from typing import Any
 import pandas as pd
 
 from ebpm import japan
+from ebpm.catalog.ksj import COLUMNS as _N03_COLUMNS
 from ebpm.errors import EbpmWarning, InvalidCodeError, InvalidOptionError
 
 __all__ = ["MUNICIPALITY_COLUMNS", "municipalities", "prefectures", "tokyo"]
 
 log = logging.getLogger(__name__)
 
-#: Columns of :func:`municipalities`, in order.
-MUNICIPALITY_COLUMNS = [
-    "code",
-    "pref_code",
-    "name",
-    "pref_name",
-    "subpref",
-    "county_or_city",
-    "muni_name",
-    "ward",
-    "geometry",
-]
+#: Columns of :func:`municipalities`: the N03 reader's, with ``muni_code`` named ``code``.
+MUNICIPALITY_COLUMNS = ["code" if c == "muni_code" else c for c in _N03_COLUMNS]
 
 _N03_ENTRY = "japan.municipal_boundaries"
 
