@@ -28,6 +28,10 @@ def _pyproject() -> dict[str, str]:
     return dict(_norm(r) for r in reqs)
 
 
+#: conda-forge names that differ from the PyPI name
+CONDA_NAMES = {"python-fastjsonschema": "fastjsonschema"}
+
+
 def _environment(path: Path) -> dict[str, str]:
     env = yaml.safe_load(path.read_text(encoding="utf-8"))
     out: dict[str, str] = {}
@@ -37,7 +41,7 @@ def _environment(path: Path) -> dict[str, str]:
             if item.startswith("-e") or item.split(">")[0].split("=")[0] in ("python", "pip"):
                 continue
             name, spec = _norm(item)
-            out[name] = spec
+            out[CONDA_NAMES.get(name, name)] = spec
     return out
 
 

@@ -6,7 +6,6 @@ one result object (:func:`ebpm.did`, ...), and publish parameterised notebooks a
 """
 
 from ebpm._version import __version__
-from ebpm.comparison import compare
 from ebpm.errors import (
     CatalogError,
     ColumnNotFoundError,
@@ -30,27 +29,39 @@ from ebpm.errors import (
     TaskFailedError,
     UnitNotFoundError,
 )
-from ebpm.estimators import (
-    BalancedPanelWarning,
-    MissingValueWarning,
-    balance,
-    did,
-    event_study,
-    its,
-    rdd,
-    staggered_did,
-    synthetic_control,
-)
-from ebpm.results import EstimateResult
+
+#: Estimators and result objects import pandas and statsmodels; load them on first use, so that
+#: `ebpm --help`, `ebpm check` and a rerun with nothing to do start fast.
+_LAZY = {
+    "compare": "ebpm.comparison",
+    "BalancedPanelWarning": "ebpm.estimators",
+    "MissingValueWarning": "ebpm.estimators",
+    "balance": "ebpm.estimators",
+    "did": "ebpm.estimators",
+    "event_study": "ebpm.estimators",
+    "its": "ebpm.estimators",
+    "rdd": "ebpm.estimators",
+    "staggered_did": "ebpm.estimators",
+    "synthetic_control": "ebpm.estimators",
+    "EstimateResult": "ebpm.results",
+}
 
 
 def __getattr__(name: str):
+    import importlib
+
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     # `ebpm.catalog` and `ebpm.report` work after a bare `import ebpm`, loaded on first use
     if name in ("catalog", "report", "pipeline", "describe", "plotting", "japan", "geo"):
-        import importlib
-
         return importlib.import_module(f"ebpm.{name}")
     raise AttributeError(f"module 'ebpm' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 __all__ = [

@@ -28,6 +28,7 @@ __all__ = [
     "InvalidDateError",
     "InvalidOptionError",
     "IslandWarning",
+    "LockedError",
     "MissingCRSError",
     "MissingValueError",
     "NoPrePeriodError",
@@ -37,6 +38,9 @@ __all__ = [
     "ParameterError",
     "PipelineError",
     "RemoteError",
+    "RunCancelledError",
+    "RunNotFoundError",
+    "ScheduleError",
     "SourceFormatError",
     "SourceStatusError",
     "SpecError",
@@ -180,6 +184,22 @@ class ParameterError(PipelineError, ValueError):
 
 class TaskFailedError(PipelineError, RuntimeError):
     """One or more tasks of a run failed (the run still finished its other tasks)."""
+
+
+class ScheduleError(SpecError):
+    """A pipeline's ``schedule`` is not a valid cron expression, or the crontab cannot be edited."""
+
+
+class LockedError(PipelineError, RuntimeError):
+    """Another run of the same pipeline holds its lock."""
+
+
+class RunNotFoundError(PipelineError, KeyError):
+    """No recorded run has the given id."""
+
+
+class RunCancelledError(PipelineError, RuntimeError):
+    """The run was cancelled (Ctrl-C or SIGTERM); finished tasks were kept."""
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ __all__ = [
     "base_url",
     "cache_dir",
     "cache_entries",
+    "cached_sha256",
     "cached_table",
     "fetch",
     "forget",
@@ -282,6 +283,18 @@ def is_cached(req: Request) -> bool:
     """Whether the answer to ``req`` is in the cache (nothing is downloaded)."""
     body, meta = _download_paths(req)
     return body.is_file() and meta.is_file()
+
+
+def cached_sha256(url: str) -> str | None:
+    """The sha256 of the cached answer to ``url`` (a redacted URL from provenance works: secrets
+    are not part of the cache key), or None when it is not cached. Nothing is downloaded."""
+    body, meta = _download_paths(Request.get(url))
+    if not (body.is_file() and meta.is_file()):
+        return None
+    try:
+        return json.loads(meta.read_text(encoding="utf-8")).get("sha256")
+    except (OSError, ValueError):
+        return None
 
 
 def forget(item: Request | Fetched) -> None:

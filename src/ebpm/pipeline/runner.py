@@ -1,27 +1,58 @@
-"""Run a pipeline: check parameters, execute notebooks with papermill, publish the site.
+"""Run a pipeline: check parameters, skip what did not change, execute notebooks in parallel
+(locally or on Dask), publish the site, and keep the run's manifest.
 
-This is the only module of ebpm that imports papermill (lazily, so ``ebpm --help`` stays fast).
+This module and :mod:`ebpm.pipeline.execute` are the only ones that import papermill, lazily:
+a rerun with nothing to do imports neither papermill nor pandas and starts no kernel.
+
+A run, in order:
+
+1. the spec is validated and every task's parameters are checked and coerced against its
+   notebook's parameters cell (nothing runs if any is wrong);
+2. the pipeline's lock is taken (one run of a pipeline at a time);
+3. each task's fingerprint (notebook, parameters, environment, the data it loaded last time) is
+   compared with its last good record: equal means *unchanged*, and its report stays;
+4. the other tasks run, ``jobs`` at a time, in an order that respects ``needs``; a transient
+   failure is retried with backoff; a task over its ``timeout`` is stopped;
+5. each finished task is published at once (report, or failure page that keeps the last good
+   report); a headline estimate that moved beyond the task's tolerance gets a revision alert;
+6. ``runs/<pipeline>/<run-id>/manifest.json`` records it all.
+
+Ctrl-C or SIGTERM cancels: running kernels are stopped, their tasks recorded as cancelled, and
+nothing half-written is published.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
+import queue
+import re
 import secrets
+import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ebpm._io import atomic_write_json, atomic_write_text
+from ebpm._protocol import PROVENANCE_MIME, RESULT_MIME, RUN_ID_ENV, TASK_ENV
 from ebpm.errors import ParameterError, did_you_mean
-from ebpm.pipeline.notebooks import NotebookParameter, parameters_cell, read_notebook
+from ebpm.pipeline import history
+from ebpm.pipeline.fingerprint import (
+    Hasher,
+    data_key,
+    environment_fingerprint,
+    parameters_fingerprint,
+    source_fingerprint,
+)
+from ebpm.pipeline.notebooks import NotebookParameter, parameters_cell
 from ebpm.pipeline.spec import PipelineSpec, Task, load_spec
-from ebpm.report import PROVENANCE_MIME, RESULT_MIME, RUN_ID_ENV, TASK_ENV, package_versions
 
 __all__ = ["RunResult", "TaskResult", "check_parameters", "new_run_id", "run_pipeline"]
 
@@ -29,8 +60,8 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[dict[str, Any]], None]
 
-#: Kernels run side by side: one BLAS thread each (see PRODUCT.md, performance facts).
-_KERNEL_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: Statuses a task can end a run with.
+STATUSES = ("ok", "unchanged", "failed", "cancelled", "blocked")
 
 
 @dataclass
@@ -41,15 +72,21 @@ class TaskResult:
     group: str
     notebook: str
     parameters: dict[str, Any]
-    status: str = "pending"  # ok | failed
+    status: str = "pending"  # ok | unchanged | failed | cancelled | blocked
     reason: str | None = None
+    attempts: int = 0
     started_at: str | None = None
     duration_s: float | None = None
+    cell_time_s: float | None = None
     output_notebook: str | None = None
-    report: str | None = None  # site-relative path of the published report (ok only)
+    report: str | None = None  # site-relative path of the published report
     failure_page: str | None = None
     headline: dict[str, Any] | None = None
     datasets: list[dict[str, Any]] = field(default_factory=list)
+    fingerprint: dict[str, Any] = field(default_factory=dict)
+    unchanged_since: str | None = None  # run id whose report is still current
+    revision: dict[str, Any] | None = None
+    worker: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, as written to ``manifest.json``."""
@@ -66,16 +103,27 @@ class RunResult:
     site_dir: Path
     tasks: list[TaskResult]
     duration_s: float
+    cancelled: bool = False
 
     @property
     def ok(self) -> bool:
-        """True when every task succeeded."""
-        return all(t.status == "ok" for t in self.tasks)
+        """True when every task succeeded or was unchanged."""
+        return all(t.status in history.GOOD for t in self.tasks)
 
     @property
     def failed(self) -> list[TaskResult]:
-        """The tasks that failed."""
-        return [t for t in self.tasks if t.status != "ok"]
+        """The tasks that did not succeed (failed, cancelled or blocked)."""
+        return [t for t in self.tasks if t.status not in history.GOOD]
+
+    @property
+    def skipped(self) -> list[TaskResult]:
+        """The tasks skipped because nothing they depend on changed."""
+        return [t for t in self.tasks if t.status == "unchanged"]
+
+    @property
+    def revisions(self) -> list[TaskResult]:
+        """The tasks whose headline estimate moved beyond its tolerance."""
+        return [t for t in self.tasks if t.revision]
 
     @property
     def index(self) -> Path:
@@ -116,85 +164,114 @@ def _git(root: Path) -> dict[str, Any]:
     return {"commit": commit, "dirty": bool(dirty) if dirty is not None else None}
 
 
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
 # --- parameters ------------------------------------------------------------------------------
+_PERCENT_CELL = re.compile(r"^# %%(.*)$")
+
+
+def _fast_parameters_source(path: Path) -> str | None:
+    """The parameters cell of a jupytext percent-format ``.py`` notebook, read as text.
+
+    Saves importing jupytext (about 1.7 s) when a rerun only needs the parameters. None when the
+    file is not in that format; the caller then reads it with jupytext.
+    """
+    if path.suffix != ".py":
+        return None
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = None
+    for i, line in enumerate(lines):
+        m = _PERCENT_CELL.match(line)
+        if not m:
+            continue
+        if start is not None:
+            return "\n".join(lines[start:i]).strip("\n")
+        if re.search(r"""tags\s*=\s*\[[^\]]*["']parameters["']""", m.group(1)):
+            start = i + 1
+    return "\n".join(lines[start:]).strip("\n") if start is not None else None
+
+
+class _Cell(dict):
+    """Just enough of an nbformat cell for :func:`parameters_cell`."""
+
+    __getattr__ = dict.__getitem__
+
+
+def declared_parameters(notebook: Path) -> dict[str, NotebookParameter]:
+    """The parameters a notebook declares, without jupytext when the format allows."""
+    source = _fast_parameters_source(notebook)
+    if source is not None:
+        cell = _Cell(cell_type="code", metadata={"tags": ["parameters"]}, source=source)
+        return parameters_cell(_Cell(cells=[cell]), path=notebook)
+    from ebpm.pipeline.notebooks import read_notebook
+
+    return parameters_cell(read_notebook(notebook), path=notebook)
+
+
 def check_parameters(
     task: Task, declared: dict[str, NotebookParameter], *, spec_path: Path | str
 ) -> dict[str, Any]:
-    """Check a task's parameters against the notebook's parameters cell.
+    """Check and coerce a task's parameters against the notebook's parameters cell.
 
     Returns the parameters to inject. Raises :class:`ParameterError` listing every unknown,
     missing or mistyped parameter with a close match and the fix.
     """
-    problems = []
-    nb = task.notebook.name
-    for name, value in task.parameters.items():
-        if name not in declared:
-            problems.append(
-                f"parameter {name!r} is not in {nb}'s parameters cell."
-                f"{did_you_mean(name, declared)} Fix the name in {spec_path}, or declare it in "
-                "the notebook's parameters cell."
-            )
-        elif not declared[name].accepts(value):
-            problems.append(
-                f"parameter {name!r} = {value!r} is a {type(value).__name__}, but {nb} declares "
-                f"`{name}: {declared[name].type}`; fix the value in {spec_path}"
-            )
-    for name, p in declared.items():
-        if p.required and name not in task.parameters:
-            problems.append(
-                f"parameter {name!r} is required by {nb} ({p.help or 'no description'}) but "
-                f"not given; add `{name}: ...` to the task's parameters in {spec_path}"
-            )
-    if problems:
-        raise ParameterError(f"task {task.name!r}: " + "; ".join(problems))
-    return dict(task.parameters)
+    from ebpm.pipeline.params import check_parameters as check
+
+    line = getattr(task, "line", None)
+    where = f"{spec_path}, line {line}" if line else str(spec_path)
+    return check(
+        task.name, dict(task.parameters), declared, where=where, notebook=task.notebook.name
+    )
 
 
-def _check_all(spec: PipelineSpec, overrides: dict[str, Any]) -> list[Task]:
+def _check_all(spec: PipelineSpec, overrides: dict[str, Any], only: set[str] | None) -> list[Task]:
     cells: dict[Path, dict[str, NotebookParameter]] = {}
-    tasks = []
-    errors = []
     for task in spec.tasks:
-        if overrides:
-            task = Task(
-                name=task.name,
-                group=task.group,
-                notebook=task.notebook,
-                parameters={**task.parameters, **overrides},
-                timeout=task.timeout,
-                description=task.description,
-            )
         if task.notebook not in cells:
-            cells[task.notebook] = parameters_cell(read_notebook(task.notebook), path=task.notebook)
+            cells[task.notebook] = declared_parameters(task.notebook)
+    for name in overrides:
+        if not any(name in cells[t.notebook] for t in spec.tasks):
+            known = sorted({p for c in cells.values() for p in c})
+            raise ParameterError(
+                f"parameter {name!r} given with -p is not declared by any notebook of "
+                f"{spec.path.name}.{did_you_mean(name, known)} Parameters there: "
+                f"{', '.join(known)}."
+            )
+    tasks, errors = [], []
+    for task in spec.tasks:
+        if only is not None and task.name not in only and task.group not in only:
+            continue
+        declared = cells[task.notebook]
+        mine = {k: v for k, v in overrides.items() if k in declared}
+        if mine:
+            task = replace(task, parameters={**task.parameters, **mine})
         try:
-            check_parameters(task, cells[task.notebook], spec_path=spec.path.name)
+            coerced = check_parameters(task, declared, spec_path=spec.path.name)
         except ParameterError as err:
             errors.append(str(err))
-        tasks.append(task)
+            continue
+        tasks.append(replace(task, parameters=coerced))
     if errors:
         raise ParameterError(
             f"{len(errors)} task(s) of {spec.path.name} have bad parameters; nothing was run.\n  "
             + "\n  ".join(errors)
         )
+    if only is not None:
+        names = {t.name for t in spec.tasks} | {t.group for t in spec.tasks}
+        for want in sorted(only - names):
+            raise ParameterError(
+                f"--task {want!r} is not a task of {spec.path.name}.{did_you_mean(want, names)}"
+            )
     return tasks
 
 
-# --- execution -------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _kernel_env(values: dict[str, str]) -> Iterator[None]:
-    """Set environment variables that the kernel (a child process) inherits."""
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
+# --- what a notebook left behind -------------------------------------------------------------
 def _outputs(nb: Any, mime: str) -> list[Any]:
     found = []
     for cell in nb.cells:
@@ -205,20 +282,24 @@ def _outputs(nb: Any, mime: str) -> list[Any]:
     return found
 
 
+_DATASET_KEYS = (
+    "entry",
+    "title",
+    "source",
+    "licence",
+    "package",
+    "package_version",
+    "url",
+    "path",
+    "sha256",
+    "files",
+    "retrieved_at",
+    "publisher_updated",
+    "params",
+)
+
+
 def _dataset_records(nb: Any) -> list[dict[str, Any]]:
-    keep = (
-        "entry",
-        "title",
-        "source",
-        "licence",
-        "package",
-        "package_version",
-        "url",
-        "path",
-        "sha256",
-        "retrieved_at",
-        "params",
-    )
     # The footer lists the datasets; headline results carry their data's provenance too, so a
     # notebook without a footer still records what it estimated on.
     found = [d for p in _outputs(nb, PROVENANCE_MIME) for d in p.get("datasets", [])]
@@ -228,123 +309,119 @@ def _dataset_records(nb: Any) -> list[dict[str, Any]]:
         key = (d.get("entry"), d.get("sha256"))
         if key not in seen:
             seen.add(key)
-            out.append({k: d.get(k) for k in keep})
+            out.append({k: d.get(k) for k in _DATASET_KEYS})
     return out
 
 
-def _execute(task: Task, spec: PipelineSpec, run_id: str, run_dir: Path, kernel: str) -> TaskResult:
-    import nbformat
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+# --- incremental reruns ----------------------------------------------------------------------
+@dataclass
+class _Plan:
+    task: Task
+    result: TaskResult
+    fingerprint: dict[str, Any]
+    previous: tuple[str, dict[str, Any]] | None  # (run id, record) of the last good run
 
-    result = TaskResult(
-        name=task.name,
-        group=task.group,
-        notebook=_rel(task.notebook, spec.root),
-        parameters=dict(task.parameters),
-        started_at=_now(),
-    )
-    source_nb = read_notebook(task.notebook)
-    source_nb.metadata["kernelspec"] = {
-        "name": kernel,
-        "display_name": kernel,
-        "language": "python",
-    }
-    input_path = run_dir / f"{task.name}.input.ipynb"
-    output_path = run_dir / f"{task.name}.ipynb"
-    nbformat.write(source_nb, input_path)
-    t0 = time.perf_counter()
-    env = {
-        **_KERNEL_ENV,
-        RUN_ID_ENV: run_id,
-        TASK_ENV: f"{spec.name}/{task.name}",
-        "EBPM_PROJECT_ROOT": str(spec.root),
-        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-    }
-    if kernel == "python3":
-        # "python3" means this interpreter: a user-level python3 kernelspec pointing at another
-        # Python (what `ipykernel install --user` writes) must not take the run elsewhere.
-        jupyter_path = _own_python3_kernelspec(run_dir)
-        env["JUPYTER_PATH"] = os.pathsep.join(
-            p for p in (str(jupyter_path), os.environ.get("JUPYTER_PATH", "")) if p
-        )
-    try:
-        with _kernel_env(env):
-            papermill.execute_notebook(
-                str(input_path),
-                str(output_path),
-                parameters=task.parameters,
-                kernel_name=kernel,
-                progress_bar=False,
-                log_output=False,
-                cwd=str(spec.root),
-                execution_timeout=task.timeout,
-                request_save_on_cell_execute=False,
-                shutdown_kernel="immediate",
-                # ipykernel warns on every start that loopback TCP is unencrypted; the run's
-                # output should show the analyst's tasks, not that.
-                extra_arguments=["--IPKernelApp.log_level=ERROR"] if kernel == "python3" else [],
+
+def _unchanged(plan: _Plan, hasher: Hasher, site: Path) -> tuple[bool, str]:
+    """Whether nothing the task depends on changed since its last good record, and why not."""
+    if plan.previous is None:
+        return False, "never ran successfully"
+    _, record = plan.previous
+    old = record.get("fingerprint") or {}
+    for part in ("notebook", "parameters", "environment"):
+        if old.get(part) != plan.fingerprint.get(part):
+            return False, f"{part} changed"
+    if not record.get("report") or not (site / record["report"]).is_file():
+        return False, "its report is missing from the site"
+    for d in record.get("datasets") or []:
+        now = hasher.dataset(d)
+        if now is None or now != d.get("sha256"):
+            return False, f"data {d.get('entry')} changed"
+    return True, "unchanged"
+
+
+# --- publishing ------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _site_lock(site: Path) -> Iterator[None]:
+    """Several pipelines may publish to one site: one state update at a time."""
+    from filelock import FileLock
+
+    with FileLock(str(site / ".state.lock"), timeout=120):
+        yield
+
+
+def _revision_notice(rev: dict[str, Any]) -> str:
+    import html
+
+    def fmt(x: Any) -> str:
+        return f"{x:.4g}" if isinstance(x, int | float) else "–"
+
+    o, n = rev["old"], rev["new"]
+    changed = []
+    for c in rev.get("changed_inputs", []):
+        if c["input"] == "data":
+            changed.append(
+                f"data <code>{html.escape(str(c['what']))}</code> (sha256 "
+                f"{html.escape(str(c.get('old_sha256', ''))[:12])} → "
+                f"{html.escape(str(c.get('new_sha256', ''))[:12])}"
+                + (
+                    f", publisher's update {html.escape(str(c.get('new_publisher_updated')))}"
+                    if c.get("new_publisher_updated")
+                    else ""
+                )
+                + ")"
             )
-        result.status = "ok"
-    except PapermillExecutionError as err:
-        result.status = "failed"
-        result.reason = f"cell In [{err.exec_count}] raised {err.ename}: {err.evalue}"
-    except Exception as err:  # a dead kernel, a timeout: the task fails, the run goes on
-        result.status = "failed"
-        result.reason = f"{type(err).__name__}: {err}".strip()
-    result.duration_s = round(time.perf_counter() - t0, 3)
-    if output_path.is_file():
-        result.output_notebook = output_path.name
-    return result
-
-
-def _own_python3_kernelspec(run_dir: Path) -> Path:
-    """A Jupyter data folder whose ``python3`` kernel is the interpreter running ebpm."""
-    import json
-    import sys
-
-    folder = run_dir / ".jupyter"
-    spec = folder / "kernels" / "python3" / "kernel.json"
-    if not spec.is_file():
-        spec.parent.mkdir(parents=True, exist_ok=True)
-        spec.write_text(
-            json.dumps(
-                {
-                    "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                    "display_name": "Python 3 (ebpm run)",
-                    "language": "python",
-                }
-            ),
-            encoding="utf-8",
-        )
-    return folder
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
+        elif c["input"] == "parameter":
+            changed.append(
+                f"parameter <code>{html.escape(str(c['what']))}</code>: "
+                f"{html.escape(repr(c.get('old')))} → {html.escape(repr(c.get('new')))}"
+            )
+        else:
+            changed.append(html.escape(f"{c['input']}: {c.get('what', '')}"))
+    why = "; ".join(changed) or "no recorded input changed"
+    return (
+        '<div class="ebpm-revision" role="alert" style="border:2px solid #b35806;'
+        'padding:0.6em 1em;margin:1em 0;background:#fff7ec">'
+        "<strong>Revised estimate.</strong> "
+        f"Run {html.escape(str(rev['previous_run']))}: {fmt(o.get('estimate'))} "
+        f"[{fmt(o.get('conf_low'))}, {fmt(o.get('conf_high'))}]; this run: "
+        f"{fmt(n.get('estimate'))} [{fmt(n.get('conf_low'))}, {fmt(n.get('conf_high'))}] "
+        f"(change {fmt(rev['difference'])}, beyond the tolerance {html.escape(rev['tolerance'])})."
+        f"<br>What changed: {why}.</div>"
+    )
 
 
 def _publish(
-    result: TaskResult,
-    spec: PipelineSpec,
-    run_id: str,
-    run_dir: Path,
-    site: Path,
-    previous: dict[str, Any],
-) -> dict[str, Any]:
-    """Render and publish; a rendering error fails the task, never the run."""
-    try:
-        return _publish_unguarded(result, spec, run_id, run_dir, site, previous)
-    except Exception as err:
-        if result.status == "ok":
+    result: TaskResult, spec: PipelineSpec, run_id: str, run_dir: Path, site: Path
+) -> None:
+    """Render and publish one finished task; a rendering error fails the task, never the run."""
+    import nbformat
+
+    from ebpm.report import site as site_mod
+
+    nb = None
+    if result.output_notebook:
+        nb = nbformat.read(run_dir / result.output_notebook, as_version=4)
+        heads = _outputs(nb, RESULT_MIME)
+        result.headline = heads[0] if heads else None
+        result.datasets = _dataset_records(nb)
+    with _site_lock(site):
+        state = site_mod.load_state(site)
+        previous = state["pipelines"].get(spec.name, {}).get("tasks", {}).get(result.name, {})
+        try:
+            record = _publish_unguarded(result, spec, run_id, run_dir, site, previous, nb)
+        except Exception as err:
+            if result.status != "ok":
+                raise
             result.status = "failed"
             result.reason = f"the report could not be rendered: {type(err).__name__}: {err}"
             log.exception("rendering %s failed", result.name)
-            return _publish_unguarded(result, spec, run_id, run_dir, site, previous)
-        raise
+            record = _publish_unguarded(result, spec, run_id, run_dir, site, previous, nb)
+        site_mod.record_task(
+            state, pipeline=spec.name, description=spec.description, task=result.name, record=record
+        )
+        site_mod.save_state(site, state)
+        site_mod.build_index(site, state)
 
 
 def _publish_unguarded(
@@ -354,45 +431,38 @@ def _publish_unguarded(
     run_dir: Path,
     site: Path,
     previous: dict[str, Any],
+    nb: Any,
 ) -> dict[str, Any]:
-    """Render the task's report or failure page and return its state record.
-
-    ``previous`` is the task's record in the site state before this run (empty if none).
-    """
-    import nbformat
-
+    """Write the task's report or failure page; return its record for the site state."""
     from ebpm.report import site as site_mod
     from ebpm.report.render import error_of, render_html
 
-    nb = None
-    if result.output_notebook:
-        nb = nbformat.read(run_dir / result.output_notebook, as_version=4)
-        heads = _outputs(nb, RESULT_MIME)
-        result.headline = heads[0] if heads else None
-        result.datasets = _dataset_records(nb)
+    base = {
+        "run_id": run_id,
+        "finished_at": _now(),
+        "duration_s": result.duration_s,
+        "notebook": result.notebook,
+        "parameters": result.parameters,
+        "datasets": result.datasets,
+    }
     if result.status == "ok" and nb is not None:
-        page = render_html(nb, title=f"{spec.name}: {result.name}")
+        notice = _revision_notice(result.revision) if result.revision else None
+        page = render_html(nb, title=f"{spec.name}: {result.name}", notice=notice)
         atomic_write_text(run_dir / f"{result.name}.html", page)
         rel = f"reports/{spec.name}/{result.name}.html"
         atomic_write_text(site / rel, page)
         result.report = rel
-        stale = site / "failures" / spec.name / f"{result.name}.html"
-        stale.unlink(missing_ok=True)
+        (site / "failures" / spec.name / f"{result.name}.html").unlink(missing_ok=True)
         return {
+            **base,
             "status": "ok",
-            "run_id": run_id,
-            "finished_at": _now(),
-            "duration_s": result.duration_s,
-            "notebook": result.notebook,
-            "parameters": result.parameters,
             "headline": result.headline,
-            "datasets": result.datasets,
             "report": rel,
             "report_run_id": run_id,
             "report_headline": result.headline,
+            "revision": result.revision,
             "failure": None,
         }
-    result.status = "failed"
     rel = f"failures/{spec.name}/{result.name}.html"
     page = site_mod.failure_page(
         pipeline=spec.name,
@@ -410,17 +480,93 @@ def _publish_unguarded(
     atomic_write_text(site / rel, page)
     result.failure_page = rel
     return {
-        "status": "failed",
-        "run_id": run_id,
-        "finished_at": _now(),
-        "duration_s": result.duration_s,
-        "notebook": result.notebook,
-        "parameters": result.parameters,
+        **base,
+        "status": result.status,
         "headline": None,
-        "datasets": result.datasets,
         "failure": rel,
         "reason": result.reason,
     }
+
+
+def _record_unchanged(
+    results: list[TaskResult], spec: PipelineSpec, run_id: str, site: Path
+) -> None:
+    """Mark skipped tasks in the site: their report stays, checked by this run."""
+    from ebpm.report import site as site_mod
+
+    with _site_lock(site):
+        state = site_mod.load_state(site)
+        tasks = state["pipelines"].setdefault(spec.name, {"tasks": {}})["tasks"]
+        for result in results:
+            record = dict(tasks.get(result.name) or {})
+            record.update(
+                {
+                    "status": "ok",
+                    "checked_run_id": run_id,
+                    "checked_at": _now(),
+                    "unchanged_since": result.unchanged_since,
+                }
+            )
+            site_mod.record_task(
+                state,
+                pipeline=spec.name,
+                description=spec.description,
+                task=result.name,
+                record=record,
+            )
+        site_mod.save_state(site, state)
+        site_mod.build_index(site, state)
+
+
+# --- the run ---------------------------------------------------------------------------------
+def _task_env(spec: PipelineSpec, run_id: str, task: Task) -> dict[str, str]:
+    from ebpm.pipeline.execute import KERNEL_ENV
+
+    return {
+        **KERNEL_ENV,
+        RUN_ID_ENV: run_id,
+        TASK_ENV: f"{spec.name}/{task.name}",
+        "EBPM_PROJECT_ROOT": str(spec.root),
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    }
+
+
+def _notebook_json(path: Path, kernel: str) -> str:
+    import nbformat
+
+    from ebpm.pipeline.notebooks import read_notebook
+
+    nb = read_notebook(path)
+    nb.metadata["kernelspec"] = {"name": kernel, "display_name": kernel, "language": "python"}
+    return nbformat.writes(nb)
+
+
+@contextlib.contextmanager
+def _signals(on_signal: Callable[[int], None]) -> Iterator[None]:
+    """Route Ctrl-C and SIGTERM to ``on_signal`` while the run is under way (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(signum: int, frame: Any) -> None:
+        on_signal(signum)
+
+    for s in old:
+        signal.signal(s, handler)
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def default_jobs() -> int:
+    """Tasks at a time by default: the number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
 
 
 def run_pipeline(
@@ -430,8 +576,14 @@ def run_pipeline(
     parameters: dict[str, Any] | None = None,
     kernel: str = "python3",
     progress: Progress | None = None,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    tasks: list[str] | None = None,
+    retry_backoff: float | None = None,
+    rerun_of: str | None = None,
 ) -> RunResult:
-    """Run every task of a pipeline spec and (re)build the report site.
+    """Run the tasks of a pipeline spec that need running, and (re)build the report site.
 
     Parameters
     ----------
@@ -440,17 +592,31 @@ def run_pipeline(
     out_dir : path, default "."
         Where ``runs/<pipeline>/<run-id>/`` and ``site/`` are written.
     parameters : dict, optional
-        Values that override every task's parameters.
+        Values for every task whose notebook declares them (``-p`` on the command line).
     kernel : str, default "python3"
         Jupyter kernel; ``python3`` is the interpreter running ebpm.
     progress : callable, optional
-        Called with an event dict when a task starts and ends.
+        Called with an event dict: ``plan``, ``start``, ``retry``, ``done``.
+    jobs : int, optional
+        Tasks at a time (default: the number of cores).
+    scheduler : str, optional
+        ``"local"`` for a Dask ``LocalCluster`` of ``jobs`` workers, or the address of a Dask
+        scheduler (``tcp://host:port``). Default: this machine, without Dask.
+    force : bool, default False
+        Run every task, even those whose inputs did not change.
+    tasks : list of str, optional
+        Run only these tasks (names or spec task names).
+    retry_backoff : float, optional
+        Seconds before the first retry of a transient failure, doubling after each (default 2,
+        or ``EBPM_RETRY_BACKOFF``).
+    rerun_of : str, optional
+        Recorded in the manifest when this run repeats an earlier one (``ebpm rerun``).
 
     Returns
     -------
     RunResult
-        Per-task status, timings and headline estimates. A failed task does not stop the
-        others; check :attr:`RunResult.ok`.
+        Per-task status, timings, headline estimates and revision alerts. A failed task does not
+        stop the others; check :attr:`RunResult.ok`.
 
     Raises
     ------
@@ -458,60 +624,124 @@ def run_pipeline(
         The spec is malformed.
     ParameterError
         A task's parameters do not match its notebook's parameters cell (nothing is run).
+    LockedError
+        Another run of this pipeline is under way.
     """
+    from ebpm.pipeline.lock import PipelineLock
+
     t_start = time.perf_counter()
     spec = load_spec(spec_path)
-    tasks = _check_all(spec, dict(parameters or {}))
+    overrides = dict(parameters or {})
+    selected = _check_all(spec, overrides, set(tasks) if tasks else None)
     out = Path(out_dir).resolve()
     run_id = new_run_id()
-    run_dir = out / "runs" / spec.name / run_id
-    run_dir.mkdir(parents=True, exist_ok=False)
-    site = out / "site"
-    site.mkdir(parents=True, exist_ok=True)
-    started = _now()
+    runs = out / "runs" / spec.name
     emit = progress or (lambda event: None)
-    results: list[TaskResult] = []
-
-    from ebpm.report import site as site_mod
-
-    for i, task in enumerate(tasks, start=1):
-        emit({"event": "start", "task": task.name, "index": i, "total": len(tasks)})
-        log.info("running %s (%d/%d)", task.name, i, len(tasks))
-        result = _execute(task, spec, run_id, run_dir, kernel)
-        # read the state fresh for each task (another pipeline may publish to the same site),
-        # once: the publisher gets the task's previous record from it
-        state = site_mod.load_state(site)
-        previous = state["pipelines"].get(spec.name, {}).get("tasks", {}).get(task.name, {})
-        record = _publish(result, spec, run_id, run_dir, site, previous)
-        site_mod.record_task(
-            state, pipeline=spec.name, description=spec.description, task=task.name, record=record
-        )
-        site_mod.save_state(site, state)
-        site_mod.build_index(site, state)
-        results.append(result)
+    backoff = (
+        retry_backoff
+        if retry_backoff is not None
+        else float(os.environ.get("EBPM_RETRY_BACKOFF", "2"))
+    )
+    jobs = jobs or default_jobs()
+    with PipelineLock(runs, pipeline=spec.name, run_id=run_id):
+        run_dir = runs / run_id
+        run_dir.mkdir(parents=True, exist_ok=False)
+        site = out / "site"
+        site.mkdir(parents=True, exist_ok=True)
+        started = _now()
+        hasher = Hasher(out / "runs" / ".fingerprints.json")
+        env_fp = hashlib.sha256(
+            (environment_fingerprint(kernel) + source_fingerprint(hasher)).encode()
+        ).hexdigest()
+        previous = history.last_good_records(out, spec.name, [t.name for t in selected])
+        plans: dict[str, _Plan] = {}
+        for task in selected:
+            result = TaskResult(
+                name=task.name,
+                group=task.group,
+                notebook=_rel(task.notebook, spec.root),
+                parameters=dict(task.parameters),
+            )
+            fp = {
+                "notebook": hasher.file(task.notebook),
+                "parameters": parameters_fingerprint(task.parameters),
+                "environment": env_fp,
+            }
+            plans[task.name] = _Plan(task, result, fp, previous.get(task.name))
+        skip_reasons: dict[str, str] = {}
+        for name, plan in plans.items():
+            same, why = (False, "--force") if force else _unchanged(plan, hasher, site)
+            skip_reasons[name] = why
+            if same:
+                run_of, record = plan.previous  # type: ignore[misc]
+                r = plan.result
+                r.status = "unchanged"
+                r.unchanged_since = record.get("unchanged_since") or run_of
+                r.report = record.get("report")
+                r.headline = record.get("headline")
+                r.datasets = record.get("datasets") or []
+                r.fingerprint = {**plan.fingerprint, "data": record["fingerprint"].get("data", {})}
+        hasher.save()
+        to_run = [n for n, p in plans.items() if p.result.status != "unchanged"]
         emit(
-            {"event": "done", "task": task.name, "index": i, "total": len(tasks), "result": result}
+            {
+                "event": "plan",
+                "run_id": run_id,
+                "total": len(plans),
+                "to_run": to_run,
+                "unchanged": [n for n in plans if n not in to_run],
+                "reasons": skip_reasons,
+                "jobs": jobs,
+                "executor": scheduler or "local",
+            }
         )
-
-    duration = round(time.perf_counter() - t_start, 3)
-    manifest = {
-        "manifest_version": 1,
-        "pipeline": spec.name,
-        "spec": _rel(spec.path, spec.root),
-        "description": spec.description,
-        "run_id": run_id,
-        "status": "ok" if all(r.status == "ok" for r in results) else "failed",
-        "started_at": started,
-        "finished_at": _now(),
-        "duration_s": duration,
-        "git": _git(spec.root),
-        "versions": package_versions(),
-        "kernel": kernel,
-        "parameter_overrides": dict(parameters or {}),
-        "tasks": [r.to_dict() for r in results],
-        "datasets": _unique_datasets(results),
-    }
-    atomic_write_json(run_dir / "manifest.json", manifest)
+        skipped = [p.result for p in plans.values() if p.result.status == "unchanged"]
+        if skipped:
+            _record_unchanged(skipped, spec, run_id, site)
+        for r in skipped:
+            emit({"event": "done", "task": r.name, "result": r})
+        cancelled = False
+        if to_run:
+            cancelled = _execute_all(
+                spec, plans, to_run, run_id, run_dir, site, kernel, jobs, scheduler, backoff, emit
+            )
+        results = [p.result for p in plans.values()]
+        status = (
+            "cancelled"
+            if cancelled
+            else "ok"
+            if all(r.status in history.GOOD for r in results)
+            else "failed"
+        )
+        duration = round(time.perf_counter() - t_start, 3)
+        manifest = {
+            "manifest_version": 2,
+            "pipeline": spec.name,
+            "spec": _rel(spec.path, spec.root),
+            "description": spec.description,
+            "schedule": spec.schedule,
+            "run_id": run_id,
+            "rerun_of": rerun_of,
+            "status": status,
+            "started_at": started,
+            "finished_at": _now(),
+            "duration_s": duration,
+            "git": _git(spec.root),
+            "versions": _versions(),
+            "environment": env_fp,
+            "kernel": kernel,
+            "executor": {
+                "kind": "dask" if scheduler else "local",
+                "address": scheduler,
+                "jobs": jobs,
+            },
+            "force": force,
+            "parameter_overrides": overrides,
+            "tasks": [r.to_dict() for r in results],
+            "datasets": _unique_datasets(results),
+            "revisions": [{"task": r.name, **r.revision} for r in results if r.revision],
+        }
+        atomic_write_json(run_dir / "manifest.json", manifest)
     return RunResult(
         pipeline=spec.name,
         run_id=run_id,
@@ -519,20 +749,217 @@ def run_pipeline(
         site_dir=site,
         tasks=results,
         duration_s=duration,
+        cancelled=cancelled,
     )
 
 
+def _versions() -> dict[str, str | None]:
+    from importlib import metadata
+
+    out: dict[str, str | None] = {}
+    for name in (
+        "ebpm",
+        "pandas",
+        "numpy",
+        "pyfixest",
+        "statsmodels",
+        "geopandas",
+        "intake",
+        "papermill",
+        "matplotlib",
+    ):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _execute_all(
+    spec: PipelineSpec,
+    plans: dict[str, _Plan],
+    to_run: list[str],
+    run_id: str,
+    run_dir: Path,
+    site: Path,
+    kernel: str,
+    jobs: int,
+    scheduler: str | None,
+    backoff: float,
+    emit: Progress,
+) -> bool:
+    """Run ``to_run`` (respecting ``needs``); returns True if the run was cancelled."""
+    from ebpm.pipeline.execute import Outcome, Payload
+
+    if scheduler:
+        from ebpm.pipeline.executors import DaskExecutor
+
+        executor: Any = DaskExecutor(scheduler, jobs=jobs, run_id=run_id)
+    else:
+        from ebpm.pipeline.executors import LocalExecutor
+
+        executor = LocalExecutor(min(jobs, len(to_run)))
+    sources: dict[Path, str] = {}
+    waiting = set(to_run)
+    active: set[str] = set()
+    timers: list[threading.Timer] = []
+    cancel = threading.Event()
+
+    def on_signal(signum: int) -> None:
+        if cancel.is_set():
+            return
+        cancel.set()
+        log.warning("signal %d: cancelling the run", signum)
+        executor.cancel()
+        for t in timers:
+            t.cancel()
+
+    def status_of(name: str) -> str | None:
+        r = plans[name].result
+        return r.status if r.status != "pending" else None
+
+    def submit(name: str, attempt: int) -> None:
+        plan = plans[name]
+        task = plan.task
+        if task.notebook not in sources:
+            sources[task.notebook] = _notebook_json(task.notebook, kernel)
+        payload = Payload(
+            task=name,
+            notebook=sources[task.notebook],
+            parameters=dict(task.parameters),
+            cwd=str(spec.root),
+            env=_task_env(spec, run_id, task),
+            kernel=kernel,
+            timeout=task.timeout,
+            attempt=attempt,
+        )
+        active.add(name)
+        waiting.discard(name)
+        if attempt == 1:
+            plan.result.started_at = _now()
+            emit({"event": "start", "task": name, "attempt": attempt})
+        executor.submit(payload)
+
+    def release() -> None:
+        """Submit tasks whose needs are met; block those whose needs failed."""
+        for name in sorted(waiting, key=to_run.index):
+            needs = [n for n in getattr(plans[name].task, "needs", ()) if n in plans]
+            states = [status_of(n) for n in needs]
+            if any(s is not None and s not in history.GOOD for s in states):
+                bad = [
+                    n for n, s in zip(needs, states, strict=True) if s not in (None, *history.GOOD)
+                ]
+                r = plans[name].result
+                r.status = "blocked"
+                r.reason = f"not run: it needs {', '.join(bad)}, which did not succeed"
+                waiting.discard(name)
+                _publish(r, spec, run_id, run_dir, site)
+                emit({"event": "done", "task": name, "result": r})
+            elif all(s in history.GOOD for s in states) and not cancel.is_set():
+                submit(name, 1)
+
+    def finish(o: Outcome) -> None:
+        plan = plans[o.task]
+        r = plan.result
+        active.discard(o.task)
+        r.attempts = o.attempt
+        r.status = o.status
+        r.reason = o.reason
+        r.duration_s = o.duration_s
+        r.cell_time_s = o.cell_time_s
+        r.worker = o.worker
+        if o.notebook:
+            atomic_write_text(run_dir / f"{o.task}.ipynb", o.notebook)
+            r.output_notebook = f"{o.task}.ipynb"
+        if o.status == "cancelled":
+            emit({"event": "done", "task": o.task, "result": r})
+            return
+        _publish_with_revision(plan, spec, run_id, run_dir, site)
+        emit({"event": "done", "task": o.task, "result": r})
+
+    try:
+        with _signals(on_signal):
+            release()
+            while active or (waiting and not cancel.is_set()):
+                try:
+                    o = executor.results.get(timeout=0.2)
+                except queue.Empty:
+                    emit({"event": "tick", "running": sorted(active)})
+                    continue
+                plan = plans[o.task]
+                retries = getattr(plan.task, "retries", 0) or 0
+                if (
+                    o.status == "failed"
+                    and o.transient
+                    and o.attempt <= retries
+                    and not cancel.is_set()
+                ):
+                    delay = backoff * 2 ** (o.attempt - 1)
+                    emit(
+                        {
+                            "event": "retry",
+                            "task": o.task,
+                            "attempt": o.attempt + 1,
+                            "delay": delay,
+                            "reason": o.reason,
+                        }
+                    )
+                    timer = threading.Timer(delay, submit, args=(o.task, o.attempt + 1))
+                    timer.daemon = True
+                    timers.append(timer)
+                    timer.start()
+                    continue
+                finish(o)
+                release()
+                if cancel.is_set() and not active:
+                    break
+            if cancel.is_set():
+                for name in list(waiting) + list(active):
+                    r = plans[name].result
+                    if r.status == "pending":
+                        r.status = "cancelled"
+                        r.reason = "the run was cancelled before the task started"
+                        emit({"event": "done", "task": name, "result": r})
+    finally:
+        for t in timers:
+            t.cancel()
+        if cancel.is_set():
+            executor.cancel()
+        executor.close()
+    return cancel.is_set()
+
+
+def _publish_with_revision(
+    plan: _Plan, spec: PipelineSpec, run_id: str, run_dir: Path, site: Path
+) -> None:
+    """Publish a finished task, comparing its headline with the last good one first."""
+    import nbformat
+
+    r = plan.result
+    if r.output_notebook and r.status == "ok":
+        nb = nbformat.read(run_dir / r.output_notebook, as_version=4)
+        heads = _outputs(nb, RESULT_MIME)
+        r.headline = heads[0] if heads else None
+        r.datasets = _dataset_records(nb)
+    r.fingerprint = {
+        **plan.fingerprint,
+        "data": {data_key(d): d.get("sha256") for d in r.datasets},
+    }
+    if r.status == "ok" and plan.previous is not None:
+        from ebpm.pipeline.spec import Tolerance
+
+        prev_run, prev = plan.previous
+        tol = getattr(plan.task, "tolerance", None) or Tolerance()
+        r.revision = history.revision(prev, r.to_dict(), previous_run=prev_run, tolerance=tol)
+    _publish(r, spec, run_id, run_dir, site)
+
+
 def _unique_datasets(results: list[TaskResult]) -> list[dict[str, Any]]:
-    seen, out = set(), []
+    seen: dict[tuple[Any, Any], dict[str, Any]] = {}
     for r in results:
         for d in r.datasets:
             key = (d.get("entry"), d.get("sha256"))
             if key not in seen:
-                seen.add(key)
-                users = [
-                    x.name
-                    for x in results
-                    if any((e.get("entry"), e.get("sha256")) == key for e in x.datasets)
-                ]
-                out.append({**d, "tasks": users})
-    return out
+                seen[key] = {**d, "tasks": []}
+            seen[key]["tasks"].append(r.name)
+    return list(seen.values())

@@ -17,14 +17,18 @@ import platform
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ebpm.results import EstimateResult, _jsonable
+from ebpm._protocol import PROVENANCE_MIME, RESULT_MIME, RUN_ID_ENV, TASK_ENV
+
+if TYPE_CHECKING:
+    from ebpm.results import EstimateResult
 
 __all__ = [
     "PROVENANCE_MIME",
     "RESULT_MIME",
     "RUN_ID_ENV",
+    "TASK_ENV",
     "design_statement",
     "etable",
     "footer",
@@ -32,11 +36,6 @@ __all__ = [
     "package_versions",
 ]
 
-RESULT_MIME = "application/vnd.ebpm.result+json"
-PROVENANCE_MIME = "application/vnd.ebpm.provenance+json"
-#: Set by ``ebpm run`` in the kernel's environment.
-RUN_ID_ENV = "EBPM_RUN_ID"
-TASK_ENV = "EBPM_TASK"
 
 KEY_PACKAGES = (
     "ebpm",
@@ -77,6 +76,8 @@ def _display(bundle: dict[str, Any]) -> None:
 
 def headline(result: EstimateResult, *, label: str | None = None) -> None:
     """Show ``result`` and mark it as this report's headline estimate."""
+    from ebpm.results import EstimateResult
+
     if not isinstance(result, EstimateResult):
         raise TypeError(f"headline() takes an EstimateResult, got {type(result).__name__}")
     payload = result.to_dict()
@@ -155,6 +156,8 @@ def footer(*datasets: Any) -> None:
         + (f"\n  {p['attribution']}" if p.get("attribution") else "")
         for p in provs
     )
+    from ebpm.results import _jsonable
+
     _display(
         {
             "text/html": html_text,

@@ -29,7 +29,9 @@ def _published(output: Any) -> bool:
     return True
 
 
-def render_html(nb: Any, *, title: str | None = None, show_code: bool = False) -> str:
+def render_html(
+    nb: Any, *, title: str | None = None, show_code: bool = False, notice: str | None = None
+) -> str:
     """HTML of an executed notebook: outputs and markdown, code and prompts hidden.
 
     Other libraries' stderr noise stays in the executed notebook in the run folder; ebpm's own
@@ -50,6 +52,9 @@ def render_html(nb: Any, *, title: str | None = None, show_code: bool = False) -
         exclude_output_prompt=True,
     )
     body, _ = exporter.from_notebook_node(nb)
+    if notice:
+        # e.g. a revision alert: first thing a reader sees, above the notebook's own content
+        body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + notice, body, count=1)
     return body
 
 

@@ -1,0 +1,260 @@
+"""Where tasks run: a local pool of warm kernels, or a Dask distributed cluster.
+
+Both take :class:`~ebpm.pipeline.execute.Payload` objects with :meth:`submit` and deliver
+:class:`~ebpm.pipeline.execute.Outcome` objects on :attr:`results` (a queue the runner reads
+from its main thread, where it publishes). :meth:`cancel` stops running kernels; :meth:`close`
+releases everything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+from dataclasses import replace
+from typing import Any
+
+from ebpm.errors import PipelineError
+from ebpm.pipeline.execute import (
+    Outcome,
+    Payload,
+    execute_task,
+    kernel_start_failure,
+    kill_kernel,
+    start_kernel,
+)
+
+__all__ = ["DaskExecutor", "LocalExecutor"]
+
+log = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+class LocalExecutor:
+    """``jobs`` kernels at a time on this machine.
+
+    Launcher threads start each task's kernel as soon as the task is submitted (at most ``jobs``
+    warm kernels wait), so a worker that finishes a task takes the next one with its kernel
+    already up. Each task gets a fresh kernel, started with the task's own environment.
+    """
+
+    kind = "local"
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = max(1, int(jobs))
+        self.results: queue.Queue[Outcome] = queue.Queue()
+        self.cancel_event = threading.Event()
+        self._pending: queue.Queue[Any] = queue.Queue()
+        self._warm: queue.Queue[Any] = queue.Queue(maxsize=self.jobs)
+        self._threads = [
+            threading.Thread(target=self._launch, name=f"ebpm-launch-{i}", daemon=True)
+            for i in range(self.jobs)
+        ] + [
+            threading.Thread(target=self._work, name=f"ebpm-worker-{i}", daemon=True)
+            for i in range(self.jobs)
+        ]
+        for t in self._threads:
+            t.start()
+
+    def submit(self, payload: Payload) -> None:
+        """Queue a task; its kernel starts as soon as a launcher is free."""
+        self._pending.put(payload)
+
+    def _launch(self) -> None:
+        while True:
+            payload = self._pending.get()
+            if payload is _STOP:
+                self._put_warm(_STOP)
+                return
+            if self.cancel_event.is_set():
+                self.results.put(
+                    Outcome(
+                        task=payload.task,
+                        status="cancelled",
+                        reason="the run was cancelled before the task started",
+                        attempt=payload.attempt,
+                    )
+                )
+                continue
+            try:
+                km = start_kernel(kernel=payload.kernel, env=payload.env, cwd=payload.cwd)
+                item: Any = (payload, km, None)
+            except Exception as err:
+                item = (payload, None, err)
+            if not self._put_warm(item) and item[1] is not None:
+                kill_kernel(item[1])
+
+    def _put_warm(self, item: Any) -> bool:
+        while True:
+            try:
+                self._warm.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                if self.cancel_event.is_set() and item is not _STOP:
+                    payload = item[0]
+                    self.results.put(
+                        Outcome(
+                            task=payload.task,
+                            status="cancelled",
+                            reason="the run was cancelled before the task started",
+                            attempt=payload.attempt,
+                        )
+                    )
+                    return False
+
+    def _work(self) -> None:
+        while True:
+            item = self._warm.get()
+            if item is _STOP:
+                return
+            payload, km, err = item
+            if err is not None:
+                self.results.put(
+                    Outcome(
+                        task=payload.task,
+                        status="failed",
+                        reason=kernel_start_failure(payload.kernel, err),
+                        transient=type(err).__name__ != "NoSuchKernel",
+                        attempt=payload.attempt,
+                    )
+                )
+                continue
+            try:
+                outcome = execute_task(payload, km=km, cancel=self.cancel_event)
+            except Exception as exc:  # a bug of ours must not hang the run
+                log.exception("task %s", payload.task)
+                outcome = Outcome(
+                    task=payload.task,
+                    status="failed",
+                    reason=f"ebpm could not run the task: {type(exc).__name__}: {exc}",
+                    attempt=payload.attempt,
+                )
+            self.results.put(outcome)
+
+    def cancel(self) -> None:
+        """Kill running kernels (their tasks end as cancelled) and start no more."""
+        self.cancel_event.set()
+        while True:
+            try:
+                item = self._warm.get_nowait()
+            except queue.Empty:
+                break
+            if item is _STOP:
+                continue
+            payload, km, _ = item
+            if km is not None:
+                kill_kernel(km)
+            self.results.put(
+                Outcome(
+                    task=payload.task,
+                    status="cancelled",
+                    reason="the run was cancelled before the task started",
+                    attempt=payload.attempt,
+                )
+            )
+
+    def close(self) -> None:
+        """Stop the threads once the queued work is done (or cancelled)."""
+        for _ in range(self.jobs):
+            self._pending.put(_STOP)
+        for t in self._threads:
+            t.join(timeout=30)
+
+
+class DaskExecutor:
+    """Tasks on a Dask distributed cluster: ``address`` ``tcp://host:port``, or ``"local"`` for a
+    :class:`distributed.LocalCluster` of ``jobs`` single-threaded worker processes.
+
+    Workers need ebpm installed and the project at the same path (notebooks run with the
+    project root as their working folder); the notebook itself and the executed result travel
+    with the task. Cancelling sets a Dask ``Event`` that each task's watchdog polls.
+    """
+
+    kind = "dask"
+
+    def __init__(self, address: str, *, jobs: int, run_id: str) -> None:
+        try:
+            from distributed import Client, Event, LocalCluster
+        except ImportError as err:  # pragma: no cover - distributed is a dependency
+            raise PipelineError(
+                "running on Dask needs `distributed`; install it with `pip install distributed`"
+            ) from err
+        self.results: queue.Queue[Outcome] = queue.Queue()
+        self.cancel_event = threading.Event()
+        self.cluster = None
+        self.event_name = f"ebpm-cancel-{run_id}"
+        self._futures: dict[str, Any] = {}
+        if address == "local":
+            self.cluster = LocalCluster(
+                n_workers=max(1, int(jobs)),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            self.client = Client(self.cluster)
+            self.address = self.cluster.scheduler_address
+        else:
+            try:
+                self.client = Client(address, timeout="10s")
+            except (OSError, TimeoutError) as err:
+                raise PipelineError(
+                    f"cannot reach the Dask scheduler at {address!r}: {err}. Check the address "
+                    "(tcp://HOST:PORT, as `dask scheduler` prints it), or use `--dask local`"
+                ) from err
+            self.address = address
+        self._event = Event(self.event_name, client=self.client)
+        self._event.clear()
+
+    def submit(self, payload: Payload) -> None:
+        """Send a task to the cluster."""
+        from ebpm.pipeline.execute import execute_on_worker
+
+        payload = replace(payload, cancel_event=self.event_name)
+        future = self.client.submit(
+            execute_on_worker,
+            payload,
+            key=f"ebpm-{payload.task}-{payload.attempt}-{id(payload):x}",
+            pure=False,
+        )
+        self._futures[future.key] = future
+        future.add_done_callback(lambda f, p=payload: self._done(f, p))
+
+    def _done(self, future: Any, payload: Payload) -> None:
+        self._futures.pop(future.key, None)
+        try:
+            outcome = Outcome(**future.result())
+        except Exception as err:
+            cancelled = self.cancel_event.is_set() or future.status == "cancelled"
+            outcome = Outcome(
+                task=payload.task,
+                status="cancelled" if cancelled else "failed",
+                reason="the run was cancelled"
+                if cancelled
+                else f"the Dask worker failed: {type(err).__name__}: {err}",
+                transient=not cancelled,
+                attempt=payload.attempt,
+            )
+        self.results.put(outcome)
+
+    def cancel(self) -> None:
+        """Tell running tasks to stop (their watchdogs kill the kernels) and drop queued ones."""
+        self.cancel_event.set()
+        with contextlib.suppress(Exception):
+            self._event.set()
+        with contextlib.suppress(Exception):
+            pending = [f for f in self._futures.values() if f.status == "pending"]
+            if pending:
+                self.client.cancel(pending)
+
+    def close(self) -> None:
+        """Close the client (and the local cluster, if ebpm started it)."""
+        with contextlib.suppress(Exception):
+            self._event.clear()
+        with contextlib.suppress(Exception):
+            self.client.close()
+        if self.cluster is not None:
+            with contextlib.suppress(Exception):
+                self.cluster.close()
