@@ -213,7 +213,8 @@ def test_parameter_error_is_a_pipeline_error_and_a_value_error() -> None:
         ("float", False, False),
         ("float", "0.5", False),
         ("str", "Tokyo", True),
-        ("str", 1, False),
+        ("str", 1, True),  # an int is a code (13101) as far as a str parameter goes
+        ("str", 1.5, False),
         ("str", None, False),
         ("bool", True, True),
         ("bool", 0, False),
@@ -227,7 +228,7 @@ def test_parameter_error_is_a_pipeline_error_and_a_value_error() -> None:
         ("dict[str, int]", [("a", 1)], False),
         ("str | None", None, True),
         ("str | None", "State", True),
-        ("str | None", 1, False),
+        ("str | None", 1.5, False),
         ("int | str", "x", True),
         ("int | str", 2, True),
         ("int | str", 2.5, False),
@@ -248,7 +249,7 @@ def test_accepts(type_: str | None, value: Any, ok: bool) -> None:
 
 def test_optional_accepts_its_type() -> None:
     assert _param("Optional[str]").accepts("State") is True
-    assert _param("Optional[str]").accepts(3) is False
+    assert _param("Optional[str]").accepts(3.5) is False
 
 
 def test_optional_accepts_none() -> None:

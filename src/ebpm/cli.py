@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -371,8 +372,212 @@ def _short(x: float) -> str:
     return f"{x:.4f}" if ax < 1 else f"{x:.3f}" if ax < 100 else f"{x:.1f}"
 
 
+def _shown(path: Path) -> Path:
+    try:
+        return path.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+class _RunDisplay:
+    """Progress of a run: one line per finished task; on a terminal, also a live status line
+    (done / running / failed, elapsed) that is redrawn in place."""
+
+    def __init__(self, *, tty: bool) -> None:
+        self.tty = tty
+        self.t0 = time.perf_counter()
+        self.total = 0
+        self.done = 0
+        self.failed = 0
+        self.running: list[str] = []
+        self._status_shown = False
+
+    def _clear(self) -> None:
+        if self.tty and self._status_shown:
+            click.echo("\r\x1b[K", nl=False)
+            self._status_shown = False
+
+    def _status(self) -> None:
+        if not self.tty or self.total == 0:
+            return
+        names = ", ".join(self.running[:3]) + (" …" if len(self.running) > 3 else "")
+        text = (
+            f"[{self.done}/{self.total}] {len(self.running)} running"
+            + (f" ({names})" if names else "")
+            + (click.style(f" · {self.failed} failed", fg="red") if self.failed else "")
+            + f" · {time.perf_counter() - self.t0:.0f} s"
+        )
+        width = shutil.get_terminal_size((100, 20)).columns
+        click.echo("\r\x1b[K" + text[: max(20, width - 1)], nl=False)
+        self._status_shown = True
+
+    def line(self, text: str) -> None:
+        self._clear()
+        click.echo(text)
+        self._status()
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        kind = event["event"]
+        if kind == "plan":
+            self.total = event["total"]
+            unchanged = event["unchanged"]
+            n_run = len(event["to_run"])
+            where = (
+                f"{event['jobs']} at a time"
+                if event["executor"] == "local"
+                else f"on Dask ({event['executor']}, {event['jobs']} workers)"
+            )
+            self.line(
+                f"run {event['run_id']}: {self.total} task(s); {n_run} to run {where}"
+                + (f", {len(unchanged)} unchanged (--force reruns them)" if unchanged else "")
+            )
+            self.done = len(unchanged)
+            if unchanged:
+                self.line(click.style("  unchanged: ", dim=True) + ", ".join(unchanged))
+        elif kind == "start":
+            self.running.append(event["task"])
+            if not self.tty:
+                self.line(f"  start  {event['task']}")
+            else:
+                self._status()
+        elif kind == "retry":
+            self.line(
+                click.style("  retry  ", fg="yellow")
+                + f"{event['task']} (attempt {event['attempt']} in {event['delay']:.0f} s): "
+                + str(event["reason"])
+            )
+        elif kind == "tick":
+            self.running = list(event["running"])
+            self._status()
+        elif kind == "done":
+            r = event["result"]
+            if r.status == "unchanged":
+                return  # listed with the plan
+            if r.name in self.running:
+                self.running.remove(r.name)
+            self.done += 1
+            secs = f"{r.duration_s:.1f} s" if r.duration_s is not None else ""
+            if r.status == "ok":
+                h = (r.headline or {}).get("headline")
+                est = ""
+                if h:
+                    estimand = str(r.headline.get("estimand", ""))
+                    est = (
+                        f"  {estimand if len(estimand) <= 12 else 'estimate'} "
+                        f"{_short(h['estimate'])} "
+                        f"[{_short(h['conf_low'])}, {_short(h['conf_high'])}]"
+                    )
+                rev = ""
+                if r.revision:
+                    o, n = r.revision["old"], r.revision["new"]
+                    rev = click.style(
+                        f"  REVISED: was {_short(o['estimate'])} in run "
+                        f"{r.revision['previous_run']}, now {_short(n['estimate'])}",
+                        fg="yellow",
+                    )
+                retried = f", {r.attempts} attempts" if r.attempts > 1 else ""
+                self.line(
+                    click.style("  ok     ", fg="green") + f"{r.name} ({secs}{retried}){est}{rev}"
+                )
+            else:
+                self.failed += 1
+                label = {"failed": "FAILED ", "cancelled": "cancel ", "blocked": "blocked"}
+                self.line(
+                    click.style(f"  {label.get(r.status, r.status)}", fg="red")
+                    + f"{r.name}"
+                    + (f" ({secs})" if r.status == "failed" else "")
+                    + f": {r.reason}"
+                )
+
+    def close(self) -> None:
+        self._clear()
+
+
+def _specs_in(paths: tuple[Path, ...]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml"))
+        else:
+            out.append(p)
+    return out
+
+
+def _summary(result: Any) -> None:
+    index = result.index
+    counts = (
+        f"{len(result.tasks) - len(result.failed) - len(result.skipped)} ran ok, "
+        f"{len(result.skipped)} unchanged, {len(result.failed)} not ok"
+    )
+    click.echo(f"run {result.run_id}: {counts}, {result.duration_s:.1f} s")
+    if result.revisions:
+        click.secho(
+            f"revised estimates: {', '.join(t.name for t in result.revisions)} "
+            "(old and new values are in the manifest and at the top of each report)",
+            fg="yellow",
+        )
+    click.echo(f"manifest:    {_shown(result.manifest)}")
+    shown = _shown(index)
+    click.echo(f"report site: {shown}")
+    click.echo(
+        f"  open it:   python -m http.server -d {shown.parent}   (then http://127.0.0.1:8000/)"
+    )
+    click.echo(f"  or browse: {index.as_uri()}")
+
+
+def _run_one(spec: Path, display: _RunDisplay | None = None, **kwargs: Any) -> Any:
+    from ebpm.pipeline.runner import run_pipeline
+
+    tty = sys.stdout.isatty()
+    display = display or _RunDisplay(tty=tty)
+    click.echo(f"ebpm {__version__}: running {spec}")
+    try:
+        result = run_pipeline(spec, progress=display, **kwargs)
+    finally:
+        display.close()
+    click.echo()
+    _summary(result)
+    return result
+
+
+def _raise_for(results: list[Any]) -> None:
+    from ebpm.errors import RunCancelledError, TaskFailedError
+
+    if any(r.cancelled for r in results):
+        raise RunCancelledError(
+            "the run was cancelled; the tasks that finished were published, the others keep "
+            "their last good report. Run the same command again to finish (unchanged tasks are "
+            "skipped)."
+        )
+    failed = [t for r in results for t in r.failed]
+    if failed:
+        names = ", ".join(t.name for t in failed)
+        site = results[0].site_dir / "failures"
+        raise TaskFailedError(
+            f"{len(failed)} task(s) did not succeed: {names}; see the failure pages in {site} "
+            "(the last good reports are kept)"
+        )
+
+
+def _jobs_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--dask",
+        "scheduler",
+        metavar="local|tcp://HOST:PORT",
+        help="Run the tasks on Dask: `local` starts a LocalCluster of --jobs workers; an address "
+        "uses a running scheduler (workers need the project at the same path).",
+    )(func)
+    return click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Tasks at a time (default: the number of cores).",
+    )(func)
+
+
 @main.command(context_settings=CONTEXT)
-@click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("pipelines", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--out",
     "out_dir",
@@ -381,83 +586,369 @@ def _short(x: float) -> str:
     show_default=True,
     help="Folder for runs/<pipeline>/<run-id>/ and site/.",
 )
-@_param_option("Override a parameter in every task (VALUE is read as YAML: 3, 0.5, true).")
+@_param_option(
+    "Set a parameter in every task whose notebook declares it (VALUE is read as YAML: 3, 0.5, "
+    "true, [a, b])."
+)
+@_jobs_option
+@click.option("--force", is_flag=True, help="Rerun every task, even those that did not change.")
+@click.option(
+    "--task",
+    "-t",
+    "only",
+    multiple=True,
+    metavar="NAME",
+    help="Run only this task (a task name or a spec task name); repeatable.",
+)
+@click.option(
+    "--due",
+    is_flag=True,
+    help="Run only the pipelines whose schedule fired since their last successful run "
+    "(default PIPELINES: every spec in pipelines/). What cron calls.",
+)
 @boundary
-def run(pipeline: Path, out_dir: Path, params: dict[str, Any]) -> None:
-    """Run the notebooks of PIPELINE and rebuild the report site.
+def run(
+    pipelines: tuple[Path, ...],
+    out_dir: Path,
+    params: dict[str, Any],
+    jobs: int | None,
+    scheduler: str | None,
+    force: bool,
+    only: tuple[str, ...],
+    due: bool,
+) -> None:
+    """Run the notebooks of PIPELINES (spec files or folders) and rebuild the report site.
 
-    Every task's parameters are checked against its notebook's parameters cell before any
-    kernel starts. A task that fails does not stop the others; its last good report stays
-    published and the site shows a failure page. Exits 1 if any task failed.
+    Before any kernel starts, every task's parameters are checked and coerced against its
+    notebook's parameters cell. A task is skipped when nothing it depends on changed since its
+    last good run (notebook, parameters, the data it loaded, the installed packages); its report
+    stays. The others run in parallel. A task that fails does not stop the others; its last good
+    report stays published and the site shows a failure page. Ctrl-C cancels cleanly.
+
+    Exits 1 if any task failed, 130 if the run was cancelled.
+
+    \b
+    Examples:
+      ebpm run pipelines/demo.yaml
+      ebpm run pipelines/demo.yaml -j 4 -p vcov hetero
+      ebpm run pipelines/demo.yaml --task prop99 --force
+      ebpm run pipelines/demo.yaml --dask local
+      ebpm run --due                      every pipeline whose schedule fired
+    """
+    if not pipelines:
+        if not due:
+            raise click.UsageError(
+                "give a pipeline spec, e.g. `ebpm run pipelines/demo.yaml` (or `--due` to run "
+                "every pipeline whose schedule fired)"
+            )
+        pipelines = (Path("pipelines"),)
+    specs = _specs_in(pipelines)
+    if due:
+        specs = _due_specs(specs, out_dir)
+        if not specs:
+            return
+    results = []
+    for spec in specs:
+        result = _run_one(
+            spec,
+            out_dir=out_dir,
+            parameters=params,
+            jobs=jobs,
+            scheduler=scheduler,
+            force=force,
+            tasks=list(only) or None,
+        )
+        results.append(result)
+    _raise_for(results)
+
+
+def _due_specs(specs: list[Path], out_dir: Path) -> list[Path]:
+    from datetime import datetime
+
+    from ebpm.pipeline import history, schedule
+    from ebpm.pipeline.spec import load_spec
+
+    now = datetime.now()  # local time: cron reads schedules in the machine's zone
+    chosen = []
+    for path in specs:
+        spec = load_spec(path)
+        if not spec.schedule:
+            click.echo(f"{spec.name}: no schedule in {path}; skipped")
+            continue
+        good = [r for r in history.list_runs(out_dir, pipeline=spec.name) if r.status == "ok"]
+        last = datetime.fromisoformat(good[-1].started_at) if good and good[-1].started_at else None
+        verdict = schedule.due(spec.schedule, last_success=last, now=now)
+        click.echo(f"{spec.name}: {'due' if verdict.due else 'not due'} ({verdict.reason})")
+        if verdict.due:
+            chosen.append(path)
+    return chosen
+
+
+# --- check -----------------------------------------------------------------------------------
+@main.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@boundary
+def check(paths: tuple[Path, ...]) -> None:
+    """Check pipeline specs, notebooks' parameters cells and catalogs without running anything.
+
+    PATHS are spec files or folders (default: pipelines/, notebooks/ and catalogs/ of the
+    current project). Every problem is listed with its file and line; exits 1 if any is an
+    error.
 
     \b
     Example:
-      ebpm run pipelines/demo.yaml
-      ebpm run pipelines/demo.yaml --out build -p vcov hetero
+      ebpm check
+      ebpm check pipelines/demo.yaml
     """
-    import logging
+    from ebpm.errors import SpecError
+    from ebpm.pipeline.check import check_paths
 
-    from ebpm.errors import TaskFailedError
-    from ebpm.pipeline.runner import run_pipeline
-
-    logging.getLogger("papermill").setLevel(logging.ERROR)
-    tty = sys.stdout.isatty()
-    started: dict[str, float] = {}
-
-    def progress(event: dict[str, Any]) -> None:
-        i, n, name = event["index"], event["total"], event["task"]
-        if event["event"] == "start":
-            started[name] = time.perf_counter()
-            if tty:
-                click.echo(f"[{i}/{n}] {name} … ", nl=False)
-            else:
-                click.echo(f"[{i}/{n}] {name} started")
-            return
-        r = event["result"]
-        if not tty:
-            click.echo(f"[{i}/{n}] {name} ", nl=False)
-        secs = f"{r.duration_s:.1f} s"
-        if r.status == "ok":
-            h = (r.headline or {}).get("headline")
-            est = ""
-            if h:
-                estimand = str(r.headline.get("estimand", ""))
-                est = (
-                    f"  {estimand if len(estimand) <= 12 else 'estimate'} "
-                    f"{_short(h['estimate'])} [{_short(h['conf_low'])}, {_short(h['conf_high'])}]"
-                )
-            click.echo(click.style("ok", fg="green") + f" ({secs}){est}")
-        else:
-            click.echo(click.style("FAILED", fg="red") + f" ({secs}): {r.reason}")
-
-    click.echo(f"ebpm {__version__}: running {pipeline}")
-    result = run_pipeline(pipeline, out_dir=out_dir, parameters=params, progress=progress)
-    index = result.index
-
-    def shown_path(path: Path) -> Path:
-        try:
-            return path.relative_to(Path.cwd().resolve())
-        except ValueError:
-            return path
-
-    shown = shown_path(index)
-    click.echo()
-    click.echo(
-        f"run {result.run_id}: {len(result.tasks) - len(result.failed)} ok, "
-        f"{len(result.failed)} failed, {result.duration_s:.1f} s"
+    problems = check_paths(list(paths) or ["pipelines"])
+    errors = [p for p in problems if p.level == "error"]
+    for p in problems:
+        click.secho(f"{p.level}: {p}", fg="red" if p.level == "error" else "yellow")
+    if errors:
+        raise SpecError(f"{len(errors)} error(s) found; nothing was run")
+    click.secho(
+        f"ok: no errors ({len(problems)} warning(s))" if problems else "ok: no problems found",
+        fg="green",
     )
-    click.echo(f"manifest:    {shown_path(result.manifest)}")
-    click.echo(f"report site: {shown}")
-    click.echo(
-        f"  open it:   python -m http.server -d {shown.parent}   (then http://127.0.0.1:8000/)"
-    )
-    click.echo(f"  or browse: {index.as_uri()}")
-    if not result.ok:
-        names = ", ".join(t.name for t in result.failed)
-        raise TaskFailedError(
-            f"{len(result.failed)} task(s) failed: {names}; see the failure pages in "
-            f"{result.site_dir / 'failures'} (the last good reports are kept)"
+
+
+# --- history ---------------------------------------------------------------------------------
+@main.group(context_settings=CONTEXT, short_help="List and inspect recorded runs.")
+def runs() -> None:
+    """Recorded runs: runs/<pipeline>/<run-id>/manifest.json."""
+
+
+_OUT = click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The folder holding runs/.",
+)
+
+
+@runs.command("list", context_settings=CONTEXT)
+@click.argument("pipeline", required=False)
+@click.option("--limit", "-n", default=20, show_default=True, help="How many runs to show.")
+@_OUT
+@boundary
+def runs_list(pipeline: str | None, limit: int, out_dir: Path) -> None:
+    """List recorded runs, newest last (of PIPELINE, or of all)."""
+    from ebpm.pipeline import history
+
+    rows = history.list_runs(out_dir, pipeline=pipeline)
+    if not rows:
+        where = out_dir / "runs" / (pipeline or "")
+        click.echo(f"no runs recorded under {where}")
+        return
+    for r in rows[-limit:]:
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(r.counts.items()))
+        colour = {"ok": "green", "failed": "red", "cancelled": "yellow"}.get(r.status)
+        click.echo(
+            f"{click.style(r.run_id, bold=True)}  {r.pipeline:<16} "
+            f"{click.style(f'{r.status:<9}', fg=colour)} {r.started_at or '?'}  "
+            f"{(r.duration_s or 0):7.1f} s  {counts}"
         )
+
+
+@runs.command("show", context_settings=CONTEXT)
+@click.argument("run_id")
+@_OUT
+@boundary
+def runs_show(run_id: str, out_dir: Path) -> None:
+    """Show one run: its tasks, estimates, data and revisions (RUN_ID may be a prefix)."""
+    from ebpm.pipeline import history
+
+    m = history.find_run(out_dir, run_id)
+    click.echo(f"run {m['run_id']} of {m['pipeline']} ({m.get('spec')}): {m['status']}")
+    click.echo(
+        f"  {m.get('started_at')} → {m.get('finished_at')}, {m.get('duration_s')} s; git "
+        f"{(m.get('git') or {}).get('commit')}; "
+        f"executor {(m.get('executor') or {}).get('kind', 'local')}"
+    )
+    if m.get("rerun_of"):
+        click.echo(f"  a rerun of {m['rerun_of']}")
+    for t in m.get("tasks", []):
+        h = ((t.get("headline") or {}).get("headline")) or {}
+        est = (
+            f" estimate {_short(h['estimate'])} [{_short(h['conf_low'])}, {_short(h['conf_high'])}]"
+            if h
+            else ""
+        )
+        extra = (
+            f" (unchanged since {t['unchanged_since']})"
+            if t.get("status") == "unchanged"
+            else f": {t['reason']}"
+            if t.get("reason")
+            else ""
+        )
+        click.echo(f"  {t['status']:<9} {t['name']}{est}{extra}")
+        rev = t.get("revision")
+        if rev:
+            click.secho(
+                f"            revised: {_short(rev['old']['estimate'])} in run "
+                f"{rev['previous_run']} → {_short(rev['new']['estimate'])}; changed: "
+                + (
+                    ", ".join(str(c.get("what")) for c in rev["changed_inputs"])
+                    or "nothing recorded"
+                ),
+                fg="yellow",
+            )
+    for d in m.get("datasets", []):
+        click.echo(
+            f"  data {d.get('entry')} sha256 {str(d.get('sha256'))[:12]} ({d.get('source')})"
+        )
+    click.echo(f"  manifest: {m['_path']}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("run_id")
+@_OUT
+@_jobs_option
+@click.option(
+    "--allow-changed-data",
+    is_flag=True,
+    help="Run even if a dataset is no longer the one the run used (its sha256 differs).",
+)
+@boundary
+def rerun(
+    run_id: str, out_dir: Path, jobs: int | None, scheduler: str | None, allow_changed_data: bool
+) -> None:
+    """Run the tasks of run RUN_ID again, with the same parameters on the same data.
+
+    The notebooks are today's (that is the point: rerun fixed code on the recorded inputs).
+    Each dataset must still be the one the run used (same sha256): a revised download or a new
+    package version stops the rerun, unless --allow-changed-data.
+    """
+    from ebpm.pipeline.runner import rerun_plan
+
+    spec, tasks, task_parameters, overrides = rerun_plan(
+        out_dir, run_id, allow_changed_data=allow_changed_data
+    )
+    result = _run_one(
+        spec,
+        out_dir=out_dir,
+        parameters=overrides,
+        jobs=jobs,
+        scheduler=scheduler,
+        force=True,
+        tasks=tasks,
+        task_parameters=task_parameters,
+        rerun_of=run_id,
+    )
+    _raise_for([result])
+
+
+# --- schedules -------------------------------------------------------------------------------
+@main.group(context_settings=CONTEXT, short_help="Show, install and remove pipeline schedules.")
+def schedule() -> None:
+    """Pipeline schedules (a spec's `schedule:`, cron syntax, this machine's local time)."""
+
+
+_SPECS = click.argument("pipelines", nargs=-1, type=click.Path(exists=True, path_type=Path))
+
+
+def _scheduled(pipelines: tuple[Path, ...]) -> list[Any]:
+    from ebpm.pipeline.spec import load_spec
+
+    return [
+        (path, spec)
+        for path in _specs_in(pipelines or (Path("pipelines"),))
+        for spec in [load_spec(path)]
+        if spec.schedule
+    ]
+
+
+@schedule.command("list", context_settings=CONTEXT)
+@_SPECS
+@_OUT
+@boundary
+def schedule_list(pipelines: tuple[Path, ...], out_dir: Path) -> None:
+    """When each pipeline runs next, in words (default: every spec in pipelines/)."""
+    from datetime import datetime
+
+    from ebpm.pipeline import history
+    from ebpm.pipeline import schedule as sched
+
+    now = datetime.now()
+    found = _scheduled(pipelines)
+    if not found:
+        click.echo('no pipeline has a `schedule:`; add one to a spec, e.g. schedule: "0 6 1 * *"')
+        return
+    for path, spec in found:
+        nxt = sched.next_runs(spec.schedule, after=now, n=1)[0]
+        good = [r for r in history.list_runs(out_dir, pipeline=spec.name) if r.status == "ok"]
+        last = good[-1].started_at if good else None
+        click.echo(
+            f"{click.style(spec.name, bold=True)} ({_shown(path.resolve())}): "
+            f"{sched.describe(spec.schedule)} [{spec.schedule}]"
+        )
+        click.echo(
+            f"  next: {nxt:%Y-%m-%d %H:%M} ({sched.humanize(nxt, now=now)}); last successful "
+            f"run: {last or 'never'}"
+        )
+    block = sched.installed(Path.cwd())
+    click.echo(
+        "crontab: installed (`ebpm schedule uninstall` removes it)"
+        if block
+        else "crontab: not installed (`ebpm schedule install` adds these to your crontab)"
+    )
+
+
+@schedule.command("install", context_settings=CONTEXT)
+@_SPECS
+@boundary
+def schedule_install(pipelines: tuple[Path, ...]) -> None:
+    """Add the schedules to your crontab, in one marked block for this project.
+
+    Idempotent: running it again replaces the block; the rest of your crontab is kept as it is.
+    Each line runs `ebpm run --due SPEC` from the project folder, logging to
+    runs/<pipeline>/cron.log.
+    """
+    from ebpm.pipeline import schedule as sched
+
+    root = Path.cwd().resolve()
+    entries = [
+        sched.CronEntry(
+            pipeline=spec.name, spec=str(_rel_to(path.resolve(), root)), schedule=spec.schedule
+        )
+        for path, spec in _scheduled(pipelines)
+    ]
+    if not entries:
+        raise click.UsageError("no pipeline has a `schedule:`; nothing to install")
+    ebpm_cmd = (
+        str(Path(sys.argv[0]).resolve())
+        if Path(sys.argv[0]).name == "ebpm"
+        else (str(Path(sys.executable).with_name("ebpm")))
+    )
+    result = sched.install(root, entries, ebpm=ebpm_cmd)
+    click.echo(sched.installed(root) or "")
+    click.echo("crontab updated" if result.changed else "crontab already up to date")
+
+
+def _rel_to(path: Path, root: Path) -> Path:
+    try:
+        return path.relative_to(root)
+    except ValueError:
+        return path
+
+
+@schedule.command("uninstall", context_settings=CONTEXT)
+@boundary
+def schedule_uninstall() -> None:
+    """Remove this project's block from your crontab (nothing else is touched)."""
+    from ebpm.pipeline import schedule as sched
+
+    removed = sched.uninstall(Path.cwd().resolve())
+    click.echo(
+        "removed this project's schedules from your crontab"
+        if removed
+        else "this project had no block in your crontab"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

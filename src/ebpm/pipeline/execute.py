@@ -297,6 +297,7 @@ def execute_task(payload: Payload, *, km: Any = None, cancel: Any = None) -> Out
     # ebpm checked the parameters against the notebook's own cell before the run; papermill's
     # guesses about annotated lines ("Unable to parse line ...") would only be noise
     logging.getLogger("papermill").setLevel(logging.ERROR)
+    logging.getLogger("nbclient").setLevel(logging.CRITICAL)  # "Kernel died ...": we say why
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     out = Outcome(

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import queue
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ebpm.errors import PipelineError
@@ -25,11 +25,19 @@ from ebpm.pipeline.execute import (
     start_kernel,
 )
 
-__all__ = ["DaskExecutor", "LocalExecutor"]
+__all__ = ["DaskExecutor", "LocalExecutor", "Started"]
 
 log = logging.getLogger(__name__)
 
 _STOP = object()
+
+
+@dataclass(frozen=True)
+class Started:
+    """Put on :attr:`results` when a task's notebook starts executing."""
+
+    task: str
+    attempt: int
 
 
 class LocalExecutor:
@@ -44,7 +52,7 @@ class LocalExecutor:
 
     def __init__(self, jobs: int) -> None:
         self.jobs = max(1, int(jobs))
-        self.results: queue.Queue[Outcome] = queue.Queue()
+        self.results: queue.Queue[Outcome | Started] = queue.Queue()
         self.cancel_event = threading.Event()
         self._pending: queue.Queue[Any] = queue.Queue()
         self._warm: queue.Queue[Any] = queue.Queue(maxsize=self.jobs)
@@ -121,6 +129,7 @@ class LocalExecutor:
                     )
                 )
                 continue
+            self.results.put(Started(payload.task, payload.attempt))
             try:
                 outcome = execute_task(payload, km=km, cancel=self.cancel_event)
             except Exception as exc:  # a bug of ours must not hang the run
@@ -213,6 +222,7 @@ class DaskExecutor:
         from ebpm.pipeline.execute import execute_on_worker
 
         payload = replace(payload, cancel_event=self.event_name)
+        self.results.put(Started(payload.task, payload.attempt))  # queued on the cluster
         future = self.client.submit(
             execute_on_worker,
             payload,

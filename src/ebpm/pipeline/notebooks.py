@@ -1,8 +1,10 @@
 """Read notebooks (``.ipynb`` or jupytext ``.py``) and their tagged ``parameters`` cell.
 
 The parameters cell is parsed with :mod:`ast`, without starting a kernel or importing papermill:
-``name: type = literal  # help`` per line. A parameter is *required* when its literal is ``None``
-and its annotation does not admit ``None`` (``dataset: str = None  # required``).
+``name: type = literal  # help`` per line (``from typing import Literal`` lines are allowed, for
+annotations). A parameter is *required* when its literal is ``None`` and its annotation does not
+admit ``None`` (``dataset: str = None  # required``). Annotations are checked by
+:mod:`ebpm.pipeline.params`.
 """
 
 from __future__ import annotations
@@ -15,17 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ebpm.errors import ParameterError, PipelineError
+from ebpm.pipeline.params import ParameterTypeProblem, admits_none, coerce
 
 __all__ = ["NotebookParameter", "parameters_cell", "read_notebook"]
 
-_TYPES: dict[str, tuple[type, ...]] = {
-    "int": (int,),
-    "float": (float, int),
-    "str": (str,),
-    "bool": (bool,),
-    "list": (list, tuple),
-    "dict": (dict,),
-}
+#: Modules the parameters cell may import names from (for annotations such as ``Literal``).
+_IMPORTABLE = ("typing", "__future__")
 
 
 @dataclass(frozen=True)
@@ -39,27 +36,16 @@ class NotebookParameter:
     required: bool
 
     def accepts(self, value: Any) -> bool:
-        """Whether ``value`` fits the annotation (unknown annotations accept anything)."""
-        if self.type is None:
-            return True
-        annotation = self.type.strip()
-        if annotation.startswith("Optional[") and annotation.endswith("]"):
-            annotation = annotation[len("Optional[") : -1] + " | None"
-        options = [t.strip() for t in annotation.split("|")]
-        for option in options:
-            base = option.split("[", 1)[0]
-            if base in ("None", "NoneType") and value is None:
-                return True
-            if base == "Any":
-                return True
-            if base in _TYPES:
-                if isinstance(value, bool) and base in ("int", "float"):
-                    continue
-                if isinstance(value, _TYPES[base]):
-                    return True
-            elif base not in ("None", "NoneType"):
-                return True  # a type we do not check
-        return False
+        """Whether ``value`` fits the annotation, allowing lossless coercion (``2`` for a
+        ``float``, ``13101`` for a ``str``; see :func:`ebpm.pipeline.params.coerce`).
+
+        Annotations ebpm does not check (``pd.DataFrame``) accept anything.
+        """
+        try:
+            coerce(value, self.type)
+        except ParameterTypeProblem:
+            return False
+        return True
 
 
 def read_notebook(path: str | Path) -> Any:
@@ -79,15 +65,22 @@ def read_notebook(path: str | Path) -> Any:
         raise PipelineError(f"cannot read notebook {str(path)!r}: {err}") from err
 
 
-def _comments(source: str) -> dict[int, str]:
-    out: dict[int, str] = {}
+def _comments(source: str) -> tuple[dict[int, str], dict[int, str]]:
+    """Comments by line: (after code on the line, alone on their line)."""
+    inline: dict[int, str] = {}
+    alone: dict[int, str] = {}
+    code_lines: set[int] = set()
+    skip = (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
     try:
         for tok in tokenize.generate_tokens(io.StringIO(source).readline):
             if tok.type == tokenize.COMMENT:
-                out[tok.start[0]] = tok.string.lstrip("#").strip()
+                text = tok.string.lstrip("#").strip()
+                (inline if tok.start[0] in code_lines else alone)[tok.start[0]] = text
+            elif tok.type not in skip:
+                code_lines.update(range(tok.start[0], tok.end[0] + 1))
     except (tokenize.TokenError, IndentationError):
         pass
-    return out
+    return inline, alone
 
 
 def parameters_cell(nb: Any, *, path: str | Path = "<notebook>") -> dict[str, NotebookParameter]:
@@ -115,9 +108,11 @@ def parameters_cell(nb: Any, *, path: str | Path = "<notebook>") -> dict[str, No
         raise ParameterError(
             f"{path}: the parameters cell does not parse at line {err.lineno}: {err.msg}"
         ) from err
-    comments = _comments(source)
+    inline, alone = _comments(source)
     params: dict[str, NotebookParameter] = {}
     for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module in _IMPORTABLE:
+            continue  # `from typing import Literal`: annotations are evaluated when the cell runs
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             name, annotation, value = node.target.id, ast.unparse(node.annotation), node.value
         elif (
@@ -138,12 +133,12 @@ def parameters_cell(nb: Any, *, path: str | Path = "<notebook>") -> dict[str, No
                 f"{path}: parameter {name!r} must be a literal (number, string, list, ...), "
                 f"not {ast.unparse(value)!r}"
             ) from err
-        admits_none = annotation is None or "None" in annotation or "Optional" in annotation
         params[name] = NotebookParameter(
             name=name,
             type=annotation,
             default=default,
-            help=comments.get(node.lineno, ""),
-            required=default is None and not admits_none,
+            # the comment after the value, else a comment alone on the line above
+            help=inline.get(node.lineno) or alone.get(node.lineno - 1, ""),
+            required=default is None and not admits_none(annotation),
         )
     return params

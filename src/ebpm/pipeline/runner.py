@@ -42,7 +42,7 @@ from typing import Any
 
 from ebpm._io import atomic_write_json, atomic_write_text
 from ebpm._protocol import PROVENANCE_MIME, RESULT_MIME, RUN_ID_ENV, TASK_ENV
-from ebpm.errors import ParameterError, did_you_mean
+from ebpm.errors import ParameterError, PipelineError, did_you_mean
 from ebpm.pipeline import history
 from ebpm.pipeline.fingerprint import (
     Hasher,
@@ -54,7 +54,15 @@ from ebpm.pipeline.fingerprint import (
 from ebpm.pipeline.notebooks import NotebookParameter, parameters_cell
 from ebpm.pipeline.spec import PipelineSpec, Task, load_spec
 
-__all__ = ["RunResult", "TaskResult", "check_parameters", "new_run_id", "run_pipeline"]
+__all__ = [
+    "RunResult",
+    "TaskResult",
+    "check_parameters",
+    "declared_parameters",
+    "new_run_id",
+    "rerun_plan",
+    "run_pipeline",
+]
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +238,12 @@ def check_parameters(
     )
 
 
-def _check_all(spec: PipelineSpec, overrides: dict[str, Any], only: set[str] | None) -> list[Task]:
+def _check_all(
+    spec: PipelineSpec,
+    overrides: dict[str, Any],
+    only: set[str] | None,
+    task_parameters: dict[str, dict[str, Any]] | None = None,
+) -> list[Task]:
     cells: dict[Path, dict[str, NotebookParameter]] = {}
     for task in spec.tasks:
         if task.notebook not in cells:
@@ -243,10 +256,19 @@ def _check_all(spec: PipelineSpec, overrides: dict[str, Any], only: set[str] | N
                 f"{spec.path.name}.{did_you_mean(name, known)} Parameters there: "
                 f"{', '.join(known)}."
             )
+    if only is not None:
+        names = {t.name for t in spec.tasks} | {t.group for t in spec.tasks}
+        for want in sorted(only - names):
+            raise ParameterError(
+                f"task {want!r} is not in {spec.path.name}.{did_you_mean(want, names)} Its "
+                f"tasks: {', '.join(t.name for t in spec.tasks)}."
+            )
     tasks, errors = [], []
     for task in spec.tasks:
         if only is not None and task.name not in only and task.group not in only:
             continue
+        if task_parameters and task.name in task_parameters:
+            task = replace(task, parameters=dict(task_parameters[task.name]))
         declared = cells[task.notebook]
         mine = {k: v for k, v in overrides.items() if k in declared}
         if mine:
@@ -262,12 +284,6 @@ def _check_all(spec: PipelineSpec, overrides: dict[str, Any], only: set[str] | N
             f"{len(errors)} task(s) of {spec.path.name} have bad parameters; nothing was run.\n  "
             + "\n  ".join(errors)
         )
-    if only is not None:
-        names = {t.name for t in spec.tasks} | {t.group for t in spec.tasks}
-        for want in sorted(only - names):
-            raise ParameterError(
-                f"--task {want!r} is not a task of {spec.path.name}.{did_you_mean(want, names)}"
-            )
     return tasks
 
 
@@ -582,6 +598,7 @@ def run_pipeline(
     tasks: list[str] | None = None,
     retry_backoff: float | None = None,
     rerun_of: str | None = None,
+    task_parameters: dict[str, dict[str, Any]] | None = None,
 ) -> RunResult:
     """Run the tasks of a pipeline spec that need running, and (re)build the report site.
 
@@ -611,6 +628,9 @@ def run_pipeline(
         or ``EBPM_RETRY_BACKOFF``).
     rerun_of : str, optional
         Recorded in the manifest when this run repeats an earlier one (``ebpm rerun``).
+    task_parameters : dict, optional
+        Exact parameters for named tasks (``ebpm rerun`` passes the recorded ones); still
+        checked against the notebooks.
 
     Returns
     -------
@@ -632,7 +652,7 @@ def run_pipeline(
     t_start = time.perf_counter()
     spec = load_spec(spec_path)
     overrides = dict(parameters or {})
-    selected = _check_all(spec, overrides, set(tasks) if tasks else None)
+    selected = _check_all(spec, overrides, set(tasks) if tasks else None, task_parameters)
     out = Path(out_dir).resolve()
     run_id = new_run_id()
     runs = out / "runs" / spec.name
@@ -718,6 +738,7 @@ def run_pipeline(
             "manifest_version": 2,
             "pipeline": spec.name,
             "spec": _rel(spec.path, spec.root),
+            "root": str(spec.root),
             "description": spec.description,
             "schedule": spec.schedule,
             "run_id": run_id,
@@ -751,6 +772,49 @@ def run_pipeline(
         duration_s=duration,
         cancelled=cancelled,
     )
+
+
+def rerun_plan(
+    out_dir: str | Path, run_id: str, *, allow_changed_data: bool = False
+) -> tuple[Path, list[str], dict[str, dict[str, Any]], dict[str, Any]]:
+    """What ``ebpm rerun RUN_ID`` runs: the spec, the run's tasks, their recorded parameters and
+    the run's ``-p`` overrides.
+
+    Raises
+    ------
+    RunNotFoundError
+        No such run.
+    PipelineError
+        The spec is gone, or a dataset the run used has changed (its sha256 now differs) and
+        ``allow_changed_data`` is False.
+    """
+    manifest = history.find_run(out_dir, run_id)
+    root = Path(manifest.get("root") or Path(out_dir).resolve())
+    spec = root / manifest["spec"]
+    if not spec.is_file():
+        raise PipelineError(
+            f"run {manifest['run_id']} used the spec {spec}, which no longer exists; restore it "
+            "(git checkout) to rerun"
+        )
+    hasher = Hasher(Path(out_dir).resolve() / "runs" / ".fingerprints.json")
+    changed = []
+    for d in manifest.get("datasets", []):
+        now = hasher.dataset(d)
+        if now != d.get("sha256"):
+            changed.append(
+                f"{d.get('entry')}: sha256 {str(d.get('sha256'))[:12]} then, "
+                f"{str(now)[:12] if now else 'not available'} now"
+            )
+    if changed and not allow_changed_data:
+        raise PipelineError(
+            f"run {manifest['run_id']} cannot be repeated on the same data: "
+            + "; ".join(changed)
+            + ". The old bytes are not kept (a refreshed download or a new package version). "
+            "Rerun on today's data with --allow-changed-data."
+        )
+    tasks = [t["name"] for t in manifest.get("tasks", [])]
+    params = {t["name"]: t.get("parameters") or {} for t in manifest.get("tasks", [])}
+    return spec, tasks, params, manifest.get("parameter_overrides") or {}
 
 
 def _versions() -> dict[str, str | None]:
@@ -790,6 +854,7 @@ def _execute_all(
 ) -> bool:
     """Run ``to_run`` (respecting ``needs``); returns True if the run was cancelled."""
     from ebpm.pipeline.execute import Outcome, Payload
+    from ebpm.pipeline.executors import Started
 
     if scheduler:
         from ebpm.pipeline.executors import DaskExecutor
@@ -801,7 +866,8 @@ def _execute_all(
         executor = LocalExecutor(min(jobs, len(to_run)))
     sources: dict[Path, str] = {}
     waiting = set(to_run)
-    active: set[str] = set()
+    active: set[str] = set()  # submitted, not finished (incl. waiting for a retry)
+    running: set[str] = set()  # executing now
     timers: list[threading.Timer] = []
     cancel = threading.Event()
 
@@ -835,9 +901,6 @@ def _execute_all(
         )
         active.add(name)
         waiting.discard(name)
-        if attempt == 1:
-            plan.result.started_at = _now()
-            emit({"event": "start", "task": name, "attempt": attempt})
         executor.submit(payload)
 
     def release() -> None:
@@ -884,8 +947,15 @@ def _execute_all(
                 try:
                     o = executor.results.get(timeout=0.2)
                 except queue.Empty:
-                    emit({"event": "tick", "running": sorted(active)})
+                    emit({"event": "tick", "running": sorted(running)})
                     continue
+                if isinstance(o, Started):
+                    running.add(o.task)
+                    if o.attempt == 1:
+                        plans[o.task].result.started_at = _now()
+                        emit({"event": "start", "task": o.task, "attempt": o.attempt})
+                    continue
+                running.discard(o.task)
                 plan = plans[o.task]
                 retries = getattr(plan.task, "retries", 0) or 0
                 if (

@@ -1,11 +1,15 @@
-"""Pipeline specs: which notebooks to run with which parameters.
+"""Pipeline specs: which notebooks run with which parameters, when, and in what order.
 
 A spec is a YAML file in ``pipelines/``::
 
     name: demo
     description: What this pipeline evaluates.
+    schedule: "0 6 1 */3 *"    # cron (machine local time): 06:00 on the 1st, every 3 months
     defaults:                  # parameters every task gets (a task's own win)
       conf_level: 0.95
+    timeout: 600               # pipeline-wide task defaults: seconds per notebook,
+    retries: 1                 # reruns of a failed notebook,
+    tolerance: "5%"            # how far a headline estimate may move before a revision alert
     tasks:
       - name: organ_donations
         notebook: notebooks/did.py
@@ -16,29 +20,140 @@ A spec is a YAML file in ``pipelines/``::
           dataset: [studies.prop99]
         # ... or a list of parameter sets:  grid: [{dataset: a}, {dataset: b}]
         output: "did-{dataset}"  # name of each report, from the parameters
+        needs: organ_donations   # run after these tasks (a name or a list of names)
 
 Notebook paths are relative to the project root (the folder holding ``pipelines/``).
+
+The structure is checked against ``spec.schema.json`` (JSON Schema draft-07, shipped beside this
+module; :func:`schema` returns it, e.g. for an editor's YAML language server). Every error names
+the file and the line: :class:`~ebpm.errors.SpecError` raised here carries ``.line`` (an int,
+or None when no line applies).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
+import json
+import math
 import re
+import reprlib
+import string
+import sys
+import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
+from importlib import resources
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 import yaml
 
-from ebpm.errors import SpecError, did_you_mean
+from ebpm.errors import ScheduleError, SpecError, did_you_mean
 
-__all__ = ["PipelineSpec", "Task", "load_spec", "slug"]
+__all__ = ["DEFAULT_TOLERANCE", "PipelineSpec", "Task", "Tolerance", "load_spec", "schema", "slug"]
 
-_TOP_KEYS = ("name", "description", "schedule", "defaults", "tasks")
-_TASK_KEYS = ("name", "notebook", "parameters", "grid", "output", "timeout", "description")
 _NAME = re.compile(r"^[\w][\w.-]*$")
+_PERCENT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = 60
+_SHORT.maxother = 60
+
+#: What each key must hold, for messages ("`retries` must be a whole number ≥ 0, not 'two'").
+_EXPECTED = {
+    "name": "a name of letters, digits, '.', '_' and '-'",
+    "description": "text",
+    "schedule": 'a cron expression in quotes, e.g. "0 6 * * 1" (06:00 every Monday) or "@daily"',
+    "defaults": "a mapping of parameter names to values",
+    "parameters": "a mapping of parameter names to values",
+    "timeout": "a positive number of seconds",
+    "retries": "a whole number ≥ 0",
+    "tolerance": 'a number ≥ 0 (an absolute change) or a percentage such as "5%" (a relative '
+    "change)",
+    "tasks": "a non-empty list; each task needs a `notebook`",
+    "notebook": "the path of a notebook, e.g. notebooks/did.py",
+    "output": 'a name template, e.g. "{task}-{dataset}"',
+    "needs": "the name of a task of this spec, or a list of them",
+    "grid": "a mapping of lists (every combination runs) or a non-empty list of parameter mappings",
+}
+
+_CRON_MACROS = ("@hourly", "@daily", "@midnight", "@weekly", "@monthly", "@yearly", "@annually")
+_CRON_FIELDS = (
+    ("minute", "0-59"),
+    ("hour", "0-23"),
+    ("day of month", "1-31"),
+    ("month", "1-12 or jan-dec"),
+    ("day of week", "0-7 or sun-sat"),
+)
+_CRON_EXAMPLE = (
+    'Write five fields, minute hour day-of-month month day-of-week, e.g. schedule: "0 6 1 */3 *" '
+    '(06:00 on the 1st of every third month), or schedule: "@daily".'
+)
 
 
+# --- tolerance -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Tolerance:
+    """How far a rerun's headline estimate may move before it counts as a revision.
+
+    ``absolute`` is a change in the estimate's own units; ``relative`` a fraction of the previous
+    estimate (``"5%"`` in a spec is ``relative=0.05``). When both are set, the larger allowance
+    applies. Parse a spec value with :meth:`parse`.
+    """
+
+    absolute: float | None = None
+    relative: float | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> Tolerance:
+        """A tolerance from a spec value: a number ≥ 0 (absolute) or a string like ``"5%"``.
+
+        Raises
+        ------
+        SpecError
+            Anything else (negative or NaN numbers, ``"5"``, ``"five percent"``).
+        """
+        if isinstance(value, Tolerance):
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if value >= 0:  # False for NaN
+                return cls(absolute=float(value))
+        elif isinstance(value, str) and (m := _PERCENT.match(value)):
+            return cls(relative=float(m.group(1)) / 100)
+        raise SpecError(f"`tolerance` must be {_EXPECTED['tolerance']}, not {_show(value)}")
+
+    def exceeded(self, old: float, new: float) -> bool:
+        """Whether moving from ``old`` to ``new`` is beyond the tolerance.
+
+        True when ``|new - old| > max(absolute, relative * |old|)`` (an unset part counts as 0,
+        and a few units in the last place are allowed for rounding), so a relative tolerance
+        around an old estimate of 0 flags any change. An estimate that
+        appears, disappears or becomes infinite (NaN or ±inf on one side only) is exceeded; the
+        same value on both sides (two NaNs, the same infinity) is not.
+        """
+        old, new = float(old), float(new)
+        if old == new or (math.isnan(old) and math.isnan(new)):
+            return False
+        if not (math.isfinite(old) and math.isfinite(new)):
+            return True
+        allowed = max(self.absolute or 0.0, (self.relative or 0.0) * abs(old))
+        # a few units in the last place of slack, so that 1.0 -> 1.1 is within 0.1
+        slack = 4 * sys.float_info.epsilon * max(abs(old), abs(new))
+        return abs(new - old) > allowed + slack
+
+    def __str__(self) -> str:
+        parts = []
+        if self.absolute is not None:
+            parts.append(f"{self.absolute:g}")
+        if self.relative is not None:
+            parts.append(f"{self.relative * 100:g}%")
+        return " or ".join(parts) or "0"
+
+
+#: A tolerance for tasks that set none: any change beyond numerical noise is a revision.
+DEFAULT_TOLERANCE = Tolerance(absolute=1e-9, relative=1e-6)
+
+
+# --- the spec --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Task:
     """One notebook execution: a notebook with fully resolved parameters."""
@@ -49,6 +164,12 @@ class Task:
     parameters: dict[str, Any]
     timeout: float | None = None
     description: str = ""
+    retries: int = 0
+    needs: tuple[str, ...] = ()  # names of the tasks (of this spec) that must finish first
+    tolerance: Tolerance = DEFAULT_TOLERANCE
+    line: int | None = field(default=None, compare=False)  # the task's line in the spec
+    #: line of the spec where each parameter's value was given (defaults, parameters or grid)
+    param_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -62,12 +183,80 @@ class PipelineSpec:
     schedule: str | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
     tasks: tuple[Task, ...] = ()
+    timeout: float | None = None  # pipeline-wide defaults, already applied to the tasks
+    retries: int = 0
+    tolerance: Tolerance = DEFAULT_TOLERANCE
+    #: line of every value, by its path in the YAML: ``lines[("tasks", 3, "timeout")]``
+    lines: dict[tuple[Any, ...], int] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def display_path(self) -> str:
+        """The spec's path as messages show it: relative to the project root when inside it."""
+        return _display(self.path, self.root)
+
+    def where(self, task: Task | None = None, *, parameter: str | None = None) -> str:
+        """``"pipelines/demo.yaml, line 14"``: where to fix a task or one of its parameters.
+
+        Falls back to the task's line, then to the file alone.
+        """
+        line = None
+        if task is not None:
+            line = task.param_lines.get(parameter) if parameter else None
+            line = line or task.line
+        return f"{self.display_path}, line {line}" if line else self.display_path
 
 
 def slug(text: str) -> str:
-    """A file-name-safe version of ``text``: letters, digits (any script), ``.``, ``_``, ``-``."""
-    out = re.sub(r"[^\w.-]+", "-", str(text), flags=re.UNICODE).strip("-.")
+    """A file-name-safe version of ``text``: letters, digits (any script), ``.``, ``_``, ``-``.
+
+    The text is NFC-normalised first, and combining marks are kept, so a decomposed ``é`` or
+    ``が`` (as macOS file names have them) gives the same name as the composed one.
+    """
+    text = unicodedata.normalize("NFC", str(text))
+    kept = (c if c in "._-" or unicodedata.category(c)[0] in "LNM" else "\0" for c in text)
+    out = re.sub("\0+", "-", "".join(kept)).strip("-.")
     return out or "task"
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    """The JSON Schema (draft-07) of a pipeline spec, as shipped in ``spec.schema.json``."""
+    text = resources.files("ebpm.pipeline").joinpath("spec.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@functools.cache
+def _validator() -> Any:
+    import fastjsonschema  # compiled once, on first use
+
+    return fastjsonschema.compile(schema())
+
+
+def _keys(*where: str) -> tuple[str, ...]:
+    node = schema()
+    for part in where:
+        node = node["definitions"][part]
+    return tuple(node["properties"])
+
+
+# --- errors with lines -----------------------------------------------------------------------
+def _show(value: Any) -> str:
+    return "empty" if value is None else _SHORT.repr(value)
+
+
+def _error(
+    shown: str, line: int | None, message: str, cls: type[SpecError] = SpecError
+) -> SpecError:
+    err = cls(f"{shown}, line {line}: {message}" if line else f"{shown}: {message}")
+    err.line = line  # type: ignore[attr-defined]
+    return err
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _project_root(spec_path: Path) -> Path:
@@ -75,139 +264,649 @@ def _project_root(spec_path: Path) -> Path:
     return parent.parent if parent.name == "pipelines" else parent
 
 
-def _check_keys(where: str, mapping: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    for key in mapping:
-        if key not in allowed:
-            raise SpecError(
-                f"{where}: unknown key {key!r}.{did_you_mean(str(key), allowed)} "
-                f"Allowed keys: {', '.join(allowed)}."
+# --- YAML with lines -------------------------------------------------------------------------
+_INT_TAG = "tag:yaml.org,2002:int"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_SURPRISING_INT = re.compile(r"^[-+]?(0[0-7_]+|[0-9][0-9_]*(:[0-5]?[0-9])+)$")
+
+
+class _Lines:
+    """Builds Python values from YAML nodes, recording the line of every path."""
+
+    def __init__(self, loader: yaml.SafeLoader, shown: str):
+        self.loader = loader
+        self.shown = shown
+        self.lines: dict[tuple[Any, ...], int] = {}
+        self.merged: dict[int, int] = {}  # id of a mapping node -> how many pairs were merged in
+
+    def build(self, node: yaml.Node, path: tuple[Any, ...]) -> Any:
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        line = node.start_mark.line + 1
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except (ValueError, TypeError, yaml.YAMLError) as err:
+            raise _error(
+                self.shown, line, f"{node.value!r} cannot be read ({err}); put it in quotes"
+            ) from err
+        if node.tag == _INT_TAG and _SURPRISING_INT.match(str(node.value)):
+            how = "base 60" if ":" in node.value else "octal, because of the leading 0"
+            raise _error(
+                self.shown,
+                line,
+                f"{node.value} is read by YAML as the number {value} ({how}); put it in quotes: "
+                f'"{node.value}"',
             )
+        return value
+
+    def _mapping(self, node: yaml.MappingNode, path: tuple[Any, ...]) -> dict[Any, Any]:
+        if id(node) not in self.merged:  # an alias visits the same node again
+            own = sum(1 for k, _ in node.value if k.tag != _MERGE_TAG)
+            self.loader.flatten_mapping(node)  # `<<: *anchor` merges come first, own keys win
+            self.merged[id(node)] = len(node.value) - own
+        merged = self.merged[id(node)]
+        out: dict[Any, Any] = {}
+        own_lines: dict[Any, int] = {}
+        for i, (key_node, value_node) in enumerate(node.value):
+            line = key_node.start_mark.line + 1
+            key = self.build(key_node, (*path, "<key>"))
+            try:
+                hash(key)
+            except TypeError as err:
+                raise _error(self.shown, line, f"a key must be a name, not {_show(key)}") from err
+            if i >= merged:
+                if key in own_lines:
+                    raise _error(
+                        self.shown,
+                        line,
+                        f"key {key!r} appears twice (also on line {own_lines[key]}); YAML would "
+                        "silently keep the last one. Remove one of them.",
+                    )
+                own_lines[key] = line
+            self.lines[(*path, key)] = line
+            out[key] = self.build(value_node, (*path, key))
+        self.lines.pop((*path, "<key>"), None)
+        return out
 
 
-def _expand_grid(where: str, grid: Any) -> list[dict[str, Any]]:
-    if grid is None:
-        return [{}]
-    if isinstance(grid, dict):
-        keys = list(grid)
-        values = []
-        for key in keys:
-            v = grid[key]
-            if not isinstance(v, list) or not v:
-                raise SpecError(
-                    f"{where}: grid values must be non-empty lists; {key}: {v!r} should be "
-                    f"written [{v!r}]"
+def _read_yaml(text: str, shown: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        builder = _Lines(loader, shown)
+        data = None if node is None else builder.build(node, ())
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        context = ""
+        if err.context and err.context_mark is not None:
+            context = f" ({err.context}, from line {err.context_mark.line + 1})"
+        raise _error(
+            shown,
+            mark.line + 1 if mark else None,
+            f"not valid YAML: {str(err.problem or err).removeprefix('but ')}{context}",
+        ) from err
+    except yaml.YAMLError as err:
+        raise _error(shown, None, f"not valid YAML: {err}") from err
+    finally:
+        loader.dispose()
+    return data, builder.lines
+
+
+# --- schema errors in words ------------------------------------------------------------------
+def _resolve(data: Any, parts: list[str]) -> tuple[Any, ...]:
+    """fastjsonschema's path (``['tasks', '3', 'timeout']``) as keys and indices of ``data``."""
+    out: list[Any] = []
+    node = data
+    for part in parts:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            out.append(int(part))
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            out.append(part)
+            node = node[part]
+        else:
+            break
+    return tuple(out)
+
+
+def _line(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get(())
+
+
+def _task_label(raw: Any, index: int) -> str:
+    if isinstance(raw, dict):
+        if isinstance(raw.get("name"), str) and raw["name"]:
+            return f"task {raw['name']!r}"
+        if isinstance(raw.get("notebook"), str) and raw["notebook"]:
+            return f"task {Path(raw['notebook']).stem!r}"
+    return f"task {index + 1}"
+
+
+def _unknown_key(mapping: dict[Any, Any], allowed: tuple[str, ...]) -> Any:
+    return next(k for k in mapping if k not in allowed)
+
+
+def _schema_message(
+    err: Any, data: Any, lines: dict[tuple[Any, ...], int], shown: str
+) -> SpecError:
+    path = _resolve(data, [p for p in err.path[1:]])
+    rule = err.rule
+    if path == ():
+        allowed = _keys()
+        if rule == "additionalProperties" or (
+            rule == "required" and any(k not in allowed for k in data)
+        ):
+            key = _unknown_key(data, allowed)
+            return _error(
+                shown,
+                lines.get((key,)),
+                f"unknown key {key!r}.{did_you_mean(str(key), allowed)} "
+                f"Allowed keys: {', '.join(allowed)}.",
+            )
+        if rule == "required":
+            return _error(shown, None, f"`tasks` must be {_EXPECTED['tasks']}")
+        return _error(shown, None, "a spec is a mapping with `name` and `tasks`")
+    prefix = ""
+    scope: tuple[Any, ...] = ()
+    if path[0] == "tasks" and len(path) >= 2:
+        raw = data["tasks"][path[1]]
+        prefix = _task_label(raw, path[1])
+        scope = path[:2]
+        if len(path) == 2:
+            line = lines.get(path)
+            allowed = _keys("task")
+            if rule == "additionalProperties" or (
+                rule == "required" and any(k not in allowed for k in raw)
+            ):
+                key = _unknown_key(raw, allowed)
+                return _error(
+                    shown,
+                    lines.get((*path, key)),
+                    f"{prefix}: unknown key {key!r}.{did_you_mean(str(key), allowed)} "
+                    f"Allowed keys: {', '.join(allowed)}.",
                 )
-            values.append(v)
-        return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*values)]
-    if isinstance(grid, list) and grid and all(isinstance(g, dict) for g in grid):
-        return [dict(g) for g in grid]
-    raise SpecError(
-        f"{where}: `grid` must be a mapping of lists (every combination runs) or a non-empty "
-        "list of parameter mappings"
+            if rule == "required":
+                return _error(
+                    shown,
+                    line,
+                    f"{prefix} has no `notebook`; add e.g. `notebook: notebooks/did.py`",
+                )
+            return _error(
+                shown,
+                line,
+                f"{prefix} must be a mapping with at least `notebook`, not {_show(raw)}",
+            )
+        prefix += ": "
+    key_path = path[: len(scope) + 1]
+    key = key_path[-1]
+    value = data
+    for part in key_path:
+        value = value[part]
+    line = _line(lines, path)
+    if key == "grid" and isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                break
+            if not isinstance(v, list) or not v:
+                fix = f" should be written [{v!r}]" if not isinstance(v, list) else ""
+                return _error(
+                    shown,
+                    lines.get((*key_path, k)),
+                    f"{prefix}grid values must be non-empty lists; {k}: {v!r}{fix}",
+                )
+    if rule == "propertyNames" and isinstance(value, dict):
+        bad = next((k for k in value if not isinstance(k, str)), None)
+        return _error(
+            shown,
+            lines.get((*key_path, bad), line),
+            f"{prefix}parameter names in `{key}` must be text, not {_show(bad)}; put it in quotes",
+        )
+    if key == "name" and rule == "pattern":
+        return _error(
+            shown,
+            line,
+            f"{prefix}name {value!r} may hold only letters, digits, '.', '_', '-', and must start "
+            "with a letter or digit",
+        )
+    expected = _EXPECTED.get(str(key), "something else")
+    return _error(shown, line, f"{prefix}`{key}` must be {expected}, not {_show(value)}")
+
+
+# --- cron ------------------------------------------------------------------------------------
+def _check_schedule(expr: str, shown: str, line: int | None) -> str:
+    text = " ".join(expr.split())
+    if text.startswith("@"):
+        if text in _CRON_MACROS:
+            return text
+        raise _error(
+            shown,
+            line,
+            f"schedule {expr!r} is not a cron expression: the shortcuts are "
+            f"{', '.join(_CRON_MACROS)}.{did_you_mean(text, _CRON_MACROS)} {_CRON_EXAMPLE}",
+            ScheduleError,
+        )
+    fields = text.split(" ")
+    if len(fields) != 5:
+        raise _error(
+            shown,
+            line,
+            f"schedule {expr!r} has {len(fields)} field(s), a cron expression has 5. "
+            f"{_CRON_EXAMPLE}",
+            ScheduleError,
+        )
+    from croniter import croniter
+
+    if croniter.is_valid(text):
+        return text
+    bad = []
+    for i, (label, allowed) in enumerate(_CRON_FIELDS):
+        probe = ["*"] * 5
+        probe[i] = fields[i]
+        if not croniter.is_valid(" ".join(probe)):
+            bad.append(f"{label} {fields[i]!r} is not valid ({allowed})")
+    reason = "; ".join(bad) if bad else "its fields do not combine into a valid schedule"
+    raise _error(
+        shown,
+        line,
+        f"schedule {expr!r} is not a valid cron expression: {reason}. {_CRON_EXAMPLE}",
+        ScheduleError,
     )
 
 
+# --- grids, output names, needs --------------------------------------------------------------
+def _expand_grid(
+    grid: Any, at: tuple[Any, ...], lines: dict[tuple[Any, ...], int]
+) -> list[tuple[dict[str, Any], dict[str, int]]]:
+    """Parameter combinations of a (validated) grid, each with the line of each value."""
+    if grid is None:
+        return [({}, {})]
+    if isinstance(grid, dict):
+        keys = list(grid)
+        out = []
+        for combo in itertools.product(*(list(enumerate(grid[k])) for k in keys)):
+            values = {k: v for k, (_, v) in zip(keys, combo, strict=True)}
+            where = {
+                k: lines.get((*at, k, j), lines.get((*at, k), 0))
+                for k, (j, _) in zip(keys, combo, strict=True)
+            }
+            out.append((values, where))
+        return out
+    return [(dict(g), {k: lines.get((*at, j, k), 0) for k in g}) for j, g in enumerate(grid)]
+
+
+def _template_fields(template: str) -> list[tuple[str, str, str | None]]:
+    """(field name, format spec, conversion) of every field of ``template``."""
+    fields = []
+    for _, name, spec, conversion in string.Formatter().parse(template):
+        if name is not None:
+            fields.append((name, spec or "", conversion))
+    return fields
+
+
+def _format_field(value: Any, spec: str, conversion: str | None) -> str:
+    if conversion == "r":
+        value = repr(value)
+    elif conversion == "a":
+        value = ascii(value)
+    elif conversion == "s":
+        value = str(value)
+    return format(value, spec)
+
+
+def _escape_reason(text: str) -> tuple[str, Any] | None:
+    """Why ``text`` cannot be a file name inside the run directory, and a test for the part of
+    the name that causes it (None: it can be)."""
+    if not text.strip():
+        return "it is empty", lambda piece: not piece.strip()
+    for char in ("/", "\\"):
+        if char in text:
+            return f"it contains {char!r}", lambda piece, c=char: c in piece
+    if text == ".." or PureWindowsPath(text).drive:
+        return (
+            "it points outside the folder",
+            lambda piece: piece in (".", "..") or bool(PureWindowsPath(piece).drive),
+        )
+    bad = next((c for c in text if unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        return f"it contains the control character {bad!r}", lambda piece, c=bad: c in piece
+    return None
+
+
+def _output_name(
+    template: str, values: dict[str, Any], group: str, shown: str, line: int | None, prefix: str
+) -> str:
+    try:
+        fields = _template_fields(template)
+    except ValueError as err:
+        raise _error(
+            shown,
+            line,
+            f"{prefix}output template {template!r} uses braces wrongly ({err}); write fields as "
+            "{name}, and {{ }} for a literal brace",
+        ) from err
+    available = {**values, "task": group}
+    for name, _, _ in fields:
+        if not name.isidentifier():
+            raise _error(
+                shown,
+                line,
+                f"{prefix}output template {template!r} uses {name!r}; fields must be parameter "
+                f"names (no positions, '.' or '[...]'); parameters are {sorted(values)}",
+            )
+        if name not in available:
+            raise _error(
+                shown,
+                line,
+                f"{prefix}output template {template!r} uses {name!r}, which is not a parameter; "
+                f"parameters are {sorted(values)}.{did_you_mean(name, available)}",
+            )
+    try:
+        text = template.format(**available)
+        pieces = {name: _format_field(available[name], s, c) for name, s, c in fields}
+    except (ValueError, TypeError) as err:
+        raise _error(
+            shown, line, f"{prefix}output template {template!r} cannot be formatted: {err}"
+        ) from err
+    escape = _escape_reason(text)
+    if escape is not None:
+        reason, caused = escape
+        culprit = next((n for n, piece in pieces.items() if n != "task" and caused(piece)), None)
+        source = (
+            f"parameter `{culprit}` = {available[culprit]!r} makes it so"
+            if culprit
+            else "the template itself makes it so"
+        )
+        raise _error(
+            shown,
+            line,
+            f"{prefix}output name {text!r} (from template {template!r}) escapes the run "
+            f"directory: {reason}; {source}. Name reports from parameters whose values are "
+            'plain names, e.g. output: "{task}-{vcov}", or change the value.',
+        )
+    return slug(text)
+
+
+def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
+    """A cycle of ``graph`` (node → nodes it needs) as [a, b, ..., a], or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph.get(node, []):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in graph:
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+# --- load_spec -------------------------------------------------------------------------------
 def load_spec(path: str | Path) -> PipelineSpec:
     """Read and validate a pipeline spec, expanding grids into tasks.
+
+    Parameters
+    ----------
+    path : str or Path
+        The spec, e.g. ``pipelines/demo.yaml``. Its project root is the folder holding
+        ``pipelines/`` (or the spec's own folder elsewhere); notebook paths are relative to it.
+
+    Returns
+    -------
+    PipelineSpec
+        The spec with one :class:`Task` per notebook run (a grid gives several), pipeline-wide
+        ``timeout``/``retries``/``tolerance`` applied, and ``needs`` resolved to task names.
 
     Raises
     ------
     SpecError
-        The file is missing, not YAML, or has unknown/missing keys, bad grids, or output names
-        that collide; the message names the file, the task and the fix.
+        The file is missing or not YAML; a key is unknown or holds the wrong type; a notebook is
+        missing; ``needs`` names an unknown task, the task itself or makes a cycle; an output
+        name escapes the run directory or collides. The message names the file, the line, the
+        task and the fix; the error's ``.line`` holds the line.
+    ScheduleError
+        ``schedule`` is not a valid cron expression.
     """
     path = Path(path)
     if not path.is_file():
         nearby = [p.name for p in path.parent.glob("*.yaml")] if path.parent.is_dir() else []
-        raise SpecError(
+        err = SpecError(
             f"pipeline spec {str(path)!r} does not exist.{did_you_mean(path.name, nearby)}"
             + (f" Specs there: {', '.join(sorted(nearby))}." if nearby else "")
         )
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise SpecError(f"{path}: not valid YAML{where}: {getattr(err, 'problem', err)}") from err
-    if not isinstance(raw, dict):
-        raise SpecError(f"{path}: a spec is a mapping with `name` and `tasks`")
-    _check_keys(str(path), raw, _TOP_KEYS)
-    name = raw.get("name") or path.stem
-    if not _NAME.match(str(name)):
-        raise SpecError(f"{path}: name {name!r} may hold only letters, digits, '.', '_', '-'")
-    defaults = raw.get("defaults") or {}
-    if not isinstance(defaults, dict):
-        raise SpecError(f"{path}: `defaults` must be a mapping of parameter names to values")
-    raw_tasks = raw.get("tasks")
-    if not isinstance(raw_tasks, list) or not raw_tasks:
-        raise SpecError(f"{path}: `tasks` must be a non-empty list; each task needs a `notebook`")
+        err.line = None  # type: ignore[attr-defined]
+        raise err
     root = _project_root(path)
-    tasks: list[Task] = []
-    seen: dict[str, str] = {}
-    for i, t in enumerate(raw_tasks, start=1):
-        where = f"{path}: task {i}"
-        if not isinstance(t, dict):
-            raise SpecError(f"{where} must be a mapping with at least `notebook`")
-        _check_keys(where, t, _TASK_KEYS)
-        if "notebook" not in t:
-            raise SpecError(f"{where} has no `notebook`; add e.g. `notebook: notebooks/did.py`")
+    shown = _display(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise _error(shown, None, f"cannot be read: {err}") from err
+    raw, lines = _read_yaml(text, shown)
+    if not isinstance(raw, dict):
+        raise _error(shown, None, "a spec is a mapping with `name` and `tasks`")
+    import fastjsonschema
+
+    try:
+        _validator()(raw)
+    except fastjsonschema.JsonSchemaValueException as err:
+        raise _schema_message(err, raw, lines, shown) from err
+    return _build(raw, lines, path=path, root=root, shown=shown)
+
+
+def _build(
+    raw: dict[str, Any],
+    lines: dict[tuple[Any, ...], int],
+    *,
+    path: Path,
+    root: Path,
+    shown: str,
+) -> PipelineSpec:
+    name = raw.get("name") or path.stem
+    if not _NAME.match(name):
+        raise _error(
+            shown,
+            lines.get(("name",)),
+            f"name {name!r} may hold only letters, digits, '.', '_', '-'; set `name:` in the spec",
+        )
+    schedule = raw.get("schedule")
+    if schedule is not None:
+        schedule = _check_schedule(schedule, shown, lines.get(("schedule",)))
+    defaults = dict(raw.get("defaults") or {})
+    timeout = raw.get("timeout")
+    if timeout is not None and not math.isfinite(timeout):
+        raise _error(shown, lines.get(("timeout",)), f"`timeout` must be {_EXPECTED['timeout']}")
+    retries = int(raw.get("retries", 0))
+    tolerance = _tolerance(raw, ("tolerance",), lines, shown, "", DEFAULT_TOLERANCE)
+
+    planned: list[dict[str, Any]] = []  # one per concrete task, before `needs` is resolved
+    seen: dict[str, tuple[str, str]] = {}  # folded output name -> (name, group)
+    needs_of: dict[int, list[tuple[str, int | None]]] = {}
+    for i, t in enumerate(raw["tasks"]):
+        at = ("tasks", i)
         group = str(t.get("name") or Path(t["notebook"]).stem)
-        where = f"{path}: task {group!r}"
+        prefix = f"task {group!r}: "
+        task_line = lines.get(at)
         notebook = root / t["notebook"]
         if not notebook.is_file():
             present = [str(p.relative_to(root)) for p in root.glob("notebooks/*") if p.is_file()]
-            raise SpecError(
-                f"{where}: notebook {t['notebook']!r} does not exist under {root}."
-                f"{did_you_mean(str(t['notebook']), present)}"
+            raise _error(
+                shown,
+                lines.get((*at, "notebook"), task_line),
+                f"{prefix}notebook {t['notebook']!r} does not exist under {root}."
+                f"{did_you_mean(str(t['notebook']), present)}",
             )
-        params = t.get("parameters") or {}
-        if not isinstance(params, dict):
-            raise SpecError(f"{where}: `parameters` must be a mapping")
-        combos = _expand_grid(where, t.get("grid"))
+        params = dict(t.get("parameters") or {})
+        combos = _expand_grid(t.get("grid"), (*at, "grid"), lines)
         template = t.get("output")
         if template is None:
             template = (
                 group
                 if len(combos) == 1
-                else group + "-" + "-".join("{" + k + "}" for k in combos[0])
+                else group + "-" + "-".join(f"{{{k}}}" for k in combos[0][0])
             )
-        timeout = t.get("timeout")
-        if timeout is not None and (
-            isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
-        ):
-            raise SpecError(f"{where}: `timeout` must be a positive number of seconds")
-        for combo in combos:
+        out_line = lines.get((*at, "output"), task_line)
+        task_timeout = t.get("timeout", timeout)
+        if task_timeout is not None and not math.isfinite(task_timeout):
+            raise _error(
+                shown,
+                lines.get((*at, "timeout")),
+                f"{prefix}`timeout` must be {_EXPECTED['timeout']}",
+            )
+        task_tolerance = _tolerance(t, (*at, "tolerance"), lines, shown, prefix, tolerance)
+        raw_needs = t.get("needs") or []
+        raw_needs = [raw_needs] if isinstance(raw_needs, str) else raw_needs
+        needs_of[i] = [
+            (n, lines.get((*at, "needs", j), lines.get((*at, "needs"))))
+            for j, n in enumerate(raw_needs)
+        ]
+        for combo, combo_lines in combos:
             resolved = {**defaults, **params, **combo}
-            try:
-                out_name = slug(str(template).format(**resolved, task=group))
-            except (KeyError, IndexError, ValueError, AttributeError, TypeError) as err:
-                raise SpecError(
-                    f"{where}: output template {template!r} uses {err}, which is not a "
-                    f"parameter; parameters are {sorted(resolved)}"
-                ) from err
-            if out_name in seen:
-                raise SpecError(
-                    f"{where}: output name {out_name!r} is produced twice (also by task "
-                    f"{seen[out_name]!r}); make `output` include a parameter that differs, "
-                    'e.g. output: "{task}-{dataset}"'
-                )
-            seen[out_name] = group
-            tasks.append(
-                Task(
-                    name=out_name,
-                    group=group,
-                    notebook=notebook,
-                    parameters=resolved,
-                    timeout=float(timeout) if timeout else None,
-                    description=str(t.get("description", "")),
-                )
+            param_lines = {k: lines[("defaults", k)] for k in defaults if ("defaults", k) in lines}
+            param_lines.update(
+                {
+                    k: lines[(*at, "parameters", k)]
+                    for k in params
+                    if (*at, "parameters", k) in lines
+                }
             )
+            param_lines.update({k: v for k, v in combo_lines.items() if v})
+            combo_line = next(iter(combo_lines.values()), None) if combo_lines else None
+            out_name = _output_name(
+                str(template), resolved, group, shown, combo_line or out_line, prefix
+            )
+            folded = unicodedata.normalize("NFC", out_name).casefold()
+            if folded in seen:
+                other, other_group = seen[folded]
+                also = f"task {other_group!r}" + (f", as {other!r}" if other != out_name else "")
+                why = (
+                    "; names that differ only in case or Unicode form are the same file on "
+                    "macOS and Windows"
+                    if other != out_name
+                    else ""
+                )
+                raise _error(
+                    shown,
+                    out_line,
+                    f"{prefix}output name {out_name!r} is produced twice (also by {also}{why}); "
+                    "make `output` include a parameter that differs, e.g. "
+                    'output: "{task}-{dataset}"',
+                )
+            seen[folded] = (out_name, group)
+            planned.append(
+                {
+                    "index": i,
+                    "name": out_name,
+                    "group": group,
+                    "notebook": notebook,
+                    "parameters": resolved,
+                    "timeout": float(task_timeout) if task_timeout is not None else None,
+                    "description": str(t.get("description", "")),
+                    "retries": int(t.get("retries", retries)),
+                    "tolerance": task_tolerance,
+                    "line": task_line,
+                    "param_lines": param_lines,
+                }
+            )
+
+    needs = _resolve_needs(planned, needs_of, lines, shown)
+    tasks = tuple(
+        Task(**{k: v for k, v in p.items() if k != "index"}, needs=needs[p["name"]])
+        for p in planned
+    )
     return PipelineSpec(
         name=str(name),
         path=path.resolve(),
         root=root,
         description=str(raw.get("description", "")).strip(),
-        schedule=raw.get("schedule"),
-        defaults=dict(defaults),
-        tasks=tuple(tasks),
+        schedule=schedule,
+        defaults=defaults,
+        tasks=tasks,
+        timeout=float(timeout) if timeout is not None else None,
+        retries=retries,
+        tolerance=tolerance,
+        lines=lines,
     )
+
+
+def _tolerance(
+    mapping: dict[str, Any],
+    at: tuple[Any, ...],
+    lines: dict[tuple[Any, ...], int],
+    shown: str,
+    prefix: str,
+    default: Tolerance,
+) -> Tolerance:
+    if "tolerance" not in mapping:
+        return default
+    try:
+        return Tolerance.parse(mapping["tolerance"])
+    except SpecError as err:
+        raise _error(shown, lines.get(at), f"{prefix}{err}") from err
+
+
+def _resolve_needs(
+    planned: list[dict[str, Any]],
+    needs_of: dict[int, list[tuple[str, int | None]]],
+    lines: dict[tuple[Any, ...], int],
+    shown: str,
+) -> dict[str, tuple[str, ...]]:
+    """Every concrete task's needs as concrete task names; checks names and cycles."""
+    by_group: dict[str, list[str]] = {}
+    group_of_index: dict[int, str] = {}
+    for p in planned:
+        by_group.setdefault(p["group"], []).append(p["name"])
+        group_of_index[p["index"]] = p["group"]
+    names = [p["name"] for p in planned]
+    known = list(dict.fromkeys([*by_group, *names]))
+    concrete: dict[int, list[str]] = {}
+    for i, wanted in needs_of.items():
+        group = group_of_index[i]
+        own = {p["name"] for p in planned if p["index"] == i}
+        out: list[str] = []
+        for need, line in wanted:
+            if need == group or need in own:
+                raise _error(
+                    shown,
+                    line,
+                    f"task {group!r} needs itself; remove {need!r} from its `needs`",
+                )
+            if need in by_group:
+                out.extend(by_group[need])
+            elif need in names:
+                out.append(need)
+            else:
+                raise _error(
+                    shown,
+                    line,
+                    f"task {group!r} needs {need!r}, which is not a task of this spec."
+                    f"{did_you_mean(need, known)} Tasks: {', '.join(by_group)}.",
+                )
+        concrete[i] = list(dict.fromkeys(out))
+    result = {p["name"]: tuple(concrete.get(p["index"], ())) for p in planned}
+    cycle = _find_cycle({name: list(deps) for name, deps in result.items()})
+    if cycle:
+        first = next(p for p in planned if p["name"] == cycle[0])
+        line = lines.get(("tasks", first["index"], "needs"), first["line"])
+        raise _error(
+            shown,
+            line,
+            f"`needs` go round in a circle: {' → '.join(cycle)}; no task of it can start. "
+            "Remove one of these needs.",
+        )
+    return result

@@ -1,0 +1,378 @@
+"""Check a project's pipelines, catalogs and notebooks without running anything.
+
+:func:`check_paths` reads every pipeline spec, checks each task's parameters against its
+notebook's parameters cell (names, required parameters, types), checks that parameters naming a
+dataset (``dataset``, ``*_dataset``) name a catalog entry, that every catalog file loads, and
+that every notebook has a parameters cell that parses. It collects every problem instead of
+stopping at the first, so ``ebpm check`` can list them all; no kernel starts and no data is read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ebpm.errors import EbpmError, SpecError, did_you_mean
+from ebpm.pipeline.notebooks import NotebookParameter, parameters_cell, read_notebook
+from ebpm.pipeline.params import ParameterTypeProblem, coerce, parameter_problems
+from ebpm.pipeline.spec import PipelineSpec, load_spec
+
+__all__ = ["Problem", "check_paths"]
+
+_SPEC_SUFFIXES = (".yaml", ".yml")
+_NOTEBOOK_SUFFIXES = (".py", ".ipynb")
+_PARAMETERS_TAG = re.compile(r"""tags\s*=\s*\[[^\]]*["']parameters["']""")
+_LINE = re.compile(r"\bline (\d+)")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found by :func:`check_paths`.
+
+    ``str(problem)`` reads ``"pipelines/demo.yaml, line 14: task 'did': ..."``.
+    """
+
+    path: str  # relative to the project root when inside it
+    line: int | None
+    message: str
+    level: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.path}, line {self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _strip(message: str, shown: str, line: int | None) -> str:
+    """The message without its leading ``"path, line N: "`` (Problem prints that itself)."""
+    for prefix in (f"{shown}, line {line}: ", f"{shown}: "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
+
+
+def _files(folder: Path, suffixes: tuple[str, ...], *, recursive: bool) -> list[Path]:
+    found = folder.rglob("*") if recursive else folder.glob("*")
+    return sorted(
+        p
+        for p in found
+        if p.is_file()
+        and p.suffix in suffixes
+        and not any(part.startswith(".") or part == "__pycache__" for part in p.parts[-2:])
+    )
+
+
+class _Checker:
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+        self._seen: set[tuple[str, int | None, str]] = set()
+        self._notebooks: dict[Path, dict[str, NotebookParameter] | EbpmError] = {}
+        self._catalogs: dict[Path, tuple[set[str], set[str], Path] | None] = {}
+        self._checked_catalogs: set[Path] = set()
+
+    def add(self, path: str, line: int | None, message: str, level: str = "error") -> None:
+        key = (path, line, message)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.problems.append(Problem(path, line, message, level))  # type: ignore[arg-type]
+
+    # --- what to check -----------------------------------------------------------------------
+    def collect(self, paths: Iterable[str | Path]) -> tuple[list[Path], list[Path], list[Path]]:
+        specs: list[Path] = []
+        catalogs: list[Path] = []
+        notebooks: list[Path] = []
+
+        def folder(d: Path) -> None:
+            if d.name == "pipelines":
+                specs.extend(_files(d, _SPEC_SUFFIXES, recursive=True))
+            elif d.name == "catalogs":
+                catalogs.extend(_files(d, (".yaml",), recursive=False))
+            elif d.name == "notebooks":
+                notebooks.extend(_files(d, _NOTEBOOK_SUFFIXES, recursive=True))
+            else:  # a project root
+                parts = [d / n for n in ("pipelines", "catalogs", "notebooks") if (d / n).is_dir()]
+                if not parts:
+                    self.add(
+                        _display(d, self.root),
+                        None,
+                        "holds no pipelines/, catalogs/ or notebooks/ folder; give a project "
+                        "folder or one of those folders",
+                        "warning",
+                    )
+                for part in parts:
+                    folder(part)
+
+        for given in paths:
+            path = Path(given)
+            path = path if path.is_absolute() else self.root / path
+            if path.is_dir():
+                folder(path)
+            elif not path.exists():
+                nearby = [p.name for p in path.parent.iterdir()] if path.parent.is_dir() else []
+                self.add(
+                    _display(path, self.root),
+                    None,
+                    f"does not exist.{did_you_mean(path.name, nearby)}",
+                )
+            elif path.parent.name == "catalogs" and path.suffix == ".yaml":
+                catalogs.append(path)
+            elif path.suffix in _SPEC_SUFFIXES:
+                specs.append(path)
+            elif path.suffix in _NOTEBOOK_SUFFIXES:
+                notebooks.append(path)
+            else:
+                self.add(
+                    _display(path, self.root),
+                    None,
+                    "is not a pipeline spec (.yaml), a catalog (catalogs/*.yaml) or a notebook "
+                    "(.py, .ipynb); skipped",
+                    "warning",
+                )
+        return (
+            list(dict.fromkeys(specs)),
+            list(dict.fromkeys(catalogs)),
+            list(dict.fromkeys(notebooks)),
+        )
+
+    # --- specs -------------------------------------------------------------------------------
+    def spec(self, path: Path) -> None:
+        try:
+            spec = load_spec(path)
+        except SpecError as err:
+            line = getattr(err, "line", None)
+            message = _strip(str(err), _display(path, self._spec_root(path)), line)
+            self.add(_display(path, self.root), line, message)
+            return
+        shown = _display(spec.path, self.root)
+        for task in spec.tasks:
+            declared = self.declared(task.notebook)
+            if isinstance(declared, EbpmError):
+                self.add(
+                    shown,
+                    task.line,
+                    f"task {task.group!r}: notebook {_display(task.notebook, spec.root)} cannot "
+                    f"be checked: {declared}",
+                )
+            else:
+                self.task_parameters(spec, shown, task, declared)
+            self.datasets(spec, shown, task)
+
+    def _spec_root(self, path: Path) -> Path:
+        parent = path.resolve().parent
+        return parent.parent if parent.name == "pipelines" else parent
+
+    def declared(self, notebook: Path) -> dict[str, NotebookParameter] | EbpmError:
+        if notebook not in self._notebooks:
+            try:
+                self._notebooks[notebook] = parameters_cell(
+                    read_notebook(notebook), path=notebook.name
+                )
+            except EbpmError as err:
+                self._notebooks[notebook] = err
+        return self._notebooks[notebook]
+
+    def task_parameters(
+        self, spec: PipelineSpec, shown: str, task: Any, declared: dict[str, NotebookParameter]
+    ) -> None:
+        param_where = {k: f"line {n}" for k, n in task.param_lines.items()}
+        _, problems = parameter_problems(
+            task.parameters,
+            declared,
+            where="this spec",
+            notebook=task.notebook.name,
+            param_where=param_where,
+        )
+        shared = [t for t in spec.tasks if t.group == task.group]
+        for p in problems:
+            line = task.param_lines.get(p.parameter) or task.line
+            # a value shared by a grid's tasks is reported once, naming the spec task
+            same = all(
+                t.param_lines.get(p.parameter) == task.param_lines.get(p.parameter)
+                and t.parameters.get(p.parameter) == task.parameters.get(p.parameter)
+                for t in shared
+            )
+            label = task.group if same else task.name
+            self.add(shown, line, f"task {label!r}: {p.message}")
+
+    def datasets(self, spec: PipelineSpec, shown: str, task: Any) -> None:
+        for name, value in task.parameters.items():
+            if not (name == "dataset" or name.endswith("_dataset")) or not isinstance(value, str):
+                continue
+            known = self.catalog(spec.root)
+            if known is None:
+                continue
+            names, broken, folder = known
+            if value in names or value.split(".", 1)[0] in broken:
+                continue
+            self.add(
+                shown,
+                task.param_lines.get(name) or task.line,
+                f"task {task.group!r}: `{name}` = {value!r} is not an entry of the catalogs in "
+                f"{_display(folder, spec.root)}.{did_you_mean(value, sorted(names))} See "
+                "`ebpm catalog list`, or add the entry to a catalog file.",
+            )
+
+    # --- catalogs ----------------------------------------------------------------------------
+    def _catalog_folder(self, root: Path) -> Path | None:
+        """The catalogs a notebook run from ``root`` loads (as ebpm.catalog.catalog_dir finds)."""
+        from ebpm.catalog import CATALOG_DIR_ENV, catalog_dir
+
+        if os.environ.get(CATALOG_DIR_ENV):
+            return Path(os.environ[CATALOG_DIR_ENV]).expanduser()
+        here = root.resolve()
+        for folder in (here, *here.parents):
+            candidate = folder / "catalogs"
+            if candidate.is_dir() and any(candidate.glob("*.yaml")):
+                return candidate
+        try:
+            return catalog_dir()
+        except EbpmError as err:
+            self.add(_display(root, self.root), None, f"datasets are not checked: {err}", "warning")
+            return None
+
+    def catalog(self, root: Path) -> tuple[set[str], set[str], Path] | None:
+        """(entry names, namespaces whose file is broken, folder) of the project's catalogs."""
+        if root not in self._catalogs:
+            folder = self._catalog_folder(root)
+            if folder is None or not folder.is_dir():
+                if folder is not None:
+                    self.add(
+                        _display(folder, self.root),
+                        None,
+                        f"catalog folder {str(folder)!r} does not exist; datasets are not checked",
+                        "warning",
+                    )
+                self._catalogs[root] = None
+            else:
+                names: set[str] = set()
+                broken: set[str] = set()
+                for file in _files(folder, (".yaml",), recursive=False):
+                    loaded = self.catalog_file(file)
+                    if loaded is None:
+                        broken.add(file.stem)
+                    else:
+                        names.update(loaded)
+                self._catalogs[root] = (names, broken, folder)
+        return self._catalogs[root]
+
+    def catalog_file(self, path: Path) -> list[str] | None:
+        """Entry names of one catalog file, or None (and a problem) when it does not load."""
+        from ebpm.catalog import open_catalog
+
+        shown = _display(path, self.root)
+        try:
+            names = open_catalog(path).names()
+        except EbpmError as err:
+            if path not in self._checked_catalogs:
+                message = str(err).replace(str(path), shown)
+                m = _LINE.search(message)
+                line = int(m.group(1)) if m else None
+                message = re.sub(rf"^{re.escape(shown)}(, line \d+)?: ", "", message)
+                self.add(shown, line, message)
+            self._checked_catalogs.add(path)
+            return None
+        self._checked_catalogs.add(path)
+        return names
+
+    # --- notebooks ---------------------------------------------------------------------------
+    def notebook(self, path: Path) -> None:
+        shown = _display(path, self.root)
+        text = path.read_text(encoding="utf-8", errors="replace") if path.suffix == ".py" else ""
+        lines = text.splitlines()
+        start = next((i + 1 for i, s in enumerate(lines) if _PARAMETERS_TAG.search(s)), None)
+        declared = self.declared(path)
+        if isinstance(declared, EbpmError):
+            message = str(declared)
+            m = _LINE.search(message)
+            line = start + int(m.group(1)) if (start and m) else start
+            self.add(shown, line, _strip(message, path.name, None))
+            return
+        for name, param in declared.items():
+            line = next(
+                (
+                    i + 1
+                    for i, s in enumerate(lines[start or 0 :], start=start or 0)
+                    if re.match(rf"{re.escape(name)}\s*[:=]", s)
+                ),
+                None,
+            )
+            if param.type is None:
+                self.add(
+                    shown,
+                    line,
+                    f"parameter {name!r} has no type annotation, so values given for it are not "
+                    f"checked; write `{name}: {type(param.default).__name__} = ...`",
+                    "warning",
+                )
+            elif param.default is not None or not param.required:
+                try:
+                    coerce(param.default, param.type)
+                except ParameterTypeProblem as err:
+                    self.add(
+                        shown,
+                        line,
+                        f"parameter {name!r}: the default {param.default!r} does not fit its own "
+                        f"annotation `{param.type}` ({err}); fix the default or the annotation",
+                    )
+            if not param.help:
+                self.add(
+                    shown,
+                    line,
+                    f"parameter {name!r} has no comment; say what it is after the value "
+                    f"(`{name}: ... = ...  # what it means`)",
+                    "warning",
+                )
+
+
+def check_paths(
+    paths: Sequence[str | Path] = ("pipelines",), *, root: Path | None = None
+) -> list[Problem]:
+    """Check pipeline specs, catalogs and notebooks without running anything.
+
+    Parameters
+    ----------
+    paths : sequence of str or Path
+        Files or folders, relative to ``root``. A ``pipelines/`` folder: every ``*.yaml`` in it
+        (and below) is a spec. A ``catalogs/`` folder: every catalog file. A ``notebooks/``
+        folder: every ``.py`` and ``.ipynb`` notebook. Any other folder is a project root: its
+        ``pipelines/``, ``catalogs/`` and ``notebooks/`` are checked.
+    root : Path, optional
+        The project root (default: the current directory).
+
+    Returns
+    -------
+    list of Problem
+        Every problem found, in the order of the files; empty when all is well. Errors would
+        stop ``ebpm run``; warnings would not (no type annotation on a notebook parameter, no
+        comment, a dataset check that could not be made).
+
+    Notes
+    -----
+    For each spec: the spec loads (:func:`~ebpm.pipeline.spec.load_spec`); every task's
+    parameters match its notebook's parameters cell (unknown and missing names, types); a
+    parameter named ``dataset`` or ``*_dataset`` holding text names an entry of the catalogs the
+    notebook would load. The catalog files those checks read must load; so must the notebooks'
+    parameters cells. Nothing is executed and no dataset is read.
+    """
+    base = Path(root) if root is not None else Path.cwd()
+    checker = _Checker(base)
+    specs, catalogs, notebooks = checker.collect(paths)
+    for spec in specs:
+        checker.spec(spec)
+    for file in catalogs:
+        if file not in checker._checked_catalogs:
+            checker.catalog_file(file)
+    for nb in notebooks:
+        checker.notebook(nb)
+    return checker.problems
