@@ -35,7 +35,8 @@ def boundary(func: Callable[..., Any]) -> Callable[..., Any]:
             if os.environ.get("EBPM_DEBUG"):
                 raise
             click.secho(f"error: {err}", fg="red", err=True)
-            sys.exit(1)
+            # 130 is what a shell reports for a command stopped by Ctrl-C
+            sys.exit(130 if type(err).__name__ == "RunCancelledError" else 1)
 
     return wrapper
 

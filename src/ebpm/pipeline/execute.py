@@ -332,7 +332,9 @@ def execute_task(payload: Payload, *, km: Any = None, cancel: Any = None) -> Out
             km=km,
             progress_bar=False,
             log_output=False,
-            request_save_on_cell_execute=False,
+            # saved after each cell: when the kernel dies, what ran before it is kept (with
+            # False, papermill writes nothing unless the notebook finishes)
+            request_save_on_cell_execute=True,
         )
         out.status = "ok"
         out.cell_time_s = _cell_time(executed)

@@ -425,13 +425,19 @@ def _type_message(
             f"{hint} Fix the value in {at}."
         )
     if err.top and value is None:
-        return f"parameter {name!r} is None (empty), but {nb} declares {declaration}; fix the value in {at}."
+        return (
+            f"parameter {name!r} is None (empty), but {nb} declares {declaration}; fix the "
+            f"value in {at}."
+        )
     if err.top:
         return (
             f"parameter {name!r} = {value!r} is {_kind(value)}, but {nb} declares {declaration}; "
             f"fix the value in {at}."
         )
-    return f"parameter {name!r} = {value!r}: {err}; {nb} declares {declaration}. Fix the value in {at}."
+    return (
+        f"parameter {name!r} = {value!r}: {err}; {nb} declares {declaration}. Fix the value "
+        f"in {at}."
+    )
 
 
 def check_parameters(

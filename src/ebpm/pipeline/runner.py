@@ -145,8 +145,10 @@ class RunResult:
 
 
 def new_run_id() -> str:
-    """A sortable, unique run id: UTC time plus 4 random hex digits."""
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+    """A sortable, unique run id: UTC time, then milliseconds and one random hex digit (so two
+    runs in the same second still sort in order)."""
+    now = datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{now.microsecond // 1000:03d}{secrets.token_hex(1)[0]}"
 
 
 def _now() -> str:
@@ -905,6 +907,8 @@ def _execute_all(
 
     def release() -> None:
         """Submit tasks whose needs are met; block those whose needs failed."""
+        if cancel.is_set():
+            return  # the tasks still waiting are recorded as cancelled
         for name in sorted(waiting, key=to_run.index):
             needs = [n for n in getattr(plans[name].task, "needs", ()) if n in plans]
             states = [status_of(n) for n in needs]
@@ -1019,6 +1023,7 @@ def _publish_with_revision(
         from ebpm.pipeline.spec import Tolerance
 
         prev_run, prev = plan.previous
+        prev_run = prev.get("unchanged_since") or prev_run  # where that estimate was computed
         tol = getattr(plan.task, "tolerance", None) or Tolerance()
         r.revision = history.revision(prev, r.to_dict(), previous_run=prev_run, tolerance=tol)
     _publish(r, spec, run_id, run_dir, site)

@@ -114,6 +114,19 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
             if ok:
                 link = f'<a href="{esc(t["report"])}">{esc(tname)}</a>'
                 status = '<span class="ok">ok</span>'
+                if t.get("unchanged_since"):
+                    status += (
+                        f'<br><span class="muted">unchanged since run '
+                        f"{esc(str(t['unchanged_since']))}; checked by run "
+                        f"{esc(str(t.get('checked_run_id')))}</span>"
+                    )
+                rev = t.get("revision")
+                if rev:
+                    status += (
+                        '<br><span class="failed">revised</span> <span class="muted">was '
+                        f"{_fmt(rev['old'].get('estimate'))} in run "
+                        f"{esc(str(rev['previous_run']))}</span>"
+                    )
             else:
                 link = esc(tname)
                 status = (

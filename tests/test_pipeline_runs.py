@@ -1,0 +1,401 @@
+"""Tests of scheduled-rerun behaviour of ebpm.pipeline.runner with real kernels.
+
+Parallel tasks, incremental reruns (what counts as a change), revision alerts, retries of
+transient failures, timeouts, a kernel killed mid-run, `needs`, the pipeline lock, cancellation
+with SIGINT, and the Dask LocalCluster path. The notebook is tests/fixtures/notebooks/probe.py,
+which succeeds, raises, dies or sleeps on demand and publishes `value` (or the mean of column x of
+a CSV at `url`) as its headline estimate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import Reply
+from ebpm.errors import LockedError
+from ebpm.pipeline import history
+from ebpm.pipeline.lock import PipelineLock
+from ebpm.pipeline.runner import run_pipeline
+
+PROBE = Path(__file__).parent / "fixtures" / "notebooks" / "probe.py"
+
+pytestmark = pytest.mark.slow
+
+
+def _project(root: Path, tasks: list[dict[str, Any]], *, name: str = "p", extra: str = "") -> Path:
+    """A project folder with notebooks/probe.py and pipelines/<name>.yaml."""
+    (root / "notebooks").mkdir(parents=True, exist_ok=True)
+    (root / "pipelines").mkdir(exist_ok=True)
+    nb = root / "notebooks" / "probe.py"
+    if not nb.exists():
+        nb.write_text(PROBE.read_text(encoding="utf-8"), encoding="utf-8")
+    lines = [f"name: {name}", extra, "tasks:"]
+    for t in tasks:
+        t = {"notebook": "notebooks/probe.py", **t}
+        lines.append("  - " + json.dumps(t))
+    spec = root / "pipelines" / f"{name}.yaml"
+    spec.write_text("\n".join(x for x in lines if x) + "\n", encoding="utf-8")
+    return spec
+
+
+def _manifest(result: Any) -> dict[str, Any]:
+    return json.loads(result.manifest.read_text(encoding="utf-8"))
+
+
+def _by_name(result: Any) -> dict[str, Any]:
+    return {t.name: t for t in result.tasks}
+
+
+# --- parallel execution, incremental reruns, revisions ----------------------------------------
+@pytest.fixture(scope="module")
+def reruns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One project run five ways: first, again, with a changed parameter, after a notebook
+    edit, and with --force."""
+    root = tmp_path_factory.mktemp("reruns")
+    spec = _project(
+        root,
+        [
+            {"name": "a", "parameters": {"value": 1.0, "seconds": 1.5}},
+            {"name": "b", "parameters": {"value": 2.0, "seconds": 1.5}},
+            {"name": "c", "parameters": {"value": 3.0}, "tolerance": "50%"},
+        ],
+    )
+    events: list[dict[str, Any]] = []
+    first = run_pipeline(spec, out_dir=root, jobs=2, progress=events.append)
+    report_a = (root / "site" / first.tasks[0].report).stat().st_mtime_ns
+    second = run_pipeline(spec, out_dir=root, jobs=2)
+    report_a_after = (root / "site" / first.tasks[0].report).stat().st_mtime_ns
+    index_after_second = (root / "site" / "index.html").read_text(encoding="utf-8")
+    third = run_pipeline(spec, out_dir=root, jobs=2, parameters={"value": 1.2}, tasks=["a", "c"])
+    nb = root / "notebooks" / "probe.py"
+    nb.write_text(nb.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
+    fourth = run_pipeline(spec, out_dir=root, jobs=2, tasks=["b"])
+    fifth = run_pipeline(spec, out_dir=root, jobs=2, force=True, tasks=["b"])
+    return {
+        "root": root,
+        "events": events,
+        "runs": [first, second, third, fourth, fifth],
+        "report_mtimes": (report_a, report_a_after),
+        "index_after_second": index_after_second,
+    }
+
+
+def test_tasks_run_side_by_side(reruns) -> None:
+    events = [e for e in reruns["events"] if e["event"] in ("start", "done")]
+    first_done = next(i for i, e in enumerate(events) if e["event"] == "done")
+    # a and b sleep 1.5 s each: with 2 jobs both start before either finishes
+    assert {e["task"] for e in events[:first_done]} >= {"a", "b"}
+    first = reruns["runs"][0]
+    assert [t.status for t in first.tasks] == ["ok", "ok", "ok"]
+    assert [t.headline["headline"]["estimate"] for t in first.tasks] == [1.0, 2.0, 3.0]
+    assert _manifest(first)["executor"]["jobs"] == 2
+
+
+def test_a_second_run_skips_what_did_not_change(reruns) -> None:
+    first, second = reruns["runs"][:2]
+    assert [t.status for t in second.tasks] == ["unchanged"] * 3
+    assert [t.unchanged_since for t in second.tasks] == [first.run_id] * 3
+    assert second.ok is True
+    assert [t.attempts for t in second.tasks] == [0, 0, 0]  # no kernel started
+    # the report was not rewritten, and the index says since when it is current
+    before, after = reruns["report_mtimes"]
+    assert before == after
+    assert f"unchanged since run {first.run_id}" in reruns["index_after_second"]
+    m = _manifest(second)
+    assert [t["headline"]["headline"]["estimate"] for t in m["tasks"]] == [1.0, 2.0, 3.0]
+    assert m["status"] == "ok"
+
+
+def test_a_changed_parameter_reruns_only_its_task_and_flags_the_revision(reruns) -> None:
+    first, _, third = reruns["runs"][:3]
+    tasks = _by_name(third)
+    assert set(tasks) == {"a", "c"}  # --task a --task c
+    a, c = tasks["a"], tasks["c"]
+    assert a.status == "ok"
+    assert a.parameters["value"] == 1.2
+    # a moved from 1.0 to 1.2, beyond the default tolerance (numerical noise only)
+    assert a.revision["previous_run"] == first.run_id
+    assert a.revision["old"]["estimate"] == 1.0
+    assert a.revision["new"]["estimate"] == 1.2
+    assert a.revision["difference"] == pytest.approx(0.2)
+    assert {"input": "parameter", "what": "value", "old": 1.0, "new": 1.2} in a.revision[
+        "changed_inputs"
+    ]
+    # c moved from 3.0 to 1.2 too: 60%, beyond the 50% its spec allows
+    assert c.revision is not None
+    assert c.revision["tolerance"] == "50%"
+    page = (reruns["root"] / "site" / a.report).read_text(encoding="utf-8")
+    assert "Revised estimate." in page
+    assert f"Run {first.run_id}: 1 [0.8, 1.2]; this run: 1.2 [1, 1.4]" in page
+    assert [r["task"] for r in _manifest(third)["revisions"]] == ["a", "c"]
+
+
+def test_a_notebook_edit_reruns_and_force_reruns(reruns) -> None:
+    fourth, fifth = reruns["runs"][3:]
+    (b,) = fourth.tasks
+    assert b.status == "ok"
+    assert b.revision is None  # same estimate: no alert
+    (b5,) = fifth.tasks
+    assert b5.status == "ok"
+    assert _manifest(fifth)["force"] is True
+
+
+def test_history_lists_the_runs(reruns) -> None:
+    runs = history.list_runs(reruns["root"], pipeline="p")
+    assert [r.run_id for r in runs] == [r.run_id for r in reruns["runs"]]
+    assert runs[1].counts == {"unchanged": 3}
+    found = history.find_run(reruns["root"], reruns["runs"][2].run_id[:-2])
+    assert found["run_id"] == reruns["runs"][2].run_id
+
+
+# --- data revisions ---------------------------------------------------------------------------
+def test_a_revised_download_reruns_and_says_which_data_changed(tmp_path, http_server) -> None:
+    from ebpm.catalog.files import load_remote_table
+
+    route = http_server.add("/table.csv", b"x\n1\n2\n3\n", content_type="text/csv")
+    url = http_server.url + "/table.csv"
+    spec = _project(tmp_path, [{"name": "t", "parameters": {"url": url}}])
+    first = run_pipeline(spec, out_dir=tmp_path, jobs=1)
+    (t1,) = first.tasks
+    assert t1.status == "ok", t1.reason
+    assert t1.headline["headline"]["estimate"] == 2.0
+    (d1,) = t1.datasets
+    assert d1["entry"] == "probe.table"
+    second = run_pipeline(spec, out_dir=tmp_path, jobs=1)
+    assert second.tasks[0].status == "unchanged"
+    # the publisher revises the table; a refresh (what a scheduled fetch does) brings it in
+    route.replies.append(Reply(b"x\n1\n2\n6\n", 200, {"Content-Type": "text/csv"}))
+    load_remote_table(url, what="probe table", refresh=True)
+    third = run_pipeline(spec, out_dir=tmp_path, jobs=1)
+    (t3,) = third.tasks
+    assert t3.status == "ok"
+    assert t3.headline["headline"]["estimate"] == 3.0
+    rev = t3.revision
+    assert rev["old"]["estimate"] == 2.0
+    assert rev["new"]["estimate"] == 3.0
+    (change,) = [c for c in rev["changed_inputs"] if c["input"] == "data"]
+    assert change["what"] == "probe.table"
+    assert change["old_sha256"] == d1["sha256"]
+    assert change["new_sha256"] == t3.datasets[0]["sha256"] != d1["sha256"]
+    page = (tmp_path / "site" / t3.report).read_text(encoding="utf-8")
+    assert "data <code>probe.table</code>" in page
+
+
+def test_a_download_gone_from_the_cache_reruns_the_task(tmp_path, http_server) -> None:
+    from ebpm.catalog import cache
+
+    http_server.add("/t.csv", b"x\n5\n", content_type="text/csv")
+    url = http_server.url + "/t.csv"
+    spec = _project(tmp_path, [{"name": "t", "parameters": {"url": url}}])
+    first = run_pipeline(spec, out_dir=tmp_path, jobs=1)
+    assert first.tasks[0].status == "ok"
+    cache.forget(cache.Request.get(url))
+    second = run_pipeline(spec, out_dir=tmp_path, jobs=1)
+    assert second.tasks[0].status == "ok"  # ran again: its data could not be vouched for
+    assert second.tasks[0].revision is None
+
+
+# --- failures: raise, kernel killed, timeout, retries, needs ----------------------------------
+@pytest.fixture(scope="module")
+def failures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("failures")
+    marker = root / "flaky-marker"
+    spec = _project(
+        root,
+        [
+            {"name": "good", "parameters": {"value": 7.0}},
+            {"name": "raises", "parameters": {"mode": "raise"}, "retries": 2},
+            {"name": "killed", "parameters": {"mode": "crash"}},
+            {"name": "slow", "parameters": {"seconds": 60}, "timeout": 2},
+            {"name": "flaky", "parameters": {"mode": "flaky", "marker": str(marker)}, "retries": 2},
+            {"name": "after_good", "parameters": {"value": 8.0}, "needs": "good"},
+            {"name": "after_raises", "parameters": {"value": 9.0}, "needs": ["raises"]},
+        ],
+    )
+    events: list[dict[str, Any]] = []
+    t0 = time.monotonic()
+    result = run_pipeline(spec, out_dir=root, jobs=2, retry_backoff=0.2, progress=events.append)
+    return {"root": root, "result": result, "events": events, "wall": time.monotonic() - t0}
+
+
+def test_a_raising_notebook_fails_without_retries(failures) -> None:
+    t = _by_name(failures["result"])["raises"]
+    assert t.status == "failed"
+    assert t.reason == "cell In [3] raised ValueError: probe failed on purpose (mode=raise)"
+    assert t.attempts == 1  # a ValueError is not transient: retrying would not help
+    page = (failures["root"] / "site" / t.failure_page).read_text(encoding="utf-8")
+    assert "probe failed on purpose" in page
+
+
+def test_a_killed_kernel_fails_its_task_with_the_reason(failures) -> None:
+    t = _by_name(failures["result"])["killed"]
+    assert t.status == "failed"
+    assert t.reason.startswith("the kernel died (killed, or out of memory)")
+    assert t.output_notebook == "killed.ipynb"  # what ran before it died is kept
+
+
+def test_a_task_over_its_timeout_is_stopped(failures) -> None:
+    t = _by_name(failures["result"])["slow"]
+    assert t.status == "failed"
+    assert t.reason.startswith("timed out after 2 s (the task's `timeout`)")
+    assert t.duration_s < 30  # stopped, not waited for (the notebook sleeps 60 s)
+
+
+def test_a_transient_failure_is_retried(failures) -> None:
+    t = _by_name(failures["result"])["flaky"]
+    assert t.status == "ok"
+    assert t.attempts == 2
+    retries = [e for e in failures["events"] if e["event"] == "retry"]
+    assert [(e["task"], e["attempt"]) for e in retries] == [("flaky", 2)]
+    assert "ConnectionError" in retries[0]["reason"]
+
+
+def test_needs_order_and_block(failures) -> None:
+    tasks = _by_name(failures["result"])
+    assert tasks["after_good"].status == "ok"
+    blocked = tasks["after_raises"]
+    assert blocked.status == "blocked"
+    assert blocked.reason == "not run: it needs raises, which did not succeed"
+    events = [
+        (e["event"], e["task"]) for e in failures["events"] if e["event"] in ("start", "done")
+    ]
+    assert events.index(("done", "good")) < events.index(("start", "after_good"))
+    assert ("start", "after_raises") not in events
+
+
+def test_siblings_of_failures_succeed_and_the_run_says_failed(failures) -> None:
+    result = failures["result"]
+    assert _by_name(result)["good"].status == "ok"
+    assert result.ok is False
+    assert {t.name for t in result.failed} == {"raises", "killed", "slow", "after_raises"}
+    m = _manifest(result)
+    assert m["status"] == "failed"
+    assert [t["status"] for t in m["tasks"]] == [
+        "ok",
+        "failed",
+        "failed",
+        "failed",
+        "ok",
+        "ok",
+        "blocked",
+    ]
+
+
+# --- the lock ---------------------------------------------------------------------------------
+def test_a_second_run_of_the_same_pipeline_is_refused(tmp_path) -> None:
+    spec = _project(tmp_path, [{"name": "a"}])
+    holder = PipelineLock(tmp_path / "runs" / "p", pipeline="p", run_id="20260101T000000Z-abcd")
+    with (
+        holder,
+        pytest.raises(
+            LockedError,
+            match=r"^pipeline 'p' is already running: run 20260101T000000Z-abcd by .+@.+ "
+            rf"\(pid {os.getpid()}\), running since .+; the lock is .+ and is released as soon",
+        ),
+    ):
+        run_pipeline(spec, out_dir=tmp_path)
+    assert not any(p.is_dir() for p in (tmp_path / "runs" / "p").iterdir())  # nothing started
+    assert not (tmp_path / "runs" / "p" / "lock.json").exists()  # the holder cleaned up
+
+
+def test_the_lock_is_released_when_its_process_dies(tmp_path) -> None:
+    folder = tmp_path / "runs" / "p"
+    code = (
+        "import sys, time; from pathlib import Path; from ebpm.pipeline.lock import PipelineLock;"
+        f"held = PipelineLock(Path({str(folder)!r}), pipeline='p', run_id='x').acquire();"
+        "print('held', flush=True); time.sleep(60)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "held"
+        with pytest.raises(LockedError, match=rf"\(pid {proc.pid}\)"):
+            PipelineLock(folder, pipeline="p", run_id="y").acquire()
+    finally:
+        proc.kill()
+        proc.wait()
+    lock = PipelineLock(folder, pipeline="p", run_id="y").acquire()  # free again, no cleanup
+    lock.release()
+
+
+# --- cancellation -----------------------------------------------------------------------------
+def test_sigint_cancels_running_tasks_and_publishes_nothing_half_written(tmp_path) -> None:
+    spec = _project(
+        tmp_path,
+        [
+            {"name": "quick", "parameters": {"value": 1.0}},
+            {"name": "long", "parameters": {"seconds": 120}},
+            {"name": "later", "parameters": {"seconds": 120}, "needs": "long"},
+        ],
+    )
+    ebpm = Path(sys.executable).with_name("ebpm")
+    proc = subprocess.Popen(
+        [str(ebpm), "run", str(spec), "--out", str(tmp_path), "-j", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if "ok     quick" in line:
+            break
+    time.sleep(1.0)  # long is running
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (seen, out, err)
+    assert "the run was cancelled" in err
+    (manifest,) = (tmp_path / "runs" / "p").glob("*/manifest.json")
+    m = json.loads(manifest.read_text(encoding="utf-8"))
+    assert m["status"] == "cancelled"
+    status = {t["name"]: (t["status"], t["reason"]) for t in m["tasks"]}
+    assert status["quick"] == ("ok", None)
+    assert status["long"] == ("cancelled", "the run was cancelled (Ctrl-C or SIGTERM)")
+    assert status["later"][0] == "cancelled"
+    site = tmp_path / "site"
+    assert (site / "reports" / "p" / "quick.html").is_file()
+    assert not (site / "reports" / "p" / "long.html").exists()
+    assert not (site / "failures" / "p" / "long.html").exists()
+    assert [p for p in tmp_path.rglob("*.tmp")] == []
+
+
+# --- Dask -------------------------------------------------------------------------------------
+def test_dask_local_cluster_gives_the_same_results_and_site(tmp_path) -> None:
+    tasks = [
+        {"name": "a", "parameters": {"value": 1.5}},
+        {"name": "b", "parameters": {"mode": "raise"}},
+        {"name": "c", "parameters": {"value": 2.5}, "needs": "a"},
+    ]
+    local = run_pipeline(_project(tmp_path / "local", tasks), out_dir=tmp_path / "local", jobs=2)
+    dask = run_pipeline(
+        _project(tmp_path / "dask", tasks), out_dir=tmp_path / "dask", jobs=2, scheduler="local"
+    )
+
+    def summary(result: Any) -> list[tuple[Any, ...]]:
+        return [
+            (
+                t.name,
+                t.status,
+                t.reason,
+                (t.headline or {}).get("headline", {}).get("estimate"),
+                t.report,
+                t.failure_page,
+            )
+            for t in result.tasks
+        ]
+
+    assert summary(dask) == summary(local)
+    m = _manifest(dask)
+    assert m["executor"] == {"kind": "dask", "address": "local", "jobs": 2}
+    for rel in ("reports/p/a.html", "reports/p/c.html", "failures/p/b.html"):
+        assert (tmp_path / "dask" / "site" / rel).is_file()
+    assert (dask.run_dir / "a.ipynb").is_file()
