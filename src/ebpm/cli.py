@@ -704,7 +704,13 @@ def check(paths: tuple[Path, ...]) -> None:
     from ebpm.errors import SpecError
     from ebpm.pipeline.check import check_paths
 
-    problems = check_paths(list(paths) or ["pipelines"])
+    default = [p for p in ("pipelines", "notebooks", "catalogs") if Path(p).is_dir()]
+    if not paths and not default:
+        raise click.UsageError(
+            "no pipelines/, notebooks/ or catalogs/ here; run it in the project folder or give "
+            "the paths to check"
+        )
+    problems = check_paths(list(paths) or default)
     errors = [p for p in problems if p.level == "error"]
     for p in problems:
         click.secho(f"{p.level}: {p}", fg="red" if p.level == "error" else "yellow")

@@ -1,7 +1,20 @@
-"""Pipelines: specs that say which notebooks run with which parameters, and the runner."""
+"""Pipelines: specs that say which notebooks run with which parameters, and the runner.
+
+* :mod:`~ebpm.pipeline.spec` reads and validates ``pipelines/*.yaml`` (a JSON schema, errors
+  with file and line); :mod:`~ebpm.pipeline.params` checks and coerces parameters against a
+  notebook's annotated ``parameters`` cell; :mod:`~ebpm.pipeline.check` does both for a whole
+  project (``ebpm check``).
+* :mod:`~ebpm.pipeline.runner` runs a pipeline (``ebpm run``): in parallel on warm kernels or on
+  Dask (:mod:`~ebpm.pipeline.executors`, :mod:`~ebpm.pipeline.execute`), skipping tasks whose
+  fingerprint (:mod:`~ebpm.pipeline.fingerprint`) did not change, one run at a time
+  (:mod:`~ebpm.pipeline.lock`).
+* :mod:`~ebpm.pipeline.history` reads the run manifests (``ebpm runs``, ``ebpm rerun``) and
+  compares estimates across runs; :mod:`~ebpm.pipeline.schedule` turns ``schedule:`` into words,
+  due times and a crontab block (``ebpm schedule``).
+"""
 
 from ebpm.pipeline.notebooks import NotebookParameter, parameters_cell, read_notebook
-from ebpm.pipeline.spec import PipelineSpec, Task, load_spec
+from ebpm.pipeline.spec import PipelineSpec, Task, Tolerance, load_spec
 
 __all__ = [
     "NotebookParameter",
@@ -9,6 +22,8 @@ __all__ = [
     "RunResult",
     "Task",
     "TaskResult",
+    "Tolerance",
+    "check_paths",
     "load_spec",
     "parameters_cell",
     "read_notebook",
@@ -17,9 +32,14 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # The runner imports papermill's dependencies on use; keep `import ebpm.pipeline` cheap.
+    # The runner and the checker import more (papermill on use, the catalog); keep
+    # `import ebpm.pipeline` cheap.
     if name in ("run_pipeline", "RunResult", "TaskResult"):
         from ebpm.pipeline import runner
 
         return getattr(runner, name)
+    if name == "check_paths":
+        from ebpm.pipeline.check import check_paths
+
+        return check_paths
     raise AttributeError(name)
