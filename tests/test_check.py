@@ -105,14 +105,16 @@ def test_problem_reads_path_line_message() -> None:
         pytest.param(
             "    parameters:\n      outcome: Rate\n      conf_level: high\n",
             7,
-            "task 't': parameter 'conf_level' = 'high' is a str, but nb.py declares `conf_level: float`; "
+            "task 't': parameter 'conf_level' = 'high' is a str, but nb.py declares `conf_level: "
+            "float`; "
             "fix the value in line 7.",
             id="wrong type",
         ),
         pytest.param(
             "    parameters:\n      outcome: Rate\n      years: [1989, '1990']\n",
             7,
-            "task 't': parameter 'years' = [1989, '1990']: element 1 ('1990') is a str, not an int; nb.py "
+            "task 't': parameter 'years' = [1989, '1990']: element 1 ('1990') is a str, not an "
+            "int; nb.py "
             "declares `years: list[int]`. Fix the value in line 7.",
             id="element type",
         ),

@@ -222,25 +222,29 @@ def test_check_parameters_returns_the_coerced_values() -> None:
         ),
         pytest.param(
             {"dataset": "a", "conf_level": "abc"},
-            r"^task 't': parameter 'conf_level' = 'abc' is a str, but did\.py declares `conf_level: float`; "
+            r"^task 't': parameter 'conf_level' = 'abc' is a str, but did\.py declares "
+            r"`conf_level: float`; "
             r"fix the value in pipelines/demo\.yaml, line 14\.$",
             id="mistyped",
         ),
         pytest.param(
             {"dataset": None},
-            r"^task 't': parameter 'dataset' is None \(empty\), but did\.py declares `dataset: str`; fix "
+            r"^task 't': parameter 'dataset' is None \(empty\), but did\.py declares `dataset: "
+            r"str`; fix "
             r"the value in pipelines/demo\.yaml, line 14\.$",
             id="empty",
         ),
         pytest.param(
             {"dataset": "a", "years": [2020, "2021"]},
-            r"^task 't': parameter 'years' = \[2020, '2021'\]: element 1 \('2021'\) is a str, not an int; "
+            r"^task 't': parameter 'years' = \[2020, '2021'\]: element 1 \('2021'\) is a str, "
+            r"not an int; "
             r"did\.py declares `years: list\[int\]`\. Fix the value in pipelines/demo\.yaml",
             id="element",
         ),
         pytest.param(
             {"dataset": "a", "vcov": "hetro"},
-            r"^task 't': parameter 'vcov' = 'hetro' is not one of 'cluster', 'hetero', 'iid' \(did\.py "
+            r"^task 't': parameter 'vcov' = 'hetro' is not one of 'cluster', 'hetero', 'iid' "
+            r"\(did\.py "
             r"declares `vcov: Literal\['cluster', 'hetero', 'iid'\]`\)\. Did you mean 'hetero'\? "
             r"Fix the value in pipelines/demo\.yaml, line 14\.$",
             id="literal",
@@ -261,8 +265,10 @@ def test_every_problem_of_a_task_is_in_one_error() -> None:
     given_ = {"conf_level": "x", "yeers": [1], "vcov": "robust"}
     with pytest.raises(
         ParameterError,
-        match=r"^task 't': parameter 'conf_level' = 'x' is a str, .*\. parameter 'yeers' is not in .* Did "
-        r"you mean 'years'\? .*\. parameter 'vcov' = 'robust' is not one of .*\. parameter 'dataset' is "
+        match=r"^task 't': parameter 'conf_level' = 'x' is a str, .*\. parameter 'yeers' is not "
+        r"in .* Did "
+        r"you mean 'years'\? .*\. parameter 'vcov' = 'robust' is not one of .*\. parameter "
+        r"'dataset' is "
         r"required by did\.py",
     ):
         check_parameters("t", given_, _declared(DECLARED), where=WHERE, notebook="did.py")

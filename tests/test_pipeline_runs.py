@@ -327,7 +327,10 @@ def test_the_lock_is_released_when_its_process_dies(tmp_path) -> None:
 
 
 # --- cancellation -----------------------------------------------------------------------------
-def test_sigint_cancels_running_tasks_and_publishes_nothing_half_written(tmp_path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_cancels_running_tasks_and_publishes_nothing_half_written(
+    tmp_path, signum: int
+) -> None:
     spec = _project(
         tmp_path,
         [
@@ -350,7 +353,7 @@ def test_sigint_cancels_running_tasks_and_publishes_nothing_half_written(tmp_pat
         if "ok     quick" in line:
             break
     time.sleep(1.0)  # long is running
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, (seen, out, err)
     assert "the run was cancelled" in err
@@ -399,3 +402,38 @@ def test_dask_local_cluster_gives_the_same_results_and_site(tmp_path) -> None:
     for rel in ("reports/p/a.html", "reports/p/c.html", "failures/p/b.html"):
         assert (tmp_path / "dask" / "site" / rel).is_file()
     assert (dask.run_dir / "a.ipynb").is_file()
+
+
+def test_a_running_dask_scheduler_by_address(tmp_path) -> None:
+    from distributed import LocalCluster
+
+    spec = _project(
+        tmp_path,
+        [{"name": "a", "parameters": {"value": 4.0}}, {"name": "b", "parameters": {"value": 5.0}}],
+    )
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        result = run_pipeline(spec, out_dir=tmp_path, jobs=2, scheduler=cluster.scheduler_address)
+        worker_pids = {w.pid for w in cluster.workers.values() if hasattr(w, "pid")}
+    assert [t.status for t in result.tasks] == ["ok", "ok"]
+    assert [t.headline["headline"]["estimate"] for t in result.tasks] == [4.0, 5.0]
+    # the notebooks ran in the cluster's worker processes, not in this one
+    ran_in = {int(t.worker.rsplit(":", 1)[1]) for t in result.tasks}
+    assert os.getpid() not in ran_in
+    if worker_pids:
+        assert ran_in <= worker_pids
+    assert _manifest(result)["executor"]["address"] == cluster.scheduler_address
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch) -> None:
+    from ebpm.errors import PipelineError
+
+    monkeypatch.setenv("EBPM_DASK_TIMEOUT", "1")
+    spec = _project(tmp_path, [{"name": "a"}])
+    with pytest.raises(
+        PipelineError, match=r"cannot reach the Dask scheduler at 'tcp://127\.0\.0\.1:9'"
+    ):
+        run_pipeline(spec, out_dir=tmp_path, scheduler="tcp://127.0.0.1:9")
+    (manifest,) = (tmp_path / "runs" / "p").glob("*/manifest.json")
+    m = json.loads(manifest.read_text(encoding="utf-8"))
+    assert m["status"] == "error"
+    assert m["error"].startswith("PipelineError: cannot reach the Dask scheduler")

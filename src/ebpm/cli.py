@@ -562,11 +562,12 @@ def _raise_for(results: list[Any]) -> None:
 
 def _jobs_option(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option(
+        "--scheduler",
         "--dask",
         "scheduler",
         metavar="local|tcp://HOST:PORT",
         help="Run the tasks on Dask: `local` starts a LocalCluster of --jobs workers; an address "
-        "uses a running scheduler (workers need the project at the same path).",
+        "uses a running scheduler (its workers need ebpm and the project at the same path).",
     )(func)
     return click.option(
         "--jobs",
@@ -633,7 +634,7 @@ def run(
       ebpm run pipelines/demo.yaml
       ebpm run pipelines/demo.yaml -j 4 -p vcov hetero
       ebpm run pipelines/demo.yaml --task prop99 --force
-      ebpm run pipelines/demo.yaml --dask local
+      ebpm run pipelines/demo.yaml --dask local        (or --scheduler tcp://HOST:8786)
       ebpm run --due                      every pipeline whose schedule fired
     """
     if not pipelines:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import threading
 from dataclasses import dataclass, replace
@@ -207,7 +208,8 @@ class DaskExecutor:
             self.address = self.cluster.scheduler_address
         else:
             try:
-                self.client = Client(address, timeout="10s")
+                timeout = float(os.environ.get("EBPM_DASK_TIMEOUT", "10"))
+                self.client = Client(address, timeout=f"{timeout}s")
             except (OSError, TimeoutError) as err:
                 raise PipelineError(
                     f"cannot reach the Dask scheduler at {address!r}: {err}. Check the address "

@@ -724,9 +724,36 @@ def run_pipeline(
             emit({"event": "done", "task": r.name, "result": r})
         cancelled = False
         if to_run:
-            cancelled = _execute_all(
-                spec, plans, to_run, run_id, run_dir, site, kernel, jobs, scheduler, backoff, emit
-            )
+            try:
+                cancelled = _execute_all(
+                    spec,
+                    plans,
+                    to_run,
+                    run_id,
+                    run_dir,
+                    site,
+                    kernel,
+                    jobs,
+                    scheduler,
+                    backoff,
+                    emit,
+                )
+            except Exception as err:
+                # e.g. the Dask scheduler cannot be reached: the run folder says what happened
+                atomic_write_json(
+                    run_dir / "manifest.json",
+                    {
+                        "manifest_version": 2,
+                        "pipeline": spec.name,
+                        "run_id": run_id,
+                        "status": "error",
+                        "error": f"{type(err).__name__}: {err}",
+                        "started_at": started,
+                        "finished_at": _now(),
+                        "tasks": [p.result.to_dict() for p in plans.values()],
+                    },
+                )
+                raise
         results = [p.result for p in plans.values()]
         status = (
             "cancelled"
