@@ -393,9 +393,14 @@ class _RunDisplay:
         self.running: list[str] = []
         self._status_shown = False
 
+    def _echo(self, text: str, nl: bool = True) -> None:
+        # on a terminal, keep the escape codes that redraw the status line (click strips
+        # them when it cannot tell the output is a terminal)
+        click.echo(text, nl=nl, color=True if self.tty else None)
+
     def _clear(self) -> None:
         if self.tty and self._status_shown:
-            click.echo("\r\x1b[K", nl=False)
+            self._echo("\r\x1b[K", nl=False)
             self._status_shown = False
 
     def _status(self) -> None:
@@ -409,12 +414,12 @@ class _RunDisplay:
             + f" · {time.perf_counter() - self.t0:.0f} s"
         )
         width = shutil.get_terminal_size((100, 20)).columns
-        click.echo("\r\x1b[K" + text[: max(20, width - 1)], nl=False)
+        self._echo("\r\x1b[K" + text[: max(20, width - 1)], nl=False)
         self._status_shown = True
 
     def line(self, text: str) -> None:
         self._clear()
-        click.echo(text)
+        self._echo(text)
         self._status()
 
     def __call__(self, event: dict[str, Any]) -> None:

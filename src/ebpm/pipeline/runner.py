@@ -410,19 +410,22 @@ def _revision_notice(rev: dict[str, Any]) -> str:
 
 
 def _publish(
-    result: TaskResult, spec: PipelineSpec, run_id: str, run_dir: Path, site: Path
+    result: TaskResult,
+    spec: PipelineSpec,
+    run_id: str,
+    run_dir: Path,
+    site: Path,
+    nb: Any = None,
 ) -> None:
-    """Render and publish one finished task; a rendering error fails the task, never the run."""
-    import nbformat
+    """Render and publish one finished task; a rendering error fails the task, never the run.
 
+    ``nb`` is the executed notebook when the caller has read it already.
+    """
     from ebpm.report import site as site_mod
 
-    nb = None
-    if result.output_notebook:
-        nb = nbformat.read(run_dir / result.output_notebook, as_version=4)
-        heads = _outputs(nb, RESULT_MIME)
-        result.headline = heads[0] if heads else None
-        result.datasets = _dataset_records(nb)
+    if nb is None and result.output_notebook:
+        nb = _read_executed(run_dir / result.output_notebook)
+        _take_outputs(result, nb)
     with _site_lock(site):
         state = site_mod.load_state(site)
         previous = state["pipelines"].get(spec.name, {}).get("tasks", {}).get(result.name, {})
@@ -1030,18 +1033,28 @@ def _execute_all(
     return cancel.is_set()
 
 
+def _read_executed(path: Path) -> Any:
+    import nbformat
+
+    return nbformat.read(path, as_version=4)
+
+
+def _take_outputs(result: TaskResult, nb: Any) -> None:
+    """The headline estimate and the datasets a notebook published."""
+    heads = _outputs(nb, RESULT_MIME)
+    result.headline = heads[0] if heads else None
+    result.datasets = _dataset_records(nb)
+
+
 def _publish_with_revision(
     plan: _Plan, spec: PipelineSpec, run_id: str, run_dir: Path, site: Path
 ) -> None:
     """Publish a finished task, comparing its headline with the last good one first."""
-    import nbformat
-
     r = plan.result
-    if r.output_notebook and r.status == "ok":
-        nb = nbformat.read(run_dir / r.output_notebook, as_version=4)
-        heads = _outputs(nb, RESULT_MIME)
-        r.headline = heads[0] if heads else None
-        r.datasets = _dataset_records(nb)
+    nb = None
+    if r.output_notebook:
+        nb = _read_executed(run_dir / r.output_notebook)
+        _take_outputs(r, nb)
     r.fingerprint = {
         **plan.fingerprint,
         "data": {data_key(d): d.get("sha256") for d in r.datasets},
@@ -1053,7 +1066,7 @@ def _publish_with_revision(
         prev_run = prev.get("unchanged_since") or prev_run  # where that estimate was computed
         tol = getattr(plan.task, "tolerance", None) or Tolerance()
         r.revision = history.revision(prev, r.to_dict(), previous_run=prev_run, tolerance=tol)
-    _publish(r, spec, run_id, run_dir, site)
+    _publish(r, spec, run_id, run_dir, site, nb)
 
 
 def _unique_datasets(results: list[TaskResult]) -> list[dict[str, Any]]:
