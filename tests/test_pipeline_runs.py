@@ -437,3 +437,65 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch) -> Non
     m = json.loads(manifest.read_text(encoding="utf-8"))
     assert m["status"] == "error"
     assert m["error"].startswith("PipelineError: cannot reach the Dask scheduler")
+
+
+def test_refresh_data_picks_up_a_publishers_revision(tmp_path, http_server) -> None:
+    route = http_server.add("/stats.csv", b"x\n10\n20\n", content_type="text/csv")
+    (tmp_path / "catalogs").mkdir()
+    (tmp_path / "catalogs" / "t.yaml").write_text(
+        "entries:\n"
+        "  stats:\n"
+        "    reader: ebpm.catalog.files:RemoteTable\n"
+        f"    kwargs: {{url: '{http_server.url}/stats.csv'}}\n"
+        "    metadata: {title: A table the publisher revises, source: test, licence: CC BY 4.0}\n",
+        encoding="utf-8",
+    )
+    spec = _project(tmp_path, [{"name": "t", "parameters": {"dataset": "t.stats"}}])
+    first = run_pipeline(spec, out_dir=tmp_path, jobs=1)
+    assert first.tasks[0].status == "ok", first.tasks[0].reason
+    assert first.tasks[0].headline["headline"]["estimate"] == 15.0
+    # nothing revised: the refresh asks the publisher again and the task stays unchanged
+    events: list[dict[str, Any]] = []
+    second = run_pipeline(spec, out_dir=tmp_path, jobs=1, refresh_data=True, progress=events.append)
+    assert second.tasks[0].status == "unchanged"
+    (refresh,) = [e for e in events if e["event"] == "refresh"]
+    assert refresh["entry"] == "t.stats"
+    assert refresh["ok"] is True
+    assert refresh["revised"] is False
+    assert http_server.count("/stats.csv") == 2
+    # the publisher revises the table
+    route.replies.append(Reply(b"x\n10\n40\n", 200, {"Content-Type": "text/csv"}))
+    without = run_pipeline(spec, out_dir=tmp_path, jobs=1)
+    assert without.tasks[0].status == "unchanged"  # no refresh: the cache still holds the old
+    events.clear()
+    third = run_pipeline(spec, out_dir=tmp_path, jobs=1, refresh_data=True, progress=events.append)
+    (refresh,) = [e for e in events if e["event"] == "refresh"]
+    assert refresh["revised"] is True
+    (t,) = third.tasks
+    assert t.status == "ok"
+    assert t.headline["headline"]["estimate"] == 25.0
+    assert t.revision["old"]["estimate"] == 15.0
+    (change,) = t.revision["changed_inputs"]
+    assert change["input"] == "data"
+    assert change["what"] == "t.stats"
+    assert change["old_sha256"] == refresh["old_sha256"]
+    assert change["new_sha256"] == refresh["new_sha256"]
+
+
+def test_refresh_data_when_the_publisher_is_down_keeps_the_cache(tmp_path, http_server) -> None:
+    route = http_server.add("/s.csv", b"x\n1\n", content_type="text/csv")
+    (tmp_path / "catalogs").mkdir()
+    (tmp_path / "catalogs" / "t.yaml").write_text(
+        "entries:\n  s:\n    reader: ebpm.catalog.files:RemoteTable\n"
+        f"    kwargs: {{url: '{http_server.url}/s.csv'}}\n",
+        encoding="utf-8",
+    )
+    spec = _project(tmp_path, [{"name": "t", "parameters": {"dataset": "t.s"}}])
+    assert run_pipeline(spec, out_dir=tmp_path, jobs=1).tasks[0].status == "ok"
+    route.replies.append(Reply(b"down for maintenance", 503))
+    events: list[dict[str, Any]] = []
+    again = run_pipeline(spec, out_dir=tmp_path, jobs=1, refresh_data=True, progress=events.append)
+    (refresh,) = [e for e in events if e["event"] == "refresh"]
+    assert refresh["ok"] is False
+    assert "503" in refresh["reason"]
+    assert again.tasks[0].status == "unchanged"

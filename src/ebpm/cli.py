@@ -440,6 +440,21 @@ class _RunDisplay:
             self.done = len(unchanged)
             if unchanged:
                 self.line(click.style("  unchanged: ", dim=True) + ", ".join(unchanged))
+        elif kind == "refresh":
+            if not event["ok"]:
+                self.line(
+                    click.style("  fetch  ", fg="yellow")
+                    + f"{event['entry']}: could not check the publisher ({event['reason']}); "
+                    "the cached copy is used"
+                )
+            else:
+                what = (
+                    f"revised (sha256 {str(event['old_sha256'])[:12]} → "
+                    f"{str(event['new_sha256'])[:12]})"
+                    if event["revised"]
+                    else "unchanged at the publisher"
+                )
+                self.line(f"  fetch  {event['entry']}: {what}")
         elif kind == "start":
             self.running.append(event["task"])
             if not self.tty:
@@ -613,6 +628,12 @@ def _jobs_option(func: Callable[..., Any]) -> Callable[..., Any]:
     help="Run only the pipelines whose schedule fired since their last successful run "
     "(default PIPELINES: every spec in pipelines/). What cron calls.",
 )
+@click.option(
+    "--refresh-data/--no-refresh-data",
+    default=None,
+    help="Download remote datasets again before deciding what changed, to pick up a "
+    "publisher's revision (default: on with --due, off otherwise).",
+)
 @boundary
 def run(
     pipelines: tuple[Path, ...],
@@ -623,6 +644,7 @@ def run(
     force: bool,
     only: tuple[str, ...],
     due: bool,
+    refresh_data: bool | None,
 ) -> None:
     """Run the notebooks of PIPELINES (spec files or folders) and rebuild the report site.
 
@@ -664,6 +686,7 @@ def run(
             scheduler=scheduler,
             force=force,
             tasks=list(only) or None,
+            refresh_data=due if refresh_data is None else refresh_data,
         )
         results.append(result)
     _raise_for(results)

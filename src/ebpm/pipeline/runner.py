@@ -604,6 +604,7 @@ def run_pipeline(
     retry_backoff: float | None = None,
     rerun_of: str | None = None,
     task_parameters: dict[str, dict[str, Any]] | None = None,
+    refresh_data: bool = False,
 ) -> RunResult:
     """Run the tasks of a pipeline spec that need running, and (re)build the report site.
 
@@ -636,6 +637,10 @@ def run_pipeline(
     task_parameters : dict, optional
         Exact parameters for named tasks (``ebpm rerun`` passes the recorded ones); still
         checked against the notebooks.
+    refresh_data : bool, default False
+        Before deciding what changed, download again every remote dataset the tasks loaded
+        last time (what a scheduled rerun does, to pick up a publisher's revision). A source
+        that cannot be reached is reported and its cached copy is used.
 
     Returns
     -------
@@ -693,6 +698,8 @@ def run_pipeline(
                 "environment": env_fp,
             }
             plans[task.name] = _Plan(task, result, fp, previous.get(task.name))
+        if refresh_data:
+            _refresh_remote(spec, previous, hasher, emit)
         skip_reasons: dict[str, str] = {}
         for name, plan in plans.items():
             same, why = (False, "--force") if force else _unchanged(plan, hasher, site)
@@ -804,6 +811,65 @@ def run_pipeline(
         duration_s=duration,
         cancelled=cancelled,
     )
+
+
+@contextlib.contextmanager
+def _project_catalogs(root: Path) -> Iterator[None]:
+    """Catalog lookups from the driver see the project's catalogs, as its kernels do."""
+    from ebpm.catalog import CATALOG_DIR_ENV
+
+    folder = root / "catalogs"
+    if os.environ.get(CATALOG_DIR_ENV) or not folder.is_dir():
+        yield
+        return
+    os.environ[CATALOG_DIR_ENV] = str(folder)
+    try:
+        yield
+    finally:
+        os.environ.pop(CATALOG_DIR_ENV, None)
+
+
+def _refresh_remote(
+    spec: PipelineSpec,
+    previous: dict[str, tuple[str, dict[str, Any]]],
+    hasher: Hasher,
+    emit: Progress,
+) -> None:
+    """Download again the remote datasets the tasks used last time (catalog entries only)."""
+    seen: set[str] = set()
+    for _, record in previous.values():
+        for d in record.get("datasets") or []:
+            remote = d.get("files") and all(f.get("url") for f in d["files"])
+            key = data_key(d)
+            if d.get("package") or not remote or not d.get("entry") or key in seen:
+                continue
+            seen.add(key)
+            try:
+                from ebpm import catalog
+
+                with _project_catalogs(spec.root):
+                    catalog.load(d["entry"], refresh=True, **(d.get("params") or {}))
+            except Exception as err:  # offline, a 5xx, an entry since removed: keep the cache
+                emit(
+                    {
+                        "event": "refresh",
+                        "entry": d["entry"],
+                        "ok": False,
+                        "reason": f"{type(err).__name__}: {err}",
+                    }
+                )
+                continue
+            now = hasher.dataset(d)
+            emit(
+                {
+                    "event": "refresh",
+                    "entry": d["entry"],
+                    "ok": True,
+                    "revised": now != d.get("sha256"),
+                    "old_sha256": d.get("sha256"),
+                    "new_sha256": now,
+                }
+            )
 
 
 def rerun_plan(
