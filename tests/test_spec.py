@@ -49,7 +49,7 @@ def test_demo_spec_expands_its_tasks() -> None:
     assert spec.path == DEMO.resolve()
     assert spec.root == REPO.resolve()
     assert spec.description == " ".join(raw["description"].split())
-    assert spec.schedule is None
+    assert spec.schedule == "0 6 1 1,4,7,10 *"  # quarterly
     assert all(t.notebook.parent == REPO.resolve() / "notebooks" for t in spec.tasks)
     assert all(t.notebook.is_file() for t in spec.tasks)
 

@@ -927,7 +927,13 @@ def schedule_list(pipelines: tuple[Path, ...], out_dir: Path) -> None:
             f"  next: {nxt:%Y-%m-%d %H:%M} ({sched.humanize(nxt, now=now)}); last successful "
             f"run: {last or 'never'}"
         )
-    block = sched.installed(Path.cwd())
+    from ebpm.errors import ScheduleError
+
+    try:
+        block = sched.installed(Path.cwd())
+    except ScheduleError as err:
+        click.echo(f"crontab: cannot be read here ({err})")
+        return
     click.echo(
         "crontab: installed (`ebpm schedule uninstall` removes it)"
         if block
