@@ -59,9 +59,9 @@ def test_help_lists_the_commands(flag: str) -> None:
 def test_subcommand_help() -> None:
     result = invoke("run", "-h")
     assert result.exit_code == 0
-    assert "Usage: ebpm run [OPTIONS] PIPELINE" in result.stdout
+    assert "Usage: ebpm run [OPTIONS] [PIPELINES]..." in result.stdout
     assert "--param NAME VALUE" in result.stdout
-    assert "Example:" in result.stdout
+    assert "Examples:" in result.stdout
 
 
 def test_run_help_example_overrides_declared_parameters() -> None:
@@ -185,7 +185,7 @@ def test_missing_catalog_dir_is_an_error_line(
     [
         (["catalog", "show"], "Missing argument 'NAME'"),
         (["catalog", "lst"], "No such command 'lst'"),
-        (["run"], "Missing argument 'PIPELINE'"),
+        (["run"], "give a pipeline spec, e.g. `ebpm run pipelines/demo.yaml`"),
         (["run", str(DEMO), "--bogus"], "No such option '--bogus'"),
         (["run", str(DEMO), "-p", "fail"], "Option '-p' requires 2 arguments"),
         (["run", str(DEMO), "-p", "fail", "[unclosed"], "fail='[unclosed' is not a YAML scalar"),
@@ -232,8 +232,9 @@ def test_run_with_a_misspelt_override(catalog_env: None, tmp_path: Path) -> None
         "run", str(PIPELINES / "rerun.yaml"), "--out", str(tmp_path / "out"), "-p", "fial", "true"
     )
     assert result.exit_code == 1
-    assert "parameter 'fial' is not in tiny_did.py's parameters cell. Did you mean 'fail'?" in (
-        result.stderr
+    assert (
+        "parameter 'fial' given with -p is not declared by any notebook of rerun.yaml. Did you "
+        "mean 'fail'? Parameters there: dataset, fail, outcome." in result.stderr
     )
     assert not (tmp_path / "out" / "runs").exists()
 
@@ -252,12 +253,12 @@ def test_run_with_a_failing_task_exits_1_and_prints_the_site(
     # the working directory is tmp_path (catalog_env), so the paths are shown relative to it
     assert "report site: out/site/index.html" in result.stdout
     assert "python -m http.server -d out/site " in result.stdout
-    assert "[1/1] organ started" in result.stdout
-    assert "[1/1] organ FAILED" in result.stdout
+    assert "  start  organ\n" in result.stdout
+    assert "  FAILED organ (" in result.stdout
     assert "ValueError: boom: fail=True" in result.stdout
-    assert "0 ok, 1 failed" in result.stdout
+    assert "0 ran ok, 0 unchanged, 1 not ok" in result.stdout
     (line,) = _error_lines(result)
-    assert line.startswith("error: 1 task(s) failed: organ; see the failure pages in ")
+    assert line.startswith("error: 1 task(s) did not succeed: organ; see the failure pages in ")
     assert (out / "site" / "failures" / "rerun" / "organ.html").is_file()
 
 
@@ -272,6 +273,6 @@ def test_run_demo_exits_0_and_says_how_to_open_the_site(catalog_env: None, tmp_p
     assert f"or browse: {index.as_uri()}" in result.stdout
     assert "ATT -0.0225 [" in result.stdout
     assert "ATT -27.349 [" in result.stdout
-    assert " 0 failed, " in result.stdout
+    assert "14 ran ok, 0 unchanged, 0 not ok" in result.stdout
     assert "FAILED" not in result.stdout
     assert index.is_file()

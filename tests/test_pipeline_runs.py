@@ -357,6 +357,7 @@ def test_a_signal_cancels_running_tasks_and_publishes_nothing_half_written(
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, (seen, out, err)
     assert "the run was cancelled" in err
+    assert f"{signal.Signals(signum).name}: cancelling; stopping 1 running task(s)" in out
     (manifest,) = (tmp_path / "runs" / "p").glob("*/manifest.json")
     m = json.loads(manifest.read_text(encoding="utf-8"))
     assert m["status"] == "cancelled"

@@ -440,6 +440,12 @@ class _RunDisplay:
             self.done = len(unchanged)
             if unchanged:
                 self.line(click.style("  unchanged: ", dim=True) + ", ".join(unchanged))
+        elif kind == "cancel":
+            self.line(
+                click.style(f"  {event['signal']}: cancelling", fg="yellow")
+                + f"; stopping {len(event['running'])} running task(s), publishing nothing "
+                "half-written (press Ctrl-C again to quit at once)"
+            )
         elif kind == "refresh":
             if not event["ok"]:
                 self.line(
@@ -672,10 +678,9 @@ def run(
             )
         pipelines = (Path("pipelines"),)
     specs = _specs_in(pipelines)
+    broken: list[Path] = []
     if due:
-        specs = _due_specs(specs, out_dir)
-        if not specs:
-            return
+        specs, broken = _due_specs(specs, out_dir)
     results = []
     for spec in specs:
         result = _run_one(
@@ -690,28 +695,58 @@ def run(
         )
         results.append(result)
     _raise_for(results)
+    if broken:
+        from ebpm.errors import SpecError
+
+        raise SpecError(
+            f"{len(broken)} spec(s) could not be read ({', '.join(map(str, broken))}); the "
+            "others ran as scheduled. `ebpm check` lists what is wrong"
+        )
 
 
-def _due_specs(specs: list[Path], out_dir: Path) -> list[Path]:
+def _last_scheduled_success(out_dir: Path, pipeline: str) -> Any:
+    """When the last complete successful run started (a `--task` or `-p` run does not count:
+    it is not the run the schedule asks for)."""
     from datetime import datetime
 
-    from ebpm.pipeline import history, schedule
+    from ebpm.pipeline import history
+
+    good = [
+        r
+        for r in history.list_runs(out_dir, pipeline=pipeline)
+        if r.status == "ok" and r.complete and r.started_at
+    ]
+    return datetime.fromisoformat(good[-1].started_at) if good else None
+
+
+def _due_specs(specs: list[Path], out_dir: Path) -> tuple[list[Path], list[Path]]:
+    from datetime import datetime
+
+    from ebpm.pipeline import schedule
     from ebpm.pipeline.spec import load_spec
 
     now = datetime.now()  # local time: cron reads schedules in the machine's zone
-    chosen = []
+    chosen, broken = [], []
     for path in specs:
-        spec = load_spec(path)
+        try:
+            spec = load_spec(path)
+        except EbpmError as err:  # one broken spec must not stop the others' schedules
+            click.secho(f"error: {err}", fg="red", err=True)
+            broken.append(path)
+            continue
         if not spec.schedule:
             click.echo(f"{spec.name}: no schedule in {path}; skipped")
             continue
-        good = [r for r in history.list_runs(out_dir, pipeline=spec.name) if r.status == "ok"]
-        last = datetime.fromisoformat(good[-1].started_at) if good and good[-1].started_at else None
+        last = _last_scheduled_success(out_dir, spec.name)
         verdict = schedule.due(spec.schedule, last_success=last, now=now)
-        click.echo(f"{spec.name}: {'due' if verdict.due else 'not due'} ({verdict.reason})")
+        click.echo(
+            f"{spec.name}: due ({verdict.reason})"
+            if verdict.due
+            else f"{spec.name}: {verdict.reason}"
+        )
         if verdict.due:
             chosen.append(path)
-    return chosen
+    return chosen, broken
 
 
 # --- check -----------------------------------------------------------------------------------
@@ -862,19 +897,17 @@ def rerun(
     """
     from ebpm.pipeline.runner import rerun_plan
 
-    spec, tasks, task_parameters, overrides = rerun_plan(
-        out_dir, run_id, allow_changed_data=allow_changed_data
-    )
+    plan = rerun_plan(out_dir, run_id, allow_changed_data=allow_changed_data)
     result = _run_one(
-        spec,
+        plan.spec,
         out_dir=out_dir,
-        parameters=overrides,
+        parameters=plan.overrides,
         jobs=jobs,
         scheduler=scheduler,
         force=True,
-        tasks=tasks,
-        task_parameters=task_parameters,
-        rerun_of=run_id,
+        tasks=plan.tasks,
+        task_parameters=plan.task_parameters,
+        rerun_of=plan.run_id,
     )
     _raise_for([result])
 
@@ -907,7 +940,6 @@ def schedule_list(pipelines: tuple[Path, ...], out_dir: Path) -> None:
     """When each pipeline runs next, in words (default: every spec in pipelines/)."""
     from datetime import datetime
 
-    from ebpm.pipeline import history
     from ebpm.pipeline import schedule as sched
 
     now = datetime.now()
@@ -917,8 +949,8 @@ def schedule_list(pipelines: tuple[Path, ...], out_dir: Path) -> None:
         return
     for path, spec in found:
         nxt = sched.next_runs(spec.schedule, after=now, n=1)[0]
-        good = [r for r in history.list_runs(out_dir, pipeline=spec.name) if r.status == "ok"]
-        last = good[-1].started_at if good else None
+        when = _last_scheduled_success(out_dir, spec.name)
+        last = f"{when.astimezone():%Y-%m-%d %H:%M}" if when else None
         click.echo(
             f"{click.style(spec.name, bold=True)} ({_shown(path.resolve())}): "
             f"{sched.describe(spec.schedule)} [{spec.schedule}]"

@@ -46,6 +46,7 @@ class RunInfo:
     duration_s: float | None
     counts: dict[str, int]
     path: Path  # the manifest
+    complete: bool = True  # every task, the spec's own parameters (no --task, no -p)
 
     @property
     def folder(self) -> Path:
@@ -89,6 +90,7 @@ def list_runs(out_dir: str | Path = ".", *, pipeline: str | None = None) -> list
                 duration_s=m.get("duration_s"),
                 counts=counts,
                 path=path,
+                complete=not m.get("selected_tasks") and not m.get("parameter_overrides"),
             )
         )
     return out

@@ -796,6 +796,7 @@ def run_pipeline(
                 "jobs": jobs,
             },
             "force": force,
+            "selected_tasks": list(tasks) if tasks else None,
             "parameter_overrides": overrides,
             "tasks": [r.to_dict() for r in results],
             "datasets": _unique_datasets(results),
@@ -872,11 +873,20 @@ def _refresh_remote(
             )
 
 
-def rerun_plan(
-    out_dir: str | Path, run_id: str, *, allow_changed_data: bool = False
-) -> tuple[Path, list[str], dict[str, dict[str, Any]], dict[str, Any]]:
+@dataclass(frozen=True)
+class RerunPlan:
+    """What ``ebpm rerun RUN_ID`` runs."""
+
+    run_id: str  # the full id of the run repeated
+    spec: Path
+    tasks: list[str]
+    task_parameters: dict[str, dict[str, Any]]
+    overrides: dict[str, Any]
+
+
+def rerun_plan(out_dir: str | Path, run_id: str, *, allow_changed_data: bool = False) -> RerunPlan:
     """What ``ebpm rerun RUN_ID`` runs: the spec, the run's tasks, their recorded parameters and
-    the run's ``-p`` overrides.
+    the run's ``-p`` overrides (``run_id`` may be a unique prefix).
 
     Raises
     ------
@@ -910,9 +920,13 @@ def rerun_plan(
             + ". The old bytes are not kept (a refreshed download or a new package version). "
             "Rerun on today's data with --allow-changed-data."
         )
-    tasks = [t["name"] for t in manifest.get("tasks", [])]
-    params = {t["name"]: t.get("parameters") or {} for t in manifest.get("tasks", [])}
-    return spec, tasks, params, manifest.get("parameter_overrides") or {}
+    return RerunPlan(
+        run_id=manifest["run_id"],
+        spec=spec,
+        tasks=[t["name"] for t in manifest.get("tasks", [])],
+        task_parameters={t["name"]: t.get("parameters") or {} for t in manifest.get("tasks", [])},
+        overrides=manifest.get("parameter_overrides") or {},
+    )
 
 
 def _versions() -> dict[str, str | None]:
@@ -966,14 +980,15 @@ def _execute_all(
     waiting = set(to_run)
     active: set[str] = set()  # submitted, not finished (incl. waiting for a retry)
     running: set[str] = set()  # executing now
+    retrying: set[str] = set()  # waiting for a retry timer
     timers: list[threading.Timer] = []
     cancel = threading.Event()
 
     def on_signal(signum: int) -> None:
         if cancel.is_set():
-            return
+            raise KeyboardInterrupt  # a second Ctrl-C: stop waiting for the kernels to go
         cancel.set()
-        log.warning("signal %d: cancelling the run", signum)
+        emit({"event": "cancel", "signal": signal.Signals(signum).name, "running": sorted(running)})
         executor.cancel()
         for t in timers:
             t.cancel()
@@ -999,6 +1014,7 @@ def _execute_all(
         )
         active.add(name)
         waiting.discard(name)
+        retrying.discard(name)
         executor.submit(payload)
 
     def release() -> None:
@@ -1047,6 +1063,8 @@ def _execute_all(
                 try:
                     o = executor.results.get(timeout=0.2)
                 except queue.Empty:
+                    if cancel.is_set() and active <= retrying:
+                        break  # only retries were left, and they will not happen
                     emit({"event": "tick", "running": sorted(running)})
                     continue
                 if isinstance(o, Started):
@@ -1074,6 +1092,7 @@ def _execute_all(
                             "reason": o.reason,
                         }
                     )
+                    retrying.add(o.task)
                     timer = threading.Timer(delay, submit, args=(o.task, o.attempt + 1))
                     timer.daemon = True
                     timers.append(timer)
