@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import stat
 import threading
 import time
 from dataclasses import dataclass, field
@@ -182,3 +183,54 @@ def cache_dir(monkeypatch, tmp_path):
     path = tmp_path / "cache"
     monkeypatch.setenv("EBPM_CACHE_DIR", str(path))
     return path
+
+
+# --- a fake `crontab` command -----------------------------------------------------------------
+FAKE_CRONTAB = """#!/bin/sh
+here="$(dirname "$0")"
+echo "$1" >> "$here/calls.log"
+if [ -n "$FAKE_CRONTAB_FAIL" ]; then echo "$FAKE_CRONTAB_FAIL" >&2; exit 1; fi
+case "$1" in
+  -l) if [ -f "$here/crontab.txt" ]; then cat "$here/crontab.txt";
+      else echo "no crontab for x" >&2; exit 1; fi ;;
+  -) cat > "$here/crontab.txt" ;;
+  *) echo "usage: crontab [-l | -]" >&2; exit 2 ;;
+esac
+"""
+
+
+@dataclass
+class FakeCrontab:
+    """The fake crontab's storage: its text and the list of calls made to the command."""
+
+    folder: Path
+
+    @property
+    def text(self) -> str | None:
+        path = self.folder / "crontab.txt"
+        return path.read_bytes().decode("utf-8") if path.exists() else None
+
+    @text.setter
+    def text(self, value: str) -> None:
+        (self.folder / "crontab.txt").write_bytes(value.encode("utf-8"))
+
+    @property
+    def calls(self) -> list[str]:
+        log = self.folder / "calls.log"
+        return log.read_text(encoding="utf-8").split() if log.exists() else []
+
+
+@pytest.fixture
+def fake_crontab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCrontab:
+    """A fake `crontab` in tmp_path (EBPM_CRONTAB points at it): never the user's real one.
+
+    Set FAKE_CRONTAB_FAIL to make every call fail with that message.
+    """
+    folder = tmp_path / "fake-cron"
+    folder.mkdir()
+    script = folder / "crontab"
+    script.write_text(FAKE_CRONTAB, encoding="utf-8")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("EBPM_CRONTAB", str(script))
+    monkeypatch.delenv("FAKE_CRONTAB_FAIL", raising=False)
+    return FakeCrontab(folder)

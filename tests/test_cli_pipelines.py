@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,7 +27,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import Reply
+from conftest import FakeCrontab, Reply
 from ebpm._version import __version__
 from ebpm.cli import main
 from ebpm.pipeline import history
@@ -88,50 +87,11 @@ def task_names(m: dict[str, Any]) -> list[str]:
 
 
 # --- a fake crontab ---------------------------------------------------------------------------
-_FAKE_CRONTAB = """#!/bin/sh
-here="$(dirname "$0")"
-echo "$1" >> "$here/calls.log"
-case "$1" in
-  -l) if [ -f "$here/crontab.txt" ]; then cat "$here/crontab.txt";
-      else echo "no crontab for x" >&2; exit 1; fi ;;
-  -) cat > "$here/crontab.txt" ;;
-  *) echo "usage: crontab [-l | -]" >&2; exit 2 ;;
-esac
-"""
-
-
-@dataclass
-class FakeCrontab:
-    """The fake crontab's file and the calls made to it (``-l`` or ``-``)."""
-
-    folder: Path
-
-    @property
-    def text(self) -> str | None:
-        path = self.folder / "crontab.txt"
-        return path.read_text(encoding="utf-8") if path.exists() else None
-
-    @text.setter
-    def text(self, value: str) -> None:
-        (self.folder / "crontab.txt").write_text(value, encoding="utf-8")
-
-    @property
-    def calls(self) -> list[str]:
-        log = self.folder / "calls.log"
-        return log.read_text(encoding="utf-8").split() if log.exists() else []
-
-
 @pytest.fixture(autouse=True)
-def fake_crontab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCrontab:
-    """Every test here uses a fake `crontab` in tmp_path, never the user's real one."""
-    folder = tmp_path / "fake-cron"
-    folder.mkdir()
-    script = folder / "crontab"
-    script.write_text(_FAKE_CRONTAB, encoding="utf-8")
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("EBPM_CRONTAB", str(script))
+def _fake_crontab(fake_crontab: FakeCrontab, monkeypatch: pytest.MonkeyPatch) -> FakeCrontab:
+    """Every test here uses the fake `crontab` (conftest), never the user's real one."""
     monkeypatch.delenv("EBPM_DEBUG", raising=False)
-    return FakeCrontab(folder)
+    return fake_crontab
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from conftest import FakeCrontab
 from ebpm.errors import InvalidOptionError, ScheduleError, SpecError
 from ebpm.pipeline.schedule import (
     CronEntry,
@@ -37,51 +37,11 @@ from ebpm.pipeline.schedule import (
 TOKYO = ZoneInfo("Asia/Tokyo")  # no DST, so wall-clock arithmetic is exact
 EBPM = "/opt/venv/bin/ebpm"
 
-_FAKE = """#!/bin/sh
-here="$(dirname "$0")"
-echo "$1" >> "$here/calls.log"
-if [ -n "$FAKE_CRONTAB_FAIL" ]; then echo "$FAKE_CRONTAB_FAIL" >&2; exit 1; fi
-case "$1" in
-  -l) if [ -f "$here/crontab.txt" ]; then cat "$here/crontab.txt";
-      else echo "no crontab for x" >&2; exit 1; fi ;;
-  -) cat > "$here/crontab.txt" ;;
-  *) echo "usage: crontab [-l | -]" >&2; exit 2 ;;
-esac
-"""
-
-
-@dataclass
-class FakeCrontab:
-    """The fake crontab's storage: its text and the list of calls made to the command."""
-
-    folder: Path
-
-    @property
-    def text(self) -> str | None:
-        path = self.folder / "crontab.txt"
-        return path.read_bytes().decode("utf-8") if path.exists() else None
-
-    @text.setter
-    def text(self, value: str) -> None:
-        (self.folder / "crontab.txt").write_bytes(value.encode("utf-8"))
-
-    @property
-    def calls(self) -> list[str]:
-        log = self.folder / "calls.log"
-        return log.read_text().split() if log.exists() else []
-
 
 @pytest.fixture(autouse=True)
-def fake_crontab(tmp_path, monkeypatch) -> FakeCrontab:
-    """Every test here uses a fake `crontab` in tmp_path, never the user's real one."""
-    folder = tmp_path / "fake-cron"
-    folder.mkdir()
-    script = folder / "crontab"
-    script.write_text(_FAKE)
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("EBPM_CRONTAB", str(script))
-    monkeypatch.delenv("FAKE_CRONTAB_FAIL", raising=False)
-    return FakeCrontab(folder)
+def _fake_crontab(fake_crontab: FakeCrontab, monkeypatch: pytest.MonkeyPatch) -> FakeCrontab:
+    """Every test here uses the fake `crontab` (conftest), never the user's real one."""
+    return fake_crontab
 
 
 @pytest.fixture

@@ -72,8 +72,10 @@ def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
                 FewClustersWarning,
                 stacklevel=3,
             )
-        elif issubclass(w.category, FutureWarning | DeprecationWarning):
-            continue  # pandas/numpy notices from inside the engines are not the analyst's
+        elif issubclass(w.category, FutureWarning | DeprecationWarning | ResourceWarning):
+            # pandas/numpy notices from inside the engines, and garbage collection noticing
+            # an unclosed file or event loop of someone else's, are not the analyst's
+            continue
         else:
             warnings.warn(f"{func.__name__}: {text}", EbpmWarning, stacklevel=3)
     return result, out.getvalue()

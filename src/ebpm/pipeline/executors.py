@@ -41,6 +41,15 @@ class Started:
     attempt: int
 
 
+def _not_started(payload: Payload) -> Outcome:
+    return Outcome(
+        task=payload.task,
+        status="cancelled",
+        reason="the run was cancelled before the task started",
+        attempt=payload.attempt,
+    )
+
+
 class LocalExecutor:
     """``jobs`` kernels at a time on this machine.
 
@@ -78,14 +87,7 @@ class LocalExecutor:
                 self._put_warm(_STOP)
                 return
             if self.cancel_event.is_set():
-                self.results.put(
-                    Outcome(
-                        task=payload.task,
-                        status="cancelled",
-                        reason="the run was cancelled before the task started",
-                        attempt=payload.attempt,
-                    )
-                )
+                self.results.put(_not_started(payload))
                 continue
             try:
                 km = start_kernel(kernel=payload.kernel, env=payload.env, cwd=payload.cwd)
@@ -102,15 +104,7 @@ class LocalExecutor:
                 return True
             except queue.Full:
                 if self.cancel_event.is_set() and item is not _STOP:
-                    payload = item[0]
-                    self.results.put(
-                        Outcome(
-                            task=payload.task,
-                            status="cancelled",
-                            reason="the run was cancelled before the task started",
-                            attempt=payload.attempt,
-                        )
-                    )
+                    self.results.put(_not_started(item[0]))
                     return False
 
     def _work(self) -> None:
@@ -156,14 +150,7 @@ class LocalExecutor:
             payload, km, _ = item
             if km is not None:
                 kill_kernel(km)
-            self.results.put(
-                Outcome(
-                    task=payload.task,
-                    status="cancelled",
-                    reason="the run was cancelled before the task started",
-                    attempt=payload.attempt,
-                )
-            )
+            self.results.put(_not_started(payload))
 
     def close(self) -> None:
         """Stop the threads once the queued work is done (or cancelled)."""

@@ -930,25 +930,9 @@ def rerun_plan(out_dir: str | Path, run_id: str, *, allow_changed_data: bool = F
 
 
 def _versions() -> dict[str, str | None]:
-    from importlib import metadata
+    from ebpm.report import package_versions  # light: no pandas until a notebook needs it
 
-    out: dict[str, str | None] = {}
-    for name in (
-        "ebpm",
-        "pandas",
-        "numpy",
-        "pyfixest",
-        "statsmodels",
-        "geopandas",
-        "intake",
-        "papermill",
-        "matplotlib",
-    ):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
+    return package_versions()
 
 
 def _execute_all(
