@@ -66,14 +66,18 @@ class LocalExecutor:
         self.cancel_event = threading.Event()
         self._pending: queue.Queue[Any] = queue.Queue()
         self._warm: queue.Queue[Any] = queue.Queue(maxsize=self.jobs)
-        self._threads = [
+        # one launcher more than workers: a task shorter than a kernel start (about 0.5 s of
+        # CPU) would otherwise wait for its kernel, with a core idle
+        self.launchers = self.jobs + 1
+        self._launch_threads = [
             threading.Thread(target=self._launch, name=f"ebpm-launch-{i}", daemon=True)
-            for i in range(self.jobs)
-        ] + [
+            for i in range(self.launchers)
+        ]
+        self._work_threads = [
             threading.Thread(target=self._work, name=f"ebpm-worker-{i}", daemon=True)
             for i in range(self.jobs)
         ]
-        for t in self._threads:
+        for t in self._launch_threads + self._work_threads:
             t.start()
 
     def submit(self, payload: Payload) -> None:
@@ -84,7 +88,6 @@ class LocalExecutor:
         while True:
             payload = self._pending.get()
             if payload is _STOP:
-                self._put_warm(_STOP)
                 return
             if self.cancel_event.is_set():
                 self.results.put(_not_started(payload))
@@ -97,13 +100,13 @@ class LocalExecutor:
             if not self._put_warm(item) and item[1] is not None:
                 kill_kernel(item[1])
 
-    def _put_warm(self, item: Any) -> bool:
+    def _put_warm(self, item: tuple[Any, ...]) -> bool:
         while True:
             try:
                 self._warm.put(item, timeout=0.2)
                 return True
             except queue.Full:
-                if self.cancel_event.is_set() and item is not _STOP:
+                if self.cancel_event.is_set():
                     self.results.put(_not_started(item[0]))
                     return False
 
@@ -154,10 +157,14 @@ class LocalExecutor:
 
     def close(self) -> None:
         """Stop the threads once the queued work is done (or cancelled)."""
-        for _ in range(self.jobs):
+        for _ in range(self.launchers):
             self._pending.put(_STOP)
-        for t in self._threads:
-            t.join(timeout=30)
+        for t in self._launch_threads:
+            t.join(timeout=60)
+        for _ in range(self.jobs):
+            self._warm.put(_STOP)  # after every warm kernel queued before it
+        for t in self._work_threads:
+            t.join(timeout=60)
 
 
 class DaskExecutor:
@@ -183,6 +190,9 @@ class DaskExecutor:
         self.cluster = None
         self.event_name = f"ebpm-cancel-{run_id}"
         self._futures: dict[str, Any] = {}
+        # a LocalCluster's nanny sets variables in this process's environment for its workers
+        # (MALLOC_TRIM_THRESHOLD_, PYTHONHASHSEED, ...); close() puts the environment back
+        self._environ = dict(os.environ)
         if address == "local":
             self.cluster = LocalCluster(
                 n_workers=max(1, int(jobs)),
@@ -257,3 +267,6 @@ class DaskExecutor:
         if self.cluster is not None:
             with contextlib.suppress(Exception):
                 self.cluster.close()
+        for key in set(os.environ) - set(self._environ):
+            os.environ.pop(key, None)
+        os.environ.update(self._environ)
