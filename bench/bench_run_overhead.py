@@ -708,10 +708,10 @@ def run(work: Path) -> str:
             "",
             "The grid of table 2 with 2 workers each way, one run each. The cluster's start-up "
             "and shut-down (`DaskExecutor` set-up and `close`, timed around them) are shown "
-            "apart. On Dask each task starts its own kernel inside the task (no warm kernels), "
-            "and kernels inherit the environment Dask's nanny gives its workers "
-            f"({malloc['vars']}): the grid's work alone in a plain process takes "
-            f"{malloc['plain']:.2f} s, {malloc['dask']:.2f} s with those variables set.{leak}",
+            "apart. On Dask each task starts its own kernel inside the task (no warm kernels). "
+            f"Dask's nanny gives its workers {malloc['vars']}; ebpm keeps these out of the "
+            "kernels it starts, since the grid's work alone in a plain process takes "
+            f"{malloc['plain']:.2f} s without them and {malloc['dask']:.2f} s with them.{leak}",
             "",
             "| run (2 workers) | wall (s) | cluster start + close (s) | wall without them (s) | "
             "per task without them (s) | cell time per task (s) | stalled cells | "
