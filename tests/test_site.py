@@ -56,7 +56,14 @@ def _ok(run_id: str, headline: dict[str, Any], report: str) -> dict[str, Any]:
         "notebook": "notebooks/did.py",
         "parameters": {"dataset": "studies.organ_donations"},
         "headline": headline,
-        "datasets": [{"entry": "studies.organ_donations", "sha256": "af5dff31de5bdf09" * 4}],
+        "datasets": [
+            {
+                "entry": "studies.organ_donations",
+                "sha256": "af5dff31de5bdf09" * 4,
+                "package": "causaldata",
+                "package_version": "0.1.5",
+            }
+        ],
         "report": report,
         "report_run_id": run_id,
         "report_headline": headline,
@@ -175,16 +182,18 @@ def test_index_lists_ok_reports_with_their_estimates(tmp_path: Path) -> None:
     assert '<p class="muted">The demo.</p>' in text
     assert '<a href="reports/demo/organ.html">organ</a>' in text
     assert (
-        '<td class="num">ATT -0.0225 <span class="muted">(0.0061)<br>95% CI '
+        '<td class="num" data-key="-0.022459">ATT -0.0225 <span class="muted">(0.0061)<br>95% CI '
         "[-0.0351, -0.0099]</span></td>"
     ) in text
     assert (
-        '<td class="num">ATT -27.349 <span class="muted">(2.802)<br>95% CI [-33.022, -21.676]'
+        '<td class="num" data-key="-27.349">ATT -27.349 <span class="muted">(2.802)<br>95% CI '
+        "[-33.022, -21.676]"
     ) in text
     assert text.count('<span class="ok">ok</span>') == 2
     assert '<span class="muted">Organ donations</span>' in text
     assert (
-        '<code>studies.organ_donations</code> <span class="muted">sha256 af5dff31de5b</span>'
+        '<code>studies.organ_donations</code> <span class="muted">sha256 af5dff31de5b; '
+        "causaldata 0.1.5</span>"  # the data vintage: the package version it shipped in
     ) in text
     assert text.index("organ.html") < text.index("prop99.html")  # tasks sorted
     assert "<code>r1</code>" in text
@@ -208,7 +217,7 @@ def test_index_shows_a_failure_and_the_last_good_report(tmp_path: Path) -> None:
         '<br><span class="muted">last good report: <a href="reports/demo/organ.html">run r1</a>'
         "</span>"
     ) in text
-    assert '<td class="num">ATT -0.0225 ' in text  # the last good estimate ...
+    assert '<td class="num" data-key="-0.022459">ATT -0.0225 ' in text  # the last good estimate
     assert "(from the last good report)" in text  # ... labelled as such
     assert "<td>organ<br>" in text  # the name itself is not a link to a report of this run
     assert "<code>r2</code>" in text
@@ -234,7 +243,8 @@ def test_index_escapes_names_and_descriptions(tmp_path: Path) -> None:
         record=_ok("r1", {**ORGAN, "label": "<b>label</b>"}, 'reports/p/t".html'),
     )
     text = site.build_index(tmp_path, state).read_text(encoding="utf-8")
-    assert "<script>" not in text
+    assert text.count("<script>") == 1  # ebpm's own filter and sort script, nothing else
+    assert f"<script>{site._FILTER_JS}</script>" in text
     assert "a &amp; b &lt;script&gt;" in text
     assert "<h2>p&lt;1&gt;</h2>" in text
     assert 'href="reports/p/t&quot;.html"' in text
@@ -257,6 +267,8 @@ def test_site_writes_leave_no_temp_files(tmp_path: Path) -> None:
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
         "_ebpm",
         "_ebpm/state.json",
+        "evidence.csv",
+        "evidence.json",
         "index.html",
     ]
 

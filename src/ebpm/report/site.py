@@ -99,9 +99,76 @@ def _estimate_cell(h: dict[str, Any] | None) -> str:
     ).strip()
 
 
+_FILTER_JS = """
+(function(){
+  var box=document.getElementById('filter');
+  var rows=Array.prototype.slice.call(document.querySelectorAll('tr.evaluation'));
+  function apply(){
+    var words=box.value.toLowerCase().split(/\\s+/).filter(Boolean);
+    var shown=0;
+    rows.forEach(function(r){
+      var t=r.textContent.toLowerCase();
+      var ok=words.every(function(w){return t.indexOf(w)>=0;});
+      r.hidden=!ok; if(ok){shown++;}
+    });
+    document.getElementById('shown').textContent=shown+' / '+rows.length;
+  }
+  box.addEventListener('input',apply); apply();
+  document.querySelectorAll('th[data-sort]').forEach(function(th){
+    th.tabIndex=0; th.setAttribute('role','button');
+    function sort(){
+      var table=th.closest('table'), body=table.tBodies[0], col=th.cellIndex;
+      var asc=th.getAttribute('aria-sort')!=='ascending';
+      table.querySelectorAll('th').forEach(function(h){h.removeAttribute('aria-sort');});
+      th.setAttribute('aria-sort',asc?'ascending':'descending');
+      var list=Array.prototype.slice.call(body.rows);
+      list.sort(function(a,b){
+        var x=a.cells[col].getAttribute('data-key')||a.cells[col].textContent;
+        var y=b.cells[col].getAttribute('data-key')||b.cells[col].textContent;
+        var nx=parseFloat(x), ny=parseFloat(y);
+        var c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y,'ja');
+        return asc?c:-c;
+      });
+      list.forEach(function(r){body.appendChild(r);});
+    }
+    th.addEventListener('click',sort);
+    th.addEventListener('keydown',function(e){if(e.key==='Enter'){sort();}});
+  });
+})();
+"""
+
+
+def _diagnostics_cell(h: dict[str, Any] | None) -> str:
+    from ebpm.report.evidence import diagnostics
+
+    checks = diagnostics(h)
+    if not checks:
+        return '<td data-key="none">–</td>'
+    marks = {"pass": "ok", "warn": "failed", "info": "muted"}
+    items = "<br>".join(
+        f'<span class="{marks[c["status"]]}">{html.escape(c["status"])}</span> '
+        f"{html.escape(c['text'])}"
+        for c in checks
+    )
+    worst = "warn" if any(c["status"] == "warn" for c in checks) else checks[0]["status"]
+    return f'<td data-key="{worst}">{items}</td>'
+
+
+def _vintage(d: dict[str, Any]) -> str:
+    if d.get("publisher_updated"):
+        return f"updated {d['publisher_updated']}"
+    if d.get("package_version"):
+        return f"{d.get('package')} {d['package_version']}"
+    return f"retrieved {d.get('retrieved_at', '?')}"
+
+
 def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
-    """(Re)build ``site/index.html`` from the state; returns its path."""
+    """(Re)build ``site/index.html`` and the evidence registry (``evidence.json``,
+    ``evidence.csv``) from the state; returns the index's path."""
+    from ebpm.report.evidence import write_registry
+
     state = state if state is not None else load_state(site)
+    write_registry(site, state)
     esc = html.escape
     sections = []
     for pname in sorted(state["pipelines"]):
@@ -124,8 +191,8 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
                 if rev:
                     status += (
                         '<br><span class="failed">revised</span> <span class="muted">was '
-                        f"{_fmt(rev['old'].get('estimate'))} in run "
-                        f"{esc(str(rev['previous_run']))}</span>"
+                        f"{_fmt((rev.get('old') or {}).get('estimate'))} in run "
+                        f"{esc(str(rev.get('previous_run', '?')))}</span>"
                     )
             else:
                 link = esc(tname)
@@ -148,26 +215,45 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
             )
             data = "<br>".join(
                 f"<code>{esc(str(d.get('entry')))}</code> "
-                f'<span class="muted">sha256 {esc(str(d.get("sha256", ""))[:12])}</span>'
+                f'<span class="muted">sha256 {esc(str(d.get("sha256", ""))[:12])}; '
+                f"{esc(_vintage(d))}</span>"
                 for d in t.get("datasets", [])
             )
+            estimate_key = ((h or {}).get("headline") or {}).get("estimate")
             label = esc((h or {}).get("label", "") or "")
+            key = "" if estimate_key is None else f' data-key="{esc(str(estimate_key))}"'
             rows.append(
-                f'<tr><td>{link}<br><span class="muted">{label}</span></td><td>{status}</td>'
-                f'<td class="num">{_estimate_cell(h)}{stale_note}</td><td>{data or "–"}</td>'
+                f'<tr class="evaluation"><td>{link}<br><span class="muted">{label}</span></td>'
+                f"<td>{status}</td>"
+                f'<td class="num"{key}>{_estimate_cell(h)}{stale_note}</td>'
+                f"{_diagnostics_cell(h)}<td>{data or '–'}</td>"
                 f"<td><code>{esc(str(t.get('run_id')))}</code><br>"
                 f'<span class="muted">{esc(str(t.get("finished_at", "")))}</span></td></tr>'
             )
         sections.append(
             f'<h2>{esc(pname)}</h2><p class="muted">{esc(p.get("description", ""))}</p>'
-            "<table><thead><tr><th>Report</th><th>Status</th><th>Headline estimate (SE)</th>"
-            "<th>Data</th><th>Run</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+            "<table><thead><tr><th data-sort>Report</th><th data-sort>Status</th>"
+            "<th data-sort>Headline estimate (SE)</th><th data-sort>Diagnostics</th>"
+            "<th data-sort>Data</th><th data-sort>Run</th></tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table>"
         )
+    tools = (
+        '<p><label for="filter">Filter</label> <input id="filter" type="search" '
+        'placeholder="words in any column, e.g. prop99 warn" size="40"> '
+        '<span class="muted">showing <span id="shown"></span>; click a column heading to sort. '
+        'Machine-readable: <a href="evidence.json">evidence.json</a>, '
+        '<a href="evidence.csv">evidence.csv</a>.</span></p>'
+        if sections
+        else ""
+    )
     body = (
         "<h1>Policy evaluations</h1>"
         '<p class="muted">Built by ebpm. Each report states its design, data vintage and run; '
         "a failed rerun never replaces the last good report.</p>"
+        + tools
         + ("".join(sections) or "<p>No reports yet. Run <code>ebpm run PIPELINE</code>.</p>")
+        + (f"<script>{_FILTER_JS}</script>" if sections else "")
     )
     path = site / "index.html"
     atomic_write_text(path, _page("Policy evaluations", body))
