@@ -7,7 +7,9 @@ run (2).
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import re
 import shutil
@@ -295,11 +297,14 @@ def test_demo_index_lists_every_estimate(demo) -> None:
     assert "-0.0225" in index
     assert "-27.3" in index
     # the estimate cells, not just the pipeline description that quotes the published numbers
-    assert index.count('<td class="num">ATT -0.0225 ') == 1
+    def cells(text: str) -> int:
+        return len(re.findall(r'<td class="num" data-key="[^"]*">' + re.escape(text), index))
+
+    assert cells("ATT -0.0225 ") == 1
     did_prop99 = [t for t in _by_dataset(result, "studies.prop99") if t.group == "prop99"]
-    assert index.count('<td class="num">ATT -27.349 ') == len(did_prop99)
-    assert index.count('<td class="num">ATT -0.0400 ') == 1  # staggered DiD
-    assert index.count('<td class="num">ATT -19.620 ') == 1  # synthetic control
+    assert cells("ATT -27.349 ") == len(did_prop99)
+    assert cells("ATT -0.0400 ") == 1  # staggered DiD
+    assert cells("ATT -19.620 ") == 1  # synthetic control
     assert "7.414 " in index  # regression discontinuity
     for name in _demo_tasks():
         assert f'<a href="reports/demo/{name}.html">{name}</a>' in index
@@ -363,18 +368,42 @@ def test_demo_manifest_lists_every_task_that_used_a_dataset(demo) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("dataset", ["studies.organ_donations", "studies.prop99"])
-def test_demo_reports_show_results_not_code(demo, dataset: str) -> None:
+def test_demo_reports_show_results_and_hide_code(demo, dataset: str) -> None:
     result, out, _ = demo
     estimate = {"studies.organ_donations": "-0.0225", "studies.prop99": "-27.3"}[dataset]
+    folder = out / "site" / "reports" / "demo"
     for task in _by_dataset(result, dataset):
-        page = (out / "site" / "reports" / "demo" / f"{task.name}.html").read_text(encoding="utf-8")
+        page = (folder / f"{task.name}.html").read_text(encoding="utf-8")
         assert estimate in page
         assert "<img" in page
         assert f"<title>demo: {task.name}</title>" in page
         assert f"Run <code>{result.run_id}</code>" in page  # the footer saw the run id
-        for code in ("catalog.load(", "report.headline(", "describe.did_design(", "import ebpm"):
-            assert code not in page
+        # the code is in the page, but only in code cells' input areas, hidden until the
+        # reader presses "Show code"
+        assert re.search(r'<body class="[^"]*\bebpm-hide-code\b', page)
+        assert 'id="ebpm-toggle-code"' in page
+        cells = page.split('<div class="jp-Cell ')[1:]
+        found = 0
+        for code in ("catalog.load(", "report.headline(", "import ebpm", "describe."):
+            holders = [c for c in cells if code in html.unescape(re.sub(r"<[^>]+>", "", c))]
+            found += bool(holders)
+            for cell in holders:
+                assert cell.startswith("jp-CodeCell")
+                inputs = cell.split('class="jp-Cell-outputWrapper"')[0]
+                assert code in html.unescape(re.sub(r"<[^>]+>", "", inputs))
+        assert found >= 2
         assert page == (result.run_dir / f"{task.name}.html").read_text(encoding="utf-8")
+        # downloads beside the report: the executed notebook, the result, its table
+        assert f'<a href="{task.name}.ipynb" download>' in page
+        nb = nbformat.read(folder / f"{task.name}.ipynb", as_version=4)
+        assert nb.metadata.papermill["parameters"] == task.parameters
+        saved = json.loads((folder / f"{task.name}.result.json").read_text(encoding="utf-8"))
+        assert saved == task.headline
+        text = (folder / f"{task.name}.csv").read_text(encoding="utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert len(rows) == len(task.headline["table"])
+        assert list(rows[0]) == list(task.headline["table"][0])
+        assert float(rows[0]["estimate"]) == task.headline["table"][0]["estimate"]
 
 
 @pytest.mark.slow
@@ -517,7 +546,8 @@ def test_index_links_the_last_good_report_after_a_failed_rerun(rerun) -> None:
         '<span class="muted">last good report: <a href="reports/rerun/organ.html">'
         f"run {first.run_id}</a></span>"
     ) in index
-    assert '<td class="num">ATT -0.0225 ' in index  # the last good estimate stays listed
+    # the last good estimate stays listed
+    assert re.search(r'<td class="num" data-key="[^"]*">ATT -0\.0225 ', index)
     assert f"<code>{second.run_id}</code>" in index
     state = json.loads(
         (rerun["project"] / "site" / "_ebpm" / "state.json").read_text(encoding="utf-8")

@@ -24,7 +24,9 @@ nothing half-written is published.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import json
 import logging
 import os
 import queue
@@ -153,6 +155,11 @@ def new_run_id() -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@functools.lru_cache(maxsize=8)
+def _git_cached(root: Path) -> tuple[tuple[str, Any], ...]:
+    return tuple(_git(root).items())
 
 
 def _git(root: Path) -> dict[str, Any]:
@@ -313,6 +320,7 @@ _DATASET_KEYS = (
     "files",
     "retrieved_at",
     "publisher_updated",
+    "attribution",
     "params",
 )
 
@@ -456,7 +464,7 @@ def _publish_unguarded(
 ) -> dict[str, Any]:
     """Write the task's report or failure page; return its record for the site state."""
     from ebpm.report import site as site_mod
-    from ebpm.report.render import error_of, render_html
+    from ebpm.report.render import error_of
 
     base = {
         "run_id": run_id,
@@ -467,10 +475,24 @@ def _publish_unguarded(
         "datasets": result.datasets,
     }
     if result.status == "ok" and nb is not None:
+        from ebpm.report.render import report_page
+
         notice = _revision_notice(result.revision) if result.revision else None
-        page = render_html(nb, title=f"{spec.name}: {result.name}", notice=notice)
+        folder = f"reports/{spec.name}"
+        rel = f"{folder}/{result.name}.html"
+        downloads = _write_downloads(result, run_dir, site / folder)
+        about = site_mod.about_block(
+            run_id=run_id,
+            pipeline=spec.name,
+            task=result.name,
+            git=dict(_git_cached(spec.root)),
+            versions=_versions(),
+            parameters=result.parameters,
+            datasets=result.datasets,
+            downloads=downloads,
+        )
+        page = report_page(nb, title=f"{spec.name}: {result.name}", notice=notice, about=about)
         atomic_write_text(run_dir / f"{result.name}.html", page)
-        rel = f"reports/{spec.name}/{result.name}.html"
         atomic_write_text(site / rel, page)
         result.report = rel
         (site / "failures" / spec.name / f"{result.name}.html").unlink(missing_ok=True)
@@ -507,6 +529,36 @@ def _publish_unguarded(
         "failure": rel,
         "reason": result.reason,
     }
+
+
+def _write_downloads(result: TaskResult, run_dir: Path, folder: Path) -> dict[str, str]:
+    """Beside a report: the executed notebook, the result as JSON and its table as CSV.
+    Returns {label: href relative to the report}."""
+    import csv
+    import io
+
+    out: dict[str, str] = {}
+    if result.output_notebook:
+        name = f"{result.name}.ipynb"
+        atomic_write_text(folder / name, (run_dir / result.output_notebook).read_text("utf-8"))
+        out["executed notebook (.ipynb)"] = name
+    if result.headline:
+        name = f"{result.name}.result.json"
+        atomic_write_text(
+            folder / name, json.dumps(result.headline, ensure_ascii=False, indent=1) + "\n"
+        )
+        out["result (JSON)"] = name
+        rows = result.headline.get("table") or []
+        if rows and all(isinstance(r, dict) for r in rows):
+            columns = list(dict.fromkeys(k for r in rows for k in r))
+            buf = io.StringIO()
+            writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+            name = f"{result.name}.csv"
+            atomic_write_text(folder / name, "\ufeff" + buf.getvalue())
+            out["estimates table (CSV)"] = name
+    return out
 
 
 def _record_unchanged(

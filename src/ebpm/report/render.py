@@ -7,7 +7,7 @@ import functools
 import re
 from typing import Any
 
-__all__ = ["error_of", "render_html", "strip_ansi"]
+__all__ = ["error_of", "render_html", "report_page", "strip_ansi"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -63,6 +63,73 @@ def render_html(
         # e.g. a revision alert: first thing a reader sees, above the notebook's own content
         body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + notice, body, count=1)
     return body
+
+
+_PAGE_CSS = """
+<style>
+body.ebpm-hide-code .jp-CodeCell .jp-Cell-inputWrapper{display:none}
+.ebpm-bar{position:sticky;top:0;z-index:10;background:#fff;border-bottom:1px solid #ddd;
+padding:.4rem 1rem;font:14px system-ui,"Hiragino Sans","Noto Sans JP","Yu Gothic",sans-serif}
+.ebpm-bar a{margin-right:1rem} .ebpm-about{margin:2rem 1rem;padding-top:1rem;
+border-top:1px solid #ccc;font:14px system-ui,"Hiragino Sans","Noto Sans JP",sans-serif}
+.ebpm-about dt{font-weight:600;margin-top:.5rem} .ebpm-about dd{margin-left:1rem}
+body{font-family:system-ui,-apple-system,"Segoe UI","Hiragino Sans","Noto Sans JP",
+"Yu Gothic",Meiryo,sans-serif}
+</style>
+"""
+
+_TOGGLE_JS = """
+<script>
+(function(){
+  var b=document.getElementById('ebpm-toggle-code');
+  b.addEventListener('click',function(){
+    var hidden=document.body.classList.toggle('ebpm-hide-code');
+    b.setAttribute('aria-pressed',hidden?'false':'true');
+    b.textContent=hidden?b.dataset.show:b.dataset.hide;
+  });
+})();
+</script>
+"""
+
+
+def report_page(
+    nb: Any,
+    *,
+    title: str,
+    index_href: str = "../../index.html",
+    notice: str | None = None,
+    about: str | None = None,
+) -> str:
+    """A published report: the notebook with its code included but hidden behind a toggle, a
+    bar linking back to the index, an optional notice on top (a revision alert) and the
+    ``about`` block (run, software, parameters, data, downloads) at the end.
+
+    ``notice`` and ``about`` are HTML that the caller has escaped.
+    """
+    import html
+
+    page = render_html(nb, title=title, show_code=True)
+    bar = (
+        '<nav class="ebpm-bar" aria-label="report">'
+        f'<a href="{html.escape(index_href)}">← all reports</a>'
+        '<button id="ebpm-toggle-code" type="button" aria-pressed="false" '
+        'data-show="Show code" data-hide="Hide code">Show code</button></nav>'
+    )
+    page = re.sub(
+        r"<body([^>]*)>",
+        lambda m: f"<body{_add_class(m.group(1), 'ebpm-hide-code')}>" + bar + (notice or ""),
+        page,
+        count=1,
+    )
+    page = page.replace("</head>", _PAGE_CSS + "</head>", 1)
+    return page.replace("</body>", (about or "") + _TOGGLE_JS + "</body>", 1)
+
+
+def _add_class(attrs: str, name: str) -> str:
+    m = re.search(r'class="([^"]*)"', attrs)
+    if m:
+        return attrs[: m.start()] + f'class="{m.group(1)} {name}"' + attrs[m.end() :]
+    return f'{attrs} class="{name}"'
 
 
 def error_of(nb: Any) -> dict[str, Any] | None:

@@ -16,12 +16,21 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 from ebpm._io import atomic_write_json, atomic_write_text
 
-__all__ = ["build_index", "failure_page", "load_state", "record_task", "save_state"]
+__all__ = [
+    "about_block",
+    "build_index",
+    "failure_page",
+    "load_state",
+    "record_task",
+    "redact_parameters",
+    "save_state",
+]
 
 STATE_FILE = Path("_ebpm") / "state.json"
 
@@ -260,6 +269,63 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
     return path
 
 
+#: Parameter names whose values are never shown (an e-Stat appId, API keys, passwords).
+SECRET_NAME = re.compile(r"(?i)(app_?id|api_?key|^key$|_key$|token|secret|passw(or)?d)")
+
+
+def redact_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    """``parameters`` with the values of secret-looking names replaced by ``***``."""
+    return {k: ("***" if SECRET_NAME.search(str(k)) else v) for k, v in parameters.items()}
+
+
+def about_block(
+    *,
+    run_id: str,
+    pipeline: str,
+    task: str,
+    git: dict[str, Any] | None,
+    versions: dict[str, str | None],
+    parameters: dict[str, Any],
+    datasets: list[dict[str, Any]],
+    downloads: dict[str, str],
+) -> str:
+    """The end of a published report: run, software, parameters, data sources with their
+    licence and attribution, and downloads. Every value is HTML-escaped here."""
+    esc = html.escape
+    commit = (git or {}).get("commit")
+    dirty = " (with uncommitted changes)" if (git or {}).get("dirty") else ""
+    software = ", ".join(f"{esc(k)} {esc(str(v))}" for k, v in versions.items() if v)
+    params = esc(json.dumps(redact_parameters(parameters), indent=1, ensure_ascii=False))
+    data = []
+    for d in datasets:
+        bits = [f"<code>{esc(str(d.get('entry')))}</code>"]
+        if d.get("title"):
+            bits.append(esc(str(d["title"])))
+        if d.get("source"):
+            bits.append(f"source: {esc(str(d['source']))}")
+        if d.get("licence"):
+            bits.append(f"licence: {esc(str(d['licence']))}")
+        if d.get("attribution"):
+            bits.append(esc(str(d["attribution"])))
+        bits.append(esc(_vintage(d)))
+        if d.get("sha256"):
+            bits.append(f"sha256 <code>{esc(str(d['sha256']))}</code>")
+        data.append("<li>" + "; ".join(bits) + "</li>")
+    links = " · ".join(
+        f'<a href="{esc(href)}" download>{esc(label)}</a>' for label, href in downloads.items()
+    )
+    return (
+        '<footer class="ebpm-about"><h2>About this report</h2><dl>'
+        f"<dt>Run</dt><dd><code>{esc(run_id)}</code> of pipeline <code>{esc(pipeline)}</code>, "
+        f"task <code>{esc(task)}</code></dd>"
+        f"<dt>Code</dt><dd>git commit <code>{esc(str(commit or 'unknown'))}</code>{dirty}</dd>"
+        f"<dt>Software</dt><dd>{software}</dd>"
+        f"<dt>Parameters</dt><dd><pre>{params}</pre></dd>"
+        f"<dt>Data</dt><dd><ul>{''.join(data) or '<li>none recorded</li>'}</ul></dd>"
+        f"<dt>Downloads</dt><dd>{links or '–'}</dd></dl></footer>"
+    )
+
+
 def failure_page(
     *,
     pipeline: str,
@@ -291,7 +357,7 @@ def failure_page(
     parts.append("</div>")
     parts.append(
         "<p>Parameters:</p><pre>"
-        + esc(json.dumps(parameters, indent=2, ensure_ascii=False, default=str))
+        + esc(json.dumps(redact_parameters(parameters), indent=2, ensure_ascii=False, default=str))
         + "</pre>"
     )
     if executed_notebook:
