@@ -357,3 +357,22 @@ def test_help_is_the_comment_above_when_the_line_has_none() -> None:
     assert declared["policy"].help == "the policy evaluated, in words"
     assert declared["year"].help == "first treated year"
     assert declared["plain"].help == ""
+
+
+@pytest.mark.parametrize("name", ["api_key", "appId", "token", "db_password", "client_secret"])
+def test_a_secret_looking_parameter_is_refused(name: str) -> None:
+    declared = _declared(f'{name}: str = ""  # a credential\nx: int = 1  # a number\n')
+    with pytest.raises(
+        ParameterError,
+        match=rf"^task 't': parameter '{name}' looks like a secret; parameters are written into "
+        r"the executed notebook, the run manifest and the report\. Remove it from p\.yaml, line 3 "
+        r"and read it from the environment in nb\.py instead",
+    ):
+        check_parameters(
+            "t", {name: "s3cret", "x": 1}, declared, where="p.yaml, line 3", notebook="nb.py"
+        )
+    # an empty value (the notebook's default) is not a secret
+    assert check_parameters("t", {name: "", "x": 1}, declared, where="p", notebook="nb.py") == {
+        name: "",
+        "x": 1,
+    }

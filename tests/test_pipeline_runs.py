@@ -503,3 +503,30 @@ def test_refresh_data_when_the_publisher_is_down_keeps_the_cache(tmp_path, http_
     assert refresh["ok"] is False
     assert "503" in refresh["reason"]
     assert again.tasks[0].status == "unchanged"
+
+
+# --- security: secrets and markup from parameters ---------------------------------------------
+def test_no_secret_and_no_raw_markup_reaches_the_site_or_the_runs(tmp_path, monkeypatch) -> None:
+    secret = "SUPERSECRET-4f9a2c"
+    monkeypatch.setenv("EBPM_ESTAT_APP_ID", secret)
+    monkeypatch.setenv("MY_SERVICE_TOKEN", secret)
+    evil = "<script>alert('x')</script>"
+    spec = _project(
+        tmp_path,
+        [
+            {"name": "ok", "parameters": {"label": evil, "value": 2.0}},
+            {"name": "bad", "parameters": {"label": evil, "mode": "raise"}},
+        ],
+        extra=f"description: {json.dumps(evil)}",
+    )
+    result = run_pipeline(spec, out_dir=tmp_path, jobs=2)
+    assert [t.status for t in result.tasks] == ["ok", "failed"]
+    pages = [p for p in (tmp_path / "site").rglob("*.html")]
+    assert len(pages) == 3  # index, report, failure page
+    for path in [p for p in tmp_path.rglob("*") if p.is_file() and "fake-cron" not in p.parts]:
+        data = path.read_bytes()
+        assert secret.encode() not in data, path
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert evil not in text, page
+        assert "<script>alert" not in text, page

@@ -1,10 +1,17 @@
-"""What ``ebpm run`` and a report notebook agree on: output mimetypes and environment variables.
+"""What ``ebpm run`` and a report notebook agree on: output mimetypes, environment variables and
+which names hold secrets.
 
 Kept apart from :mod:`ebpm.report` (which imports pandas) so the runner can read them for free.
 """
+
+import re
 
 RESULT_MIME = "application/vnd.ebpm.result+json"
 PROVENANCE_MIME = "application/vnd.ebpm.provenance+json"
 #: Set by ``ebpm run`` in the kernel's environment.
 RUN_ID_ENV = "EBPM_RUN_ID"
 TASK_ENV = "EBPM_TASK"
+
+#: Names whose values are secrets (an e-Stat appId, API keys, tokens, passwords): never passed
+#: as notebook parameters, never shown in pages.
+SECRET_NAME = re.compile(r"(?i)(app_?id|api_?key|^key$|_key$|token|secret|passw(or)?d)")

@@ -440,7 +440,8 @@ def _check_dominance(dominance: Any, contributions: Any) -> tuple[int, float] | 
             f"dominance n must be a whole number >= 1 (the largest n contributors); got {n!r}"
         )
     if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 < p <= 1:
-        hint = f" Did you mean {p / 100:g}?" if isinstance(p, numbers.Real) and 1 < p <= 100 else ""
+        percent = isinstance(p, numbers.Real) and 10 <= p <= 100  # 85 meant as 85 %
+        hint = f" Did you mean {p / 100:g}?" if percent else ""
         raise InvalidOptionError(
             f"dominance p must be a share in (0, 1], e.g. 0.85; got {p!r}.{hint}"
         )

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from ebpm._protocol import SECRET_NAME
 from ebpm.errors import ParameterError, did_you_mean
 
 if TYPE_CHECKING:
@@ -387,6 +388,18 @@ def parameter_problems(
                     f"parameter {name!r} is not in {notebook}'s parameters cell."
                     f"{did_you_mean(name, declared)} Fix the name in {at}, or declare it in "
                     f"{notebook}'s parameters cell.",
+                )
+            )
+            continue
+        if SECRET_NAME.search(name) and value not in (None, ""):
+            problems.append(
+                ParameterProblem(
+                    name,
+                    "secret",
+                    f"parameter {name!r} looks like a secret; parameters are written into the "
+                    "executed notebook, the run manifest and the report. Remove it from "
+                    f"{at} and read it from the environment in {notebook} instead (for "
+                    "e-Stat, ebpm reads EBPM_ESTAT_APP_ID itself).",
                 )
             )
             continue

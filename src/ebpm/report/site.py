@@ -16,11 +16,11 @@ from __future__ import annotations
 import html
 import json
 import math
-import re
 from pathlib import Path
 from typing import Any
 
 from ebpm._io import atomic_write_json, atomic_write_text
+from ebpm._protocol import SECRET_NAME
 
 __all__ = [
     "about_block",
@@ -267,10 +267,6 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
     path = site / "index.html"
     atomic_write_text(path, _page("Policy evaluations", body))
     return path
-
-
-#: Parameter names whose values are never shown (an e-Stat appId, API keys, passwords).
-SECRET_NAME = re.compile(r"(?i)(app_?id|api_?key|^key$|_key$|token|secret|passw(or)?d)")
 
 
 def redact_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
