@@ -530,3 +530,76 @@ def test_no_secret_and_no_raw_markup_reaches_the_site_or_the_runs(tmp_path, monk
         text = page.read_text(encoding="utf-8")
         assert evil not in text, page
         assert "<script>alert" not in text, page
+
+
+# --- publishing from recorded runs ------------------------------------------------------------
+def test_publish_rebuilds_a_deleted_site_from_the_runs(tmp_path) -> None:
+    import shutil
+
+    from ebpm.pipeline.runner import publish_runs
+
+    spec = _project(
+        tmp_path,
+        [
+            {"name": "good", "parameters": {"value": 3.0}},
+            {"name": "bad", "parameters": {"mode": "raise"}},
+        ],
+    )
+    first = run_pipeline(spec, out_dir=tmp_path, jobs=2)
+    second = run_pipeline(spec, out_dir=tmp_path, jobs=2)  # good: unchanged; bad: fails again
+    assert [t.status for t in second.tasks] == ["unchanged", "failed"]
+    before = json.loads((tmp_path / "site" / "evidence.json").read_text(encoding="utf-8"))
+    shutil.rmtree(tmp_path / "site")
+    index = publish_runs(tmp_path)
+    assert index == tmp_path.resolve() / "site" / "index.html"
+    site = tmp_path / "site"
+    report = (site / "reports" / "p" / "good.html").read_text(encoding="utf-8")
+    # the unchanged task is published from the run that made its report
+    assert f"<code>{first.run_id}</code> of pipeline <code>p</code>" in report
+    assert (site / "reports" / "p" / "good.result.json").is_file()
+    failure = (site / "failures" / "p" / "bad.html").read_text(encoding="utf-8")
+    assert "probe failed on purpose" in failure
+    after = json.loads((site / "evidence.json").read_text(encoding="utf-8"))
+    keep = ("task", "estimate", "status", "report", "diagnostics_status")
+    assert [{k: r[k] for k in keep} for r in after["evaluations"]] == [
+        {k: r[k] for k in keep} for r in before["evaluations"]
+    ]
+
+
+def test_publish_one_run_by_id_into_another_folder(tmp_path) -> None:
+    from ebpm.pipeline.runner import publish_runs
+
+    spec = _project(tmp_path, [{"name": "good", "parameters": {"value": 1.0}}])
+    first = run_pipeline(spec, out_dir=tmp_path, jobs=1)
+    run_pipeline(spec, out_dir=tmp_path, jobs=1, parameters={"value": 2.0})
+    index = publish_runs(tmp_path, [first.run_id[:-1]], site=tmp_path / "www")
+    rows = json.loads((tmp_path / "www" / "evidence.json").read_text(encoding="utf-8"))
+    assert [r["estimate"] for r in rows["evaluations"]] == [1.0]
+    assert index.read_text(encoding="utf-8").count('<tr class="evaluation">') == 1
+
+
+def test_publish_without_runs_says_what_to_do(tmp_path) -> None:
+    from ebpm.errors import PipelineError
+    from ebpm.pipeline.runner import publish_runs
+
+    with pytest.raises(PipelineError, match=r"^no recorded runs under .*; run a pipeline first"):
+        publish_runs(tmp_path)
+
+
+def test_publish_command(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from ebpm.cli import main
+
+    spec = _project(tmp_path, [{"name": "good", "parameters": {"value": 1.0}}])
+    run_pipeline(spec, out_dir=tmp_path, jobs=1)
+    result = CliRunner().invoke(
+        main, ["publish", "--out", str(tmp_path), "--site", str(tmp_path / "www")]
+    )
+    assert result.exit_code == 0, result.output
+    index = (tmp_path / "www" / "index.html").resolve()
+    assert f"or browse: {index.as_uri()}" in result.output
+    assert (tmp_path / "www" / "reports" / "p" / "good.html").is_file()
+    missing = CliRunner().invoke(main, ["publish", "nosuchrun", "--out", str(tmp_path)])
+    assert missing.exit_code == 1
+    assert "no run 'nosuchrun' under" in missing.output

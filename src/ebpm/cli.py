@@ -912,6 +912,37 @@ def rerun(
     _raise_for([result])
 
 
+@main.command(context_settings=CONTEXT)
+@click.argument("run_ids", nargs=-1)
+@_OUT
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the site (default: OUT/site).",
+)
+@boundary
+def publish(run_ids: tuple[str, ...], out_dir: Path, site_dir: Path | None) -> None:
+    """Rebuild the report site from recorded runs, without running anything.
+
+    RUN_IDS (unique prefixes work) are published in order; by default the latest run of every
+    pipeline. `ebpm run` publishes as it goes; use this to rebuild a deleted or moved site, or
+    to publish a chosen run.
+
+    \b
+    Example:
+      ebpm publish
+      ebpm publish 20261126T0600 --site /srv/www/evidence
+    """
+    from ebpm.pipeline.runner import publish_runs
+
+    index = publish_runs(out_dir, list(run_ids) or None, site=site_dir)
+    shown = _shown(index)
+    click.echo(f"report site: {shown}")
+    click.echo(f"  or browse: {index.as_uri()}")
+
+
 # --- schedules -------------------------------------------------------------------------------
 @main.group(context_settings=CONTEXT, short_help="Show, install and remove pipeline schedules.")
 def schedule() -> None:

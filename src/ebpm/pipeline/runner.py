@@ -62,6 +62,7 @@ __all__ = [
     "check_parameters",
     "declared_parameters",
     "new_run_id",
+    "publish_runs",
     "rerun_plan",
     "run_pipeline",
 ]
@@ -485,7 +486,7 @@ def _publish_unguarded(
             run_id=run_id,
             pipeline=spec.name,
             task=result.name,
-            git=dict(_git_cached(spec.root)),
+            git=getattr(spec, "git", None) or dict(_git_cached(spec.root)),
             versions=_versions(),
             parameters=result.parameters,
             datasets=result.datasets,
@@ -506,6 +507,9 @@ def _publish_unguarded(
             "revision": result.revision,
             "failure": None,
         }
+    if result.status == "ok":  # nothing to render a report from
+        result.status = "failed"
+        result.reason = result.reason or "the executed notebook is missing"
     rel = f"failures/{spec.name}/{result.name}.html"
     page = site_mod.failure_page(
         pipeline=spec.name,
@@ -934,6 +938,82 @@ class RerunPlan:
     tasks: list[str]
     task_parameters: dict[str, dict[str, Any]]
     overrides: dict[str, Any]
+
+
+def publish_runs(
+    out_dir: str | Path = ".",
+    run_ids: list[str] | None = None,
+    *,
+    site: str | Path | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Rebuild a report site from recorded runs, without running anything.
+
+    Parameters
+    ----------
+    out_dir : path
+        The folder holding ``runs/``.
+    run_ids : list of str, optional
+        Runs to publish, in order (unique prefixes work). Default: the latest run of every
+        pipeline. A task the run skipped as unchanged is published from the run that made its
+        report.
+    site : path, optional
+        Where to write the site (default ``<out_dir>/site``).
+
+    Returns
+    -------
+    Path
+        The site's index page.
+    """
+    from types import SimpleNamespace
+
+    from ebpm.report import site as site_mod
+
+    out = Path(out_dir).resolve()
+    site_dir = Path(site).resolve() if site else out / "site"
+    site_dir.mkdir(parents=True, exist_ok=True)
+    emit = progress or (lambda event: None)
+    if run_ids:
+        manifests = [history.find_run(out, r) for r in run_ids]
+    else:
+        latest: dict[str, Any] = {}
+        for info in history.list_runs(out):
+            latest[info.pipeline] = info
+        manifests = [history.find_run(out, info.run_id) for info in latest.values()]
+    if not manifests:
+        raise PipelineError(
+            f"no recorded runs under {out / 'runs'}; run a pipeline first (`ebpm run SPEC`)"
+        )
+    for m in manifests:
+        spec = SimpleNamespace(
+            name=m["pipeline"],
+            description=m.get("description", ""),
+            root=Path(m.get("root") or out),
+            git=m.get("git"),
+        )
+        for t in m.get("tasks", []):
+            status = t.get("status")
+            if status in ("cancelled", "pending"):
+                continue
+            run_id, run_dir = m["run_id"], Path(m["_path"]).parent
+            if status == "unchanged":
+                run_id = t.get("unchanged_since") or run_id
+                run_dir = run_dir.parent / run_id
+            fields = {k: v for k, v in t.items() if k in TaskResult.__dataclass_fields__}
+            if status == "unchanged":  # its report and notebook are in the earlier run's folder
+                fields.update(status="ok", output_notebook=f"{t['name']}.ipynb")
+            result = TaskResult(**fields)
+            if result.output_notebook and not (run_dir / result.output_notebook).is_file():
+                result.output_notebook = None
+                if result.status == "ok":
+                    result.status, result.reason = (
+                        "failed",
+                        (f"the executed notebook of run {run_id} is gone from {run_dir}"),
+                    )
+            _publish(result, spec, run_id, run_dir, site_dir)  # type: ignore[arg-type]
+            emit({"event": "published", "task": result.name, "run_id": run_id})
+    state = site_mod.load_state(site_dir)
+    return site_mod.build_index(site_dir, state)
 
 
 def rerun_plan(out_dir: str | Path, run_id: str, *, allow_changed_data: bool = False) -> RerunPlan:
