@@ -603,3 +603,29 @@ def test_publish_command(tmp_path) -> None:
     missing = CliRunner().invoke(main, ["publish", "nosuchrun", "--out", str(tmp_path)])
     assert missing.exit_code == 1
     assert "no run 'nosuchrun' under" in missing.output
+
+
+def test_the_site_in_japanese(tmp_path) -> None:
+    from ebpm.errors import InvalidOptionError
+    from ebpm.pipeline.runner import publish_runs
+
+    spec = _project(tmp_path, [{"name": "good", "parameters": {"value": 1.0}}])
+    run_pipeline(spec, out_dir=tmp_path, jobs=1, lang="ja")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="ja">' in index
+    assert "<h1>政策評価の一覧</h1>" in index
+    assert "<th data-sort>主な推定値（標準誤差）</th>" in index
+    report = (tmp_path / "site" / "reports" / "p" / "good.html").read_text(encoding="utf-8")
+    assert '<html lang="ja">' in report
+    assert ">コードを表示</button>" in report
+    assert "<h2>このレポートについて</h2>" in report
+    # later runs keep the language; publish can switch it
+    run_pipeline(spec, out_dir=tmp_path, jobs=1, force=True)
+    assert "政策評価の一覧" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    publish_runs(tmp_path, lang="en")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "<h1>Policy evaluations</h1>" in index
+    with pytest.raises(
+        InvalidOptionError, match=r"site language 'jp' is not available\. Choose one of: en, ja"
+    ):
+        run_pipeline(spec, out_dir=tmp_path, lang="jp")

@@ -635,6 +635,12 @@ def _jobs_option(func: Callable[..., Any]) -> Callable[..., Any]:
     "(default PIPELINES: every spec in pipelines/). What cron calls.",
 )
 @click.option(
+    "--lang",
+    type=click.Choice(["en", "ja"]),
+    default=None,
+    help="Language of the site's pages (kept for later runs; default: as before, else en).",
+)
+@click.option(
     "--refresh-data/--no-refresh-data",
     default=None,
     help="Download remote datasets again before deciding what changed, to pick up a "
@@ -650,6 +656,7 @@ def run(
     force: bool,
     only: tuple[str, ...],
     due: bool,
+    lang: str | None,
     refresh_data: bool | None,
 ) -> None:
     """Run the notebooks of PIPELINES (spec files or folders) and rebuild the report site.
@@ -692,6 +699,7 @@ def run(
             force=force,
             tasks=list(only) or None,
             refresh_data=due if refresh_data is None else refresh_data,
+            lang=lang,
         )
         results.append(result)
     _raise_for(results)
@@ -922,8 +930,16 @@ def rerun(
     default=None,
     help="Where to write the site (default: OUT/site).",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ja"]),
+    default=None,
+    help="Language of the site's pages (kept for later runs; default: as before, else en).",
+)
 @boundary
-def publish(run_ids: tuple[str, ...], out_dir: Path, site_dir: Path | None) -> None:
+def publish(
+    run_ids: tuple[str, ...], out_dir: Path, site_dir: Path | None, lang: str | None
+) -> None:
     """Rebuild the report site from recorded runs, without running anything.
 
     RUN_IDS (unique prefixes work) are published in order; by default the latest run of every
@@ -934,10 +950,11 @@ def publish(run_ids: tuple[str, ...], out_dir: Path, site_dir: Path | None) -> N
     Example:
       ebpm publish
       ebpm publish 20261126T0600 --site /srv/www/evidence
+      ebpm publish --lang ja                 pages in Japanese
     """
     from ebpm.pipeline.runner import publish_runs
 
-    index = publish_runs(out_dir, list(run_ids) or None, site=site_dir)
+    index = publish_runs(out_dir, list(run_ids) or None, site=site_dir, lang=lang)
     shown = _shown(index)
     click.echo(f"report site: {shown}")
     click.echo(f"  or browse: {index.as_uri()}")

@@ -438,15 +438,16 @@ def _publish(
     with _site_lock(site):
         state = site_mod.load_state(site)
         previous = state["pipelines"].get(spec.name, {}).get("tasks", {}).get(result.name, {})
+        lang = state.get("lang", "en")
         try:
-            record = _publish_unguarded(result, spec, run_id, run_dir, site, previous, nb)
+            record = _publish_unguarded(result, spec, run_id, run_dir, site, previous, nb, lang)
         except Exception as err:
             if result.status != "ok":
                 raise
             result.status = "failed"
             result.reason = f"the report could not be rendered: {type(err).__name__}: {err}"
             log.exception("rendering %s failed", result.name)
-            record = _publish_unguarded(result, spec, run_id, run_dir, site, previous, nb)
+            record = _publish_unguarded(result, spec, run_id, run_dir, site, previous, nb, lang)
         site_mod.record_task(
             state, pipeline=spec.name, description=spec.description, task=result.name, record=record
         )
@@ -462,6 +463,7 @@ def _publish_unguarded(
     site: Path,
     previous: dict[str, Any],
     nb: Any,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """Write the task's report or failure page; return its record for the site state."""
     from ebpm.report import site as site_mod
@@ -491,8 +493,11 @@ def _publish_unguarded(
             parameters=result.parameters,
             datasets=result.datasets,
             downloads=downloads,
+            lang=lang,
         )
-        page = report_page(nb, title=f"{spec.name}: {result.name}", notice=notice, about=about)
+        page = report_page(
+            nb, title=f"{spec.name}: {result.name}", notice=notice, about=about, lang=lang
+        )
         atomic_write_text(run_dir / f"{result.name}.html", page)
         atomic_write_text(site / rel, page)
         result.report = rel
@@ -563,6 +568,18 @@ def _write_downloads(result: TaskResult, run_dir: Path, folder: Path) -> dict[st
             atomic_write_text(folder / name, "\ufeff" + buf.getvalue())
             out["estimates table (CSV)"] = name
     return out
+
+
+def set_site_language(site: Path, lang: str) -> None:
+    """Make ``lang`` ("en" or "ja") the language of the site's pages from now on."""
+    from ebpm.report import site as site_mod
+
+    site_mod.words(lang)  # a clear error for an unknown language
+    site.mkdir(parents=True, exist_ok=True)
+    with _site_lock(site):
+        state = site_mod.load_state(site)
+        state["lang"] = lang
+        site_mod.save_state(site, state)
 
 
 def _record_unchanged(
@@ -661,6 +678,7 @@ def run_pipeline(
     rerun_of: str | None = None,
     task_parameters: dict[str, dict[str, Any]] | None = None,
     refresh_data: bool = False,
+    lang: str | None = None,
 ) -> RunResult:
     """Run the tasks of a pipeline spec that need running, and (re)build the report site.
 
@@ -697,6 +715,8 @@ def run_pipeline(
         Before deciding what changed, download again every remote dataset the tasks loaded
         last time (what a scheduled rerun does, to pick up a publisher's revision). A source
         that cannot be reached is reported and its cached copy is used.
+    lang : {"en", "ja"}, optional
+        The language of the site's pages from this run on (kept for later runs).
 
     Returns
     -------
@@ -719,6 +739,10 @@ def run_pipeline(
     spec = load_spec(spec_path)
     overrides = dict(parameters or {})
     selected = _check_all(spec, overrides, set(tasks) if tasks else None, task_parameters)
+    if lang is not None:
+        from ebpm.report.site import words
+
+        words(lang)  # an unknown language fails before anything runs
     out = Path(out_dir).resolve()
     run_id = new_run_id()
     runs = out / "runs" / spec.name
@@ -734,6 +758,8 @@ def run_pipeline(
         run_dir.mkdir(parents=True, exist_ok=False)
         site = out / "site"
         site.mkdir(parents=True, exist_ok=True)
+        if lang is not None:
+            set_site_language(site, lang)
         started = _now()
         hasher = Hasher(out / "runs" / ".fingerprints.json")
         env_fp = hashlib.sha256(
@@ -946,6 +972,7 @@ def publish_runs(
     *,
     site: str | Path | None = None,
     progress: Progress | None = None,
+    lang: str | None = None,
 ) -> Path:
     """Rebuild a report site from recorded runs, without running anything.
 
@@ -959,6 +986,8 @@ def publish_runs(
         report.
     site : path, optional
         Where to write the site (default ``<out_dir>/site``).
+    lang : {"en", "ja"}, optional
+        The language of the pages (default: the site's current one, else English).
 
     Returns
     -------
@@ -972,6 +1001,8 @@ def publish_runs(
     out = Path(out_dir).resolve()
     site_dir = Path(site).resolve() if site else out / "site"
     site_dir.mkdir(parents=True, exist_ok=True)
+    if lang is not None:
+        set_site_language(site_dir, lang)
     emit = progress or (lambda event: None)
     if run_ids:
         manifests = [history.find_run(out, r) for r in run_ids]

@@ -99,6 +99,7 @@ def report_page(
     index_href: str = "../../index.html",
     notice: str | None = None,
     about: str | None = None,
+    lang: str = "en",
 ) -> str:
     """A published report: the notebook with its code included but hidden behind a toggle, a
     bar linking back to the index, an optional notice on top (a revision alert) and the
@@ -108,12 +109,17 @@ def report_page(
     """
     import html
 
+    from ebpm.report.site import words
+
+    w = words(lang)
     page = render_html(nb, title=title, show_code=True)
+    if lang != "en":
+        page = page.replace('<html lang="en">', f'<html lang="{lang}">', 1)
     bar = (
         '<nav class="ebpm-bar" aria-label="report">'
-        f'<a href="{html.escape(index_href)}">← all reports</a>'
+        f'<a href="{html.escape(index_href)}">{w["all_reports"]}</a>'
         '<button id="ebpm-toggle-code" type="button" aria-pressed="false" '
-        'data-show="Show code" data-hide="Hide code">Show code</button></nav>'
+        f'data-show="{w["show_code"]}" data-hide="{w["hide_code"]}">{w["show_code"]}</button></nav>'
     )
     page = re.sub(
         r"<body([^>]*)>",

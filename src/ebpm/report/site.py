@@ -30,6 +30,7 @@ __all__ = [
     "record_task",
     "redact_parameters",
     "save_state",
+    "words",
 ]
 
 STATE_FILE = Path("_ebpm") / "state.json"
@@ -48,9 +49,100 @@ code{font-size:.85em} pre{background:#f7f7f7;padding:.8rem;overflow:auto;font-si
 """
 
 
-def _page(title: str, body: str) -> str:
+#: The site's words in English and Japanese (``ebpm run --lang ja``, ``ebpm publish --lang``).
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Policy evaluations",
+        "intro": "Built by ebpm. Each report states its design, data vintage and run; a failed "
+        "rerun never replaces the last good report.",
+        "report": "Report",
+        "status": "Status",
+        "estimate": "Headline estimate (SE)",
+        "diagnostics": "Diagnostics",
+        "data": "Data",
+        "run": "Run",
+        "filter": "Filter",
+        "placeholder": "words in any column, e.g. prop99 warn",
+        "showing": "showing",
+        "sort": "click a column heading to sort.",
+        "machine": "Machine-readable:",
+        "empty": "No reports yet. Run <code>ebpm run PIPELINE</code>.",
+        "why": "why",
+        "last_good": "last good report:",
+        "from_last_good": "(from the last good report)",
+        "unchanged": "unchanged since run {since}; checked by run {checked}",
+        "revised": "revised",
+        "was": "was {old} in run {run}",
+        "run_word": "run",
+        "all_reports": "← all reports",
+        "show_code": "Show code",
+        "hide_code": "Hide code",
+        "about": "About this report",
+        "a_run": "Run",
+        "of_pipeline": "{run} of pipeline {pipeline}, task {task}",
+        "code": "Code",
+        "commit": "git commit {commit}{dirty}",
+        "dirty": " (with uncommitted changes)",
+        "software": "Software",
+        "parameters": "Parameters",
+        "downloads": "Downloads",
+        "none_recorded": "none recorded",
+    },
+    "ja": {
+        "title": "政策評価の一覧",
+        "intro": "ebpm で作成。各レポートに評価デザイン、データの時点、実行記録を記載しています。"
+        "再実行に失敗しても、直近の正常なレポートは差し替えられません。",
+        "report": "レポート",
+        "status": "状態",
+        "estimate": "主な推定値（標準誤差）",
+        "diagnostics": "診断",
+        "data": "データ",
+        "run": "実行",
+        "filter": "絞り込み",
+        "placeholder": "どの列の語でも可（例: prop99 warn）",
+        "showing": "表示",
+        "sort": "列見出しをクリックすると並べ替えます。",
+        "machine": "機械判読用:",
+        "empty": "レポートはまだありません。<code>ebpm run PIPELINE</code> を実行してください。",
+        "why": "理由",
+        "last_good": "直近の正常なレポート:",
+        "from_last_good": "（直近の正常なレポートの値）",
+        "unchanged": "実行 {since} 以降変更なし（確認: 実行 {checked}）",
+        "revised": "改訂",
+        "was": "前回 {old}（実行 {run}）",
+        "run_word": "実行",
+        "all_reports": "← 一覧へ",
+        "show_code": "コードを表示",
+        "hide_code": "コードを隠す",
+        "about": "このレポートについて",
+        "a_run": "実行",
+        "of_pipeline": "パイプライン {pipeline} のタスク {task}、実行 {run}",
+        "code": "コード",
+        "commit": "git コミット {commit}{dirty}",
+        "dirty": "（未コミットの変更あり）",
+        "software": "ソフトウェア",
+        "parameters": "パラメータ",
+        "downloads": "ダウンロード",
+        "none_recorded": "記録なし",
+    },
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    """The site's words in ``lang`` ("en" or "ja")."""
+    if lang not in WORDS:
+        from ebpm.errors import InvalidOptionError, did_you_mean
+
+        raise InvalidOptionError(
+            f"site language {lang!r} is not available.{did_you_mean(lang, WORDS)} "
+            f"Choose one of: {', '.join(WORDS)}"
+        )
+    return WORDS[lang]
+
+
+def _page(title: str, body: str, lang: str = "en") -> str:
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
         f"<body>{body}</body></html>\n"
@@ -178,6 +270,8 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
 
     state = state if state is not None else load_state(site)
     write_registry(site, state)
+    lang = state.get("lang", "en")
+    w = words(lang)
     esc = html.escape
     sections = []
     for pname in sorted(state["pipelines"]):
@@ -191,36 +285,37 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
                 link = f'<a href="{esc(t["report"])}">{esc(tname)}</a>'
                 status = '<span class="ok">ok</span>'
                 if t.get("unchanged_since"):
-                    status += (
-                        f'<br><span class="muted">unchanged since run '
-                        f"{esc(str(t['unchanged_since']))}; checked by run "
-                        f"{esc(str(t.get('checked_run_id')))}</span>"
+                    note = w["unchanged"].format(
+                        since=esc(str(t["unchanged_since"])),
+                        checked=esc(str(t.get("checked_run_id"))),
                     )
+                    status += f'<br><span class="muted">{note}</span>'
                 rev = t.get("revision")
                 if rev:
+                    was = w["was"].format(
+                        old=_fmt((rev.get("old") or {}).get("estimate")),
+                        run=esc(str(rev.get("previous_run", "?"))),
+                    )
                     status += (
-                        '<br><span class="failed">revised</span> <span class="muted">was '
-                        f"{_fmt((rev.get('old') or {}).get('estimate'))} in run "
-                        f"{esc(str(rev.get('previous_run', '?')))}</span>"
+                        f'<br><span class="failed">{w["revised"]}</span> '
+                        f'<span class="muted">{was}</span>'
                     )
             else:
                 link = esc(tname)
                 status = (
                     f'<span class="failed">{esc(t["status"])}</span> '
-                    f'<a href="{esc(t["failure"])}">why</a>'
+                    f'<a href="{esc(t["failure"])}">{w["why"]}</a>'
                     if t.get("failure")
                     else f'<span class="failed">{esc(t["status"])}</span>'
                 )
                 if t.get("report"):
                     status += (
-                        f'<br><span class="muted">last good report: <a href="{esc(t["report"])}">'
-                        f"run {esc(str(t.get('report_run_id')))}</a></span>"
+                        f'<br><span class="muted">{w["last_good"]} <a href="{esc(t["report"])}">'
+                        f"{w['run_word']} {esc(str(t.get('report_run_id')))}</a></span>"
                     )
                     h = t.get("report_headline")
             stale_note = (
-                '<br><span class="muted">(from the last good report)</span>'
-                if (not ok and h)
-                else ""
+                f'<br><span class="muted">{w["from_last_good"]}</span>' if (not ok and h) else ""
             )
             data = "<br>".join(
                 f"<code>{esc(str(d.get('entry')))}</code> "
@@ -241,31 +336,33 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
             )
         sections.append(
             f'<h2>{esc(pname)}</h2><p class="muted">{esc(p.get("description", ""))}</p>'
-            "<table><thead><tr><th data-sort>Report</th><th data-sort>Status</th>"
-            "<th data-sort>Headline estimate (SE)</th><th data-sort>Diagnostics</th>"
-            "<th data-sort>Data</th><th data-sort>Run</th></tr></thead><tbody>"
+            "<table><thead><tr>"
+            + "".join(
+                f"<th data-sort>{w[k]}</th>"
+                for k in ("report", "status", "estimate", "diagnostics", "data", "run")
+            )
+            + "</tr></thead><tbody>"
             + "".join(rows)
             + "</tbody></table>"
         )
     tools = (
-        '<p><label for="filter">Filter</label> <input id="filter" type="search" '
-        'placeholder="words in any column, e.g. prop99 warn" size="40"> '
-        '<span class="muted">showing <span id="shown"></span>; click a column heading to sort. '
-        'Machine-readable: <a href="evidence.json">evidence.json</a>, '
+        f'<p><label for="filter">{w["filter"]}</label> <input id="filter" type="search" '
+        f'placeholder="{esc(w["placeholder"])}" size="40"> '
+        f'<span class="muted">{w["showing"]} <span id="shown"></span>; {w["sort"]} '
+        f'{w["machine"]} <a href="evidence.json">evidence.json</a>, '
         '<a href="evidence.csv">evidence.csv</a>.</span></p>'
         if sections
         else ""
     )
     body = (
-        "<h1>Policy evaluations</h1>"
-        '<p class="muted">Built by ebpm. Each report states its design, data vintage and run; '
-        "a failed rerun never replaces the last good report.</p>"
+        f"<h1>{w['title']}</h1>"
+        f'<p class="muted">{w["intro"]}</p>'
         + tools
-        + ("".join(sections) or "<p>No reports yet. Run <code>ebpm run PIPELINE</code>.</p>")
+        + ("".join(sections) or f"<p>{w['empty']}</p>")
         + (f"<script>{_FILTER_JS}</script>" if sections else "")
     )
     path = site / "index.html"
-    atomic_write_text(path, _page("Policy evaluations", body))
+    atomic_write_text(path, _page(w["title"], body, lang))
     return path
 
 
@@ -284,12 +381,14 @@ def about_block(
     parameters: dict[str, Any],
     datasets: list[dict[str, Any]],
     downloads: dict[str, str],
+    lang: str = "en",
 ) -> str:
     """The end of a published report: run, software, parameters, data sources with their
     licence and attribution, and downloads. Every value is HTML-escaped here."""
     esc = html.escape
+    w = words(lang)
     commit = (git or {}).get("commit")
-    dirty = " (with uncommitted changes)" if (git or {}).get("dirty") else ""
+    dirty = w["dirty"] if (git or {}).get("dirty") else ""
     software = ", ".join(f"{esc(k)} {esc(str(v))}" for k, v in versions.items() if v)
     params = esc(json.dumps(redact_parameters(parameters), indent=1, ensure_ascii=False))
     data = []
@@ -310,15 +409,21 @@ def about_block(
     links = " · ".join(
         f'<a href="{esc(href)}" download>{esc(label)}</a>' for label, href in downloads.items()
     )
+    which = w["of_pipeline"].format(
+        run=f"<code>{esc(run_id)}</code>",
+        pipeline=f"<code>{esc(pipeline)}</code>",
+        task=f"<code>{esc(task)}</code>",
+    )
+    code = w["commit"].format(commit=f"<code>{esc(str(commit or 'unknown'))}</code>", dirty=dirty)
+    none = f"<li>{w['none_recorded']}</li>"
     return (
-        '<footer class="ebpm-about"><h2>About this report</h2><dl>'
-        f"<dt>Run</dt><dd><code>{esc(run_id)}</code> of pipeline <code>{esc(pipeline)}</code>, "
-        f"task <code>{esc(task)}</code></dd>"
-        f"<dt>Code</dt><dd>git commit <code>{esc(str(commit or 'unknown'))}</code>{dirty}</dd>"
-        f"<dt>Software</dt><dd>{software}</dd>"
-        f"<dt>Parameters</dt><dd><pre>{params}</pre></dd>"
-        f"<dt>Data</dt><dd><ul>{''.join(data) or '<li>none recorded</li>'}</ul></dd>"
-        f"<dt>Downloads</dt><dd>{links or '–'}</dd></dl></footer>"
+        f'<footer class="ebpm-about"><h2>{w["about"]}</h2><dl>'
+        f"<dt>{w['a_run']}</dt><dd>{which}</dd>"
+        f"<dt>{w['code']}</dt><dd>{code}</dd>"
+        f"<dt>{w['software']}</dt><dd>{software}</dd>"
+        f"<dt>{w['parameters']}</dt><dd><pre>{params}</pre></dd>"
+        f"<dt>{w['data']}</dt><dd><ul>{''.join(data) or none}</ul></dd>"
+        f"<dt>{w['downloads']}</dt><dd>{links or '–'}</dd></dl></footer>"
     )
 
 
