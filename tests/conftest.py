@@ -234,3 +234,22 @@ def fake_crontab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCrontab
     monkeypatch.setenv("EBPM_CRONTAB", str(script))
     monkeypatch.delenv("FAKE_CRONTAB_FAIL", raising=False)
     return FakeCrontab(folder)
+
+
+# --- the demo pipeline, run once per session ---------------------------------------------------
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory):
+    """`pipelines/demo.yaml` run once (2 jobs) for every test that reads its site or runs:
+    (RunResult, out folder, progress events)."""
+    from ebpm.pipeline import run_pipeline
+
+    repo = Path(__file__).resolve().parent.parent
+    out = tmp_path_factory.mktemp("demo")
+    events: list[dict] = []
+    with pytest.MonkeyPatch.context() as mp:
+        # kernels inherit os.environ: point them (and us) at the project's catalogs
+        mp.setenv("EBPM_CATALOG_DIR", str(repo / "catalogs"))
+        result = run_pipeline(
+            repo / "pipelines" / "demo.yaml", out_dir=out, progress=events.append, jobs=2
+        )
+    return result, out, events

@@ -122,32 +122,39 @@ def test_4x4_two_small_cells_share_one_rectangle():
     _assert_safe(result, table.to_numpy(), 3)
 
 
-def test_4x4_two_per_line_is_not_enough_the_lp_adds_cells():
+def test_two_per_line_is_not_enough_the_lp_adds_cells():
     table = pd.DataFrame(
-        [[25, 2, 12, 7], [3, 3, 26, 7], [4, 1, 25, 18], [19, 16, 2, 10]],
+        [[9, 19, 2, 19, 5], [20, 12, 18, 0, 2], [2, 9, 0, 16, 18], [6, 5, 12, 18, 1]],
         index=list("ABCD"),
-        columns=list("wxyz"),
+        columns=list("vwxyz"),
     )
     values = table.to_numpy()
-    # The "two per line" pattern: a rectangle rows B, C x columns w, x, another rows A, D x
-    # columns y, z, and (A, x) in between. Every line holds two or more hidden cells, yet
-    # (A, x) is a bridge: row A gives Ax + Ay + Az = 21, and the second rectangle gives
-    # Ay + Az = (Ay + Dy) + (Az + Dz) - (Dy + Dz) = 14 + 17 - 12 = 19, so Ax = 2.
-    two_per_line = np.zeros((4, 4), dtype=bool)
-    for c in [(0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (2, 0), (2, 1), (3, 2), (3, 3)]:
+    # The cheapest "two per line" pattern: rectangle rows A, B x columns x, z, rectangle rows
+    # C, D x columns v, w, and (D, z) between them. Every line with a hidden cell holds two or
+    # more, yet (D, z) is a bridge: row D gives Dv + Dw + Dz = 12, and the second rectangle
+    # gives Dv + Dw = (Cv + Dv) + (Cw + Dw) - (Cv + Cw) = 8 + 14 - 11 = 11, so Dz = 1.
+    two_per_line = np.zeros((4, 5), dtype=bool)
+    for c in [(0, 2), (0, 4), (1, 2), (1, 4), (2, 0), (2, 1), (3, 0), (3, 1), (3, 4)]:
         two_per_line[c] = True
-    assert (two_per_line.sum(axis=0) >= 2).all()
-    assert (two_per_line[two_per_line.any(axis=1)].sum(axis=1) >= 2).all()
-    assert _lp_interval(values, two_per_line, (0, 1)) == pytest.approx((2, 2))
+    assert (two_per_line[:, two_per_line.any(axis=0)].sum(axis=0) >= 2).all()
+    assert (two_per_line.sum(axis=1) >= 2).all()
+    assert _lp_interval(values, two_per_line, (3, 4)) == pytest.approx((1, 1))
 
-    result = suppress(table)
-    mask = result.mask.to_numpy()
-    assert mask[0, 1]
-    assert mask[[0, 2, 3], [1, 1, 2]].all()
-    _assert_safe(result, values, 3)
-    lo, hi = result.audit.set_index(["row", "column"]).loc[("A", "x"), ["lower", "upper"]]
-    assert (lo, hi) == _lp_interval(values, mask, (0, 1))
-    assert hi - lo >= 1
+    result = suppress(table, k=4)
+    # One 8-cycle A-v-C-w-D-z-B-x: Ax = 2 + t, Av = 9 - t, Cv = 2 + t, Cw = 9 - t,
+    # Dw = 5 + t, Dz = 1 - t, Bz = 2 + t, Bx = 18 - t, all >= 0: t in [-2, 1].
+    expected = [
+        [True, False, True, False, False],
+        [False, False, True, False, True],
+        [True, True, False, False, False],
+        [False, True, False, False, True],
+    ]
+    assert result.mask.to_numpy().tolist() == expected
+    got = result.audit.set_index(["row", "column"])[["lower", "upper"]]
+    assert got.loc[("D", "z")].tolist() == [0, 3]
+    assert got.loc[("B", "x")].tolist() == [17, 20]
+    assert (result.audit["upper"] - result.audit["lower"] == 3).all()
+    _assert_safe(result, values, 4)
 
 
 def test_audit_intervals_match_an_independent_reader():

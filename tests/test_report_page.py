@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -96,3 +98,11 @@ def test_redaction_covers_the_usual_names() -> None:
         "password",
         "client_secret",
     ]
+
+
+def test_a_report_loads_nothing_from_the_network() -> None:
+    page = report_page(_nb(), title="t")
+    assert "cdnjs" not in page
+    assert not re.search(r"<script[^>]*src=\"https?://", page)
+    assert not re.search(r"import\(\"https?://", page)
+    assert 'id="ebpm-toggle-code"' in page  # ebpm's own script stays

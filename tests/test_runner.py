@@ -211,11 +211,9 @@ def test_missing_kernel_fails_the_task_not_the_run(tmp_path: Path, catalog_env: 
 
 # --- the demo, end to end ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, catalog_env: None):
-    out = tmp_path_factory.mktemp("demo")
-    events: list[dict[str, Any]] = []
-    result = run_pipeline(DEMO, out_dir=out, progress=events.append, jobs=2)
-    return result, out, events
+def demo(demo_run):
+    """The demo, run once per session (conftest.demo_run)."""
+    return demo_run
 
 
 def _demo_tasks() -> dict[str, str]:

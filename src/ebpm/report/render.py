@@ -30,6 +30,21 @@ def _published(output: Any) -> bool:
     return True
 
 
+#: nbconvert's page loads require.js and MathJax from a CDN, and mermaid when a diagram is in the
+#: notebook. A published report must work from file:// and any static host, offline.
+_REMOTE_SCRIPT = re.compile(
+    r"<script\b[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>\s*"
+    r"|<script\b[^>]*>(?:(?!</script>).)*?import\(\"https?://(?:(?!</script>).)*</script>\s*",
+    re.S,
+)
+
+
+def _offline(page: str) -> str:
+    """``page`` without scripts fetched from the network (LaTeX in markdown then shows as its
+    TeX source)."""
+    return _REMOTE_SCRIPT.sub("", page)
+
+
 @functools.cache
 def _exporter(show_code: bool) -> Any:
     """One nbconvert exporter per setting: building one compiles its Jinja templates again
@@ -59,6 +74,7 @@ def render_html(
     if title:
         nb.metadata["title"] = title
     body, _ = _exporter(show_code).from_notebook_node(nb)
+    body = _offline(body)
     if notice:
         # e.g. a revision alert: first thing a reader sees, above the notebook's own content
         body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + notice, body, count=1)
