@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -629,3 +630,34 @@ def test_the_site_in_japanese(tmp_path) -> None:
         InvalidOptionError, match=r"site language 'jp' is not available\. Choose one of: en, ja"
     ):
         run_pipeline(spec, out_dir=tmp_path, lang="jp")
+
+
+# --- disclosure control -----------------------------------------------------------------------
+def test_a_sensitive_table_is_published_only_after_disclosure_control(tmp_path) -> None:
+    spec = _project(
+        tmp_path,
+        [
+            {"name": "raw", "parameters": {"table": "raw"}},
+            {"name": "safe", "parameters": {"table": "safe"}},
+        ],
+    )
+    result = run_pipeline(spec, out_dir=tmp_path, jobs=2)
+    raw, safe = result.tasks
+    assert raw.status == "failed"
+    assert raw.reason.startswith(
+        "table(s) '患者数' are marked sensitive and did not pass disclosure control; nothing "
+        "was published."
+    )
+    site = tmp_path / "site"
+    assert not (site / "reports" / "p" / "raw.html").exists()
+    assert not (site / "reports" / "p" / "raw.ipynb").exists()  # no download either
+    assert "did not pass disclosure control" in (site / "failures" / "p" / "raw.html").read_text(
+        encoding="utf-8"
+    )
+    assert safe.status == "ok"
+    page = (site / "reports" / "p" / "safe.html").read_text(encoding="utf-8")
+    assert "札幌市" in page
+    # the small cells (2 and 1 people) are hidden, and the page does not show their values
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert re.search(r"函館市\s+x\s", text)
+    assert re.search(r"旭川市\s+30\s+x\s", text) or re.search(r"旭川市\s+x\s", text)

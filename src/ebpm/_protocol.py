@@ -8,6 +8,9 @@ import re
 
 RESULT_MIME = "application/vnd.ebpm.result+json"
 PROVENANCE_MIME = "application/vnd.ebpm.provenance+json"
+#: A table shown with ebpm.report.table: its name, whether it is sensitive, whether it passed
+#: ebpm.disclosure.suppress.
+TABLE_MIME = "application/vnd.ebpm.table+json"
 #: Set by ``ebpm run`` in the kernel's environment.
 RUN_ID_ENV = "EBPM_RUN_ID"
 TASK_ENV = "EBPM_TASK"

@@ -17,6 +17,7 @@ __all__ = [
     "CredentialError",
     "DataError",
     "DatasetNotFoundError",
+    "DisclosureError",
     "DuplicateRowsError",
     "EbpmError",
     "EbpmWarning",
@@ -196,6 +197,10 @@ class LockedError(PipelineError, RuntimeError):
 
 class RunNotFoundError(PipelineError, KeyError):
     """No recorded run has the given id."""
+
+
+class DisclosureError(PipelineError, ValueError):
+    """A table marked sensitive would be published without disclosure control."""
 
 
 class RunCancelledError(PipelineError, RuntimeError):

@@ -444,8 +444,14 @@ def _publish(
         except Exception as err:
             if result.status != "ok":
                 raise
+            from ebpm.errors import DisclosureError
+
             result.status = "failed"
-            result.reason = f"the report could not be rendered: {type(err).__name__}: {err}"
+            result.reason = (
+                str(err)
+                if isinstance(err, DisclosureError)
+                else f"the report could not be rendered: {type(err).__name__}: {err}"
+            )
             log.exception("rendering %s failed", result.name)
             record = _publish_unguarded(result, spec, run_id, run_dir, site, previous, nb, lang)
         site_mod.record_task(
@@ -478,8 +484,9 @@ def _publish_unguarded(
         "datasets": result.datasets,
     }
     if result.status == "ok" and nb is not None:
-        from ebpm.report.render import report_page
+        from ebpm.report.render import check_disclosure, report_page
 
+        check_disclosure(nb)  # before anything of this task reaches the site
         notice = _revision_notice(result.revision) if result.revision else None
         folder = f"reports/{spec.name}"
         rel = f"{folder}/{result.name}.html"

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from ebpm._protocol import PROVENANCE_MIME, RESULT_MIME, RUN_ID_ENV, TASK_ENV
+from ebpm._protocol import PROVENANCE_MIME, RESULT_MIME, RUN_ID_ENV, TABLE_MIME, TASK_ENV
 
 if TYPE_CHECKING:
     from ebpm.results import EstimateResult
@@ -28,12 +28,14 @@ __all__ = [
     "PROVENANCE_MIME",
     "RESULT_MIME",
     "RUN_ID_ENV",
+    "TABLE_MIME",
     "TASK_ENV",
     "design_statement",
     "etable",
     "footer",
     "headline",
     "package_versions",
+    "table",
 ]
 
 
@@ -165,3 +167,41 @@ def footer(*datasets: Any) -> None:
             PROVENANCE_MIME: _jsonable({"run_id": run_id, "datasets": provs, "versions": versions}),
         }
     )
+
+
+def table(data: Any, *, name: str, sensitive: bool = False, caption: str | None = None) -> None:
+    """Show a table in a report, marked so the publisher knows whether it may go online.
+
+    Parameters
+    ----------
+    data : DataFrame or ebpm.disclosure.Suppressed
+        The table. A :class:`~ebpm.disclosure.Suppressed` table (the result of
+        :func:`ebpm.disclosure.suppress`) is shown with its suppressed cells as "x" and counts
+        as checked.
+    name : str
+        What the table is called; the publisher's messages name it.
+    sensitive : bool, default False
+        The table counts people or firms: publishing it needs disclosure control. ``ebpm run``
+        refuses to publish a report with a sensitive table that did not pass
+        :func:`ebpm.disclosure.suppress` (the task fails; the last good report stays).
+    caption : str, optional
+        A line shown above the table.
+    """
+    from ebpm.disclosure import Suppressed
+
+    esc = html.escape
+    if isinstance(data, Suppressed):
+        body = data.to_html()
+        marker = {
+            "name": name,
+            "sensitive": True,
+            "suppressed": True,
+            "summary": data.summary(),
+        }
+        text = str(data)
+    else:
+        body = data.to_html(escape=True, border=0, classes="ebpm-table")
+        marker = {"name": name, "sensitive": bool(sensitive), "suppressed": False}
+        text = data.to_string()
+    head = f"<p><strong>{esc(caption)}</strong></p>" if caption else ""
+    _display({"text/html": head + body, "text/plain": text, TABLE_MIME: marker})

@@ -7,7 +7,7 @@ import functools
 import re
 from typing import Any
 
-__all__ = ["error_of", "render_html", "report_page", "strip_ansi"]
+__all__ = ["check_disclosure", "error_of", "render_html", "report_page", "strip_ansi"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -108,6 +108,33 @@ _TOGGLE_JS = """
 """
 
 
+def check_disclosure(nb: Any) -> None:
+    """Refuse a notebook that shows a sensitive table which did not pass disclosure control.
+
+    Raises
+    ------
+    DisclosureError
+        Naming every such table and the fix.
+    """
+    from ebpm._protocol import TABLE_MIME
+    from ebpm.errors import DisclosureError
+
+    bad = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            marker = out.get("data", {}).get(TABLE_MIME)
+            if marker and marker.get("sensitive") and not marker.get("suppressed"):
+                bad.append(str(marker.get("name")))
+    if bad:
+        names = ", ".join(repr(b) for b in bad)
+        raise DisclosureError(
+            f"table(s) {names} are marked sensitive and did not pass disclosure control; "
+            "nothing was published. Show them as "
+            "`report.table(ebpm.disclosure.suppress(df, k=3), name=...)` (cells counting fewer "
+            "than k people are hidden, and enough others that none can be worked out)"
+        )
+
+
 def report_page(
     nb: Any,
     *,
@@ -127,6 +154,7 @@ def report_page(
 
     from ebpm.report.site import words
 
+    check_disclosure(nb)
     w = words(lang)
     page = render_html(nb, title=title, show_code=True)
     if lang != "en":
