@@ -140,6 +140,7 @@ def test_every_figure_loads_and_no_page_logs_an_error(browser, served) -> None:
             "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.alt])"
         )
         assert all(done and width > 0 for done, width, _ in sizes), page
+        assert all(alt.startswith("Figure") for _, _, alt in sizes), page  # alt text for all
         figures += len(sizes)
         assert _console_errors(browser) == [], page
     assert figures >= 14  # every demo report shows at least one figure

@@ -106,3 +106,16 @@ def test_a_report_loads_nothing_from_the_network() -> None:
     assert not re.search(r"<script[^>]*src=\"https?://", page)
     assert not re.search(r"import\(\"https?://", page)
     assert 'id="ebpm-toggle-code"' in page  # ebpm's own script stays
+
+
+def test_figures_get_alt_text_from_their_heading() -> None:
+    png = (
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5E"
+        "rkJggg=="
+    )
+    fig = new_code_cell("plot()")
+    fig.outputs = [new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]
+    nb = new_notebook(cells=[new_markdown_cell("## 失業率の地図 <i>1990</i>"), fig])
+    page = report_page(nb, title="demo: t")
+    assert 'alt="Figure: 失業率の地図 1990"' in page
+    assert "No description has been provided" not in page

@@ -39,6 +39,29 @@ _REMOTE_SCRIPT = re.compile(
 )
 
 
+_NO_ALT = 'alt="No description has been provided for this image"'
+_HEADING_OR_IMG = re.compile(r"<h[1-4][^>]*>(.*?)</h[1-4]>|" + re.escape(_NO_ALT), re.S)
+
+
+def _alt_text(page: str, title: str | None) -> str:
+    """Give each figure an alt text from the heading it sits under (nbconvert writes "No
+    description has been provided for this image")."""
+    import html
+
+    heading = title or ""
+
+    def name(m: re.Match[str]) -> str:
+        nonlocal heading
+        if m.group(0).startswith("<h"):
+            text = html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).replace("¶", "").strip()
+            heading = text or heading
+            return m.group(0)
+        alt = f"Figure: {heading}" if heading else "Figure"
+        return f'alt="{html.escape(alt, quote=True)}"'
+
+    return _HEADING_OR_IMG.sub(name, page)
+
+
 def _offline(page: str) -> str:
     """``page`` without scripts fetched from the network (LaTeX in markdown then shows as its
     TeX source)."""
@@ -74,7 +97,7 @@ def render_html(
     if title:
         nb.metadata["title"] = title
     body, _ = _exporter(show_code).from_notebook_node(nb)
-    body = _offline(body)
+    body = _alt_text(_offline(body), title)
     if notice:
         # e.g. a revision alert: first thing a reader sees, above the notebook's own content
         body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + notice, body, count=1)
