@@ -150,15 +150,9 @@ def diagnostics(headline: Mapping[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def _vintage(datasets: list[Mapping[str, Any]]) -> str:
-    parts = []
-    for d in datasets:
-        if d.get("publisher_updated"):
-            parts.append(f"{d.get('entry')}: updated {d['publisher_updated']}")
-        elif d.get("package_version"):
-            parts.append(f"{d.get('entry')}: {d.get('package')} {d['package_version']}")
-        elif d.get("retrieved_at"):
-            parts.append(f"{d.get('entry')}: retrieved {d['retrieved_at']}")
-    return "; ".join(parts)
+    from ebpm.report.site import data_vintage
+
+    return "; ".join(f"{d.get('entry')}: {data_vintage(dict(d))}" for d in datasets)
 
 
 def evidence_rows(state: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -255,7 +255,9 @@ def _diagnostics_cell(h: dict[str, Any] | None) -> str:
     return f'<td data-key="{worst}">{items}</td>'
 
 
-def _vintage(d: dict[str, Any]) -> str:
+def data_vintage(d: dict[str, Any]) -> str:
+    """How current a dataset is: the publisher's update date, else the package version that
+    shipped it, else when it was retrieved."""
     if d.get("publisher_updated"):
         return f"updated {d['publisher_updated']}"
     if d.get("package_version"):
@@ -320,7 +322,7 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
             data = "<br>".join(
                 f"<code>{esc(str(d.get('entry')))}</code> "
                 f'<span class="muted">sha256 {esc(str(d.get("sha256", ""))[:12])}; '
-                f"{esc(_vintage(d))}</span>"
+                f"{esc(data_vintage(d))}</span>"
                 for d in t.get("datasets", [])
             )
             estimate_key = ((h or {}).get("headline") or {}).get("estimate")
@@ -402,7 +404,7 @@ def about_block(
             bits.append(f"licence: {esc(str(d['licence']))}")
         if d.get("attribution"):
             bits.append(esc(str(d["attribution"])))
-        bits.append(esc(_vintage(d)))
+        bits.append(esc(data_vintage(d)))
         if d.get("sha256"):
             bits.append(f"sha256 <code>{esc(str(d['sha256']))}</code>")
         data.append("<li>" + "; ".join(bits) + "</li>")
