@@ -318,6 +318,24 @@ def test_amounts_with_counts_hide_by_counts_and_protect_the_amounts():
     assert suppress(sums, counts=counts.to_numpy()).mask.equals(result.mask)
 
 
+def test_negative_amounts_drop_the_non_negativity_bound():
+    profit = pd.DataFrame([[-40.0, 12.0, 30.0], [25.0, -8.0, 14.0], [9.0, 21.0, -3.0]])
+    counts = np.array([[6, 2, 9], [7, 8, 5], [4, 6, 10]])
+    result = suppress(profit, counts=counts)
+    assert result.mask.iat[0, 1]
+    assert result.n_secondary == 3
+    # without a lower bound a hidden cell of a cycle can be anything
+    assert (result.audit["lower"] == -np.inf).all()
+    assert (result.audit["upper"] == np.inf).all()
+    assert "(none is bounded)" in result.summary()
+
+
+def test_the_result_is_frozen():
+    result = suppress(pd.DataFrame([[1, 5], [6, 8]]))
+    with pytest.raises(AttributeError, match=r"cannot assign to field 'k'"):
+        result.k = 1
+
+
 def test_counts_from_contributions_when_counts_not_given():
     table, contributions = _sales()
     result = suppress(table, contributions=contributions)

@@ -134,10 +134,15 @@ class Suppressed:
             if self.totals != "none":
                 lines = {"auto": "row and column", "rows": "row", "columns": "column"}
                 width = (self.audit["upper"] - self.audit["lower"]).min()
+                narrowest = (
+                    "none is bounded"
+                    if math.isinf(width)
+                    else f"the narrowest is {_fmt_number(width)} wide"
+                )
                 text += (
-                    f" The secondary cells make sure no hidden cell can be worked out from the "
-                    f"{lines[self.totals]} totals: each hidden value is only known to lie in a "
-                    f"protection interval (the narrowest is {_fmt_number(width)} wide)."
+                    f" No hidden cell can be worked out from the {lines[self.totals]} totals: "
+                    f"each hidden value is only known to lie in a protection interval "
+                    f"({narrowest})."
                 )
         n_empty = int(self.empty.to_numpy().sum())
         if n_empty:
@@ -300,7 +305,7 @@ def suppress(
     Notes
     -----
     Primary cells are those with ``0 < count < k`` or dominated by the ``(n, p)`` rule.
-    Secondary cells are then added in two stages, repeated until stable:
+    Secondary cells are then added in two stages, repeated until stable, and pruned:
 
     1. Every row and column (those whose totals are published) that holds a hidden cell must
        hold at least two. A lone hidden cell gets a partner in its line, the choice that
@@ -315,6 +320,12 @@ def suppress(
        sensitive cell whose interval has zero width gets the cheapest further cells that widen
        it. A secondary cell whose own interval has zero width protects nothing (publishing its
        value leaves every other interval as it was) and is published again.
+    3. Secondary cells that share their row and their column with at least two other hidden
+       cells are tried, most costly first: one is published again when every sensitive cell
+       stays protected without it.
+
+    This is a heuristic: the pattern is safe, but not always the cheapest possible (finding
+    that is an integer programme).
 
     Every hidden cell of the result has a protection interval of positive width. For counts,
     whose intervals have whole-number ends, that is a width of at least 1.
@@ -330,8 +341,8 @@ def suppress(
 
     References
     ----------
-    Hundepool, A. et al. (2012). *Statistical Disclosure Control*. Wiley, chapter 4.
-    総務省統計局, 秘匿処理 in 国勢調査 and 経済センサス tables.
+    Hundepool, A. et al. (2012). *Statistical Disclosure Control*. Wiley, chapters 4 and 5
+    (sensitivity rules, secondary suppression and protection intervals for tables).
     """
     table = _check_table(table)
     k = _check_k(k)
@@ -827,6 +838,7 @@ class _Engine:
             self._impossible(primary, describe)
         # No single cell will do: add cells in order of cost until one does, then drop those
         # that turn out not to be needed.
+        logger.debug("no single cell widens %s; adding cells in order of cost", describe(cell))
         trial = set(hidden)
         for d in self.cells:
             if d in trial:
@@ -834,10 +846,12 @@ class _Engine:
             trial = self._closure(trial | {d}) or (trial | {d})
             if self._open(self.intervals(trial, [cell])[cell]):
                 break
+        before = self.intervals(trial, primary)
+        safe = [c for c in primary if self._open(before[c])]
         for d in sorted(trial - hidden, key=lambda c: (-self.cost[c], c)):
             smaller = trial - {d}
-            iv = self.intervals(smaller, primary & smaller)
-            if all(self._open(iv[c]) for c in primary & smaller) and cell in smaller:
+            iv = self.intervals(smaller, safe)
+            if all(self._open(iv[c]) for c in safe):
                 trial = smaller
         return trial
 
