@@ -44,6 +44,7 @@ __all__ = [
     "kernel_start_failure",
     "kill_kernel",
     "start_kernel",
+    "wait_for_shutdowns",
 ]
 
 #: Exceptions raised in a notebook that say "try again later", not "the analysis is wrong":
@@ -212,7 +213,9 @@ def _start_kernel(*, kernel: str, env: dict[str, str], cwd: str, timeout: float)
     extra = ["--IPKernelApp.log_level=ERROR"] if kernel == "python3" else []
     run_sync(km.start_kernel)(env=_kernel_environment(env), cwd=cwd, extra_arguments=extra)
     kc = km.client()
-    kc.start_channels()
+    # no heartbeat thread: nbclient watches the kernel process itself, and a heartbeat thread
+    # polling a socket that a finished task's shutdown closes can die noisily at exit
+    kc.start_channels(hb=False)
     try:
         run_sync(kc.wait_for_ready)(timeout=timeout)
     except Exception:
@@ -249,14 +252,28 @@ def kill_kernel(km: Any) -> None:
         run_sync(km.cleanup_resources)()  # the connection file
 
 
+_SHUTDOWNS: set[threading.Thread] = set()
+
+
 def _kill_in_background(km: Any, kc: Any = None) -> None:
     def work() -> None:
-        with contextlib.suppress(Exception):
-            if kc is not None:
-                kc.stop_channels()
-        kill_kernel(km)
+        try:
+            with contextlib.suppress(Exception):
+                if kc is not None:
+                    kc.stop_channels()
+            kill_kernel(km)
+        finally:
+            _SHUTDOWNS.discard(threading.current_thread())
 
-    threading.Thread(target=work, name="ebpm-kernel-shutdown", daemon=True).start()
+    t = threading.Thread(target=work, name="ebpm-kernel-shutdown", daemon=True)
+    _SHUTDOWNS.add(t)
+    t.start()
+
+
+def wait_for_shutdowns(timeout: float = 10) -> None:
+    """Wait until the kernels of finished tasks are gone (before the process exits)."""
+    for t in list(_SHUTDOWNS):
+        t.join(timeout=timeout)
 
 
 # --- one task --------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from ebpm.pipeline.execute import (
     kernel_start_failure,
     kill_kernel,
     start_kernel,
+    wait_for_shutdowns,
 )
 
 __all__ = ["DaskExecutor", "LocalExecutor", "Started"]
@@ -165,6 +166,7 @@ class LocalExecutor:
             self._warm.put(_STOP)  # after every warm kernel queued before it
         for t in self._work_threads:
             t.join(timeout=60)
+        wait_for_shutdowns()
 
 
 class DaskExecutor:
