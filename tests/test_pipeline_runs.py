@@ -661,3 +661,22 @@ def test_a_sensitive_table_is_published_only_after_disclosure_control(tmp_path) 
     text = re.sub(r"<[^>]+>", " ", page)
     assert re.search(r"函館市\s+x\s", text)
     assert re.search(r"旭川市\s+30\s+x\s", text) or re.search(r"旭川市\s+x\s", text)
+
+
+def test_rerun_of_a_run_whose_spec_is_gone_says_how_to_restore_it(tmp_path) -> None:
+    from ebpm.errors import PipelineError
+    from ebpm.pipeline.runner import rerun_plan
+
+    spec = _project(tmp_path, [{"name": "good", "parameters": {"value": 1.0}}])
+    first = run_pipeline(spec, out_dir=tmp_path, jobs=1)
+    plan = rerun_plan(tmp_path, first.run_id[:-1])
+    assert plan.run_id == first.run_id
+    assert plan.tasks == ["good"]
+    assert plan.task_parameters == {"good": {"value": 1.0}}
+    spec.unlink()
+    with pytest.raises(
+        PipelineError,
+        match=rf"^run {first.run_id} used the spec .*p\.yaml, which no longer exists; restore it "
+        r"\(git checkout\) to rerun$",
+    ):
+        rerun_plan(tmp_path, first.run_id)

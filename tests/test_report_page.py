@@ -119,3 +119,17 @@ def test_figures_get_alt_text_from_their_heading() -> None:
     page = report_page(nb, title="demo: t")
     assert 'alt="Figure: 失業率の地図 1990"' in page
     assert "No description has been provided" not in page
+
+
+def test_report_table_refuses_what_is_not_a_table() -> None:
+    import pytest
+
+    from ebpm import report
+
+    with pytest.raises(
+        TypeError,
+        match=r"^report\.table\('患者数'\) takes a DataFrame or the result of "
+        r"ebpm\.disclosure\.suppress, not a list; convert it with "
+        r"pandas\.DataFrame\(\.\.\.\) first$",
+    ):
+        report.table([[1, 2]], name="患者数", sensitive=True)

@@ -294,6 +294,7 @@ def test_demo_index_lists_every_estimate(demo) -> None:
     index = (out / "site" / "index.html").read_text(encoding="utf-8")
     assert "-0.0225" in index
     assert "-27.3" in index
+
     # the estimate cells, not just the pipeline description that quotes the published numbers
     def cells(text: str) -> int:
         return len(re.findall(r'<td class="num" data-key="[^"]*">' + re.escape(text), index))

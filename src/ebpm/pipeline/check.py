@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ebpm.errors import EbpmError, SpecError, did_you_mean
-from ebpm.pipeline.notebooks import NotebookParameter, parameters_cell, read_notebook
+from ebpm.pipeline.notebooks import NotebookParameter, declared_parameters
 from ebpm.pipeline.params import ParameterTypeProblem, coerce, parameter_problems
 from ebpm.pipeline.spec import PipelineSpec, load_spec
 
@@ -175,9 +175,7 @@ class _Checker:
     def declared(self, notebook: Path) -> dict[str, NotebookParameter] | EbpmError:
         if notebook not in self._notebooks:
             try:
-                self._notebooks[notebook] = parameters_cell(
-                    read_notebook(notebook), path=notebook.name
-                )
+                self._notebooks[notebook] = declared_parameters(notebook, shown=notebook.name)
             except EbpmError as err:
                 self._notebooks[notebook] = err
         return self._notebooks[notebook]

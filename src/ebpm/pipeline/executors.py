@@ -59,8 +59,6 @@ class LocalExecutor:
     already up. Each task gets a fresh kernel, started with the task's own environment.
     """
 
-    kind = "local"
-
     def __init__(self, jobs: int) -> None:
         self.jobs = max(1, int(jobs))
         self.results: queue.Queue[Outcome | Started] = queue.Queue()
@@ -178,8 +176,6 @@ class DaskExecutor:
     with the task. Cancelling sets a Dask ``Event`` that each task's watchdog polls.
     """
 
-    kind = "dask"
-
     def __init__(self, address: str, *, jobs: int, run_id: str) -> None:
         try:
             from distributed import Client, Event, LocalCluster
@@ -204,7 +200,6 @@ class DaskExecutor:
                 silence_logs=logging.ERROR,
             )
             self.client = Client(self.cluster)
-            self.address = self.cluster.scheduler_address
         else:
             try:
                 timeout = float(os.environ.get("EBPM_DASK_TIMEOUT", "10"))
@@ -214,7 +209,6 @@ class DaskExecutor:
                     f"cannot reach the Dask scheduler at {address!r}: {err}. Check the address "
                     "(tcp://HOST:PORT, as `dask scheduler` prints it), or use `--dask local`"
                 ) from err
-            self.address = address
         self._event = Event(self.event_name, client=self.client)
         self._event.clear()
 

@@ -170,8 +170,3 @@ class Hasher:
         if len(digests) == 1:
             return digests[0]
         return hashlib.sha256("".join(d for d in digests if d).encode()).hexdigest()
-
-
-def notebook_fingerprint(path: Path, hasher: Hasher) -> str | None:
-    """sha256 of a notebook file's bytes."""
-    return hasher.file(Path(os.fspath(path)))

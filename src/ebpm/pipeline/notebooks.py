@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 from ebpm.errors import ParameterError, PipelineError
 from ebpm.pipeline.params import ParameterTypeProblem, admits_none, coerce
 
-__all__ = ["NotebookParameter", "parameters_cell", "read_notebook"]
+__all__ = ["NotebookParameter", "declared_parameters", "parameters_cell", "read_notebook"]
 
 #: Modules the parameters cell may import names from (for annotations such as ``Literal``).
 _IMPORTABLE = ("typing", "__future__")
@@ -142,3 +143,48 @@ def parameters_cell(nb: Any, *, path: str | Path = "<notebook>") -> dict[str, No
             required=default is None and not admits_none(annotation),
         )
     return params
+
+
+_PERCENT_CELL = re.compile(r"^# %%(.*)$")
+
+
+def _fast_parameters_source(path: Path) -> str | None:
+    """The parameters cell of a jupytext percent-format ``.py`` notebook, read as text.
+
+    Saves importing jupytext (about 1.7 s) when a rerun only needs the parameters. None when the
+    file is not in that format; the caller then reads it with jupytext.
+    """
+    if path.suffix != ".py":
+        return None
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = None
+    for i, line in enumerate(lines):
+        m = _PERCENT_CELL.match(line)
+        if not m:
+            continue
+        if start is not None:
+            return "\n".join(lines[start:i]).strip("\n")
+        if re.search(r"""tags\s*=\s*\[[^\]]*["']parameters["']""", m.group(1)):
+            start = i + 1
+    return "\n".join(lines[start:]).strip("\n") if start is not None else None
+
+
+class _Cell(dict):
+    """Just enough of an nbformat cell for :func:`parameters_cell`."""
+
+    __getattr__ = dict.__getitem__
+
+
+def declared_parameters(
+    notebook: Path, *, shown: str | Path | None = None
+) -> dict[str, NotebookParameter]:
+    """The parameters a notebook declares, without jupytext when the format allows.
+
+    ``shown`` is how error messages name the notebook (default: its path).
+    """
+    shown = notebook if shown is None else shown
+    source = _fast_parameters_source(notebook)
+    if source is not None:
+        cell = _Cell(cell_type="code", metadata={"tags": ["parameters"]}, source=source)
+        return parameters_cell(_Cell(cells=[cell]), path=shown)
+    return parameters_cell(read_notebook(notebook), path=shown)

@@ -24,13 +24,11 @@ nothing half-written is published.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import logging
 import os
 import queue
-import re
 import secrets
 import signal
 import subprocess
@@ -53,7 +51,7 @@ from ebpm.pipeline.fingerprint import (
     parameters_fingerprint,
     source_fingerprint,
 )
-from ebpm.pipeline.notebooks import NotebookParameter, parameters_cell
+from ebpm.pipeline.notebooks import NotebookParameter, declared_parameters
 from ebpm.pipeline.spec import PipelineSpec, Task, load_spec
 
 __all__ = [
@@ -72,7 +70,6 @@ log = logging.getLogger(__name__)
 Progress = Callable[[dict[str, Any]], None]
 
 #: Statuses a task can end a run with.
-STATUSES = ("ok", "unchanged", "failed", "cancelled", "blocked")
 
 
 @dataclass
@@ -158,11 +155,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-@functools.lru_cache(maxsize=8)
-def _git_cached(root: Path) -> tuple[tuple[str, Any], ...]:
-    return tuple(_git(root).items())
-
-
 def _git(root: Path) -> dict[str, Any]:
     def git(*args: str) -> str | None:
         try:
@@ -190,47 +182,6 @@ def _rel(path: Path, root: Path) -> str:
 
 
 # --- parameters ------------------------------------------------------------------------------
-_PERCENT_CELL = re.compile(r"^# %%(.*)$")
-
-
-def _fast_parameters_source(path: Path) -> str | None:
-    """The parameters cell of a jupytext percent-format ``.py`` notebook, read as text.
-
-    Saves importing jupytext (about 1.7 s) when a rerun only needs the parameters. None when the
-    file is not in that format; the caller then reads it with jupytext.
-    """
-    if path.suffix != ".py":
-        return None
-    lines = path.read_text(encoding="utf-8").splitlines()
-    start = None
-    for i, line in enumerate(lines):
-        m = _PERCENT_CELL.match(line)
-        if not m:
-            continue
-        if start is not None:
-            return "\n".join(lines[start:i]).strip("\n")
-        if re.search(r"""tags\s*=\s*\[[^\]]*["']parameters["']""", m.group(1)):
-            start = i + 1
-    return "\n".join(lines[start:]).strip("\n") if start is not None else None
-
-
-class _Cell(dict):
-    """Just enough of an nbformat cell for :func:`parameters_cell`."""
-
-    __getattr__ = dict.__getitem__
-
-
-def declared_parameters(notebook: Path) -> dict[str, NotebookParameter]:
-    """The parameters a notebook declares, without jupytext when the format allows."""
-    source = _fast_parameters_source(notebook)
-    if source is not None:
-        cell = _Cell(cell_type="code", metadata={"tags": ["parameters"]}, source=source)
-        return parameters_cell(_Cell(cells=[cell]), path=notebook)
-    from ebpm.pipeline.notebooks import read_notebook
-
-    return parameters_cell(read_notebook(notebook), path=notebook)
-
-
 def check_parameters(
     task: Task, declared: dict[str, NotebookParameter], *, spec_path: Path | str
 ) -> dict[str, Any]:
@@ -425,6 +376,7 @@ def _publish(
     run_dir: Path,
     site: Path,
     nb: Any = None,
+    git: dict[str, Any] | None = None,
 ) -> None:
     """Render and publish one finished task; a rendering error fails the task, never the run.
 
@@ -440,7 +392,9 @@ def _publish(
         previous = state["pipelines"].get(spec.name, {}).get("tasks", {}).get(result.name, {})
         lang = state.get("lang", "en")
         try:
-            record = _publish_unguarded(result, spec, run_id, run_dir, site, previous, nb, lang)
+            record = _publish_unguarded(
+                result, spec, run_id, run_dir, site, previous, nb, lang, git
+            )
         except Exception as err:
             if result.status != "ok":
                 raise
@@ -453,7 +407,9 @@ def _publish(
                 else f"the report could not be rendered: {type(err).__name__}: {err}"
             )
             log.exception("rendering %s failed", result.name)
-            record = _publish_unguarded(result, spec, run_id, run_dir, site, previous, nb, lang)
+            record = _publish_unguarded(
+                result, spec, run_id, run_dir, site, previous, nb, lang, git
+            )
         site_mod.record_task(
             state, pipeline=spec.name, description=spec.description, task=result.name, record=record
         )
@@ -470,6 +426,7 @@ def _publish_unguarded(
     previous: dict[str, Any],
     nb: Any,
     lang: str = "en",
+    git: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write the task's report or failure page; return its record for the site state."""
     from ebpm.report import site as site_mod
@@ -495,7 +452,7 @@ def _publish_unguarded(
             run_id=run_id,
             pipeline=spec.name,
             task=result.name,
-            git=getattr(spec, "git", None) or dict(_git_cached(spec.root)),
+            git=git,
             versions=_versions(),
             parameters=result.parameters,
             datasets=result.datasets,
@@ -768,6 +725,7 @@ def run_pipeline(
         if lang is not None:
             set_site_language(site, lang)
         started = _now()
+        git = _git(spec.root)  # once per run: every report and the manifest name this commit
         hasher = Hasher(out / "runs" / ".fingerprints.json")
         env_fp = hashlib.sha256(
             (environment_fingerprint(kernel) + source_fingerprint(hasher)).encode()
@@ -836,6 +794,7 @@ def run_pipeline(
                     scheduler,
                     backoff,
                     emit,
+                    git,
                 )
             except Exception as err:
                 # e.g. the Dask scheduler cannot be reached: the run folder says what happened
@@ -875,7 +834,7 @@ def run_pipeline(
             "started_at": started,
             "finished_at": _now(),
             "duration_s": duration,
-            "git": _git(spec.root),
+            "git": git,
             "versions": _versions(),
             "environment": env_fp,
             "kernel": kernel,
@@ -1027,7 +986,6 @@ def publish_runs(
             name=m["pipeline"],
             description=m.get("description", ""),
             root=Path(m.get("root") or out),
-            git=m.get("git"),
         )
         for t in m.get("tasks", []):
             status = t.get("status")
@@ -1048,7 +1006,7 @@ def publish_runs(
                         "failed",
                         (f"the executed notebook of run {run_id} is gone from {run_dir}"),
                     )
-            _publish(result, spec, run_id, run_dir, site_dir)  # type: ignore[arg-type]
+            _publish(result, spec, run_id, run_dir, site_dir, git=m.get("git"))  # type: ignore[arg-type]
             emit({"event": "published", "task": result.name, "run_id": run_id})
     state = site_mod.load_state(site_dir)
     return site_mod.build_index(site_dir, state)
@@ -1117,6 +1075,7 @@ def _execute_all(
     scheduler: str | None,
     backoff: float,
     emit: Progress,
+    git: dict[str, Any],
 ) -> bool:
     """Run ``to_run`` (respecting ``needs``); returns True if the run was cancelled."""
     from ebpm.pipeline.execute import Outcome, Payload
@@ -1186,7 +1145,7 @@ def _execute_all(
                 r.status = "blocked"
                 r.reason = f"not run: it needs {', '.join(bad)}, which did not succeed"
                 waiting.discard(name)
-                _publish(r, spec, run_id, run_dir, site)
+                _publish(r, spec, run_id, run_dir, site, git=git)
                 emit({"event": "done", "task": name, "result": r})
             elif all(s in history.GOOD for s in states) and not cancel.is_set():
                 submit(name, 1)
@@ -1207,7 +1166,7 @@ def _execute_all(
         if o.status == "cancelled":
             emit({"event": "done", "task": o.task, "result": r})
             return
-        _publish_with_revision(plan, spec, run_id, run_dir, site)
+        _publish_with_revision(plan, spec, run_id, run_dir, site, git)
         emit({"event": "done", "task": o.task, "result": r})
 
     try:
@@ -1286,7 +1245,12 @@ def _take_outputs(result: TaskResult, nb: Any) -> None:
 
 
 def _publish_with_revision(
-    plan: _Plan, spec: PipelineSpec, run_id: str, run_dir: Path, site: Path
+    plan: _Plan,
+    spec: PipelineSpec,
+    run_id: str,
+    run_dir: Path,
+    site: Path,
+    git: dict[str, Any] | None,
 ) -> None:
     """Publish a finished task, comparing its headline with the last good one first."""
     r = plan.result
@@ -1305,7 +1269,7 @@ def _publish_with_revision(
         prev_run = prev.get("unchanged_since") or prev_run  # where that estimate was computed
         tol = getattr(plan.task, "tolerance", None) or Tolerance()
         r.revision = history.revision(prev, r.to_dict(), previous_run=prev_run, tolerance=tol)
-    _publish(r, spec, run_id, run_dir, site, nb)
+    _publish(r, spec, run_id, run_dir, site, nb, git)
 
 
 def _unique_datasets(results: list[TaskResult]) -> list[dict[str, Any]]:

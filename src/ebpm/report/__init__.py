@@ -187,9 +187,17 @@ def table(data: Any, *, name: str, sensitive: bool = False, caption: str | None 
     caption : str, optional
         A line shown above the table.
     """
+    import pandas as pd
+
     from ebpm.disclosure import Suppressed
 
     esc = html.escape
+    if not isinstance(data, Suppressed | pd.DataFrame):
+        raise TypeError(
+            f"report.table({name!r}) takes a DataFrame or the result of "
+            f"ebpm.disclosure.suppress, not a {type(data).__name__}; convert it with "
+            "pandas.DataFrame(...) first"
+        )
     if isinstance(data, Suppressed):
         body = data.to_html()
         marker = {
