@@ -36,6 +36,12 @@ display(Markdown(f"# {title}\n\n{info.description}"))
 
 # %% [markdown]
 # ## Design
+#
+# Two-way fixed effects: for unit $i$ in period $t$,
+#
+# $$Y_{it} = \alpha_i + \lambda_t + \tau D_{it} + \varepsilon_{it},$$
+#
+# where $D_{it} = 1$ once the policy applies to unit $i$; $\tau$ is the effect on the treated.
 
 # %%
 treated_units = ", ".join(map(str, design["treated_units"][:5]))

@@ -153,12 +153,12 @@ def test_the_index_filter_and_sort_work(browser, served, tmp_path) -> None:
     browser.get(base + "index.html")
     rows = browser.find_elements(By.CSS_SELECTOR, "tr.evaluation")
     total = len(rows)
-    assert total == 14
+    assert total == 15
 
     def visible() -> list[str]:
         return browser.execute_script(
             "return Array.from(document.querySelectorAll('tr.evaluation'))"
-            ".filter(r => !r.hidden).map(r => r.cells[0].innerText.split('\\n')[0])"
+            ".filter(r => !r.hidden).map(r => r.cells[0].querySelector('a').textContent)"
         )
 
     box = browser.find_element(By.ID, "filter")
@@ -168,9 +168,10 @@ def test_the_index_filter_and_sort_work(browser, served, tmp_path) -> None:
         "prop99-cluster",
         "prop99-hetero",
         "prop99_its",
+        "prop99_kpi",
         "prop99_synthetic_control",
     ]
-    assert browser.find_element(By.ID, "shown").text == f"4 / {total}"
+    assert browser.find_element(By.ID, "shown").text == f"5 / {total}"
     box.clear()
     box.send_keys("失業率")  # Japanese words filter too
     assert visible() == ["tokyo_profile-UNEMP"]
@@ -182,9 +183,11 @@ def test_the_index_filter_and_sort_work(browser, served, tmp_path) -> None:
     header.click()
     keys = browser.execute_script(
         "var t=document.querySelector('tr.evaluation').closest('tbody');"
-        "return Array.from(t.rows).map(r => parseFloat(r.cells[2].getAttribute('data-key')))"
+        "return Array.from(t.rows).map(r => r.cells[2].getAttribute('data-key'))"
     )
-    assert keys == sorted(keys)
+    numbers = [float(k) for k in keys if k is not None]
+    assert numbers == sorted(numbers)
+    assert keys[len(numbers) :] == [None]  # the KPI dashboard has no estimate: it sorts last
     assert header.get_attribute("aria-sort") == "ascending"
     assert "失業率" in browser.find_element(By.TAG_NAME, "body").text  # Japanese text renders
     assert _console_errors(browser) == []
@@ -217,3 +220,106 @@ def test_a_report_hides_its_code_until_asked(browser, served, tmp_path) -> None:
     assert _console_errors(browser) == []
     browser.save_screenshot(str(tmp_path / "report.png"))
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def _fonts_ready(driver: Any) -> None:
+    driver.execute_async_script("var done=arguments[0]; document.fonts.ready.then(()=>done());")
+
+
+def test_japanese_glyphs_come_with_each_page(browser, served, tmp_path) -> None:
+    """The sandbox (like many readers' machines) has no Japanese font: the glyphs a page uses
+    are embedded in it, so its Japanese text draws with them, not as empty boxes."""
+    base, _ = served
+    for page in ("index.html", "reports/demo/tokyo_profile-UNEMP.html"):
+        browser.get(base + page)
+        _fonts_ready(browser)
+        faces = browser.execute_script(
+            "return Array.from(document.fonts).map(f => [f.family.replace(/\"/g,''), f.status])"
+        )
+        assert ["ebpm-ja", "loaded"] in faces, page
+        assert browser.execute_script("return document.fonts.check('16px \"ebpm-ja\"', '失業率')")
+        assert browser.execute_script(
+            "var s=document.createElement('span'); s.textContent='失業率';"
+            "s.style.fontFamily='\"ebpm-ja\"'; document.body.appendChild(s);"
+            "var w1=s.getBoundingClientRect().width; s.style.fontFamily='monospace';"
+            "var w2=s.getBoundingClientRect().width; s.remove(); return w1 !== w2"
+        ), page  # drawn with the embedded glyphs, not the fallback's boxes
+    browser.save_screenshot(str(tmp_path / "report-japanese.png"))
+
+
+def test_math_is_drawn_as_mathml(browser, served) -> None:
+    base, _ = served
+    browser.get(base + "reports/demo/organ_donations.html")
+    boxes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('math')).map(m => "
+        "[m.getAttribute('display'), m.getBoundingClientRect().width, "
+        "m.getBoundingClientRect().height, m.getAttribute('alttext')])"
+    )
+    display = [b for b in boxes if b[0] == "block"]
+    assert len(display) == 1
+    _, width, height, alt = display[0]
+    assert width > 150
+    assert height > 10
+    assert alt.startswith("Y_{it} = \\alpha_i")
+    assert len(boxes) >= 4  # the inline symbols too
+    text = browser.find_element("tag name", "body").text
+    assert "\\alpha" not in text
+    assert "$$" not in text
+
+
+def test_a_history_page_charts_every_run(browser, served) -> None:
+    base, _ = served
+    browser.get(base + "index.html")
+    link = browser.execute_script(
+        "return Array.from(document.querySelectorAll('a')).find(a => "
+        "a.getAttribute('href') === 'history/demo/prop99_its.html').href"
+    )
+    browser.get(link)
+    points = browser.execute_script(
+        "return Array.from(document.querySelectorAll('svg.ebpm-history-chart circle'))"
+        ".map(c => c.getAttribute('data-run'))"
+    )
+    rows = browser.execute_script("return document.querySelectorAll('tbody tr').length")
+    assert rows >= 1
+    assert len(points) == rows  # one point per run, every run of the demo made an estimate
+    assert _console_errors(browser) == []
+
+
+def test_the_site_works_from_file_urls(browser, served) -> None:
+    """Opened from disk (file://), without any server: the filter runs and links open."""
+    from selenium.webdriver.common.by import By
+
+    _, site = served
+    browser.get((site / "index.html").as_uri())
+    box = browser.find_element(By.ID, "filter")
+    box.send_keys("senate")
+    assert browser.find_element(By.ID, "shown").text == "1 / 15"
+    browser.find_element(By.LINK_TEXT, "senate_rdd").click()
+    assert browser.current_url == (site / "reports" / "demo" / "senate_rdd.html").as_uri()
+    assert "About this report" in browser.find_element(By.TAG_NAME, "body").text
+    assert _console_errors(browser) == []
+
+
+def test_the_kpi_dashboard_draws_the_logic_model_with_its_evidence(browser, served) -> None:
+    """The dashboard's diagram is laid out (boxes have a size), the evaluation it links reaches
+    it, and the evaluation's report links back to the dashboard."""
+    from selenium.webdriver.common.by import By
+
+    base, _ = served
+    browser.get(base + "reports/demo/prop99_synthetic_control.html")
+    back = browser.find_element(By.CSS_SELECTOR, ".ebpm-informs a")
+    assert back.text == "California Proposition 99 tobacco control programme"
+    back.click()
+    assert browser.current_url == base + "reports/demo/prop99_kpi.html"
+    boxes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('svg.ebpm-logic-model [data-node]'))"
+        ".map(g => [g.getAttribute('data-node'), g.getBBox().width, g.getBBox().height])"
+    )
+    assert len(boxes) == 10
+    assert all(w > 50 and h > 20 for _, w, h in boxes)
+    evaluated = browser.execute_script(
+        "return document.querySelectorAll('svg.ebpm-logic-model [data-evaluated=\"yes\"]').length"
+    )
+    assert evaluated == 2
+    assert "−19.6" in browser.find_element(By.CSS_SELECTOR, "svg.ebpm-logic-model").text
+    assert _console_errors(browser) == []

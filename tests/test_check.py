@@ -338,3 +338,42 @@ def test_the_repo_catalogs_and_notebooks_have_no_errors(monkeypatch: pytest.Monk
     monkeypatch.delenv("EBPM_CATALOG_DIR", raising=False)
     problems = check_paths(["catalogs", "notebooks"], root=REPO)
     assert [p for p in problems if p.level == "error"] == []
+
+
+# --- policies' logic models (pipelines/policies/) ---------------------------------------------
+def _policy(project: Path, name: str) -> Path:
+    text = (Path(__file__).parent / "fixtures" / "kpi" / name).read_text(encoding="utf-8")
+    (project / "pipelines" / "policies").mkdir(exist_ok=True)
+    # the fixtures' evidence names pipeline "demo"; this project's pipeline is "good"
+    text = text.replace(
+        "pipeline: demo, task: prop99_synthetic_control", "pipeline: good, task: prop99"
+    )
+    return _write(project, f"pipelines/policies/{name}", text)
+
+
+def test_a_policy_file_is_checked_as_a_logic_model_not_as_a_spec(project: Path) -> None:
+    _policy(project, "good.yaml")
+    assert check_paths(root=project) == []
+    assert check_paths(["pipelines/policies/good.yaml"], root=project) == []
+
+
+def test_every_problem_of_a_policy_file_is_reported_with_its_line(project: Path) -> None:
+    _policy(project, "bad_cycle.yaml")
+    problems = check_paths(["pipelines"], root=project)
+    assert [p.path for p in problems] == ["pipelines/policies/bad_cycle.yaml"]
+    (cycle,) = problems
+    assert cycle.level == "error"
+    assert cycle.line == 28
+    assert cycle.message.startswith("links go round in a circle: campaign → schools → campaign")
+
+
+def test_a_policy_naming_an_unknown_evaluation_is_reported(project: Path) -> None:
+    path = _policy(project, "good.yaml")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("task: prop99}", "task: prop98}"),
+        encoding="utf-8",
+    )
+    (problem,) = check_paths(root=project)
+    assert problem.path == "pipelines/policies/good.yaml"
+    assert "prop98" in problem.message
+    assert "prop99" in problem.message  # the close match

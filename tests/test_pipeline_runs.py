@@ -523,7 +523,7 @@ def test_no_secret_and_no_raw_markup_reaches_the_site_or_the_runs(tmp_path, monk
     result = run_pipeline(spec, out_dir=tmp_path, jobs=2)
     assert [t.status for t in result.tasks] == ["ok", "failed"]
     pages = [p for p in (tmp_path / "site").rglob("*.html")]
-    assert len(pages) == 3  # index, report, failure page
+    assert len(pages) == 5  # index, report, failure page, two history pages
     for path in [p for p in tmp_path.rglob("*") if p.is_file() and "fake-cron" not in p.parts]:
         data = path.read_bytes()
         assert secret.encode() not in data, path
@@ -680,3 +680,24 @@ def test_rerun_of_a_run_whose_spec_is_gone_says_how_to_restore_it(tmp_path) -> N
         r"\(git checkout\) to rerun$",
     ):
         rerun_plan(tmp_path, first.run_id)
+
+
+def test_a_task_reruns_when_a_task_it_needs_reruns(tmp_path) -> None:
+    """b reads what a makes (a KPI dashboard reads an evaluation's estimate): when a runs
+    again, b does too, even though nothing of b's own changed; c, unrelated, stays."""
+    tasks = [
+        {"name": "a", "parameters": {"value": 1.0}},
+        {"name": "b", "parameters": {"value": 2.0}, "needs": ["a"]},
+        {"name": "c", "parameters": {"value": 3.0}},
+    ]
+    spec = _project(tmp_path, tasks)
+    assert run_pipeline(spec, out_dir=tmp_path, jobs=1).ok
+    tasks[0]["parameters"]["value"] = 1.5
+    spec = _project(tmp_path, tasks)
+    events: list[dict[str, Any]] = []
+    again = run_pipeline(spec, out_dir=tmp_path, jobs=1, progress=events.append)
+    assert {t.name: t.status for t in again.tasks} == {"a": "ok", "b": "ok", "c": "unchanged"}
+    (plan,) = [e for e in events if e["event"] == "plan"]
+    assert plan["reasons"]["a"] == "parameters changed"
+    assert plan["reasons"]["b"] == "a, which it needs, runs again"
+    assert _by_name(again)["b"].unchanged_since is None

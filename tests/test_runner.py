@@ -218,11 +218,13 @@ def demo(demo_run):
 
 def _demo_tasks() -> dict[str, str]:
     """Task name -> dataset of every task of the demo spec."""
-    return {t.name: t.parameters["dataset"] for t in load_spec(DEMO).tasks}
+    return {
+        t.name: t.parameters["dataset"] for t in load_spec(DEMO).tasks if "dataset" in t.parameters
+    }
 
 
 def _by_dataset(result: RunResult, dataset: str) -> list[Any]:
-    return [t for t in result.tasks if t.parameters["dataset"] == dataset]
+    return [t for t in result.tasks if t.parameters.get("dataset") == dataset]
 
 
 @pytest.mark.slow
@@ -231,7 +233,8 @@ def test_demo_runs_every_task(demo) -> None:
     assert isinstance(result, RunResult)
     assert result.ok, [t.reason for t in result.tasks]
     assert result.failed == []
-    assert [t.name for t in result.tasks] == list(_demo_tasks())
+    assert [t.name for t in result.tasks] == [t.name for t in load_spec(DEMO).tasks]
+    assert [t.name for t in result.tasks if t.name not in _demo_tasks()] == ["prop99_kpi"]
     assert set(_demo_tasks().values()) == {
         "studies.organ_donations",
         "studies.prop99",
@@ -280,7 +283,7 @@ def test_demo_headlines_match_the_published_estimates(demo) -> None:
     for task in prop99:
         assert task.headline["headline"]["estimate"] == pytest.approx(-27.349, abs=5e-3)
     # one report per design, each at its published number
-    by_group = {t.group: t.headline["headline"] for t in result.tasks}
+    by_group = {t.group: t.headline["headline"] for t in result.tasks if t.headline}
     assert by_group["mpdta_staggered"]["estimate"] == pytest.approx(-0.0400, abs=5e-5)
     assert by_group["prop99_synthetic_control"]["estimate"] == pytest.approx(-19.6, abs=0.05)
     assert by_group["prop99_its"]["estimate"] == pytest.approx(-20.058, abs=5e-3)
@@ -348,6 +351,7 @@ def test_demo_manifest_records_the_run(demo) -> None:
         "geo.tokyo_municipalities",
         "geo.prefecture_municipal_structure",
         "geo.japan_prefectures",  # the national map's own polygons, cited in its footer
+        "pipelines/policies/prop99.yaml",  # the KPI dashboard's logic model, as a file input
     }
     organ = datasets["studies.organ_donations"]
     assert organ["sha256"] == ORGAN_SHA256
@@ -362,7 +366,9 @@ def test_demo_manifest_lists_every_task_that_used_a_dataset(demo) -> None:
     prop99 = [t.name for t in _by_dataset(result, "studies.prop99")]
     assert len(prop99) > 1, "the demo no longer runs prop99 twice; this test needs two tasks"
     (record,) = [d for d in manifest["datasets"] if d["entry"] == "studies.prop99"]
-    assert record["tasks"] == prop99
+    # the evaluations given it as `dataset`, and the KPI dashboard, which reads its sales KPI
+    assert record["tasks"] == [t.name for t in result.tasks if t.name in {*prop99, "prop99_kpi"}]
+    assert "prop99_kpi" in record["tasks"]
 
 
 @pytest.mark.slow
@@ -415,7 +421,8 @@ def test_demo_run_dir_keeps_the_executed_notebooks(demo) -> None:
         assert all(c.execution_count is not None for c in code)
         injected = [c for c in code if "injected-parameters" in c.metadata.get("tags", [])]
         assert len(injected) == 1
-        assert f'dataset = "{task.parameters["dataset"]}"' in injected[0].source
+        name, value = next(iter(task.parameters.items()))
+        assert f'{name} = "{value}"' in injected[0].source
         assert task.status == "ok"
         assert task.attempts == 1
         # the notebook's own cell time is recorded beside the task's wall time
@@ -626,7 +633,8 @@ def test_every_demo_report_hides_code_and_has_a_figure_and_footer(demo) -> None:
         assert f"Run <code>{result.run_id}</code>" in page, task.name
         assert "catalog.load(" not in page, task.name
         assert "import ebpm" not in page, task.name
-        assert task.headline is not None, task.name
+        # every evaluation publishes its estimate; the KPI dashboard has none of its own
+        assert (task.headline is not None) == (task.name != "prop99_kpi"), task.name
         assert task.datasets, task.name
 
 
@@ -656,3 +664,31 @@ def test_python3_kernel_is_this_interpreter_even_with_a_foreign_user_kernelspec(
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "foreign"))
     result = run_pipeline(PIPELINES / "rerun.yaml", out_dir=tmp_path / "out")
     assert result.ok, [t.reason for t in result.tasks]
+
+
+@pytest.mark.slow
+def test_demo_kpi_dashboard_shows_the_logic_model_its_evidence_and_targets(demo) -> None:
+    from ebpm import kpi
+
+    result, out, _ = demo
+    folder = out / "site" / "reports" / "demo"
+    page = (folder / "prop99_kpi.html").read_text(encoding="utf-8")
+    model = kpi.load(REPO / "pipelines" / "policies" / "prop99.yaml")
+    for node in model.nodes:
+        assert f'data-node="{node.id}"' in page
+    sc = {t.name: t for t in result.tasks}["prop99_synthetic_control"].headline["headline"]
+    shown = f"{sc['estimate']:.1f}".replace("-", "−")
+    assert shown == "−19.6"
+    assert page.count('data-evaluated="yes"') == len(model.links_with_evidence())
+    assert shown in page  # the evidence is this run's synthetic control estimate
+    assert "KPIs against their targets" in page
+    assert "This is the first follow-up recorded for this dashboard." in page
+    assert "off track" in page  # sales in 2000 (41.6) sit above the illustrative path (40)
+    # the evaluation's report links back to the policy it informs; the others do not
+    evaluation = (folder / "prop99_synthetic_control.html").read_text(encoding="utf-8")
+    assert (
+        '<span class="ebpm-informs">Evidence for the policy: <a href="prop99_kpi.html">'
+        "California Proposition 99 tobacco control programme</a></span>"
+    ) in evaluation
+    organ = (folder / "organ_donations.html").read_text(encoding="utf-8")
+    assert 'class="ebpm-informs"' not in organ

@@ -11,9 +11,14 @@ PROVENANCE_MIME = "application/vnd.ebpm.provenance+json"
 #: A table shown with ebpm.report.table: its name, whether it is sensitive, whether it passed
 #: ebpm.disclosure.suppress.
 TABLE_MIME = "application/vnd.ebpm.table+json"
+#: A KPI follow-up (``ebpm.kpi.KPIReport.to_dict()``), read back by the next follow-up.
+KPI_MIME = "application/vnd.ebpm.kpi+json"
 #: Set by ``ebpm run`` in the kernel's environment.
 RUN_ID_ENV = "EBPM_RUN_ID"
 TASK_ENV = "EBPM_TASK"
+#: The run's folder (``runs/<pipeline>/<run-id>``): where a task finds what the tasks it
+#: ``needs`` produced in this run (``ebpm.kpi.evidence``).
+RUN_DIR_ENV = "EBPM_RUN_DIR"
 
 #: Names whose values are secrets (an e-Stat appId, API keys, tokens, passwords): never passed
 #: as notebook parameters, never shown in pages.

@@ -58,12 +58,12 @@ log = logging.getLogger(__name__)
 CATALOG_DIR_ENV = "EBPM_CATALOG_DIR"
 
 
-def catalog_dir() -> Path:
+def catalog_dir(start: Path | None = None) -> Path:
     """The folder of catalog YAML files.
 
-    In order: ``$EBPM_CATALOG_DIR``; a ``catalogs/`` folder in the current directory or one of
-    its parents (a project checkout); the ``catalogs/`` folder of the checkout ebpm is installed
-    from (an editable install).
+    In order: ``$EBPM_CATALOG_DIR``; a ``catalogs/`` folder in ``start`` (default: the current
+    directory) or one of its parents (a project checkout); the ``catalogs/`` folder of the
+    checkout ebpm is installed from (an editable install).
     """
     env = os.environ.get(CATALOG_DIR_ENV)
     if env:
@@ -74,7 +74,7 @@ def catalog_dir() -> Path:
                 "YAML files or unset it"
             )
         return path
-    here = Path.cwd().resolve()
+    here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / "catalogs"
         if candidate.is_dir() and any(candidate.glob("*.yaml")):

@@ -9,7 +9,6 @@ stopping at the first, so ``ebpm check`` can list them all; no kernel starts and
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -61,6 +60,14 @@ def _strip(message: str, shown: str, line: int | None) -> str:
     return message
 
 
+#: Policies' logic models live in ``pipelines/policies/`` (:mod:`ebpm.kpi`), not pipeline specs.
+_POLICIES = "policies"
+
+
+def _is_policy(path: Path) -> bool:
+    return path.parent.name == _POLICIES and path.parent.parent.name == "pipelines"
+
+
 def _files(folder: Path, suffixes: tuple[str, ...], *, recursive: bool) -> list[Path]:
     found = folder.rglob("*") if recursive else folder.glob("*")
     return sorted(
@@ -80,6 +87,7 @@ class _Checker:
         self._notebooks: dict[Path, dict[str, NotebookParameter] | EbpmError] = {}
         self._catalogs: dict[Path, tuple[set[str], set[str], Path] | None] = {}
         self._checked_catalogs: set[Path] = set()
+        self.policies: list[Path] = []
 
     def add(self, path: str, line: int | None, message: str, level: str = "error") -> None:
         key = (path, line, message)
@@ -95,7 +103,10 @@ class _Checker:
 
         def folder(d: Path) -> None:
             if d.name == "pipelines":
-                specs.extend(_files(d, _SPEC_SUFFIXES, recursive=True))
+                for file in _files(d, _SPEC_SUFFIXES, recursive=True):
+                    (self.policies if _is_policy(file) else specs).append(file)
+            elif d.name == _POLICIES:
+                self.policies.extend(_files(d, _SPEC_SUFFIXES, recursive=False))
             elif d.name == "catalogs":
                 catalogs.extend(_files(d, (".yaml",), recursive=False))
             elif d.name == "notebooks":
@@ -127,6 +138,8 @@ class _Checker:
                 )
             elif path.parent.name == "catalogs" and path.suffix == ".yaml":
                 catalogs.append(path)
+            elif _is_policy(path) and path.suffix in _SPEC_SUFFIXES:
+                self.policies.append(path)
             elif path.suffix in _SPEC_SUFFIXES:
                 specs.append(path)
             elif path.suffix in _NOTEBOOK_SUFFIXES:
@@ -144,6 +157,19 @@ class _Checker:
             list(dict.fromkeys(catalogs)),
             list(dict.fromkeys(notebooks)),
         )
+
+    # --- policies' logic models ---------------------------------------------------------------
+    def policy(self, path: Path) -> None:
+        from ebpm.kpi import load
+
+        try:
+            load(path, root=self._spec_root(path.parent))
+        except SpecError as err:
+            problems = getattr(err, "problems", None) or [
+                Problem(_display(path, self.root), getattr(err, "line", None), str(err))
+            ]
+            for p in problems:
+                self.add(_display(path, self.root), p.line, p.message, p.level)
 
     # --- specs -------------------------------------------------------------------------------
     def spec(self, path: Path) -> None:
@@ -224,17 +250,10 @@ class _Checker:
     # --- catalogs ----------------------------------------------------------------------------
     def _catalog_folder(self, root: Path) -> Path | None:
         """The catalogs a notebook run from ``root`` loads (as ebpm.catalog.catalog_dir finds)."""
-        from ebpm.catalog import CATALOG_DIR_ENV, catalog_dir
+        from ebpm.catalog import catalog_dir
 
-        if os.environ.get(CATALOG_DIR_ENV):
-            return Path(os.environ[CATALOG_DIR_ENV]).expanduser()
-        here = root.resolve()
-        for folder in (here, *here.parents):
-            candidate = folder / "catalogs"
-            if candidate.is_dir() and any(candidate.glob("*.yaml")):
-                return candidate
         try:
-            return catalog_dir()
+            return catalog_dir(root)
         except EbpmError as err:
             self.add(_display(root, self.root), None, f"datasets are not checked: {err}", "warning")
             return None
@@ -342,7 +361,8 @@ def check_paths(
     ----------
     paths : sequence of str or Path
         Files or folders, relative to ``root``. A ``pipelines/`` folder: every ``*.yaml`` in it
-        (and below) is a spec. A ``catalogs/`` folder: every catalog file. A ``notebooks/``
+        (and below) is a spec, but those in ``pipelines/policies/`` are policies' logic models
+        (:func:`ebpm.kpi.load`). A ``catalogs/`` folder: every catalog file. A ``notebooks/``
         folder: every ``.py`` and ``.ipynb`` notebook. Any other folder is a project root: its
         ``pipelines/``, ``catalogs/`` and ``notebooks/`` are checked.
     root : Path, optional
@@ -368,6 +388,8 @@ def check_paths(
     specs, catalogs, notebooks = checker.collect(paths)
     for spec in specs:
         checker.spec(spec)
+    for policy in dict.fromkeys(checker.policies):
+        checker.policy(policy)
     for file in catalogs:
         if file not in checker._checked_catalogs:
             checker.catalog_file(file)

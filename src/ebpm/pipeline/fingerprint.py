@@ -156,11 +156,15 @@ class Hasher:
         """The sha256 the dataset in ``record`` would have if it were loaded now.
 
         None when it cannot be told without loading it (a remote answer not in the cache, a
-        package that is gone, a record without files): the task then runs again.
+        package that is gone, a record without files): the task then runs again. A record of
+        ``kind`` "file" is a project file read as it is (a policy's logic model): its bytes.
         """
         files = record.get("files") or []
         digests: list[str | None] = []
-        if record.get("package"):
+        if record.get("kind") == "file" and record.get("path"):
+            # a project file the notebook read (a policy's logic model)
+            digests = [self.file(Path(record["path"]))]
+        elif record.get("package"):
             paths = [f.get("path") for f in files] or [record.get("path")]
             digests = [self._package_file(p) for p in paths if p]
         elif files and all(f.get("url") for f in files):

@@ -26,6 +26,7 @@ __all__ = [
     "last_good_records",
     "list_runs",
     "revision",
+    "task_history",
 ]
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,53 @@ def last_good_records(
             if name in wanted and name not in found and t.get("status") in GOOD:
                 found[name] = (m.get("run_id", path.parent.name), t)
     return found
+
+
+def task_history(out_dir: str | Path, pipeline: str) -> dict[str, list[dict[str, Any]]]:
+    """Every recorded run of each task of ``pipeline``, oldest first.
+
+    Each entry: ``run_id``, ``finished_at``, ``status`` (ok, unchanged, failed, ...),
+    ``reason``, ``unchanged_since``, ``rerun_of``, the ``headline`` numbers (estimate,
+    std_error, conf_low, conf_high, conf_level, estimand) when the run made them, ``revision``
+    and the datasets' entries with a short sha256. Built from the manifests, so a site rebuilt
+    by ``ebpm publish`` has the whole history too.
+    """
+    out: dict[str, list[dict[str, Any]]] = {}
+    for path in _manifests(Path(out_dir) / "runs", pipeline):
+        m = _read(path)
+        if m is None:
+            continue
+        for t in m.get("tasks", []):
+            if t.get("status") in ("pending", None):
+                continue
+            h = t.get("headline") or {}
+            numbers = h.get("headline") or {}
+            out.setdefault(str(t.get("name")), []).append(
+                {
+                    "run_id": m.get("run_id", path.parent.name),
+                    "finished_at": m.get("finished_at"),
+                    "status": t.get("status"),
+                    "reason": t.get("reason"),
+                    "unchanged_since": t.get("unchanged_since"),
+                    "rerun_of": m.get("rerun_of"),
+                    "headline": {
+                        **{
+                            k: _num(numbers.get(k))
+                            for k in ("estimate", "std_error", "conf_low", "conf_high")
+                        },
+                        "conf_level": _num(h.get("conf_level")) or 0.95,
+                        "estimand": h.get("estimand"),
+                    }
+                    if numbers
+                    else None,
+                    "revision": t.get("revision"),
+                    "datasets": [
+                        {"entry": d.get("entry"), "sha256": str(d.get("sha256") or "")[:12]}
+                        for d in t.get("datasets") or []
+                    ],
+                }
+            )
+    return out
 
 
 def _num(x: Any) -> float | None:

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from ebpm._io import atomic_write_json, atomic_write_text
-from ebpm._protocol import PROVENANCE_MIME, RESULT_MIME, RUN_ID_ENV, TASK_ENV
+from ebpm._protocol import PROVENANCE_MIME, RESULT_MIME, RUN_DIR_ENV, RUN_ID_ENV, TASK_ENV
 from ebpm.errors import ParameterError, PipelineError, did_you_mean
 from ebpm.pipeline import history
 from ebpm.pipeline.fingerprint import (
@@ -261,6 +261,7 @@ def _outputs(nb: Any, mime: str) -> list[Any]:
 
 _DATASET_KEYS = (
     "entry",
+    "kind",
     "title",
     "source",
     "licence",
@@ -298,6 +299,28 @@ class _Plan:
     result: TaskResult
     fingerprint: dict[str, Any]
     previous: tuple[str, dict[str, Any]] | None  # (run id, record) of the last good run
+
+
+def _rerun_dependents(plans: dict[str, _Plan], reasons: dict[str, str]) -> None:
+    """A task that ``needs`` a task which runs again runs again too (it reads what that task
+    makes, e.g. a KPI dashboard the evaluation's estimate)."""
+    changed = True
+    while changed:
+        changed = False
+        for name, plan in plans.items():
+            if plan.result.status != "unchanged":
+                continue
+            running = [
+                n
+                for n in getattr(plan.task, "needs", ())
+                if n in plans and plans[n].result.status != "unchanged"
+            ]
+            if running:
+                r = plan.result
+                r.status, r.unchanged_since, r.report, r.headline = "pending", None, None, None
+                r.datasets, r.fingerprint = [], {}
+                reasons[name] = f"{', '.join(running)}, which it needs, runs again"
+                changed = True
 
 
 def _unchanged(plan: _Plan, hasher: Hasher, site: Path) -> tuple[bool, str]:
@@ -460,7 +483,12 @@ def _publish_unguarded(
             lang=lang,
         )
         page = report_page(
-            nb, title=f"{spec.name}: {result.name}", notice=notice, about=about, lang=lang
+            nb,
+            title=f"{spec.name}: {result.name}",
+            notice=notice,
+            about=about,
+            lang=lang,
+            informs=_policies_informed(spec, result.name, result.group, lang),
         )
         atomic_write_text(run_dir / f"{result.name}.html", page)
         atomic_write_text(site / rel, page)
@@ -492,6 +520,7 @@ def _publish_unguarded(
         executed_notebook=_rel(run_dir / result.output_notebook, site.parent)
         if result.output_notebook
         else None,
+        lang=lang,
     )
     atomic_write_text(site / rel, page)
     result.failure_page = rel
@@ -502,6 +531,45 @@ def _publish_unguarded(
         "failure": rel,
         "reason": result.reason,
     }
+
+
+def _policies_informed(
+    spec: PipelineSpec, task: str, group: str, lang: str
+) -> list[tuple[str, str | None]]:
+    """The policies (``pipelines/policies/*.yaml``) with a link whose evidence is this task, as
+    (title, href of the KPI dashboard that shows the policy, when this pipeline has one).
+
+    The files are read as plain YAML (``ebpm check`` validates them); a file that does not
+    read is skipped here."""
+    import yaml
+
+    folder = Path(spec.root) / "pipelines" / "policies"
+    if not folder.is_dir():
+        return []
+    dashboards: dict[Path, str] = {}
+    for t in getattr(spec, "tasks", ()):
+        file = t.parameters.get("policy_file")
+        if isinstance(file, str):
+            dashboards.setdefault((Path(spec.root) / file).resolve(), t.name)
+    out = []
+    for path in sorted(folder.glob("*.y*ml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            links = [lk for lk in data.get("links") or [] if isinstance(lk, dict)]
+        except (OSError, yaml.YAMLError, AttributeError):
+            continue
+        if any(
+            isinstance(lk.get("evidence"), dict)
+            and lk["evidence"].get("pipeline") == spec.name
+            and lk["evidence"].get("task") in (task, group)
+            for lk in links
+        ):
+            title = str(
+                (data.get("title_ja") if lang == "ja" else None) or data.get("title") or path.stem
+            )
+            dashboard = dashboards.get(path.resolve())
+            out.append((title, f"{dashboard}.html" if dashboard else None))
+    return out
 
 
 def _write_downloads(result: TaskResult, run_dir: Path, folder: Path) -> dict[str, str]:
@@ -577,12 +645,13 @@ def _record_unchanged(
 
 
 # --- the run ---------------------------------------------------------------------------------
-def _task_env(spec: PipelineSpec, run_id: str, task: Task) -> dict[str, str]:
+def _task_env(spec: PipelineSpec, run_id: str, task: Task, run_dir: Path) -> dict[str, str]:
     from ebpm.pipeline.execute import KERNEL_ENV
 
     return {
         **KERNEL_ENV,
         RUN_ID_ENV: run_id,
+        RUN_DIR_ENV: str(run_dir),
         TASK_ENV: f"{spec.name}/{task.name}",
         "EBPM_PROJECT_ROOT": str(spec.root),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
@@ -760,6 +829,7 @@ def run_pipeline(
                 r.headline = record.get("headline")
                 r.datasets = record.get("datasets") or []
                 r.fingerprint = {**plan.fingerprint, "data": record["fingerprint"].get("data", {})}
+        _rerun_dependents(plans, skip_reasons)
         hasher.save()
         to_run = [n for n, p in plans.items() if p.result.status != "unchanged"]
         emit(
@@ -851,6 +921,7 @@ def run_pipeline(
             "revisions": [{"task": r.name, **r.revision} for r in results if r.revision],
         }
         atomic_write_json(run_dir / "manifest.json", manifest)
+        _publish_history(out, spec.name, site)
     return RunResult(
         pipeline=spec.name,
         run_id=run_id,
@@ -1008,8 +1079,23 @@ def publish_runs(
                     )
             _publish(result, spec, run_id, run_dir, site_dir, git=m.get("git"))  # type: ignore[arg-type]
             emit({"event": "published", "task": result.name, "run_id": run_id})
+    for name in dict.fromkeys(m["pipeline"] for m in manifests):
+        _publish_history(out, name, site_dir)
     state = site_mod.load_state(site_dir)
     return site_mod.build_index(site_dir, state)
+
+
+def _publish_history(out: Path, pipeline: str, site: Path) -> None:
+    """Write the run-history page of every task of ``pipeline`` from its manifests, then the
+    index (which links them)."""
+    from ebpm.report import site as site_mod
+    from ebpm.report.runs import write_history_pages
+
+    histories = history.task_history(out, pipeline)
+    with _site_lock(site):
+        state = site_mod.load_state(site)
+        write_history_pages(site, pipeline, histories, state)
+        site_mod.build_index(site, state)
 
 
 def rerun_plan(out_dir: str | Path, run_id: str, *, allow_changed_data: bool = False) -> RerunPlan:
@@ -1120,7 +1206,7 @@ def _execute_all(
             notebook=sources[task.notebook],
             parameters=dict(task.parameters),
             cwd=str(spec.root),
-            env=_task_env(spec, run_id, task),
+            env=_task_env(spec, run_id, task, run_dir),
             kernel=kernel,
             timeout=task.timeout,
             attempt=attempt,

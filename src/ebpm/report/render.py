@@ -31,11 +31,15 @@ def _published(output: Any) -> bool:
 
 
 #: nbconvert's page loads require.js and MathJax from a CDN, and mermaid when a diagram is in the
-#: notebook. A published report must work from file:// and any static host, offline.
+#: notebook. A published report must work from file:// and any static host, offline, so they go
+#: (math is converted to MathML beforehand).
 _REMOTE_SCRIPT = re.compile(
     r"<script\b[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>\s*"
-    r"|<script\b[^>]*>(?:(?!</script>).)*?import\(\"https?://(?:(?!</script>).)*</script>\s*",
-    re.S,
+    r"|<script\b[^>]*>(?:(?!</script>).)*?import\(\"https?://(?:(?!</script>).)*</script>\s*"
+    # MathJax's configuration, useless without MathJax, and nbconvert's comments around it
+    r"|<script type=\"text/x-mathjax-config\">.*?</script>\s*"
+    r"|<!-- (?:Load mathjax|MathJax configuration|End of mathjax configuration) -->\s*",
+    re.S | re.I,
 )
 
 
@@ -63,8 +67,8 @@ def _alt_text(page: str, title: str | None) -> str:
 
 
 def _offline(page: str) -> str:
-    """``page`` without scripts fetched from the network (LaTeX in markdown then shows as its
-    TeX source)."""
+    """``page`` without scripts fetched from the network (the TeX in markdown is MathML by
+    then: :mod:`ebpm.report.mathml`)."""
     return _REMOTE_SCRIPT.sub("", page)
 
 
@@ -90,10 +94,18 @@ def render_html(
     warnings (rows dropped, few clusters, units dropped to balance a panel) are published, since
     a reader must know them to read the estimate.
     """
+    from ebpm.report.mathml import markdown_math_to_mathml
+
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.get("outputs", []) if _published(o)]
+            for out in cell.outputs:
+                data = out.get("data") or {}
+                if isinstance(data.get("text/markdown"), str):
+                    data["text/markdown"] = markdown_math_to_mathml(data["text/markdown"])
+        elif cell.cell_type == "markdown":
+            cell.source = markdown_math_to_mathml(cell.source)
     if title:
         nb.metadata["title"] = title
     body, _ = _exporter(show_code).from_notebook_node(nb)
@@ -104,18 +116,20 @@ def render_html(
     return body
 
 
-_PAGE_CSS = """
-<style>
-body.ebpm-hide-code .jp-CodeCell .jp-Cell-inputWrapper{display:none}
-.ebpm-bar{position:sticky;top:0;z-index:10;background:#fff;border-bottom:1px solid #ddd;
-padding:.4rem 1rem;font:14px system-ui,"Hiragino Sans","Noto Sans JP","Yu Gothic",sans-serif}
-.ebpm-bar a{margin-right:1rem} .ebpm-about{margin:2rem 1rem;padding-top:1rem;
-border-top:1px solid #ccc;font:14px system-ui,"Hiragino Sans","Noto Sans JP",sans-serif}
-.ebpm-about dt{font-weight:600;margin-top:.5rem} .ebpm-about dd{margin-left:1rem}
-body{font-family:system-ui,-apple-system,"Segoe UI","Hiragino Sans","Noto Sans JP",
-"Yu Gothic",Meiryo,sans-serif}
-</style>
-"""
+def _page_css() -> str:
+    from ebpm.report.fonts import FONT_STACK
+
+    return (
+        "body.ebpm-hide-code .jp-CodeCell .jp-Cell-inputWrapper{display:none}\n"
+        ".ebpm-bar{position:sticky;top:0;z-index:10;background:#fff;"
+        "border-bottom:1px solid #ddd;padding:.4rem 1rem;font-size:14px}\n"
+        ".ebpm-bar a{margin-right:1rem} .ebpm-informs{margin-left:1rem}\n"
+        ".ebpm-about{margin:2rem 1rem;padding-top:1rem;border-top:1px solid #ccc;font-size:14px}\n"
+        ".ebpm-about dt{font-weight:600;margin-top:.5rem} .ebpm-about dd{margin-left:1rem}\n"
+        ".ebpm-math-block{margin:1rem 0;overflow-x:auto;overflow-y:hidden} math{font-size:1.1em}\n"
+        f"body,.jp-RenderedHTMLCommon,.ebpm-bar,.ebpm-about{{font-family:{FONT_STACK}}}\n"
+    )
+
 
 _TOGGLE_JS = """
 <script>
@@ -166,12 +180,15 @@ def report_page(
     notice: str | None = None,
     about: str | None = None,
     lang: str = "en",
+    informs: list[tuple[str, str | None]] | None = None,
 ) -> str:
     """A published report: the notebook with its code included but hidden behind a toggle, a
-    bar linking back to the index, an optional notice on top (a revision alert) and the
-    ``about`` block (run, software, parameters, data, downloads) at the end.
+    bar linking back to the index (and to the policies whose logic models this evaluation is
+    evidence for: ``informs``, (title, href or None) pairs), an optional notice on top (a
+    revision alert) and the ``about`` block (run, software, parameters, data, downloads) at the
+    end.
 
-    ``notice`` and ``about`` are HTML that the caller has escaped.
+    ``notice`` and ``about`` are HTML that the caller has escaped; ``informs`` is escaped here.
     """
     import html
 
@@ -186,16 +203,27 @@ def report_page(
         '<nav class="ebpm-bar" aria-label="report">'
         f'<a href="{html.escape(index_href)}">{w["all_reports"]}</a>'
         '<button id="ebpm-toggle-code" type="button" aria-pressed="false" '
-        f'data-show="{w["show_code"]}" data-hide="{w["hide_code"]}">{w["show_code"]}</button></nav>'
+        f'data-show="{w["show_code"]}" data-hide="{w["hide_code"]}">{w["show_code"]}</button>'
     )
+    if informs:
+        esc = html.escape
+        policies = ", ".join(
+            f'<a href="{esc(href)}">{esc(title)}</a>' if href else esc(title)
+            for title, href in informs
+        )
+        bar += f'<span class="ebpm-informs">{w["informs"]} {policies}</span>'
+    bar += "</nav>"
     page = re.sub(
         r"<body([^>]*)>",
         lambda m: f"<body{_add_class(m.group(1), 'ebpm-hide-code')}>" + bar + (notice or ""),
         page,
         count=1,
     )
-    page = page.replace("</head>", _PAGE_CSS + "</head>", 1)
-    return page.replace("</body>", (about or "") + _TOGGLE_JS + "</body>", 1)
+    page = page.replace("</body>", (about or "") + _TOGGLE_JS + "</body>", 1)
+    from ebpm.report.fonts import font_face_css
+
+    style = f"<style>\n{font_face_css(page)}\n{_page_css()}</style>\n"
+    return page.replace("</head>", style + "</head>", 1)
 
 
 def _add_class(attrs: str, name: str) -> str:

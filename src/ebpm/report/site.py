@@ -21,6 +21,7 @@ from typing import Any
 
 from ebpm._io import atomic_write_json, atomic_write_text
 from ebpm._protocol import SECRET_NAME
+from ebpm.report.fonts import FONT_STACK, font_face_css
 
 __all__ = [
     "about_block",
@@ -34,9 +35,13 @@ __all__ = [
 ]
 
 STATE_FILE = Path("_ebpm") / "state.json"
+#: Subsets of the Japanese font already cut for the index, by their characters.
+FONT_CACHE = Path("_ebpm") / "fonts"
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI","Hiragino Sans","Noto Sans JP",sans-serif;
+_CSS = (
+    "body{font-family:"
+    + FONT_STACK
+    + """;
 margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem}
 .muted{color:#5a5a5a;font-size:.9rem}
@@ -46,7 +51,9 @@ th{background:#f4f4f4} td.num{font-variant-numeric:tabular-nums;white-space:nowr
 .estimand{font-size:.8rem} .ok{color:#00703c;font-weight:600} .failed{color:#b00020;font-weight:600}
 code{font-size:.85em} pre{background:#f7f7f7;padding:.8rem;overflow:auto;font-size:.82rem}
 .error{border-left:4px solid #b00020;padding-left:1rem}
+input,button,select,textarea{font:inherit} .wide{overflow-x:auto}
 """
+)
 
 
 #: The site's words in English and Japanese (``ebpm run --lang ja``, ``ebpm publish --lang``).
@@ -77,6 +84,7 @@ WORDS: dict[str, dict[str, str]] = {
         "all_reports": "← all reports",
         "show_code": "Show code",
         "hide_code": "Hide code",
+        "informs": "Evidence for the policy:",
         "about": "About this report",
         "a_run": "Run",
         "of_pipeline": "{run} of pipeline {pipeline}, task {task}",
@@ -87,6 +95,25 @@ WORDS: dict[str, dict[str, str]] = {
         "parameters": "Parameters",
         "downloads": "Downloads",
         "none_recorded": "none recorded",
+        "history": "history",
+        "history_title": "{task}: run history",
+        "history_intro": "Every recorded run of this task of pipeline {pipeline} ({n} runs), "
+        "newest first. The chart shows the headline estimate and its interval run by run "
+        "(hollow: an unchanged rerun; a cross: a failed run).",
+        "finished": "Finished",
+        "interval": "Interval",
+        "note": "Note",
+        "kept_from": "unchanged; the report of run {run} stays",
+        "rerun_of": "a rerun of {run}",
+        "latest_report": "latest report",
+        "failed_title": "{task} failed",
+        "failed_where": "Pipeline {pipeline}, run {run}, notebook {notebook}.",
+        "failing_cell": "Failing cell (In [{count}], cell {cell} of the notebook):",
+        "error": "Error:",
+        "traceback": "Traceback",
+        "kept_at": "The executed notebook, outputs up to the failure, is kept at {path}.",
+        "last_good_still": "The last good report is still published:",
+        "no_last_good": "This task has no earlier good report.",
     },
     "ja": {
         "title": "政策評価の一覧",
@@ -114,6 +141,7 @@ WORDS: dict[str, dict[str, str]] = {
         "all_reports": "← 一覧へ",
         "show_code": "コードを表示",
         "hide_code": "コードを隠す",
+        "informs": "この評価を根拠とする政策:",
         "about": "このレポートについて",
         "a_run": "実行",
         "of_pipeline": "パイプライン {pipeline} のタスク {task}、実行 {run}",
@@ -124,6 +152,25 @@ WORDS: dict[str, dict[str, str]] = {
         "parameters": "パラメータ",
         "downloads": "ダウンロード",
         "none_recorded": "記録なし",
+        "history": "履歴",
+        "history_title": "{task}: 実行履歴",
+        "history_intro": "パイプライン {pipeline} のこのタスクのすべての実行記録"
+        "（{n} 件、新しい順）。"
+        "グラフは実行ごとの主な推定値と信頼区間です（白抜き: 変更なしの再実行、×: 失敗した実行）。",
+        "finished": "終了日時",
+        "interval": "信頼区間",
+        "note": "備考",
+        "kept_from": "変更なし（実行 {run} のレポートを継続）",
+        "rerun_of": "実行 {run} の再実行",
+        "latest_report": "最新のレポート",
+        "failed_title": "{task} の実行に失敗しました",
+        "failed_where": "パイプライン {pipeline}、実行 {run}、ノートブック {notebook}。",
+        "failing_cell": "失敗したセル（In [{count}]、ノートブックの {cell} 番目のセル）:",
+        "error": "エラー:",
+        "traceback": "トレースバック",
+        "kept_at": "失敗までの出力を含む実行済みノートブックは {path} に保存されています。",
+        "last_good_still": "直近の正常なレポートは引き続き公開されています:",
+        "no_last_good": "このタスクには以前の正常なレポートがありません。",
     },
 }
 
@@ -140,11 +187,14 @@ def words(lang: str) -> dict[str, str]:
     return WORDS[lang]
 
 
-def _page(title: str, body: str, lang: str = "en") -> str:
+def _page(title: str, body: str, lang: str = "en", *, font_cache: Path | None = None) -> str:
+    """A whole page; the Japanese glyphs it uses are embedded (:mod:`ebpm.report.fonts`)."""
+    title = html.escape(title)
+    fonts = font_face_css(title + body, cache_dir=font_cache)
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
+        f"<title>{title}</title><style>{fonts}{_CSS}</style></head>"
         f"<body>{body}</body></html>\n"
     )
 
@@ -223,11 +273,16 @@ _FILTER_JS = """
       table.querySelectorAll('th').forEach(function(h){h.removeAttribute('aria-sort');});
       th.setAttribute('aria-sort',asc?'ascending':'descending');
       var list=Array.prototype.slice.call(body.rows);
+      // a column of numbers sorts by them; rows without one (no estimate) always go last
+      var numeric=list.some(function(r){
+        return !isNaN(parseFloat(r.cells[col].getAttribute('data-key')));
+      });
       list.sort(function(a,b){
         var x=a.cells[col].getAttribute('data-key')||a.cells[col].textContent;
         var y=b.cells[col].getAttribute('data-key')||b.cells[col].textContent;
         var nx=parseFloat(x), ny=parseFloat(y);
-        var c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y,'ja');
+        if(numeric&&(isNaN(nx)||isNaN(ny))){return isNaN(nx)-isNaN(ny);}
+        var c=numeric?nx-ny:x.localeCompare(y,'ja');
         return asc?c:-c;
       });
       list.forEach(function(r){body.appendChild(r);});
@@ -316,6 +371,9 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
                         f"{w['run_word']} {esc(str(t.get('report_run_id')))}</a></span>"
                     )
                     h = t.get("report_headline")
+            history = f"history/{pname}/{tname}.html"
+            if (site / history).is_file():
+                link += f' · <a class="muted" href="{esc(history)}">{w["history"]}</a>'
             stale_note = (
                 f'<br><span class="muted">{w["from_last_good"]}</span>' if (not ok and h) else ""
             )
@@ -338,14 +396,14 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
             )
         sections.append(
             f'<h2>{esc(pname)}</h2><p class="muted">{esc(p.get("description", ""))}</p>'
-            "<table><thead><tr>"
+            '<div class="wide"><table><thead><tr>'
             + "".join(
                 f"<th data-sort>{w[k]}</th>"
                 for k in ("report", "status", "estimate", "diagnostics", "data", "run")
             )
             + "</tr></thead><tbody>"
             + "".join(rows)
-            + "</tbody></table>"
+            + "</tbody></table></div>"
         )
     tools = (
         f'<p><label for="filter">{w["filter"]}</label> <input id="filter" type="search" '
@@ -364,7 +422,7 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
         + (f"<script>{_FILTER_JS}</script>" if sections else "")
     )
     path = site / "index.html"
-    atomic_write_text(path, _page(w["title"], body, lang))
+    atomic_write_text(path, _page(w["title"], body, lang, font_cache=site / FONT_CACHE))
     return path
 
 
@@ -440,39 +498,46 @@ def failure_page(
     reason: str,
     last_good: str | None,
     executed_notebook: str | None,
+    lang: str = "en",
 ) -> str:
-    """HTML explaining why a task failed: the failing cell, the error and the traceback."""
+    """HTML explaining why a task failed: the failing cell, the error and the traceback, in the
+    site's language (the error itself is the kernel's, as raised)."""
     esc = html.escape
+    w = words(lang)
+    code = lambda text: f"<code>{esc(str(text))}</code>"  # noqa: E731
     parts = [
-        f'<p><a href="../../index.html">← all reports</a></p><h1>{esc(task)} failed</h1>',
-        f"<p>Pipeline <code>{esc(pipeline)}</code>, run <code>{esc(run_id)}</code>, notebook "
-        f"<code>{esc(notebook)}</code>.</p>",
+        f'<p><a href="../../index.html">{w["all_reports"]}</a> · '
+        f'<a href="../../history/{esc(pipeline)}/{esc(task)}.html">{w["history"]}</a></p>'
+        f"<h1>{esc(w['failed_title'].format(task=task))}</h1>",
+        "<p>"
+        + w["failed_where"].format(
+            pipeline=code(pipeline), run=code(run_id), notebook=code(notebook)
+        )
+        + "</p>",
         f'<div class="error"><p><strong>{esc(reason)}</strong></p>',
     ]
     if error:
+        where = w["failing_cell"].format(
+            count=error.get("execution_count") or "?", cell=error["cell_index"] + 1
+        )
         parts.append(
-            f"<p>Failing cell (In [{error.get('execution_count') or '?'}], cell "
-            f"{error['cell_index'] + 1} of the notebook):</p><pre>{esc(error['source'])}</pre>"
-            f"<p>Error: <code>{esc(error['ename'])}: {esc(error['evalue'])}</code></p>"
-            f"<details open><summary>Traceback</summary><pre>{esc(error['traceback'])}</pre>"
-            "</details>"
+            f"<p>{where}</p><pre>{esc(error['source'])}</pre>"
+            f"<p>{w['error']} <code>{esc(error['ename'])}: {esc(error['evalue'])}</code></p>"
+            f"<details open><summary>{w['traceback']}</summary>"
+            f"<pre>{esc(error['traceback'])}</pre></details>"
         )
     parts.append("</div>")
     parts.append(
-        "<p>Parameters:</p><pre>"
+        f"<p>{w['parameters']}:</p><pre>"
         + esc(json.dumps(redact_parameters(parameters), indent=2, ensure_ascii=False, default=str))
         + "</pre>"
     )
     if executed_notebook:
-        parts.append(
-            f"<p>The executed notebook, outputs up to the failure, is kept at "
-            f"<code>{esc(executed_notebook)}</code>.</p>"
-        )
+        parts.append(f"<p>{w['kept_at'].format(path=code(executed_notebook))}</p>")
     if last_good:
         parts.append(
-            f'<p>The last good report is still published: <a href="../../{esc(last_good)}">'
-            f"{esc(last_good)}</a>.</p>"
+            f'<p>{w["last_good_still"]} <a href="../../{esc(last_good)}">{esc(last_good)}</a>.</p>'
         )
     else:
-        parts.append("<p>This task has no earlier good report.</p>")
-    return _page(f"{task} failed", "".join(parts))
+        parts.append(f"<p>{w['no_last_good']}</p>")
+    return _page(w["failed_title"].format(task=task), "".join(parts), lang)

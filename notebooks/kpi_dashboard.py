@@ -1,0 +1,63 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (ebpm)
+#     language: python
+#     name: ebpm
+# ---
+
+# %% tags=["parameters"]
+policy_file: str = "pipelines/policies/prop99.yaml"  # the policy's logic model (ebpm.kpi)
+lang: str = "en"  # language of the diagram's labels and headings: en or ja
+title: str = ""  # report title (default: the policy's title)
+
+# %%
+from IPython.display import HTML, Markdown, display
+
+from ebpm import kpi, report
+from ebpm.kpi import dashboard
+
+model = kpi.load(policy_file)
+kpis = kpi.compute(model)
+found = dashboard.evidence(model)
+heading = title or (model.title_ja if lang == "ja" and model.title_ja else model.title)
+owner = f" Owner: {model.owner}." if model.owner else ""
+display(Markdown(f"# {heading}\n\nKPI follow-up and evidence. {model.description}{owner}"))
+
+# %% [markdown]
+# ## Logic model and its evidence
+#
+# Each arrow is a link of the policy's logic: solid when an evaluation backs it (its latest
+# estimate and interval), dashed when it has not been evaluated. Under each box, the KPIs
+# followed up on it and their status against the target path.
+
+# %%
+svg = dashboard.diagram(model, kpis, found, lang=lang)
+display(HTML(dashboard.scrollable(svg)))
+
+# %% [markdown]
+# ## Evidence for each link
+
+# %%
+display(HTML(dashboard.evidence_table(model, found)))
+
+# %% [markdown]
+# ## KPIs against their targets
+
+# %%
+dashboard.show_followup(kpis)
+fig = dashboard.plot_kpis(model, kpis)
+
+# %% [markdown]
+# ## Since the last follow-up
+
+# %%
+display(Markdown(dashboard.changes_since(kpis, dashboard.previous_followup())))
+
+# %%
+report.footer(*dashboard.sources(model, kpis))

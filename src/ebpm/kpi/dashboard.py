@@ -1,0 +1,383 @@
+"""The KPI dashboard: a policy's logic model with the evidence for each link, its KPIs against
+their targets, and what changed since the last follow-up.
+
+Used by ``notebooks/kpi_dashboard.py``. Evidence is the headline estimate of the evaluation task
+a link names: from this run when ``ebpm run`` ran that task before the dashboard (list it under
+the dashboard task's ``needs``), else from the last good run recorded under ``runs/``. The last
+follow-up is what this same task showed in its last good run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ebpm._protocol import KPI_MIME, RESULT_MIME, RUN_DIR_ENV, TASK_ENV
+from ebpm.kpi.model import LogicModel
+
+__all__ = [
+    "changes_since",
+    "diagram",
+    "evidence",
+    "evidence_table",
+    "outline",
+    "plot_kpis",
+    "previous_followup",
+    "provenance",
+    "scrollable",
+    "show_followup",
+    "sources",
+]
+
+
+def provenance(model: LogicModel) -> dict[str, Any]:
+    """The policy file as a data source of the report: path and sha256, so ``ebpm run``
+    reruns the dashboard when the file changes, and the report's footer names it."""
+    if model.path is None:
+        return {}
+    path = Path(model.path).resolve()
+    return {
+        "entry": model.display_path,
+        "kind": "file",
+        "title": f"logic model: {model.title}",
+        "source": "policy logic model (this project)",
+        "path": str(path),
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "retrieved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+class _Source:
+    """Something :func:`ebpm.report.footer` accepts: an object with ``attrs["ebpm"]``."""
+
+    def __init__(self, record: dict[str, Any]):
+        self.attrs = {"ebpm": record}
+
+
+def sources(model: LogicModel, report: Any = None) -> list[Any]:
+    """The policy file and the datasets ``report`` read, for :func:`ebpm.report.footer`
+    (``report.footer(*sources(model, kpis))``), so ``ebpm run`` records them all."""
+    out = [_Source(provenance(model))] if model.path is not None else []
+    seen = set()
+    for s in report.sources.values() if report is not None else []:
+        prov = s.get("provenance") or {}
+        key = (prov.get("entry"), prov.get("sha256"))
+        if prov and key not in seen:
+            seen.add(key)
+            out.append(_Source(prov))
+    return out
+
+
+# --- evidence ---------------------------------------------------------------------------------
+def _out_dir(out_dir: str | Path | None, model: LogicModel) -> Path:
+    run_dir = os.environ.get(RUN_DIR_ENV)
+    if out_dir is not None:
+        return Path(out_dir)
+    if run_dir:
+        return Path(run_dir).parents[2]  # <out>/runs/<pipeline>/<run-id>
+    return Path(model.root) if model.root else Path.cwd()
+
+
+def _results_in(notebook: Path, mime: str) -> list[Any]:
+    """The outputs of type ``mime`` in an executed notebook (plain JSON, no nbformat)."""
+    try:
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    found = []
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            data = out.get("data") or {}
+            if mime in data:
+                found.append(data[mime])
+    return found
+
+
+def _summarise(headline: dict[str, Any], *, pipeline: str, task: str, run_id: str) -> dict:
+    from ebpm.report.evidence import diagnostics
+
+    numbers = headline.get("headline") or {}
+    checks = diagnostics(headline)
+    status = "warn" if any(c["status"] == "warn" for c in checks) else "ok"
+    return {
+        "pipeline": pipeline,
+        "task": task,
+        "run_id": run_id,
+        "label": headline.get("label") or headline.get("estimand") or task,
+        "estimand": headline.get("estimand"),
+        "estimate": numbers.get("estimate"),
+        "low": numbers.get("conf_low"),
+        "high": numbers.get("conf_high"),
+        "conf_level": headline.get("conf_level", 0.95),
+        "status": status,
+        "diagnostics": [f"{c['status']}: {c['text']}" for c in checks],
+        "report": f"../{pipeline}/{task}.html",
+    }
+
+
+def evidence(model: LogicModel, *, out_dir: str | Path | None = None) -> dict[tuple[str, str], Any]:
+    """The latest estimate behind each link that names an evaluation.
+
+    Parameters
+    ----------
+    model : LogicModel
+        The policy.
+    out_dir : path, optional
+        The folder holding ``runs/`` (default: the run's own when run by ``ebpm run``, else the
+        project root).
+
+    Returns
+    -------
+    dict
+        ``{(pipeline, task): summary or None}``; a summary has ``label``, ``estimate``, ``low``,
+        ``high``, ``conf_level``, ``status`` ("ok", or "warn" when a diagnostic warns),
+        ``diagnostics``, ``run_id`` and the ``report``'s path from a sibling report page. None:
+        not evaluated yet (never run, or never successfully).
+    """
+    from ebpm.pipeline.history import last_good_records
+
+    out = _out_dir(out_dir, model)
+    run_dir = Path(os.environ[RUN_DIR_ENV]) if os.environ.get(RUN_DIR_ENV) else None
+    found: dict[tuple[str, str], Any] = {}
+    for link in model.links_with_evidence():
+        ev = link.evidence
+        key = (ev.pipeline, ev.task)
+        if key in found:
+            continue
+        found[key] = None
+        if run_dir is not None and run_dir.parent.name == ev.pipeline:
+            heads = _results_in(run_dir / f"{ev.task}.ipynb", RESULT_MIME)
+            if heads:  # made by this very run
+                found[key] = _summarise(
+                    heads[0], pipeline=ev.pipeline, task=ev.task, run_id=run_dir.name
+                )
+                continue
+        good = last_good_records(out, ev.pipeline, [ev.task]).get(ev.task)
+        if good and good[1].get("headline"):
+            found[key] = _summarise(
+                good[1]["headline"], pipeline=ev.pipeline, task=ev.task, run_id=good[0]
+            )
+    return found
+
+
+# --- the diagram ------------------------------------------------------------------------------
+def diagram(
+    model: LogicModel,
+    report: Any = None,
+    found: dict[tuple[str, str], Any] | None = None,
+    *,
+    lang: str = "en",
+) -> str:
+    """The logic model as inline SVG: each link marked by its evidence (estimate and interval,
+    or "not evaluated"), each node's KPIs with their status.
+
+    Parameters
+    ----------
+    model : LogicModel
+    report : KPIReport, optional
+        KPI statuses to show under their nodes (default: none shown).
+    found : dict, optional
+        :func:`evidence`'s answer (default: looked up now).
+    lang : {"en", "ja"}
+    """
+    from ebpm.kpi.diagram import logic_model_svg
+
+    found = evidence(model) if found is None else found
+    nodes = []
+    for n in model.nodes:
+        kpis = [
+            {
+                "name": k.name,
+                "name_ja": k.name_ja,
+                "status": report.status(k.id) if report is not None else "no data",
+            }
+            for k in model.kpis_for(n.id)
+        ]
+        nodes.append(
+            {"id": n.id, "kind": n.kind, "label": n.label, "label_ja": n.label_ja, "kpis": kpis}
+        )
+    links = []
+    for link in model.links:
+        ev = None
+        if link.evidence is not None:
+            hit = found.get((link.evidence.pipeline, link.evidence.task))
+            label = link.evidence.task
+            ev = (
+                {
+                    "label": label,
+                    "estimate": hit["estimate"],
+                    "low": hit["low"],
+                    "high": hit["high"],
+                    "status": hit["status"],
+                }
+                if hit
+                else {"label": label, "status": "not evaluated"}
+            )
+        links.append({"source": link.source, "target": link.target, "evidence": ev})
+    title = (model.title_ja or model.title) if lang == "ja" else model.title
+    return logic_model_svg(nodes, links, title=title, lang=lang)  # type: ignore[arg-type]
+
+
+def scrollable(svg: str) -> str:
+    """``svg`` at its natural size in a box that scrolls sideways: a logic model of seven
+    columns is about 2,000 px wide, and shrunk to a page's width its text would be too small."""
+    return (
+        '<div class="ebpm-scroll" style="overflow-x:auto">'
+        + svg.replace('style="max-width:100%;height:auto"', 'style="max-width:none"', 1)
+        + "</div>"
+    )
+
+
+def outline(model: LogicModel, *, lang: str = "en") -> str:
+    """The logic model as a markdown outline (for screen readers and text output)."""
+    from ebpm.kpi.diagram import logic_model_text
+
+    nodes = [
+        {"id": n.id, "kind": n.kind, "label": n.label, "label_ja": n.label_ja} for n in model.nodes
+    ]
+    links = [{"source": lk.source, "target": lk.target} for lk in model.links]
+    return logic_model_text(nodes, links, lang=lang)  # type: ignore[arg-type]
+
+
+def evidence_table(model: LogicModel, found: dict[tuple[str, str], Any]) -> str:
+    """HTML table of the links backed by an evaluation: estimate, interval, diagnostics and a
+    link to the evaluation's report. Every value is escaped."""
+    esc = html.escape
+    rows = []
+    for link in model.links_with_evidence():
+        ev = found.get((link.evidence.pipeline, link.evidence.task))  # type: ignore[union-attr]
+        where = f"{link.evidence.pipeline} / {link.evidence.task}"  # type: ignore[union-attr]
+        arrow = f"{esc(model.node(link.source).label)} → {esc(model.node(link.target).label)}"
+        if ev is None:
+            rows.append(
+                f"<tr><td>{arrow}</td><td>{esc(where)}</td>"
+                "<td colspan=3>not evaluated yet (no good run recorded)</td></tr>"
+            )
+            continue
+        level = f"{float(ev.get('conf_level') or 0.95):.0%}"
+        rows.append(
+            f"<tr><td>{arrow}</td>"
+            f'<td><a href="{esc(ev["report"])}">{esc(where)}</a><br>'
+            f"<small>{esc(str(ev['label']))}; run {esc(str(ev['run_id']))}</small></td>"
+            f"<td>{_num(ev['estimate'])}</td>"
+            f"<td>{level} CI [{_num(ev['low'])}, {_num(ev['high'])}]</td>"
+            f"<td>{esc(ev['status'])}: {esc('; '.join(ev['diagnostics']) or '–')}</td></tr>"
+        )
+    if not rows:
+        return "<p>No link of this logic model names an evaluation yet.</p>"
+    return (
+        "<table><thead><tr><th>link</th><th>evaluation</th><th>estimate</th><th>interval</th>"
+        f"<th>diagnostics</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _num(x: Any) -> str:
+    return "–" if x is None else f"{float(x):.4g}".replace("-", "−")
+
+
+def changes_since(report: Any, previous: dict[str, Any] | None) -> str:
+    """What changed since the last follow-up, as markdown."""
+    from ebpm.kpi.compute import changes
+
+    if previous is None:
+        return "This is the first follow-up recorded for this dashboard."
+    moved = changes(report.to_dict(), previous)
+    if not moved:
+        return "Nothing changed since the last follow-up."
+    return "\n".join(f"- {c['message']}" for c in moved)
+
+
+# --- KPI trends -------------------------------------------------------------------------------
+def plot_kpis(model: LogicModel, report: Any) -> Any:
+    """One panel per KPI: actual values against the straight target path, baseline and target
+    marked, each period's status as the marker (filled: on track; hollow: off track).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from ebpm.plotting import OKABE_ITO, setup_matplotlib
+
+    setup_matplotlib()
+    kpis = list(model.kpis)
+    fig, axes = plt.subplots(
+        len(kpis), 1, figsize=(7.5, 3.2 * max(len(kpis), 1)), layout="constrained", squeeze=False
+    )
+    for ax, kpi in zip(axes[:, 0], kpis, strict=True):
+        table = report.table(kpi.id)
+        x = table["period_start"]
+        ax.plot(x, table["target_path"], "--", color=OKABE_ITO[1], label="target path")
+        ax.plot(x, table["actual"], "-", color=OKABE_ITO[0], label="actual")
+        on = table["status"] == "on track"
+        off = table["status"] == "off track"
+        ax.scatter(x[on], table["actual"][on], color=OKABE_ITO[0], zorder=3, label="on track")
+        ax.scatter(
+            x[off],
+            table["actual"][off],
+            facecolor="white",
+            edgecolor=OKABE_ITO[1],
+            linewidth=1.5,
+            zorder=3,
+            label="off track",
+        )
+        for milestone, marker, name in (
+            (kpi.baseline, "s", "baseline"),
+            (kpi.target, "*", "target"),
+        ):
+            ax.scatter(
+                [milestone.period.start_time],
+                [milestone.value],
+                marker=marker,
+                s=90,
+                color=OKABE_ITO[7],
+                zorder=4,
+                label=f"{name} {milestone.value:g}",
+            )
+        better = "lower is better" if kpi.direction == "lower" else "higher is better"
+        ax.set_title(f"{kpi.name} ({better})", loc="left", fontsize=11)
+        ax.set_ylabel(kpi.unit or "")
+        ax.legend(fontsize=8, ncols=3, loc="best", frameon=False)
+    return fig
+
+
+# --- the follow-up record -----------------------------------------------------------------------
+def show_followup(report: Any) -> None:
+    """Display the KPI table in the notebook and record it (as JSON) for the next follow-up's
+    comparison."""
+    from IPython.display import display
+
+    display(
+        {
+            "text/html": report._repr_html_(),
+            "text/plain": str(report),
+            KPI_MIME: report.to_dict(),
+        },
+        raw=True,
+    )
+
+
+def previous_followup(*, out_dir: str | Path | None = None) -> dict[str, Any] | None:
+    """What this dashboard task showed in its last good run (``KPIReport.to_dict()``), or None
+    (the first follow-up, or not run by ``ebpm run``)."""
+    from ebpm.pipeline.history import last_good_records
+
+    task_env, run_dir = os.environ.get(TASK_ENV), os.environ.get(RUN_DIR_ENV)
+    if not task_env or "/" not in task_env or not (run_dir or out_dir):
+        return None
+    pipeline, task = task_env.split("/", 1)
+    out = Path(out_dir) if out_dir is not None else Path(run_dir).parents[2]  # type: ignore[arg-type]
+    good = last_good_records(out, pipeline, [task]).get(task)
+    if not good:
+        return None
+    run_id, record = good
+    kept = record.get("unchanged_since") or run_id
+    notebook = out / "runs" / pipeline / kept / (record.get("output_notebook") or f"{task}.ipynb")
+    found = _results_in(notebook, KPI_MIME)
+    return found[0] if found else None

@@ -1,0 +1,106 @@
+"""Japanese glyphs for published pages, embedded in each page.
+
+A reader without a Japanese font (many Linux desktops, some kiosks and e-readers) would see
+empty boxes where the pages have kanji and kana. Each page ebpm writes therefore carries, as a
+``data:`` URL in an ``@font-face`` rule, the IPAexGothic glyphs that page uses and no others
+(a few kB to some tens of kB). The rule's family, ``ebpm-ja``, comes after the usual Japanese
+system fonts in every font stack, so a reader who has Hiragino, Noto Sans JP, Yu Gothic or
+Meiryo sees those.
+
+IPAexGothic ships in the ``matplotlib-fontja`` wheel (which ebpm uses for figures too). A font
+embedded in a document to render that document is an "Embedded Font" under the IPA Font
+License (Article 2, paragraph 5): no further obligation when the page is published.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import io
+from pathlib import Path
+
+__all__ = ["FAMILY", "FONT_STACK", "font_face_css", "glyphs_needed"]
+
+#: The CSS family of the embedded subset.
+FAMILY = "ebpm-ja"
+
+#: The font stack of every page ebpm writes: system fonts first, the embedded subset last.
+FONT_STACK = (
+    'system-ui,-apple-system,"Segoe UI","Hiragino Sans","Hiragino Kaku Gothic ProN",'
+    f'"Noto Sans JP","Noto Sans CJK JP","Yu Gothic",Meiryo,"{FAMILY}",sans-serif'
+)
+
+#: First code point embedded: CJK radicals, punctuation, kana, kanji and full-width forms
+#: all lie above it; Latin, Greek and the symbols before it are in every system font.
+_FIRST = 0x2E80
+
+
+def glyphs_needed(text: str) -> str:
+    """The distinct characters of ``text`` that need a Japanese font, sorted."""
+    return "".join(sorted(c for c in set(text) if ord(c) >= _FIRST))
+
+
+@functools.cache
+def _font_path() -> Path:
+    import matplotlib_fontja
+
+    return Path(matplotlib_fontja.__file__).parent / "fonts" / "ipaexg.ttf"
+
+
+@functools.lru_cache(maxsize=64)
+def _subset_woff(chars: str) -> bytes:
+    """IPAexGothic cut down to ``chars``, as WOFF (zlib; no brotli needed)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.layout_features = ["vert", "vrt2"]  # vertical forms only; no ligatures needed
+    options.hinting = False
+    options.notdef_outline = True
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # keep the copyright and licence names
+    font = TTFont(_font_path(), lazy=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=chars)
+    subsetter.subset(font)
+    font.flavor = "woff"
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def font_face_css(text: str, *, cache_dir: Path | None = None) -> str:
+    """An ``@font-face`` rule embedding the glyphs ``text`` needs, or ``""`` when it needs none.
+
+    Parameters
+    ----------
+    text
+        The page (HTML is fine: tags and base64 images are ASCII and add nothing).
+    cache_dir
+        A folder to keep subsets in, keyed by their characters, so rebuilding a page whose
+        characters did not change costs no font work (the site keeps them in ``_ebpm/fonts``).
+
+    Returns
+    -------
+    str
+        CSS for a ``<style>`` element.
+    """
+    chars = glyphs_needed(text)
+    if not chars:
+        return ""
+    data = None
+    key = hashlib.sha256(chars.encode("utf-8")).hexdigest()[:32]
+    cached = cache_dir / f"{key}.woff" if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        data = cached.read_bytes()
+    if data is None:
+        data = _subset_woff(chars)
+        if cached is not None:
+            from ebpm._io import atomic_write_bytes
+
+            atomic_write_bytes(cached, data)
+    encoded = base64.b64encode(data).decode("ascii")
+    return (
+        f'@font-face{{font-family:"{FAMILY}";font-display:block;'
+        f'src:url(data:font/woff;base64,{encoded}) format("woff")}}'
+    )

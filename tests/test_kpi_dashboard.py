@@ -1,0 +1,223 @@
+"""The KPI dashboard's pieces: evidence from runs, the diagram with it, the last follow-up."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ebpm import kpi
+from ebpm._protocol import KPI_MIME, RESULT_MIME, RUN_DIR_ENV, TASK_ENV
+from ebpm.kpi import dashboard
+
+REPO = Path(__file__).resolve().parent.parent
+PROP99 = REPO / "pipelines" / "policies" / "prop99.yaml"
+SC = ("demo", "prop99_synthetic_control")
+
+
+@pytest.fixture
+def model() -> kpi.LogicModel:
+    return kpi.load(PROP99)
+
+
+def _headline(estimate: float, low: float, high: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "label": "Prop 99 (synthetic control)",
+        "estimand": "ATT",
+        "conf_level": 0.95,
+        "headline": {"estimate": estimate, "conf_low": low, "conf_high": high, "std_error": 5.0},
+        **extra,
+    }
+
+
+def _notebook(path: Path, mime: str, payload: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cell = {
+        "cell_type": "code",
+        "source": "",
+        "metadata": {},
+        "execution_count": 1,
+        "outputs": [{"output_type": "display_data", "metadata": {}, "data": {mime: payload}}],
+    }
+    path.write_text(json.dumps({"cells": [cell], "nbformat": 4}), encoding="utf-8")
+
+
+def _manifest(out: Path, run_id: str, tasks: list[dict[str, Any]]) -> Path:
+    folder = out / "runs" / "demo" / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "manifest.json").write_text(
+        json.dumps({"pipeline": "demo", "run_id": run_id, "tasks": tasks}), encoding="utf-8"
+    )
+    return folder
+
+
+# --- evidence ---------------------------------------------------------------------------------
+def test_evidence_from_this_run_when_the_evaluation_ran_before(
+    model, tmp_path, monkeypatch
+) -> None:
+    run_dir = tmp_path / "runs" / "demo" / "R2"
+    _notebook(run_dir / "prop99_synthetic_control.ipynb", RESULT_MIME, _headline(-19.6, -30, -9))
+    # an older good run says something else: this run's own estimate wins
+    _manifest(
+        tmp_path,
+        "R1",
+        [{"name": "prop99_synthetic_control", "status": "ok", "headline": _headline(-5, -6, -4)}],
+    )
+    monkeypatch.setenv(RUN_DIR_ENV, str(run_dir))
+    found = dashboard.evidence(model)
+    assert list(found) == [SC]  # both links into `sales` name the same evaluation
+    ev = found[SC]
+    assert (ev["estimate"], ev["low"], ev["high"]) == (-19.6, -30, -9)
+    assert ev["run_id"] == "R2"
+    assert ev["status"] == "ok"
+    assert ev["report"] == "../demo/prop99_synthetic_control.html"
+
+
+def test_evidence_from_the_last_good_run_otherwise(model, tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv(RUN_DIR_ENV, raising=False)
+    ok = {"name": "prop99_synthetic_control", "status": "ok", "headline": _headline(-19, -29, -9)}
+    failed = {"name": "prop99_synthetic_control", "status": "failed", "headline": None}
+    _manifest(tmp_path, "R1", [ok])
+    _manifest(tmp_path, "R2", [failed])  # the newest run failed: the last good estimate stays
+    ev = dashboard.evidence(model, out_dir=tmp_path)[SC]
+    assert ev["run_id"] == "R1"
+    assert ev["estimate"] == -19
+
+
+def test_a_warning_diagnostic_marks_the_evidence(model, tmp_path) -> None:
+    head = _headline(-1.0, -2.0, 0.5, diagnostics={"pretrend": {"p_value": 0.01}})
+    _manifest(tmp_path, "R1", [{"name": SC[1], "status": "ok", "headline": head}])
+    ev = dashboard.evidence(model, out_dir=tmp_path)[SC]
+    assert ev["status"] == "warn"
+    assert any("pre-trends" in d for d in ev["diagnostics"])
+
+
+def test_never_run_means_not_evaluated(model, tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv(RUN_DIR_ENV, raising=False)
+    assert dashboard.evidence(model, out_dir=tmp_path) == {SC: None}
+    svg = dashboard.diagram(model, found={SC: None})
+    assert "−19" not in svg
+    assert svg.count('data-evaluated="no"') == len(model.links)
+
+
+# --- the diagram ----------------------------------------------------------------------------
+def test_the_diagram_shows_each_node_link_and_the_estimate(model) -> None:
+    found = {SC: {"estimate": -19.62, "low": -40.43, "high": 1.19, "status": "ok"}}
+    report = kpi.compute(model)
+    svg = dashboard.diagram(model, report, found)
+    root = ET.fromstring(svg)
+    nodes = {e.get("data-node") for e in root.iter() if e.get("data-node")}
+    assert nodes == {n.id for n in model.nodes}
+    pairs = {
+        (e.get("data-source"), e.get("data-target")) for e in root.iter() if e.get("data-source")
+    }
+    assert pairs == {(lk.source, lk.target) for lk in model.links}
+    text = "".join(root.itertext())
+    assert "−19.6 [−40.4, 1.19]" in text or "−19.6 [−40.4, 1.2]" in text
+    assert "prop99_synthetic_control" in text
+    evaluated = [e for e in root.iter() if e.get("data-evaluated") == "yes"]
+    assert {(e.get("data-source"), e.get("data-target")) for e in evaluated} == {
+        (lk.source, lk.target) for lk in model.links_with_evidence()
+    }
+    assert report.status("sales_per_capita") in ("on track", "off track")
+    assert report.status("sales_per_capita").split()[0] in text.lower()
+
+
+def test_scrollable_keeps_the_natural_size(model) -> None:
+    svg = dashboard.diagram(model, found={SC: None})
+    box = dashboard.scrollable(svg)
+    assert box.startswith('<div class="ebpm-scroll" style="overflow-x:auto">')
+    assert 'style="max-width:none"' in box
+    assert "max-width:100%" not in box
+
+
+def test_evidence_table_escapes_and_links_the_report(model) -> None:
+    ev = {
+        "estimate": -19.62,
+        "low": -40.43,
+        "high": 1.19,
+        "conf_level": 0.9,
+        "status": "ok",
+        "label": "<b>SC</b>",
+        "run_id": "R1",
+        "diagnostics": ["info: placebo p = 0.077"],
+        "report": "../demo/prop99_synthetic_control.html",
+    }
+    table = dashboard.evidence_table(model, {SC: ev})
+    assert table.count("<tr>") == 1 + len(model.links_with_evidence())
+    assert "&lt;b&gt;SC&lt;/b&gt;" in table
+    assert "<b>SC</b>" not in table
+    assert "−19.62" in table
+    assert "90% CI [−40.43, 1.19]" in table
+    assert 'href="../demo/prop99_synthetic_control.html"' in table
+    assert "not evaluated" in dashboard.evidence_table(model, {SC: None})
+
+
+# --- the policy file as an input of the task ----------------------------------------------------
+def test_the_policy_file_is_recorded_with_its_sha256(model, tmp_path) -> None:
+    from ebpm.pipeline.fingerprint import Hasher
+
+    prov = dashboard.provenance(model)
+    assert prov["kind"] == "file"
+    assert prov["entry"] == "pipelines/policies/prop99.yaml"
+    assert prov["sha256"] == hashlib.sha256(PROP99.read_bytes()).hexdigest()
+    copy = tmp_path / "policy.yaml"
+    copy.write_bytes(PROP99.read_bytes())
+    record = {**prov, "path": str(copy)}
+    hasher = Hasher(tmp_path / "memo.json")
+    assert hasher.dataset(record) == prov["sha256"]  # unchanged: the task may be skipped
+    copy.write_text(copy.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert hasher.dataset(record) != prov["sha256"]  # edited: the dashboard runs again
+    copy.unlink()
+    assert hasher.dataset(record) is None
+
+
+def test_sources_are_the_policy_file_and_each_dataset_once(model) -> None:
+    report = kpi.compute(model)
+    entries = [s.attrs["ebpm"]["entry"] for s in dashboard.sources(model, report)]
+    assert entries == ["pipelines/policies/prop99.yaml", "studies.prop99"]
+
+
+# --- the last follow-up -----------------------------------------------------------------------
+def test_the_previous_followup_is_what_this_task_showed_last_time(tmp_path, monkeypatch) -> None:
+    shown = {"version": 1, "kpis": {"k": {"periods": {"2000": 41.6}}}}
+    r1 = _manifest(
+        tmp_path,
+        "R1",
+        [{"name": "prop99_kpi", "status": "ok", "output_notebook": "prop99_kpi.ipynb"}],
+    )
+    _notebook(r1 / "prop99_kpi.ipynb", KPI_MIME, shown)
+    # R2 skipped the dashboard as unchanged: the follow-up it kept is R1's
+    _manifest(
+        tmp_path, "R2", [{"name": "prop99_kpi", "status": "unchanged", "unchanged_since": "R1"}]
+    )
+    monkeypatch.setenv(TASK_ENV, "demo/prop99_kpi")
+    monkeypatch.setenv(RUN_DIR_ENV, str(tmp_path / "runs" / "demo" / "R3"))
+    assert dashboard.previous_followup() == shown
+
+
+def test_no_previous_followup_outside_a_run_or_the_first_time(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv(TASK_ENV, raising=False)
+    monkeypatch.delenv(RUN_DIR_ENV, raising=False)
+    assert dashboard.previous_followup() is None
+    monkeypatch.setenv(TASK_ENV, "demo/prop99_kpi")
+    monkeypatch.setenv(RUN_DIR_ENV, str(tmp_path / "runs" / "demo" / "R1"))
+    assert dashboard.previous_followup() is None
+
+
+def test_changes_since_in_words(model) -> None:
+    report = kpi.compute(model)
+    assert dashboard.changes_since(report, None) == (
+        "This is the first follow-up recorded for this dashboard."
+    )
+    same = report.to_dict()
+    assert dashboard.changes_since(report, same) == "Nothing changed since the last follow-up."
+    earlier = json.loads(json.dumps(same))
+    earlier["kpis"]["sales_per_capita"]["periods"].pop()  # last time, 2000 was not out yet
+    text = dashboard.changes_since(report, earlier)
+    assert text.startswith("- ")
+    assert "2000" in text
