@@ -25,9 +25,7 @@ from ebpm.kpi import dashboard
 model = kpi.load(policy_file)
 kpis = kpi.compute(model)
 found = dashboard.evidence(model)
-heading = title or (model.title_ja if lang == "ja" and model.title_ja else model.title)
-owner = f" Owner: {model.owner}." if model.owner else ""
-display(Markdown(f"# {heading}\n\nKPI follow-up and evidence. {model.description}{owner}"))
+display(HTML(dashboard.heading(model, title=title, lang=lang)))
 
 # %% [markdown]
 # ## Logic model and its evidence
@@ -44,7 +42,7 @@ display(HTML(dashboard.scrollable(svg)))
 # ## Evidence for each link
 
 # %%
-display(HTML(dashboard.evidence_table(model, found)))
+display(HTML(dashboard.evidence_table(model, found, lang=lang)))
 
 # %% [markdown]
 # ## KPIs against their targets
@@ -60,4 +58,4 @@ fig = dashboard.plot_kpis(model, kpis)
 display(Markdown(dashboard.changes_since(kpis, dashboard.previous_followup())))
 
 # %%
-report.footer(*dashboard.sources(model, kpis))
+report.footer(*dashboard.sources(model, kpis, found))

@@ -323,3 +323,48 @@ def test_the_kpi_dashboard_draws_the_logic_model_with_its_evidence(browser, serv
     assert evaluated == 2
     assert "−19.6" in browser.find_element(By.CSS_SELECTOR, "svg.ebpm-logic-model").text
     assert _console_errors(browser) == []
+
+
+def _fonts_of_japanese_text(driver: Any, limit: int = 60) -> list[tuple[str, list[str]]]:
+    """(text, fonts that drew it) for elements with Japanese in their own text, as Chromium's
+    layout reports them (DevTools' CSS.getPlatformFontsForNode)."""
+    driver.execute_script(
+        "var re=/[\\u3040-\\u30ff\\u4e00-\\u9fff]/, n=0;"
+        "document.querySelectorAll('body *').forEach(function(e){"
+        "  if(n>=arguments[0]) return;"
+        "  var own=Array.from(e.childNodes).filter(c=>c.nodeType===3).map(c=>c.textContent);"
+        "  if(re.test(own.join(''))){e.setAttribute('data-jp-probe',''); n++;}"
+        "});",
+        limit,
+    )
+    driver.execute_cdp_cmd("DOM.enable", {})
+    driver.execute_cdp_cmd("CSS.enable", {})
+    root = driver.execute_cdp_cmd("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    ids = driver.execute_cdp_cmd(
+        "DOM.querySelectorAll", {"nodeId": root, "selector": "[data-jp-probe]"}
+    )["nodeIds"]
+    texts = driver.execute_script(
+        "return Array.from(document.querySelectorAll('[data-jp-probe]'))"
+        ".map(e => e.textContent.trim().slice(0, 30))"
+    )
+    out = []
+    for node, text in zip(ids, texts, strict=True):
+        fonts = driver.execute_cdp_cmd("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        out.append((text, [f["familyName"] for f in fonts if f["isCustomFont"]]))
+    return out
+
+
+def test_every_japanese_text_is_drawn_with_the_embedded_glyphs(browser, served) -> None:
+    """Not only does the font load: Chromium draws each Japanese text with it, also the text
+    laid out before the font was decoded (which it once left as empty boxes)."""
+    base, _ = served
+    for page in (
+        "index.html",
+        "reports/demo/tokyo_profile-UNEMP.html",
+        "reports/demo/prefecture_profile.html",
+    ):
+        browser.get(base + page)
+        _fonts_ready(browser)
+        drawn = _fonts_of_japanese_text(browser)
+        assert drawn, page
+        assert [text for text, fonts in drawn if "IPAexGothic" not in fonts] == [], page

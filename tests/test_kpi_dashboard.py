@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ebpm import kpi
-from ebpm._protocol import KPI_MIME, RESULT_MIME, RUN_DIR_ENV, TASK_ENV
+from ebpm._protocol import KPI_MIME, NEEDS_ENV, RESULT_MIME, RUN_DIR_ENV, TASK_ENV
 from ebpm.kpi import dashboard
 
 REPO = Path(__file__).resolve().parent.parent
@@ -68,6 +68,7 @@ def test_evidence_from_this_run_when_the_evaluation_ran_before(
         [{"name": "prop99_synthetic_control", "status": "ok", "headline": _headline(-5, -6, -4)}],
     )
     monkeypatch.setenv(RUN_DIR_ENV, str(run_dir))
+    monkeypatch.setenv(NEEDS_ENV, "prop99_synthetic_control")
     found = dashboard.evidence(model)
     assert list(found) == [SC]  # both links into `sales` name the same evaluation
     ev = found[SC]
@@ -75,6 +76,29 @@ def test_evidence_from_this_run_when_the_evaluation_ran_before(
     assert ev["run_id"] == "R2"
     assert ev["status"] == "ok"
     assert ev["report"] == "../demo/prop99_synthetic_control.html"
+
+
+def test_a_notebook_of_this_run_counts_only_for_a_task_this_one_needs(
+    model, tmp_path, monkeypatch
+) -> None:
+    """Without `needs`, the evaluation may have failed (or not finished) in this run: the
+    dashboard shows the last good estimate, not whatever notebook is in the run folder."""
+    run_dir = tmp_path / "runs" / "demo" / "R2"
+    _notebook(run_dir / "prop99_synthetic_control.ipynb", RESULT_MIME, _headline(-99, -100, -98))
+    ok = {"name": "prop99_synthetic_control", "status": "ok", "headline": _headline(-19, -29, -9)}
+    _manifest(tmp_path, "R1", [ok])
+    monkeypatch.setenv(RUN_DIR_ENV, str(run_dir))
+    monkeypatch.setenv(NEEDS_ENV, "")
+    ev = dashboard.evidence(model)[SC]
+    assert (ev["estimate"], ev["run_id"]) == (-19, "R1")
+
+
+def test_an_unchanged_rerun_points_to_the_run_that_made_the_estimate(model, tmp_path) -> None:
+    ok = {"name": "prop99_synthetic_control", "status": "ok", "headline": _headline(-19, -29, -9)}
+    kept = {**ok, "status": "unchanged", "unchanged_since": "R1"}
+    _manifest(tmp_path, "R1", [ok])
+    _manifest(tmp_path, "R2", [kept])
+    assert dashboard.evidence(model, out_dir=tmp_path)[SC]["run_id"] == "R1"
 
 
 def test_evidence_from_the_last_good_run_otherwise(model, tmp_path, monkeypatch) -> None:
@@ -176,10 +200,46 @@ def test_the_policy_file_is_recorded_with_its_sha256(model, tmp_path) -> None:
     assert hasher.dataset(record) is None
 
 
-def test_sources_are_the_policy_file_and_each_dataset_once(model) -> None:
+def test_sources_are_the_policy_file_the_evidence_and_each_dataset_once(model) -> None:
     report = kpi.compute(model)
-    entries = [s.attrs["ebpm"]["entry"] for s in dashboard.sources(model, report)]
-    assert entries == ["pipelines/policies/prop99.yaml", "studies.prop99"]
+    found = {SC: {"run_id": "R7"}, ("demo", "other"): None}
+    records = [s.attrs["ebpm"] for s in dashboard.sources(model, report, found)]
+    assert [r["entry"] for r in records] == [
+        "pipelines/policies/prop99.yaml",
+        "evidence demo/other",
+        "evidence demo/prop99_synthetic_control",
+        "studies.prop99",
+    ]
+    sc = records[2]
+    assert (sc["kind"], sc["pipeline"], sc["task"], sc["run_id"]) == (
+        "evidence",
+        "demo",
+        "prop99_synthetic_control",
+        "R7",
+    )
+    assert records[1]["run_id"] is None
+    assert records[1]["title"] == "not evaluated yet"
+
+
+def test_the_heading_escapes_what_the_policy_file_says(model) -> None:
+    from dataclasses import replace
+
+    evil = replace(
+        model, title="<script>x()</script> *tax*", description="A & B <img src=x>", owner="<b>"
+    )
+    html_text = dashboard.heading(evil)
+    assert html_text == (
+        "<h1>&lt;script&gt;x()&lt;/script&gt; *tax*</h1><p>KPI follow-up and evidence. "
+        "A &amp; B &lt;img src=x&gt; Owner: &lt;b&gt;.</p>"
+    )
+    assert dashboard.heading(model, lang="ja").startswith("<h1>カリフォルニア州")
+
+
+def test_no_kpis_no_plot(model) -> None:
+    from dataclasses import replace
+
+    empty = replace(model, kpis=())
+    assert dashboard.plot_kpis(empty, kpi.compute(empty)) is None
 
 
 # --- the last follow-up -----------------------------------------------------------------------
@@ -221,3 +281,13 @@ def test_changes_since_in_words(model) -> None:
     text = dashboard.changes_since(report, earlier)
     assert text.startswith("- ")
     assert "2000" in text
+
+
+def test_a_small_revision_is_shown_with_the_digits_that_tell_it(model) -> None:
+    now = kpi.compute(model).to_dict()
+    before = json.loads(json.dumps(now))
+    now["kpis"]["sales_per_capita"]["periods"][-1]["actual"] = 150000.4
+    before["kpis"]["sales_per_capita"]["periods"][-1]["actual"] = 150000.2
+    (change,) = kpi.changes(now, before)
+    # at 6 digits both read 150,000: the message shows the digits that differ
+    assert change["message"] == "sales_per_capita: 2000: revised from 150,000.2 to 150,000.4"

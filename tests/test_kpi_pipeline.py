@@ -58,8 +58,8 @@ def test_two_quarterly_followups_of_the_japanese_policy(estat, tmp_path) -> None
     (task,) = second.tasks
     assert task.status == "ok", task.reason
     page = (tmp_path / "site" / task.report).read_text(encoding="utf-8")
-    assert "births: 2023: revised from 727277 to 727288" in page
-    assert "births: 2024: new value 686061" in page
+    assert "births: 2023: revised from 727,277 to 727,288" in page
+    assert "births: 2024: new value 686,061" in page
     # the run history shows both follow-ups
     history = (tmp_path / "site" / "history" / "japan_kpi" / f"{task.name}.html").read_text(
         encoding="utf-8"

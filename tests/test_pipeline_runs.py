@@ -701,3 +701,39 @@ def test_a_task_reruns_when_a_task_it_needs_reruns(tmp_path) -> None:
     assert plan["reasons"]["a"] == "parameters changed"
     assert plan["reasons"]["b"] == "a, which it needs, runs again"
     assert _by_name(again)["b"].unchanged_since is None
+
+
+def test_a_dashboard_reruns_when_the_estimate_it_showed_is_no_longer_the_latest(tmp_path) -> None:
+    """The evaluation ran on its own (`ebpm run -t`) after the dashboard showed its estimate:
+    the next run must not skip the dashboard as unchanged."""
+    from types import SimpleNamespace
+
+    from ebpm.pipeline import runner
+    from ebpm.pipeline.fingerprint import Hasher
+
+    def manifest(run_id: str, tasks: list[dict[str, Any]]) -> None:
+        folder = tmp_path / "runs" / "demo" / run_id
+        folder.mkdir(parents=True)
+        (folder / "manifest.json").write_text(
+            json.dumps({"pipeline": "demo", "run_id": run_id, "tasks": tasks}), encoding="utf-8"
+        )
+
+    (tmp_path / "site" / "reports").mkdir(parents=True)
+    (tmp_path / "site" / "reports" / "kpi.html").write_text("report", encoding="utf-8")
+    fingerprint = {"notebook": "n", "parameters": "p", "environment": "e"}
+    evidence = {"entry": "evidence demo/sc", "kind": "evidence", "pipeline": "demo", "task": "sc"}
+    record = {
+        "fingerprint": fingerprint,
+        "report": "reports/kpi.html",
+        "datasets": [{**evidence, "run_id": "R1"}],
+    }
+    plan = SimpleNamespace(previous=("R1", record), fingerprint=fingerprint)
+    hasher = Hasher(tmp_path / "memo.json")
+    manifest("R1", [{"name": "sc", "status": "ok"}])
+    manifest("R2", [{"name": "sc", "status": "unchanged", "unchanged_since": "R1"}])
+    assert runner._unchanged(plan, hasher, tmp_path / "site", tmp_path) == (True, "unchanged")
+    manifest("R3", [{"name": "sc", "status": "ok"}])  # a new estimate, made by run R3
+    assert runner._unchanged(plan, hasher, tmp_path / "site", tmp_path) == (
+        False,
+        "the estimate of demo/sc changed",
+    )

@@ -352,6 +352,7 @@ def test_demo_manifest_records_the_run(demo) -> None:
         "geo.prefecture_municipal_structure",
         "geo.japan_prefectures",  # the national map's own polygons, cited in its footer
         "pipelines/policies/prop99.yaml",  # the KPI dashboard's logic model, as a file input
+        "evidence demo/prop99_synthetic_control",  # the estimate the dashboard shows
     }
     organ = datasets["studies.organ_donations"]
     assert organ["sha256"] == ORGAN_SHA256

@@ -70,7 +70,7 @@ _SUMMARY = [
     "change",
     "progress",
 ]
-_REL_TOL = 1e-9
+_REL_TOL = 1e-6  # float32 data: 1988's 90.1 is stored as 90.09999847
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -113,7 +113,8 @@ class KPIReport:
         there is none since the baseline); ``previous_period, previous_actual, change`` (the
         period with a value before it, and latest − previous); ``progress``, the percentage of
         the way from the baseline value to the target value (100 = target reached; negative =
-        moved away from it; NaN when target equals baseline).
+        moved away from it; NaN when the target is not better than the baseline, e.g. a floor
+        on a decline: "higher is better" with a target below the baseline).
         """
         return pd.DataFrame([self.summaries[k.id] for k in self.model.kpis], columns=_SUMMARY)
 
@@ -205,18 +206,38 @@ def _json(value: Any) -> Any:
     return value
 
 
-def _fmt(value: Any, *, sign: bool = False) -> str:
+def _fmt(value: Any, *, sign: bool = False, digits: int = 6) -> str:
+    """``digits`` significant digits with thousands separators (727,277; -47,137.1; 41.6)."""
     if _missing(value):
         return "–"
-    return format(float(value), "+.6g" if sign else ".6g")
+    x, plus = float(value), "+" if sign else ""
+    if abs(x) >= 10**digits:  # whole, never 1.4173e+07
+        return format(x, f"{plus},.0f")
+    return format(x, f"{plus},.{digits}g")
+
+
+def _fmt_pair(old: Any, new: Any) -> tuple[str, str]:
+    """Two values with as many digits as it takes to tell them apart (a revision of 150,000.2
+    to 150,000.4 must not read "from 150,000 to 150,000")."""
+    for digits in range(6, 16):
+        a, b = _fmt(old, digits=digits), _fmt(new, digits=digits)
+        if a != b:
+            return a, b
+    return a, b
 
 
 # --- reading the data ------------------------------------------------------------------------
 def _dataset(model: LogicModel, kpi: KPI) -> pd.DataFrame:
     from ebpm.catalog import catalog_dir, open_catalog
+    from ebpm.errors import CatalogError
 
-    folder = catalog_dir(model.root or Path.cwd())
-    return open_catalog(folder).load(kpi.source.dataset, **kpi.source.parameters)
+    try:
+        folder = catalog_dir(model.root or Path.cwd())
+        return open_catalog(folder).load(kpi.source.dataset, **kpi.source.parameters)
+    except CatalogError as err:
+        # say which KPI of which file needs the data: several KPIs often read one table
+        err.args = (f"KPI {kpi.id!r} ({model.where(kpi, 'dataset')}): {err}", *err.args[1:])
+        raise
 
 
 def _plain(value: Any) -> Any:
@@ -428,7 +449,8 @@ def _summarise(kpi: KPI, table: pd.DataFrame) -> dict[str, Any]:
     if latest["status"] != "before baseline":
         out["status"] = latest["status"]
         span = kpi.target.value - kpi.baseline.value
-        if span != 0:
+        better = span > 0 if kpi.direction == "higher" else span < 0
+        if better:  # a target worse than the baseline is a floor: "the way to it" means nothing
             out["progress"] = (float(latest["actual"]) - kpi.baseline.value) / span * 100
     if len(valued) > 1:
         previous = valued.iloc[-2]
@@ -666,7 +688,7 @@ def changes(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> l
                         label,
                         old_value,
                         value,
-                        f"{label}: revised from {_fmt(old_value)} to {_fmt(value)}",
+                        "{}: revised from {} to {}".format(label, *_fmt_pair(old_value, value)),
                     )
                 )
         for label, old in old_periods.items():  # periods no longer in the table at all

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ebpm._protocol import KPI_MIME, RESULT_MIME, RUN_DIR_ENV, TASK_ENV
+from ebpm._protocol import KPI_MIME, NEEDS_ENV, RESULT_MIME, RUN_DIR_ENV, TASK_ENV
 from ebpm.kpi.model import LogicModel
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "diagram",
     "evidence",
     "evidence_table",
+    "heading",
     "outline",
     "plot_kpis",
     "previous_followup",
@@ -59,10 +60,29 @@ class _Source:
         self.attrs = {"ebpm": record}
 
 
-def sources(model: LogicModel, report: Any = None) -> list[Any]:
-    """The policy file and the datasets ``report`` read, for :func:`ebpm.report.footer`
-    (``report.footer(*sources(model, kpis))``), so ``ebpm run`` records them all."""
+def sources(
+    model: LogicModel, report: Any = None, found: dict[tuple[str, str], Any] | None = None
+) -> list[Any]:
+    """The policy file, the datasets ``report`` read and the estimates shown as evidence
+    (``found``, from :func:`evidence`), for :func:`ebpm.report.footer`
+    (``report.footer(*sources(model, kpis, found))``). ``ebpm run`` records them all, so the
+    dashboard runs again when the file, the data or an estimate it shows changes."""
     out = [_Source(provenance(model))] if model.path is not None else []
+    for (pipeline, task), hit in sorted((found or {}).items()):
+        made = hit["run_id"] if hit else None
+        out.append(
+            _Source(
+                {
+                    "entry": f"evidence {pipeline}/{task}",
+                    "kind": "evidence",
+                    "pipeline": pipeline,
+                    "task": task,
+                    "run_id": made,
+                    "title": f"estimate of {task}, run {made}" if made else "not evaluated yet",
+                    "source": f"ebpm run of pipeline {pipeline}",
+                }
+            )
+        )
     seen = set()
     for s in report.sources.values() if report is not None else []:
         prov = s.get("provenance") or {}
@@ -84,18 +104,13 @@ def _out_dir(out_dir: str | Path | None, model: LogicModel) -> Path:
 
 
 def _results_in(notebook: Path, mime: str) -> list[Any]:
-    """The outputs of type ``mime`` in an executed notebook (plain JSON, no nbformat)."""
+    """The outputs of type ``mime`` in an executed notebook (read as plain JSON)."""
+    from ebpm.pipeline.history import outputs_of
+
     try:
-        nb = json.loads(notebook.read_text(encoding="utf-8"))
+        return outputs_of(json.loads(notebook.read_text(encoding="utf-8")), mime)
     except (OSError, ValueError):
         return []
-    found = []
-    for cell in nb.get("cells", []):
-        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            data = out.get("data") or {}
-            if mime in data:
-                found.append(data[mime])
-    return found
 
 
 def _summarise(headline: dict[str, Any], *, pipeline: str, task: str, run_id: str) -> dict:
@@ -143,24 +158,27 @@ def evidence(model: LogicModel, *, out_dir: str | Path | None = None) -> dict[tu
 
     out = _out_dir(out_dir, model)
     run_dir = Path(os.environ[RUN_DIR_ENV]) if os.environ.get(RUN_DIR_ENV) else None
+    needs = set(filter(None, os.environ.get(NEEDS_ENV, "").split(",")))
     found: dict[tuple[str, str], Any] = {}
     for link in model.links_with_evidence():
         ev = link.evidence
-        key = (ev.pipeline, ev.task)
+        key = (ev.pipeline, ev.task)  # type: ignore[union-attr]
         if key in found:
             continue
         found[key] = None
-        if run_dir is not None and run_dir.parent.name == ev.pipeline:
+        if run_dir is not None and run_dir.parent.name == ev.pipeline and ev.task in needs:
+            # a task this one `needs` finished well earlier in this very run
             heads = _results_in(run_dir / f"{ev.task}.ipynb", RESULT_MIME)
-            if heads:  # made by this very run
+            if heads:
                 found[key] = _summarise(
                     heads[0], pipeline=ev.pipeline, task=ev.task, run_id=run_dir.name
                 )
                 continue
         good = last_good_records(out, ev.pipeline, [ev.task]).get(ev.task)
         if good and good[1].get("headline"):
+            run_id = good[1].get("unchanged_since") or good[0]  # the run that made it
             found[key] = _summarise(
-                good[1]["headline"], pipeline=ev.pipeline, task=ev.task, run_id=good[0]
+                good[1]["headline"], pipeline=ev.pipeline, task=ev.task, run_id=run_id
             )
     return found
 
@@ -223,6 +241,16 @@ def diagram(
     return logic_model_svg(nodes, links, title=title, lang=lang)  # type: ignore[arg-type]
 
 
+def heading(model: LogicModel, *, title: str = "", lang: str = "en") -> str:
+    """The dashboard's title and what it is about, as HTML; every text from the policy file
+    is escaped (it is published)."""
+    esc = html.escape
+    name = title or ((model.title_ja or model.title) if lang == "ja" else model.title)
+    what = "KPIのフォローアップと根拠。" if lang == "ja" else "KPI follow-up and evidence."
+    owner = f" {'所管' if lang == 'ja' else 'Owner'}: {model.owner}." if model.owner else ""
+    return f"<h1>{esc(name)}</h1><p>{esc(what)} {esc(model.description.strip())}{esc(owner)}</p>"
+
+
 def scrollable(svg: str) -> str:
     """``svg`` at its natural size in a box that scrolls sideways: a logic model of seven
     columns is about 2,000 px wide, and shrunk to a page's width its text would be too small."""
@@ -244,15 +272,22 @@ def outline(model: LogicModel, *, lang: str = "en") -> str:
     return logic_model_text(nodes, links, lang=lang)  # type: ignore[arg-type]
 
 
-def evidence_table(model: LogicModel, found: dict[tuple[str, str], Any]) -> str:
+def evidence_table(
+    model: LogicModel, found: dict[tuple[str, str], Any], *, lang: str = "en"
+) -> str:
     """HTML table of the links backed by an evaluation: estimate, interval, diagnostics and a
     link to the evaluation's report. Every value is escaped."""
     esc = html.escape
     rows = []
+
+    def label(node_id: str) -> str:
+        node = model.node(node_id)
+        return (node.label_ja or node.label) if lang == "ja" else node.label
+
     for link in model.links_with_evidence():
         ev = found.get((link.evidence.pipeline, link.evidence.task))  # type: ignore[union-attr]
         where = f"{link.evidence.pipeline} / {link.evidence.task}"  # type: ignore[union-attr]
-        arrow = f"{esc(model.node(link.source).label)} → {esc(model.node(link.target).label)}"
+        arrow = f"{esc(label(link.source))} → {esc(label(link.target))}"
         if ev is None:
             rows.append(
                 f"<tr><td>{arrow}</td><td>{esc(where)}</td>"
@@ -299,7 +334,8 @@ def plot_kpis(model: LogicModel, report: Any) -> Any:
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.figure.Figure or None
+        None when the policy has no KPIs.
     """
     import matplotlib.pyplot as plt
 
@@ -307,6 +343,8 @@ def plot_kpis(model: LogicModel, report: Any) -> Any:
 
     setup_matplotlib()
     kpis = list(model.kpis)
+    if not kpis:
+        return None
     fig, axes = plt.subplots(
         len(kpis), 1, figsize=(7.5, 3.2 * max(len(kpis), 1)), layout="constrained", squeeze=False
     )

@@ -563,7 +563,7 @@ def _span(value: Any) -> tuple[str, pd.Period]:
         except ValueError as err:
             raise ValueError(f"that day does not exist ({err})") from err
         return "day", pd.Period(day, "D")
-    raise ValueError(f"write a date as {_FORMS}")
+    raise ValueError("it is in none of the forms ebpm reads")
 
 
 def _coarse(value: Any, form: str, span: pd.Period, frequency: str) -> str:
@@ -1272,15 +1272,25 @@ class _Checker:
                 f"Pipelines: {', '.join(sorted(specs)) or 'none'}.{also}",
             )
             return
-        groups = list(dict.fromkeys(t.group for t in spec.tasks))
-        names = {t.name for t in spec.tasks} | set(groups)
-        if task not in names:
+        names = [t.name for t in spec.tasks]
+        task_line = self.lines.get((*at, "evidence", "task"), line)
+        if task in names:
+            return
+        outputs = [t.name for t in spec.tasks if t.group == task]
+        if outputs:  # a grid (or an `output:` name): the estimate is one task's
             self.add(
-                self.lines.get((*at, "evidence", "task"), line),
-                f"{label}: evidence names task {task!r}, which is not a task of pipeline "
-                f"{pipeline!r} ({spec.display_path}).{did_you_mean(task, sorted(names))} "
-                f"Tasks: {', '.join(groups)}.",
+                task_line,
+                f"{label}: evidence names task {task!r} of pipeline {pipeline!r}, which runs as "
+                f"{len(outputs)} task(s): {', '.join(outputs)}; name the one whose estimate is "
+                f"the evidence, e.g. `task: {outputs[0]}`.",
             )
+            return
+        self.add(
+            task_line,
+            f"{label}: evidence names task {task!r}, which is not a task of pipeline "
+            f"{pipeline!r} ({spec.display_path}).{did_you_mean(task, names)} "
+            f"Tasks: {', '.join(names)}.",
+        )
 
     # --- KPIs --------------------------------------------------------------------------------
     def kpis(self, nodes: dict[str, Node | None]) -> list[KPI]:

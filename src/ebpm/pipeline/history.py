@@ -25,6 +25,8 @@ __all__ = [
     "find_run",
     "last_good_records",
     "list_runs",
+    "made_by",
+    "outputs_of",
     "revision",
     "task_history",
 ]
@@ -149,6 +151,27 @@ def last_good_records(
             name = t.get("name")
             if name in wanted and name not in found and t.get("status") in GOOD:
                 found[name] = (m.get("run_id", path.parent.name), t)
+    return found
+
+
+def made_by(out_dir: str | Path, pipeline: str, task: str) -> str | None:
+    """The run that made the current good estimate of ``pipeline``/``task`` (a run that kept
+    it unchanged points back to it), or None when the task never ran well."""
+    good = last_good_records(out_dir, pipeline, [task]).get(task)
+    if good is None:
+        return None
+    run_id, record = good
+    return record.get("unchanged_since") or run_id
+
+
+def outputs_of(nb: Any, mime: str) -> list[Any]:
+    """The outputs of type ``mime`` in a notebook (an nbformat node or its plain JSON)."""
+    found = []
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            data = out.get("data") or {}
+            if mime in data:
+                found.append(data[mime])
     return found
 
 

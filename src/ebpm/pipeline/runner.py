@@ -41,7 +41,14 @@ from pathlib import Path
 from typing import Any
 
 from ebpm._io import atomic_write_json, atomic_write_text
-from ebpm._protocol import PROVENANCE_MIME, RESULT_MIME, RUN_DIR_ENV, RUN_ID_ENV, TASK_ENV
+from ebpm._protocol import (
+    NEEDS_ENV,
+    PROVENANCE_MIME,
+    RESULT_MIME,
+    RUN_DIR_ENV,
+    RUN_ID_ENV,
+    TASK_ENV,
+)
 from ebpm.errors import ParameterError, PipelineError, did_you_mean
 from ebpm.pipeline import history
 from ebpm.pipeline.fingerprint import (
@@ -249,19 +256,12 @@ def _check_all(
 
 
 # --- what a notebook left behind -------------------------------------------------------------
-def _outputs(nb: Any, mime: str) -> list[Any]:
-    found = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            data = out.get("data", {})
-            if mime in data:
-                found.append(data[mime])
-    return found
-
-
 _DATASET_KEYS = (
     "entry",
     "kind",
+    "pipeline",  # kind "evidence": the estimate of this pipeline's task, made by run `run_id`
+    "task",
+    "run_id",
     "title",
     "source",
     "licence",
@@ -281,8 +281,8 @@ _DATASET_KEYS = (
 def _dataset_records(nb: Any) -> list[dict[str, Any]]:
     # The footer lists the datasets; headline results carry their data's provenance too, so a
     # notebook without a footer still records what it estimated on.
-    found = [d for p in _outputs(nb, PROVENANCE_MIME) for d in p.get("datasets", [])]
-    found += [p["provenance"] for p in _outputs(nb, RESULT_MIME) if p.get("provenance")]
+    found = [d for p in history.outputs_of(nb, PROVENANCE_MIME) for d in p.get("datasets", [])]
+    found += [p["provenance"] for p in history.outputs_of(nb, RESULT_MIME) if p.get("provenance")]
     seen, out = set(), []
     for d in found:
         key = (d.get("entry"), d.get("sha256"))
@@ -311,9 +311,7 @@ def _rerun_dependents(plans: dict[str, _Plan], reasons: dict[str, str]) -> None:
             if plan.result.status != "unchanged":
                 continue
             running = [
-                n
-                for n in getattr(plan.task, "needs", ())
-                if n in plans and plans[n].result.status != "unchanged"
+                n for n in plan.task.needs if n in plans and plans[n].result.status != "unchanged"
             ]
             if running:
                 r = plan.result
@@ -323,8 +321,11 @@ def _rerun_dependents(plans: dict[str, _Plan], reasons: dict[str, str]) -> None:
                 changed = True
 
 
-def _unchanged(plan: _Plan, hasher: Hasher, site: Path) -> tuple[bool, str]:
-    """Whether nothing the task depends on changed since its last good record, and why not."""
+def _unchanged(plan: _Plan, hasher: Hasher, site: Path, out: Path) -> tuple[bool, str]:
+    """Whether nothing the task depends on changed since its last good record, and why not.
+
+    Besides its notebook, parameters, environment and data: the estimates it showed as
+    evidence (a KPI dashboard), which must still be the latest good ones of their tasks."""
     if plan.previous is None:
         return False, "never ran successfully"
     _, record = plan.previous
@@ -335,6 +336,11 @@ def _unchanged(plan: _Plan, hasher: Hasher, site: Path) -> tuple[bool, str]:
     if not record.get("report") or not (site / record["report"]).is_file():
         return False, "its report is missing from the site"
     for d in record.get("datasets") or []:
+        if d.get("kind") == "evidence":
+            made_by = history.made_by(out, str(d.get("pipeline")), str(d.get("task")))
+            if made_by != d.get("run_id"):
+                return False, f"the estimate of {d.get('pipeline')}/{d.get('task')} changed"
+            continue
         now = hasher.dataset(d)
         if now is None or now != d.get("sha256"):
             return False, f"data {d.get('entry')} changed"
@@ -561,7 +567,7 @@ def _policies_informed(
         if any(
             isinstance(lk.get("evidence"), dict)
             and lk["evidence"].get("pipeline") == spec.name
-            and lk["evidence"].get("task") in (task, group)
+            and lk["evidence"].get("task") == task
             for lk in links
         ):
             title = str(
@@ -652,6 +658,7 @@ def _task_env(spec: PipelineSpec, run_id: str, task: Task, run_dir: Path) -> dic
         **KERNEL_ENV,
         RUN_ID_ENV: run_id,
         RUN_DIR_ENV: str(run_dir),
+        NEEDS_ENV: ",".join(task.needs),
         TASK_ENV: f"{spec.name}/{task.name}",
         "EBPM_PROJECT_ROOT": str(spec.root),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
@@ -818,7 +825,7 @@ def run_pipeline(
             _refresh_remote(spec, previous, hasher, emit)
         skip_reasons: dict[str, str] = {}
         for name, plan in plans.items():
-            same, why = (False, "--force") if force else _unchanged(plan, hasher, site)
+            same, why = (False, "--force") if force else _unchanged(plan, hasher, site, out)
             skip_reasons[name] = why
             if same:
                 run_of, record = plan.previous  # type: ignore[misc]
@@ -1325,7 +1332,7 @@ def _read_executed(path: Path) -> Any:
 
 def _take_outputs(result: TaskResult, nb: Any) -> None:
     """The headline estimate and the datasets a notebook published."""
-    heads = _outputs(nb, RESULT_MIME)
+    heads = history.outputs_of(nb, RESULT_MIME)
     result.headline = heads[0] if heads else None
     result.datasets = _dataset_records(nb)
 

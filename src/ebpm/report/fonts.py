@@ -20,7 +20,18 @@ import hashlib
 import io
 from pathlib import Path
 
-__all__ = ["FAMILY", "FONT_STACK", "font_face_css", "glyphs_needed"]
+__all__ = ["FAMILY", "FONT_STACK", "MONO_STACK", "font_face_css", "glyphs_needed"]
+
+#: Chromium can keep drawing the text it laid out before the embedded font was decoded in the
+#: fallback font's empty boxes, even after the font has loaded (seen headless, on a machine
+#: without Japanese fonts: the first heading and the first text of each style stay boxes).
+#: Once the fonts are ready, a change of letter spacing too small to see makes it shape the
+#: text again. Without script the page is as before.
+_RESHAPE = (
+    ".ebpm-fonts-ready body{letter-spacing:.001px}"
+    "</style><script>document.fonts&&document.fonts.ready.then(function(){"
+    "document.documentElement.classList.add('ebpm-fonts-ready')})</script><style>"
+)
 
 #: The CSS family of the embedded subset.
 FAMILY = "ebpm-ja"
@@ -29,6 +40,12 @@ FAMILY = "ebpm-ja"
 FONT_STACK = (
     'system-ui,-apple-system,"Segoe UI","Hiragino Sans","Hiragino Kaku Gothic ProN",'
     f'"Noto Sans JP","Noto Sans CJK JP","Yu Gothic",Meiryo,"{FAMILY}",sans-serif'
+)
+
+#: The same for code and ``<pre>`` (parameters, tracebacks): monospace fonts, then the subset.
+MONO_STACK = (
+    'ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono","Noto Sans Mono CJK JP",'
+    f'"{FAMILY}",monospace'
 )
 
 #: First code point embedded: CJK radicals, punctuation, kana, kanji and full-width forms
@@ -83,7 +100,8 @@ def font_face_css(text: str, *, cache_dir: Path | None = None) -> str:
     Returns
     -------
     str
-        CSS for a ``<style>`` element.
+        CSS for the inside of a ``<style>`` element (it closes that element for a short script
+        and opens another: see ``_RESHAPE``).
     """
     chars = glyphs_needed(text)
     if not chars:
@@ -102,5 +120,5 @@ def font_face_css(text: str, *, cache_dir: Path | None = None) -> str:
     encoded = base64.b64encode(data).decode("ascii")
     return (
         f'@font-face{{font-family:"{FAMILY}";font-display:block;'
-        f'src:url(data:font/woff;base64,{encoded}) format("woff")}}'
+        f'src:url(data:font/woff;base64,{encoded}) format("woff")}}' + _RESHAPE
     )

@@ -117,7 +117,7 @@ def render_html(
 
 
 def _page_css() -> str:
-    from ebpm.report.fonts import FONT_STACK
+    from ebpm.report.fonts import FONT_STACK, MONO_STACK
 
     return (
         "body.ebpm-hide-code .jp-CodeCell .jp-Cell-inputWrapper{display:none}\n"
@@ -128,6 +128,8 @@ def _page_css() -> str:
         ".ebpm-about dt{font-weight:600;margin-top:.5rem} .ebpm-about dd{margin-left:1rem}\n"
         ".ebpm-math-block{margin:1rem 0;overflow-x:auto;overflow-y:hidden} math{font-size:1.1em}\n"
         f"body,.jp-RenderedHTMLCommon,.ebpm-bar,.ebpm-about{{font-family:{FONT_STACK}}}\n"
+        f":root{{--jp-code-font-family:{MONO_STACK}}} "
+        f"pre,code,kbd,samp,.ebpm-about pre{{font-family:{MONO_STACK}}}\n"
     )
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from ebpm._io import atomic_write_json, atomic_write_text
 from ebpm._protocol import SECRET_NAME
-from ebpm.report.fonts import FONT_STACK, font_face_css
+from ebpm.report.fonts import FONT_STACK, MONO_STACK, font_face_css
 
 __all__ = [
     "about_block",
@@ -53,6 +53,7 @@ code{font-size:.85em} pre{background:#f7f7f7;padding:.8rem;overflow:auto;font-si
 .error{border-left:4px solid #b00020;padding-left:1rem}
 input,button,select,textarea{font:inherit} .wide{overflow-x:auto}
 """
+    + f"pre,code,kbd,samp{{font-family:{MONO_STACK}}}"
 )
 
 
@@ -312,7 +313,10 @@ def _diagnostics_cell(h: dict[str, Any] | None) -> str:
 
 def data_vintage(d: dict[str, Any]) -> str:
     """How current a dataset is: the publisher's update date, else the package version that
-    shipped it, else when it was retrieved."""
+    shipped it, else when it was retrieved (an estimate shown as evidence: the run that made
+    it)."""
+    if d.get("kind") == "evidence":
+        return f"run {d['run_id']}" if d.get("run_id") else "not evaluated yet"
     if d.get("publisher_updated"):
         return f"updated {d['publisher_updated']}"
     if d.get("package_version"):
