@@ -27,35 +27,23 @@ kpis = kpi.compute(model)
 found = dashboard.evidence(model)
 display(HTML(dashboard.heading(model, title=title, lang=lang)))
 
-# %% [markdown]
-# ## Logic model and its evidence
-#
-# Each arrow is a link of the policy's logic: solid when an evaluation backs it (its latest
-# estimate and interval), dashed when it has not been evaluated. Under each box, the KPIs
-# followed up on it and their status against the target path.
-
 # %%
+display(HTML(dashboard.section("logic_model", lang=lang)))
 svg = dashboard.diagram(model, kpis, found, lang=lang)
 display(HTML(dashboard.scrollable(svg)))
 
-# %% [markdown]
-# ## Evidence for each link
-
 # %%
+display(HTML(dashboard.section("evidence", lang=lang)))
 display(HTML(dashboard.evidence_table(model, found, lang=lang)))
 
-# %% [markdown]
-# ## KPIs against their targets
-
 # %%
+display(HTML(dashboard.section("kpis", lang=lang)))
 dashboard.show_followup(kpis)
 fig = dashboard.plot_kpis(model, kpis)
 
-# %% [markdown]
-# ## Since the last follow-up
-
 # %%
-display(Markdown(dashboard.changes_since(kpis, dashboard.previous_followup())))
+display(HTML(dashboard.section("changes", lang=lang)))
+display(Markdown(dashboard.changes_since(kpis, dashboard.previous_followup(), lang=lang)))
 
 # %%
 report.footer(*dashboard.sources(model, kpis, found))

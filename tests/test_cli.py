@@ -268,7 +268,7 @@ def test_run_demo_exits_0_and_says_how_to_open_the_site(catalog_env: None, tmp_p
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     index = tmp_path.resolve() / "site" / "index.html"
-    assert "report site: site/index.html" in result.stdout
+    assert "report site: site/index.html" in result.stdout, result.stdout
     assert "python -m http.server" in result.stdout
     assert f"or browse: {index.as_uri()}" in result.stdout
     assert "ATT -0.0225 [" in result.stdout

@@ -452,6 +452,13 @@ def test_the_schema_file() -> None:
         (pd.Timestamp("2024-03-09"), "monthly", pd.Period("2024-03", "M"), "2024-03"),
         (np.datetime64("2024-03-09"), "monthly", pd.Period("2024-03", "M"), "2024-03"),
         (pd.Period("2024-03", "M"), "quarterly", pd.Period("2024Q1", "Q-DEC"), "2024Q1"),
+        # e-Stat time codes (the `time_code` column of e-Stat tables)
+        ("2020000000", "annual", pd.Period("2020", "Y-DEC"), "2020"),
+        (2020000000, "annual", pd.Period("2020", "Y-DEC"), "2020"),
+        ("2020100000", "fiscal_year", pd.Period("2021", "Y-MAR"), "FY2020"),
+        ("2020000406", "quarterly", pd.Period("2020Q2", "Q-DEC"), "2020Q2"),
+        ("2020001212", "monthly", pd.Period("2020-12", "M"), "2020-12"),
+        ("2020000303", "quarterly", pd.Period("2020Q1", "Q-DEC"), "2020Q1"),
     ],
 )
 def test_parse_period(value, frequency, expected, label) -> None:
@@ -476,6 +483,12 @@ def test_parse_period(value, frequency, expected, label) -> None:
         ("2024Q1", "monthly", r"'2024Q1' is a whole quarter, but the KPI is monthly.*'2024-12'"),
         ("FY2024", "annual", r"April 2024 to March 2025\), which spans two calendar years"),
         ("FY2024", "quarterly", r"'FY2024' is a whole fiscal year, but the KPI is quarterly"),
+        (
+            "2020009999",
+            "annual",
+            r"e-Stat time code 2020009999 is not a year, fiscal year, month or quarter",
+        ),
+        ("2020000406", "monthly", r"'2020000406' is a whole quarter, but the KPI is monthly"),
     ],
 )
 def test_parse_period_errors(value, frequency, match) -> None:
@@ -825,3 +838,30 @@ def test_changes_refuses_other_input(prop99: LogicModel, panel: pd.DataFrame) ->
         changes(now, {**now, "policy": "other"})
     with pytest.raises(DataError, match=r"`current` has report layout version 99"):
         changes({**now, "version": 99}, now)
+
+
+def test_a_quarterly_kpi_read_from_e_stat_time_codes(tmp_path: Path) -> None:
+    """e-Stat tables carry their period as a 10-digit `time_code`; a quarterly KPI reads it."""
+    model = _small(
+        tmp_path,
+        frequency="quarterly",
+        time="time_code",
+        value="value",
+        extra="",
+        direction="higher",
+        b=100,
+        bdate='"2020Q1"',
+        t=110,
+        tdate='"2020Q4"',
+    )
+    frame = pd.DataFrame(
+        {
+            "time_code": ["2020000103", "2020000406", "2020000709", "2020001012"],
+            "value": [100.0, 102.0, 108.0, 109.0],
+        }
+    )
+    table = compute(model, data={"k": frame}).table("k").set_index("period")
+    assert list(table.index) == ["2020Q1", "2020Q2", "2020Q3", "2020Q4"]
+    # the path climbs 10/3 a quarter: 103.33 in Q2 (102 is below it), 106.67 in Q3 (108 above)
+    assert table.loc["2020Q2", "target_path"] == pytest.approx(100 + 10 / 3)
+    assert list(table["status"]) == ["on track", "off track", "on track", "off track"]

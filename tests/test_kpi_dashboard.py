@@ -291,3 +291,15 @@ def test_a_small_revision_is_shown_with_the_digits_that_tell_it(model) -> None:
     (change,) = kpi.changes(now, before)
     # at 6 digits both read 150,000: the message shows the digits that differ
     assert change["message"] == "sales_per_capita: 2000: revised from 150,000.2 to 150,000.4"
+
+
+def test_sections_in_english_and_japanese() -> None:
+    assert dashboard.section("evidence") == "<h2>Evidence for each link</h2>"
+    assert dashboard.section("evidence", lang="ja") == "<h2>つながりごとの根拠</h2>"
+    assert dashboard.section("logic_model").startswith(
+        "<h2>Logic model and its evidence</h2><p>Each arrow is a link"
+    )
+    assert set(dashboard.WORDS["en"]) == set(dashboard.WORDS["ja"])
+    assert dashboard.changes_since(None, None, lang="ja") == (
+        "このダッシュボードで記録された最初のフォローアップです。"
+    )

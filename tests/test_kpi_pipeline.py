@@ -42,7 +42,8 @@ def test_two_quarterly_followups_of_the_japanese_policy(estat, tmp_path) -> None
     assert "こども未来戦略「加速化プラン」（こども・子育て支援）" in page
     assert page.count('data-evaluated="no"') == 16  # no link is evaluated yet
     assert "未評価" in page
-    assert "This is the first follow-up recorded for this dashboard." in page
+    assert "このダッシュボードで記録された最初のフォローアップです。" in page  # lang: ja
+    assert "<h2>ロジックモデルと根拠</h2>" in page
     assert "@font-face" in page  # the Japanese glyphs travel with the page
     entries = {d["entry"] for d in task.datasets}
     assert entries == {

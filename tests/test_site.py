@@ -191,6 +191,7 @@ def test_index_lists_ok_reports_with_their_estimates(tmp_path: Path) -> None:
     ) in text
     assert text.count('<span class="ok">ok</span>') == 2
     assert '<span class="muted">Organ donations</span>' in text
+
     assert (
         '<code>studies.organ_donations</code> <span class="muted">sha256 af5dff31de5b; '
         "causaldata 0.1.5</span>"  # the data vintage: the package version it shipped in
@@ -198,6 +199,16 @@ def test_index_lists_ok_reports_with_their_estimates(tmp_path: Path) -> None:
     assert text.index("organ.html") < text.index("prop99.html")  # tasks sorted
     assert "<code>r1</code>" in text
     assert "2026-01-02T03:04:05+00:00" in text
+
+
+def test_index_names_each_evaluation_s_design(tmp_path: Path) -> None:
+    headline = {**ORGAN, "title": "Difference-in-differences <two-way FE>"}
+    state = _record({"pipelines": {}}, "organ", _ok("r1", headline, "reports/demo/organ.html"))
+    text = site.build_index(tmp_path, state).read_text(encoding="utf-8")
+    assert (
+        '<span class="muted">Organ donations<br><span class="design">'
+        "Difference-in-differences &lt;two-way FE&gt;</span></span>"
+    ) in text
 
 
 def test_index_reads_the_saved_state_by_default(tmp_path: Path) -> None:

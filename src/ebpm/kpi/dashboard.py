@@ -31,6 +31,7 @@ __all__ = [
     "previous_followup",
     "provenance",
     "scrollable",
+    "section",
     "show_followup",
     "sources",
 ]
@@ -241,6 +242,40 @@ def diagram(
     return logic_model_svg(nodes, links, title=title, lang=lang)  # type: ignore[arg-type]
 
 
+#: The dashboard's section headings and fixed sentences, in English and Japanese.
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "logic_model": "Logic model and its evidence",
+        "logic_model_text": "Each arrow is a link of the policy's logic: solid when an evaluation "
+        "backs it (its latest estimate and interval), dashed when it has not been evaluated. "
+        "Under each box, the KPIs followed up on it and their status against the target path.",
+        "evidence": "Evidence for each link",
+        "kpis": "KPIs against their targets",
+        "changes": "Since the last follow-up",
+        "first": "This is the first follow-up recorded for this dashboard.",
+        "nothing": "Nothing changed since the last follow-up.",
+    },
+    "ja": {
+        "logic_model": "ロジックモデルと根拠",
+        "logic_model_text": "矢印は政策の論理のつながりです。実線は評価による根拠がある"
+        "つながり（直近の推定値と信頼区間）、破線は未評価のつながりです。各ボックスの下に、"
+        "そこで追跡するKPIと目標経路に対する状況を示します。",
+        "evidence": "つながりごとの根拠",
+        "kpis": "KPIと目標",
+        "changes": "前回のフォローアップからの変化",
+        "first": "このダッシュボードで記録された最初のフォローアップです。",
+        "nothing": "前回のフォローアップから変化はありません。",
+    },
+}
+
+
+def section(key: str, *, lang: str = "en") -> str:
+    """A section heading of the dashboard (with its explanation, if it has one), as HTML."""
+    words = WORDS["ja" if lang == "ja" else "en"]
+    text = words.get(f"{key}_text")
+    return f"<h2>{html.escape(words[key])}</h2>" + (f"<p>{html.escape(text)}</p>" if text else "")
+
+
 def heading(model: LogicModel, *, title: str = "", lang: str = "en") -> str:
     """The dashboard's title and what it is about, as HTML; every text from the policy file
     is escaped (it is published)."""
@@ -315,15 +350,17 @@ def _num(x: Any) -> str:
     return "–" if x is None else f"{float(x):.4g}".replace("-", "−")
 
 
-def changes_since(report: Any, previous: dict[str, Any] | None) -> str:
-    """What changed since the last follow-up, as markdown."""
+def changes_since(report: Any, previous: dict[str, Any] | None, *, lang: str = "en") -> str:
+    """What changed since the last follow-up, as markdown (each change as ``kpi.changes``
+    words it)."""
     from ebpm.kpi.compute import changes
 
+    words = WORDS["ja" if lang == "ja" else "en"]
     if previous is None:
-        return "This is the first follow-up recorded for this dashboard."
+        return words["first"]
     moved = changes(report.to_dict(), previous)
     if not moved:
-        return "Nothing changed since the last follow-up."
+        return words["nothing"]
     return "\n".join(f"- {c['message']}" for c in moved)
 
 

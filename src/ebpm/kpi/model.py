@@ -54,7 +54,10 @@ Dates
     than the frequency falls in the period that holds it (``"2024-03-31"`` is 2024 for an annual
     KPI, FY2023 for a fiscal-year one); a date coarser than it is refused as ambiguous (``1988``
     for a quarterly KPI: write ``"1988Q4"``). For a fiscal-year KPI a plain year is the fiscal
-    year starting in April of that year, as Japanese statistics label 年度. Periods print as
+    year starting in April of that year, as Japanese statistics label 年度. The same forms
+    are read from the data's time column, and e-Stat's 10-digit time codes too (``time:
+    time_code``: ``2020000000`` a year, ``2020100000`` FY2020, ``2020000406`` 2020Q2,
+    ``2020000303`` March 2020), so quarterly and monthly e-Stat tables work. Periods print as
     ``1988``, ``FY2024``, ``2024Q1`` and ``2024-03`` (:func:`period_label`).
 """
 
@@ -523,6 +526,28 @@ def _year(text: str) -> int:
     return year
 
 
+def _estat_time(code: str) -> tuple[str, pd.Period]:
+    """An e-Stat time code (``time_code`` of e-Stat tables): ``2020000000`` a year,
+    ``2020100000`` a fiscal year, ``2020000303`` a month, ``2020000406`` a quarter."""
+    from ebpm.catalog.estat import decode_time
+
+    d = decode_time(code)
+    kind = d["time_kind"] if isinstance(d["time_kind"], str) else None  # NA: not decoded
+    if kind == "year":
+        return "year", pd.Period(pd.Timestamp(int(d["year"]), 1, 1), "Y-DEC")
+    if kind == "fiscal_year":
+        return "fiscal_year", pd.Period(pd.Timestamp(int(d["fiscal_year"]), 4, 1), "Y-MAR")
+    if kind == "month":
+        return "month", pd.Period(pd.Timestamp(int(d["year"]), int(d["month"]), 1), "M")
+    if kind == "quarter":
+        q = int(d["quarter"])
+        return "quarter", pd.Period(pd.Timestamp(int(d["year"]), 3 * q - 2, 1), "Q-DEC")
+    raise ValueError(
+        f"e-Stat time code {code} is not a year, fiscal year, month or quarter "
+        "(YYYY000000, YYYY100000, YYYY00MMMM, YYYY00AABB); use another time column"
+    )
+
+
 def _span(value: Any) -> tuple[str, pd.Period]:
     """What a date value denotes: its form and the period it covers."""
     if isinstance(value, bool) or value is None:
@@ -530,6 +555,8 @@ def _span(value: Any) -> tuple[str, pd.Period]:
     if isinstance(value, pd.Period):
         return "period", value
     if isinstance(value, numbers.Integral):
+        if len(str(value)) == 10:
+            return _estat_time(str(value))
         return "year", pd.Period(pd.Timestamp(_year(str(value)), 1, 1), "Y-DEC")
     if isinstance(value, numbers.Real):
         if math.isfinite(value) and float(value).is_integer():
@@ -544,6 +571,8 @@ def _span(value: Any) -> tuple[str, pd.Period]:
     if not isinstance(value, str):
         raise ValueError(f"a {type(value).__name__} is not a date")
     text = value.strip()
+    if len(text) == 10 and text.isdigit():
+        return _estat_time(text)
     if m := _YEAR.match(text):
         return "year", pd.Period(pd.Timestamp(_year(m.group(1)), 1, 1), "Y-DEC")
     if m := _FISCAL.match(text):

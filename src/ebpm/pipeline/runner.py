@@ -406,10 +406,13 @@ def _publish(
     site: Path,
     nb: Any = None,
     git: dict[str, Any] | None = None,
+    *,
+    index: bool = True,
 ) -> None:
     """Render and publish one finished task; a rendering error fails the task, never the run.
 
-    ``nb`` is the executed notebook when the caller has read it already.
+    ``nb`` is the executed notebook when the caller has read it already. ``index=False``
+    leaves the index for the caller to build once (``ebpm publish``).
     """
     from ebpm.report import site as site_mod
 
@@ -443,7 +446,8 @@ def _publish(
             state, pipeline=spec.name, description=spec.description, task=result.name, record=record
         )
         site_mod.save_state(site, state)
-        site_mod.build_index(site, state)
+        if index:
+            site_mod.build_index(site, state)
 
 
 def _publish_unguarded(
@@ -1084,17 +1088,16 @@ def publish_runs(
                         "failed",
                         (f"the executed notebook of run {run_id} is gone from {run_dir}"),
                     )
-            _publish(result, spec, run_id, run_dir, site_dir, git=m.get("git"))  # type: ignore[arg-type]
+            _publish(result, spec, run_id, run_dir, site_dir, git=m.get("git"), index=False)  # type: ignore[arg-type]
             emit({"event": "published", "task": result.name, "run_id": run_id})
     for name in dict.fromkeys(m["pipeline"] for m in manifests):
-        _publish_history(out, name, site_dir)
-    state = site_mod.load_state(site_dir)
-    return site_mod.build_index(site_dir, state)
+        _publish_history(out, name, site_dir, index=False)
+    return site_mod.build_index(site_dir, site_mod.load_state(site_dir))
 
 
-def _publish_history(out: Path, pipeline: str, site: Path) -> None:
+def _publish_history(out: Path, pipeline: str, site: Path, *, index: bool = True) -> None:
     """Write the run-history page of every task of ``pipeline`` from its manifests, then the
-    index (which links them)."""
+    index (which links them) unless ``index`` is False."""
     from ebpm.report import site as site_mod
     from ebpm.report.runs import write_history_pages
 
@@ -1102,7 +1105,8 @@ def _publish_history(out: Path, pipeline: str, site: Path) -> None:
     with _site_lock(site):
         state = site_mod.load_state(site)
         write_history_pages(site, pipeline, histories, state)
-        site_mod.build_index(site, state)
+        if index:
+            site_mod.build_index(site, state)
 
 
 def rerun_plan(out_dir: str | Path, run_id: str, *, allow_changed_data: bool = False) -> RerunPlan:

@@ -48,7 +48,8 @@ h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}
 th{background:#f4f4f4} td.num{font-variant-numeric:tabular-nums;white-space:nowrap}
-.estimand{font-size:.8rem} .ok{color:#00703c;font-weight:600} .failed{color:#b00020;font-weight:600}
+.estimand{font-size:.8rem} .design{font-style:italic}
+.ok{color:#00703c;font-weight:600} .failed{color:#b00020;font-weight:600}
 code{font-size:.85em} pre{background:#f7f7f7;padding:.8rem;overflow:auto;font-size:.82rem}
 .error{border-left:4px solid #b00020;padding-left:1rem}
 input,button,select,textarea{font:inherit} .wide{overflow-x:auto}
@@ -389,6 +390,9 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
             )
             estimate_key = ((h or {}).get("headline") or {}).get("estimate")
             label = esc((h or {}).get("label", "") or "")
+            design = (h or {}).get("title")
+            if design:  # the research design, e.g. "Synthetic control"
+                label += f'<br><span class="design">{esc(str(design))}</span>'
             key = "" if estimate_key is None else f' data-key="{esc(str(estimate_key))}"'
             rows.append(
                 f'<tr class="evaluation"><td>{link}<br><span class="muted">{label}</span></td>'
