@@ -371,6 +371,12 @@ def test_wrapping_rules() -> None:
         "estimates",
     ]
     assert wrap("first line\nsecond", 500, 13) == ["first line", "second"]
+    # a task name breaks after its underscores, not in the middle of a word
+    assert wrap("prop99_synthetic_control", 110, 11, bold=True) == [
+        "prop99_",
+        "synthetic_",
+        "control",
+    ]
     lines = wrap("「東京都」の人口、大きく増加した。", 80, 13)
     assert not any(line[0] in "、。」" for line in lines)
     assert not any(line.endswith("「") for line in lines)

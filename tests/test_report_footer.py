@@ -37,3 +37,26 @@ def test_footer_prints_attribution_and_publisher_update(monkeypatch):
     (recorded,) = bundle[report.PROVENANCE_MIME]["datasets"]
     assert recorded["params"] == {"cdArea": "13000"}
     assert recorded["licence"] == "政府標準利用規約 2.0"
+
+
+def test_footer_lists_only_what_a_record_has(monkeypatch):
+    """A project file has no licence and an estimate shown as evidence no sha256: no empty
+    "Licence: ." or "From None" in the report."""
+    shown = []
+    monkeypatch.setattr(report, "_display", shown.append)
+
+    class Source:
+        def __init__(self, record):
+            self.attrs = {"ebpm": record}
+
+    report.footer(
+        Source({"entry": "evidence demo/sc", "kind": "evidence", "title": "estimate of sc"}),
+        Source({"entry": "p.yaml", "kind": "file", "sha256": "cd" * 32, "source": "this project"}),
+    )
+    html_text = shown[0]["text/html"]
+    assert "<li><code>evidence demo/sc</code>: estimate of sc.</li>" in html_text
+    assert (
+        "<li><code>p.yaml</code>: Source: this project. sha256 <code>cdcdcdcdcdcdcdcd…</code>.</li>"
+    ) in html_text
+    assert "None" not in html_text
+    assert "Licence: ." not in html_text

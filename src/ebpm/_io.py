@@ -37,8 +37,11 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> Path:
-    """Write ``obj`` as indented UTF-8 JSON to ``path`` atomically."""
-    return atomic_write_text(
-        path, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n"
-    )
+def atomic_write_json(path: str | os.PathLike[str], obj: Any, *, compact: bool = False) -> Path:
+    """Write ``obj`` as indented UTF-8 JSON to ``path`` atomically; ``compact`` for files only
+    ebpm reads (json's C encoder then does it, several times faster than indenting)."""
+    if compact:
+        text = json.dumps(obj, ensure_ascii=False, default=str, separators=(",", ":"))
+    else:
+        text = json.dumps(obj, indent=2, ensure_ascii=False, default=str)
+    return atomic_write_text(path, text + "\n")

@@ -256,7 +256,7 @@ def _tokens(paragraph: str) -> list[str]:
                 out.append(word)
                 word = ""
             out.append(ch)
-        elif ch in "-/" and len(word) > 1:  # a line may break after a hyphen or slash
+        elif ch in "-/_" and len(word) > 1:  # break after a hyphen, slash or underscore
             out.append(word + ch)
             word = ""
         else:
@@ -271,7 +271,8 @@ def _tokens(paragraph: str) -> list[str]:
 def _wrap(text: str, width: float, size: float, *, bold: bool = False, first: float | None = None):
     """Wrap ``text`` into lines no wider than ``width`` px (``first`` px for the first line).
 
-    Breaks at spaces, after hyphens and between East Asian characters; a word wider than a line
+    Breaks at spaces, after hyphens, slashes and underscores (task names) and between East
+    Asian characters; a word wider than a line
     is cut. A closing mark (、。」…) hangs at the end of a line rather than start the next one,
     an opening mark (「（…) moves to the next line with what follows it, and a lone East Asian
     character does not make a last line of its own.

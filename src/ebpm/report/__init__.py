@@ -129,11 +129,24 @@ def footer(*datasets: Any) -> None:
         origin = (
             f"{p.get('package')} {p.get('package_version')}" if p.get("package") else p.get("url")
         )
-        updated = (
-            f", updated by the publisher {esc(str(p['publisher_updated']))}"
-            if p.get("publisher_updated")
-            else ""
-        )
+        # only what the record has: a project file has no licence, an estimate no sha256
+        parts = [f"{esc(str(p['title']))}." if p.get("title") else ""]
+        parts += [
+            f"{label} {esc(str(p[key]))}."
+            for key, label in (("source", "Source:"), ("licence", "Licence:"))
+            if p.get(key)
+        ]
+        read = []
+        if origin:
+            read.append(f"From {esc(str(origin))}")
+        if p.get("sha256"):
+            read.append(f"sha256 <code>{esc(str(p['sha256'])[:16])}…</code>")
+        if p.get("retrieved_at"):
+            read.append(f"read {esc(str(p['retrieved_at']))}")
+        if p.get("publisher_updated"):
+            read.append(f"updated by the publisher {esc(str(p['publisher_updated']))}")
+        if read:
+            parts.append(", ".join(read) + ".")
         credit = (
             f"<br><span class='ebpm-credit'>{esc(str(p['attribution']))}</span>"
             if p.get("attribution")
@@ -141,10 +154,7 @@ def footer(*datasets: Any) -> None:
         )
         items.append(
             f"<li><code>{esc(str(p.get('entry') or p.get('title')))}</code>: "
-            f"{esc(str(p.get('title', '')))}. "
-            f"Source: {esc(str(p.get('source', '')))}. Licence: {esc(str(p.get('licence', '')))}. "
-            f"From {esc(str(origin))}, sha256 <code>{esc(str(p.get('sha256', ''))[:16])}…</code>, "
-            f"read {esc(str(p.get('retrieved_at', '')))}{updated}.{credit}</li>"
+            f"{' '.join(x for x in parts if x)}{credit}</li>"
         )
     vers = ", ".join(f"{k} {v}" for k, v in versions.items() if v)
     html_text = (

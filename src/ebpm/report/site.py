@@ -211,7 +211,7 @@ def load_state(site: Path) -> dict[str, Any]:
 
 def save_state(site: Path, state: dict[str, Any]) -> None:
     """Write the site's state atomically."""
-    atomic_write_json(site / STATE_FILE, state)
+    atomic_write_json(site / STATE_FILE, state, compact=True)
 
 
 def record_task(
