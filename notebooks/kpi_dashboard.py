@@ -13,7 +13,7 @@
 
 # %% tags=["parameters"]
 policy_file: str = "pipelines/policies/prop99.yaml"  # the policy's logic model (ebpm.kpi)
-lang: str = "en"  # language of the diagram's labels and headings: en or ja
+lang: str = "en"  # language of the page: en or ja
 title: str = ""  # report title (default: the policy's title)
 
 # %%
@@ -38,12 +38,12 @@ display(HTML(dashboard.evidence_table(model, found, lang=lang)))
 
 # %%
 display(HTML(dashboard.section("kpis", lang=lang)))
-dashboard.show_followup(kpis)
-fig = dashboard.plot_kpis(model, kpis)
+dashboard.show_followup(kpis, lang=lang)
+fig = dashboard.plot_kpis(model, kpis, lang=lang)
 
 # %%
 display(HTML(dashboard.section("changes", lang=lang)))
 display(Markdown(dashboard.changes_since(kpis, dashboard.previous_followup(), lang=lang)))
 
 # %%
-report.footer(*dashboard.sources(model, kpis, found))
+report.footer(*dashboard.sources(model, kpis, found), lang=lang)

@@ -12,6 +12,7 @@ import pytest
 
 from ebpm import kpi
 from ebpm._protocol import KPI_MIME, NEEDS_ENV, RESULT_MIME, RUN_DIR_ENV, TASK_ENV
+from ebpm.errors import InvalidOptionError
 from ebpm.kpi import dashboard
 
 REPO = Path(__file__).resolve().parent.parent
@@ -303,3 +304,153 @@ def test_sections_in_english_and_japanese() -> None:
     assert dashboard.changes_since(None, None, lang="ja") == (
         "このダッシュボードで記録された最初のフォローアップです。"
     )
+
+
+# --- the page in Japanese ------------------------------------------------------------------------
+def _cells(table: str) -> list[list[str]]:
+    """The text of each body row's cells (tags dropped, spaces collapsed)."""
+    import re
+
+    def text(cell: str) -> str:
+        return " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+
+    body = table.split("<tbody>", 1)[1]
+    return [
+        [text(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body)
+    ]
+
+
+def test_kpi_table_by_hand_in_english_and_japanese(model) -> None:
+    """California 2000: 41.6 packs against a path that reaches the 40-pack target in 2000;
+    1999 was 47.2; progress (41.6 − 90.1) / (40 − 90.1) = 96.8%."""
+    report = kpi.compute(model)
+    (row,) = _cells(dashboard.kpi_table(report))
+    assert row == [
+        "Cigarette sales per capita lower is better; baseline 90.1 (1988)",
+        "2000",
+        "41.6 packs per person",
+        "40",
+        "+1.6",
+        "✗ off track",
+        "40 by 2000",
+        "97%",
+        "−5.6 since 1999",
+    ]
+    ja = dashboard.kpi_table(report, lang="ja")
+    assert "<th>最新期間</th><th>実績</th><th>目標経路</th>" in ja
+    (row,) = _cells(ja)
+    assert row[0] == "1人あたりたばこ販売量 低いほど良い、基準値 90.1（1988）"
+    assert row[5:] == ["✗ 遅れ", "2000までに40", "97%", "前期（1999）比 −5.6"]
+
+
+def test_kpi_table_escapes_and_says_when_there_are_no_kpis(model) -> None:
+    import dataclasses
+
+    kpi_ = dataclasses.replace(model.kpis[0], name="<script>x</script>")
+    hostile = dataclasses.replace(model, kpis=(kpi_,))
+    table = dashboard.kpi_table(kpi.compute(hostile))
+    assert "&lt;script&gt;x&lt;/script&gt;" in table
+    assert "<script>" not in table
+    empty = dataclasses.replace(model, kpis=())
+    assert dashboard.kpi_table(kpi.compute(empty), lang="ja") == (
+        "<p>このロジックモデルにはKPIがありません。</p>"
+    )
+
+
+def test_changes_since_in_japanese_names_the_kpi_and_its_status(model) -> None:
+    report = kpi.compute(model)
+    earlier = json.loads(json.dumps(report.to_dict()))
+    kpi_ = earlier["kpis"]["sales_per_capita"]
+    kpi_["periods"].pop()  # 2000 was not out yet
+    kpi_["periods"][-1]["actual"] = 47.0  # 1999 has since been revised to 47.2
+    kpi_["summary"]["status"] = "on track"
+    kpi_["target"]["value"] = 45.0
+    assert dashboard.changes_since(report, earlier, lang="ja").splitlines() == [
+        "- 1人あたりたばこ販売量：目標を2000の45から2000の40に変更",
+        "- 1人あたりたばこ販売量：1999：47 から 47.2 に改定",
+        "- 1人あたりたばこ販売量：2000：新しい値 41.6",
+        "- 1人あたりたばこ販売量：状況が「順調」から「遅れ」に変化（最新期間 2000）",
+    ]
+    # the same changes in English, as kpi.changes words them
+    assert dashboard.changes_since(report, earlier).splitlines()[-1] == (
+        "- sales_per_capita: status changed from on track to off track (latest period 2000)"
+    )
+
+
+def test_changes_refuses_an_unknown_language(model) -> None:
+    now = kpi.compute(model).to_dict()
+    with pytest.raises(InvalidOptionError, match=r"lang='fr' is not a language.*'en' or 'ja'"):
+        kpi.changes(now, now, lang="fr")
+
+
+def test_evidence_table_in_japanese(model) -> None:
+    ev = {
+        "estimate": -19.62,
+        "low": -40.43,
+        "high": 1.19,
+        "conf_level": 0.95,
+        "status": "warn",
+        "label": "SC",
+        "run_id": "R1",
+        "diagnostics": ["pre-period fit"],
+        "report": "r.html",
+    }
+    table = dashboard.evidence_table(model, {SC: ev}, lang="ja")
+    assert "<th>つながり</th><th>評価</th><th>推定値</th><th>信頼区間</th><th>診断</th>" in table
+    assert "95%信頼区間 [−40.43, 1.19]" in table
+    assert "! 注意: pre-period fit" in table
+    assert "SC; 実行 R1" in table
+    assert "未評価（成功した実行の記録がありません）" in dashboard.evidence_table(
+        model, {SC: None}, lang="ja"
+    )
+
+
+def test_plot_kpis_titles_and_legend_in_the_page_language(model) -> None:
+    import matplotlib.pyplot as plt
+
+    report = kpi.compute(model)
+    for lang, title, legend in (
+        ("en", "Cigarette sales per capita (lower is better)", ["target path", "actual"]),
+        ("ja", "1人あたりたばこ販売量 (低いほど良い)", ["目標経路", "実績"]),
+    ):
+        fig = dashboard.plot_kpis(model, report, lang=lang)
+        (ax,) = fig.axes
+        assert ax.get_title(loc="left") == title
+        texts = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert texts[:2] == legend
+        assert texts[-1] == ("target 40" if lang == "en" else "目標 40")
+        plt.close(fig)
+
+
+def test_plot_kpis_draws_the_path_on_to_a_target_the_data_has_not_reached(model) -> None:
+    """A target in 2005 (after the panel's last year): the dashed path stops at 2000 and a
+    dotted line goes on to the target; values and ticks read with thousands separators."""
+    import dataclasses
+
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    (sales,) = model.kpis
+    later = dataclasses.replace(
+        sales,
+        baseline=dataclasses.replace(sales.baseline, value=90100.0),
+        target=kpi.Milestone(value=40000.0, period=pd.Period("2005", "Y")),
+    )
+    panel = kpi.compute(model).table("sales_per_capita")  # only to know the years
+    model_later = dataclasses.replace(model, kpis=(later,))
+    fig = dashboard.plot_kpis(model_later, kpi.compute(model_later))
+    (ax,) = fig.axes
+    dotted = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+    (rest,) = dotted
+    xs, ys = rest.get_data()
+    assert pd.Timestamp(xs[-1]) == pd.Timestamp("2005-01-01")
+    assert ys[-1] == 40000.0
+    assert pd.Timestamp(xs[0]) == panel["period_start"].iloc[-1]  # where the data stops
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "baseline 90,100" in labels
+    assert "target 40,000" in labels
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert any("," in t for t in ticks), ticks
+    plt.close(fig)

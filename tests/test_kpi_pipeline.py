@@ -44,6 +44,8 @@ def test_two_quarterly_followups_of_the_japanese_policy(estat, tmp_path) -> None
     assert "未評価" in page
     assert "このダッシュボードで記録された最初のフォローアップです。" in page  # lang: ja
     assert "<h2>ロジックモデルと根拠</h2>" in page
+    assert "<th>最新期間</th><th>実績</th><th>目標経路</th>" in page  # the KPI table too
+    assert "KPIs against their targets" not in page
     assert "@font-face" in page  # the Japanese glyphs travel with the page
     entries = {d["entry"] for d in task.datasets}
     assert entries == {
@@ -59,8 +61,8 @@ def test_two_quarterly_followups_of_the_japanese_policy(estat, tmp_path) -> None
     (task,) = second.tasks
     assert task.status == "ok", task.reason
     page = (tmp_path / "site" / task.report).read_text(encoding="utf-8")
-    assert "births: 2023: revised from 727,277 to 727,288" in page
-    assert "births: 2024: new value 686,061" in page
+    assert "出生数（全国）：2023：727,277 から 727,288 に改定" in page
+    assert "出生数（全国）：2024：新しい値 686,061" in page
     # the run history shows both follow-ups
     history = (tmp_path / "site" / "history" / "japan_kpi" / f"{task.name}.html").read_text(
         encoding="utf-8"

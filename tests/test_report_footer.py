@@ -60,3 +60,42 @@ def test_footer_lists_only_what_a_record_has(monkeypatch):
     ) in html_text
     assert "None" not in html_text
     assert "Licence: ." not in html_text
+
+
+def _frame(entry: str, params: dict) -> pd.DataFrame:
+    df = pd.DataFrame({"x": [1]})
+    df.attrs["ebpm"] = {
+        "origin": {"kind": "remote", "title": "社会・人口統計体系", "source": "e-Stat"},
+    }
+    finish(df, entry=entry, params=params)
+    return df
+
+
+def test_footer_shows_the_query_that_tells_two_reads_apart_and_never_a_secret(monkeypatch):
+    shown = []
+    monkeypatch.setattr(report, "_display", shown.append)
+    births = _frame("japan.prefecture_indicator", {"cdCat01": "A4101", "cdArea": "00000"})
+    children = _frame("japan.prefecture_indicator", {"cdCat01": "A1301", "appId": "s3cr3t-app-id"})
+    report.footer(births, children)
+    html_text = shown[0]["text/html"]
+    assert "Query: <code>cdCat01=A4101, cdArea=00000</code>." in html_text
+    assert "Query: <code>cdCat01=A1301</code>." in html_text
+    assert "s3cr3t" not in html_text
+
+
+def test_footer_in_japanese(monkeypatch):
+    shown = []
+    monkeypatch.setattr(report, "_display", shown.append)
+    monkeypatch.setenv("EBPM_RUN_ID", "R1")
+    report.footer(_frame("japan.population", {"cdArea": "13000"}), lang="ja")
+    html_text = shown[0]["text/html"]
+    assert "<p>実行 <code>R1</code>、作成 " in html_text
+    assert "<p>データ：</p>" in html_text
+    assert (
+        "<li><code>japan.population</code>：社会・人口統計体系。出典：e-Stat。"
+        "条件：<code>cdArea=13000</code>。"
+    ) in html_text
+    assert "<p>ソフトウェア：python " in html_text
+    assert "Data:" not in html_text
+    report.footer(lang="ja")
+    assert "<li>記録なし</li>" in shown[1]["text/html"]

@@ -55,6 +55,7 @@ def test_about_block_escapes_everything_and_hides_secrets() -> None:
                 "attribution": "出典：政府統計の総合窓口(e-Stat)",
                 "publisher_updated": "2026-10-31",
                 "sha256": "f" * 64,
+                "params": {"cdArea": "<13000>", "appId": "SECRET-ID"},
             }
         ],
         downloads={"executed notebook (.ipynb)": "t.ipynb", "result (JSON)": "t.result.json"},
@@ -68,6 +69,8 @@ def test_about_block_escapes_everything_and_hides_secrets() -> None:
     assert "ebpm 0.1.0" in html_text
     assert "pandas" not in html_text  # not installed: not listed
     assert "licence: 政府標準利用規約 2.0 (CC BY 4.0)" in html_text
+    # the query a dataset was read with, without the appId passed along with it
+    assert "query: <code>cdArea=&lt;13000&gt;</code>" in html_text
     assert "出典：政府統計の総合窓口(e-Stat)" in html_text
     assert "updated 2026-10-31" in html_text
     assert '<a href="t.ipynb" download>executed notebook (.ipynb)</a>' in html_text
@@ -133,3 +136,29 @@ def test_report_table_refuses_what_is_not_a_table() -> None:
         r"pandas\.DataFrame\(\.\.\.\) first$",
     ):
         report.table([[1, 2]], name="患者数", sensitive=True)
+
+
+def test_about_block_in_japanese_names_the_source_licence_and_query() -> None:
+    html_text = about_block(
+        run_id="R1",
+        pipeline="p",
+        task="t",
+        git=None,
+        versions={},
+        parameters={},
+        datasets=[
+            {
+                "entry": "japan.prefecture_indicator",
+                "source": "e-Stat",
+                "licence": "政府標準利用規約 2.0",
+                "params": {"cdCat01": "A4101"},
+            }
+        ],
+        downloads={},
+        lang="ja",
+    )
+    assert (
+        "出典：e-Stat; 利用条件：政府標準利用規約 2.0; 条件：<code>cdCat01=A4101</code>"
+        in html_text
+    )
+    assert "source:" not in html_text

@@ -137,6 +137,7 @@ class KPIReport:
             table = self.tables[k.id]
             kpis[k.id] = {
                 "name": k.name,
+                "name_ja": k.name_ja,
                 "node": k.node,
                 "unit": k.unit,
                 "direction": k.direction,
@@ -572,6 +573,46 @@ def _same(a: Any, b: Any) -> bool:
     return math.isclose(float(a), float(b), rel_tol=_REL_TOL, abs_tol=1e-12)
 
 
+#: The sentences of :func:`changes`, in English and Japanese.
+_SAY: dict[str, dict[str, str]] = {
+    "en": {
+        "kpi": "{kpi}: {message}",
+        "new kpi": "new KPI ({n} periods with values)",
+        "removed kpi": "KPI removed",
+        "baseline": "baseline",
+        "target": "target",
+        "at": "{value} in {period}",
+        "target changed": "{what} changed from {old} to {new}",
+        "new period": "{period}: new value {value}",
+        "removed period": "{period}: the value {value} is gone",
+        "revised": "{period}: revised from {old} to {new}",
+        "status": "status changed from {old} to {new}",
+        "latest": " (latest period {period})",
+    },
+    "ja": {
+        "kpi": "{kpi}：{message}",
+        "new kpi": "新しいKPI（値のある期間 {n}）",
+        "removed kpi": "KPIが削除されました",
+        "baseline": "基準値",
+        "target": "目標",
+        "at": "{period}の{value}",
+        "target changed": "{what}を{old}から{new}に変更",
+        "new period": "{period}：新しい値 {value}",
+        "removed period": "{period}：値 {value} がなくなりました",
+        "revised": "{period}：{old} から {new} に改定",
+        "status": "状況が「{old}」から「{new}」に変化",
+        "latest": "（最新期間 {period}）",
+    },
+}
+# statuses as the Japanese dashboard names them (the diagram's words)
+_STATUS_JA = {
+    "on track": "順調",
+    "off track": "遅れ",
+    "no data": "データなし",
+    "before baseline": "基準時点前",
+}
+
+
 def _change(kpi: str, kind: str, period: Any, previous: Any, current: Any, message: str) -> dict:
     return {
         "kpi": kpi,
@@ -579,11 +620,13 @@ def _change(kpi: str, kind: str, period: Any, previous: Any, current: Any, messa
         "period": period,
         "previous": previous,
         "current": current,
-        "message": f"{kpi}: {message}",
+        "message": message,
     }
 
 
-def changes(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> list[dict]:
+def changes(
+    current: Mapping[str, Any], previous: Mapping[str, Any] | None, *, lang: str = "en"
+) -> list[dict]:
     """What changed since the last follow-up.
 
     Parameters
@@ -591,6 +634,10 @@ def changes(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> l
     current, previous : dict
         Two :meth:`KPIReport.to_dict` results (or their JSON read back), this follow-up and the
         last one. ``previous=None`` (a first follow-up) compares with an empty report.
+    lang : {"en", "ja"}
+        Language of the messages. English ones start with the KPI's id
+        (``"sales_per_capita: 1994: revised from 58.6 to 60"``), Japanese ones with its
+        Japanese name (``name_ja``, else its name).
 
     Returns
     -------
@@ -612,7 +659,14 @@ def changes(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> l
     ------
     DataError
         An argument is not a ``to_dict()`` result, or the two are of different policies.
+    InvalidOptionError
+        ``lang`` is not "en" or "ja".
     """
+    if lang not in _SAY:
+        raise InvalidOptionError(
+            f"lang={lang!r} is not a language of the messages; use 'en' or 'ja'"
+        )
+    say = _SAY[lang]
     cur = _check_report(current, "current")
     prev = (
         _check_report(previous, "previous")
@@ -626,14 +680,23 @@ def changes(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> l
         )
     out: list[dict] = []
     cur_kpis, prev_kpis = cur["kpis"], prev["kpis"]
+
+    def status(value: Any) -> str:
+        return _STATUS_JA.get(value, str(value)) if lang == "ja" else str(value)
+
     for kpi_id, now in cur_kpis.items():
+        name = (now.get("name_ja") or now.get("name") or kpi_id) if lang == "ja" else kpi_id
+
+        def add(
+            kind: str, period: Any, old: Any, new: Any, message: str, kpi=kpi_id, name=name
+        ) -> None:
+            text = say["kpi"].format(kpi=name, message=message)
+            out.append(_change(kpi, kind, period, old, new, text))
+
         before = prev_kpis.get(kpi_id)
         if before is None:
             valued = [p for p in now.get("periods", []) if not _missing(p.get("actual"))]
-            out.append(
-                _change(kpi_id, "new kpi", None, None, now.get("name"), "new KPI")
-                | {"message": f"{kpi_id}: new KPI ({len(valued)} periods with values)"}
-            )
+            add("new kpi", None, None, now.get("name"), say["new kpi"].format(n=len(valued)))
             before = {"periods": [], "summary": {}}
         else:
             for key in ("baseline", "target"):
@@ -641,17 +704,19 @@ def changes(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> l
                 if old.get("period") != new.get("period") or not _same(
                     old.get("value"), new.get("value")
                 ):
-                    old_text = f"{_fmt(old.get('value'))} in {old.get('period')}"
-                    new_text = f"{_fmt(new.get('value'))} in {new.get('period')}"
-                    out.append(
-                        _change(
-                            kpi_id,
-                            "target",
-                            None,
-                            {key: old_text},
-                            {key: new_text},
-                            f"{key} changed from {old_text} to {new_text}",
-                        )
+                    old_text = say["at"].format(
+                        value=_fmt(old.get("value")), period=old.get("period")
+                    )
+                    new_text = say["at"].format(
+                        value=_fmt(new.get("value")), period=new.get("period")
+                    )
+                    what = say[key]
+                    add(
+                        "target",
+                        None,
+                        {key: old_text},
+                        {key: new_text},
+                        say["target changed"].format(what=what, old=old_text, new=new_text),
                     )
         old_periods = {p["period"]: p for p in before.get("periods", [])}
         for p in now.get("periods", []):
@@ -659,68 +724,64 @@ def changes(current: Mapping[str, Any], previous: Mapping[str, Any] | None) -> l
             old = old_periods.pop(label, None)
             old_value = None if old is None else old.get("actual")
             if _missing(old_value) and not _missing(value):
-                out.append(
-                    _change(
-                        kpi_id,
-                        "new period",
-                        label,
-                        None,
-                        value,
-                        f"{label}: new value {_fmt(value)}",
-                    )
+                add(
+                    "new period",
+                    label,
+                    None,
+                    value,
+                    say["new period"].format(period=label, value=_fmt(value)),
                 )
             elif not _missing(old_value) and _missing(value):
-                out.append(
-                    _change(
-                        kpi_id,
-                        "removed period",
-                        label,
-                        old_value,
-                        None,
-                        f"{label}: the value {_fmt(old_value)} is gone",
-                    )
+                add(
+                    "removed period",
+                    label,
+                    old_value,
+                    None,
+                    say["removed period"].format(period=label, value=_fmt(old_value)),
                 )
             elif not _same(old_value, value):
-                out.append(
-                    _change(
-                        kpi_id,
-                        "revised",
-                        label,
-                        old_value,
-                        value,
-                        "{}: revised from {} to {}".format(label, *_fmt_pair(old_value, value)),
-                    )
+                a, b = _fmt_pair(old_value, value)
+                add(
+                    "revised",
+                    label,
+                    old_value,
+                    value,
+                    say["revised"].format(period=label, old=a, new=b),
                 )
         for label, old in old_periods.items():  # periods no longer in the table at all
             if not _missing(old.get("actual")):
-                out.append(
-                    _change(
-                        kpi_id,
-                        "removed period",
-                        label,
-                        old.get("actual"),
-                        None,
-                        f"{label}: the value {_fmt(old.get('actual'))} is gone",
-                    )
+                add(
+                    "removed period",
+                    label,
+                    old.get("actual"),
+                    None,
+                    say["removed period"].format(period=label, value=_fmt(old.get("actual"))),
                 )
         old_status = (before.get("summary") or {}).get("status")
         new_status = (now.get("summary") or {}).get("status")
         if old_status is not None and old_status != new_status:
             latest = (now.get("summary") or {}).get("latest_period")
-            out.append(
-                _change(
-                    kpi_id,
-                    "status",
-                    latest,
-                    old_status,
-                    new_status,
-                    f"status changed from {old_status} to {new_status}"
-                    + (f" (latest period {latest})" if latest else ""),
-                )
+            add(
+                "status",
+                latest,
+                old_status,
+                new_status,
+                say["status"].format(old=status(old_status), new=status(new_status))
+                + (say["latest"].format(period=latest) if latest else ""),
             )
     for kpi_id, before in prev_kpis.items():
         if kpi_id not in cur_kpis:
+            name = (
+                (before.get("name_ja") or before.get("name") or kpi_id) if lang == "ja" else kpi_id
+            )
             out.append(
-                _change(kpi_id, "removed kpi", None, before.get("name"), None, "KPI removed")
+                _change(
+                    kpi_id,
+                    "removed kpi",
+                    None,
+                    before.get("name"),
+                    None,
+                    say["kpi"].format(kpi=name, message=say["removed kpi"]),
+                )
             )
     return out

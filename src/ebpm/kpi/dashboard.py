@@ -26,6 +26,7 @@ __all__ = [
     "evidence",
     "evidence_table",
     "heading",
+    "kpi_table",
     "outline",
     "plot_kpis",
     "previous_followup",
@@ -254,6 +255,37 @@ WORDS: dict[str, dict[str, str]] = {
         "changes": "Since the last follow-up",
         "first": "This is the first follow-up recorded for this dashboard.",
         "nothing": "Nothing changed since the last follow-up.",
+        "no_evidence": "No link of this logic model names an evaluation yet.",
+        "not_evaluated": "not evaluated yet (no good run recorded)",
+        "col_link": "link",
+        "col_evaluation": "evaluation",
+        "col_estimate": "estimate",
+        "col_interval": "interval",
+        "col_diagnostics": "diagnostics",
+        "run": "run",
+        "ci": "{level} CI",
+        "col_kpi": "KPI",
+        "col_latest": "latest period",
+        "col_actual": "actual",
+        "col_path": "target path",
+        "col_gap": "gap",
+        "col_status": "status",
+        "col_target": "target",
+        "col_progress": "progress",
+        "col_change": "change",
+        "target_by": "{value} by {period}",
+        "lower": "lower is better",
+        "higher": "higher is better",
+        "since": "{value} since {period}",
+        "semi": "; ",
+        "baseline_at": "baseline {value} ({period})",
+        "no_kpis": "This logic model has no KPIs.",
+        "legend_path": "target path",
+        "legend_actual": "actual",
+        "legend_on": "on track",
+        "legend_off": "off track",
+        "legend_baseline": "baseline {value}",
+        "legend_target": "target {value}",
     },
     "ja": {
         "logic_model": "ロジックモデルと根拠",
@@ -265,6 +297,37 @@ WORDS: dict[str, dict[str, str]] = {
         "changes": "前回のフォローアップからの変化",
         "first": "このダッシュボードで記録された最初のフォローアップです。",
         "nothing": "前回のフォローアップから変化はありません。",
+        "no_evidence": "このロジックモデルには、評価を示したつながりがまだありません。",
+        "not_evaluated": "未評価（成功した実行の記録がありません）",
+        "col_link": "つながり",
+        "col_evaluation": "評価",
+        "col_estimate": "推定値",
+        "col_interval": "信頼区間",
+        "col_diagnostics": "診断",
+        "run": "実行",
+        "ci": "{level}信頼区間",
+        "col_kpi": "KPI",
+        "col_latest": "最新期間",
+        "col_actual": "実績",
+        "col_path": "目標経路",
+        "col_gap": "差",
+        "col_status": "状況",
+        "col_target": "目標",
+        "col_progress": "進捗",
+        "col_change": "前期比",
+        "target_by": "{period}までに{value}",
+        "lower": "低いほど良い",
+        "higher": "高いほど良い",
+        "since": "前期（{period}）比 {value}",
+        "semi": "、",
+        "baseline_at": "基準値 {value}（{period}）",
+        "no_kpis": "このロジックモデルにはKPIがありません。",
+        "legend_path": "目標経路",
+        "legend_actual": "実績",
+        "legend_on": "順調",
+        "legend_off": "遅れ",
+        "legend_baseline": "基準値 {value}",
+        "legend_target": "目標 {value}",
     },
 }
 
@@ -311,8 +374,9 @@ def evidence_table(
     model: LogicModel, found: dict[tuple[str, str], Any], *, lang: str = "en"
 ) -> str:
     """HTML table of the links backed by an evaluation: estimate, interval, diagnostics and a
-    link to the evaluation's report. Every value is escaped."""
+    link to the evaluation's report, headed in ``lang``. Every value is escaped."""
     esc = html.escape
+    words = WORDS["ja" if lang == "ja" else "en"]
     rows = []
 
     def label(node_id: str) -> str:
@@ -326,24 +390,113 @@ def evidence_table(
         if ev is None:
             rows.append(
                 f"<tr><td>{arrow}</td><td>{esc(where)}</td>"
-                "<td colspan=3>not evaluated yet (no good run recorded)</td></tr>"
+                f"<td colspan=3>{esc(words['not_evaluated'])}</td></tr>"
             )
             continue
-        level = f"{float(ev.get('conf_level') or 0.95):.0%}"
+        level = words["ci"].format(level=f"{float(ev.get('conf_level') or 0.95):.0%}")
+        status = esc(_status_word(str(ev["status"]), lang))
         rows.append(
             f"<tr><td>{arrow}</td>"
             f'<td><a href="{esc(ev["report"])}">{esc(where)}</a><br>'
-            f"<small>{esc(str(ev['label']))}; run {esc(str(ev['run_id']))}</small></td>"
-            f"<td>{_num(ev['estimate'])}</td>"
-            f"<td>{level} CI [{_num(ev['low'])}, {_num(ev['high'])}]</td>"
-            f"<td>{esc(ev['status'])}: {esc('; '.join(ev['diagnostics']) or '–')}</td></tr>"
+            f"<small>{esc(str(ev['label']))}; {words['run']} {esc(str(ev['run_id']))}</small></td>"
+            f"<td class=num>{_num(ev['estimate'])}</td>"
+            f"<td class=num>{esc(level)} [{_num(ev['low'])}, {_num(ev['high'])}]</td>"
+            f"<td>{status}: {esc('; '.join(ev['diagnostics']) or '–')}</td></tr>"
         )
     if not rows:
-        return "<p>No link of this logic model names an evaluation yet.</p>"
-    return (
-        "<table><thead><tr><th>link</th><th>evaluation</th><th>estimate</th><th>interval</th>"
-        f"<th>diagnostics</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        return f"<p>{esc(words['no_evidence'])}</p>"
+    head = "".join(
+        f"<th>{esc(words[f'col_{c}'])}</th>"
+        for c in ("link", "evaluation", "estimate", "interval", "diagnostics")
     )
+    return _table(head, rows)
+
+
+def _status_word(status: str, lang: str) -> str:
+    """A status as the page's language names it, marked ✓ / ! / ✗ / – (the diagram's words
+    and marks, so colour is never the only cue)."""
+    from ebpm.kpi.diagram import STATUSES
+
+    kind, ja = STATUSES.get(status, ("none", status))
+    mark = {"good": "✓", "warn": "!", "bad": "✗"}.get(kind, "–")
+    return f"{mark} {ja if lang == 'ja' else status}"
+
+
+def kpi_table(report: Any, *, lang: str = "en") -> str:
+    """Where each KPI stands, as an HTML table headed in ``lang``: its latest period and value
+    against the target path, the gap, the status, the target, the progress from the baseline
+    to the target and the change since the period before. Every text is escaped."""
+    from ebpm.kpi.compute import _missing
+
+    esc = html.escape
+    words = WORDS["ja" if lang == "ja" else "en"]
+    model = report.model
+    if not model.kpis:
+        return f"<p>{esc(words['no_kpis'])}</p>"
+    rows = []
+    for k in model.kpis:
+        s = report.summaries[k.id]
+        name = (k.name_ja or k.name) if lang == "ja" else k.name
+        unit = f" {k.unit}" if k.unit else ""
+        better = words["lower" if k.direction == "lower" else "higher"]
+        baseline = words["baseline_at"].format(
+            value=_fmt(k.baseline.value), period=k.baseline.label
+        )
+        target = words["target_by"].format(value=_fmt(k.target.value), period=k.target.label)
+        progress = "–" if _missing(s["progress"]) else f"{float(s['progress']):.0f}%"
+        change = (
+            "–"
+            if _missing(s["change"])
+            else words["since"].format(
+                value=_fmt(s["change"], sign=True), period=s["previous_period"]
+            )
+        )
+        cells = [
+            f"{_fmt(s['latest_actual'])}{unit}" if s["latest_period"] else "–",
+            _fmt(s["target_path"]),
+            _fmt(s["gap"], sign=True),
+            _status_word(str(s["status"]), lang),
+            target,
+            progress,
+            change,
+        ]
+        rows.append(
+            f"<tr><td><b>{esc(name)}</b><br><small>{esc(better + words['semi'] + baseline)}"
+            "</small></td>"
+            f"<td>{esc(str(s['latest_period'] or '–'))}</td>"
+            + "".join(f"<td class=num>{esc(c)}</td>" for c in cells[:3])
+            + "".join(f"<td>{esc(c)}</td>" for c in cells[3:5])
+            + "".join(f"<td class=num>{esc(c)}</td>" for c in cells[5:])
+            + "</tr>"
+        )
+    head = "".join(
+        f"<th>{esc(words[f'col_{c}'])}</th>"
+        for c in (
+            "kpi",
+            "latest",
+            "actual",
+            "path",
+            "gap",
+            "status",
+            "target",
+            "progress",
+            "change",
+        )
+    )
+    return _table(head, rows)
+
+
+def _table(head: str, rows: list[str]) -> str:
+    """An ebpm table: text columns read from the left, ``num`` cells from the right."""
+    body = "".join(rows)
+    return f"<table class=ebpm-table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _fmt(value: Any, *, sign: bool = False) -> str:
+    """A KPI value as the follow-up words it (727,277; +1.5), with a true minus sign."""
+    from ebpm.kpi.compute import _fmt as fmt
+
+    return fmt(value, sign=sign).replace("-", "−")
 
 
 def _num(x: Any) -> str:
@@ -358,16 +511,17 @@ def changes_since(report: Any, previous: dict[str, Any] | None, *, lang: str = "
     words = WORDS["ja" if lang == "ja" else "en"]
     if previous is None:
         return words["first"]
-    moved = changes(report.to_dict(), previous)
+    moved = changes(report.to_dict(), previous, lang="ja" if lang == "ja" else "en")
     if not moved:
         return words["nothing"]
     return "\n".join(f"- {c['message']}" for c in moved)
 
 
 # --- KPI trends -------------------------------------------------------------------------------
-def plot_kpis(model: LogicModel, report: Any) -> Any:
+def plot_kpis(model: LogicModel, report: Any, *, lang: str = "en") -> Any:
     """One panel per KPI: actual values against the straight target path, baseline and target
-    marked, each period's status as the marker (filled: on track; hollow: off track).
+    marked, each period's status as the marker (filled: on track; hollow: off track); titles
+    and legends in ``lang``.
 
     Returns
     -------
@@ -375,10 +529,12 @@ def plot_kpis(model: LogicModel, report: Any) -> Any:
         None when the policy has no KPIs.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     from ebpm.plotting import OKABE_ITO, setup_matplotlib
 
     setup_matplotlib()
+    words = WORDS["ja" if lang == "ja" else "en"]
     kpis = list(model.kpis)
     if not kpis:
         return None
@@ -388,11 +544,23 @@ def plot_kpis(model: LogicModel, report: Any) -> Any:
     for ax, kpi in zip(axes[:, 0], kpis, strict=True):
         table = report.table(kpi.id)
         x = table["period_start"]
-        ax.plot(x, table["target_path"], "--", color=OKABE_ITO[1], label="target path")
-        ax.plot(x, table["actual"], "-", color=OKABE_ITO[0], label="actual")
+        ax.plot(x, table["target_path"], "--", color=OKABE_ITO[1], label=words["legend_path"])
+        path = table.dropna(subset=["target_path"])
+        target_at = kpi.target.period.start_time
+        if len(path) and path["period_start"].iloc[-1] < target_at:
+            # the rest of the path, up to the target the data has not reached yet
+            ax.plot(
+                [path["period_start"].iloc[-1], target_at],
+                [path["target_path"].iloc[-1], kpi.target.value],
+                ":",
+                color=OKABE_ITO[1],
+            )
+        ax.plot(x, table["actual"], "-", color=OKABE_ITO[0], label=words["legend_actual"])
         on = table["status"] == "on track"
         off = table["status"] == "off track"
-        ax.scatter(x[on], table["actual"][on], color=OKABE_ITO[0], zorder=3, label="on track")
+        ax.scatter(
+            x[on], table["actual"][on], color=OKABE_ITO[0], zorder=3, label=words["legend_on"]
+        )
         ax.scatter(
             x[off],
             table["actual"][off],
@@ -400,11 +568,11 @@ def plot_kpis(model: LogicModel, report: Any) -> Any:
             edgecolor=OKABE_ITO[1],
             linewidth=1.5,
             zorder=3,
-            label="off track",
+            label=words["legend_off"],
         )
         for milestone, marker, name in (
-            (kpi.baseline, "s", "baseline"),
-            (kpi.target, "*", "target"),
+            (kpi.baseline, "s", "legend_baseline"),
+            (kpi.target, "*", "legend_target"),
         ):
             ax.scatter(
                 [milestone.period.start_time],
@@ -413,24 +581,26 @@ def plot_kpis(model: LogicModel, report: Any) -> Any:
                 s=90,
                 color=OKABE_ITO[7],
                 zorder=4,
-                label=f"{name} {milestone.value:g}",
+                label=words[name].format(value=_fmt(milestone.value)),
             )
-        better = "lower is better" if kpi.direction == "lower" else "higher is better"
-        ax.set_title(f"{kpi.name} ({better})", loc="left", fontsize=11)
+        better = words["lower" if kpi.direction == "lower" else "higher"]
+        name = (kpi.name_ja or kpi.name) if lang == "ja" else kpi.name
+        ax.set_title(f"{name} ({better})", loc="left", fontsize=11)
         ax.set_ylabel(kpi.unit or "")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _fmt(v)))  # 14,500,000
         ax.legend(fontsize=8, ncols=3, loc="best", frameon=False)
     return fig
 
 
 # --- the follow-up record -----------------------------------------------------------------------
-def show_followup(report: Any) -> None:
-    """Display the KPI table in the notebook and record it (as JSON) for the next follow-up's
-    comparison."""
+def show_followup(report: Any, *, lang: str = "en") -> None:
+    """Display where each KPI stands (:func:`kpi_table`, in ``lang``) and record the report
+    (as JSON) for the next follow-up's comparison."""
     from IPython.display import display
 
     display(
         {
-            "text/html": report._repr_html_(),
+            "text/html": kpi_table(report, lang=lang),
             "text/plain": str(report),
             KPI_MIME: report.to_dict(),
         },

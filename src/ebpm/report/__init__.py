@@ -19,7 +19,14 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from ebpm._protocol import PROVENANCE_MIME, RESULT_MIME, RUN_ID_ENV, TABLE_MIME, TASK_ENV
+from ebpm._protocol import (
+    PROVENANCE_MIME,
+    RESULT_MIME,
+    RUN_ID_ENV,
+    SECRET_NAME,
+    TABLE_MIME,
+    TASK_ENV,
+)
 
 if TYPE_CHECKING:
     from ebpm.results import EstimateResult
@@ -116,13 +123,63 @@ def design_statement(
     _display({"text/html": f'<dl class="ebpm-design">{body}</dl>', "text/plain": text})
 
 
-def footer(*datasets: Any) -> None:
-    """Show the run id, data provenance and package versions; record the datasets used."""
+#: The footer's words, in English and Japanese.
+_FOOTER_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "source": "Source:",
+        "licence": "Licence:",
+        "query": "Query:",
+        "from": "From {}",
+        "read": "read {}",
+        "updated": "updated by the publisher {}",
+        "stop": ".",
+        "sep": ", ",
+        "space": " ",
+        "colon": ": ",
+        "run": "Run <code>{run}</code>, generated {now}.",
+        "data": "Data:",
+        "none": "none recorded",
+        "software": "Software: {}.",
+    },
+    "ja": {
+        "source": "出典：",
+        "licence": "利用条件：",
+        "query": "条件：",
+        "from": "取得元 {}",
+        "read": "取得 {}",
+        "updated": "公表者の更新 {}",
+        "stop": "。",
+        "sep": "、",
+        "space": "",
+        "colon": "：",
+        "run": "実行 <code>{run}</code>、作成 {now}。",
+        "data": "データ：",
+        "none": "記録なし",
+        "software": "ソフトウェア：{}。",
+    },
+}
+
+
+def footer(*datasets: Any, lang: str = "en") -> None:
+    """Show the run id, data provenance and package versions; record the datasets used.
+
+    Parameters
+    ----------
+    *datasets
+        What the report read: frames from :func:`ebpm.catalog.load` (or anything with
+        ``attrs["ebpm"]``, a provenance record). Each is listed with only what its record
+        has: title, source, licence, the query it was read with, where from, sha256, when,
+        and the publisher's required credit.
+    lang : {"en", "ja"}
+        Language of the footer's labels.
+    """
     run_id = os.environ.get(RUN_ID_ENV, "interactive (not run by ebpm run)")
     now = datetime.now(UTC).isoformat(timespec="seconds")
     provs = [dict(getattr(d, "attrs", {}).get("ebpm", {})) for d in datasets]
     provs = [p for p in provs if p]
     versions = package_versions()
+    words = _FOOTER_WORDS["ja" if lang == "ja" else "en"]
+    stop = words["stop"]
     esc = html.escape
     items = []
     for p in provs:
@@ -130,38 +187,43 @@ def footer(*datasets: Any) -> None:
             f"{p.get('package')} {p.get('package_version')}" if p.get("package") else p.get("url")
         )
         # only what the record has: a project file has no licence, an estimate no sha256
-        parts = [f"{esc(str(p['title']))}." if p.get("title") else ""]
+        parts = [f"{esc(str(p['title']))}{stop}" if p.get("title") else ""]
         parts += [
-            f"{label} {esc(str(p[key]))}."
-            for key, label in (("source", "Source:"), ("licence", "Licence:"))
+            f"{words[key]}{words['space']}{esc(str(p[key]))}{stop}"
+            for key in ("source", "licence")
             if p.get(key)
         ]
+        # the query tells apart two reads of one entry (births and children from one table)
+        query = {k: v for k, v in (p.get("params") or {}).items() if not SECRET_NAME.search(str(k))}
+        if query:
+            shown = words["sep"].join(f"{k}={v}" for k, v in query.items())
+            parts.append(f"{words['query']}{words['space']}<code>{esc(shown)}</code>{stop}")
         read = []
         if origin:
-            read.append(f"From {esc(str(origin))}")
+            read.append(words["from"].format(esc(str(origin))))
         if p.get("sha256"):
             read.append(f"sha256 <code>{esc(str(p['sha256'])[:16])}…</code>")
         if p.get("retrieved_at"):
-            read.append(f"read {esc(str(p['retrieved_at']))}")
+            read.append(words["read"].format(esc(str(p["retrieved_at"]))))
         if p.get("publisher_updated"):
-            read.append(f"updated by the publisher {esc(str(p['publisher_updated']))}")
+            read.append(words["updated"].format(esc(str(p["publisher_updated"]))))
         if read:
-            parts.append(", ".join(read) + ".")
+            parts.append(words["sep"].join(read) + stop)
         credit = (
             f"<br><span class='ebpm-credit'>{esc(str(p['attribution']))}</span>"
             if p.get("attribution")
             else ""
         )
         items.append(
-            f"<li><code>{esc(str(p.get('entry') or p.get('title')))}</code>: "
-            f"{' '.join(x for x in parts if x)}{credit}</li>"
+            f"<li><code>{esc(str(p.get('entry') or p.get('title')))}</code>{words['colon']}"
+            f"{words['space'].join(x for x in parts if x)}{credit}</li>"
         )
     vers = ", ".join(f"{k} {v}" for k, v in versions.items() if v)
     html_text = (
         '<footer class="ebpm-footer"><hr>'
-        f"<p>Run <code>{esc(run_id)}</code>, generated {esc(now)}.</p>"
-        f"<p>Data:</p><ul>{''.join(items) or '<li>none recorded</li>'}</ul>"
-        f"<p>Software: {esc(vers)}.</p></footer>"
+        f"<p>{words['run'].format(run=esc(run_id), now=esc(now))}</p>"
+        f"<p>{words['data']}</p><ul>{''.join(items) or '<li>' + words['none'] + '</li>'}</ul>"
+        f"<p>{words['software'].format(esc(vers))}</p></footer>"
     )
     text = f"Run {run_id}, generated {now}\n" + "\n".join(
         f"data: {p.get('entry')} sha256={p.get('sha256')}"

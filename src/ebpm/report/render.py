@@ -127,6 +127,9 @@ def _page_css() -> str:
         ".ebpm-about{margin:2rem 1rem;padding-top:1rem;border-top:1px solid #ccc;font-size:14px}\n"
         ".ebpm-about dt{font-weight:600;margin-top:.5rem} .ebpm-about dd{margin-left:1rem}\n"
         ".ebpm-math-block{margin:1rem 0;overflow-x:auto;overflow-y:hidden} math{font-size:1.1em}\n"
+        # text columns of ebpm's own tables read from the left (notebook tables align right)
+        ".jp-RenderedHTMLCommon table.ebpm-table :is(td,th){text-align:left;vertical-align:top}"
+        " .jp-RenderedHTMLCommon table.ebpm-table td.num{text-align:right;white-space:nowrap}\n"
         f"body,.jp-RenderedHTMLCommon,.ebpm-bar,.ebpm-about{{font-family:{FONT_STACK}}}\n"
         f":root{{--jp-code-font-family:{MONO_STACK}}} "
         f"pre,code,kbd,samp,.ebpm-about pre{{font-family:{MONO_STACK}}}\n"

@@ -97,6 +97,9 @@ WORDS: dict[str, dict[str, str]] = {
         "parameters": "Parameters",
         "downloads": "Downloads",
         "none_recorded": "none recorded",
+        "d_source": "source: {}",
+        "d_licence": "licence: {}",
+        "d_query": "query: {}",
         "history": "history",
         "history_title": "{task}: run history",
         "history_intro": "Every recorded run of this task of pipeline {pipeline} ({n} runs), "
@@ -154,6 +157,9 @@ WORDS: dict[str, dict[str, str]] = {
         "parameters": "パラメータ",
         "downloads": "ダウンロード",
         "none_recorded": "記録なし",
+        "d_source": "出典：{}",
+        "d_licence": "利用条件：{}",
+        "d_query": "条件：{}",
         "history": "履歴",
         "history_title": "{task}: 実行履歴",
         "history_intro": "パイプライン {pipeline} のこのタスクのすべての実行記録"
@@ -465,9 +471,13 @@ def about_block(
         if d.get("title"):
             bits.append(esc(str(d["title"])))
         if d.get("source"):
-            bits.append(f"source: {esc(str(d['source']))}")
+            bits.append(w["d_source"].format(esc(str(d["source"]))))
         if d.get("licence"):
-            bits.append(f"licence: {esc(str(d['licence']))}")
+            bits.append(w["d_licence"].format(esc(str(d["licence"]))))
+        query = {k: v for k, v in (d.get("params") or {}).items() if not SECRET_NAME.search(k)}
+        if query:  # tells apart two reads of one entry
+            shown = ", ".join(f"{k}={v}" for k, v in query.items())
+            bits.append(w["d_query"].format(f"<code>{esc(shown)}</code>"))
         if d.get("attribution"):
             bits.append(esc(str(d["attribution"])))
         bits.append(esc(data_vintage(d)))
