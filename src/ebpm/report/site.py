@@ -243,6 +243,17 @@ def _fmt(x: Any) -> str:
     return f"{x:.{digits}f}"
 
 
+#: Designs whose headline interval is not a confidence interval: what it is instead, and the
+#: tooltip that says so (Moran's I is descriptive; its band is the spread under the null).
+_NOT_A_CI: dict[str, tuple[str, str]] = {
+    "moran": (
+        "null band",
+        "I ± z·sd of I under spatial randomness (the permutations), not a confidence interval "
+        "for I; use the p-value",
+    ),
+}
+
+
 def _estimate_cell(h: dict[str, Any] | None) -> str:
     if not h:
         return "–"
@@ -251,9 +262,11 @@ def _estimate_cell(h: dict[str, Any] | None) -> str:
     estimand = str(h.get("estimand", ""))
     short = estimand if len(estimand) <= 12 else ""
     note = "" if short else f'<br><span class="muted estimand">{html.escape(estimand)}</span>'
+    name, why = _NOT_A_CI.get(str(h.get("method")), ("CI", ""))
+    label = f'<abbr title="{html.escape(why)}">{name}</abbr>' if why else name
     return (
         f"{html.escape(short)} {_fmt(hd['estimate'])} "
-        f'<span class="muted">({_fmt(hd["std_error"])})<br>{level:.0%} CI '
+        f'<span class="muted">({_fmt(hd["std_error"])})<br>{level:.0%} {label} '
         f"[{_fmt(hd['conf_low'])}, {_fmt(hd['conf_high'])}]</span>{note}"
     ).strip()
 
