@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from conftest import Reply
+from ebpm._protocol import NEEDS_ENV
 from ebpm.errors import LockedError
 from ebpm.pipeline import history
 from ebpm.pipeline.lock import PipelineLock
@@ -222,7 +223,14 @@ def failures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             {"name": "slow", "parameters": {"seconds": 60}, "timeout": 2},
             {"name": "flaky", "parameters": {"mode": "flaky", "marker": str(marker)}, "retries": 2},
             {"name": "after_good", "parameters": {"value": 8.0}, "needs": "good"},
+            # listed before the task it needs, which is blocked: blocked too, not waiting forever
+            {"name": "before_blocked", "needs": "after_raises"},
             {"name": "after_raises", "parameters": {"value": 9.0}, "needs": ["raises"]},
+            {
+                "name": "after_all",
+                "parameters": {"value": 10.0, "label_env": NEEDS_ENV},
+                "after": ["raises", "good"],
+            },
         ],
     )
     events: list[dict[str, Any]] = []
@@ -276,11 +284,62 @@ def test_needs_order_and_block(failures) -> None:
     assert ("start", "after_raises") not in events
 
 
+def test_after_runs_once_its_tasks_finished_well_or_not(failures) -> None:
+    tasks = _by_name(failures["result"])
+    t = tasks["after_all"]
+    assert t.status == "ok"  # `raises` failed: with `after` that only delays it
+    # it may read this run's output of `good` only: `raises` did not succeed
+    assert t.headline["label"] == "good"
+    events = [
+        (e["event"], e["task"]) for e in failures["events"] if e["event"] in ("start", "done")
+    ]
+    assert events.index(("done", "raises")) < events.index(("start", "after_all"))
+    assert events.index(("done", "good")) < events.index(("start", "after_all"))
+
+
+def test_a_task_listed_before_a_blocked_need_is_blocked_too(failures) -> None:
+    t = _by_name(failures["result"])["before_blocked"]
+    assert t.status == "blocked"
+    assert t.reason == "not run: it needs after_raises, which did not succeed"
+
+
+def test_a_chain_listed_backwards_is_blocked_not_left_waiting(tmp_path) -> None:
+    """`a` needs `b` needs `c`, listed in that order; `c` fails last of all. `b` is blocked, and
+    so is `a`, though it was looked at before `b` was: the run ends."""
+    import threading
+
+    spec = _project(
+        tmp_path,
+        [
+            {"name": "a", "needs": "b"},
+            {"name": "b", "needs": "c"},
+            {"name": "c", "parameters": {"mode": "raise"}},
+        ],
+    )
+    box: dict[str, Any] = {}
+    worker = threading.Thread(
+        target=lambda: box.update(result=run_pipeline(spec, out_dir=tmp_path, jobs=1)),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(180)
+    assert not worker.is_alive(), "the run kept waiting for a task that can never start"
+    statuses = {t.name: (t.status, t.reason) for t in box["result"].tasks}
+    assert statuses["a"] == ("blocked", "not run: it needs b, which did not succeed")
+    assert statuses["b"] == ("blocked", "not run: it needs c, which did not succeed")
+
+
 def test_siblings_of_failures_succeed_and_the_run_says_failed(failures) -> None:
     result = failures["result"]
     assert _by_name(result)["good"].status == "ok"
     assert result.ok is False
-    assert {t.name for t in result.failed} == {"raises", "killed", "slow", "after_raises"}
+    assert {t.name for t in result.failed} == {
+        "raises",
+        "killed",
+        "slow",
+        "after_raises",
+        "before_blocked",
+    }
     m = _manifest(result)
     assert m["status"] == "failed"
     assert [t["status"] for t in m["tasks"]] == [
@@ -291,6 +350,8 @@ def test_siblings_of_failures_succeed_and_the_run_says_failed(failures) -> None:
         "ok",
         "ok",
         "blocked",
+        "blocked",
+        "ok",
     ]
 
 

@@ -372,7 +372,7 @@ def test_unknown_task_key_suggests_the_right_one(project: Path) -> None:
         SpecError,
         match=r"p\.yaml, line 3: task 'did': unknown key 'paramters'\. Did you mean "
         r"'parameters'\? Allowed keys: name, notebook, description, parameters, grid, output, "
-        r"timeout, retries, needs, tolerance\.$",
+        r"timeout, retries, needs, after, tolerance\.$",
     ):
         load_spec(_spec(project, text))
 
@@ -476,6 +476,7 @@ def test_schema_ships_with_the_package_and_is_draft_07() -> None:
         "timeout",
         "retries",
         "needs",
+        "after",
         "tolerance",
     ]
 
@@ -519,7 +520,7 @@ def test_spec_module_does_not_import_jsonschema_or_notebook_libraries() -> None:
             "tasks:\n  - name: prop99\n    notebook: notebooks/did.py\n    timout: 5\n",
             r"^pipelines/p\.yaml, line 4: task 'prop99': unknown key 'timout'\. Did you mean "
             r"'timeout'\? Allowed keys: name, notebook, description, parameters, grid, output, "
-            r"timeout, retries, needs, tolerance\.$",
+            r"timeout, retries, needs, after, tolerance\.$",
             id="task key",
         ),
         pytest.param(
@@ -897,6 +898,49 @@ def test_needs_expand_groups_to_their_tasks(project: Path) -> None:
     ],
 )
 def test_bad_needs(project: Path, text: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        load_spec(_spec(project, text))
+
+
+def test_after_expands_groups_and_leaves_out_what_is_needed(project: Path) -> None:
+    text = (
+        "tasks:\n  - {name: data, notebook: notebooks/did.py}\n"
+        "  - {name: did, notebook: notebooks/did.py, grid: {x: [1, 2]}, needs: data}\n"
+        "  - {name: kpi, notebook: notebooks/did.py, needs: data, after: [did, data]}\n"
+    )
+    spec = load_spec(_spec(project, text))
+    kpi = spec.tasks[-1]
+    assert kpi.needs == ("data",)
+    assert kpi.after == ("did-1", "did-2")  # `data` is needed: a need, not only an order
+    assert spec.tasks[0].after == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(
+            "tasks:\n  - {name: data, notebook: notebooks/did.py}\n"
+            "  - {name: kpi, notebook: notebooks/did.py, after: dat}\n",
+            r"^pipelines/p\.yaml, line 3: task 'kpi' runs after 'dat', which is not a task of "
+            r"this spec\. Did you mean 'data'\? Tasks: data, kpi\.$",
+            id="unknown",
+        ),
+        pytest.param(
+            "tasks:\n  - name: a\n    notebook: notebooks/did.py\n    after: [a]\n",
+            r"^pipelines/p\.yaml, line 4: task 'a' runs after itself; remove 'a' from its "
+            r"`after`$",
+            id="self",
+        ),
+        pytest.param(
+            "tasks:\n  - {name: a, notebook: notebooks/did.py, after: b}\n"
+            "  - {name: b, notebook: notebooks/did.py, needs: a}\n",
+            r"^pipelines/p\.yaml, line 2: `needs` and `after` go round in a circle: a → b → a; "
+            r"no task of it can start\. Remove one of these links\.$",
+            id="cycle through needs and after",
+        ),
+    ],
+)
+def test_bad_after(project: Path, text: str, message: str) -> None:
     with pytest.raises(SpecError, match=message):
         load_spec(_spec(project, text))
 

@@ -19,7 +19,8 @@ TASK_ENV = "EBPM_TASK"
 #: The run's folder (``runs/<pipeline>/<run-id>``): where a task finds what the tasks it
 #: ``needs`` produced in this run (``ebpm.kpi.evidence``).
 RUN_DIR_ENV = "EBPM_RUN_DIR"
-#: The tasks this task ``needs`` (comma-separated): they finished well earlier in this run.
+#: The tasks of this run whose output this task may read (comma-separated): its ``needs`` and
+#: the tasks it runs ``after`` that succeeded; they finished well earlier in this run.
 NEEDS_ENV = "EBPM_NEEDS"
 
 #: Names whose values are secrets (an e-Stat appId, API keys, tokens, passwords): never passed

@@ -2,9 +2,9 @@
 their targets, and what changed since the last follow-up.
 
 Used by ``notebooks/kpi_dashboard.py``. Evidence is the headline estimate of the evaluation task
-a link names: from this run when ``ebpm run`` ran that task before the dashboard (list it under
-the dashboard task's ``needs``), else from the last good run recorded under ``runs/``. The last
-follow-up is what this same task showed in its last good run.
+a link names: from this run when ``ebpm run`` ran that task well before the dashboard (list it
+under the dashboard task's ``after``, or ``needs``), else from the last good run recorded under
+``runs/``. The last follow-up is what this same task showed in its last good run.
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def evidence(model: LogicModel, *, out_dir: str | Path | None = None) -> dict[tu
             continue
         found[key] = None
         if run_dir is not None and run_dir.parent.name == ev.pipeline and ev.task in needs:
-            # a task this one `needs` finished well earlier in this very run
+            # a task this one needs (or runs after) finished well earlier in this very run
             heads = _results_in(run_dir / f"{ev.task}.ipynb", RESULT_MIME)
             if heads:
                 found[key] = _summarise(

@@ -11,7 +11,8 @@ A run, in order:
 2. the pipeline's lock is taken (one run of a pipeline at a time);
 3. each task's fingerprint (notebook, parameters, environment, the data it loaded last time) is
    compared with its last good record: equal means *unchanged*, and its report stays;
-4. the other tasks run, ``jobs`` at a time, in an order that respects ``needs``; a transient
+4. the other tasks run, ``jobs`` at a time, in an order that respects ``needs`` (a task whose
+   needs did not succeed is blocked) and ``after`` (finished, well or not); a transient
    failure is retried with backoff; a task over its ``timeout`` is stopped;
 5. each finished task is published at once (report, or failure page that keeps the last good
    report); a headline estimate that moved beyond the task's tolerance gets a revision alert;
@@ -302,8 +303,8 @@ class _Plan:
 
 
 def _rerun_dependents(plans: dict[str, _Plan], reasons: dict[str, str]) -> None:
-    """A task that ``needs`` a task which runs again runs again too (it reads what that task
-    makes, e.g. a KPI dashboard the evaluation's estimate)."""
+    """A task that ``needs`` (or runs ``after``) a task which runs again runs again too (it
+    reads what that task makes, e.g. a KPI dashboard the evaluation's estimate)."""
     changed = True
     while changed:
         changed = False
@@ -311,13 +312,19 @@ def _rerun_dependents(plans: dict[str, _Plan], reasons: dict[str, str]) -> None:
             if plan.result.status != "unchanged":
                 continue
             running = [
-                n for n in plan.task.needs if n in plans and plans[n].result.status != "unchanged"
+                n
+                for n in (*plan.task.needs, *plan.task.after)
+                if n in plans and plans[n].result.status != "unchanged"
             ]
             if running:
                 r = plan.result
                 r.status, r.unchanged_since, r.report, r.headline = "pending", None, None, None
                 r.datasets, r.fingerprint = [], {}
-                reasons[name] = f"{', '.join(running)}, which it needs, runs again"
+                reasons[name] = (
+                    f"{', '.join(running)}, which it needs, runs again"
+                    if set(running) <= set(plan.task.needs)
+                    else f"{', '.join(running)}, which it runs after, runs again"
+                )
                 changed = True
 
 
@@ -655,14 +662,27 @@ def _record_unchanged(
 
 
 # --- the run ---------------------------------------------------------------------------------
-def _task_env(spec: PipelineSpec, run_id: str, task: Task, run_dir: Path) -> dict[str, str]:
+def _task_env(
+    spec: PipelineSpec,
+    run_id: str,
+    task: Task,
+    run_dir: Path,
+    *,
+    finished_well: tuple[str, ...] | None = None,
+) -> dict[str, str]:
+    """The environment of a task's kernel. ``NEEDS_ENV`` lists the tasks of this run whose
+    output it may read: its ``needs`` and those it runs ``after`` that succeeded
+    (``finished_well``; default: all of them)."""
     from ebpm.pipeline.execute import KERNEL_ENV
 
+    earlier = task.needs + tuple(
+        n for n in task.after if finished_well is None or n in finished_well
+    )
     return {
         **KERNEL_ENV,
         RUN_ID_ENV: run_id,
         RUN_DIR_ENV: str(run_dir),
-        NEEDS_ENV: ",".join(task.needs),
+        NEEDS_ENV: ",".join(earlier),
         TASK_ENV: f"{spec.name}/{task.name}",
         "EBPM_PROJECT_ROOT": str(spec.root),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
@@ -1174,7 +1194,8 @@ def _execute_all(
     emit: Progress,
     git: dict[str, Any],
 ) -> bool:
-    """Run ``to_run`` (respecting ``needs``); returns True if the run was cancelled."""
+    """Run ``to_run`` (respecting ``needs`` and ``after``); returns True if the run was
+    cancelled."""
     from ebpm.pipeline.execute import Outcome, Payload
     from ebpm.pipeline.executors import Started
 
@@ -1217,7 +1238,13 @@ def _execute_all(
             notebook=sources[task.notebook],
             parameters=dict(task.parameters),
             cwd=str(spec.root),
-            env=_task_env(spec, run_id, task, run_dir),
+            env=_task_env(
+                spec,
+                run_id,
+                task,
+                run_dir,
+                finished_well=tuple(n for n in task.after if status_of(n) in history.GOOD),
+            ),
             kernel=kernel,
             timeout=task.timeout,
             attempt=attempt,
@@ -1228,24 +1255,37 @@ def _execute_all(
         executor.submit(payload)
 
     def release() -> None:
-        """Submit tasks whose needs are met; block those whose needs failed."""
+        """Submit tasks whose needs are met and whose `after` tasks finished; block those
+        whose needs failed. Passes repeat while a task gets blocked: a task listed before the
+        one it needs (or runs after) learns of the block in the next pass, not never."""
         if cancel.is_set():
             return  # the tasks still waiting are recorded as cancelled
-        for name in sorted(waiting, key=to_run.index):
-            needs = [n for n in getattr(plans[name].task, "needs", ()) if n in plans]
-            states = [status_of(n) for n in needs]
-            if any(s is not None and s not in history.GOOD for s in states):
-                bad = [
-                    n for n, s in zip(needs, states, strict=True) if s not in (None, *history.GOOD)
-                ]
-                r = plans[name].result
-                r.status = "blocked"
-                r.reason = f"not run: it needs {', '.join(bad)}, which did not succeed"
-                waiting.discard(name)
-                _publish(r, spec, run_id, run_dir, site, git=git)
-                emit({"event": "done", "task": name, "result": r})
-            elif all(s in history.GOOD for s in states) and not cancel.is_set():
-                submit(name, 1)
+        blocked_one = True
+        while blocked_one:
+            blocked_one = False
+            for name in sorted(waiting, key=to_run.index):
+                needs = [n for n in getattr(plans[name].task, "needs", ()) if n in plans]
+                after = [n for n in getattr(plans[name].task, "after", ()) if n in plans]
+                states = [status_of(n) for n in needs]
+                if any(s is not None and s not in history.GOOD for s in states):
+                    bad = [
+                        n
+                        for n, s in zip(needs, states, strict=True)
+                        if s not in (None, *history.GOOD)
+                    ]
+                    r = plans[name].result
+                    r.status = "blocked"
+                    r.reason = f"not run: it needs {', '.join(bad)}, which did not succeed"
+                    waiting.discard(name)
+                    _publish(r, spec, run_id, run_dir, site, git=git)
+                    emit({"event": "done", "task": name, "result": r})
+                    blocked_one = True
+                elif (
+                    all(s in history.GOOD for s in states)
+                    and all(status_of(n) is not None for n in after)
+                    and not cancel.is_set()
+                ):
+                    submit(name, 1)
 
     def finish(o: Outcome) -> None:
         plan = plans[o.task]

@@ -21,6 +21,13 @@ A spec is a YAML file in ``pipelines/``::
         # ... or a list of parameter sets:  grid: [{dataset: a}, {dataset: b}]
         output: "did-{dataset}"  # name of each report, from the parameters
         needs: organ_donations   # run after these tasks (a name or a list of names)
+      - name: dashboard
+        notebook: notebooks/kpi_dashboard.py
+        after: did               # run after these tasks finished, whatever their outcome
+
+A task whose ``needs`` did not succeed is blocked (not run); ``after`` only orders: the task
+runs once those tasks have finished, well or not (a KPI dashboard then shows the evaluation's
+last good estimate).
 
 Notebook paths are relative to the project root (the folder holding ``pipelines/``).
 
@@ -73,6 +80,7 @@ _EXPECTED = {
     "notebook": "the path of a notebook, e.g. notebooks/did.py",
     "output": 'a name template, e.g. "{task}-{dataset}"',
     "needs": "the name of a task of this spec, or a list of them",
+    "after": "the name of a task of this spec, or a list of them",
     "grid": "a mapping of lists (every combination runs) or a non-empty list of parameter mappings",
 }
 
@@ -165,7 +173,8 @@ class Task:
     timeout: float | None = None
     description: str = ""
     retries: int = 0
-    needs: tuple[str, ...] = ()  # names of the tasks (of this spec) that must finish first
+    needs: tuple[str, ...] = ()  # names of the tasks (of this spec) that must succeed first
+    after: tuple[str, ...] = ()  # tasks that must finish first, well or not (not in needs)
     tolerance: Tolerance = DEFAULT_TOLERANCE
     line: int | None = field(default=None, compare=False)  # the task's line in the spec
     #: line of the spec where each parameter's value was given (defaults, parameters or grid)
@@ -737,6 +746,7 @@ def _build(
     planned: list[dict[str, Any]] = []  # one per concrete task, before `needs` is resolved
     seen: dict[str, tuple[str, str]] = {}  # folded output name -> (name, group)
     needs_of: dict[int, list[tuple[str, int | None]]] = {}
+    after_of: dict[int, list[tuple[str, int | None]]] = {}
     for i, t in enumerate(raw["tasks"]):
         at = ("tasks", i)
         group = str(t.get("name") or Path(t["notebook"]).stem)
@@ -769,12 +779,12 @@ def _build(
                 f"{prefix}`timeout` must be {_EXPECTED['timeout']}",
             )
         task_tolerance = _tolerance(t, (*at, "tolerance"), lines, shown, prefix, tolerance)
-        raw_needs = t.get("needs") or []
-        raw_needs = [raw_needs] if isinstance(raw_needs, str) else raw_needs
-        needs_of[i] = [
-            (n, lines.get((*at, "needs", j), lines.get((*at, "needs"))))
-            for j, n in enumerate(raw_needs)
-        ]
+        for key, into in (("needs", needs_of), ("after", after_of)):
+            raw_deps = t.get(key) or []
+            raw_deps = [raw_deps] if isinstance(raw_deps, str) else raw_deps
+            into[i] = [
+                (n, lines.get((*at, key, j), lines.get((*at, key)))) for j, n in enumerate(raw_deps)
+            ]
         for combo, combo_lines in combos:
             resolved = {**defaults, **params, **combo}
             param_lines = {k: lines[("defaults", k)] for k in defaults if ("defaults", k) in lines}
@@ -825,8 +835,13 @@ def _build(
             )
 
     needs = _resolve_needs(planned, needs_of, lines, shown)
+    after = _resolve_needs(planned, after_of, lines, shown, key="after", needs=needs)
     tasks = tuple(
-        Task(**{k: v for k, v in p.items() if k != "index"}, needs=needs[p["name"]])
+        Task(
+            **{k: v for k, v in p.items() if k != "index"},
+            needs=needs[p["name"]],
+            after=tuple(n for n in after[p["name"]] if n not in needs[p["name"]]),
+        )
         for p in planned
     )
     return PipelineSpec(
@@ -865,8 +880,13 @@ def _resolve_needs(
     needs_of: dict[int, list[tuple[str, int | None]]],
     lines: dict[tuple[Any, ...], int],
     shown: str,
+    *,
+    key: str = "needs",
+    needs: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[str, tuple[str, ...]]:
-    """Every concrete task's needs as concrete task names; checks names and cycles."""
+    """Every concrete task's ``needs`` (or ``after``) as concrete task names; checks names
+    and cycles (those of ``after`` together with ``needs``, given resolved)."""
+    verb = "needs" if key == "needs" else "runs after"
     by_group: dict[str, list[str]] = {}
     group_of_index: dict[int, str] = {}
     for p in planned:
@@ -884,7 +904,7 @@ def _resolve_needs(
                 raise _error(
                     shown,
                     line,
-                    f"task {group!r} needs itself; remove {need!r} from its `needs`",
+                    f"task {group!r} {verb} itself; remove {need!r} from its `{key}`",
                 )
             if need in by_group:
                 out.extend(by_group[need])
@@ -894,19 +914,21 @@ def _resolve_needs(
                 raise _error(
                     shown,
                     line,
-                    f"task {group!r} needs {need!r}, which is not a task of this spec."
+                    f"task {group!r} {verb} {need!r}, which is not a task of this spec."
                     f"{did_you_mean(need, known)} Tasks: {', '.join(by_group)}.",
                 )
         concrete[i] = list(dict.fromkeys(out))
     result = {p["name"]: tuple(concrete.get(p["index"], ())) for p in planned}
-    cycle = _find_cycle({name: list(deps) for name, deps in result.items()})
+    graph = {name: [*deps, *(needs or {}).get(name, ())] for name, deps in result.items()}
+    cycle = _find_cycle(graph)
     if cycle:
         first = next(p for p in planned if p["name"] == cycle[0])
-        line = lines.get(("tasks", first["index"], "needs"), first["line"])
+        line = lines.get(("tasks", first["index"], key), first["line"])
+        which = "`needs`" if needs is None else "`needs` and `after`"
         raise _error(
             shown,
             line,
-            f"`needs` go round in a circle: {' → '.join(cycle)}; no task of it can start. "
-            "Remove one of these needs.",
+            f"{which} go round in a circle: {' → '.join(cycle)}; no task of it can start. "
+            f"Remove one of these {'needs' if needs is None else 'links'}.",
         )
     return result
