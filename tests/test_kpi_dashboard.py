@@ -113,6 +113,37 @@ def test_evidence_from_the_last_good_run_otherwise(model, tmp_path, monkeypatch)
     assert ev["estimate"] == -19
 
 
+def test_an_evaluation_that_failed_in_this_run_is_shown_as_its_last_good_estimate(
+    model, tmp_path, monkeypatch
+) -> None:
+    """The dashboard runs `after` the evaluation, which failed in this run (R2): its estimate
+    from R1 is shown, marked as such; a task that never succeeded stays "not evaluated"."""
+    from ebpm._protocol import NOT_OK_ENV
+
+    ok = {"name": "prop99_synthetic_control", "status": "ok", "headline": _headline(-19, -29, -9)}
+    _manifest(tmp_path, "R1", [ok])
+    run_dir = tmp_path / "runs" / "demo" / "R2"
+    run_dir.mkdir(parents=True)
+    monkeypatch.setenv(RUN_DIR_ENV, str(run_dir))
+    monkeypatch.setenv(NEEDS_ENV, "")
+    monkeypatch.setenv(NOT_OK_ENV, "prop99_synthetic_control")
+    ev = dashboard.evidence(model, out_dir=tmp_path)[SC]
+    assert (ev["run_id"], ev["estimate"], ev["failed_now"]) == ("R1", -19, "R2")
+    assert ev["status"] == "warn"
+    assert ev["diagnostics"][0] == (
+        "warn: it did not succeed in this run (R2); this is its last good estimate, from run R1"
+    )
+    table = dashboard.evidence_table(model, {SC: ev})
+    assert "did not succeed in this run (R2)" in table
+    assert "! warn" in table
+
+    monkeypatch.setenv(RUN_DIR_ENV, str(tmp_path / "runs" / "other" / "R9"))  # another pipeline's
+    assert "failed_now" not in dashboard.evidence(model, out_dir=tmp_path)[SC]
+    empty = tmp_path / "never"
+    monkeypatch.setenv(RUN_DIR_ENV, str(run_dir))
+    assert dashboard.evidence(model, out_dir=empty)[SC] is None
+
+
 def test_a_warning_diagnostic_marks_the_evidence(model, tmp_path) -> None:
     head = _headline(-1.0, -2.0, 0.5, diagnostics={"pretrend": {"p_value": 0.01}})
     _manifest(tmp_path, "R1", [{"name": SC[1], "status": "ok", "headline": head}])

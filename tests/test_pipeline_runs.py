@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from conftest import Reply
-from ebpm._protocol import NEEDS_ENV
+from ebpm._protocol import NEEDS_ENV, NOT_OK_ENV
 from ebpm.errors import LockedError
 from ebpm.pipeline import history
 from ebpm.pipeline.lock import PipelineLock
@@ -231,6 +231,11 @@ def failures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 "parameters": {"value": 10.0, "label_env": NEEDS_ENV},
                 "after": ["raises", "good"],
             },
+            {
+                "name": "after_all_told",
+                "parameters": {"value": 11.0, "label_env": NOT_OK_ENV},
+                "after": ["raises", "good"],
+            },
         ],
     )
     events: list[dict[str, Any]] = []
@@ -290,6 +295,8 @@ def test_after_runs_once_its_tasks_finished_well_or_not(failures) -> None:
     assert t.status == "ok"  # `raises` failed: with `after` that only delays it
     # it may read this run's output of `good` only: `raises` did not succeed
     assert t.headline["label"] == "good"
+    # and it is told which of them did not succeed
+    assert tasks["after_all_told"].headline["label"] == "raises"
     events = [
         (e["event"], e["task"]) for e in failures["events"] if e["event"] in ("start", "done")
     ]
@@ -351,6 +358,7 @@ def test_siblings_of_failures_succeed_and_the_run_says_failed(failures) -> None:
         "ok",
         "blocked",
         "blocked",
+        "ok",
         "ok",
     ]
 

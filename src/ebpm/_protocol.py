@@ -22,6 +22,9 @@ RUN_DIR_ENV = "EBPM_RUN_DIR"
 #: The tasks of this run whose output this task may read (comma-separated): its ``needs`` and
 #: the tasks it runs ``after`` that succeeded; they finished well earlier in this run.
 NEEDS_ENV = "EBPM_NEEDS"
+#: The tasks this task runs ``after`` that did not succeed in this run (comma-separated): what
+#: it shows of them is older than this run, and it says so.
+NOT_OK_ENV = "EBPM_NOT_OK"
 
 #: Names whose values are secrets (an e-Stat appId, API keys, tokens, passwords): never passed
 #: as notebook parameters, never shown in pages.

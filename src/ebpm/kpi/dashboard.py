@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ebpm._protocol import KPI_MIME, NEEDS_ENV, RESULT_MIME, RUN_DIR_ENV, TASK_ENV
+from ebpm._protocol import KPI_MIME, NEEDS_ENV, NOT_OK_ENV, RESULT_MIME, RUN_DIR_ENV, TASK_ENV
 from ebpm.kpi.model import LogicModel
 
 __all__ = [
@@ -154,13 +154,17 @@ def evidence(model: LogicModel, *, out_dir: str | Path | None = None) -> dict[tu
         ``{(pipeline, task): summary or None}``; a summary has ``label``, ``estimate``, ``low``,
         ``high``, ``conf_level``, ``status`` ("ok", or "warn" when a diagnostic warns),
         ``diagnostics``, ``run_id`` and the ``report``'s path from a sibling report page. None:
-        not evaluated yet (never run, or never successfully).
+        not evaluated yet (never run, or never successfully). When the dashboard runs
+        ``after`` the task and the task did not succeed in this run, its last good estimate is
+        shown with status "warn", ``failed_now`` (this run's id) and a diagnostic saying so.
     """
     from ebpm.pipeline.history import last_good_records
 
     out = _out_dir(out_dir, model)
     run_dir = Path(os.environ[RUN_DIR_ENV]) if os.environ.get(RUN_DIR_ENV) else None
     needs = set(filter(None, os.environ.get(NEEDS_ENV, "").split(",")))
+    not_ok = set(filter(None, os.environ.get(NOT_OK_ENV, "").split(",")))
+    this_pipeline = run_dir.parent.name if run_dir is not None else None
     found: dict[tuple[str, str], Any] = {}
     for link in model.links_with_evidence():
         ev = link.evidence
@@ -182,6 +186,16 @@ def evidence(model: LogicModel, *, out_dir: str | Path | None = None) -> dict[tu
             found[key] = _summarise(
                 good[1]["headline"], pipeline=ev.pipeline, task=ev.task, run_id=run_id
             )
+        hit = found[key]
+        if hit is not None and this_pipeline == ev.pipeline and ev.task in not_ok:
+            # it ran in this run and did not succeed: the estimate shown is an older one
+            hit["failed_now"] = run_dir.name  # type: ignore[union-attr]
+            hit["status"] = "warn"
+            hit["diagnostics"] = [
+                f"warn: it did not succeed in this run ({hit['failed_now']}); this is its last "
+                f"good estimate, from run {hit['run_id']}",
+                *hit["diagnostics"],
+            ]
     return found
 
 

@@ -44,6 +44,7 @@ from typing import Any
 from ebpm._io import atomic_write_json, atomic_write_text
 from ebpm._protocol import (
     NEEDS_ENV,
+    NOT_OK_ENV,
     PROVENANCE_MIME,
     RESULT_MIME,
     RUN_DIR_ENV,
@@ -672,7 +673,7 @@ def _task_env(
 ) -> dict[str, str]:
     """The environment of a task's kernel. ``NEEDS_ENV`` lists the tasks of this run whose
     output it may read: its ``needs`` and those it runs ``after`` that succeeded
-    (``finished_well``; default: all of them)."""
+    (``finished_well``; default: all of them); ``NOT_OK_ENV`` the other ``after`` tasks."""
     from ebpm.pipeline.execute import KERNEL_ENV
 
     earlier = task.needs + tuple(
@@ -683,6 +684,7 @@ def _task_env(
         RUN_ID_ENV: run_id,
         RUN_DIR_ENV: str(run_dir),
         NEEDS_ENV: ",".join(earlier),
+        NOT_OK_ENV: ",".join(n for n in task.after if n not in earlier),
         TASK_ENV: f"{spec.name}/{task.name}",
         "EBPM_PROJECT_ROOT": str(spec.root),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
