@@ -774,6 +774,9 @@ def test_moran_summary_says_what_the_interval_and_the_test_are(columbus) -> None
     )
     assert "null hypothesis: spatial randomness given the weights" in text
     assert "identifying assumption" not in text
+    # the published payload says so too (the site index does not call it a CI)
+    assert result.to_dict()["interval_label"] == result.interval_label
+    assert "permutation distribution" in result.interval_label
     assert "confidence intervals" not in text
     assert "descriptive" in result.assumption
     assert "queen contiguity" in result.estimand

@@ -191,18 +191,29 @@ def test_scrollable_keeps_the_natural_size(model) -> None:
     assert "max-width:100%" not in box
 
 
-def test_evidence_table_escapes_and_links_the_report(model) -> None:
-    ev = {
+def _found(**changed: Any) -> dict[str, Any]:
+    """An entry of :func:`dashboard.evidence`'s answer: the synthetic control's estimate."""
+    return {
         "estimate": -19.62,
         "low": -40.43,
         "high": 1.19,
-        "conf_level": 0.9,
+        "conf_level": 0.95,
         "status": "ok",
-        "label": "<b>SC</b>",
+        "label": "SC",
         "run_id": "R1",
-        "diagnostics": ["info: placebo p = 0.077"],
-        "report": "../demo/prop99_synthetic_control.html",
+        "diagnostics": [],
+        "report": "r.html",
+        **changed,
     }
+
+
+def test_evidence_table_escapes_and_links_the_report(model) -> None:
+    ev = _found(
+        conf_level=0.9,
+        label="<b>SC</b>",
+        diagnostics=["info: placebo p = 0.077"],
+        report="../demo/prop99_synthetic_control.html",
+    )
     table = dashboard.evidence_table(model, {SC: ev})
     assert table.count("<tr>") == 1 + len(model.links_with_evidence())
     assert "&lt;b&gt;SC&lt;/b&gt;" in table
@@ -375,6 +386,26 @@ def test_kpi_table_by_hand_in_english_and_japanese(model) -> None:
     assert row[5:] == ["✗ 遅れ", "2000までに40", "97%", "前期（1999）比 −5.6"]
 
 
+def test_kpi_table_before_the_baseline_says_no_data(model) -> None:
+    """Data up to 1987 only: the latest value is shown, but there is no target path, gap or
+    progress to speak of yet."""
+    from ebpm import catalog
+
+    panel = catalog.load("studies.prop99")
+    report = kpi.compute(model, data={"sales_per_capita": panel[panel["Year"] < 1988]})
+    (row,) = _cells(dashboard.kpi_table(report))
+    assert row[1:] == [
+        "1987",
+        "97.5 packs per person",
+        "–",
+        "–",
+        "– no data",
+        "40 by 2000",
+        "–",
+        "−2.2 since 1986",
+    ]
+
+
 def test_kpi_table_escapes_and_says_when_there_are_no_kpis(model) -> None:
     import dataclasses
 
@@ -409,24 +440,24 @@ def test_changes_since_in_japanese_names_the_kpi_and_its_status(model) -> None:
     )
 
 
-def test_changes_refuses_an_unknown_language(model) -> None:
-    now = kpi.compute(model).to_dict()
-    with pytest.raises(InvalidOptionError, match=r"lang='fr' is not a language.*'en' or 'ja'"):
+def test_an_unknown_language_is_refused_not_shown_in_english(model) -> None:
+    """A notebook parameter `lang: jp` stops at the heading, the first thing the dashboard
+    shows, rather than publishing an English page."""
+    report = kpi.compute(model)
+    now = report.to_dict()
+    unknown = r"^lang='fr' is not supported\. Use one of: 'en', 'ja'\.$"
+    with pytest.raises(InvalidOptionError, match=unknown):
         kpi.changes(now, now, lang="fr")
+    with pytest.raises(InvalidOptionError, match=unknown):
+        dashboard.heading(model, lang="fr")
+    with pytest.raises(InvalidOptionError, match=unknown):
+        dashboard.kpi_table(report, lang="fr")
+    with pytest.raises(InvalidOptionError, match=unknown):
+        dashboard.changes_since(report, now, lang="fr")
 
 
 def test_evidence_table_in_japanese(model) -> None:
-    ev = {
-        "estimate": -19.62,
-        "low": -40.43,
-        "high": 1.19,
-        "conf_level": 0.95,
-        "status": "warn",
-        "label": "SC",
-        "run_id": "R1",
-        "diagnostics": ["pre-period fit"],
-        "report": "r.html",
-    }
+    ev = _found(status="warn", diagnostics=["pre-period fit"])
     table = dashboard.evidence_table(model, {SC: ev}, lang="ja")
     assert "<th>つながり</th><th>評価</th><th>推定値</th><th>信頼区間</th><th>診断</th>" in table
     assert "95%信頼区間 [−40.43, 1.19]" in table

@@ -310,6 +310,24 @@ def test_a_task_listed_before_a_blocked_need_is_blocked_too(failures) -> None:
     assert t.reason == "not run: it needs after_raises, which did not succeed"
 
 
+def test_a_task_selected_without_the_one_it_runs_after(tmp_path) -> None:
+    """`ebpm run --task b`, where b runs after a: a is not part of this run, so b neither
+    waits for it nor reads it from this run (nor is told it failed)."""
+    spec = _project(
+        tmp_path,
+        [
+            {"name": "a", "parameters": {"mode": "raise"}},
+            {"name": "b", "parameters": {"label_env": NEEDS_ENV}, "after": "a"},
+            {"name": "c", "parameters": {"label_env": NOT_OK_ENV}, "after": "a"},
+        ],
+    )
+    result = run_pipeline(spec, out_dir=tmp_path, jobs=1, tasks=["b", "c"])
+    tasks = _by_name(result)
+    assert set(tasks) == {"b", "c"}
+    assert (tasks["b"].status, tasks["b"].headline["label"]) == ("ok", "")
+    assert (tasks["c"].status, tasks["c"].headline["label"]) == ("ok", "")
+
+
 def test_a_chain_listed_backwards_is_blocked_not_left_waiting(tmp_path) -> None:
     """`a` needs `b` needs `c`, listed in that order; `c` fails last of all. `b` is blocked, and
     so is `a`, though it was looked at before `b` was: the run ends."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from ebpm import report
 from ebpm.catalog.provenance import finish
+from ebpm.errors import InvalidOptionError
 
 
 def test_footer_prints_attribution_and_publisher_update(monkeypatch):
@@ -79,7 +81,7 @@ def test_footer_shows_the_query_that_tells_two_reads_apart_and_never_a_secret(mo
     report.footer(births, children)
     html_text = shown[0]["text/html"]
     assert "Query: <code>cdCat01=A4101, cdArea=00000</code>." in html_text
-    assert "Query: <code>cdCat01=A1301</code>." in html_text
+    assert "Query: <code>cdCat01=A1301, appId=***</code>." in html_text
     assert "s3cr3t" not in html_text
 
 
@@ -99,3 +101,11 @@ def test_footer_in_japanese(monkeypatch):
     assert "Data:" not in html_text
     report.footer(lang="ja")
     assert "<li>記録なし</li>" in shown[1]["text/html"]
+
+
+def test_footer_refuses_an_unknown_language(monkeypatch):
+    monkeypatch.setattr(report, "_display", lambda bundle: None)
+    with pytest.raises(
+        InvalidOptionError, match=r"^lang='jp' is not supported\. Use one of: 'en', 'ja'\.$"
+    ):
+        report.footer(lang="jp")

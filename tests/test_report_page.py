@@ -70,7 +70,7 @@ def test_about_block_escapes_everything_and_hides_secrets() -> None:
     assert "pandas" not in html_text  # not installed: not listed
     assert "licence: 政府標準利用規約 2.0 (CC BY 4.0)" in html_text
     # the query a dataset was read with, without the appId passed along with it
-    assert "query: <code>cdArea=&lt;13000&gt;</code>" in html_text
+    assert "query: <code>cdArea=&lt;13000&gt;, appId=***</code>" in html_text
     assert "出典：政府統計の総合窓口(e-Stat)" in html_text
     assert "updated 2026-10-31" in html_text
     assert '<a href="t.ipynb" download>executed notebook (.ipynb)</a>' in html_text

@@ -212,6 +212,7 @@ def test_to_dict_round_trips_through_json(result: EstimateResult) -> None:
     assert back["provenance"] == {"entry": "studies.organ_donations"}
     assert back["design"]["n_units"] == 20
     assert back["n_obs"] == 120
+    assert back["interval_label"] == "confidence intervals"
 
 
 def test_to_json_matches_to_dict(result: EstimateResult) -> None:

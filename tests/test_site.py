@@ -488,11 +488,13 @@ def test_strip_ansi() -> None:
     assert strip_ansi("plain [1] text") == "plain [1] text"
 
 
-def test_index_does_not_call_morans_null_band_a_confidence_interval(tmp_path: Path) -> None:
-    moran = {**_headline(0.412, 0.05, 0.1, 0.2, "Tokyo"), "method": "moran", "estimand": "I"}
+def test_index_names_an_interval_that_is_not_a_confidence_interval(tmp_path: Path) -> None:
+    """Moran's I: the result says its interval is a band under the null; the index does not
+    call it a CI (results without the field, recorded before it existed, are CIs)."""
+    band = "intervals: I ± z × sd of the permutation distribution, a rough guide"
+    moran = {**_headline(0.412, 0.05, 0.1, 0.2, "Tokyo"), "interval_label": band}
     state = _record({"pipelines": {}}, "moran", _ok("r1", moran, "reports/demo/moran.html"))
     state = _record(state, "organ", _ok("r1", ORGAN, "reports/demo/organ.html"))
     text = site.build_index(tmp_path, state).read_text(encoding="utf-8")
-    assert '<br>95% <abbr title="I ± z·sd of I under spatial randomness' in text
-    assert ">null band</abbr> [0.1000, 0.2000]" in text
+    assert f'<br>95% <abbr title="{band}">interval</abbr> [0.1000, 0.2000]' in text
     assert text.count(" CI [") == 1  # organ donations' interval is a confidence interval

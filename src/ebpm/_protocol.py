@@ -5,6 +5,8 @@ Kept apart from :mod:`ebpm.report` (which imports pandas) so the runner can read
 """
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 RESULT_MIME = "application/vnd.ebpm.result+json"
 PROVENANCE_MIME = "application/vnd.ebpm.provenance+json"
@@ -29,3 +31,8 @@ NOT_OK_ENV = "EBPM_NOT_OK"
 #: Names whose values are secrets (an e-Stat appId, API keys, tokens, passwords): never passed
 #: as notebook parameters, never shown in pages.
 SECRET_NAME = re.compile(r"(?i)(app_?id|api_?key|^key$|_key$|token|secret|passw(or)?d)")
+
+
+def redact_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """``parameters`` with the values of secret-looking names replaced by ``***``."""
+    return {k: ("***" if SECRET_NAME.search(str(k)) else v) for k, v in parameters.items()}

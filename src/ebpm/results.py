@@ -312,6 +312,7 @@ class EstimateResult:
                 "inference": self.inference,
                 "assumption": self.assumption,
                 "conf_level": self.conf_level,
+                "interval_label": self.interval_label,
                 "design": dict(self.design),
                 "table": self.table,
                 "diagnostics": dict(self.diagnostics),

@@ -39,6 +39,8 @@ from ebpm.errors import (
     NonNumericError,
     did_you_mean,
 )
+from ebpm.kpi.diagram import STATUSES as _STATUS_WORDS
+from ebpm.kpi.diagram import check_lang
 from ebpm.kpi.model import KPI, LogicModel, parse_period, period_label
 
 __all__ = ["REPORT_VERSION", "STATUSES", "KPIReport", "changes", "compute"]
@@ -604,13 +606,6 @@ _SAY: dict[str, dict[str, str]] = {
         "latest": "（最新期間 {period}）",
     },
 }
-# statuses as the Japanese dashboard names them (the diagram's words)
-_STATUS_JA = {
-    "on track": "順調",
-    "off track": "遅れ",
-    "no data": "データなし",
-    "before baseline": "基準時点前",
-}
 
 
 def _change(kpi: str, kind: str, period: Any, previous: Any, current: Any, message: str) -> dict:
@@ -662,11 +657,7 @@ def changes(
     InvalidOptionError
         ``lang`` is not "en" or "ja".
     """
-    if lang not in _SAY:
-        raise InvalidOptionError(
-            f"lang={lang!r} is not a language of the messages; use 'en' or 'ja'"
-        )
-    say = _SAY[lang]
+    say = _SAY[check_lang(lang)]
     cur = _check_report(current, "current")
     prev = (
         _check_report(previous, "previous")
@@ -681,8 +672,8 @@ def changes(
     out: list[dict] = []
     cur_kpis, prev_kpis = cur["kpis"], prev["kpis"]
 
-    def status(value: Any) -> str:
-        return _STATUS_JA.get(value, str(value)) if lang == "ja" else str(value)
+    def status(value: Any) -> str:  # as the diagram names it
+        return _STATUS_WORDS.get(value, ("", str(value)))[1] if lang == "ja" else str(value)
 
     for kpi_id, now in cur_kpis.items():
         name = (now.get("name_ja") or now.get("name") or kpi_id) if lang == "ja" else kpi_id

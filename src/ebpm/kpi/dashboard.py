@@ -172,7 +172,7 @@ def evidence(model: LogicModel, *, out_dir: str | Path | None = None) -> dict[tu
         if key in found:
             continue
         found[key] = None
-        if run_dir is not None and run_dir.parent.name == ev.pipeline and ev.task in needs:
+        if this_pipeline == ev.pipeline and ev.task in needs:
             # a task this one needs (or runs after) finished well earlier in this very run
             heads = _results_in(run_dir / f"{ev.task}.ipynb", RESULT_MIME)
             if heads:
@@ -346,9 +346,16 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
+def _words(lang: str) -> dict[str, str]:
+    """The dashboard's words in ``lang``; any other language is an error naming it."""
+    from ebpm.kpi.diagram import check_lang
+
+    return WORDS[check_lang(lang)]
+
+
 def section(key: str, *, lang: str = "en") -> str:
     """A section heading of the dashboard (with its explanation, if it has one), as HTML."""
-    words = WORDS["ja" if lang == "ja" else "en"]
+    words = _words(lang)
     text = words.get(f"{key}_text")
     return f"<h2>{html.escape(words[key])}</h2>" + (f"<p>{html.escape(text)}</p>" if text else "")
 
@@ -357,6 +364,7 @@ def heading(model: LogicModel, *, title: str = "", lang: str = "en") -> str:
     """The dashboard's title and what it is about, as HTML; every text from the policy file
     is escaped (it is published)."""
     esc = html.escape
+    _words(lang)
     name = title or ((model.title_ja or model.title) if lang == "ja" else model.title)
     what = "KPIのフォローアップと根拠。" if lang == "ja" else "KPI follow-up and evidence."
     owner = f" {'所管' if lang == 'ja' else 'Owner'}: {model.owner}." if model.owner else ""
@@ -390,7 +398,7 @@ def evidence_table(
     """HTML table of the links backed by an evaluation: estimate, interval, diagnostics and a
     link to the evaluation's report, headed in ``lang``. Every value is escaped."""
     esc = html.escape
-    words = WORDS["ja" if lang == "ja" else "en"]
+    words = _words(lang)
     rows = []
 
     def label(node_id: str) -> str:
@@ -443,7 +451,7 @@ def kpi_table(report: Any, *, lang: str = "en") -> str:
     from ebpm.kpi.compute import _missing
 
     esc = html.escape
-    words = WORDS["ja" if lang == "ja" else "en"]
+    words = _words(lang)
     model = report.model
     if not model.kpis:
         return f"<p>{esc(words['no_kpis'])}</p>"
@@ -465,22 +473,20 @@ def kpi_table(report: Any, *, lang: str = "en") -> str:
                 value=_fmt(s["change"], sign=True), period=s["previous_period"]
             )
         )
-        cells = [
-            f"{_fmt(s['latest_actual'])}{unit}" if s["latest_period"] else "–",
-            _fmt(s["target_path"]),
-            _fmt(s["gap"], sign=True),
-            _status_word(str(s["status"]), lang),
-            target,
-            progress,
-            change,
+        cells = [  # (text, a number read from the right)
+            (str(s["latest_period"] or "–"), False),
+            (f"{_fmt(s['latest_actual'])}{unit}" if s["latest_period"] else "–", True),
+            (_fmt(s["target_path"]), True),
+            (_fmt(s["gap"], sign=True), True),
+            (_status_word(str(s["status"]), lang), False),
+            (target, False),
+            (progress, True),
+            (change, True),
         ]
         rows.append(
             f"<tr><td><b>{esc(name)}</b><br><small>{esc(better + words['semi'] + baseline)}"
             "</small></td>"
-            f"<td>{esc(str(s['latest_period'] or '–'))}</td>"
-            + "".join(f"<td class=num>{esc(c)}</td>" for c in cells[:3])
-            + "".join(f"<td>{esc(c)}</td>" for c in cells[3:5])
-            + "".join(f"<td class=num>{esc(c)}</td>" for c in cells[5:])
+            + "".join(f"<td{' class=num' * num}>{esc(text)}</td>" for text, num in cells)
             + "</tr>"
         )
     head = "".join(
@@ -522,10 +528,10 @@ def changes_since(report: Any, previous: dict[str, Any] | None, *, lang: str = "
     words it)."""
     from ebpm.kpi.compute import changes
 
-    words = WORDS["ja" if lang == "ja" else "en"]
+    words = _words(lang)
     if previous is None:
         return words["first"]
-    moved = changes(report.to_dict(), previous, lang="ja" if lang == "ja" else "en")
+    moved = changes(report.to_dict(), previous, lang=lang)
     if not moved:
         return words["nothing"]
     return "\n".join(f"- {c['message']}" for c in moved)
@@ -548,7 +554,7 @@ def plot_kpis(model: LogicModel, report: Any, *, lang: str = "en") -> Any:
     from ebpm.plotting import OKABE_ITO, setup_matplotlib
 
     setup_matplotlib()
-    words = WORDS["ja" if lang == "ja" else "en"]
+    words = _words(lang)
     kpis = list(model.kpis)
     if not kpis:
         return None

@@ -490,7 +490,8 @@ def _real(value: Any, what: str) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def _check_lang(lang: Any) -> str:
+def check_lang(lang: Any) -> str:
+    """``lang`` if the KPI pages speak it ("en", "ja"), else an error naming it and the fix."""
     if lang not in _WORDS:
         raise InvalidOptionError(
             f"lang={lang!r} is not supported.{did_you_mean(str(lang), _WORDS)} "
@@ -1201,7 +1202,7 @@ def logic_model_svg(
     digits of the interval's width; negative numbers get a true minus sign:
     ``−19.6 [−30.1, −9.2]``.
     """
-    lang = _check_lang(lang)
+    lang = check_lang(lang)
     if width is not None and (
         isinstance(width, bool) or not isinstance(width, Real) or not 0 < width < math.inf
     ):
@@ -1334,7 +1335,7 @@ def logic_model_text(
     InvalidOptionError, DataError
         As for :func:`logic_model_svg`.
     """
-    lang = _check_lang(lang)
+    lang = check_lang(lang)
     node_list, link_list = _read(nodes, links, lang)
     w = _WORDS[lang]
     names = _KIND_NAMES[lang]

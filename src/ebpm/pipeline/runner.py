@@ -669,22 +669,20 @@ def _task_env(
     task: Task,
     run_dir: Path,
     *,
-    finished_well: tuple[str, ...] | None = None,
+    ready: tuple[str, ...] = (),
+    not_ok: tuple[str, ...] = (),
 ) -> dict[str, str]:
     """The environment of a task's kernel. ``NEEDS_ENV`` lists the tasks of this run whose
-    output it may read: its ``needs`` and those it runs ``after`` that succeeded
-    (``finished_well``; default: all of them); ``NOT_OK_ENV`` the other ``after`` tasks."""
+    output it may read: its ``needs`` and the tasks it runs ``after`` that succeeded in this
+    run (``ready``); ``NOT_OK_ENV`` those it runs after that did not (``not_ok``)."""
     from ebpm.pipeline.execute import KERNEL_ENV
 
-    earlier = task.needs + tuple(
-        n for n in task.after if finished_well is None or n in finished_well
-    )
     return {
         **KERNEL_ENV,
         RUN_ID_ENV: run_id,
         RUN_DIR_ENV: str(run_dir),
-        NEEDS_ENV: ",".join(earlier),
-        NOT_OK_ENV: ",".join(n for n in task.after if n not in earlier),
+        NEEDS_ENV: ",".join(task.needs + ready),
+        NOT_OK_ENV: ",".join(not_ok),
         TASK_ENV: f"{spec.name}/{task.name}",
         "EBPM_PROJECT_ROOT": str(spec.root),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
@@ -1233,6 +1231,10 @@ def _execute_all(
     def submit(name: str, attempt: int) -> None:
         plan = plans[name]
         task = plan.task
+        # the tasks it runs after that ran in this run (others, not selected, did not)
+        after = [(n, status_of(n)) for n in task.after if n in plans]
+        ready = tuple(n for n, s in after if s in history.GOOD)
+        not_ok = tuple(n for n, s in after if s not in history.GOOD)
         if task.notebook not in sources:
             sources[task.notebook] = _notebook_json(task.notebook, kernel)
         payload = Payload(
@@ -1240,13 +1242,7 @@ def _execute_all(
             notebook=sources[task.notebook],
             parameters=dict(task.parameters),
             cwd=str(spec.root),
-            env=_task_env(
-                spec,
-                run_id,
-                task,
-                run_dir,
-                finished_well=tuple(n for n in task.after if status_of(n) in history.GOOD),
-            ),
+            env=_task_env(spec, run_id, task, run_dir, ready=ready, not_ok=not_ok),
             kernel=kernel,
             timeout=task.timeout,
             attempt=attempt,

@@ -23,9 +23,9 @@ from ebpm._protocol import (
     PROVENANCE_MIME,
     RESULT_MIME,
     RUN_ID_ENV,
-    SECRET_NAME,
     TABLE_MIME,
     TASK_ENV,
+    redact_parameters,
 )
 
 if TYPE_CHECKING:
@@ -178,7 +178,11 @@ def footer(*datasets: Any, lang: str = "en") -> None:
     provs = [dict(getattr(d, "attrs", {}).get("ebpm", {})) for d in datasets]
     provs = [p for p in provs if p]
     versions = package_versions()
-    words = _FOOTER_WORDS["ja" if lang == "ja" else "en"]
+    if lang not in _FOOTER_WORDS:
+        from ebpm.errors import InvalidOptionError
+
+        raise InvalidOptionError(f"lang={lang!r} is not supported. Use one of: 'en', 'ja'.")
+    words = _FOOTER_WORDS[lang]
     stop = words["stop"]
     esc = html.escape
     items = []
@@ -194,7 +198,7 @@ def footer(*datasets: Any, lang: str = "en") -> None:
             if p.get(key)
         ]
         # the query tells apart two reads of one entry (births and children from one table)
-        query = {k: v for k, v in (p.get("params") or {}).items() if not SECRET_NAME.search(str(k))}
+        query = redact_parameters(p.get("params") or {})
         if query:
             shown = words["sep"].join(f"{k}={v}" for k, v in query.items())
             parts.append(f"{words['query']}{words['space']}<code>{esc(shown)}</code>{stop}")

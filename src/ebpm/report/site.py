@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ebpm._io import atomic_write_json, atomic_write_text
-from ebpm._protocol import SECRET_NAME
+from ebpm._protocol import redact_parameters
 from ebpm.report.fonts import FONT_STACK, MONO_STACK, font_face_css
 
 __all__ = [
@@ -243,17 +243,6 @@ def _fmt(x: Any) -> str:
     return f"{x:.{digits}f}"
 
 
-#: Designs whose headline interval is not a confidence interval: what it is instead, and the
-#: tooltip that says so (Moran's I is descriptive; its band is the spread under the null).
-_NOT_A_CI: dict[str, tuple[str, str]] = {
-    "moran": (
-        "null band",
-        "I ± z·sd of I under spatial randomness (the permutations), not a confidence interval "
-        "for I; use the p-value",
-    ),
-}
-
-
 def _estimate_cell(h: dict[str, Any] | None) -> str:
     if not h:
         return "–"
@@ -262,8 +251,13 @@ def _estimate_cell(h: dict[str, Any] | None) -> str:
     estimand = str(h.get("estimand", ""))
     short = estimand if len(estimand) <= 12 else ""
     note = "" if short else f'<br><span class="muted estimand">{html.escape(estimand)}</span>'
-    name, why = _NOT_A_CI.get(str(h.get("method")), ("CI", ""))
-    label = f'<abbr title="{html.escape(why)}">{name}</abbr>' if why else name
+    # what the interval is, as the result says (Moran's I: a band under the null, not a CI)
+    kind = h.get("interval_label") or "confidence intervals"
+    label = (
+        "CI"
+        if kind == "confidence intervals"
+        else f'<abbr title="{html.escape(str(kind))}">interval</abbr>'
+    )
     return (
         f"{html.escape(short)} {_fmt(hd['estimate'])} "
         f'<span class="muted">({_fmt(hd["std_error"])})<br>{level:.0%} {label} '
@@ -453,11 +447,6 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
     return path
 
 
-def redact_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
-    """``parameters`` with the values of secret-looking names replaced by ``***``."""
-    return {k: ("***" if SECRET_NAME.search(str(k)) else v) for k, v in parameters.items()}
-
-
 def about_block(
     *,
     run_id: str,
@@ -487,7 +476,7 @@ def about_block(
             bits.append(w["d_source"].format(esc(str(d["source"]))))
         if d.get("licence"):
             bits.append(w["d_licence"].format(esc(str(d["licence"]))))
-        query = {k: v for k, v in (d.get("params") or {}).items() if not SECRET_NAME.search(k)}
+        query = redact_parameters(d.get("params") or {})
         if query:  # tells apart two reads of one entry
             shown = ", ".join(f"{k}={v}" for k, v in query.items())
             bits.append(w["d_query"].format(f"<code>{esc(shown)}</code>"))
