@@ -9,6 +9,12 @@ Codes
     raises :class:`~ebpm.errors.IntegrityError` instead of quietly changing results. See
     :data:`DATA_COVERAGE` for what the tables cover.
 
+Codes through time (:mod:`ebpm.japan.history`, :mod:`ebpm.japan.harmonize`)
+    The record of every municipal change since 1970: :func:`codes_in_force` on a date,
+    :func:`changes`, :func:`convert_codes` (a crosswalk between two dates, forward or backward),
+    :func:`municipality_code` with ``date=`` (a name as it was on a date), and :func:`harmonize`
+    (a municipal panel restated on one set of boundaries).
+
 Calendar
     和暦 ↔ 西暦 (:func:`to_seireki`, :func:`to_wareki`) for the eras from 明治 to 令和, and the
     Japanese fiscal year (年度, April to March): :func:`fiscal_year`, :func:`fiscal_year_range`,
@@ -37,13 +43,21 @@ import pandas as pd
 from ebpm.errors import InvalidCodeError, InvalidDateError, InvalidOptionError, did_you_mean
 
 __all__ = [
+    # municipality codes through time (ebpm.japan.history, ebpm.japan.harmonize)
+    "CREDIT",
     "DATA_COVERAGE",
     "ERAS",
+    "RECORD_END",
+    "RECORD_START",
     "Era",
+    "changes",
     "check_digit",
+    "codes_in_force",
+    "convert_codes",
     "fiscal_year",
     "fiscal_year_label",
     "fiscal_year_range",
+    "harmonize",
     "municipalities",
     "municipality_code",
     "municipality_name",
@@ -56,6 +70,27 @@ __all__ = [
     "to_wareki",
     "validate_lg_code",
 ]
+
+# Names that live in submodules, imported on first use (the change record loads only then).
+_WHERE = {
+    "CREDIT": "history",
+    "RECORD_END": "history",
+    "RECORD_START": "history",
+    "changes": "history",
+    "codes_in_force": "history",
+    "convert_codes": "history",
+    "municipality_code": "history",
+    "harmonize": "harmonize",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        import importlib
+
+        return getattr(importlib.import_module(f"ebpm.japan.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'ebpm.japan' has no attribute {name!r}")
+
 
 logger = logging.getLogger(__name__)
 
@@ -726,8 +761,10 @@ def municipality_name(code: Any, *, lang: Lang = "ja") -> str:
     return str(row[{"ja": "name_ja", "kana": "name_kana", "en": "name_en"}[lang]])
 
 
-def municipality_code(name: str, *, prefecture: Any = None) -> str:
-    """Return the 5-digit code of a municipality given by name.
+def _municipality_code_today(name: str, *, prefecture: Any = None) -> str:
+    """Return the 5-digit code of a municipality given by its name today (japancode's table).
+
+    :func:`ebpm.japan.municipality_code` calls this when no ``date`` is given.
 
     Parameters
     ----------
