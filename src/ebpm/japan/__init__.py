@@ -9,7 +9,7 @@ Codes
     raises :class:`~ebpm.errors.IntegrityError` instead of quietly changing results. See
     :data:`DATA_COVERAGE` for what the tables cover.
 
-Codes through time (:mod:`ebpm.japan.history`, :mod:`ebpm.japan.harmonize`)
+Codes through time (:mod:`ebpm.japan.history`, :mod:`ebpm.japan.panel`)
     The record of every municipal change since 1970: :func:`codes_in_force` on a date,
     :func:`changes`, :func:`convert_codes` (a crosswalk between two dates, forward or backward),
     :func:`municipality_code` with ``date=`` (a name as it was on a date), and :func:`harmonize`
@@ -43,7 +43,7 @@ import pandas as pd
 from ebpm.errors import InvalidCodeError, InvalidDateError, InvalidOptionError, did_you_mean
 
 __all__ = [
-    # municipality codes through time (ebpm.japan.history, ebpm.japan.harmonize)
+    # municipality codes through time (ebpm.japan.history, ebpm.japan.panel)
     "CREDIT",
     "DATA_COVERAGE",
     "ERAS",
@@ -80,7 +80,7 @@ _WHERE = {
     "codes_in_force": "history",
     "convert_codes": "history",
     "municipality_code": "history",
-    "harmonize": "harmonize",
+    "harmonize": "panel",
 }
 
 

@@ -526,21 +526,28 @@ def _walk(vid: int, t0: date, t1: date, *, ward_level: bool) -> dict[int, set[in
     forward = t1 >= t0
     adj = _adjacency(ward_level, forward)
     found: dict[int, set[int]] = {}
-    stack: list[tuple[int, date, frozenset[int]]] = [(vid, t0, frozenset())]
-    seen: set[tuple[int, date, frozenset[int]]] = set()
+    # (version, date reached, reached by a change on that date, events on the way). Changes on
+    # one day can chain (波崎町 absorbed into 神栖町 as it became 神栖市), so a version reached by
+    # a change on day D may take another change of day D; the start takes only later ones
+    # (forward: the version in force on t0 already reflects t0's changes; backward: it may
+    # have been created on t0).
+    stack: list[tuple[int, date, bool, frozenset[int]]] = [(vid, t0, not forward, frozenset())]
+    seen: set[tuple[int, date, bool, frozenset[int]]] = set()
     while stack:
-        node, when, path = stack.pop()
-        if (node, when, path) in seen:
+        state = stack.pop()
+        if state in seen:
             continue
-        seen.add((node, when, path))
+        seen.add(state)
+        node, when, same_day, path = state
         if record.versions[node].in_force(t1):
             found.setdefault(node, set()).update(path)
         for e in adj.get(node, ()):
-            if forward and when < e.date <= t1:
-                stack.append((e.dst, e.date, path | {e.event}))
-            elif not forward and t1 < e.date <= when:
-                # arrive just before the change, so older changes of the predecessor are next
-                stack.append((e.src, _day_before(e.date), path | {e.event}))
+            if e.event in path:
+                continue
+            if forward and e.date <= t1 and (when < e.date or (same_day and e.date == when)):
+                stack.append((e.dst, e.date, True, path | {e.event}))
+            elif not forward and t1 < e.date and (e.date < when or (same_day and e.date == when)):
+                stack.append((e.src, e.date, True, path | {e.event}))
     return found
 
 
@@ -619,6 +626,7 @@ def convert_codes(
     items = [codes] if isinstance(codes, str | int | np.integer) else list(codes)
     record = _record()
     events = record.events
+    steps_of = _steps()
     rows = []
     for code in dict.fromkeys(items):
         vid = _version_on(code, t0)
@@ -643,9 +651,8 @@ def convert_codes(
             )
         for dst_id, path in sorted(found.items(), key=lambda kv: record.versions[kv[0]].code):
             dst = record.versions[dst_id]
-            ev = events.loc[sorted(path)].sort_values(["date", "type"]) if path else events[:0]
-            pairs = zip(ev.date, ev.type, strict=True)
-            steps = list(dict.fromkeys(f"{d.isoformat()} {t}" for d, t in pairs))
+            pairs = sorted({steps_of[i] for i in path})
+            steps = [f"{d.isoformat()} {t}" for d, t in pairs]
             rows.append(
                 {
                     "from_code": src.code,
@@ -653,8 +660,8 @@ def convert_codes(
                     "to_code": dst.code,
                     "to_name": _display(dst, t1),
                     "changes": "; ".join(steps),
-                    "first_change": pd.Timestamp(ev.date.min()) if path else pd.NaT,
-                    "last_change": pd.Timestamp(ev.date.max()) if path else pd.NaT,
+                    "first_change": pd.Timestamp(pairs[0][0]) if path else pd.NaT,
+                    "last_change": pd.Timestamp(pairs[-1][0]) if path else pd.NaT,
                 }
             )
     cols = ["from_code", "from_name", "to_code", "to_name", "changes", "first_change"]
@@ -674,6 +681,13 @@ def convert_codes(
         "direction": "forward" if t1 >= t0 else "backward",
     }
     return out
+
+
+@functools.cache
+def _steps() -> dict[int, tuple[date, str]]:
+    """Event row → (date, type)."""
+    ev = _record().events
+    return dict(zip(ev.index, zip(ev["date"], ev["type"], strict=True), strict=True))
 
 
 def _display(v: _Version, d: date) -> str:

@@ -1,0 +1,452 @@
+"""A municipal panel restated on one set of boundaries (e.g. every year on 2021 municipalities).
+
+Municipal statistics are published for the municipalities of their own date: a panel over the
+Heisei mergers has 3,000 codes in 2004 and 1,700 in 2010, and a merged town's series stops
+where its successor's starts. :func:`harmonize` restates every row on the boundaries of one date
+(``to``): the predecessors of each municipality of that date are combined into it, each column
+the way its meaning asks (a count is summed; a ratio is averaged, weighted by what it is a ratio
+of), so the panel is balanced and every year describes the same places.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from ebpm.errors import (
+    ColumnNotFoundError,
+    DataError,
+    DuplicateRowsError,
+    EbpmWarning,
+    InvalidCodeError,
+    InvalidDateError,
+    InvalidOptionError,
+    MissingValueError,
+    NonNumericError,
+    did_you_mean,
+)
+from ebpm.japan import history
+
+__all__ = ["How", "Period", "SplitWarning", "harmonize"]
+
+logger = logging.getLogger(__name__)
+
+How = Literal["sum", "mean", "weighted"]
+Period = Literal["fiscal_year", "year"]
+
+
+class SplitWarning(EbpmWarning):
+    """A predecessor's area went to several municipalities; its values were allocated in
+    shares the record does not give (pass ``shares=`` to set them)."""
+
+
+def _check_choice(name: str, value: Any, alias: Any) -> None:
+    choices = get_args(alias)
+    if value not in choices:
+        raise InvalidOptionError(
+            f"{name}={value!r} is not supported; use one of {', '.join(map(repr, choices))}."
+            f"{did_you_mean(str(value), choices)}"
+        )
+
+
+def _as_of(value: Any, period: str) -> date:
+    """The date on which the codes of a period are read: a fiscal year's last day (31 March
+    of the next year), a calendar year's last day, or the date itself."""
+    if isinstance(value, bool):
+        raise InvalidDateError(f"time value {value!r} is a boolean, not a year or a date")
+    if isinstance(value, int | np.integer) or (
+        isinstance(value, float | np.floating) and float(value).is_integer()
+    ):
+        year = int(value)
+        if not 1900 <= year <= 2100:
+            raise InvalidDateError(
+                f"time value {value!r} is not a year; pass years (2010) or dates"
+            )
+        return date(year + 1, 3, 31) if period == "fiscal_year" else date(year, 12, 31)
+    try:
+        return pd.Timestamp(value).date()
+    except (TypeError, ValueError) as err:
+        raise InvalidDateError(
+            f"time value {value!r} is neither a year nor a date; pass a column of years "
+            "(fiscal years by default) or of dates"
+        ) from err
+
+
+def _check_columns(df: pd.DataFrame, **roles: Any) -> None:
+    for role, col in roles.items():
+        if col is not None and col not in df.columns:
+            raise ColumnNotFoundError(
+                f"{role}={col!r} is not a column of the data.{did_you_mean(str(col), df.columns)}"
+                f" Its columns are: {', '.join(map(str, df.columns))}"
+            )
+
+
+def _how_by_column(
+    how: How | Mapping[str, How], columns: Sequence[str], ratios: Sequence[str]
+) -> dict[str, str]:
+    if isinstance(how, Mapping):
+        for col, h in how.items():
+            if col not in columns:
+                raise ColumnNotFoundError(
+                    f"how={{{col!r}: ...}} names no value column.{did_you_mean(str(col), columns)}"
+                    f" The value columns are: {', '.join(columns)}"
+                )
+            _check_choice(f"how[{col!r}]", h, How)
+        missing = [c for c in columns if c not in how]
+        if missing:
+            raise InvalidOptionError(
+                f"how= gives no rule for {', '.join(map(repr, missing))}; give every value column "
+                "one of 'sum', 'mean', 'weighted', or pass columns= to keep fewer"
+            )
+        rules = dict(how)
+    else:
+        _check_choice("how", how, How)
+        rules = dict.fromkeys(columns, how)
+    summed = [c for c in ratios if rules.get(c) == "sum"]
+    if summed:
+        raise InvalidOptionError(
+            f"column(s) {', '.join(map(repr, summed))} are ratios and must not be summed: the "
+            "ratio of a merged municipality is not the sum of its predecessors' ratios. Use "
+            "how='weighted' with weights= the quantity the ratio is taken of (e.g. population), "
+            f"or how='mean'; e.g. how={{{summed[0]!r}: 'weighted', ...}}"
+        )
+    return rules
+
+
+def harmonize(
+    df: pd.DataFrame,
+    *,
+    code: str,
+    time: str,
+    to: Any = "latest",
+    how: How | Mapping[str, How] = "sum",
+    weights: str | None = None,
+    ratios: Sequence[str] = (),
+    columns: Sequence[str] | None = None,
+    period: Period = "fiscal_year",
+    shares: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Restate a municipal panel on the boundaries of one date.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per municipality and period. Not changed.
+    code : str
+        Column of municipality codes as they were in each period (5 digits, or 6 with the check
+        digit; designated cities by their city code).
+    time : str
+        Column of periods: years (fiscal years unless ``period="year"``) or dates. The codes of
+        a row are read as they were on the period's last day (31 March of the next year for a
+        fiscal year), or on the date.
+    to : "latest" or date
+        The boundaries to restate on: ``"latest"`` (the end of the record, 2024-01-01) or a
+        date such as ``"2021-01-01"``.
+    how : {"sum", "mean", "weighted"} or mapping of column to one of them
+        How the predecessors' values are combined: ``"sum"`` for counts and amounts
+        (population, revenue), ``"mean"`` for an unweighted mean, ``"weighted"`` for a mean
+        weighted by ``weights`` (a ratio by what it is a ratio of). A mapping gives each value
+        column its own rule.
+    weights : str, optional
+        Column of weights for ``how="weighted"`` (e.g. population, or the denominator of the
+        ratio). Must be complete and non-negative where used.
+    ratios : sequence of str
+        Columns that are ratios or indices (財政力指数, 経常収支比率, ...): ``how="sum"`` is refused
+        for them.
+    columns : sequence of str, optional
+        The value columns to restate (default: the columns of a ``how`` mapping, else every
+        numeric column other than ``code``, ``time`` and ``weights``).
+    period : {"fiscal_year", "year"}
+        How integer periods are read.
+    shares : pandas.DataFrame, optional
+        Columns ``from_code``, ``to_code``, ``share``: how a predecessor whose area went to
+        several municipalities (a split) is allocated. Without it, a split predecessor's sums
+        and weights are divided equally and a :class:`SplitWarning` says so.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per municipality of ``to`` and period: ``code``, ``name`` (on ``to``), the
+        ``time`` column, the value columns, ``n_merged`` (rows combined into the row) and
+        ``complete`` (every predecessor in force in that period had a row; when not, sums are
+        missing, since a sum over part of the area would understate it). ``attrs["ebpm"]``
+        keeps the input's provenance and adds ``"harmonize"``: the date, the rule of each
+        column, the weights, and ``merged`` (each restated row built from several codes or
+        from a different code, with those codes), ``splits`` and ``incomplete``.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        ``code``, ``time``, ``weights`` or a column in ``how``/``columns``/``ratios`` is not
+        in ``df``.
+    DuplicateRowsError
+        ``df`` has two rows for one code and period.
+    InvalidCodeError
+        A code was not in force in its period (the message names the code, the period and
+        the dates it was in force), or never existed.
+    InvalidOptionError
+        ``how="sum"`` for a column in ``ratios``, an unknown ``how``/``period``, or
+        ``how="weighted"`` without ``weights``.
+    DataError
+        The panel holds a designated city and its wards in the same period (they would be
+        counted twice).
+
+    Examples
+    --------
+    >>> harmonize(fiscal, code="code", time="fiscal_year", to="2021-01-01",  # doctest: +SKIP
+    ...           how="weighted", weights="population", ratios=["fiscal_capacity_index"])
+    """
+    _check_choice("period", period, Period)
+    _check_columns(df, code=code, time=time, weights=weights)
+    target = history._as_date(to, "to")
+    if columns is None and isinstance(how, Mapping):
+        columns = list(how)
+    if columns is None:
+        skip = {code, time, weights}
+        columns = [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])]
+        columns = [c for c in columns if not pd.api.types.is_bool_dtype(df[c])]
+    else:
+        columns = list(columns)
+        _check_columns(df, **{f"columns[{i}]": c for i, c in enumerate(columns)})
+    for col in ratios:
+        _check_columns(df, ratios=col)
+    if not columns:
+        raise InvalidOptionError(
+            "there are no numeric value columns to restate; pass columns= naming them"
+        )
+    for col in columns:
+        if not pd.api.types.is_numeric_dtype(df[col]):
+            raise NonNumericError(
+                f"column {col!r} is not numeric ({df[col].dtype}); convert it, e.g. "
+                f"pd.to_numeric(df[{col!r}], errors='coerce'), or leave it out of columns="
+            )
+    rules = _how_by_column(how, columns, list(ratios))
+    if "weighted" in rules.values() and weights is None:
+        raise InvalidOptionError(
+            "how='weighted' needs weights= a column to weight by (e.g. population); or use "
+            "how='mean' for an unweighted mean"
+        )
+
+    keep = list(dict.fromkeys([code, time, *([weights] if weights else []), *columns]))
+    data = df[keep].copy()
+    if data[code].isna().any() or data[time].isna().any():
+        bad = data[data[code].isna() | data[time].isna()].index[:5].tolist()
+        raise MissingValueError(
+            f"columns {code!r} and {time!r} must be complete; rows {bad} have a missing value. "
+            "Drop them or fill them in first"
+        )
+    from ebpm.japan import normalize_code
+
+    data["_code"] = normalize_code(data[code].astype(str).str.strip())
+    dup = data.duplicated(["_code", time], keep=False)
+    if dup.any():
+        shown = data.loc[dup, ["_code", time]].drop_duplicates().head(5)
+        listing = ", ".join(f"{c} in {t}" for c, t in shown.itertuples(index=False))
+        raise DuplicateRowsError(
+            f"the panel has {int(dup.sum())} rows that repeat a code and period ({listing}); "
+            "keep one row per municipality and period (aggregate or drop duplicates first)"
+        )
+    periods = {t: _as_of(t, period) for t in data[time].unique()}
+    late = sorted(str(t) for t, d in periods.items() if d > history.RECORD_END)
+    if late:
+        warnings.warn(
+            f"period(s) {', '.join(late)} end after the record of municipal changes "
+            f"({history.RECORD_END.isoformat()}); their codes are read on that date",
+            EbpmWarning,
+            stacklevel=2,
+        )
+        periods = {t: min(d, history.RECORD_END) for t, d in periods.items()}
+    early = sorted(str(t) for t, d in periods.items() if d < history.RECORD_START)
+    if early:
+        raise InvalidDateError(
+            f"period(s) {', '.join(early)} are before the record of municipal changes, which "
+            f"starts on {history.RECORD_START.isoformat()}; drop them"
+        )
+    data["_as_of"] = data[time].map(periods)
+
+    walks = []
+    problems: list[str] = []
+    for as_of, part in data.groupby("_as_of", sort=True):
+        codes = part["_code"].unique().tolist()
+        ok = []
+        for c in codes:
+            try:
+                history._version_on(c, as_of)
+                ok.append(c)
+            except InvalidCodeError as err:
+                t = part.loc[part["_code"] == c, time].iloc[0]
+                problems.append(f"{time}={t}: {err}")
+        if problems:
+            continue
+        xw = history.convert_codes(ok, from_date=as_of, to_date=target)
+        xw["_as_of"] = as_of
+        walks.append(xw)
+        _check_levels(codes, as_of, time, part[time].iloc[0])
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise InvalidCodeError(
+            f"{len(problems)} code(s) were not in force in their period: "
+            + " | ".join(problems[:3])
+            + more
+            + ". Check the codes, or the time column (a row's codes are read on its period's "
+            "last day; pass period='year' for calendar years)"
+        )
+    xw = pd.concat(walks, ignore_index=True)
+    lost = xw[xw["to_code"].isna()]
+    if not lost.empty:
+        raise InvalidCodeError(
+            f"code(s) {', '.join(lost['from_code'].unique()[:5])} have no counterpart on "
+            f"{target.isoformat()} ({lost['changes'].iloc[0]}); drop them or restate on a later "
+            "date"
+        )
+    split = xw[xw["n_to"] > 1]
+    xw["_share"] = 1.0 / xw["n_to"]
+    if shares is not None:
+        _check_columns(shares, **{"shares.from_code": "from_code", "shares.to_code": "to_code"})
+        _check_columns(shares, **{"shares.share": "share"})
+        given = shares.set_index(["from_code", "to_code"])["share"]
+        keys = list(zip(xw["from_code"], xw["to_code"], strict=True))
+        xw["_share"] = [given.get(k, s) for k, s in zip(keys, xw["_share"], strict=True)]
+    elif not split.empty:
+        names = ", ".join(sorted(set(split["from_code"] + " " + split["from_name"])))
+        warnings.warn(
+            f"{split['from_code'].nunique()} predecessor(s) went to several municipalities "
+            f"({names}); their sums and weights were divided equally, since the record does "
+            "not say in what shares. Pass shares= (from_code, to_code, share) to set them",
+            SplitWarning,
+            stacklevel=2,
+        )
+
+    merged = data.merge(
+        xw[["from_code", "_as_of", "to_code", "to_name", "n_to", "_share"]],
+        left_on=["_code", "_as_of"],
+        right_on=["from_code", "_as_of"],
+        how="left",
+        validate="many_to_many",
+    )
+    out = _combine(merged, time=time, rules=rules, weights=weights)
+
+    # completeness: did every predecessor in force in the period report?
+    expected = _expected(sorted(set(periods.values())), target)
+    present = merged.groupby(["to_code", "_as_of"])["_code"].agg(set)
+    incomplete = []
+    complete = []
+    for (to_code, as_of), have in present.items():
+        want = expected.get((to_code, as_of), set())
+        missing = sorted(want - have)
+        complete.append(not missing)
+        if missing:
+            incomplete.append({"code": to_code, "as_of": as_of.isoformat(), "missing": missing})
+    flags = pd.Series(complete, index=present.index, name="complete")
+    out = out.join(flags, on=["code", "_as_of"])
+    sums = [c for c, h in rules.items() if h == "sum"]
+    out.loc[~out["complete"], sums] = np.nan
+    names = out.pop("to_name")
+    out.insert(1, "name", names)
+    out = out.drop(columns="_as_of").sort_values([time, "code"], ignore_index=True)
+
+    record = [
+        {"code": r.code, time: r.t, "from": r.codes}
+        for r in merged.groupby(["to_code", time])["_code"]
+        .agg(lambda s: sorted(set(s)))
+        .reset_index()
+        .rename(columns={"to_code": "code", time: "t", "_code": "codes"})
+        .itertuples(index=False)
+        if len(r.codes) > 1 or r.codes[0] != r.code
+    ]
+    out.attrs = {k: v for k, v in df.attrs.items()}
+    info = dict(out.attrs.get("ebpm", {}))
+    info["harmonize"] = {
+        "to": target.isoformat(),
+        "how": rules,
+        "weights": weights,
+        "ratios": list(ratios),
+        "period": period,
+        "merged": record,
+        "splits": sorted(set(split["from_code"])),
+        "incomplete": incomplete,
+        "record": history.CREDIT,
+    }
+    out.attrs["ebpm"] = info
+    logger.info(
+        "harmonized %d rows into %d on the boundaries of %s (%d merged, %d incomplete)",
+        len(df),
+        len(out),
+        target,
+        len(record),
+        len(incomplete),
+    )
+    return out
+
+
+def _check_levels(codes: list[str], as_of: date, time: str, t: Any) -> None:
+    """Refuse a period that holds a designated city and one of its wards."""
+    inforce = history.codes_in_force(as_of)
+    wards = inforce[inforce["kind"] == "ward"]
+    both = wards[wards["code"].isin(codes) & wards["parent_code"].isin(codes)]
+    if not both.empty:
+        first = both.iloc[0]
+        raise DataError(
+            f"{time}={t} holds both designated city {first['parent_code']} and its ward "
+            f"{first['code']} ({first['full_name']}), which would count the city twice; keep one "
+            "level: drop the wards (kind == 'ward' in ebpm.japan.codes_in_force) or the cities"
+        )
+
+
+def _expected(dates: list[date], target: date) -> dict[tuple[str, date], set[str]]:
+    """(municipality on ``target``, date) → the municipalities in force on the date in it."""
+    out: dict[tuple[str, date], set[str]] = {}
+    for d in dates:
+        codes = history.codes_in_force(d, wards=False)["code"]
+        xw = history.convert_codes(codes, from_date=d, to_date=target)
+        for f, t in zip(xw["from_code"], xw["to_code"], strict=True):
+            if not pd.isna(t):
+                out.setdefault((t, d), set()).add(f)
+    return out
+
+
+def _combine(
+    merged: pd.DataFrame, *, time: str, rules: dict[str, str], weights: str | None
+) -> pd.DataFrame:
+    """Each (to_code, period) from its predecessors' rows, column by column."""
+    keys = ["to_code", "to_name", time, "_as_of"]
+    groups = merged.groupby(keys, sort=False, dropna=False)
+    out = groups.size().rename("n_merged").reset_index()
+    share = merged["_share"]
+    for col, rule in rules.items():
+        values = merged[col].astype(float)
+        if rule == "sum":
+            part = (values * share).rename("v").to_frame()
+            part["bad"] = values.isna()
+            agg = part.groupby([merged[k] for k in keys], sort=False, dropna=False).agg(
+                v=("v", "sum"), bad=("bad", "any")
+            )
+            result = agg["v"].where(~agg["bad"])
+        elif rule == "mean":
+            part = values.rename("v").to_frame()
+            part["bad"] = values.isna()
+            agg = part.groupby([merged[k] for k in keys], sort=False, dropna=False).agg(
+                v=("v", "mean"), bad=("bad", "any")
+            )
+            result = agg["v"].where(~agg["bad"])
+        else:
+            w = merged[weights].astype(float) * share
+            if (w < 0).any():
+                raise DataError(
+                    f"weights column {weights!r} has negative values; weights must be >= 0"
+                )
+            part = pd.DataFrame({"vw": values * w, "w": w, "bad": values.isna() | w.isna()})
+            agg = part.groupby([merged[k] for k in keys], sort=False, dropna=False).agg(
+                vw=("vw", "sum"), w=("w", "sum"), bad=("bad", "any")
+            )
+            result = (agg["vw"] / agg["w"].where(agg["w"] > 0)).where(~agg["bad"])
+        out = out.join(result.rename(col), on=keys)
+    out = out.rename(columns={"to_code": "code"})
+    cols = ["code", "to_name", time, *rules, "n_merged", "_as_of"]
+    return out[cols]
