@@ -122,6 +122,7 @@ class _Version:
     end: date | None = None  # exclusive; None: in force at the end of the record
     names: list[tuple[date | None, str, str, str]] = field(default_factory=list)
     parent: str | None = None  # a ward's designated-city code
+    renames: list[tuple[date, int]] = field(default_factory=list)  # in-place changes, event row
 
     def in_force(self, d: date) -> bool:
         return (self.start is None or self.start <= d) and (self.end is None or d < self.end)
@@ -218,6 +219,11 @@ def _record() -> _Record:
                 # a few county moves name the county as the from side; the wording has the town
                 r = r.copy()
                 r["from_code"] = _from_in_wording(r["event"], r["to_code"]) or r["from_code"]
+            if r["type"] == "郡の区域変更" and _from_in_wording(r["event"], r["to_code"]) not in (
+                None,
+                r["from_code"],
+            ):
+                continue  # the source pairs every town with every town of a moved group
             if not _blank(r["from_code"]):
                 src = before.get(r["from_code"], created.get(r["from_code"]))
                 if src is None:
@@ -225,6 +231,7 @@ def _record() -> _Record:
             to = r["to_code"]
             if r["type"] in _IN_PLACE and src is not None and r["from_code"] == to:
                 versions[src].names.append((when, r["to_name"], r["to_kana"], r["to_county"]))
+                versions[src].renames.append((when, i))
                 continue
             if r["type"] == _ABSORB:
                 dst = created.get(to, before.get(to))
@@ -525,6 +532,11 @@ def _walk(vid: int, t0: date, t1: date, *, ward_level: bool) -> dict[int, set[in
     record = _record()
     forward = t1 >= t0
     adj = _adjacency(ward_level, forward)
+    lo, hi = min(t0, t1), max(t0, t1)
+
+    def renamed(v: int) -> set[int]:  # renames and status changes under one code in the window
+        return {i for d, i in record.versions[v].renames if lo < d <= hi}
+
     found: dict[int, set[int]] = {}
     # (version, date reached, reached by a change on that date, events on the way). Changes on
     # one day can chain (波崎町 absorbed into 神栖町 as it became 神栖市), so a version reached by
@@ -540,7 +552,7 @@ def _walk(vid: int, t0: date, t1: date, *, ward_level: bool) -> dict[int, set[in
         seen.add(state)
         node, when, same_day, path = state
         if record.versions[node].in_force(t1):
-            found.setdefault(node, set()).update(path)
+            found.setdefault(node, set()).update(path, renamed(vid), renamed(node))
         for e in adj.get(node, ()):
             if e.event in path:
                 continue

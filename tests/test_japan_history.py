@@ -1,0 +1,300 @@
+"""Municipality codes through time (ebpm.japan.history), on the real change record.
+
+Every expected code below was checked by hand against the record
+(src/ebpm/data/japan/municipal_changes/municipal_changes.csv); the row is quoted in a comment.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from ebpm import japan
+from ebpm.errors import IntegrityError, InvalidCodeError, InvalidDateError, InvalidOptionError
+from ebpm.japan import history
+
+
+def pairs(df: pd.DataFrame) -> set[tuple[str, str]]:
+    return set(zip(df["from_code"], df["to_code"], strict=True))
+
+
+# --- the record itself -----------------------------------------------------------------------
+def test_replaying_every_change_from_1970_gives_the_published_latest_code_list():
+    """The 1970 codes plus 2,803 events reproduce the record's own list of codes in force."""
+    latest, _ = history._read("codes_in_force_latest.csv")
+    published = {
+        c
+        for c, n, g in zip(latest.city_code, latest.city_name, latest.city_desig_name, strict=True)
+        if history._kind(c, n, g) != "county" and c != "13100"  # 13100: 特別区部, an aggregate
+    }
+    replayed = set(japan.codes_in_force("latest")["code"])
+    assert replayed == published
+    assert len(replayed) == 1918
+
+
+@pytest.mark.parametrize(
+    ("on", "expected"),
+    [
+        # official counts (総務省): 3,232 municipalities on 1999-03-31, 1,718 from 2014-04-05;
+        # the record also lists the six villages of the Northern Territories (北方領土), which
+        # the official counts leave out, and Tokyo's 23 special wards, which they count apart.
+        ("1999-03-31", {"city": 670, "town": 1994, "village": 568}),
+        ("2014-04-05", {"city": 790, "town": 745, "village": 183}),
+        ("2021-01-01", {"city": 792, "town": 743, "village": 183}),
+    ],
+)
+def test_codes_in_force_match_the_official_municipality_counts(on, expected):
+    df = japan.codes_in_force(on, wards=False)
+    northern = df["code"].isin([f"0{c}" for c in range(1695, 1701)])
+    assert northern.sum() == 6
+    df = df[~northern]
+    kinds = df["kind"].replace({"designated_city": "city"}).value_counts().to_dict()
+    assert kinds.pop("special_ward") == 23
+    assert kinds == expected
+
+
+def test_codes_in_force_columns_names_and_wards():
+    df = japan.codes_in_force("2000-04-01")
+    row = df.set_index("code").loc["01101"]
+    assert (row["name"], row["full_name"], row["kind"], row["parent_code"]) == (
+        "中央区",
+        "札幌市中央区",
+        "ward",
+        "01100",
+    )
+    assert row["lg_code"] == "011011"
+    assert df.set_index("code").loc["11204", "name"] == "浦和市"  # before さいたま市 (2001-05-01)
+    assert df["code"].is_unique
+    no_wards = japan.codes_in_force("2000-04-01", wards=False)
+    assert not (no_wards["kind"] == "ward").any()
+    assert "01100" in set(no_wards["code"])
+    tokyo = japan.codes_in_force("2000-04-01", pref="東京都")
+    assert set(tokyo["pref_code"]) == {"13"}
+    assert df.attrs["ebpm"]["credit"].startswith("出典：政府統計の総合窓口(e-Stat)")
+
+
+def test_a_village_that_became_a_town_under_its_code_changes_kind():
+    # 1970-11-01 名称変更 琴浜村(05367) → 若美町(05367): same code, same version, new kind
+    before = japan.codes_in_force("1970-10-31").set_index("code").loc["05367"]
+    after = japan.codes_in_force("1970-11-02").set_index("code").loc["05367"]
+    assert (before["name"], before["kind"]) == ("琴浜村", "village")
+    assert (after["name"], after["kind"]) == ("若美町", "town")
+
+
+def test_changes_filters_by_prefecture_and_dates():
+    df = japan.changes(pref="新潟県", start="2005-01-01", end="2005-01-01")
+    # 2005-01-01: 13 municipalities absorbed into 上越市 (15222), among others in 新潟県
+    joetsu = df[df["to_code"] == "15222"]
+    assert len(joetsu) == 13
+    assert set(joetsu["type"]) == {"編入合併"}
+    assert (df["date"] == pd.Timestamp("2005-01-01")).all()
+    everything = japan.changes()
+    assert len(everything) == 2802  # 2,803 rows; one repeats a (date, type, from, to) row
+    assert everything["date"].min() == pd.Timestamp("1970-04-20")
+
+
+# --- conversion, forward and backward -------------------------------------------------------
+def test_a_split_maps_one_code_to_several():
+    # 2006-03-01 編入合併: 上九一色村(19341) 大字梯及び古関 → 甲府市(19201);
+    #                      大字精進、本栖及び富士ヶ嶺 → 富士河口湖町(19430)
+    xw = japan.convert_codes("19341", from_date="2006-01-01", to_date="2007-01-01")
+    assert pairs(xw) == {("19341", "19201"), ("19341", "19430")}
+    assert set(xw["n_to"]) == {2}
+    assert set(xw["changes"]) == {"2006-03-01 編入合併"}
+    back = japan.convert_codes("19430", from_date="2007-01-01", to_date="2006-01-01")
+    assert pairs(back) == {("19430", "19430"), ("19430", "19341")}
+
+
+def test_a_designated_city_maps_to_its_city_code_and_its_wards():
+    # 2005-04-01 政令指定都市施行: 静岡市(22201) → 静岡市(22100), wards 葵区 駿河区 清水区
+    xw = japan.convert_codes("22201", from_date="2004-01-01", to_date="2006-01-01")
+    assert pairs(xw) == {("22201", "22100")}
+    assert xw["changes"].iloc[0] == "2005-04-01 政令指定都市施行"
+    wards = japan.convert_codes("22201", from_date="2004-01-01", to_date="2006-01-01", wards=True)
+    assert set(wards["to_code"]) == {"22101", "22102", "22103"}
+    assert set(wards["to_name"]) == {"静岡市葵区", "静岡市駿河区", "静岡市清水区"}
+    back = japan.convert_codes("22100", from_date="2006-01-01", to_date="2004-01-01")
+    assert pairs(back) == {("22100", "22201")}
+    # a ward goes back to the city it was carved from and to the towns absorbed into it:
+    # 2006-03-31 蒲原町(22382) → 清水区(22103); 2008-11-01 由比町(22383) → 清水区(22103)
+    ward = japan.convert_codes("22103", from_date="2010-01-01", to_date="2004-01-01")
+    assert set(ward["to_code"]) == {"22201", "22382", "22383"}
+    # ... and a town absorbed into a ward reaches the designated city at municipality level
+    town = japan.convert_codes("22382", from_date="2006-01-01", to_date="latest")
+    assert pairs(town) == {("22382", "22100")}
+
+
+def test_a_merger_of_many_maps_each_to_the_one_it_joined():
+    absorbed = [  # 2005-01-01 編入合併 into 上越市(15222): 13 towns and villages
+        "15521", "15522", "15525", "15526", "15541", "15542", "15543",
+        "15544", "15546", "15548", "15549", "15550", "15561",
+    ]  # fmt: skip
+    xw = japan.convert_codes(absorbed, from_date="2004-12-31", to_date="2005-01-01")
+    assert set(xw["to_code"]) == {"15222"}
+    assert set(xw["n_from"]) == {13}
+    back = japan.convert_codes("15222", from_date="2005-01-01", to_date="2004-12-31")
+    assert set(back["to_code"]) == {*absorbed, "15222"}
+    assert back.set_index("to_code").loc["15222", "changes"] == ""  # the absorber continued
+    # 2006-03-27 新設合併: 本渡市(43207), 牛深市(43209) and 8 towns → 天草市(43215), a new code
+    amakusa = japan.convert_codes("43215", from_date="2006-03-27", to_date="2006-03-26")
+    assert len(amakusa) == 10
+    assert {"43207", "43209", "43533"} <= set(amakusa["to_code"])
+    assert "43215" not in set(amakusa["to_code"])
+
+
+def test_a_merger_that_reuses_a_code_is_a_new_place():
+    # 2003-04-01 新設合併: 静岡市(22201) and 清水市(22204) → 静岡市 under the old code 22201
+    back = japan.convert_codes("22201", from_date="2003-04-01", to_date="2003-03-31")
+    assert set(back["to_code"]) == {"22201", "22204"}
+    assert set(back["changes"]) == {"2003-04-01 新設合併"}
+
+
+def test_renames_and_new_status_keep_or_change_the_code():
+    # 1970-10-01 名称変更 幌泉町(01609) → えりも町(01609); 2018-10-01 市制施行 那珂川町(40305) →
+    # 那珂川市(40231)
+    xw = japan.convert_codes(["01609", "40305"], from_date="1970-04-01", to_date="2020-01-01")
+    got = xw.set_index("from_code")
+    assert got.loc["01609", ["to_code", "to_name"]].tolist() == ["01609", "えりも町"]
+    assert got.loc["01609", "changes"] == "1970-10-01 名称変更"
+    assert got.loc["40305", ["to_code", "to_name"]].tolist() == ["40231", "那珂川市"]
+    assert got.loc["40305", "changes"] == "2018-10-01 市制施行"
+
+
+def test_changes_on_one_day_chain():
+    # 2005-08-01: 波崎町(08407) absorbed into 神栖町(08406), which became 神栖市(08232) that day
+    xw = japan.convert_codes("08407", from_date="2005-07-31", to_date="2005-08-01")
+    assert pairs(xw) == {("08407", "08232")}
+    assert xw["changes"].iloc[0] == "2005-08-01 市制施行; 2005-08-01 編入合併"
+    back = japan.convert_codes("08232", from_date="2005-08-01", to_date="2005-07-31")
+    assert set(back["to_code"]) == {"08406", "08407"}
+
+
+def test_okinawa_enters_the_record_in_1972():
+    # 1972-05-15 沖縄返還: 那覇市(47201) and 58 more codes start
+    with pytest.raises(InvalidCodeError, match=r"'47201' was not in force on 1971-01-01.*1972-05"):
+        japan.convert_codes("47201", from_date="1971-01-01", to_date="1980-01-01")
+    back = japan.convert_codes("47201", from_date="1980-01-01", to_date="1971-01-01")
+    assert back["to_code"].isna().all()
+    assert back["changes"].iloc[0] == "1972-05-15 沖縄返還"
+    assert len(japan.changes().query("type == '沖縄返還'")) == 59
+
+
+def test_wards_split_off_and_reorganised():
+    # 1982-05-10 分離: 西区(40135) gives 城南区(40136) and 早良区(40137), and continues
+    xw = japan.convert_codes("40135", from_date="1980-01-01", to_date="1990-01-01")
+    assert set(xw["to_code"]) == {"40135", "40136", "40137"}
+    # 2024-01-01 区の再編: 浜松市北区(22135) is divided between 中央区(22138) and 浜名区(22139)
+    hama = japan.convert_codes("22135", from_date="2023-01-01", to_date="latest")
+    assert set(hama["to_code"]) == {"22138", "22139"}
+
+
+def test_every_1970_municipality_reaches_the_end_of_the_record():
+    start = japan.codes_in_force("1970-04-01", wards=False)
+    xw = japan.convert_codes(start["code"], from_date="1970-04-01", to_date="latest")
+    assert set(xw["from_code"]) == set(start["code"])
+    assert xw["to_code"].notna().all()
+    latest = set(japan.codes_in_force("latest", wards=False)["code"])
+    assert set(xw["to_code"]) <= latest
+    # the codes of 2024 not reached from 1970: Okinawa's 41 municipalities and the Northern
+    # Territories' 6 villages, which entered the record later
+    missing = latest - set(xw["to_code"])
+    assert {c[:2] for c in missing} == {"47", "01"}
+    assert len(missing) == 41 + 6
+    assert set(xw.loc[xw["n_to"] > 1, "from_code"]) == {"19341"}  # 上九一色村, the only split
+
+
+def test_six_digit_codes_in_and_out():
+    xw = japan.convert_codes("222011", from_date="2004-01-01", to_date="2006-01-01", digits=6)
+    assert pairs(xw) == {("222011", "221007")}
+    assert japan.check_digit("22100") == "7"
+    xw5 = japan.convert_codes(22201, from_date=date(2004, 1, 1), to_date="2006-01-01")
+    assert pairs(xw5) == {("22201", "22100")}
+
+
+def test_the_crosswalk_is_the_same_for_any_order_of_input():
+    codes = ["15521", "22382", "19341", "01609"]
+    a = japan.convert_codes(codes, from_date="2004-12-31", to_date="latest")
+    b = japan.convert_codes(codes[::-1], from_date="2004-12-31", to_date="latest")
+    key = ["from_code", "to_code"]
+    pd.testing.assert_frame_equal(
+        a.sort_values(key, ignore_index=True), b.sort_values(key, ignore_index=True)
+    )
+
+
+# --- names --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "pref", "on", "code"),
+    [
+        ("平泉町", "岩手県", "2010-01-01", "03402"),
+        ("平泉", "岩手", "2010-01-01", "03402"),  # without the suffix
+        ("ひらいずみちょう", None, "2010-01-01", "03402"),  # kana
+        ("ヒライズミチョウ", None, "2010-01-01", "03402"),  # katakana
+        ("龍ケ崎市", None, "2000-01-01", "08208"),  # old kanji; the record writes 竜ケ崎市
+        ("竜ヶ崎市", None, "2000-01-01", "08208"),  # small ヶ
+        ("檮原町", None, "2000-01-01", "39405"),  # 檮/梼
+        ("浦和市", "埼玉県", "2000-01-01", "11204"),  # before さいたま市 (2001-05-01)
+        ("さいたま市", None, "2002-01-01", "11244"),
+        ("さいたま市", None, "2004-01-01", "11100"),  # designated 2003-04-01
+        ("札幌市 中央区", None, "2000-01-01", "01101"),  # a ward with its city, a space
+        ("那珂川町", "福岡県", "2018-09-30", "40305"),
+        ("那珂川市", "福岡県", "2018-10-01", "40231"),
+        ("千代田区", None, None, "13101"),  # no date: today's names
+    ],
+)
+def test_municipality_code_reads_names_as_they_were(name, pref, on, code):
+    assert japan.municipality_code(name, pref=pref, date=on) == code
+
+
+def test_municipality_code_errors_name_the_candidates_or_the_dates():
+    with pytest.raises(
+        InvalidCodeError, match=r"2 municipalities were named '府中市'.*13206.*34208"
+    ):
+        japan.municipality_code("府中市", date="2000-01-01")
+    with pytest.raises(InvalidCodeError, match=r"'浦和市' on 2002-01-01.*until 2001-04-30"):
+        japan.municipality_code("浦和市", date="2002-01-01")
+    with pytest.raises(InvalidCodeError, match=r"'那珂川市'.*Did you mean '那珂川町'"):
+        japan.municipality_code("那珂川市", pref="福岡県", date="2018-09-30")
+    with pytest.raises(InvalidCodeError, match=r"'平泉村'.*Did you mean '平泉町'"):
+        japan.municipality_code("平泉村", pref="岩手県", date="2010-01-01")
+    with pytest.raises(InvalidCodeError, match="is not a name"):
+        japan.municipality_code("  ", date="2010-01-01")
+    with pytest.raises(InvalidDateError, match="before the record"):
+        japan.municipality_code("平泉町", date="1960-01-01")
+
+
+# --- bad input ----------------------------------------------------------------------------
+def test_bad_codes_and_dates_are_named_with_the_fix():
+    with pytest.raises(InvalidCodeError, match=r"'13199' is not in the record.*Did you mean"):
+        japan.convert_codes("13199", from_date="2000-01-01", to_date="latest")
+    with pytest.raises(InvalidCodeError, match=r"'22204' was not in force on 2010-01-01: 清水市"):
+        japan.convert_codes("22204", from_date="2010-01-01", to_date="latest")
+    with pytest.raises(InvalidCodeError, match="check digit 7, but 13101 needs 6"):
+        japan.convert_codes("131017", from_date="2000-01-01", to_date="latest")
+    with pytest.raises(InvalidDateError, match=r"from_date=1969-12-31 is before the record"):
+        japan.convert_codes("13101", from_date="1969-12-31", to_date="latest")
+    with pytest.raises(InvalidDateError, match=r"to_date=2030-01-01 is after the record"):
+        japan.convert_codes("13101", from_date="2000-01-01", to_date="2030-01-01")
+    with pytest.raises(InvalidDateError, match=r"to_date='soon' is not a date"):
+        japan.convert_codes("13101", from_date="2000-01-01", to_date="soon")
+    with pytest.raises(InvalidOptionError, match="digits=4 must be 5 or 6"):
+        japan.convert_codes("13101", from_date="2000-01-01", to_date="latest", digits=4)
+    with pytest.raises(InvalidOptionError, match="wards='yes' must be True or False"):
+        japan.codes_in_force("2000-01-01", wards="yes")
+
+
+def test_a_changed_record_file_is_refused(monkeypatch):
+    history._read.cache_clear()
+    history._record.cache_clear()
+    monkeypatch.setitem(history._PINS, "municipal_changes.csv", "0" * 64)
+    try:
+        with pytest.raises(IntegrityError, match=r"municipal_changes\.csv: sha256 is"):
+            japan.changes()
+    finally:
+        monkeypatch.undo()
+        history._read.cache_clear()
+        history._record.cache_clear()
+        history._adjacency.cache_clear()
+        history._names_on.cache_clear()
+        history._steps.cache_clear()
