@@ -298,3 +298,21 @@ def test_a_changed_record_file_is_refused(monkeypatch):
         history._adjacency.cache_clear()
         history._names_on.cache_clear()
         history._steps.cache_clear()
+
+
+def test_mergers_since_the_heisei_wave():
+    m = japan.mergers(to="2021-01-01").set_index("code")
+    joetsu = m.loc["15222"]  # 13 absorbed on 2005-01-01 (FY2004)
+    assert (joetsu["merged"], joetsu["n_predecessors"], joetsu["n_mergers"]) == (True, 14, 1)
+    assert joetsu["first_merger"] == pd.Timestamp("2005-01-01")
+    assert joetsu["first_merger_fy"] == 2004
+    shizuoka = m.loc["22100"]  # 2003-04-01 新設 with 清水市; 蒲原町 2006-03-31; 由比町 2008-11-01
+    assert shizuoka["n_mergers"] == 3
+    assert shizuoka["last_merger"] == pd.Timestamp("2008-11-01")
+    assert shizuoka["predecessors"] == "22201;22204;22382;22383"
+    sapporo = m.loc["01100"]
+    assert (sapporo["merged"], sapporo["n_predecessors"]) == (False, 1)
+    assert pd.isna(sapporo["first_merger_fy"])
+    assert len(m) == 1747
+    with pytest.raises(InvalidDateError, match="since=2021-01-01 must be before to=2000-01-01"):
+        japan.mergers(to="2000-01-01", since="2021-01-01")

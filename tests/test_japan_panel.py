@@ -157,3 +157,15 @@ def test_calendar_years_and_dates_read_codes_on_other_days():
     assert out["code"].tolist() == ["22100"]
     dated = panel.assign(t=pd.Timestamp("2006-03-30"))
     assert japan.harmonize(dated, code="code", time="t")["code"].tolist() == ["22100"]
+
+
+def test_core_keeps_the_predecessor_the_successor_continues():
+    out = japan.harmonize(SHIZUOKA, code="code", time="fy", how="core", columns=["ratio"])
+    # 静岡市 22201 became 静岡市 22100 (same name): its own ratio, not the towns' it absorbed
+    assert out.set_index("fy").loc[2004, "ratio"] == 0.80
+    # 天草市 (43215) took no predecessor's name or code: the mean of all ten
+    amakusa = japan.convert_codes("43215", from_date="2021-01-01", to_date="2006-03-26")
+    codes = sorted(amakusa["to_code"])
+    panel = pd.DataFrame({"code": codes, "fy": 2004, "ratio": np.arange(10.0)})
+    got = japan.harmonize(panel, code="code", time="fy", how="core", columns=["ratio"])
+    assert got["ratio"].tolist() == [4.5]

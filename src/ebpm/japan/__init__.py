@@ -58,6 +58,7 @@ __all__ = [
     "fiscal_year_label",
     "fiscal_year_range",
     "harmonize",
+    "mergers",
     "municipalities",
     "municipality_code",
     "municipality_name",
@@ -79,6 +80,7 @@ _WHERE = {
     "changes": "history",
     "codes_in_force": "history",
     "convert_codes": "history",
+    "mergers": "history",
     "municipality_code": "history",
     "harmonize": "panel",
 }

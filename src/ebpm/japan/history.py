@@ -54,6 +54,7 @@ __all__ = [
     "changes",
     "codes_in_force",
     "convert_codes",
+    "mergers",
     "municipality_code",
     "record_origin",
 ]
@@ -892,3 +893,79 @@ def municipality_code(
         f"{did_you_mean(unicodedata.normalize('NFKC', name).strip(), names)} Check the name "
         "and the date (names change with mergers)"
     )
+
+
+# --- mergers -------------------------------------------------------------------------------
+_MERGERS = ("新設合併", "編入合併")
+
+
+def mergers(*, to: Any = "latest", since: Any = "1999-04-01") -> pd.DataFrame:
+    """Which municipalities of a date were formed by mergers since another date, and when.
+
+    Parameters
+    ----------
+    to : date or str
+        The municipalities described: those in force on ``to`` (default the end of the
+        record), designated cities as one unit.
+    since : date or str
+        Mergers after this date count (default 1999-04-01, the start of the Heisei mergers
+        平成の大合併, when Japan had 3,232 municipalities).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per municipality in force on ``to``, in code order: ``code``, ``name``,
+        ``pref_code``, ``merged`` (bool: a 新設合併 or 編入合併 formed or enlarged it after
+        ``since``), ``n_predecessors`` (municipalities in force on ``since`` whose area it
+        holds, itself included when it continued; 1 when not merged), ``n_mergers`` (distinct
+        merger dates), ``first_merger`` and ``last_merger`` (dates, ``NaT`` when not merged),
+        ``first_merger_fy`` (the Japanese fiscal year of the first merger, April to March;
+        ``<NA>`` when not merged) and ``predecessors`` (their codes, ``;``-separated).
+
+    Raises
+    ------
+    InvalidDateError
+        A date is outside the record, or ``since`` is not before ``to``.
+    """
+    t1, t0 = _as_date(to, "to"), _as_date(since, "since")
+    if t0 >= t1:
+        raise InvalidDateError(
+            f"since={t0.isoformat()} must be before to={t1.isoformat()}; mergers are counted "
+            "between the two"
+        )
+    now = codes_in_force(t1, wards=False)
+    xw = convert_codes(now["code"], from_date=t1, to_date=t0)
+    rows = []
+    for code, part in xw.groupby("from_code", sort=True):
+        dates = sorted(
+            {
+                pd.Timestamp(step[:10])
+                for text in part["changes"]
+                for step in text.split("; ")
+                if step and step[11:] in _MERGERS
+            }
+        )
+        preds = sorted(part["to_code"].dropna())
+        first = dates[0] if dates else pd.NaT
+        fy = first.year - (first.month < 4) if dates else pd.NA
+        rows.append(
+            {
+                "code": code,
+                "merged": bool(dates),
+                "n_predecessors": len(preds),
+                "n_mergers": len(dates),
+                "first_merger": first,
+                "last_merger": dates[-1] if dates else pd.NaT,
+                "first_merger_fy": fy,
+                "predecessors": ";".join(preds),
+            }
+        )
+    out = now[["code", "name", "pref_code"]].merge(pd.DataFrame(rows), on="code", how="left")
+    out["first_merger_fy"] = out["first_merger_fy"].astype("Int64")
+    out.attrs["ebpm"] = {
+        "origin": record_origin(),
+        "credit": CREDIT,
+        "since": t0.isoformat(),
+        "to": t1.isoformat(),
+    }
+    return out

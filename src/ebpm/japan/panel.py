@@ -37,7 +37,7 @@ __all__ = ["How", "Period", "SplitWarning", "harmonize"]
 
 logger = logging.getLogger(__name__)
 
-How = Literal["sum", "mean", "weighted"]
+How = Literal["sum", "mean", "weighted", "core"]
 Period = Literal["fiscal_year", "year"]
 
 
@@ -102,7 +102,7 @@ def _how_by_column(
         if missing:
             raise InvalidOptionError(
                 f"how= gives no rule for {', '.join(map(repr, missing))}; give every value column "
-                "one of 'sum', 'mean', 'weighted', or pass columns= to keep fewer"
+                "one of 'sum', 'mean', 'weighted', 'core', or pass columns= to keep fewer"
             )
         rules = dict(how)
     else:
@@ -151,8 +151,11 @@ def harmonize(
     how : {"sum", "mean", "weighted"} or mapping of column to one of them
         How the predecessors' values are combined: ``"sum"`` for counts and amounts
         (population, revenue), ``"mean"`` for an unweighted mean, ``"weighted"`` for a mean
-        weighted by ``weights`` (a ratio by what it is a ratio of). A mapping gives each value
-        column its own rule.
+        weighted by ``weights`` (a ratio by what it is a ratio of), ``"core"`` for the value of
+        the predecessor the successor continues: the absorbing municipality of an absorption
+        (編入合併), or the one whose code or name a new municipality took (静岡市 of 静岡市 and
+        清水市), and the unweighted mean where there is none (天草市 of 本渡市, 牛深市 and eight
+        towns). A mapping gives each value column its own rule.
     weights : str, optional
         Column of weights for ``how="weighted"`` (e.g. population, or the denominator of the
         ratio). Must be complete and non-negative where used.
@@ -323,8 +326,11 @@ def harmonize(
             stacklevel=2,
         )
 
+    xw["_core"] = (xw["from_code"] == xw["to_code"]) | (
+        xw["from_name"].map(history._fold) == xw["to_name"].map(history._fold)
+    )
     merged = data.merge(
-        xw[["from_code", "_as_of", "to_code", "to_name", "n_to", "_share"]],
+        xw[["from_code", "_as_of", "to_code", "to_name", "n_to", "_share", "_core"]],
         left_on=["_code", "_as_of"],
         right_on=["from_code", "_as_of"],
         how="left",
@@ -426,6 +432,18 @@ def _combine(
             part["bad"] = values.isna()
             agg = part.groupby([merged[k] for k in keys], sort=False, dropna=False).agg(
                 v=("v", "sum"), bad=("bad", "any")
+            )
+            result = agg["v"].where(~agg["bad"])
+        elif rule == "core":
+            core = merged["_core"].astype(bool)
+            has_core = core.groupby([merged[k] for k in keys], sort=False, dropna=False).transform(
+                "any"
+            )
+            use = core | ~has_core  # the core predecessor, or all where none continued
+            part = values.where(use).rename("v").to_frame()
+            part["bad"] = values.isna() & use
+            agg = part.groupby([merged[k] for k in keys], sort=False, dropna=False).agg(
+                v=("v", "mean"), bad=("bad", "any")
             )
             result = agg["v"].where(~agg["bad"])
         elif rule == "mean":
