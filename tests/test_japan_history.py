@@ -241,6 +241,9 @@ def test_the_crosswalk_is_the_same_for_any_order_of_input():
         ("那珂川町", "福岡県", "2018-09-30", "40305"),
         ("那珂川市", "福岡県", "2018-10-01", "40231"),
         ("千代田区", None, None, "13101"),  # no date: today's names
+        ("桧原村", "東京都", "2006-03-31", "13307"),  # the record writes 檜原村
+        ("南木曾町", "長野県", "2006-03-31", "20423"),  # the record writes 南木曽町
+        ("後志支庁泊村", None, "2006-03-31", "01403"),  # group and name tell two 泊村 apart
     ],
 )
 def test_municipality_code_reads_names_as_they_were(name, pref, on, code):
@@ -252,6 +255,8 @@ def test_municipality_code_errors_name_the_candidates_or_the_dates():
         InvalidCodeError, match=r"2 municipalities were named '府中市'.*13206.*34208"
     ):
         japan.municipality_code("府中市", date="2000-01-01")
+    with pytest.raises(InvalidCodeError, match=r"泊村.*01403.*01696.*write the county"):
+        japan.municipality_code("泊村", pref="北海道", date="2006-03-31")
     with pytest.raises(InvalidCodeError, match=r"'浦和市' on 2002-01-01.*until 2001-04-30"):
         japan.municipality_code("浦和市", date="2002-01-01")
     with pytest.raises(InvalidCodeError, match=r"'那珂川市'.*Did you mean '那珂川町'"):

@@ -714,6 +714,12 @@ def _display(v: _Version, d: date) -> str:
     return name
 
 
+def _county(v: _Version, d: date) -> str:
+    """The county (郡) of a town or village on ``d``, else ""."""
+    group = v.name_at(d)[2]
+    return group if group and v.kind_at(d) in ("town", "village") else ""
+
+
 def _expand_cities(found: dict[int, set[int]], d: date) -> dict[int, set[int]]:
     """A designated city in ``found`` replaced by its wards in force on ``d``."""
     record = _record()
@@ -738,6 +744,8 @@ _VARIANTS = str.maketrans(
         "ヵ": "カ",
         "が": "ケ",
         "檮": "梼",
+        "檜": "桧",
+        "曾": "曽",
         "澤": "沢",
         "濱": "浜",
         "邊": "辺",
@@ -792,11 +800,12 @@ def _names_on(d: date) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
     for v in record.versions:
         if not v.in_force(d):
             continue
-        name, kana, _ = v.name_at(d)
+        name, kana, group = v.name_at(d)
         if v.kind == "ward":
             name, kana = _display(v, d), ""  # a ward only with its city: 中央区 is not unique
+        county = _fold(group + name) if group and v.kind_at(d) in ("town", "village") else ""
         for index, keys in (
-            (full, {_fold(name), _fold(kana)}),
+            (full, {_fold(name), _fold(kana), county}),
             (stems, {_fold(_SUFFIX.sub("", name)), _fold(_KANA_SUFFIX.sub("", kana))}),
         ):
             for key in keys:
@@ -867,13 +876,17 @@ def municipality_code(
     if len(hits) == 1:
         return record.versions[hits[0]].code
     if len(hits) > 1:
-        listing = ", ".join(
-            f"{record.versions[h].code} {record.versions[h].pref}{_display(record.versions[h], d)}"
-            for h in hits
+        found = [record.versions[h] for h in hits]
+        listing = ", ".join(f"{v.code} {v.pref}{_county(v, d)}{_display(v, d)}" for v in found)
+        fix = (
+            "pass pref= to choose one"
+            if len({v.pref for v in found}) > 1
+            else "write the county with the name (e.g. "
+            f"{_county(found[0], d) + _display(found[0], d)!r}) or use the code"
         )
         raise InvalidCodeError(
             f"{len(hits)} municipalities were named {name!r}{where} on {d.isoformat()} "
-            f"({listing}); pass pref= to choose one"
+            f"({listing}); {fix}"
         )
     in_pref = [
         v for v in record.versions if v.in_force(d) and (pcode is None or v.code.startswith(pcode))
