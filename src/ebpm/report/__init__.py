@@ -108,20 +108,36 @@ def design_statement(
     unit: str,
     period: str,
     identification: str,
+    lang: str = "en",
 ) -> None:
-    """Show the design of the evaluation as a short definition list."""
-    rows = [
-        ("Estimand", estimand),
-        ("Treatment and timing", treatment),
-        ("Comparison group", comparison),
-        ("Unit of analysis", unit),
-        ("Period", period),
-        ("Identifying assumption", identification),
-    ]
+    """Show the design of the evaluation as a short definition list.
+
+    ``lang`` ("en" or "ja") is the language of the labels (推定対象, 比較群, ...); the values are
+    shown as given.
+    """
+    if lang not in _DESIGN_WORDS:
+        from ebpm.errors import InvalidOptionError
+
+        raise InvalidOptionError(f"lang={lang!r} is not supported. Use one of: 'en', 'ja'.")
+    values = (estimand, treatment, comparison, unit, period, identification)
+    rows = list(zip(_DESIGN_WORDS[lang], values, strict=True))
     body = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in rows)
     text = "\n".join(f"{k}: {v}" for k, v in rows)
     _display({"text/html": f'<dl class="ebpm-design">{body}</dl>', "text/plain": text})
 
+
+#: The design statement's labels, in English and Japanese.
+_DESIGN_WORDS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "Estimand",
+        "Treatment and timing",
+        "Comparison group",
+        "Unit of analysis",
+        "Period",
+        "Identifying assumption",
+    ),
+    "ja": ("推定対象", "処置と時期", "比較群", "分析単位", "期間", "識別の仮定"),
+}
 
 #: The footer's words, in English and Japanese.
 _FOOTER_WORDS: dict[str, dict[str, str]] = {
