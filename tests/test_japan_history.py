@@ -321,3 +321,23 @@ def test_mergers_since_the_heisei_wave():
     assert len(m) == 1747
     with pytest.raises(InvalidDateError, match="since=2021-01-01 must be before to=2000-01-01"):
         japan.mergers(to="2000-01-01", since="2021-01-01")
+
+
+def test_merger_cohorts_for_a_staggered_evaluation():
+    c = japan.merger_cohorts(to="2021-01-01", first=2006, last=2010).set_index("code")
+    # 本宮市 (07214): 本宮町 and 白沢村, 新設合併 2007-01-01 (FY2006)
+    assert (c.loc["07214", "status"], c.loc["07214", "cohort"]) == ("treated", 2006)
+    # 八女市 (40210): mergers 2006-10-01 and 2010-02-01, both in the window: cohort FY2006
+    assert (c.loc["40210", "status"], c.loc["40210", "cohort"]) == ("treated", 2006)
+    # 上越市 merged on 2005-01-01 (FY2004): treated before the panel, left out
+    assert c.loc["15222", "status"] == "merged_before"
+    assert pd.isna(c.loc["15222", "cohort"])
+    assert (c.loc["01100", "status"], c.loc["01100", "cohort"]) == ("never_merged", 0)
+    assert c["status"].value_counts().to_dict() == {
+        "never_merged": 1158,
+        "merged_before": 556,
+        "treated": 30,
+        "merged_after": 3,
+    }
+    with pytest.raises(InvalidDateError, match="first=2010 and last=2006 must be"):
+        japan.merger_cohorts(first=2010, last=2006)

@@ -54,6 +54,7 @@ __all__ = [
     "changes",
     "codes_in_force",
     "convert_codes",
+    "merger_cohorts",
     "mergers",
     "municipality_code",
     "record_origin",
@@ -982,3 +983,62 @@ def mergers(*, to: Any = "latest", since: Any = "1999-04-01") -> pd.DataFrame:
         "to": t1.isoformat(),
     }
     return out
+
+
+def merger_cohorts(
+    *, to: Any = "latest", since: Any = "1999-04-01", first: int, last: int
+) -> pd.DataFrame:
+    """Cohorts for a staggered evaluation of mergers: each municipality's first merger year.
+
+    Parameters
+    ----------
+    to : date or str
+        The boundaries of the panel (its units are the municipalities in force on ``to``).
+    since : date or str
+        Mergers after this date count (default 1999-04-01, the start of the Heisei mergers).
+    first, last : int
+        The fiscal years of the mergers evaluated (e.g. 2006 and 2010).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`mergers` with two more columns: ``status`` — ``"treated"`` (first merged in a
+        fiscal year from ``first`` to ``last``, and not again after ``last``),
+        ``"never_merged"`` (no merger since ``since``: the comparison group),
+        ``"merged_before"`` (already merged before fiscal year ``first``: treated before the
+        panel can see it, so left out) or ``"merged_after"`` (a merger after fiscal year
+        ``last``, left out) — and ``cohort`` (the fiscal year of the first merger for the
+        treated, 0 for the never merged, ``<NA>`` for those left out).
+
+    Raises
+    ------
+    InvalidDateError
+        ``first`` is after ``last``, or a date is outside the record.
+    """
+    if not (isinstance(first, int) and isinstance(last, int)) or first > last:
+        raise InvalidDateError(
+            f"first={first!r} and last={last!r} must be fiscal years with first <= last, e.g. "
+            "first=2006, last=2010"
+        )
+    m = mergers(to=to, since=since)
+    last_fy = m["last_merger"].map(lambda d: d.year - (d.month < 4) if pd.notna(d) else pd.NA)
+    status = np.select(
+        [
+            ~m["merged"],
+            m["first_merger_fy"].fillna(0).astype(int) < first,
+            last_fy.fillna(0).astype(int) > last,
+        ],
+        ["never_merged", "merged_before", "merged_after"],
+        default="treated",
+    )
+    m["status"] = status
+    m["cohort"] = pd.array(
+        [
+            0 if s == "never_merged" else (int(fy) if s == "treated" else pd.NA)
+            for s, fy in zip(status, m["first_merger_fy"], strict=True)
+        ],
+        dtype="Int64",
+    )
+    m.attrs = dict(m.attrs)
+    m.attrs["ebpm"] = {**m.attrs.get("ebpm", {}), "first": first, "last": last}
+    return m
