@@ -357,11 +357,22 @@ def _as_date(value: Any, what: str) -> date:
 
 
 def _code5(code: Any) -> tuple[str, Any]:
+    if isinstance(code, str):
+        return _code5_text(code), code
+    return _code5_any(code), code
+
+
+@functools.lru_cache(maxsize=65536)
+def _code5_text(code: str) -> str:
+    return _code5_any(code)
+
+
+def _code5_any(code: Any) -> str:
     from ebpm.japan import normalize_code
 
     if isinstance(code, str) and re.fullmatch(r"\s*[0-9]{6}\s*", code):
-        return normalize_code(code.strip()), code  # 6 digits: the check digit is verified
-    return normalize_code(code, level="municipality"), code
+        return normalize_code(code.strip())  # 6 digits: the check digit is verified
+    return normalize_code(code, level="municipality")
 
 
 def _intervals(vids: Iterable[int]) -> str:
@@ -481,7 +492,7 @@ def codes_in_force(date: Any, *, wards: bool = True, pref: Any = None) -> pd.Dat
     >>> len(codes_in_force("2006-03-31", wards=False))  # doctest: +SKIP
     1821
     """
-    from ebpm.japan import check_digit, prefecture_code
+    from ebpm.japan import prefecture_code
 
     d = _as_date(date, "date")
     if not isinstance(wards, bool):
@@ -489,6 +500,15 @@ def codes_in_force(date: Any, *, wards: bool = True, pref: Any = None) -> pd.Dat
 
         raise InvalidOptionError(f"wards={wards!r} must be True or False")
     pcode = prefecture_code(pref) if pref is not None else None
+    out = _in_force(d, wards, pcode).copy()
+    out.attrs["ebpm"] = {"origin": record_origin(), "credit": CREDIT, "date": d.isoformat()}
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _in_force(d: date, wards: bool, pcode: str | None) -> pd.DataFrame:
+    from ebpm.japan import check_digit
+
     rows = []
     for v in _record().versions:
         if not v.in_force(d) or (not wards and v.kind == "ward"):
@@ -514,9 +534,7 @@ def codes_in_force(date: Any, *, wards: bool = True, pref: Any = None) -> pd.Dat
                 "valid_to": pd.Timestamp(_day_before(v.end)) if v.end else pd.NaT,
             }
         )
-    out = pd.DataFrame(rows).sort_values("code", ignore_index=True)
-    out.attrs["ebpm"] = {"origin": record_origin(), "credit": CREDIT, "date": d.isoformat()}
-    return out
+    return pd.DataFrame(rows).sort_values("code", ignore_index=True)
 
 
 # --- walking the record ----------------------------------------------------------------------

@@ -238,6 +238,7 @@ def harmonize(
 
     keep = list(dict.fromkeys([code, time, *([weights] if weights else []), *columns]))
     data = df[keep].copy()
+    data.attrs = {}  # the input's provenance goes back on the result; here it would be copied
     if data[code].isna().any() or data[time].isna().any():
         bad = data[data[code].isna() | data[time].isna()].index[:5].tolist()
         raise MissingValueError(
@@ -357,14 +358,13 @@ def harmonize(
     out.insert(1, "name", names)
     out = out.drop(columns="_as_of").sort_values([time, "code"], ignore_index=True)
 
+    pairs = merged[["to_code", time, "_code"]].drop_duplicates()
+    moved = pairs["to_code"] != pairs["_code"]
+    keys = pairs.loc[moved, ["to_code", time]].drop_duplicates()
+    pairs = pairs.merge(keys, on=["to_code", time]).sort_values(["to_code", time, "_code"])
     record = [
-        {"code": r.code, time: r.t, "from": r.codes}
-        for r in merged.groupby(["to_code", time])["_code"]
-        .agg(lambda s: sorted(set(s)))
-        .reset_index()
-        .rename(columns={"to_code": "code", time: "t", "_code": "codes"})
-        .itertuples(index=False)
-        if len(r.codes) > 1 or r.codes[0] != r.code
+        {"code": c, time: t, "from": list(g["_code"])}
+        for (c, t), g in pairs.groupby(["to_code", time], sort=True)
     ]
     out.attrs = {k: v for k, v in df.attrs.items()}
     info = dict(out.attrs.get("ebpm", {}))
