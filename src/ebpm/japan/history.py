@@ -833,6 +833,22 @@ def _names_on(d: date) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
     return dict(full), dict(stems)
 
 
+def _pref_code(pref: Any) -> str:
+    """prefecture_code, cached for the names and numbers a loop over a table repeats."""
+    from ebpm.japan import prefecture_code
+
+    if isinstance(pref, str | int) and not isinstance(pref, bool):
+        return _pref_code_cached(pref)
+    return prefecture_code(pref)
+
+
+@functools.lru_cache(maxsize=512)
+def _pref_code_cached(pref: str | int) -> str:
+    from ebpm.japan import prefecture_code
+
+    return prefecture_code(pref)
+
+
 def municipality_code(
     name: str, *, pref: Any = None, date: Any = None, prefecture: Any = None
 ) -> str:
@@ -868,7 +884,7 @@ def municipality_code(
     InvalidDateError
         ``date`` is outside the record.
     """
-    from ebpm.japan import prefecture_code, prefecture_name
+    from ebpm.japan import prefecture_name
 
     if pref is None:
         pref = prefecture
@@ -882,7 +898,7 @@ def municipality_code(
             "convert_codes for codes)"
         )
     d = _as_date(date, "date")
-    pcode = prefecture_code(pref) if pref is not None else None
+    pcode = _pref_code(pref) if pref is not None else None
     record = _record()
     full, stems = _names_on(d)
     key = _fold(name)
