@@ -209,10 +209,10 @@ def test_format_mismatches_and_unknown_formats():
         read_table_bytes(buf.getvalue(), format="auto")
     with pytest.raises(
         InvalidOptionError,
-        match=r"format='xls' is not supported; use one of "
-        r"\['auto', 'csv', 'xlsx'\]",
+        match=r"format='ods' is not supported; use one of "
+        r"\['auto', 'csv', 'xlsx', 'xls'\]",
     ):
-        read_table_bytes(b"a\n1\n", format="xls")
+        read_table_bytes(b"a\n1\n", format="ods")
 
 
 def test_csv_that_does_not_parse_suggests_read_csv_options():

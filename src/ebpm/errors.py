@@ -22,16 +22,20 @@ __all__ = [
     "EbpmError",
     "EbpmWarning",
     "EmptySideError",
+    "EntryExistsError",
     "EstimationError",
     "FewClustersWarning",
+    "HeaderRowError",
     "IntegrityError",
     "InvalidCodeError",
     "InvalidDateError",
     "InvalidOptionError",
     "IslandWarning",
+    "LocalFileNotFoundError",
     "LockedError",
     "MissingCRSError",
     "MissingValueError",
+    "MixedColumnWarning",
     "NoPrePeriodError",
     "NoTreatedUnitsError",
     "NonNumericError",
@@ -42,12 +46,14 @@ __all__ = [
     "RunCancelledError",
     "RunNotFoundError",
     "ScheduleError",
+    "SheetNotFoundError",
     "SourceFormatError",
     "SourceStatusError",
     "SpecError",
     "TaskFailedError",
     "UnitNotFoundError",
     "UnmatchedRowsWarning",
+    "UnsupportedFormatError",
     "close_matches",
     "did_you_mean",
 ]
@@ -78,6 +84,11 @@ class IslandWarning(EbpmWarning):
 
 class FewClustersWarning(EbpmWarning):
     """Cluster-robust inference with few clusters (< 30) over-rejects; use vcov="wild"."""
+
+
+class MixedColumnWarning(EbpmWarning):
+    """A column of numbers in a local file also holds text that is not a known mark (秘匿 ``x``,
+    ``-``, ``…``); it was kept as text. Pass the text as ``marks`` to read the column as numbers."""
 
 
 # --- catalog -------------------------------------------------------------------------------
@@ -111,6 +122,23 @@ class OfflineError(CatalogError, RuntimeError):
 
 class SourceFormatError(CatalogError, ValueError):
     """A downloaded file is not what the entry expects (zip member missing, bad encoding, ...)."""
+
+
+class UnsupportedFormatError(SourceFormatError):
+    """A file is of a kind ebpm does not read (its extension or its bytes: PDF, HTML, zip ...)."""
+
+
+class LocalFileNotFoundError(CatalogError, FileNotFoundError):
+    """No file at the path a local catalog entry or call names (or the path is a folder)."""
+
+
+class HeaderRowError(CatalogError, ValueError):
+    """The column names of a spreadsheet are not in the row the entry says (the row is blank,
+    holds numbers or a title, or lacks the columns the entry declares)."""
+
+
+class EntryExistsError(CatalogError, FileExistsError):
+    """``ebpm catalog add`` would replace an entry that already exists (``--force`` does)."""
 
 
 # --- data and estimation -------------------------------------------------------------------
@@ -164,6 +192,10 @@ class InvalidDateError(DataError):
 
 class InvalidOptionError(EbpmError, ValueError):
     """An option is not one of its allowed values."""
+
+
+class SheetNotFoundError(InvalidOptionError, CatalogError, KeyError):
+    """A workbook has no sheet of the name or position asked for."""
 
 
 class EstimationError(EbpmError, RuntimeError):

@@ -1,11 +1,12 @@
-"""Tables in downloaded files: decoding CSV and XLSX bytes, and reading a table at a URL.
+"""Tables in downloaded files: decoding CSV and Excel bytes, and reading a table at a URL.
 
 Japanese public data comes as CSV in UTF-8 (often with a byte-order mark from Excel) or in
-Shift_JIS, and as Excel workbooks. :func:`read_table_bytes` turns such bytes into a DataFrame:
-it finds the encoding when asked to (UTF-8 first, then CP932, the Windows superset of Shift_JIS
-that also holds ①, ㈱ and the NEC/IBM extensions government files use), strips a byte-order
-mark, and refuses bytes that are not a table (an HTML error page, a PDF, a legacy ``.xls``) with
-a message saying what they are.
+Shift_JIS, and as Excel workbooks, XLSX or legacy ``.xls``. :func:`read_table_bytes` turns such
+bytes into a DataFrame: it finds the encoding when asked to (:func:`detect_encoding`: UTF-8
+first, then CP932, the Windows superset of Shift_JIS that also holds ①, ㈱ and the NEC/IBM
+extensions government files use), strips a byte-order mark, reads ``.xls`` workbooks with
+python-calamine, and refuses bytes that are not a table (an HTML error page, a PDF) with a
+message saying what they are.
 
 :func:`load_remote_table` and the intake reader :class:`RemoteTable` download a file once
 (:func:`~ebpm.catalog.cache.fetch`, optionally pinned by sha256), parse it, and keep the parsed
@@ -19,7 +20,7 @@ import io
 import logging
 import zipfile
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -27,21 +28,27 @@ from intake.readers.readers import BaseReader
 
 from ebpm.catalog.cache import Request, cached_table, fetch
 from ebpm.catalog.provenance import remote_origin
-from ebpm.errors import InvalidOptionError, SourceFormatError, did_you_mean
+from ebpm.errors import (
+    InvalidOptionError,
+    SheetNotFoundError,
+    SourceFormatError,
+    did_you_mean,
+)
 
 __all__ = [
     "FORMATS",
     "RemoteTable",
     "TableFormat",
+    "detect_encoding",
     "load_remote_table",
     "read_table_bytes",
 ]
 
 log = logging.getLogger(__name__)
 
-TableFormat = Literal["auto", "csv", "xlsx"]
+TableFormat = Literal["auto", "csv", "xlsx", "xls"]
 #: The values ``format=`` accepts.
-FORMATS: tuple[str, ...] = ("auto", "csv", "xlsx")
+FORMATS: tuple[str, ...] = get_args(TableFormat)
 #: Encodings tried, in order, when ``encoding`` is ``None`` or ``"auto"``.
 AUTO_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp932")
 #: Version of the parser; part of every cache key, so a parser change re-parses.
@@ -117,7 +124,10 @@ def _decodes(data: bytes, encoding: str) -> bool:
     return True
 
 
-def _detect_encoding(data: bytes, what: str) -> str:
+_NOT_CSV_HINT = "if it is not a CSV file, check the URL or pass format='xlsx'"
+
+
+def _detect_encoding(data: bytes, what: str, not_csv: str = _NOT_CSV_HINT) -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "utf-16"  # Excel's "Unicode text" export, always with a byte-order mark
     for encoding in AUTO_ENCODINGS:
@@ -130,9 +140,42 @@ def _detect_encoding(data: bytes, what: str) -> str:
         failures.append(f"{encoding} (invalid byte {data[bad : bad + 1]!r} at offset {bad})")
     raise SourceFormatError(
         f"{what} is not text in any encoding tried: {', '.join(failures)}. If it is text in "
-        "another encoding, pass it, e.g. encoding='euc_jp'; if it is not a CSV file, check the "
-        "URL or pass format='xlsx'."
+        f"another encoding, pass it, e.g. encoding='euc_jp'; {not_csv}."
     )
+
+
+def detect_encoding(
+    data: bytes,
+    encoding: str | None = None,
+    *,
+    what: str = "the file",
+    not_csv: str = _NOT_CSV_HINT,
+) -> str:
+    """The codec that decodes all of ``data``: found, or ``encoding`` checked.
+
+    ``None`` or ``"auto"`` tries UTF-8 (``"utf-8-sig"``: a byte-order mark is dropped), then CP932,
+    and recognises UTF-16 by its byte-order mark. A name is checked strictly (``"shift_jis"``
+    reads as CP932, its superset; ``"utf-8"`` as ``"utf-8-sig"``). ``not_csv`` ends the message
+    of bytes that decode in no encoding tried: what to do if the file is not text at all.
+
+    Raises
+    ------
+    SourceFormatError
+        ``data`` does not decode (in any encoding tried); the message names the first bad byte.
+    InvalidOptionError
+        ``encoding`` is not an encoding Python knows.
+    """
+    if encoding is None or str(encoding).strip().lower() == "auto":
+        return _detect_encoding(data, what, not_csv)
+    codec = _normalize_encoding(encoding)
+    if not _decodes(data, codec):
+        bad = _first_bad_byte(data, codec)
+        raise SourceFormatError(
+            f"{what} is not valid {encoding} text: byte {data[bad : bad + 1]!r} at offset "
+            f"{bad} cannot be decoded. Pass the right encoding, or encoding='auto' to try "
+            f"{' and '.join(AUTO_ENCODINGS)}."
+        )
+    return codec
 
 
 # --- what the bytes are ---------------------------------------------------------------------
@@ -162,7 +205,7 @@ _KIND_TEXT = {
 
 
 def _not_a_table(what: str, kind: str, fix: str) -> SourceFormatError:
-    return SourceFormatError(f"{what} is {_KIND_TEXT[kind]}, not a CSV or XLSX table; {fix}")
+    return SourceFormatError(f"{what} is {_KIND_TEXT[kind]}, not a CSV or Excel table; {fix}")
 
 
 def _zip_is_xlsx(data: bytes) -> tuple[bool, list[str] | None]:
@@ -176,7 +219,7 @@ def _zip_is_xlsx(data: bytes) -> tuple[bool, list[str] | None]:
 
 
 def _resolve_format(format: str, data: bytes, what: str) -> str:
-    """``csv`` or ``xlsx`` for ``data``; checks an explicit format against the bytes."""
+    """``csv``, ``xlsx`` or ``xls`` for ``data``; checks an explicit format against the bytes."""
     if format not in FORMATS:
         raise InvalidOptionError(
             f"format={format!r} is not supported; use one of {list(FORMATS)}."
@@ -188,11 +231,19 @@ def _resolve_format(format: str, data: bytes, what: str) -> str:
     if kind in ("html", "pdf"):
         raise _not_a_table(what, kind, "check that the URL points at the data file itself")
     if kind == "ole2":
-        raise _not_a_table(
-            what, kind, "ebpm reads .xlsx workbooks only; save the file as .xlsx or CSV"
-        )
+        if format in ("csv", "xlsx"):
+            raise SourceFormatError(
+                f"{what} is {_KIND_TEXT[kind]}, not {'CSV text' if format == 'csv' else 'XLSX'}; "
+                "pass format='xls' or format='auto'"
+            )
+        return "xls"
     if kind == "zip":
         is_xlsx, names = _zip_is_xlsx(data)
+        if format == "xls":
+            raise SourceFormatError(
+                f"{what} is a zip archive, not a legacy .xls workbook; "
+                + ("it is an XLSX workbook: pass format='xlsx'" if is_xlsx else "unpack it first")
+            )
         if format == "csv":
             raise SourceFormatError(
                 f"{what} is a zip archive, not CSV text; "
@@ -210,9 +261,9 @@ def _resolve_format(format: str, data: bytes, what: str) -> str:
                 f"{shown}); ebpm does not unpack zipped files, so download and unpack it first"
             )
         return "xlsx"
-    if format == "xlsx":
+    if format in ("xlsx", "xls"):
         raise SourceFormatError(
-            f"{what} is text, not an XLSX workbook (an XLSX file is a zip archive); "
+            f"{what} is text, not an {'XLSX' if format == 'xlsx' else '.xls'} workbook; "
             "pass format='csv' or format='auto'"
         )
     return "csv"
@@ -228,25 +279,26 @@ def read_table_bytes(
     sheet: str | int | None = None,
     what: str = "the file",
 ) -> pd.DataFrame:
-    """Parse the bytes of a CSV or XLSX file into a DataFrame.
+    """Parse the bytes of a CSV, XLSX or legacy XLS file into a DataFrame.
 
     Parameters
     ----------
     data : bytes
         The file's content.
-    format : {"csv", "xlsx", "auto"}
-        ``"auto"`` recognises an XLSX workbook (a zip archive holding ``xl/workbook.xml``) and
-        reads anything else that decodes as text as CSV. An explicit format is checked against
-        the bytes.
+    format : {"csv", "xlsx", "xls", "auto"}
+        ``"auto"`` recognises an XLSX workbook (a zip archive holding ``xl/workbook.xml``) and a
+        legacy ``.xls`` workbook (an OLE2 file, read with python-calamine), and reads anything
+        else that decodes as text as CSV. An explicit format is checked against the bytes.
     encoding : str, optional
         CSV only. ``None`` or ``"auto"`` tries UTF-8 (a byte-order mark is dropped), then
         CP932; a UTF-16 file is recognised by its byte-order mark. A name reads strictly in that
         encoding; ``"shift_jis"`` reads as CP932, its superset, and ``"utf-8"`` drops a BOM.
     read_csv : mapping, optional
         Options for :func:`pandas.read_csv` (``sep``, ``skiprows``, ``dtype``, ...), or for
-        :func:`pandas.read_excel` when the file is XLSX (``skiprows``, ``header``, ``usecols``).
+        :func:`pandas.read_excel` when the file is a workbook (``skiprows``, ``header``,
+        ``usecols``).
     sheet : str or int, optional
-        XLSX only: the sheet name or 0-based position (default: the first sheet).
+        Workbooks only: the sheet name or 0-based position (default: the first sheet).
     what : str
         The file's name for messages (``"e-Gov resource 'x' (https://...)"``).
 
@@ -257,15 +309,17 @@ def read_table_bytes(
     Raises
     ------
     SourceFormatError
-        The bytes are not a table (HTML page, PDF, ``.xls``, empty), not text in the encoding
-        asked for (or in any encoding tried), or do not parse as CSV/XLSX.
+        The bytes are not a table (HTML page, PDF, empty, an OLE2 file that is not a workbook),
+        not text in the encoding asked for (or in any encoding tried), or do not parse.
+    SheetNotFoundError
+        The workbook has no sheet ``sheet`` (an :class:`InvalidOptionError`).
     InvalidOptionError
         ``format``, ``encoding``, ``sheet`` or a ``read_csv`` option is not valid.
     """
     fmt = _resolve_format(format, data, what)
     opts = dict(read_csv or {})
-    if fmt == "xlsx":
-        return _read_xlsx(data, sheet=sheet, opts=opts, what=what)
+    if fmt in ("xlsx", "xls"):
+        return _read_workbook(data, fmt=fmt, sheet=sheet, opts=opts, what=what)
     if sheet is not None:
         raise InvalidOptionError(
             f"sheet={sheet!r} applies to XLSX workbooks, but {what} is a CSV file; leave "
@@ -285,17 +339,7 @@ def _read_csv(data: bytes, *, encoding: str | None, opts: dict[str, Any], what: 
                 "the encoding once, as `encoding`"
             )
         encoding = in_opts
-    if encoding is None or str(encoding).strip().lower() == "auto":
-        codec = _detect_encoding(data, what)
-    else:
-        codec = _normalize_encoding(encoding)
-        if not _decodes(data, codec):
-            bad = _first_bad_byte(data, codec)
-            raise SourceFormatError(
-                f"{what} is not valid {encoding} text: byte {data[bad : bad + 1]!r} at offset "
-                f"{bad} cannot be decoded. Pass the right encoding, or encoding='auto' to try "
-                f"{' and '.join(AUTO_ENCODINGS)}."
-            )
+    codec = detect_encoding(data, encoding, what=what)
     # pandas drops a UTF-8 byte-order mark itself, and reads "utf-8" faster than "utf-8-sig"
     codec = "utf-8" if codec == "utf-8-sig" else codec
     try:
@@ -314,7 +358,11 @@ def _read_csv(data: bytes, *, encoding: str | None, opts: dict[str, Any], what: 
         ) from err
 
 
-def _sheet_names(data: bytes) -> list[str]:
+def _sheet_names(data: bytes, fmt: str = "xlsx") -> list[str]:
+    if fmt == "xls":
+        from python_calamine import CalamineWorkbook
+
+        return list(CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names)
     import openpyxl
 
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
@@ -324,7 +372,13 @@ def _sheet_names(data: bytes) -> list[str]:
         wb.close()
 
 
-def _read_xlsx(data: bytes, *, sheet: str | int | None, opts: dict[str, Any], what: str):
+def _read_workbook(
+    data: bytes, *, fmt: str, sheet: str | int | None, opts: dict[str, Any], what: str
+) -> pd.DataFrame:
+    """An XLSX workbook through openpyxl (as before), a legacy ``.xls`` one through calamine."""
+    from python_calamine import CalamineError
+
+    kind = "XLSX" if fmt == "xlsx" else "legacy .xls"
     if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, str | int)):
         raise InvalidOptionError(
             f"sheet={sheet!r} is not a sheet name or position; give one sheet, e.g. sheet=0 "
@@ -333,21 +387,27 @@ def _read_xlsx(data: bytes, *, sheet: str | int | None, opts: dict[str, Any], wh
     if "sheet_name" in opts:
         raise InvalidOptionError("give the sheet as `sheet`, not as read_csv={'sheet_name': ...}")
     target = 0 if sheet is None else sheet
+    engine = "openpyxl" if fmt == "xlsx" else "calamine"
     try:
-        return pd.read_excel(io.BytesIO(data), sheet_name=target, engine="openpyxl", **opts)
-    except (ValueError, IndexError) as err:
+        return pd.read_excel(io.BytesIO(data), sheet_name=target, engine=engine, **opts)
+    except (ValueError, IndexError, CalamineError) as err:
         try:
-            sheets = _sheet_names(data)
-        except Exception:  # the workbook itself is broken: report pandas' error below
+            sheets = _sheet_names(data, fmt)
+        except Exception:  # the workbook itself is broken: report the reader's error below
             sheets = None
         if sheets is not None and (
             (isinstance(target, str) and target not in sheets)
             or (isinstance(target, int) and not -len(sheets) <= target < len(sheets))
         ):
-            raise InvalidOptionError(
+            raise SheetNotFoundError(
                 f"{what} has no sheet {target!r}; its sheets are {sheets}."
                 f"{did_you_mean(str(target), sheets)} Pass sheet= one of them (a name, or a "
                 "0-based position)."
+            ) from err
+        if fmt == "xls":
+            raise SourceFormatError(
+                f"{what} is {_KIND_TEXT['ole2']} that cannot be read ({err}); if it is "
+                "password-protected or not a workbook, open it in Excel and save it as .xlsx"
             ) from err
         raise SourceFormatError(f"{what} could not be read as an XLSX workbook ({err})") from err
     except TypeError as err:
@@ -356,7 +416,7 @@ def _read_xlsx(data: bytes, *, sheet: str | int | None, opts: dict[str, Any], wh
             "fix the entry's `read_csv`"
         ) from err
     except (zipfile.BadZipFile, KeyError, OSError) as err:
-        raise SourceFormatError(f"{what} is not a readable XLSX workbook ({err})") from err
+        raise SourceFormatError(f"{what} is not a readable {kind} workbook ({err})") from err
 
 
 # --- remote tables --------------------------------------------------------------------------
@@ -384,7 +444,7 @@ def load_remote_table(
     publisher_updated: str | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """Download the CSV or XLSX file at ``url`` once and return it as a DataFrame.
+    """Download the CSV, XLSX or XLS file at ``url`` once and return it as a DataFrame.
 
     The first call downloads (:func:`~ebpm.catalog.cache.fetch`, checked against ``sha256``),
     parses (:func:`read_table_bytes`) and stores the table as Parquet; later calls read the
@@ -458,7 +518,7 @@ def load_remote_table(
 
 
 class RemoteTable(BaseReader):
-    """A CSV or XLSX file at a URL, downloaded once, cached as Parquet.
+    """A CSV, XLSX or legacy XLS file at a URL, downloaded once, cached as Parquet.
 
     Keyword arguments (the catalog entry's ``kwargs``):
 
@@ -467,14 +527,14 @@ class RemoteTable(BaseReader):
     ``sha256``
         Optional pinned hash of the file; a download that differs is refused and not cached.
     ``format``
-        ``"auto"`` (default: XLSX is recognised from the bytes, anything else textual is CSV),
-        ``"csv"`` or ``"xlsx"``.
+        ``"auto"`` (default: XLSX and XLS are recognised from the bytes, anything else textual
+        is CSV), ``"csv"``, ``"xlsx"`` or ``"xls"``.
     ``encoding``
         CSV text encoding, ``"auto"`` (default: UTF-8, then CP932/Shift_JIS) or a name.
     ``read_csv``
-        Options for :func:`pandas.read_csv` (or :func:`pandas.read_excel` for XLSX).
+        Options for :func:`pandas.read_csv` (or :func:`pandas.read_excel` for a workbook).
     ``sheet``
-        XLSX sheet name or 0-based position (default: the first).
+        Workbook sheet name or 0-based position (default: the first).
     ``licence``, ``attribution``, ``source``, ``title``
         Provenance for the frame (the entry's ``metadata`` takes precedence when it has them).
 
