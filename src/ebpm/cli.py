@@ -159,6 +159,8 @@ def catalog_search(words: tuple[str, ...]) -> None:
 
 
 def _cache_lines(info: Any, records: list[dict[str, Any]]) -> list[str]:
+    if getattr(info, "local", False):
+        return [f"a file on disk, read at each load: {info.kwargs.get('path')}"]
     if not info.remote:
         package = info.kwargs.get("package") or "its Python packages"
         return [f"embedded in {package}: always available offline"]
@@ -226,7 +228,7 @@ def catalog_show(name: str) -> None:
     if md.get("columns"):
         click.echo("columns:")
         for col, text in md["columns"].items():
-            click.echo(f"  {col:<16}{text}")
+            click.echo(f"  {col:<15} {text}")
     for i, line in enumerate(_cache_lines(info, c.cache_state(name))):
         click.echo(f"{'cache:' if i == 0 else '':<10}{line}")
     click.echo()
@@ -300,7 +302,7 @@ def catalog_verify(names: tuple[str, ...]) -> None:
     """
     from ebpm import catalog as cat
     from ebpm.catalog.cache import cache_dir, verify_cache
-    from ebpm.errors import IntegrityError
+    from ebpm.errors import CatalogError, IntegrityError
 
     c = cat.open_catalog()
     bad = 0
@@ -316,6 +318,12 @@ def catalog_verify(names: tuple[str, ...]) -> None:
         except IntegrityError as err:
             bad += 1
             click.echo(f"{click.style('CHANGED', fg='red')}  {name}: {err}")
+            continue
+        except CatalogError as err:
+            if not info.local:
+                raise
+            bad += 1  # a local file moved or unreadable: report it with the others
+            click.echo(f"{click.style('FAILED', fg='red')}   {name}: {err}")
             continue
         sha = str(cat.provenance(df).get("sha256"))[:16]
         click.echo(f"{click.style('ok', fg='green')}       {name}: sha256 {sha}…")
@@ -334,6 +342,95 @@ def catalog_verify(names: tuple[str, ...]) -> None:
     )
     if bad:
         raise IntegrityError(f"{bad} dataset(s) or download(s) did not match their sha256")
+
+
+@catalog.command("add", context_settings=CONTEXT, short_help="Add a CSV or Excel file of yours.")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--name",
+    metavar="NS.ENTRY",
+    help="The entry's name (default: local.<file name>); NS is the catalog file catalogs/NS.yaml.",
+)
+@click.option("--sheet", metavar="S", help="Workbooks: the sheet name or 0-based position.")
+@click.option(
+    "--header-row",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="The row of the column names, as Excel numbers rows (default: found).",
+)
+@click.option(
+    "--header-rows",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="How many rows the header spans, e.g. 2 under merged group titles (default: found).",
+)
+@click.option("--force", is_flag=True, help="Replace an entry of the same name.")
+@boundary
+def catalog_add(
+    path: Path,
+    name: str | None,
+    sheet: str | None,
+    header_row: int | None,
+    header_rows: int | None,
+    force: bool,
+) -> None:
+    """Read the CSV or Excel file PATH once and write a catalog entry for it to complete.
+
+    The entry goes to catalogs/NS.yaml (created when missing; other entries and comments are
+    kept): the path relative to that file, the file's sha256, the encoding or sheet and the
+    header rows found, and metadata with TODOs and every column with its type.
+
+    \b
+    Example:
+      ebpm catalog add data/kosodate.xlsx --name local.kosodate --sheet 2
+      ebpm catalog show local.kosodate
+    """
+    from ebpm.catalog.local import add_entry
+    from ebpm.errors import HeaderRowError, SheetNotFoundError
+
+    try:
+        added = add_entry(
+            path,
+            name=name,
+            sheet=sheet,
+            header_row=header_row,
+            header_rows=header_rows,
+            force=force,
+        )
+    except (HeaderRowError, SheetNotFoundError) as err:  # the fix, said as this command's options
+        text = re.sub(r"\bheader_row(s?)=(\d+)", r"--header-row\1 \2", str(err))
+        raise type(err)(
+            text.replace("Pass sheet= one of them", "Pass --sheet with one of them")
+        ) from err
+    df = added.frame
+    details = df.attrs["ebpm"]["details"]
+    verb = "replaced" if added.replaced else "added"
+    where = _shown(added.catalog_file.resolve())
+    new = " (a new catalog file)" if added.created else ""
+    click.echo(f"{verb} {click.style(added.name, bold=True)} in {where}{new}:")
+    click.echo(added.text.rstrip("\n"))
+    click.echo()
+    found = [f"{len(df):,} rows × {df.shape[1]} columns"]
+    found.append(
+        f"encoding {details['encoding']}"
+        if details.get("encoding")
+        else f"sheet {details.get('sheet')!r}"
+    )
+    found.append(
+        f"header row {details['header_row']}"
+        + (f" ({details['header_rows']} rows)" if details["header_rows"] > 1 else "")
+    )
+    click.echo("read: " + ", ".join(found))
+    for column, marks in (details.get("flags") or {}).items():
+        shown = ", ".join(f"{m!r} ×{n}" for m, n in marks.items())
+        click.echo(f"  {column}: marks read as missing ({shown}), kept in {column}_flag")
+    if details.get("notes"):
+        click.echo(f"  {len(details['notes'])} row(s) of notes below the table left out")
+    for message in added.warnings:
+        click.secho(f"warning: {message}", fg="yellow", err=True)
+    click.echo()
+    click.echo(f"next: fill in the TODOs in {where}, then")
+    click.echo(f"  ebpm catalog show {added.name}")
 
 
 # --- e-Stat ----------------------------------------------------------------------------------

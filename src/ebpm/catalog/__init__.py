@@ -48,6 +48,7 @@ __all__ = [
     "oecd",
     "open_catalog",
     "provenance",
+    "read_local_table",
     "worldbank",
 ]
 
@@ -105,7 +106,12 @@ class EntryInfo:
     @property
     def remote(self) -> bool:
         """Whether the entry downloads its data (and so has a cache state)."""
-        return not self.reader.startswith("ebpm.catalog.readers:")
+        return not self.reader.startswith(("ebpm.catalog.readers:", "ebpm.catalog.local:"))
+
+    @property
+    def local(self) -> bool:
+        """Whether the entry is a file on disk (:class:`ebpm.catalog.local.LocalFile`)."""
+        return self.reader.startswith("ebpm.catalog.local:")
 
 
 @dataclass(frozen=True)
@@ -373,6 +379,9 @@ class Catalog:
             extra["refresh"] = refresh
         if columns is not None and _accepts(reader, "columns"):
             extra["columns"] = list(columns)
+        if _accepts(reader, "catalog_dir"):  # local files: paths relative to the catalog file
+            ns = name.split(".", 1)[0]
+            extra["catalog_dir"] = self._parts[ns].user_parameters.get("CATALOG_DIR")
         try:
             df = reader.read(**params, **extra)
         except OfflineError as err:
@@ -517,5 +526,6 @@ from ebpm.catalog.egov import (  # noqa: E402
 )
 from ebpm.catalog.estat import estat, estat_meta, estat_search  # noqa: E402
 from ebpm.catalog.ksj import ksj_boundaries  # noqa: E402
+from ebpm.catalog.local import read_local_table  # noqa: E402
 from ebpm.catalog.oecd import oecd  # noqa: E402
 from ebpm.catalog.worldbank import worldbank  # noqa: E402
