@@ -23,6 +23,7 @@ ratio_rule: str = "mean"  # how predecessors' ratios are combined: mean or core
 alternative_rule: str = "core"  # the second reasonable choice, shown as a robustness check
 seed: int = 20061001  # seed of the multiplier bootstrap
 title: str = "市町村合併は市町村財政を変えたか：経常収支比率"  # report title
+policy: str = "平成の大合併（2006〜2010年度の市町村合併）"  # the policy evaluated, in words
 
 # %%
 import pandas as pd
@@ -188,7 +189,7 @@ display(
     )
 )
 ax = event.plot()
-ax.set(
+_ = ax.set(
     xlabel="合併からの年数（0 = 合併の年度）",
     ylabel=f"{outcome_label}への効果",
     title="イベントスタディ：合併からの経過年数別の効果",

@@ -253,3 +253,17 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory):
             repo / "pipelines" / "demo.yaml", out_dir=out, progress=events.append, jobs=2
         )
     return result, out, events
+
+
+@pytest.fixture(scope="session")
+def japan_mergers_run(tmp_path_factory: pytest.TempPathFactory):
+    """`pipelines/japan_mergers.yaml` (the flagship Japanese evaluation) run once (2 jobs):
+    (RunResult, out folder)."""
+    from ebpm.pipeline import run_pipeline
+
+    repo = Path(__file__).resolve().parent.parent
+    out = tmp_path_factory.mktemp("japan_mergers")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EBPM_CATALOG_DIR", str(repo / "catalogs"))
+        result = run_pipeline(repo / "pipelines" / "japan_mergers.yaml", out_dir=out, jobs=2)
+    return result, out
