@@ -378,6 +378,75 @@ def test_inset_true_needs_okinawa_and_a_mainland(prefs, grid):
         choropleth(okinawa, "rate", k=2, inset=True)
 
 
+# --- frame, lines and borders --------------------------------------------------------------
+def _towns(prefix: str = "13", n: int = 4):
+    """``n`` unit squares in a row, municipal codes of prefecture ``prefix`` (lon/lat)."""
+    return gpd.GeoDataFrame(
+        {"code": [f"{prefix}{101 + i:03d}" for i in range(n)], "value": np.arange(n, dtype=float)},
+        geometry=[box(139 + i, 35, 140 + i, 36) for i in range(n)],
+        crs="EPSG:6668",
+    )
+
+
+def test_a_far_part_of_a_unit_with_other_parts_is_left_outside_the_frame():
+    towns = _towns()
+    # the last town also owns a speck 30 degrees east, like Minamitorishima
+    far = box(173, 35, 173.01, 35.01)
+    towns.loc[3, "geometry"] = towns.geometry[3].union(far)
+    ax = choropleth(towns, "value", k=2)
+    assert ax.ebpm_classes.cropped == ("13104",)
+    assert ax.get_xlim()[1] < 144
+    assert ax.get_xlim()[0] < 139
+
+
+def test_a_far_unit_of_its_own_stays_on_the_map():
+    towns = _towns()
+    towns.loc[3, "geometry"] = box(173, 35, 174, 36)  # the whole unit is far away
+    ax = choropleth(towns, "value", k=2)
+    assert ax.ebpm_classes.cropped == ()
+    assert ax.get_xlim()[1] > 174
+
+
+def test_boundary_lines_thin_out_with_many_units(prefs):
+    few = choropleth(prefs, "rate", inset=False).ebpm_classes.linewidth
+    assert few == pytest.approx(2.0 / np.sqrt(47))
+    towns = _towns(n=400)
+    towns["value"] = np.arange(400.0)
+    ax = choropleth(towns, "value")
+    assert ax.ebpm_classes.linewidth == pytest.approx(0.1)
+    (collection,) = ax.collections
+    assert np.allclose(collection.get_linewidths(), 0.1)
+    assert tuple(ax.figure.get_size_inches()) == (7, 7)  # 500 units and more get a larger one
+
+
+def test_prefecture_borders_on_a_municipal_map_of_several_prefectures():
+    towns = pd.concat([_towns("13", 2), _towns("14", 2)], ignore_index=True)
+    towns["geometry"] = [box(139 + i, 35, 140 + i, 36) for i in range(4)]
+    towns["value"] = [1.0, 2.0, 3.0, 4.0]
+    ax = choropleth(towns, "value", k=2)
+    assert ax.ebpm_classes.pref_borders
+    fills, lines = ax.collections
+    assert len(fills.get_paths()) == 4
+    assert to_hex(lines.get_edgecolor()[0]) == to_hex("0.2")
+    segments = np.vstack([p.vertices for p in lines.get_paths()])
+    np.testing.assert_allclose(segments[:, 0], 141.0)  # only the line between 13 and 14, no coast
+    assert not choropleth(towns, "value", k=2, pref_borders=False).ebpm_classes.pref_borders
+
+
+def test_no_prefecture_borders_on_a_prefecture_map_or_one_prefecture(prefs):
+    assert not choropleth(prefs, "rate").ebpm_classes.pref_borders
+    assert not choropleth(_towns(), "value", k=2).ebpm_classes.pref_borders
+    assert choropleth(_towns(), "value", k=2, pref_borders=True).ebpm_classes.pref_borders
+
+
+def test_prefecture_borders_need_the_prefecture_of_each_row(grid):
+    assert not choropleth(grid, "value", k=2).ebpm_classes.pref_borders
+    with pytest.raises(
+        DataError, match=r"pref_borders=True .* prefecture of the rows could not be told"
+    ):
+        choropleth(grid, "value", k=2, pref_borders=True)
+
+
 # --- Japanese text -------------------------------------------------------------------------
 def _render(fig):
     """Save ``fig`` as PNG and return the warnings and log messages emitted meanwhile."""
@@ -643,6 +712,7 @@ def test_k_larger_than_the_distinct_values(grid):
         ({"fmt": 2}, r"fmt=2 must be a format spec"),
         ({"inset": "yes"}, r"inset='yes' is not supported.*'auto', True, False"),
         ({"inset": 1}, r"inset=1 is not supported"),
+        ({"pref_borders": "yes"}, r"pref_borders='yes' is not supported.*'auto', True, False"),
         ({"legend": "no"}, r"legend='no' must be True or False"),
     ],
 )

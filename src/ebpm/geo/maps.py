@@ -130,11 +130,27 @@ _OKINAWA = "47"
 _JAPANESE_FONT = "IPAexGothic"
 
 # Inset geometry, in fractions of the main Axes.
-_INSET_MAX = 0.30  # the inset frame is never wider or taller than this
+_INSET_MAX_W = 0.45  # the inset frame is never wider than this (the Sea of Japan is wide) ...
+_INSET_MAX_H = 0.30  # ... nor taller than this
 _INSET_MIN = 0.15  # ... nor narrower or lower than this
 _INSET_MAX_ZOOM = 2.0  # Okinawa is drawn at most twice the scale of the main map
 _INSET_MARGIN = 0.02
 _MAX_LISTED = 5  # missing units named in the footnote; more are counted
+# A part of a unit lying beyond every other part by more than this share of the map's larger
+# side is left outside the frame, when its unit has another part on the map.
+_OUTLIER_GAP = 0.10
+# Boundary lines: _LINE_SCALE / sqrt(units) points, within these bounds (47 prefectures: 0.29,
+# 262 Tokyo-area units: 0.12, 1,900 municipalities: 0.06).
+_LINE_SCALE = 2.0
+_LINE_MAX = 0.3
+_LINE_MIN = 0.06
+# From this many units a map is drawn larger, so that small municipalities stay visible.
+_MANY_UNITS = 500
+_FIGSIZE = (7.0, 7.0)
+_FIGSIZE_MANY = (8.5, 9.5)
+# Lines between prefectures on a municipal map (not the coast, which the fills already show).
+_BORDER_COLOR = "0.2"
+_BORDER_WIDTH = 0.5
 
 
 class MissingDependencyError(EbpmError, ImportError):
@@ -170,6 +186,14 @@ class MapClasses:
         Code and name of the rows left out because they have no geometry (a null or empty
         one, e.g. e-Stat's national total "00000 全国" after :func:`ebpm.geo.attach`); they are
         neither drawn nor classified.
+    cropped : tuple of str
+        Code and name of the units with a far outlying part left outside the map frame; the
+        rest of each is on the map (小笠原村's Minamitorishima, 1,200 km east of Chichijima,
+        would otherwise widen a national map by a quarter).
+    linewidth : float
+        Width of the boundary lines, in points; it falls with the number of units drawn.
+    pref_borders : bool
+        Whether the borders between prefectures were drawn over the units.
     """
 
     column: str
@@ -182,6 +206,9 @@ class MapClasses:
     missing: tuple[str, ...]
     inset: bool
     no_geometry: tuple[str, ...] = ()
+    cropped: tuple[str, ...] = ()
+    linewidth: float = 0.3
+    pref_borders: bool = False
 
     @property
     def k(self) -> int:
@@ -608,8 +635,9 @@ def _prefecture_of(value: Any, *, by_code: bool) -> str | None:
         return None
 
 
-def _okinawa_rows(gdf: Any) -> np.ndarray | None:
-    """Boolean mask of Okinawa rows, from the first code or name column that names prefectures.
+def _row_prefectures(gdf: Any) -> np.ndarray | None:
+    """The 2-digit prefecture code of each row (``None`` where the value is missing), from the
+    first code or name column that names prefectures.
 
     ``None`` when no column identifies prefectures (every non-missing value must parse).
     """
@@ -628,8 +656,57 @@ def _okinawa_rows(gdf: Any) -> np.ndarray | None:
             prefs = {v: _prefecture_of(v, by_code=by_code) for v in present}
             if not prefs or any(p is None for p in prefs.values()):
                 continue
-            return series.map(prefs).eq(_OKINAWA).to_numpy(dtype=bool)
+            return series.map(prefs).to_numpy(dtype=object)
     return None
+
+
+def _okinawa_rows(prefs: np.ndarray | None) -> np.ndarray | None:
+    """Boolean mask of Okinawa rows from :func:`_row_prefectures`, or ``None``."""
+    return None if prefs is None else prefs == _OKINAWA
+
+
+def _frame_bounds(geoms: Any) -> tuple[tuple[float, float, float, float], np.ndarray]:
+    """Bounds to show ``geoms`` in, and the rows with a far outlying part left outside them.
+
+    A part (one polygon of a MultiPolygon) is left out when it lies beyond every other part,
+    on one side, by more than ``_OUTLIER_GAP`` of the map's larger side, and its unit keeps
+    another part inside: every unit stays on the map. Minamitorishima (小笠原村, 154°E) goes,
+    while the Ogasawara and Daito islands, units or the only land of their unit, stay.
+    """
+    import shapely
+
+    parts, unit = shapely.get_parts(np.asarray(geoms.to_numpy()), return_index=True)
+    bounds = shapely.bounds(parts)  # minx, miny, maxx, maxy of each part
+    keep = np.ones(len(parts), dtype=bool)
+    span = max(np.ptp(bounds[:, [0, 2]]), np.ptp(bounds[:, [1, 3]]))
+    trimmed = True
+    while trimmed and keep.sum() > 1:
+        trimmed = False
+        for side in range(4):  # west, south (the least minimum), east, north (the greatest)
+            idx = np.flatnonzero(keep)
+            if side < 2:
+                j = idx[np.argmin(bounds[idx, side])]
+                rest = idx[idx != j]
+                gap = bounds[rest, side].min() - bounds[j, side + 2]
+            else:
+                j = idx[np.argmax(bounds[idx, side])]
+                rest = idx[idx != j]
+                gap = bounds[j, side - 2] - bounds[rest, side].max()
+            if gap > _OUTLIER_GAP * span and (unit[rest] == unit[j]).any():
+                keep[j] = False
+                trimmed = True
+    cropped = np.zeros(len(geoms), dtype=bool)
+    cropped[unit[~keep]] = True
+    kept = bounds[keep]
+    box = (kept[:, 0].min(), kept[:, 1].min(), kept[:, 2].max(), kept[:, 3].max())
+    return tuple(float(v) for v in box), cropped
+
+
+def _padded(bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """``(xmin, xmax, ymin, ymax)``: ``bounds`` (minx, miny, maxx, maxy) with a 2% margin."""
+    minx, miny, maxx, maxy = bounds
+    pad_x, pad_y = 0.02 * (maxx - minx), 0.02 * (maxy - miny)
+    return minx - pad_x, maxx + pad_x, miny - pad_y, maxy + pad_y
 
 
 @dataclass(frozen=True)
@@ -639,17 +716,16 @@ class _InsetLayout:
     limits: tuple[float, float, float, float]  # inset data limits
 
 
-def _inset_layout(geoms: Any, okinawa: np.ndarray) -> _InsetLayout:
-    """Crop the main map to the mainland; fit Okinawa in a frame at its upper-left corner."""
-    minx, miny, maxx, maxy = geoms[~okinawa].total_bounds
-    pad_x, pad_y = 0.02 * (maxx - minx), 0.02 * (maxy - miny)
-    x0, x1, y0, y1 = minx - pad_x, maxx + pad_x, miny - pad_y, maxy + pad_y
+def _inset_layout(main: tuple[float, ...], okinawa: tuple[float, ...]) -> _InsetLayout:
+    """Crop the main map to ``main`` (the mainland's bounds); fit ``okinawa``'s bounds in a
+    frame at its upper-left corner."""
+    x0, x1, y0, y1 = _padded(main)
     width, height = x1 - x0, y1 - y0
-    ominx, ominy, omaxx, omaxy = geoms[okinawa].total_bounds
+    ominx, ominy, omaxx, omaxy = okinawa
     ow = max(omaxx - ominx, 1e-9 * width) * 1.2
     oh = max(omaxy - ominy, 1e-9 * height) * 1.2
     fw, fh = ow / width, oh / height  # Okinawa's share of the main frame at the main scale
-    zoom = min(_INSET_MAX_ZOOM, _INSET_MAX / fw, _INSET_MAX / fh)
+    zoom = min(_INSET_MAX_ZOOM, _INSET_MAX_W / fw, _INSET_MAX_H / fh)
     bw, bh = max(fw * zoom, _INSET_MIN), max(fh * zoom, _INSET_MIN)
     cx, cy = (ominx + omaxx) / 2, (ominy + omaxy) / 2
     half_w, half_h = bw * width / zoom / 2, bh * height / zoom / 2
@@ -671,10 +747,13 @@ def _inset_hits_land(geoms: Any, okinawa: np.ndarray, layout: _InsetLayout) -> b
     return bool(len(mainland.sindex.query(frame, predicate="intersects")))
 
 
-def _plan_inset(gdf: Any, inset: Any) -> tuple[np.ndarray, _InsetLayout] | None:
+def _plan_inset(
+    gdf: Any, inset: Any, prefs: np.ndarray | None
+) -> tuple[np.ndarray, _InsetLayout, np.ndarray] | None:
+    """Okinawa's rows, the inset layout and the rows with a part cropped, or ``None``."""
     if inset is False:
         return None
-    okinawa = _okinawa_rows(gdf)
+    okinawa = _okinawa_rows(prefs)
     searched = ", ".join(_CODE_COLUMNS + _NAME_COLUMNS)
     if okinawa is None or not okinawa.any():
         if inset is True:
@@ -691,19 +770,75 @@ def _plan_inset(gdf: Any, inset: Any) -> tuple[np.ndarray, _InsetLayout] | None:
                 "pass inset=False to map Okinawa alone"
             )
         return None
-    layout = _inset_layout(gdf.geometry, okinawa)
+    main, main_cropped = _frame_bounds(gdf.geometry[~okinawa])
+    south, south_cropped = _frame_bounds(gdf.geometry[okinawa])
+    layout = _inset_layout(main, south)
     if inset == "auto" and _inset_hits_land(gdf.geometry, okinawa, layout):
         logger.info(
             "choropleth(): not a national map (an Okinawa inset would cover land at the upper "
             "left); drawing Okinawa in place. Pass inset=True to force the inset"
         )
         return None
-    return okinawa, layout
+    cropped = np.zeros(len(gdf), dtype=bool)
+    cropped[~okinawa] = main_cropped
+    cropped[okinawa] = south_cropped
+    return okinawa, layout, cropped
+
+
+def _linewidth(units: int) -> float:
+    """Boundary line width in points for a map of ``units`` areas: thinner as they get many."""
+    return float(np.clip(_LINE_SCALE / math.sqrt(max(units, 1)), _LINE_MIN, _LINE_MAX))
+
+
+def _border_plan(gdf: Any, pref_borders: Any, prefs: np.ndarray | None) -> np.ndarray | None:
+    """Rows' prefecture codes when prefecture borders are to be drawn, else ``None``."""
+    if pref_borders is False:
+        return None
+    if prefs is None:
+        if pref_borders is True:
+            searched = ", ".join(_CODE_COLUMNS + _NAME_COLUMNS)
+            raise DataError(
+                "pref_borders=True draws the borders between prefectures, but the prefecture of "
+                f"the rows could not be told; the columns searched for prefecture codes or "
+                f"names are: {searched}. Add a 'code' column (e.g. '13101'), or pass "
+                "pref_borders=False"
+            )
+        return None
+    distinct = len({p for p in prefs if p is not None})
+    if pref_borders == "auto" and not (distinct >= 2 and len(gdf) > distinct):
+        return None  # a map of prefectures, or of one prefecture's municipalities
+    return prefs
+
+
+def _union(shapes: np.ndarray) -> Any:
+    """The union of ``shapes``: the fast coverage union for areas that tile without overlap
+    (N03 boundaries), the general one when they overlap (the 1990 Tokyo shapefile does)."""
+    import shapely
+    from shapely.errors import GEOSException
+
+    try:
+        return shapely.coverage_union_all(shapes)
+    except GEOSException:  # "CoverageUnion cannot process overlapping inputs"
+        return shapely.union_all(shapes)
+
+
+def _pref_border_lines(geoms: Any, prefs: np.ndarray) -> Any:
+    """The lines between prefectures: each prefecture's outline less the coast."""
+    import geopandas as gpd
+    import shapely
+
+    shapes = np.asarray(geoms.to_numpy())
+    groups = pd.Series(prefs).groupby(pd.Series(prefs), sort=True).indices
+    merged = np.array([_union(shapes[idx]) for idx in groups.values()], dtype=object)
+    coast = shapely.boundary(_union(merged))
+    lines = shapely.difference(shapely.boundary(merged), coast)
+    return gpd.GeoSeries(lines[~shapely.is_empty(lines)], crs=geoms.crs)
 
 
 # --- drawing -------------------------------------------------------------------------------
-def _draw(target: Any, geoms: Any, colors: np.ndarray, missing: np.ndarray) -> None:
-    linewidth = 0.3 if len(geoms) <= 200 else 0.1
+def _draw(
+    target: Any, geoms: Any, colors: np.ndarray, missing: np.ndarray, linewidth: float
+) -> None:
     if (~missing).any():
         geoms[~missing].plot(
             ax=target, color=list(colors[~missing]), edgecolor=_EDGE, linewidth=linewidth
@@ -738,6 +873,7 @@ def choropleth(
     legend: bool = True,
     legend_kwds: Mapping[str, Any] | None = None,
     inset: bool | Literal["auto"] = "auto",
+    pref_borders: bool | Literal["auto"] = "auto",
     missing_label: str = "データなし / no data",
     label: str | None = None,
     fmt: str | Callable[[float], str] | None = None,
@@ -779,7 +915,8 @@ def choropleth(
         Axes title. The title, legend and footnote are drawn with the bundled IPAexGothic
         font, also on an ``ax`` created before ebpm set the font.
     ax : matplotlib.axes.Axes, optional
-        Draw into this Axes; by default a new 7 x 7 inch figure.
+        Draw into this Axes; by default a new figure of 7 x 7 inches, or 8.5 x 9.5 for a map
+        of 500 units or more (the 1,900 municipalities of Japan), with a larger legend.
     legend : bool, default True
         Draw a legend: one entry per class with its bounds and unit count, plus the missing
         entry. With an Okinawa inset it sits at the lower right (the Pacific); otherwise to
@@ -793,6 +930,11 @@ def choropleth(
         ``"47"`` or ``"47xxx"`` in a code column, or 沖縄県/Okinawa in a name column) and other
         areas, and the inset would cover only sea; ``True`` always (error without Okinawa);
         ``False`` never. Both parts use the same classes and colours.
+    pref_borders : {"auto", True, False}, default "auto"
+        Draw the borders between prefectures (not the coast) as dark lines over the units.
+        ``"auto"`` does so for a map of municipalities in several prefectures (more rows than
+        prefectures, told by the code or name columns the inset uses); ``True`` whenever the
+        prefecture of every row can be told (error otherwise); ``False`` never.
     missing_label : str, default "データなし / no data"
         Legend and footnote text for areas without a value.
     label : str, optional
@@ -821,7 +963,8 @@ def choropleth(
     DataError
         When ``gdf`` is not a non-empty GeoDataFrame, no row has a geometry, an area appears
         in more than one row (a repeated ``code`` or geometry), every value is missing or
-        infinite values occur, or ``k`` exceeds the number of distinct values.
+        infinite values occur, ``k`` exceeds the number of distinct values, or ``inset=True``
+        or ``pref_borders=True`` cannot tell which rows are in which prefecture.
     MissingCRSError
         When ``gdf`` has no CRS and ``assume_crs`` is not given.
     ColumnNotFoundError
@@ -830,7 +973,7 @@ def choropleth(
         When ``column`` does not hold numbers.
     InvalidOptionError
         When ``scheme``, ``k``, ``bins``, ``classification_kwds``, ``cmap``, ``inset``,
-        ``fmt`` or ``assume_crs`` is not valid.
+        ``pref_borders``, ``fmt`` or ``assume_crs`` is not valid.
 
     Warns
     -----
@@ -845,7 +988,11 @@ def choropleth(
     prints each class as "lower – upper (n=count)", or as its one value when a class holds a
     single value (the zeros of a share, say). The missing areas are also logged (INFO).
     The main Axes is drawn without axis lines; for a geographic CRS geopandas sets the aspect
-    ratio for the latitude of the map.
+    ratio for the latitude of the map. Boundary lines are white and thinner the more units
+    there are (0.3 pt for a few dozen, 0.06 pt for 1,900; ``ax.ebpm_classes.linewidth``), so
+    small municipalities keep their colour. The map frame leaves out a far outlying part of a
+    unit that has other parts on the map (小笠原村's Minamitorishima, 1,200 km east of the
+    other islands), listed in ``ax.ebpm_classes.cropped``; no unit is left off the map.
 
     Examples
     --------
@@ -858,6 +1005,7 @@ def choropleth(
     _check_column(gdf, column)
     gdf, no_geometry = _areas(gdf, column, "choropleth")
     _check_choice("inset", inset, ("auto", True, False))
+    _check_choice("pref_borders", pref_borders, ("auto", True, False))
     if not isinstance(legend, bool):
         raise InvalidOptionError(f"legend={legend!r} must be True or False")
     values = _numeric_values(gdf, column, "choropleth")
@@ -882,19 +1030,35 @@ def choropleth(
     row_colors[~missing] = np.asarray(class_colors, dtype=object)[classifier.yb]
     missing_names = tuple(names[missing])
 
-    plan = _plan_inset(gdf, inset)
-    ax = get_ax(ax, figsize=(7, 7))
+    prefs = _row_prefectures(gdf)
+    plan = _plan_inset(gdf, inset, prefs)
+    borders = _border_plan(gdf, pref_borders, prefs)
+    many = len(gdf) >= _MANY_UNITS
+    linewidth = _linewidth(len(gdf))
+    ax = get_ax(ax, figsize=_FIGSIZE_MANY if many else _FIGSIZE)
     geoms = gdf.geometry
+    mainland = np.ones(len(gdf), dtype=bool) if plan is None else ~plan[0]
+    if borders is not None:
+        lines = _pref_border_lines(geoms[mainland], borders[mainland])
     if plan is None:
-        _draw(ax, geoms, row_colors, missing)
+        _draw(ax, geoms, row_colors, missing, linewidth)
+        if borders is not None and len(lines):
+            lines.plot(ax=ax, color=_BORDER_COLOR, linewidth=_BORDER_WIDTH)
+        bounds, cropped = _frame_bounds(geoms)
+        if cropped.any():
+            x0, x1, y0, y1 = _padded(bounds)
+            ax.set_xlim(x0, x1)
+            ax.set_ylim(y0, y1)
     else:
-        okinawa, layout = plan
-        _draw(ax, geoms[~okinawa], row_colors[~okinawa], missing[~okinawa])
+        okinawa, layout, cropped = plan
+        _draw(ax, geoms[~okinawa], row_colors[~okinawa], missing[~okinawa], linewidth)
+        if borders is not None and len(lines):  # Okinawa borders no other prefecture
+            lines.plot(ax=ax, color=_BORDER_COLOR, linewidth=_BORDER_WIDTH)
         x0, x1, y0, y1 = layout.main_limits
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         inset_ax = ax.inset_axes(list(layout.bounds))
-        _draw(inset_ax, geoms[okinawa], row_colors[okinawa], missing[okinawa])
+        _draw(inset_ax, geoms[okinawa], row_colors[okinawa], missing[okinawa], linewidth)
         ix0, ix1, iy0, iy1 = layout.limits
         inset_ax.set_xlim(ix0, ix1)
         inset_ax.set_ylim(iy0, iy1)
@@ -909,6 +1073,13 @@ def choropleth(
             spine.set_visible(True)
             spine.set_linewidth(0.8)
             spine.set_edgecolor("0.35")
+    cropped_ids = tuple(np.asarray(_row_ids(gdf, names), dtype=object)[cropped])
+    if cropped_ids:
+        logger.info(
+            "choropleth(): far outlying parts of %s are outside the map frame (the rest of "
+            "each is drawn)",
+            ", ".join(cropped_ids),
+        )
     ax.set_axis_off()
     family = _font_family()
     if title is not None:
@@ -939,9 +1110,10 @@ def choropleth(
         kwds = {"title": str(column), "frameon": False, **where, **dict(legend_kwds or {})}
         # Explicit fonts (see _font_family); a prop or title_fontproperties given wins.
         if "prop" not in kwds:
-            kwds["prop"] = FontProperties(family=family, size=kwds.pop("fontsize", 8))
+            size = kwds.pop("fontsize", 9 if many else 8)  # a larger map, a larger legend
+            kwds["prop"] = FontProperties(family=family, size=size)
         if "title_fontproperties" not in kwds:
-            size = kwds.pop("title_fontsize", 9)
+            size = kwds.pop("title_fontsize", 10 if many else 9)
             kwds["title_fontproperties"] = FontProperties(family=family, size=size)
         ax.legend(handles=handles, **kwds)
     if missing.any():
@@ -976,6 +1148,9 @@ def choropleth(
         missing=missing_names,
         inset=plan is not None,
         no_geometry=no_geometry,
+        cropped=cropped_ids,
+        linewidth=linewidth,
+        pref_borders=borders is not None,
     )
     return ax
 
