@@ -21,6 +21,7 @@ from ebpm.errors import CatalogError, DatasetNotFoundError, IntegrityError
 
 CATALOG_DIR = Path(__file__).parent.parent / "catalogs"
 ENTRY_NAMES = [
+    "geo.japan_municipalities",
     "geo.japan_prefectures",
     "geo.prefecture_municipal_structure",
     "geo.tokyo_municipalities",
@@ -98,6 +99,7 @@ def test_list_entries_without_search_has_one_row_per_entry(project_catalog_env: 
     assert list(table["name"]) == ENTRY_NAMES
     kinds = dict(zip(table["name"], table["kind"], strict=True))
     assert kinds == {
+        "geo.japan_municipalities": "geo",
         "geo.japan_prefectures": "geo",
         "geo.prefecture_municipal_structure": "table",
         "geo.tokyo_municipalities": "geo",
@@ -125,6 +127,7 @@ def test_list_entries_without_search_has_one_row_per_entry(project_catalog_env: 
         (
             "japan map",
             [
+                "geo.japan_municipalities",
                 "geo.japan_prefectures",
                 "geo.prefecture_municipal_structure",
                 "geo.tokyo_municipalities",
@@ -134,6 +137,7 @@ def test_list_entries_without_search_has_one_row_per_entry(project_catalog_env: 
         (
             "JAPAN MAP",
             [
+                "geo.japan_municipalities",
                 "geo.japan_prefectures",
                 "geo.prefecture_municipal_structure",
                 "geo.tokyo_municipalities",

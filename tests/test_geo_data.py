@@ -482,7 +482,7 @@ def n03(http_server, monkeypatch, n03_zips):
 
 
 def test_municipalities_of_one_prefecture(n03):
-    gdf = geo.municipalities("13")
+    gdf = geo.municipalities("13", 2024)
     assert gdf.columns.tolist() == MUNICIPALITY_COLUMNS
     assert gdf["code"].tolist() == ["13101", "13361"]
     assert gdf["name"].tolist() == ["千代田区", "大島町"]
@@ -491,21 +491,21 @@ def test_municipalities_of_one_prefecture(n03):
     assert gdf.geometry.is_valid.all()
     prov = gdf.attrs["ebpm"]
     assert prov["entry"] == "japan.municipal_boundaries"
-    assert prov["params"] == {"prefecture": "13", "wards": True}
+    assert prov["params"] == {"prefecture": "13", "wards": True, "year": 2024}
     assert prov["licence"] == ksj.LICENCE
     # by name, the same (from the cache this time)
-    again = geo.municipalities("東京都")
+    again = geo.municipalities("東京都", year=2024)
     assert again["code"].tolist() == ["13101", "13361"]
     assert n03.count(URL_2024) == 1
 
 
 def test_municipalities_of_several_prefectures_are_concatenated(n03):
-    gdf = geo.municipalities(["Tokyo", 14, "13"])
+    gdf = geo.municipalities(["Tokyo", 14, "13"], 2024)
     assert gdf["code"].tolist() == ["13101", "13361", "14103", "14104", "14131", "14382"]
     assert gdf.crs.to_epsg() == 6668
     prov = gdf.attrs["ebpm"]
     assert prov["title"] == "行政区域データ（N03）2024年1月1日 東京都・神奈川県"
-    assert prov["params"] == {"prefecture": ["13", "14"], "wards": True}
+    assert prov["params"] == {"prefecture": ["13", "14"], "wards": True, "year": 2024}
     assert len(prov["files"]) == 2
     assert sorted(prov["details"]["prefectures"]) == ["13", "14"]
     assert len(gdf.attrs["n03"]) == 2
@@ -515,19 +515,22 @@ def test_municipalities_by_year_and_designated_cities_whole(n03):
     hokkaido = geo.municipalities(1, 2019)
     assert hokkaido["code"].tolist() == ["01101", "01303"]
     assert hokkaido.attrs["ebpm"]["params"]["year"] == 2019
-    cities = geo.municipalities("神奈川県", wards=False)
+    cities = geo.municipalities("神奈川県", 2024, wards=False)
     assert cities["code"].tolist() == ["14100", "14130", "14382"]
 
 
-def test_municipalities_need_a_prefecture():
+def test_downloads_need_a_prefecture():
     with pytest.raises(
         InvalidOptionError,
-        match=r"needs pref=: 国土数値情報 N03 is downloaded one prefecture at a time.*"
-        r"pref='all' downloads all 47",
+        match=r"municipalities\(year=2024\) needs pref=: 国土数値情報 N03 is downloaded one "
+        r"prefecture at a time.*pref='all' downloads all 47.*Without year= the 2021 boundaries "
+        r"of all Japan are read offline",
     ):
-        geo.municipalities()
+        geo.municipalities(year=2024)
     with pytest.raises(InvalidOptionError, match=r"pref=\[\] names no prefecture"):
         geo.municipalities([])
+    with pytest.raises(InvalidOptionError, match=r"pref=\[\] names no prefecture"):
+        geo.municipalities([], 2024)
 
 
 def test_municipalities_refuse_bad_prefectures():
@@ -539,6 +542,8 @@ def test_municipalities_refuse_bad_prefectures():
         geo.municipalities("13101")
     with pytest.raises(InvalidOptionError, match=r"wards='no' must be True"):
         geo.municipalities("13", wards="no")
+    with pytest.raises(InvalidOptionError, match=r"wards='no' must be True"):
+        geo.municipalities("13", 2024, wards="no")
 
 
 def test_municipalities_refuse_a_year_the_entry_does_not_allow():
@@ -552,4 +557,4 @@ def test_all_prefectures_warn_before_downloading_47_zips(n03):
         pytest.warns(EbpmWarning, match=r"reads 47 N03 zips"),
         pytest.raises(RemoteError, match=r"N03-20240101_01_GML\.zip \(HTTP 404\)"),
     ):
-        geo.municipalities("all")
+        geo.municipalities("all", 2024)

@@ -3,7 +3,8 @@ metropolitan area of 1990 (libpysal's ``tokyo`` example).
 
 Everything comes through the catalog (:func:`ebpm.catalog.load`), so each frame carries its
 provenance in ``attrs["ebpm"]``: the prefectures and the Tokyo data from files shipped in PyPI
-packages (offline, sha256-pinned), the municipalities from MLIT's N03 downloads (remote, cached).
+packages, the municipalities of 2021 from N03 files shipped inside ebpm (all offline,
+sha256-pinned), those of other years from MLIT's N03 downloads (remote, cached).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from typing import Any
 import pandas as pd
 
 from ebpm import japan
+from ebpm.catalog.boundaries import DETAILS, Detail, check_detail
 from ebpm.catalog.ksj import COLUMNS as _N03_COLUMNS
 from ebpm.errors import EbpmWarning, InvalidCodeError, InvalidOptionError
 
-__all__ = ["MUNICIPALITY_COLUMNS", "municipalities", "prefectures", "tokyo"]
+__all__ = ["DETAILS", "MUNICIPALITY_COLUMNS", "Detail", "municipalities", "prefectures", "tokyo"]
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,10 @@ log = logging.getLogger(__name__)
 MUNICIPALITY_COLUMNS = ["code" if c == "muni_code" else c for c in _N03_COLUMNS]
 
 _N03_ENTRY = "japan.municipal_boundaries"
+#: The N03 boundaries of 2021-01-01 shipped inside ebpm, for ``year=None``.
+_OFFLINE_ENTRY = "geo.japan_municipalities"
+#: The release ``year=None`` reads.
+OFFLINE_YEAR = 2021
 
 
 def prefectures(*, rough: bool = False) -> Any:
@@ -68,14 +74,21 @@ def prefectures(*, rough: bool = False) -> Any:
     return catalog.load("geo.japan_prefectures", rough=rough)
 
 
-def _pref_codes(pref: Any) -> list[str]:
-    """The 2-digit codes of ``pref``: one prefecture (code or name), a list of them, or "all"."""
+def _pref_codes(pref: Any, *, year: int | None = None) -> list[str]:
+    """The 2-digit codes of ``pref``: one prefecture (code or name), a list of them, or "all".
+
+    ``pref=None`` is all 47 for the offline boundaries (``year=None``) and an error for the N03
+    downloads, which come one prefecture at a time.
+    """
+    if pref is None and year is None:
+        return [f"{i:02d}" for i in range(1, 48)]
     if pref is None:
         raise InvalidOptionError(
-            "municipalities() needs pref=: 国土数値情報 N03 is downloaded one prefecture at a "
-            "time, so name the prefecture(s), e.g. municipalities('13') or "
-            "municipalities(['東京都', '神奈川県']); pref='all' downloads all 47 (47 zips, "
-            "hundreds of MB on the first call)"
+            f"municipalities(year={year}) needs pref=: 国土数値情報 N03 is downloaded one "
+            f"prefecture at a time, so name the prefecture(s), e.g. municipalities('13', "
+            f"year={year}) or municipalities(['東京都', '神奈川県'], year={year}); pref='all' "
+            "downloads all 47 (47 zips, hundreds of MB on the first call). Without year= the "
+            f"{OFFLINE_YEAR} boundaries of all Japan are read offline: municipalities()"
         )
     if isinstance(pref, str) and pref.strip().lower() == "all":
         return [f"{i:02d}" for i in range(1, 48)]
@@ -90,8 +103,8 @@ def _pref_codes(pref: Any) -> list[str]:
             text = str(value).strip()
             if text.isdigit() and len(text) >= 4:
                 raise InvalidCodeError(
-                    f"pref={value!r} is a municipality code; N03 is published per prefecture, "
-                    f"so pass its prefecture ({text.zfill(5)[:2]!r}) and select rows by `code`"
+                    f"pref={value!r} is a municipality code; pref= takes prefectures, so pass "
+                    f"its prefecture ({text.zfill(5)[:2]!r}) and select rows by `code`"
                 )
         try:
             codes.append(japan.prefecture_code(value))
@@ -138,56 +151,96 @@ def _combine(parts: list[Any], codes: list[str], params: dict[str, Any]) -> Any:
     return gdf
 
 
-def municipalities(pref: Any = None, year: int | None = None, *, wards: bool = True) -> Any:
-    """Municipal boundaries from 国土数値情報 N03 (remote, cached), one row per municipality.
+def municipalities(
+    pref: Any = None,
+    year: int | None = None,
+    *,
+    wards: bool = True,
+    detail: Detail = "fine",
+) -> Any:
+    """Municipal boundaries from 国土数値情報 N03, one row per municipality.
+
+    Without ``year``, the boundaries of 1 January 2021 shipped inside ebpm (offline, nothing is
+    downloaded): all of Japan, or the prefectures named in ``pref``. With ``year``, that
+    release is downloaded from MLIT one prefecture at a time (remote, cached).
 
     Parameters
     ----------
-    pref : str, int or list of them, or "all"
+    pref : str, int or list of them, or "all", optional
         The prefecture(s): a code (``13``, ``"13"``) or a name (``"東京都"``, ``"東京"``,
         ``"Tokyo"``, ``"とうきょうと"``), or a list of them, whose municipalities are
-        concatenated. N03 is published one zip per prefecture, so there is no default;
-        ``"all"`` downloads all 47 zips (hundreds of MB on the first call; warns).
+        concatenated. Default: all 47, which needs no download without ``year``; with
+        ``year`` a prefecture must be named (``"all"`` downloads all 47 zips, hundreds of MB
+        on the first call; warns).
     year : int, optional
-        The release: boundaries as of 1 January of ``year`` (default: the catalog entry's,
-        2024). 2015 or later.
+        ``None`` (default): the 2021 boundaries shipped with ebpm. A year (2015 or later,
+        up to the catalog entry's newest): that release, boundaries as of 1 January of
+        ``year``, downloaded.
     wards : bool
         ``True`` (default): a designated city (政令指定都市) appears as its wards (区).
         ``False``: one row per designated city, as many e-Stat tables report. Tokyo's 23
         special wards are municipalities either way.
+    detail : {"fine", "coarse"}
+        How finely the offline boundaries are drawn: ``"fine"`` (default) keeps 1% of the N03
+        vertices, enough for municipal and regional maps; ``"coarse"`` keeps 0.1%, for
+        national overview maps (faster to draw, same rows). Only for ``year=None``: the
+        downloads come at full detail.
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per municipality in code order: ``code`` (5-digit JIS X 0402, N03's
-        ``muni_code``), ``pref_code``, ``name`` (千代田区, 札幌市中央区), ``pref_name``,
+        ``N03_007``), ``pref_code``, ``name`` (千代田区, 札幌市中央区), ``pref_name``,
         ``subpref``, ``county_or_city``, ``muni_name``, ``ward``, ``geometry`` (valid, EPSG:6668
-        JGD2011 for 2016 on). ``attrs["ebpm"]`` is the provenance (licence and attribution
-        MLIT asks for); with several prefectures it lists every file read.
+        JGD2011 for 2016 on). Offline, all Japan is 1,902 rows with wards (1,741
+        municipalities less 20 designated cities plus their 175 wards, and the 6 villages of
+        the Northern Territories) and 1,747 without. ``attrs["ebpm"]`` is the provenance:
+        licence, the attribution MLIT asks for (offline: 「国土数値情報（行政区域データ）
+        （国土交通省）を加工して作成」), and the files read with their sha256.
 
     Raises
     ------
     InvalidOptionError
-        ``pref`` is missing or an empty list, or ``wards`` is not a bool.
+        ``pref`` is an empty list, or missing while ``year`` is given; ``wards`` is not a bool;
+        ``detail`` is not one of the choices, or not ``"fine"`` with a ``year``.
     InvalidCodeError
         ``pref`` names no prefecture, or is a municipality code.
+    ebpm.errors.IntegrityError
+        A shipped boundary file does not match the sha256 its catalog entry pins.
     ebpm.errors.CatalogError
         ``year`` is not a release the catalog entry allows.
     ebpm.errors.RemoteError, ebpm.errors.OfflineError
         A download failed, or is not cached while ``EBPM_OFFLINE=1``.
 
+    Notes
+    -----
+    The offline files are N03 of 2021-01-01 simplified by smartnews-smri/japan-topography
+    (``ebpm/data/japan/SOURCES.md``); the four pieces of land without a municipality
+    (所属未定地) are dropped, as the downloads' reader does. A municipality created or
+    merged after 2021 is not in them: pass the year of your table to download its release.
+
     See Also
     --------
-    ebpm.catalog.ksj_boundaries : the reader, with the details of the N03 files.
+    ebpm.catalog.ksj_boundaries : the reader of the downloads, with the details of N03 files.
+    ebpm.catalog.boundaries.JapanMunicipalBoundaries : the reader of the shipped files.
     """
     from ebpm import catalog
 
-    codes = _pref_codes(pref)
     if not isinstance(wards, bool):
         raise InvalidOptionError(
             f"wards={wards!r} must be True (designated cities as their wards) or False (one row "
             "per designated city)"
         )
+    detail = check_detail(detail)
+    if year is None:
+        return _offline(pref, wards=wards, detail=detail)
+    if detail != "fine":
+        raise InvalidOptionError(
+            f"detail={detail!r} is for the {OFFLINE_YEAR} boundaries shipped with ebpm "
+            f"(year=None); the N03 downloads (year={year!r}) come at full detail. Drop detail= "
+            "or year="
+        )
+    codes = _pref_codes(pref, year=year)
     if len(codes) == 47:
         warnings.warn(
             "municipalities(pref='all') reads 47 N03 zips; on the first call that downloads "
@@ -195,9 +248,7 @@ def municipalities(pref: Any = None, year: int | None = None, *, wards: bool = T
             EbpmWarning,
             stacklevel=2,
         )
-    params: dict[str, Any] = {"wards": wards}
-    if year is not None:
-        params["year"] = year
+    params: dict[str, Any] = {"wards": wards, "year": year}
     parts = []
     for code in codes:
         log.info("loading N03 municipalities of prefecture %s", code)
@@ -206,6 +257,28 @@ def municipalities(pref: Any = None, year: int | None = None, *, wards: bool = T
     if len(parts) == 1:
         return parts[0]
     return _combine(parts, codes, {"prefecture": codes, **params})
+
+
+def _offline(pref: Any, *, wards: bool, detail: str) -> Any:
+    """The shipped 2021 boundaries, all Japan or the prefectures of ``pref``."""
+    import copy
+
+    from ebpm import catalog
+
+    codes = _pref_codes(pref)
+    log.info("loading the %d municipal boundaries shipped with ebpm", OFFLINE_YEAR)
+    gdf = _tidy(catalog.load(_OFFLINE_ENTRY, wards=wards, detail=detail))
+    if len(codes) == 47:
+        return gdf
+    attrs = copy.deepcopy(gdf.attrs)
+    out = gdf[gdf["pref_code"].isin(codes)].reset_index(drop=True)
+    record = attrs["ebpm"]
+    record["params"] = {"prefecture": codes[0] if len(codes) == 1 else codes, **record["params"]}
+    names = "・".join(japan.prefecture_name(c) for c in codes)
+    title = str(record.get("title") or "")
+    record["title"] = title.replace("全国", names) if "全国" in title else f"{title} {names}"
+    out.attrs = attrs
+    return out
 
 
 def _tidy(gdf: Any) -> Any:

@@ -55,6 +55,9 @@ CODE_COLUMNS = ("code", "muni_code", "pref_code")
 NAME_COLUMNS = ("name_ja", "name", "name_en", "muni_name")
 #: CRS of N03 (JGD2011), used for an empty municipal result.
 N03_CRS = "EPSG:6668"
+#: The N03 release downloaded for a municipal table without geometry= (the catalog entry's;
+#: ``geo.municipalities()`` without a year reads the 2021 files shipped with ebpm instead).
+N03_YEAR = 2024
 
 # A key is (code, None) when resolved, or (None, reason) when not.
 Key = tuple[str | None, str | None]
@@ -522,7 +525,7 @@ def _municipal_geometry(codes: set[str]) -> Any:
     wards = not ("designated_city" in found and "ward" not in found)
     prefs = sorted({c[:2] for c in codes})
     log.info("attach: N03 boundaries of prefectures %s (wards=%s)", prefs, wards)
-    return municipalities(prefs, wards=wards)
+    return municipalities(prefs, N03_YEAR, wards=wards)
 
 
 def _provenance_of(geometry: Any) -> dict[str, Any]:
