@@ -54,7 +54,27 @@ def invoke(*args: str):
 
 def remote_entries() -> list[str]:
     cat = catalog.open_catalog(REPO / "catalogs")
-    return [n for n in cat.names() if f"{n.split('.')[0]}.yaml" in REMOTE]
+    names = [n for n in cat.names() if f"{n.split('.')[0]}.yaml" in REMOTE]
+    return [n for n in names if n not in SHIPPED]
+
+
+#: Entries of the open-data catalogs whose files ship inside ebpm (offline, no parameters).
+SHIPPED = {
+    "japan.municipal_changes",
+    "japan.municipal_fiscal_indices",
+    "japan.prefecture_fiscal_indices",
+}
+
+
+def test_the_open_data_catalogs_download_all_but_the_files_ebpm_ships():
+    cat = catalog.open_catalog(REPO / "catalogs")
+    names = [n for n in cat.names() if f"{n.split('.')[0]}.yaml" in REMOTE]
+    assert {n for n in names if not cat.info(n).remote} == SHIPPED
+    for name in SHIPPED:
+        info = cat.info(name)
+        assert info.metadata["attribution"].startswith("出典：")
+        for key in ("title", "description", "source", "licence"):
+            assert info.metadata.get(key), f"{name} has no {key}"
 
 
 @pytest.mark.parametrize("name", remote_entries())

@@ -89,6 +89,16 @@ def catalog_dir(start: Path | None = None) -> Path:
     )
 
 
+#: Reader modules that read files on this machine (shipped in packages, or the analyst's own):
+#: their entries have no download and no cache state. Every other reader downloads.
+OFFLINE_READERS: tuple[str, ...] = (
+    "ebpm.catalog.readers:",
+    "ebpm.catalog.local:",
+    "ebpm.catalog.mic:",
+    "ebpm.catalog.boundaries:",
+)
+
+
 @dataclass(frozen=True)
 class EntryInfo:
     """What the catalog says about one entry, without reading the data."""
@@ -106,7 +116,7 @@ class EntryInfo:
     @property
     def remote(self) -> bool:
         """Whether the entry downloads its data (and so has a cache state)."""
-        return not self.reader.startswith(("ebpm.catalog.readers:", "ebpm.catalog.local:"))
+        return not self.reader.startswith(OFFLINE_READERS)
 
     @property
     def local(self) -> bool:

@@ -275,6 +275,7 @@ def harmonize(
     data["_as_of"] = data[time].map(periods)
 
     walks = []
+    expected_parts = []
     problems: list[str] = []
     for as_of, part in data.groupby("_as_of", sort=True):
         codes = part["_code"].unique().tolist()
@@ -288,9 +289,19 @@ def harmonize(
                 problems.append(f"{time}={t}: {err}")
         if problems:
             continue
-        xw = history.convert_codes(ok, from_date=as_of, to_date=target)
+        # one walk for the data's codes and every municipality then in force: the latter say
+        # which predecessors each restated row should have had
+        everyone = history.codes_in_force(as_of, wards=False)["code"].tolist()
+        xw = history.convert_codes(
+            list(dict.fromkeys([*ok, *everyone])), from_date=as_of, to_date=target
+        )
         xw["_as_of"] = as_of
-        walks.append(xw)
+        expected_parts.append(
+            xw.loc[
+                xw["from_code"].isin(everyone) & xw["to_code"].notna(), ["to_code", "from_code"]
+            ].assign(_as_of=as_of)
+        )
+        walks.append(xw[xw["from_code"].isin(ok)])
         _check_levels(codes, as_of, time, part[time].iloc[0])
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
@@ -340,18 +351,20 @@ def harmonize(
     out = _combine(merged, time=time, rules=rules, weights=weights)
 
     # completeness: did every predecessor in force in the period report?
-    expected = _expected(sorted(set(periods.values())), target)
-    present = merged.groupby(["to_code", "_as_of"])["_code"].agg(set)
-    incomplete = []
-    complete = []
-    for (to_code, as_of), have in present.items():
-        want = expected.get((to_code, as_of), set())
-        missing = sorted(want - have)
-        complete.append(not missing)
-        if missing:
-            incomplete.append({"code": to_code, "as_of": as_of.isoformat(), "missing": missing})
-    flags = pd.Series(complete, index=present.index, name="complete")
-    out = out.join(flags, on=["code", "_as_of"])
+    expected = pd.concat(expected_parts, ignore_index=True).rename(columns={"from_code": "_code"})
+    have = merged[["to_code", "_as_of", "_code"]].drop_duplicates()
+    gaps = expected.merge(have, on=["to_code", "_as_of", "_code"], how="left", indicator=True)
+    gaps = gaps[gaps["_merge"] == "left_only"]
+    gaps = gaps[
+        gaps.set_index(["to_code", "_as_of"]).index.isin(
+            have.set_index(["to_code", "_as_of"]).index
+        )
+    ]
+    missing = gaps.groupby(["to_code", "_as_of"])["_code"].agg(sorted)
+    incomplete = [
+        {"code": c, "as_of": d.isoformat(), "missing": codes} for (c, d), codes in missing.items()
+    ]
+    out["complete"] = ~out.set_index(["code", "_as_of"]).index.isin(missing.index)
     sums = [c for c, h in rules.items() if h == "sum"]
     out.loc[~out["complete"], sums] = np.nan
     names = out.pop("to_name")
@@ -403,18 +416,6 @@ def _check_levels(codes: list[str], as_of: date, time: str, t: Any) -> None:
             f"{first['code']} ({first['full_name']}), which would count the city twice; keep one "
             "level: drop the wards (kind == 'ward' in ebpm.japan.codes_in_force) or the cities"
         )
-
-
-def _expected(dates: list[date], target: date) -> dict[tuple[str, date], set[str]]:
-    """(municipality on ``target``, date) → the municipalities in force on the date in it."""
-    out: dict[tuple[str, date], set[str]] = {}
-    for d in dates:
-        codes = history.codes_in_force(d, wards=False)["code"]
-        xw = history.convert_codes(codes, from_date=d, to_date=target)
-        for f, t in zip(xw["from_code"], xw["to_code"], strict=True):
-            if not pd.isna(t):
-                out.setdefault((t, d), set()).add(f)
-    return out
 
 
 def _combine(
