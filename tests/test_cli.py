@@ -114,6 +114,7 @@ def test_catalog_list_shows_every_entry(catalog_env: None) -> None:
             [
                 "geo.japan_prefectures",
                 "geo.prefecture_municipal_structure",
+                "japan.prefecture_fiscal_indices",
                 "japan.prefecture_indicator",
                 "japan.prefecture_population",
             ],
