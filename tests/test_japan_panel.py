@@ -169,3 +169,52 @@ def test_core_keeps_the_predecessor_the_successor_continues():
     panel = pd.DataFrame({"code": codes, "fy": 2004, "ratio": np.arange(10.0)})
     got = japan.harmonize(panel, code="code", time="fy", how="core", columns=["ratio"])
     assert got["ratio"].tolist() == [4.5]
+
+
+def test_core_is_missing_when_the_core_predecessor_did_not_report():
+    # FY2002 (read 2003-03-31): 静岡市 22201, 清水市 22204, 蒲原町 22382, 由比町 22383; the
+    # 2003 新設合併 kept 静岡市's name, so 静岡市 is the core, and it has no row here
+    panel = pd.DataFrame({"code": ["22204", "22382", "22383"], "fy": 2002, "r": [2.0, 3.0, 4.0]})
+    out = japan.harmonize(panel, code="code", time="fy", how="core", columns=["r"])
+    assert not out["complete"].iloc[0]
+    assert np.isnan(out["r"].iloc[0])
+    means = japan.harmonize(panel, code="code", time="fy", how="mean", columns=["r"])
+    assert means["r"].iloc[0] == 3.0  # a mean of those that reported, flagged incomplete
+
+
+@pytest.mark.parametrize(
+    ("shares", "message"),
+    [
+        ({"from_code": [19341, 19341], "to_code": ["19201", "19430"], "share": [25, 75]},
+         r"19341 → 19201 has share 25; shares are fractions from 0 to 1"),
+        ({"from_code": ["19341"], "to_code": ["19201"], "share": [0.25]},
+         r"shares of 19341 must cover each municipality.*19430 missing"),
+        ({"from_code": ["19341", "19341"], "to_code": ["19201", "19430"], "share": [0.5, 0.6]},
+         r"add up to 1; they add up to 1\.1"),
+        ({"from_code": ["19201"], "to_code": ["19430"], "share": [1.0]},
+         r"19201 → 19430 is not a split of this panel; the splits are 19341 → 19201"),
+    ],
+)  # fmt: skip
+def test_bad_shares_are_refused(shares, message):
+    panel = pd.DataFrame(
+        {"code": ["19201", "19326", "19341", "19430"], "fy": 2004, "n": [10.0, 5.0, 4.0, 6.0]}
+    )
+    with pytest.raises(InvalidOptionError, match=message):
+        japan.harmonize(panel, code="code", time="fy", how="sum", shares=pd.DataFrame(shares))
+
+
+def test_shares_accept_integer_and_six_digit_codes():
+    panel = pd.DataFrame(
+        {"code": ["19201", "19326", "19341", "19430"], "fy": 2004, "n": [10.0, 5.0, 4.0, 6.0]}
+    )
+    shares = pd.DataFrame(
+        {"from_code": [19341, "193411"], "to_code": ["192015", 19430], "share": [0.25, 0.75]}
+    )
+    out = japan.harmonize(panel, code="code", time="fy", how="sum", shares=shares)
+    assert out.set_index("code")["n"].to_dict() == {"19201": 16.0, "19430": 9.0}
+
+
+def test_the_same_code_written_two_ways_is_a_duplicate():
+    panel = pd.DataFrame({"code": ["22201", "222011"], "fy": 2004, "n": [1.0, 2.0]})
+    with pytest.raises(DuplicateRowsError, match=r"22201 in 2004"):
+        japan.harmonize(panel, code="code", time="fy")

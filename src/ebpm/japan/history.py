@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ebpm.errors import InvalidCodeError, InvalidDateError, did_you_mean
+from ebpm.errors import InvalidCodeError, InvalidDateError, SourceFormatError, did_you_mean
 
 __all__ = [
     "CREDIT",
@@ -229,7 +229,10 @@ def _record() -> _Record:
             if not _blank(r["from_code"]):
                 src = before.get(r["from_code"], created.get(r["from_code"]))
                 if src is None:
-                    raise RuntimeError(f"change record: {r['from_code']} not in force on {when}")
+                    raise SourceFormatError(
+                        f"the change record is inconsistent: {r['from_code']} changes on {when} "
+                        "but is not in force then; the shipped file may be damaged"
+                    )
             to = r["to_code"]
             if r["type"] in _IN_PLACE and src is not None and r["from_code"] == to:
                 versions[src].names.append((when, r["to_name"], r["to_kana"], r["to_county"]))
@@ -238,7 +241,10 @@ def _record() -> _Record:
             if r["type"] == _ABSORB:
                 dst = created.get(to, before.get(to))
                 if dst is None:
-                    raise RuntimeError(f"change record: {to} absorbs but is not in force ({when})")
+                    raise SourceFormatError(
+                        f"the change record is inconsistent: {to} absorbs on {when} but is not "
+                        "in force then; the shipped file may be damaged"
+                    )
             else:
                 if to not in created:
                     created[to] = new(
@@ -490,7 +496,10 @@ def codes_in_force(date: Any, *, wards: bool = True, pref: Any = None) -> pd.Dat
     Examples
     --------
     >>> len(codes_in_force("2006-03-31", wards=False))  # doctest: +SKIP
-    1821
+    1850
+
+    (1,821 municipalities, Tokyo's 23 special wards and the 6 villages of the Northern
+    Territories, which the record lists and official counts leave out.)
     """
     from ebpm.japan import prefecture_code
 
@@ -534,7 +543,23 @@ def _in_force(d: date, wards: bool, pcode: str | None) -> pd.DataFrame:
                 "valid_to": pd.Timestamp(_day_before(v.end)) if v.end else pd.NaT,
             }
         )
-    return pd.DataFrame(rows).sort_values("code", ignore_index=True)
+    return pd.DataFrame(rows, columns=_IN_FORCE_COLUMNS).sort_values("code", ignore_index=True)
+
+
+_IN_FORCE_COLUMNS = [
+    "code",
+    "lg_code",
+    "pref_code",
+    "pref_name",
+    "name",
+    "full_name",
+    "kana",
+    "county",
+    "kind",
+    "parent_code",
+    "valid_from",
+    "valid_to",
+]
 
 
 # --- walking the record ----------------------------------------------------------------------
@@ -641,6 +666,12 @@ def convert_codes(
     says one municipality's area went to several (上九一色村 in 2006, 北区 of 浜松市 in 2024),
     the code maps to each (``n_to > 1``); the record does not say in what shares.
 
+    Wards: the record links a ward created when its city became designated (区の新設) to the
+    whole city before, without saying which predecessor became which ward. So a ward traced back
+    past that date maps to every predecessor of its city (相模原市中央区 to 相模原市 and the four
+    towns that in fact went into 緑区), and a city converted forward with ``wards=True`` maps to
+    all its wards. A town absorbed into a named ward later maps to that ward.
+
     Examples
     --------
     >>> convert_codes("22382", from_date="2006-01-01", to_date="2010-01-01")  # doctest: +SKIP
@@ -662,7 +693,8 @@ def convert_codes(
     rows = []
     for code in dict.fromkeys(items):
         vid = _version_on(code, t0)
-        ward_level = record.versions[vid].kind == "ward"
+        # a ward answers with wards; wards=True follows the record to the ward a town joined
+        ward_level = wards or record.versions[vid].kind == "ward"
         found = _walk(vid, t0, t1, ward_level=ward_level)
         if wards:
             found = _expand_cities(found, t1)
@@ -914,7 +946,7 @@ def municipality_code(
         found = [record.versions[h] for h in hits]
         listing = ", ".join(f"{v.code} {v.pref}{_county(v, d)}{_display(v, d)}" for v in found)
         fix = (
-            "pass pref= to choose one"
+            "pass pref= (--pref on the command line) to choose one"
             if len({v.pref for v in found}) > 1
             else "write the county with the name (e.g. "
             f"{_county(found[0], d) + _display(found[0], d)!r}) or use the code"
@@ -933,6 +965,13 @@ def municipality_code(
         if (pcode is None or v.code.startswith(pcode))
         and any(_fold(n[1]) == key or _fold(_SUFFIX.sub("", n[1])) == key for n in v.names)
     ]
+    wards_now = [v for v in other if v.kind == "ward" and v.in_force(d)]
+    if wards_now:
+        listing = ", ".join(f"{v.code} {_display(v, d)}" for v in wards_now[:5])
+        raise InvalidCodeError(
+            f"{name!r}{where} is the name of a ward of a designated city on {d.isoformat()} "
+            f"({listing}); write the ward with its city, e.g. {_display(wards_now[0], d)!r}"
+        )
     elsewhere = ""
     if other:
         elsewhere = " It was in force at other times: " + _intervals(v.id for v in other[:3]) + "."

@@ -178,10 +178,11 @@ def harmonize(
         One row per municipality of ``to`` and period: ``code``, ``name`` (on ``to``), the
         ``time`` column, the value columns, ``n_merged`` (rows combined into the row) and
         ``complete`` (every predecessor in force in that period had a row; when not, sums are
-        missing, since a sum over part of the area would understate it). ``attrs["ebpm"]``
-        keeps the input's provenance and adds ``"harmonize"``: the date, the rule of each
-        column, the weights, and ``merged`` (each restated row built from several codes or
-        from a different code, with those codes), ``splits`` and ``incomplete``.
+        missing, since a sum over part of the area would understate it, and so is a ``core``
+        value whose core predecessor has no row; means are of the predecessors that reported).
+        ``attrs["ebpm"]`` keeps the input's provenance and adds ``"harmonize"``: the date, the
+        rule of each column, the weights, and ``merged`` (each restated row built from several
+        codes or from a different code, with those codes), ``splits`` and ``incomplete``.
 
     Raises
     ------
@@ -194,8 +195,9 @@ def harmonize(
         A code was not in force in its period (the message names the code, the period and
         the dates it was in force), or never existed.
     InvalidOptionError
-        ``how="sum"`` for a column in ``ratios``, an unknown ``how``/``period``, or
-        ``how="weighted"`` without ``weights``.
+        ``how="sum"`` for a column in ``ratios``, an unknown ``how``/``period``,
+        ``how="weighted"`` without ``weights``, or ``shares`` that are not fractions, name a
+        pair that is not a split of the panel, or do not add up to 1 for a predecessor.
     DataError
         The panel holds a designated city and its wards in the same period (they would be
         counted twice).
@@ -323,9 +325,7 @@ def harmonize(
     split = xw[xw["n_to"] > 1]
     xw["_share"] = 1.0 / xw["n_to"]
     if shares is not None:
-        _check_columns(shares, **{"shares.from_code": "from_code", "shares.to_code": "to_code"})
-        _check_columns(shares, **{"shares.share": "share"})
-        given = shares.set_index(["from_code", "to_code"])["share"]
+        given = _check_shares(shares, split)
         keys = list(zip(xw["from_code"], xw["to_code"], strict=True))
         xw["_share"] = [given.get(k, s) for k, s in zip(keys, xw["_share"], strict=True)]
     elif not split.empty:
@@ -367,6 +367,12 @@ def harmonize(
     out["complete"] = ~out.set_index(["code", "_as_of"]).index.isin(missing.index)
     sums = [c for c, h in rules.items() if h == "sum"]
     out.loc[~out["complete"], sums] = np.nan
+    # "core" without the core predecessor's row would be another predecessor's value
+    cores = [c for c, h in rules.items() if h == "core"]
+    if cores:
+        has_core = merged.groupby(["to_code", "_as_of"])["_core"].any()
+        core_here = out.set_index(["code", "_as_of"]).index.map(has_core).to_numpy(dtype=bool)
+        out.loc[~out["complete"].to_numpy() & ~core_here, cores] = np.nan
     names = out.pop("to_name")
     out.insert(1, "name", names)
     out = out.drop(columns="_as_of").sort_values([time, "code"], ignore_index=True)
@@ -402,6 +408,66 @@ def harmonize(
         len(incomplete),
     )
     return out
+
+
+def _check_shares(shares: pd.DataFrame, split: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """The (from_code, to_code) → share map of ``shares=``, checked against the splits."""
+    from ebpm.japan import normalize_code
+
+    if not isinstance(shares, pd.DataFrame):
+        raise InvalidOptionError(
+            f"shares= must be a DataFrame with columns from_code, to_code, share; got "
+            f"{type(shares).__name__}"
+        )
+    _check_columns(shares, **{"shares.from_code": "from_code", "shares.to_code": "to_code"})
+    _check_columns(shares, **{"shares.share": "share"})
+    table = pd.DataFrame(
+        {
+            "from_code": normalize_code(shares["from_code"].astype(str)),
+            "to_code": normalize_code(shares["to_code"].astype(str)),
+            "share": pd.to_numeric(shares["share"], errors="coerce"),
+        }
+    )
+    bad = table[table["share"].isna() | (table["share"] < 0) | (table["share"] > 1)]
+    if not bad.empty:
+        first = bad.iloc[0]
+        raise InvalidOptionError(
+            f"shares: {first['from_code']} → {first['to_code']} has share "
+            f"{shares.loc[bad.index[0], 'share']}; shares are fractions from 0 to 1 (write "
+            "25% as 0.25)"
+        )
+    wanted = set(zip(split["from_code"], split["to_code"], strict=True))
+    have = set(zip(table["from_code"], table["to_code"], strict=True))
+    unknown = sorted(have - wanted)
+    if unknown:
+        f, t = unknown[0]
+        raise InvalidOptionError(
+            f"shares: {f} → {t} is not a split of this panel; the splits are "
+            f"{', '.join(f'{a} → {b}' for a, b in sorted(wanted)) or 'none'}"
+        )
+    for code, part in split.groupby("from_code"):
+        given = table[table["from_code"] == code]
+        if given.empty:
+            continue
+        lacking = sorted(set(part["to_code"]) - set(given["to_code"]))
+        total = float(given["share"].sum())
+        if lacking or abs(total - 1.0) > 1e-6:
+            raise InvalidOptionError(
+                f"shares of {code} must cover each municipality it went to "
+                f"({', '.join(sorted(part['to_code']))}) and add up to 1; "
+                + (f"{', '.join(lacking)} missing" if lacking else f"they add up to {total:g}")
+            )
+    uncovered = sorted(set(split["from_code"]) - set(table["from_code"]))
+    if uncovered:
+        warnings.warn(
+            f"shares= gives no shares for the split predecessor(s) {', '.join(uncovered)}; "
+            "their sums and weights were divided equally",
+            SplitWarning,
+            stacklevel=3,
+        )
+    return dict(
+        zip(zip(table["from_code"], table["to_code"], strict=True), table["share"], strict=True)
+    )
 
 
 def _check_levels(codes: list[str], as_of: date, time: str, t: Any) -> None:
