@@ -716,3 +716,17 @@ def test_verify_reports_a_moved_local_file(project: Path):
     result = invoke("catalog", "verify", "local.zaisei")
     assert result.exit_code == 1
     assert "FAILED   local.zaisei: no file at " in result.stdout
+
+
+def test_the_minus_sign_and_euc_jp_text(tmp_path):
+    # U+2212 (the minus sign, which NFKC leaves alone) is a minus, like △
+    minus = tmp_path / "minus.csv"
+    minus.write_text("code,増減\n01100,−5\n01202,△1.5\n13101,3\n", encoding="utf-8")
+    df = read_local_table(minus)
+    assert df["増減"].tolist() == [-5.0, -1.5, 3.0]
+    # EUC-JP decodes as CP932 too, as half-width katakana; it is read as EUC-JP
+    euc = tmp_path / "euc.csv"
+    euc.write_bytes("コード,名前,人口\n01100,札幌市,100\n".encode("euc_jp"))
+    df = read_local_table(euc)
+    assert list(df.columns) == ["コード", "名前", "人口"]
+    assert df.attrs["ebpm"]["details"]["encoding"] == "euc_jp"

@@ -151,7 +151,8 @@ def test_undecodable_bytes_name_the_file_the_encodings_and_the_fix():
     with pytest.raises(
         SourceFormatError,
         match=r"data\.csv is not text in any encoding tried: utf-8-sig \(invalid byte "
-        r"b'\\x81' at offset 4\), cp932 \(invalid byte b'\\x81' at offset 4\)\. .*encoding=",
+        r"b'\\x81' at offset 4\), cp932 \(invalid byte b'\\x81' at offset 4\), euc_jp "
+        r"\(invalid byte b'\\x81' at offset 4\)\. .*encoding=",
     ):
         read_table_bytes(data, what="data.csv")
 
@@ -530,3 +531,15 @@ def test_egov_reader_through_a_catalog(portal, tmp_path):
     pop = catalog.load("japan.population", resource="都道府県別人口.csv")
     assert pop["code"].tolist() == ["01000", "13000"]
     assert json.loads(json.dumps(pop.attrs["ebpm"]["params"])) == {"resource": "都道府県別人口.csv"}
+
+
+def test_euc_jp_and_control_bytes_are_not_read_as_cp932():
+    """CP932 decodes most EUC-JP text (as half-width katakana) and byte 0x80 (as U+0080)."""
+    euc = "コード,名前\n01100,札幌市\n".encode("euc_jp")
+    df = read_table_bytes(euc, what="euc.csv")
+    assert list(df.columns) == ["コード", "名前"]
+    assert df["名前"].tolist() == ["札幌市"]
+    hankaku = "ｺｰﾄﾞ,ﾅﾏｴ\n1,ｻｯﾎﾟﾛ\n".encode("cp932")  # Shift_JIS in half-width kana stays CP932
+    assert read_table_bytes(hankaku, what="hw.csv")["ﾅﾏｴ"].tolist() == ["ｻｯﾎﾟﾛ"]
+    with pytest.raises(SourceFormatError, match=r"c1\.csv decodes as CP932.*U\+0080"):
+        read_table_bytes(b"a,b\n1,\x80\x80\n", what="c1.csv")

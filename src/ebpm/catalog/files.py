@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import io
 import logging
+import re
 import zipfile
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, get_args
@@ -50,7 +51,7 @@ TableFormat = Literal["auto", "csv", "xlsx", "xls"]
 #: The values ``format=`` accepts.
 FORMATS: tuple[str, ...] = get_args(TableFormat)
 #: Encodings tried, in order, when ``encoding`` is ``None`` or ``"auto"``.
-AUTO_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp932")
+AUTO_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp932", "euc_jp")
 #: Version of the parser; part of every cache key, so a parser change re-parses.
 PARSER_VERSION = 1
 
@@ -127,13 +128,53 @@ def _decodes(data: bytes, encoding: str) -> bool:
 _NOT_CSV_HINT = "if it is not a CSV file, check the URL or pass format='xlsx'"
 
 
+# Python's CP932 decodes bytes that never occur in Japanese text: 0x80 and 0xA0 as C1 controls
+# (U+0080, U+00A0 is not C1 but 0xA0 maps to U+F8F0), 0xFD-0xFF likewise. EUC-JP text decodes as
+# CP932 too, as half-width katakana (コード reads ･ｳ｡ｼ･ﾉ). Both are caught here.
+_C1 = re.compile(r"[\x80-\x9f\uf8f0-\uf8f3]")
+_HALFWIDTH_KANA = re.compile(r"[\uff61-\uff9f]")
+_OTHER_NON_ASCII = re.compile(r"[^\x00-\x7f\uff61-\uff9f]")
+
+
+def _cp932_doubt(data: bytes, euc_ok: bool) -> str | None:
+    """Why bytes that decode as CP932 are not CP932 text, or None when they look like it.
+
+    Control characters rule CP932 out. Mostly half-width katakana does only when the bytes are
+    also valid EUC-JP: old systems do write Shift_JIS files in half-width kana (ｻｯﾎﾟﾛ).
+    """
+    text = data.decode("cp932")
+    c1 = _C1.search(text)
+    if c1:
+        return f"character U+{ord(c1.group()):04X} (not text) at character {c1.start()}"
+    kana, other = len(_HALFWIDTH_KANA.findall(text)), len(_OTHER_NON_ASCII.findall(text))
+    if euc_ok and kana and kana >= 2 * other:
+        return f"{kana} half-width katakana against {other} other Japanese characters"
+    return None
+
+
 def _detect_encoding(data: bytes, what: str, not_csv: str = _NOT_CSV_HINT) -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "utf-16"  # Excel's "Unicode text" export, always with a byte-order mark
-    for encoding in AUTO_ENCODINGS:
-        if _decodes(data, encoding):
-            log.debug("%s decodes as %s", what, encoding)
-            return encoding
+    if _decodes(data, "utf-8-sig"):
+        log.debug("%s decodes as utf-8", what)
+        return "utf-8-sig"
+    if _decodes(data, "cp932"):
+        euc_ok = _decodes(data, "euc_jp") and _C1.search(data.decode("euc_jp")) is None
+        doubt = _cp932_doubt(data, euc_ok)
+        if doubt is None:
+            log.debug("%s decodes as cp932", what)
+            return "cp932"
+        if euc_ok:
+            log.debug("%s reads as EUC-JP (as CP932 it has %s)", what, doubt)
+            return "euc_jp"
+        raise SourceFormatError(
+            f"{what} decodes as CP932 (Shift_JIS) only as gibberish: {doubt}; it is not UTF-8, "
+            "Shift_JIS or EUC-JP text. If it is text in another encoding, pass it, e.g. "
+            f"encoding='utf-16'; {not_csv}."
+        )
+    if _decodes(data, "euc_jp"):
+        log.debug("%s decodes as euc_jp", what)
+        return "euc_jp"
     failures = []
     for encoding in AUTO_ENCODINGS:
         bad = _first_bad_byte(data, encoding)
@@ -153,9 +194,11 @@ def detect_encoding(
 ) -> str:
     """The codec that decodes all of ``data``: found, or ``encoding`` checked.
 
-    ``None`` or ``"auto"`` tries UTF-8 (``"utf-8-sig"``: a byte-order mark is dropped), then CP932,
-    and recognises UTF-16 by its byte-order mark. A name is checked strictly (``"shift_jis"``
-    reads as CP932, its superset; ``"utf-8"`` as ``"utf-8-sig"``). ``not_csv`` ends the message
+    ``None`` or ``"auto"`` tries UTF-8 (``"utf-8-sig"``: a byte-order mark is dropped), then
+    CP932 (refused when it holds control characters, or reads as mostly half-width katakana
+    while the bytes are also EUC-JP, as EUC-JP text does), then EUC-JP, and recognises UTF-16
+    by its byte-order mark. A name is checked strictly (``"shift_jis"`` reads as CP932, its
+    superset; ``"utf-8"`` as ``"utf-8-sig"``). ``not_csv`` ends the message
     of bytes that decode in no encoding tried: what to do if the file is not text at all.
 
     Raises

@@ -124,7 +124,7 @@ def _parse_number(text: str) -> float | None:
     ``text`` is already NFKC-normalised and stripped.
     """
     sign = 1.0
-    if text[:1] in "△▲":
+    if text[:1] in "△▲−":  # accounting minus; U+2212, the minus sign NFKC leaves alone
         sign, text = -1.0, text[1:].lstrip()
     elif text[:1] in "+-":
         sign, text = (-1.0 if text[0] == "-" else 1.0), text[1:]
@@ -445,7 +445,8 @@ def _column(name: str, cells: list[Any], marks: frozenset[str], where: str) -> _
     )  # booleans, times of day: text
     norm = pc.utf8_trim_whitespace(pc.utf8_normalize(raw, form="NFKC"))
     is_mark = pc.fill_null(pc.is_in(norm, value_set=pa.array(sorted(marks))), False)
-    signed = pc.replace_substring_regex(norm, pattern=r"^[△▲]\s*", replacement="-")
+    # △▲ (accounting minus) and the minus sign U+2212, which NFKC leaves alone, are "-"
+    signed = pc.replace_substring_regex(norm, pattern=r"^[△▲−]\s*", replacement="-")
     signed = pc.replace_substring_regex(signed, pattern=r"^\+", replacement="")
     is_num = pc.fill_null(pc.match_substring_regex(signed, _SIGNED_NUMBER), False)
     is_code = pc.fill_null(pc.match_substring_regex(signed, r"^-?0\d"), False)
