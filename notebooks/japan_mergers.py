@@ -55,41 +55,30 @@ display(
 # 前身団体の値をまとめる方法を下のとおりとし、もう一つの方法で推定がどれだけ動くかを後で示す。
 
 # %%
-panel = japan.harmonize(
-    fiscal,
-    code="code",
-    time="fiscal_year",
-    to=boundaries,
-    how=ratio_rule,
-    columns=[outcome],
-    ratios=[outcome],
-)
-cohorts = japan.merger_cohorts(to=boundaries, since=since, first=first_cohort, last=last_cohort)
-data = panel.merge(cohorts[["code", "status", "cohort"]], on="code", how="left")
-used = data[data["status"].isin(["treated", "never_merged"])].copy()
-used["cohort"] = used["cohort"].astype(int)
-info = panel.attrs["ebpm"]["harmonize"]
+design = {"to": boundaries, "since": since, "first": first_cohort, "last": last_cohort}
+used = japan.merger_panel(fiscal, outcome=outcome, how=ratio_rule, **design)
+info = used.attrs["ebpm"]["harmonize"]
+units = used.attrs["ebpm"]["cohorts"]  # municipalities by status, left-out ones included
 status_ja = {
     "treated": f"{first_cohort}〜{last_cohort}年度に初めて合併（処置群）",
     "never_merged": f"{since[:4]}年4月以降合併なし（比較群）",
     "merged_before": f"{first_cohort}年度より前に合併（パネル開始時点で処置済み、除外）",
     "merged_after": f"{last_cohort}年度より後にも合併（除外）",
 }
-in_panel = cohorts[cohorts["code"].isin(panel["code"])]  # the 6 北方領土 villages have no data
-counts = in_panel["status"].map(status_ja).value_counts().rename_axis("区分").rename("市町村数")
+counts = pd.Series({status_ja[k]: n for k, n in units.items()}, name="市町村数")
 display(
     Markdown(
         f"- 組み替え先の境域：{boundaries} 時点の市町村（政令指定都市は市全体、特別区は各区）\n"
         f"- 前身団体の比率のまとめ方：**{label[ratio_rule]}**\n"
         f"- 組み替えで前身団体をまとめた行：{len(info['merged']):,} 行；"
         f"前身団体の一部が欠けた行：{len(info['incomplete']):,} 行\n"
-        f"- 推定に使う市町村：{used['code'].nunique():,}（処置群 "
-        f"{(in_panel['status'] == 'treated').sum()}、比較群 "
-        f"{(in_panel['status'] == 'never_merged').sum()}；北方領土の6村は財政データがない）"
+        f"- 推定に使う市町村：{used['code'].nunique():,}（処置群 {units.get('treated', 0)}、"
+        f"比較群 {units.get('never_merged', 0)}；北方領土の6村は財政データがない）"
     )
 )
-display(counts.to_frame())
-treated_sizes = in_panel.loc[in_panel["status"] == "treated", "cohort"].value_counts().sort_index()
+display(counts.rename_axis("区分").to_frame())
+first_merged = used.drop_duplicates("code").query("cohort > 0")["cohort"]
+treated_sizes = first_merged.value_counts().sort_index()
 missing_years = [y for y in range(first_cohort, last_cohort + 1) if y not in treated_sizes]
 display(
     Markdown(
@@ -132,6 +121,7 @@ report.design_statement(
 
 # %%
 shapes = geo.municipalities(wards=False)
+cohorts = japan.merger_cohorts(**design)  # every municipality of the map, left-out ones too
 merged_map = shapes.merge(
     cohorts[["code", "n_predecessors"]], on="code", how="left", validate="one_to_one"
 )
@@ -216,18 +206,7 @@ _ = ax.set(
 # 方法（下表）と、比較群に「まだ合併していない市町村」を加えた推定を並べる。
 
 # %%
-alt_panel = japan.harmonize(
-    fiscal,
-    code="code",
-    time="fiscal_year",
-    to=boundaries,
-    how=alternative_rule,
-    columns=[outcome],
-    ratios=[outcome],
-)
-alt = alt_panel.merge(cohorts[["code", "status", "cohort"]], on="code", how="left")
-alt = alt[alt["status"].isin(["treated", "never_merged"])].copy()
-alt["cohort"] = alt["cohort"].astype(int)
+alt = japan.merger_panel(fiscal, outcome=outcome, how=alternative_rule, **design)
 robust_rule = staggered_did(alt, **roles, control_group="never_treated", seed=seed)
 robust_nyt = staggered_did(used, **roles, control_group="not_yet_treated", seed=seed)
 rows = [

@@ -21,23 +21,11 @@ OUTCOME = "current_balance_ratio"
 @pytest.fixture(scope="module")
 def panels():
     fiscal = catalog.load("japan.municipal_fiscal_indices")
-    cohorts = japan.merger_cohorts(to="2021-01-01", first=2006, last=2010)
-    out = {}
-    for rule in ("mean", "core"):
-        panel = japan.harmonize(
-            fiscal,
-            code="code",
-            time="fiscal_year",
-            to="2021-01-01",
-            how=rule,
-            columns=[OUTCOME],
-            ratios=[OUTCOME],
-        )
-        data = panel.merge(cohorts[["code", "status", "cohort"]], on="code", how="left")
-        data = data[data["status"].isin(["treated", "never_merged"])].copy()
-        data["cohort"] = data["cohort"].astype(int)
-        out[rule] = data
-    return out
+    design = {"to": "2021-01-01", "first": 2006, "last": 2010}
+    return {
+        rule: japan.merger_panel(fiscal, outcome=OUTCOME, how=rule, **design)
+        for rule in ("mean", "core")
+    }
 
 
 def test_the_panel_is_balanced_on_2021_boundaries(panels):
@@ -46,6 +34,13 @@ def test_the_panel_is_balanced_on_2021_boundaries(panels):
     sizes = data.drop_duplicates("code")["cohort"].value_counts().sort_index().to_dict()
     # 1,158 never merged since 1999 less the 6 Northern Territories villages (no finances)
     assert sizes == {0: 1152, 2006: 6, 2007: 3, 2008: 9, 2009: 12}
+    assert data.attrs["ebpm"]["cohorts"] == {
+        "never_merged": 1152,
+        "merged_before": 556,
+        "treated": 30,
+        "merged_after": 3,
+    }
+    assert set(data["status"]) == {"treated", "never_merged"}
     # 宇都宮市 FY2005 is the mean of 宇都宮市, 上河内町 and 河内町 (merged 2007-03-31)
     fiscal = catalog.load("japan.municipal_fiscal_indices")
     parts = fiscal[

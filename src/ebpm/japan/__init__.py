@@ -59,6 +59,7 @@ __all__ = [
     "fiscal_year_range",
     "harmonize",
     "merger_cohorts",
+    "merger_panel",
     "mergers",
     "municipalities",
     "municipality_code",
@@ -85,6 +86,7 @@ _WHERE = {
     "mergers": "history",
     "municipality_code": "history",
     "harmonize": "panel",
+    "merger_panel": "panel",
 }
 
 

@@ -33,7 +33,7 @@ from ebpm.errors import (
 )
 from ebpm.japan import history
 
-__all__ = ["How", "Period", "SplitWarning", "harmonize"]
+__all__ = ["How", "Period", "SplitWarning", "harmonize", "merger_panel"]
 
 logger = logging.getLogger(__name__)
 
@@ -535,3 +535,64 @@ def _combine(
     out = out.rename(columns={"to_code": "code"})
     cols = ["code", "to_name", time, *rules, "n_merged", "_as_of"]
     return out[cols]
+
+
+def merger_panel(
+    df: pd.DataFrame,
+    *,
+    outcome: str,
+    first: int,
+    last: int,
+    code: str = "code",
+    time: str = "fiscal_year",
+    to: Any = "latest",
+    since: Any = "1999-04-01",
+    how: How = "mean",
+) -> pd.DataFrame:
+    """A panel for a staggered evaluation of mergers: restated, with each unit's cohort.
+
+    The municipal panel ``df`` is restated on the boundaries of ``to`` (:func:`harmonize`,
+    ``outcome`` treated as a ratio), and each municipality gets its cohort from
+    :func:`ebpm.japan.merger_cohorts`: the fiscal year of its first merger from ``first`` to
+    ``last``, or 0 when it never merged since ``since``. Municipalities that merged before
+    ``first`` or after ``last`` are left out (they are treated outside what the panel can
+    show).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per municipality and fiscal year, codes as they were (e.g.
+        ``catalog.load("japan.municipal_fiscal_indices")``).
+    outcome : str
+        The column evaluated.
+    first, last : int
+        Fiscal years of the mergers evaluated.
+    code, time : str
+        Code and fiscal-year columns of ``df``.
+    to, since : date or str
+        Boundaries of the panel; mergers after ``since`` count.
+    how : {"mean", "weighted", "core"}
+        How predecessors' values of ``outcome`` are combined (see :func:`harmonize`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`harmonize`'s columns plus ``status`` (``treated`` or ``never_merged``) and
+        ``cohort`` (int; 0 for the never merged). ``attrs["ebpm"]`` holds the harmonize
+        record and ``"cohorts"``: the count of municipalities by status, left-out ones
+        included.
+    """
+    from ebpm.japan.history import merger_cohorts
+
+    panel = harmonize(df, code=code, time=time, to=to, how=how, columns=[outcome], ratios=[outcome])
+    cohorts = merger_cohorts(to=to, since=since, first=first, last=last)
+    data = panel.merge(cohorts[["code", "status", "cohort"]], on="code", how="left")
+    data = data[data["status"].isin(["treated", "never_merged"])].reset_index(drop=True)
+    data["cohort"] = data["cohort"].astype("int64")
+    in_panel = cohorts[cohorts["code"].isin(panel["code"])]
+    data.attrs = dict(panel.attrs)
+    data.attrs["ebpm"] = {
+        **panel.attrs.get("ebpm", {}),
+        "cohorts": in_panel["status"].value_counts().to_dict(),
+    }
+    return data
