@@ -368,3 +368,13 @@ def test_merger_cohorts_for_a_staggered_evaluation():
     }
     with pytest.raises(InvalidDateError, match="first=2010 and last=2006 must be"):
         japan.merger_cohorts(first=2010, last=2006)
+
+
+def test_one_code_written_three_ways_is_converted_once():
+    xw = japan.convert_codes(
+        ["22201", 22201, "222011", "22382"], from_date="2004-01-01", to_date="latest"
+    )
+    assert xw[["from_code", "to_code", "n_from"]].values.tolist() == [
+        ["22201", "22100", 2],
+        ["22382", "22100", 2],
+    ]

@@ -691,7 +691,9 @@ def convert_codes(
     events = record.events
     steps_of = _steps()
     rows = []
-    for code in dict.fromkeys(items):
+    # one answer per code, however it was written ("22201", 22201, "222011")
+    unique = {_code5(c)[0]: c for c in reversed(items)}
+    for code in reversed(list(unique.values())):
         vid = _version_on(code, t0)
         # a ward answers with wards; wards=True follows the record to the ward a town joined
         ward_level = wards or record.versions[vid].kind == "ward"
