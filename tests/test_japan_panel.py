@@ -218,3 +218,18 @@ def test_the_same_code_written_two_ways_is_a_duplicate():
     panel = pd.DataFrame({"code": ["22201", "222011"], "fy": 2004, "n": [1.0, 2.0]})
     with pytest.raises(DuplicateRowsError, match=r"22201 in 2004"):
         japan.harmonize(panel, code="code", time="fy")
+
+
+def test_ratios_the_data_declare_are_refused_for_sum_too():
+    """The ministry's fiscal indicators declare themselves ratios: the default sum is refused."""
+    from ebpm import catalog
+
+    fiscal = catalog.load("japan.municipal_fiscal_indices")
+    assert "current_balance_ratio" in fiscal.attrs["ebpm"]["details"]["ratios"]
+    part = fiscal[fiscal["code"].isin(["22100", "22201", "22382", "22383"])]
+    with pytest.raises(InvalidOptionError, match=r"'current_balance_ratio'.*must not be summed"):
+        japan.harmonize(part, code="code", time="fiscal_year", columns=["current_balance_ratio"])
+    out = japan.harmonize(
+        part, code="code", time="fiscal_year", how="mean", columns=["current_balance_ratio"]
+    )
+    assert out["code"].unique().tolist() == ["22100"]

@@ -587,7 +587,13 @@ def _build(level: Level, files: list[tuple[str, bytes]]) -> tuple[pd.DataFrame, 
         )
     out.loc[twice, ["code", "lg_code"]] = None
     unmatched.sort(key=lambda u: (u["fiscal_year"], u["prefecture"], u["name"]))
-    details = {"marks": _marks(out, odd_cells), "unmatched": unmatched, "resolved": resolved}
+    details = {
+        "marks": _marks(out, odd_cells),
+        "unmatched": unmatched,
+        "resolved": resolved,
+        # every indicator is a ratio or an index: ebpm.japan.harmonize refuses to sum them
+        "ratios": [c for c in INDICATORS if c in out.columns],
+    }
     return out, details
 
 

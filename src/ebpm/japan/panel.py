@@ -161,7 +161,9 @@ def harmonize(
         ratio). Must be complete and non-negative where used.
     ratios : sequence of str
         Columns that are ratios or indices (財政力指数, 経常収支比率, ...): ``how="sum"`` is refused
-        for them.
+        for them. Columns the data declare as ratios in their provenance
+        (``attrs["ebpm"]["details"]["ratios"]``, as ``japan.municipal_fiscal_indices`` does) are
+        added to these.
     columns : sequence of str, optional
         The value columns to restate (default: the columns of a ``how`` mapping, else every
         numeric column other than ``code``, ``time`` and ``weights``).
@@ -231,7 +233,10 @@ def harmonize(
                 f"column {col!r} is not numeric ({df[col].dtype}); convert it, e.g. "
                 f"pd.to_numeric(df[{col!r}], errors='coerce'), or leave it out of columns="
             )
-    rules = _how_by_column(how, columns, list(ratios))
+    # ratios the data declare themselves (the ministry's fiscal indicators do) count too
+    declared = df.attrs.get("ebpm", {}).get("details", {}).get("ratios") or []
+    ratios = list(dict.fromkeys([*ratios, *(c for c in declared if c in columns)]))
+    rules = _how_by_column(how, columns, ratios)
     if "weighted" in rules.values() and weights is None:
         raise InvalidOptionError(
             "how='weighted' needs weights= a column to weight by (e.g. population); or use "
