@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 __all__ = [
     "CRSMismatchWarning",
@@ -106,6 +107,11 @@ class IntegrityError(CatalogError, ValueError):
 
 class RemoteError(CatalogError, OSError):
     """A remote source could not be reached or answered with an HTTP error."""
+
+    # Declared, not set: only HTTP errors carry them (ebpm.catalog.cache), so readers use
+    # getattr(err, "status", None).
+    status: int  # the HTTP status
+    body: bytes  # the start of the answer's body, where APIs explain their errors
 
 
 class SourceStatusError(RemoteError):
@@ -209,6 +215,11 @@ class PipelineError(EbpmError):
 
 class SpecError(PipelineError, ValueError):
     """A pipeline spec file is malformed."""
+
+    # Declared, not set: the spec and policy readers attach them where they know them, and
+    # readers use getattr(err, "line", None), as an error raised elsewhere has neither.
+    line: int | None  # the line of the file the message is about
+    problems: list[Any]  # ebpm.pipeline.check.Problem objects, one per problem found
 
 
 class ParameterError(PipelineError, ValueError):

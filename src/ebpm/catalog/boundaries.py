@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 #: How finely the boundaries are drawn: ``"fine"`` keeps 1% of N03's vertices (municipal and
 #: regional maps), ``"coarse"`` 0.1% (national overview maps, about 3 times fewer vertices).
 Detail = Literal["fine", "coarse"]
-DETAILS: tuple[str, ...] = get_args(Detail)
+DETAILS: tuple[Detail, ...] = get_args(Detail)
 #: The file each option reads: ``(detail, wards)`` → key of the entry's ``files``. There is no
 #: coarse file without wards: its wards are dissolved into their cities here.
 _FILE_KEY = {
@@ -59,7 +59,7 @@ _ATTRS = {
 }
 
 
-def check_detail(detail: Any) -> str:
+def check_detail(detail: Any) -> Detail:
     """``detail`` when it is one of :data:`DETAILS`, else :class:`InvalidOptionError`."""
     if not isinstance(detail, str) or detail not in DETAILS:
         raise InvalidOptionError(

@@ -598,7 +598,8 @@ def _read_cached(data: Path, meta_path: Path, cols: list[str] | None) -> pd.Data
         if "size" in meta and data.stat().st_size != meta["size"]:
             raise ValueError("the table file does not match its record")
     except (OSError, ValueError, KeyError) as err:
-        return _drop_table(data, meta_path, err)
+        _drop_table(data, meta_path, err)
+        return None
     if cols is not None:
         _check_columns(cols, meta["columns"], meta.get("what"))
         if meta.get("geo") and "geometry" not in cols:
@@ -611,7 +612,8 @@ def _read_cached(data: Path, meta_path: Path, cols: list[str] | None) -> pd.Data
         else:
             df = pd.read_parquet(data, columns=cols)
     except Exception as err:  # a damaged Parquet file: pyarrow raises several kinds
-        return _drop_table(data, meta_path, err)
+        _drop_table(data, meta_path, err)
+        return None
     df.attrs["ebpm"] = {"origin": dict(meta["origin"], from_cache=True)}
     return df
 
@@ -620,7 +622,6 @@ def _drop_table(data: Path, meta_path: Path, err: BaseException) -> None:
     log.warning("cached table %s is unreadable (%s); rebuilding it", data.name, err)
     meta_path.unlink(missing_ok=True)
     data.unlink(missing_ok=True)
-    return None
 
 
 def _parquet_safe(df: pd.DataFrame) -> pd.DataFrame:

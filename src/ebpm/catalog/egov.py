@@ -322,8 +322,8 @@ def _organization_name(organization: str) -> str:
     for org in result:
         if isinstance(org, dict) and org.get("name"):
             for key in ("title", "display_name"):
-                if _text(org.get(key)):
-                    titles[_text(org[key])] = org["name"]
+                if title := _text(org.get(key)):
+                    titles[title] = org["name"]
     wanted = _text(organization) or ""
     if wanted in titles:
         return titles[wanted]

@@ -284,7 +284,7 @@ def _message(body: Mapping[str, Any]) -> str:
 
 
 def _status(body: Mapping[str, Any], *, what: str) -> int:
-    raw = (body.get("RESULT") or {}).get("STATUS")
+    raw: Any = (body.get("RESULT") or {}).get("STATUS")  # any JSON value; int() checks it
     try:
         return int(raw)
     except (TypeError, ValueError):

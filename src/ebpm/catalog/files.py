@@ -92,6 +92,14 @@ def _first_bad_byte(data: bytes, encoding: str) -> int | None:
     return None
 
 
+def _bad_offset(data: bytes, encoding: str) -> int:
+    """:func:`_first_bad_byte` of ``data`` that :func:`_decodes` found not to decode."""
+    bad = _first_bad_byte(data, encoding)
+    if bad is None:  # the chunked and the one-go decoder disagree: a bug here, not bad data
+        raise RuntimeError(f"{encoding} decodes these bytes in one go but not in chunks")
+    return bad
+
+
 def _is_utf8(data: bytes) -> bool:
     """Whether ``data`` is valid UTF-8, checked by Arrow's vectorised validator (no copy)."""
     if data.isascii():
@@ -177,7 +185,7 @@ def _detect_encoding(data: bytes, what: str, not_csv: str = _NOT_CSV_HINT) -> st
         return "euc_jp"
     failures = []
     for encoding in AUTO_ENCODINGS:
-        bad = _first_bad_byte(data, encoding)
+        bad = _bad_offset(data, encoding)
         failures.append(f"{encoding} (invalid byte {data[bad : bad + 1]!r} at offset {bad})")
     raise SourceFormatError(
         f"{what} is not text in any encoding tried: {', '.join(failures)}. If it is text in "
@@ -212,7 +220,7 @@ def detect_encoding(
         return _detect_encoding(data, what, not_csv)
     codec = _normalize_encoding(encoding)
     if not _decodes(data, codec):
-        bad = _first_bad_byte(data, codec)
+        bad = _bad_offset(data, codec)
         raise SourceFormatError(
             f"{what} is not valid {encoding} text: byte {data[bad : bad + 1]!r} at offset "
             f"{bad} cannot be decoded. Pass the right encoding, or encoding='auto' to try "

@@ -490,7 +490,7 @@ def _column(name: str, cells: list[Any], marks: frozenset[str], where: str) -> _
 
 
 def _text_series(cells: list[Any]) -> pd.Series:
-    out = []
+    out: list[str | None] = []
     for v in cells:
         if v is None:
             out.append(None)

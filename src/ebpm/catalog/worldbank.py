@@ -29,6 +29,7 @@ import logging
 import re
 import warnings
 from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
@@ -331,8 +332,10 @@ def _one_indicator(
     params: dict[str, Any] = {"format": "json", "per_page": PER_PAGE}
     if years is not None:
         params["date"] = f"{years[0]}:{years[1]}"
-    common = {"indicator": indicator, "countries": countries, "what": what, "refresh": refresh}
-    fetched, header, records = _get_page(url, params, 1, **common)
+    get_page = partial(
+        _get_page, url, params, indicator=indicator, countries=countries, what=what, refresh=refresh
+    )
+    fetched, header, records = get_page(1)
     pages = _as_int(header.get("pages", 0), "pages", what)
     total = _as_int(header.get("total", 0), "total", what)
     if records is None or total == 0:
@@ -345,7 +348,7 @@ def _one_indicator(
     got = [fetched]
     rows = _rows(records, what, seen)
     for page in range(2, pages + 1):
-        more, _, recs = _get_page(url, params, page, **common)
+        more, _, recs = get_page(page)
         got.append(more)
         rows.extend(_rows(recs or [], what, seen))
     if len(rows) != total:

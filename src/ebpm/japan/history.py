@@ -258,10 +258,10 @@ def _record() -> _Record:
                 if r["type"] == _DESIGNATE:
                     designations[(r["to_pref"], r["to_county"])] = src
         for code in ending:
-            vid = before.get(code)
-            if vid is not None and versions[vid].end is None:
-                versions[vid].end = when
-                if current.get(code) == vid:
+            ended = before.get(code)
+            if ended is not None and versions[ended].end is None:
+                versions[ended].end = when
+                if current.get(code) == ended:
                     del current[code]
         for code, vid in created.items():
             old = current.get(code)
@@ -311,7 +311,7 @@ def _lift(record: _Record, raw: list[_Edge]) -> list[_Edge]:
                 return cid
         return vid
 
-    lifted = {}
+    lifted: dict[tuple[int, int, date], _Edge] = {}
     for e in raw:
         src_v = record.versions[e.src]
         # the version a ward belonged to just before the change (its city was in force then)

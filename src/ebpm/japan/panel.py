@@ -89,7 +89,7 @@ def _check_columns(df: pd.DataFrame, **roles: Any) -> None:
 
 def _how_by_column(
     how: How | Mapping[str, How], columns: Sequence[str], ratios: Sequence[str]
-) -> dict[str, str]:
+) -> dict[str, How]:
     if isinstance(how, Mapping):
         for col, h in how.items():
             if col not in columns:
@@ -490,7 +490,7 @@ def _check_levels(codes: list[str], as_of: date, time: str, t: Any) -> None:
 
 
 def _combine(
-    merged: pd.DataFrame, *, time: str, rules: dict[str, str], weights: str | None
+    merged: pd.DataFrame, *, time: str, rules: Mapping[str, How], weights: str | None
 ) -> pd.DataFrame:
     """Each (to_code, period) from its predecessors' rows, column by column."""
     keys = ["to_code", "to_name", time, "_as_of"]
