@@ -50,7 +50,7 @@ def _named(results: Any, names: Sequence[str] | None) -> dict[str, EstimateResul
 
 
 def compare(
-    results: Sequence[EstimateResult] | Mapping[str, EstimateResult],
+    results: Sequence[EstimateResult] | Mapping[str, EstimateResult] | EstimateResult,
     *,
     names: Sequence[str] | None = None,
     terms: Sequence[str] | None = None,
@@ -59,7 +59,7 @@ def compare(
 
     Parameters
     ----------
-    results : sequence or mapping of EstimateResult
+    results : EstimateResult, or a sequence or mapping of them
         The specifications; a mapping's keys become column names.
     names : sequence of str, optional
         Column names for a sequence of results (default ``(1)``, ``(2)``, ...).

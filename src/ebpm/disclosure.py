@@ -19,7 +19,7 @@ import math
 import numbers
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -450,8 +450,11 @@ def _check_dominance(dominance: Any, contributions: Any) -> tuple[int, float] | 
         raise InvalidOptionError(
             f"dominance n must be a whole number >= 1 (the largest n contributors); got {n!r}"
         )
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 < p <= 1:
-        percent = isinstance(p, numbers.Real) and 10 <= p <= 100  # 85 meant as 85 %
+    # typeshed's numbers.Real has no __gt__/__ge__, so 0 < p does not type-check on it; every
+    # Real compares with ints, as a float does
+    share = cast(float, p)
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 < share <= 1:
+        percent = isinstance(p, numbers.Real) and 10 <= share <= 100  # 85 meant as 85 %
         hint = f" Did you mean {p / 100:g}?" if percent else ""
         raise InvalidOptionError(
             f"dominance p must be a share in (0, 1], e.g. 0.85; got {p!r}.{hint}"

@@ -34,9 +34,10 @@ def setup_matplotlib() -> None:
         return
     import matplotlib as mpl
     import matplotlib_fontja  # registers IPAexGothic and makes it the default sans-serif
+    from matplotlib.rcsetup import cycler  # mpl.cycler itself; only this module declares it
 
     matplotlib_fontja.japanize()
-    mpl.rcParams["axes.prop_cycle"] = mpl.cycler(color=list(OKABE_ITO))
+    mpl.rcParams["axes.prop_cycle"] = cycler(color=list(OKABE_ITO))
     mpl.rcParams["axes.spines.top"] = False
     mpl.rcParams["axes.spines.right"] = False
     mpl.rcParams["figure.dpi"] = 100

@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -85,8 +85,9 @@ def _fmt(x: Any, digits: int = 4) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return ""
     if isinstance(x, float | np.floating):
-        if x != 0 and abs(x) < 10 ** (-digits):
-            return f"{x:.{digits}g}" if abs(x) >= 1e-300 else "0"
+        size = cast(float, abs(x))  # mypy joins float's and NumPy's __abs__ to object
+        if x != 0 and size < 10 ** (-digits):
+            return f"{x:.{digits}g}" if size >= 1e-300 else "0"
         return f"{x:.{digits}f}"
     return str(x)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -58,7 +58,10 @@ def check_columns(data: pd.DataFrame, roles: dict[str, Any]) -> None:
                 )
 
 
-def check_option(name: str, value: Any, allowed: Sequence[str]) -> str:
+_Option = TypeVar("_Option", bound=str)
+
+
+def check_option(name: str, value: Any, allowed: Sequence[_Option]) -> _Option:
     """Return ``value`` if it is one of ``allowed``; raise :class:`InvalidOptionError` if not."""
     if value not in allowed:
         raise InvalidOptionError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,7 @@ from ebpm.results import EstimateResult, tidy_table
 __all__ = ["VcovKind", "did"]
 
 VcovKind = Literal["iid", "hetero", "cluster", "wild"]
-VCOV_KINDS: tuple[str, ...] = ("iid", "hetero", "cluster", "wild")
+VCOV_KINDS: tuple[VcovKind, ...] = get_args(VcovKind)
 #: Below this many clusters, CRV1 inference over-rejects (Cameron, Gelbach & Miller 2008).
 FEW_CLUSTERS = 30
 
@@ -97,9 +97,9 @@ def _twfe_balanced(
         if in_order:
             grid = np.asarray(v, dtype=float).reshape(n_u, n_t)
         else:
-            grid = np.empty(n)
-            grid[cell] = v
-            grid = grid.reshape(n_u, n_t)
+            flat = np.empty(n)
+            flat[cell] = v
+            grid = flat.reshape(n_u, n_t)
         row_means = grid.mean(axis=1, keepdims=True)
         out = grid - row_means
         out -= grid.mean(axis=0, keepdims=True)
@@ -371,6 +371,8 @@ def did(
             stacklevel=2,
         )
     if vcov == "wild":
+        if fit is None:  # the balanced shortcut above never serves vcov="wild"
+            raise EstimationError("the wild bootstrap needs a pyfixest fit, and there is none")
         weights_type = "webb" if n_clusters <= 12 else "rademacher"
         with warnings.catch_warnings():
             for category in (UserWarning, FutureWarning, DeprecationWarning):

@@ -6,7 +6,7 @@ import logging
 import math
 import warnings
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,7 @@ __all__ = ["EventStudyEstimator", "event_study", "event_time_label"]
 log = logging.getLogger(__name__)
 
 EventStudyEstimator = Literal["twfe", "sun_abraham"]
-ESTIMATORS: tuple[str, ...] = ("twfe", "sun_abraham")
+ESTIMATORS: tuple[EventStudyEstimator, ...] = get_args(EventStudyEstimator)
 #: Below this many clusters, CRV1 inference over-rejects (Cameron, Gelbach & Miller 2008).
 FEW_CLUSTERS = 30
 PRE_COLOUR = "#0072B2"  # Okabe–Ito blue
@@ -490,12 +490,16 @@ def event_study(
     dof = n_clusters - 1
     all_est = np.append(est, avg @ est)
     all_se = np.sqrt(np.append(np.diag(cov), avg @ cov @ avg))
-    lo_bin = win is not None and (work["t"] - work["g"] < win[0]).any()
-    hi_bin = win is not None and (work["t"] - work["g"] > win[1]).any()
+    lo_edge, hi_edge = win if win is not None else (None, None)
+    lo_bin = lo_edge is not None and (work["t"] - work["g"] < lo_edge).any()
+    hi_bin = hi_edge is not None and (work["t"] - work["g"] > hi_edge).any()
     table = tidy_table([*terms, HEADLINE], all_est, all_se, df=dof, conf_level=conf_level).assign(
         event_time=pd.array([*event_times, None], dtype="Int64"),
         binned=[
-            *((bool(lo_bin and k == win[0]) or bool(hi_bin and k == win[1])) for k in event_times),
+            *(
+                (bool(lo_bin and k == lo_edge) or bool(hi_bin and k == hi_edge))
+                for k in event_times
+            ),
             False,
         ],
     )

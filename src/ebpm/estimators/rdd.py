@@ -12,7 +12,7 @@ import logging
 import math
 import warnings
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,7 @@ __all__ = ["BANDWIDTH_MULTIPLIERS", "KERNELS", "Kernel", "rdd"]
 logger = logging.getLogger(__name__)
 
 Kernel = Literal["triangular", "epanechnikov", "uniform"]
-KERNELS: tuple[str, ...] = ("triangular", "epanechnikov", "uniform")
+KERNELS: tuple[Kernel, ...] = get_args(Kernel)
 #: Bandwidths of the sensitivity table, as multiples of the main bandwidth.
 BANDWIDTH_MULTIPLIERS: tuple[float, ...] = (0.5, 0.75, 1.0, 1.5, 2.0)
 #: Evenly spaced bins per side of the cutoff in the binned scatter (fewer with little data).

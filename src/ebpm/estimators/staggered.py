@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ebpm.errors import (
     DataError,
@@ -37,8 +38,8 @@ class BalancedPanelWarning(EbpmWarning):
 
 ControlGroup = Literal["never_treated", "not_yet_treated"]
 StaggeredAggregate = Literal["simple", "event", "group", "calendar"]
-CONTROL_GROUPS: tuple[str, ...] = ("never_treated", "not_yet_treated")
-AGGREGATES: tuple[str, ...] = ("simple", "event", "group", "calendar")
+CONTROL_GROUPS: tuple[ControlGroup, ...] = get_args(ControlGroup)
+AGGREGATES: tuple[StaggeredAggregate, ...] = get_args(StaggeredAggregate)
 _MD_CONTROL = {"never_treated": "nevertreated", "not_yet_treated": "notyettreated"}
 _MD_AGGREGATE = {"simple": "simple", "event": "dynamic", "group": "group", "calendar": "calendar"}
 _ASSUMPTION = (
@@ -115,27 +116,27 @@ def _pretrend(
 
 def _rows(
     terms: list[str],
-    est: np.ndarray,
-    se: np.ndarray,
+    est: ArrayLike,
+    se: ArrayLike,
     crit: np.ndarray | float,
     z: float,
     uniform: bool,
 ) -> pd.DataFrame:
     from scipy import stats
 
-    est = np.asarray(est, float)
-    se = np.asarray(se, float)
-    half = (np.asarray(crit, float) if uniform else z) * se
-    stat = np.divide(est, se, out=np.full_like(est, np.nan), where=se > 0)
+    estimate = np.asarray(est, float)
+    std_error = np.asarray(se, float)
+    half = (np.asarray(crit, float) if uniform else z) * std_error
+    stat = np.divide(estimate, std_error, out=np.full_like(estimate, np.nan), where=std_error > 0)
     return pd.DataFrame(
         {
             "term": terms,
-            "estimate": est,
-            "std_error": se,
+            "estimate": estimate,
+            "std_error": std_error,
             "statistic": stat,
             "p_value": 2 * stats.norm.sf(np.abs(stat)),
-            "conf_low": est - half,
-            "conf_high": est + half,
+            "conf_low": estimate - half,
+            "conf_high": estimate + half,
         }
     )
 

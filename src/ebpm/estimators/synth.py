@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,7 @@ from ebpm.results import EstimateResult
 __all__ = ["SynthMethod", "plot_gaps", "synthetic_control"]
 
 SynthMethod = Literal["sc", "sdid"]
-SYNTH_METHODS: tuple[str, ...] = ("sc", "sdid")
+SYNTH_METHODS: tuple[SynthMethod, ...] = get_args(SynthMethod)
 
 _SC_ASSUMPTION = (
     "Without the policy, the treated unit's outcome would have followed the weighted average "
@@ -275,8 +275,11 @@ def _fit_sdid(y: np.ndarray, t0: int, x: np.ndarray | None = None) -> list[dict[
     out = []
     for yb in y:
         est = synthdid.synthdid_estimate(yb, yb.shape[0] - 1, t0)
-        w = np.asarray(est.weights.omega, dtype=float)
-        lam = np.asarray(est.weights.lambda_, dtype=float)
+        # synthdid sets .weights in SynthDIDEstimate.__new__ and names it only in __slots__, so
+        # its type hints do not show the attribute
+        weights = est.weights  # type: ignore[attr-defined]
+        w = np.asarray(weights.omega, dtype=float)
+        lam = np.asarray(weights.lambda_, dtype=float)
         raw = w @ yb[:-1]
         # SDID's synthetic path: the weighted donors shifted by the time-weighted pre-period gap,
         # so the post-period mean gap is the estimate.

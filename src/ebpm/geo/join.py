@@ -674,7 +674,7 @@ def attach(
             keys[cell] = resolver(value)
             first[cell] = value
 
-    if geometry is None:
+    if geometry is None or geo_codes is None:  # None together: no geometry= was given
         if level == "prefecture":
             from ebpm.geo.data import prefectures
 

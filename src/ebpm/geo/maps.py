@@ -698,8 +698,13 @@ def _frame_bounds(geoms: Any) -> tuple[tuple[float, float, float, float], np.nda
     cropped = np.zeros(len(geoms), dtype=bool)
     cropped[unit[~keep]] = True
     kept = bounds[keep]
-    box = (kept[:, 0].min(), kept[:, 1].min(), kept[:, 2].max(), kept[:, 3].max())
-    return tuple(float(v) for v in box), cropped
+    box = (
+        float(kept[:, 0].min()),
+        float(kept[:, 1].min()),
+        float(kept[:, 2].max()),
+        float(kept[:, 3].max()),
+    )
+    return box, cropped
 
 
 def _padded(bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
@@ -716,7 +721,9 @@ class _InsetLayout:
     limits: tuple[float, float, float, float]  # inset data limits
 
 
-def _inset_layout(main: tuple[float, ...], okinawa: tuple[float, ...]) -> _InsetLayout:
+def _inset_layout(
+    main: tuple[float, float, float, float], okinawa: tuple[float, float, float, float]
+) -> _InsetLayout:
     """Crop the main map to ``main`` (the mainland's bounds); fit ``okinawa``'s bounds in a
     frame at its upper-left corner."""
     x0, x1, y0, y1 = _padded(main)

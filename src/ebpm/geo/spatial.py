@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import numpy as np
 import pandas as pd
@@ -426,12 +426,16 @@ def _build_weights(
         return points
 
     def distances(d: np.ndarray) -> np.ndarray:
-        return _chord_to_arc(d) if points is not None and points[1] else np.asarray(d, float)
+        if points is not None and points[1]:
+            return cast(np.ndarray, _chord_to_arc(d))  # an array for an array
+        return np.asarray(d, float)
 
     if kind in ("queen", "rook"):
         polygonal = gdf.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
         if not polygonal.all():
-            bad = [f"{labels[p]} ({gdf.geom_type.iloc[p]})" for p in np.flatnonzero(~polygonal)]
+            bad = [
+                f"{labels[int(p)]} ({gdf.geom_type.iloc[p]})" for p in np.flatnonzero(~polygonal)
+            ]
             raise DataError(
                 f"kind={kind!r} contiguity needs polygons, but {len(bad)} unit(s) are not: "
                 f"{_list(bad)}. Use kind='knn' (with k=) or kind='distance' for points"
@@ -686,7 +690,7 @@ def _values(gdf: pd.DataFrame, column: Any, labels: Sequence[str], *, func: str)
         values = converted.astype("float64")
     infinite = np.flatnonzero(np.isinf(values.to_numpy()))
     if len(infinite):
-        names = [labels[p] for p in infinite]
+        names = [labels[int(p)] for p in infinite]
         raise DataError(
             f"column={column!r} is infinite for {_list(names)}; a rate with a zero denominator? "
             "Set those values to NaN (they are then dropped with a warning) or fix them"
@@ -858,7 +862,13 @@ def _permute_global(
     return out
 
 
-def _folded_p(larger: np.ndarray, smaller: np.ndarray, permutations: int) -> np.ndarray:
+@overload
+def _folded_p(larger: int, smaller: int, permutations: int) -> float: ...
+@overload
+def _folded_p(larger: np.ndarray, smaller: np.ndarray, permutations: int) -> np.ndarray: ...
+def _folded_p(
+    larger: np.ndarray | int, smaller: np.ndarray | int, permutations: int
+) -> np.ndarray | float:
     """Pseudo p-value ``(min(#sim >= obs, #sim <= obs) + 1) / (permutations + 1)``, at most 1.
 
     As GeoDa and esda, except that ties count on both sides: a statistic every permutation
@@ -1030,7 +1040,8 @@ def moran(
         z = prep.y - prep.y.mean()
         sim = _permute_global(z, wr.sparse, float(wr.s0), permutations, rng)
         mean_sim, sd_sim = float(sim.mean()), float(sim.std())
-        p_value = float(_folded_p(np.sum(sim >= observed), np.sum(sim <= observed), permutations))
+        above, below = np.count_nonzero(sim >= observed), np.count_nonzero(sim <= observed)
+        p_value = float(_folded_p(int(above), int(below), permutations))
         se, stat = sd_sim, (observed - mean_sim) / sd_sim if sd_sim > 0 else math.nan
         diag.update(
             mean_sim=mean_sim,

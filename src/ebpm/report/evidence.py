@@ -119,8 +119,8 @@ def diagnostics(headline: Mapping[str, Any] | None) -> list[dict[str, Any]]:
         )
     auto = d.get("residual_autocorrelation")
     if isinstance(auto, Mapping) and isinstance(auto.get("ljung_box_pvalue"), Mapping):
-        pvals = [_num(v) for v in auto["ljung_box_pvalue"].values()]
-        pvals = [p for p in pvals if p is not None]
+        found = [_num(v) for v in auto["ljung_box_pvalue"].values()]
+        pvals = [p for p in found if p is not None]
         if pvals:
             p = min(pvals)
             out.append(

@@ -20,18 +20,22 @@ FORMATS = ("html", "markdown", "latex")
 
 
 class Table(str):
-    """A rendered table: a plain ``str`` that notebooks display as HTML or Markdown."""
+    """A rendered table: a plain ``str`` that notebooks display as HTML or Markdown.
 
-    format: str = "markdown"
+    ``markup`` says which of ``"html"``, ``"markdown"`` or ``"latex"`` the text is (it is not
+    called ``format``, which would hide :meth:`str.format`).
+    """
+
+    markup: Format = "markdown"
 
     def _repr_html_(self) -> str | None:
-        return str(self) if self.format == "html" else None
+        return str(self) if self.markup == "html" else None
 
     def _repr_markdown_(self) -> str | None:
-        return str(self) if self.format == "markdown" else None
+        return str(self) if self.markup == "markdown" else None
 
     def _repr_latex_(self) -> str | None:
-        return str(self) if self.format == "latex" else None
+        return str(self) if self.markup == "latex" else None
 
 
 def _num(x: Any, digits: int) -> str:
@@ -138,12 +142,12 @@ def etable(
     else:
         esc = html.escape
         head = "".join(f"<th>{esc(h)}</th>" for h in header)
-        body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows)
+        cells = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows)
         cap = f"<caption>{esc(caption)}</caption>" if caption else ""
         text = (
             f'<table class="ebpm-etable">{cap}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table>"
+            f"<tbody>{cells}</tbody></table>"
         )
     table = Table(text)
-    table.format = format
+    table.markup = format
     return table
