@@ -926,12 +926,12 @@ def _last_scheduled_success(out_dir: Path, pipeline: str) -> Any:
 
     from ebpm.pipeline import history
 
-    good = [
-        r
+    started = [
+        r.started_at
         for r in history.list_runs(out_dir, pipeline=pipeline)
         if r.status == "ok" and r.complete and r.started_at
     ]
-    return datetime.fromisoformat(good[-1].started_at) if good else None
+    return datetime.fromisoformat(started[-1]) if started else None
 
 
 def _due_specs(specs: list[Path], out_dir: Path) -> tuple[list[Path], list[Path]]:

@@ -168,11 +168,13 @@ def evidence(model: LogicModel, *, out_dir: str | Path | None = None) -> dict[tu
     found: dict[tuple[str, str], Any] = {}
     for link in model.links_with_evidence():
         ev = link.evidence
-        key = (ev.pipeline, ev.task)  # type: ignore[union-attr]
+        if ev is None:  # links_with_evidence() keeps only links with evidence
+            continue
+        key = (ev.pipeline, ev.task)
         if key in found:
             continue
         found[key] = None
-        if this_pipeline == ev.pipeline and ev.task in needs:
+        if run_dir is not None and this_pipeline == ev.pipeline and ev.task in needs:
             # a task this one needs (or runs after) finished well earlier in this very run
             heads = _results_in(run_dir / f"{ev.task}.ipynb", RESULT_MIME)
             if heads:
@@ -187,9 +189,14 @@ def evidence(model: LogicModel, *, out_dir: str | Path | None = None) -> dict[tu
                 good[1]["headline"], pipeline=ev.pipeline, task=ev.task, run_id=run_id
             )
         hit = found[key]
-        if hit is not None and this_pipeline == ev.pipeline and ev.task in not_ok:
+        if (
+            hit is not None
+            and run_dir is not None
+            and this_pipeline == ev.pipeline
+            and ev.task in not_ok
+        ):
             # it ran in this run and did not succeed: the estimate shown is an older one
-            hit["failed_now"] = run_dir.name  # type: ignore[union-attr]
+            hit["failed_now"] = run_dir.name
             hit["status"] = "warn"
             hit["diagnostics"] = [
                 f"warn: it did not succeed in this run ({hit['failed_now']}); this is its last "
@@ -219,7 +226,7 @@ def diagram(
         :func:`evidence`'s answer (default: looked up now).
     lang : {"en", "ja"}
     """
-    from ebpm.kpi.diagram import logic_model_svg
+    from ebpm.kpi.diagram import check_lang, logic_model_svg
 
     found = evidence(model) if found is None else found
     nodes = []
@@ -254,7 +261,7 @@ def diagram(
             )
         links.append({"source": link.source, "target": link.target, "evidence": ev})
     title = (model.title_ja or model.title) if lang == "ja" else model.title
-    return logic_model_svg(nodes, links, title=title, lang=lang)  # type: ignore[arg-type]
+    return logic_model_svg(nodes, links, title=title, lang=check_lang(lang))
 
 
 #: The dashboard's section headings and fixed sentences, in English and Japanese.
@@ -383,13 +390,13 @@ def scrollable(svg: str) -> str:
 
 def outline(model: LogicModel, *, lang: str = "en") -> str:
     """The logic model as a markdown outline (for screen readers and text output)."""
-    from ebpm.kpi.diagram import logic_model_text
+    from ebpm.kpi.diagram import check_lang, logic_model_text
 
     nodes = [
         {"id": n.id, "kind": n.kind, "label": n.label, "label_ja": n.label_ja} for n in model.nodes
     ]
     links = [{"source": lk.source, "target": lk.target} for lk in model.links]
-    return logic_model_text(nodes, links, lang=lang)  # type: ignore[arg-type]
+    return logic_model_text(nodes, links, lang=check_lang(lang))
 
 
 def evidence_table(
@@ -406,8 +413,10 @@ def evidence_table(
         return (node.label_ja or node.label) if lang == "ja" else node.label
 
     for link in model.links_with_evidence():
-        ev = found.get((link.evidence.pipeline, link.evidence.task))  # type: ignore[union-attr]
-        where = f"{link.evidence.pipeline} / {link.evidence.task}"  # type: ignore[union-attr]
+        if link.evidence is None:  # links_with_evidence() keeps only links with evidence
+            continue
+        ev = found.get((link.evidence.pipeline, link.evidence.task))
+        where = f"{link.evidence.pipeline} / {link.evidence.task}"
         arrow = f"{esc(label(link.source))} → {esc(label(link.target))}"
         if ev is None:
             rows.append(
@@ -637,7 +646,12 @@ def previous_followup(*, out_dir: str | Path | None = None) -> dict[str, Any] | 
     if not task_env or "/" not in task_env or not (run_dir or out_dir):
         return None
     pipeline, task = task_env.split("/", 1)
-    out = Path(out_dir) if out_dir is not None else Path(run_dir).parents[2]  # type: ignore[arg-type]
+    if out_dir is not None:
+        out = Path(out_dir)
+    elif run_dir:
+        out = Path(run_dir).parents[2]
+    else:  # not reached: one of them is set (checked above)
+        return None
     good = last_good_records(out, pipeline, [task]).get(task)
     if not good:
         return None

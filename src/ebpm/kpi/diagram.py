@@ -490,7 +490,7 @@ def _real(value: Any, what: str) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def check_lang(lang: Any) -> str:
+def check_lang(lang: Any) -> Lang:
     """``lang`` if the KPI pages speak it ("en", "ja"), else an error naming it and the fix."""
     if lang not in _WORDS:
         raise InvalidOptionError(
@@ -808,16 +808,16 @@ def _layout(nodes: list[_Node], links: list[_Link], lang: str, title: str | None
     channels: list[list[int]] = [[] for _ in range(ncol)]
     gap_labels: list[list[_Link]] = [[] for _ in range(ncol)]
     for link in links:
-        s, t = by_id[link.source].col, by_id[link.target].col
+        s_col, t_col = by_id[link.source].col, by_id[link.target].col
         if link.route == "forward":
             if link.rows:
-                gap_labels[s + 1].append(link)
+                gap_labels[s_col + 1].append(link)
         else:
-            channels[s].append(link.index)
+            channels[s_col].append(link.index)
             if link.route == "back":
-                channels[t].append(link.index)
+                channels[t_col].append(link.index)
             elif link.rows:
-                gap_labels[s].append(link)
+                gap_labels[s_col].append(link)
     chan_w = [(_CH_OFF + _CH_STEP * len(ch)) if ch else 0.0 for ch in channels]
     label_w = [max((lk.w for lk in g), default=0.0) for g in gap_labels]
     col_x: list[float] = []
@@ -940,16 +940,16 @@ def _layout(nodes: list[_Node], links: list[_Link], lang: str, title: str | None
     )
     lane_y = bottom + _LANE_GAP
     for link in back:
-        s, t = by_id[link.source].col, by_id[link.target].col
-        cs, ct = chan_x[(link.index, s)], chan_x[(link.index, t)]
+        s_col, t_col = by_id[link.source].col, by_id[link.target].col
+        cs, ct = chan_x[(link.index, s_col)], chan_x[(link.index, t_col)]
         sy, ty = port[(link.index, "out")], port[(link.index, "in")]
         ly = lane_y + link.h / 2
         paths[link.index] = (
-            f"M {_fmt(col_x[s])} {_fmt(sy)} H {_fmt(cs + r)} "
+            f"M {_fmt(col_x[s_col])} {_fmt(sy)} H {_fmt(cs + r)} "
             f"Q {_fmt(cs)} {_fmt(sy)} {_fmt(cs)} {_fmt(sy + r)} V {_fmt(ly - r)} "
             f"Q {_fmt(cs)} {_fmt(ly)} {_fmt(cs - r)} {_fmt(ly)} H {_fmt(ct + r)} "
             f"Q {_fmt(ct)} {_fmt(ly)} {_fmt(ct)} {_fmt(ly - r)} V {_fmt(ty + r)} "
-            f"Q {_fmt(ct)} {_fmt(ty)} {_fmt(ct + r)} {_fmt(ty)} H {_fmt(col_x[t])}"
+            f"Q {_fmt(ct)} {_fmt(ty)} {_fmt(ct + r)} {_fmt(ty)} H {_fmt(col_x[t_col])}"
         )
         mid = (cs + ct) / 2
         anchors[link.index] = (mid, ly)
@@ -1123,12 +1123,13 @@ def _link_sentence(link: _Link, by_id: dict[str, _Node], lang: str) -> str:
         parts.append(w["not_evaluated"])
     else:
         ev = link.evidence or {}
-        d = _decimals(ev.get("estimate"), ev.get("low"), ev.get("high"))
-        if ev.get("estimate") is not None:
-            parts.append(w["estimate"].format(value=_number(ev["estimate"], d)))
-        if ev.get("low") is not None or ev.get("high") is not None:
-            lo = "–" if ev.get("low") is None else _number(ev["low"], d)
-            hi = "–" if ev.get("high") is None else _number(ev["high"], d)
+        estimate, low, high = ev.get("estimate"), ev.get("low"), ev.get("high")
+        d = _decimals(estimate, low, high)
+        if estimate is not None:
+            parts.append(w["estimate"].format(value=_number(estimate, d)))
+        if low is not None or high is not None:
+            lo = "–" if low is None else _number(low, d)
+            hi = "–" if high is None else _number(high, d)
             parts.append(w["interval"].format(low=lo, high=hi))
         if link.status.cls != "plain":
             parts.append(w["status"].format(status=link.status.text))

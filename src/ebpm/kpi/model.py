@@ -559,8 +559,9 @@ def _span(value: Any) -> tuple[str, pd.Period]:
             return _estat_time(str(value))
         return "year", pd.Period(pd.Timestamp(_year(str(value)), 1, 1), "Y-DEC")
     if isinstance(value, numbers.Real):
-        if math.isfinite(value) and float(value).is_integer():
-            return "year", pd.Period(pd.Timestamp(_year(str(int(value))), 1, 1), "Y-DEC")
+        number = float(value)  # math.isfinite converts to float too
+        if math.isfinite(number) and number.is_integer():
+            return "year", pd.Period(pd.Timestamp(_year(str(int(number))), 1, 1), "Y-DEC")
         raise ValueError("a number is read as a year and must be a whole number")
     if isinstance(value, dt.date | pd.Timestamp):
         return "day", pd.Period(pd.Timestamp(value), "D")
@@ -582,10 +583,10 @@ def _span(value: Any) -> tuple[str, pd.Period]:
         year, q = _year(m.group(1)), int(m.group(2))
         return "quarter", pd.Period(pd.Timestamp(year, 3 * q - 2, 1), "Q-DEC")
     if m := _MONTH.match(text):
-        year, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        digits, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         if not 1 <= int(month) <= 12:
             raise ValueError(f"month {int(month)} does not exist")
-        return "month", pd.Period(pd.Timestamp(_year(year), int(month), 1), "M")
+        return "month", pd.Period(pd.Timestamp(_year(digits), int(month), 1), "M")
     if m := _DAY.match(text):
         try:
             day = pd.Timestamp(_year(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -1021,7 +1022,7 @@ def load_all(
             f"policy folder {str(directory)!r} does not exist; create it and put one "
             "<policy>.yaml per policy there (e.g. pipelines/policies/prop99.yaml)"
         )
-        err.line = None  # type: ignore[attr-defined]
+        err.line = None
         raise err
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     project = _Project(Path(root) if root is not None else _policy_root(directory / "x.yaml"))
@@ -1047,10 +1048,10 @@ def load_all(
             messages.append(f"{model.display_path}{f', line {line}' if line else ''}: {message}")
         seen[model.policy] = model
     if messages:
-        err = SpecError("\n".join(messages))
-        err.line = problems[0].line if problems else None  # type: ignore[attr-defined]
-        err.problems = problems  # type: ignore[attr-defined]
-        raise err
+        error = SpecError("\n".join(messages))
+        error.line = problems[0].line if problems else None
+        error.problems = problems
+        raise error
     return models
 
 
@@ -1066,8 +1067,8 @@ def _fail(shown: str, problems: list[tuple[int | None, str]]) -> SpecError:
             f"  line {line}: {message}" if line else f"  {message}" for line, message in ordered
         )
     err = SpecError(text)
-    err.line = ordered[0][0]  # type: ignore[attr-defined]
-    err.problems = [Problem(shown, line, message) for line, message in ordered]  # type: ignore[attr-defined]
+    err.line = ordered[0][0]
+    err.problems = [Problem(shown, line, message) for line, message in ordered]
     return err
 
 

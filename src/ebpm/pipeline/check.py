@@ -89,11 +89,17 @@ class _Checker:
         self._checked_catalogs: set[Path] = set()
         self.policies: list[Path] = []
 
-    def add(self, path: str, line: int | None, message: str, level: str = "error") -> None:
+    def add(
+        self,
+        path: str,
+        line: int | None,
+        message: str,
+        level: Literal["error", "warning"] = "error",
+    ) -> None:
         key = (path, line, message)
         if key not in self._seen:
             self._seen.add(key)
-            self.problems.append(Problem(path, line, message, level))  # type: ignore[arg-type]
+            self.problems.append(Problem(path, line, message, level))
 
     # --- what to check -----------------------------------------------------------------------
     def collect(self, paths: Iterable[str | Path]) -> tuple[list[Path], list[Path], list[Path]]:

@@ -13,6 +13,7 @@ import logging
 import os
 import queue
 import threading
+from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -183,11 +184,11 @@ class DaskExecutor:
             raise PipelineError(
                 "running on Dask needs `distributed`; install it with `pip install distributed`"
             ) from err
-        self.results: queue.Queue[Outcome] = queue.Queue()
+        self.results: queue.Queue[Outcome | Started] = queue.Queue()
         self.cancel_event = threading.Event()
         self.cluster = None
         self.event_name = f"ebpm-cancel-{run_id}"
-        self._futures: dict[str, Any] = {}
+        self._futures: dict[Hashable, Any] = {}  # by Dask key
         # a LocalCluster's nanny sets variables in this process's environment for its workers
         # (MALLOC_TRIM_THRESHOLD_, PYTHONHASHSEED, ...); close() puts the environment back
         self._environ = dict(os.environ)

@@ -55,7 +55,7 @@ def environment_fingerprint(kernel: str = "python3") -> str:
     which is what pip writes and takes milliseconds; parsing every distribution's metadata
     would take half a second.
     """
-    found = set()
+    found: set[str] = set()
     for entry in sys.path:
         try:
             names = os.listdir(entry or ".")

@@ -127,13 +127,15 @@ def parameters_cell(nb: Any, *, path: str | Path = "<notebook>") -> dict[str, No
                 f"{path}: line {node.lineno} of the parameters cell is not `name: type = value`; "
                 "keep the cell to plain assignments of literals"
             )
-        try:
-            default = ast.literal_eval(value) if value is not None else None
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as err:
-            raise ParameterError(
-                f"{path}: parameter {name!r} must be a literal (number, string, list, ...), "
-                f"not {ast.unparse(value)!r}"
-            ) from err
+        default = None
+        if value is not None:
+            try:
+                default = ast.literal_eval(value)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as err:
+                raise ParameterError(
+                    f"{path}: parameter {name!r} must be a literal (number, string, list, ...), "
+                    f"not {ast.unparse(value)!r}"
+                ) from err
         params[name] = NotebookParameter(
             name=name,
             type=annotation,

@@ -340,7 +340,7 @@ class ParameterProblem:
     """One problem with one parameter of a task."""
 
     parameter: str
-    kind: Literal["unknown", "missing", "type"]
+    kind: Literal["unknown", "missing", "type", "secret"]
     message: str  # a full sentence that names the parameter, the notebook and the fix
 
 

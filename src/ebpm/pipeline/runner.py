@@ -406,9 +406,19 @@ def _revision_notice(rev: dict[str, Any]) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _RecordedSpec:
+    """What publishing reads of a pipeline, as a run's manifest records it (the site is rebuilt
+    from the records, where the spec file may have changed or gone)."""
+
+    name: str
+    description: str
+    root: Path
+
+
 def _publish(
     result: TaskResult,
-    spec: PipelineSpec,
+    spec: PipelineSpec | _RecordedSpec,
     run_id: str,
     run_dir: Path,
     site: Path,
@@ -460,7 +470,7 @@ def _publish(
 
 def _publish_unguarded(
     result: TaskResult,
-    spec: PipelineSpec,
+    spec: PipelineSpec | _RecordedSpec,
     run_id: str,
     run_dir: Path,
     site: Path,
@@ -552,7 +562,7 @@ def _publish_unguarded(
 
 
 def _policies_informed(
-    spec: PipelineSpec, task: str, group: str, lang: str
+    spec: PipelineSpec | _RecordedSpec, task: str, group: str, lang: str
 ) -> list[tuple[str, str | None]]:
     """The policies (``pipelines/policies/*.yaml``) with a link whose evidence is this task, as
     (title, href of the KPI dashboard that shows the policy, when this pipeline has one).
@@ -851,8 +861,8 @@ def run_pipeline(
         for name, plan in plans.items():
             same, why = (False, "--force") if force else _unchanged(plan, hasher, site, out)
             skip_reasons[name] = why
-            if same:
-                run_of, record = plan.previous  # type: ignore[misc]
+            if same and plan.previous is not None:  # same: there is a previous good run
+                run_of, record = plan.previous
                 r = plan.result
                 r.status = "unchanged"
                 r.unchanged_since = record.get("unchanged_since") or run_of
@@ -1062,8 +1072,6 @@ def publish_runs(
     Path
         The site's index page.
     """
-    from types import SimpleNamespace
-
     from ebpm.report import site as site_mod
 
     out = Path(out_dir).resolve()
@@ -1084,7 +1092,7 @@ def publish_runs(
             f"no recorded runs under {out / 'runs'}; run a pipeline first (`ebpm run SPEC`)"
         )
     for m in manifests:
-        spec = SimpleNamespace(
+        spec = _RecordedSpec(
             name=m["pipeline"],
             description=m.get("description", ""),
             root=Path(m.get("root") or out),
@@ -1108,7 +1116,7 @@ def publish_runs(
                         "failed",
                         (f"the executed notebook of run {run_id} is gone from {run_dir}"),
                     )
-            _publish(result, spec, run_id, run_dir, site_dir, git=m.get("git"), index=False)  # type: ignore[arg-type]
+            _publish(result, spec, run_id, run_dir, site_dir, git=m.get("git"), index=False)
             emit({"event": "published", "task": result.name, "run_id": run_id})
     for name in dict.fromkeys(m["pipeline"] for m in manifests):
         _publish_history(out, name, site_dir, index=False)

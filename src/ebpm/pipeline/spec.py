@@ -257,7 +257,7 @@ def _error(
     shown: str, line: int | None, message: str, cls: type[SpecError] = SpecError
 ) -> SpecError:
     err = cls(f"{shown}, line {line}: {message}" if line else f"{shown}: {message}")
-    err.line = line  # type: ignore[attr-defined]
+    err.line = line
     return err
 
 
@@ -698,7 +698,7 @@ def load_spec(path: str | Path) -> PipelineSpec:
             f"pipeline spec {str(path)!r} does not exist.{did_you_mean(path.name, nearby)}"
             + (f" Specs there: {', '.join(sorted(nearby))}." if nearby else "")
         )
-        err.line = None  # type: ignore[attr-defined]
+        err.line = None
         raise err
     root = _project_root(path)
     shown = _display(path, root)
