@@ -43,9 +43,10 @@ bench: $(STAMP)  ## run the benchmarks and write bench/RESULTS.md
 	$(BIN)/python -m pip install --quiet --progress-bar off -e '.[test,bench]'
 	$(BIN)/python bench/run.py
 
-lint: $(STAMP)  ## ruff
+lint: $(STAMP)  ## ruff, then mypy (its settings are in pyproject.toml)
 	$(BIN)/ruff check src tests bench notebooks
 	$(BIN)/ruff format --check src tests bench notebooks
+	$(BIN)/mypy
 
 clean:  ## remove the venv, runs and the site
 	rm -rf $(VENV) runs site
