@@ -378,3 +378,13 @@ def test_one_code_written_three_ways_is_converted_once():
         ["22201", "22100", 2],
         ["22382", "22100", 2],
     ]
+
+
+def test_a_ward_and_the_city_it_was_carved_from_meet_at_one_level():
+    # 1972-04-01: 札幌市 (01201) became designated (01100) with seven wards (01101 中央区 ...)
+    back = japan.convert_codes("01101", from_date="1972-04-01", to_date="1970-04-01")
+    assert pairs(back) == {("01101", "01201")}
+    city = japan.convert_codes("01201", from_date="1970-04-01", to_date="1972-04-01")
+    assert pairs(city) == {("01201", "01100")}
+    wards = japan.convert_codes("01201", from_date="1970-04-01", to_date="1972-04-01", wards=True)
+    assert set(wards["to_code"]) == {f"0110{i}" for i in range(1, 8)}
