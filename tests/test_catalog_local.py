@@ -730,3 +730,14 @@ def test_the_minus_sign_and_euc_jp_text(tmp_path):
     df = read_local_table(euc)
     assert list(df.columns) == ["コード", "名前", "人口"]
     assert df.attrs["ebpm"]["details"]["encoding"] == "euc_jp"
+
+
+def test_numbers_in_brackets_stay_text_with_the_choice_explained():
+    # MIC's FY2008 file prints the 23 special wards' 財政力指数 in brackets, "(0.80)"
+    h20 = Path(__file__).parent.parent / "src/ebpm/data/japan/mic_fiscal_indices/city/H20.xls"
+    advice = r"'財政力指数'.*numbers in brackets mean a negative"
+    with pytest.warns(MixedColumnWarning, match=advice):
+        df = read_local_table(h20)
+    tokyo = df[df["団体名"] == "千代田区"]["財政力指数"].tolist()
+    assert tokyo == ["(0.80)"]
+    assert pd.to_numeric(df["財政力指数"].astype(str).str.strip("()")).notna().all()

@@ -99,6 +99,7 @@ _SCAN_ROWS = 50  # rows searched for a header
 _MAX_HEADER_ROWS = 4
 _NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _SIGNED_NUMBER = rf"^-?(?:{_NUMBER.pattern})$"  # after NFKC, △/▲ → -, a + dropped (Arrow's RE2)
+_PARENTHESISED = re.compile(r"\(\s*-?[\d,]*\.?\d+\s*\)")
 _CODE_NAME = re.compile(r"コード|番号|(?:^|[^a-z])(?:code|id)(?:$|[^a-z])", re.IGNORECASE)
 _NOTE_START = re.compile(r"^[(（]?\s*(?:注|※|\*|資料|出典|出所|備考)")
 _CJK = r"\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -460,10 +461,22 @@ def _column(name: str, cells: list[Any], marks: frozenset[str], where: str) -> _
     code = bool(_CODE_NAME.search(name)) or bool(pc.any(pc.and_(is_num, is_code)).as_py())
     if n_text and n_num >= 4 * n_text and not code:
         shown = sorted({str(cells[i]).strip() for i in np.flatnonzero(text)})[:5]
+        if all(_PARENTHESISED.fullmatch(unicodedata.normalize("NFKC", v)) for v in shown):
+            # a number in brackets is a negative in accounting, and in ministry tables often a
+            # value on another basis (MIC's 23 special wards, FY2008): the analyst decides
+            fix = (
+                "numbers in brackets mean a negative in accounting and often a value on another "
+                "basis in ministry tables (see the file's notes); decide which, then convert the "
+                f"column, e.g. pd.to_numeric(df[{name!r}].astype(str).str.strip('()'))"
+            )
+        else:
+            fix = (
+                "if these cells mark suppressed or missing values, pass them as marks (e.g. "
+                f"marks: {json.dumps(shown[:2], ensure_ascii=False)})"
+            )
         warnings.warn(
             f"{where}: column {name!r} holds numbers and {n_text} cell(s) of text {shown}, "
-            "so it was kept as text; if these cells mark suppressed or missing values, pass "
-            f"them as marks (e.g. marks: {json.dumps(shown[:2], ensure_ascii=False)})",
+            f"so it was kept as text; {fix}",
             MixedColumnWarning,
             stacklevel=5,  # read_local_table's caller
         )
