@@ -46,6 +46,25 @@ _LAZY = {
     "EstimateResult": "ebpm.results",
 }
 
+#: Every public subpackage and module: ``ebpm.disclosure.suppress`` and ``ebpm.kpi`` work after
+#: a bare ``import ebpm``, each imported on first use (a test checks that this list is complete).
+SUBMODULES = (
+    "catalog",
+    "cli",
+    "comparison",
+    "describe",
+    "disclosure",
+    "errors",
+    "estimators",
+    "geo",
+    "japan",
+    "kpi",
+    "pipeline",
+    "plotting",
+    "report",
+    "results",
+)
+
 
 def __getattr__(name: str):
     import importlib
@@ -54,14 +73,13 @@ def __getattr__(name: str):
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
-    # `ebpm.catalog` and `ebpm.report` work after a bare `import ebpm`, loaded on first use
-    if name in ("catalog", "report", "pipeline", "describe", "plotting", "japan", "geo"):
+    if name in SUBMODULES:
         return importlib.import_module(f"ebpm.{name}")
     raise AttributeError(f"module 'ebpm' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | set(SUBMODULES))
 
 
 __all__ = [
