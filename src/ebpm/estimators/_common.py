@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from ebpm.errors import (
@@ -24,6 +25,8 @@ __all__ = [
     "check_option",
     "check_unique_panel",
     "drop_missing",
+    "infinite",
+    "missing_rows",
     "require_frame",
 ]
 
@@ -71,24 +74,88 @@ def check_option(name: str, value: Any, allowed: Sequence[_Option]) -> _Option:
     return value
 
 
-def drop_missing(data: pd.DataFrame, columns: Iterable[str], *, func: str) -> pd.DataFrame:
-    """Drop rows with a missing value in ``columns``, warning with the count per column."""
+def infinite(series: pd.Series) -> np.ndarray:
+    """Boolean mask of the ``inf``/``-inf`` values of ``series`` (strings never count)."""
+    if pd.api.types.is_bool_dtype(series):
+        return np.zeros(len(series), dtype=bool)
+    if pd.api.types.is_numeric_dtype(series):
+        return np.isinf(series.to_numpy(dtype="float64", na_value=np.nan))
+    if series.dtype == object:
+        values = series.to_numpy()
+        return np.asarray((values == np.inf) | (values == -np.inf), dtype=bool)
+    return np.zeros(len(series), dtype=bool)
+
+
+def _value_text(value: Any) -> str:
+    value = value.item() if isinstance(value, np.generic) else value
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _rows_text(data: pd.DataFrame, bad: np.ndarray, label: Sequence[str]) -> str:
+    """Name the rows flagged in ``bad``: by their ``label`` columns, else by index label."""
+    where = np.flatnonzero(bad)
+    shown = where[:_ROWS_SHOWN]
+    if label:
+        parts = [", ".join(f"{c}={_value_text(data[c].iloc[i])}" for c in label) for i in shown]
+        text = "; ".join(parts)
+    else:
+        text = "row " if len(where) == 1 else "rows "
+        text += ", ".join(_value_text(data.index[i]) for i in shown)
+    if len(where) > len(shown):
+        text += f" and {len(where) - len(shown)} more"
+    return text
+
+
+_ROWS_SHOWN = 5  # rows named in a missing-value message before "and N more"
+
+
+def missing_rows(data: pd.DataFrame, columns: Iterable[str]) -> np.ndarray:
+    """Positional mask of rows with a missing or infinite value in ``columns``."""
+    columns = list(dict.fromkeys(columns))
+    bad = data[columns].isna().to_numpy().any(axis=1)
+    for col in columns:
+        bad |= infinite(data[col])
+    return bad
+
+
+def drop_missing(
+    data: pd.DataFrame, columns: Iterable[str], *, func: str, label: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Drop rows with a missing or infinite value in ``columns``, warning which and where.
+
+    Infinite values (``inf``, ``-inf``) are treated as missing: no estimator can use them,
+    and left in they turn an estimate into NaN or a wrong number without a word. The warning
+    counts the dropped values per column and names the rows, by the ``label`` columns (e.g.
+    unit and period) when given, else by index label.
+    """
     columns = list(dict.fromkeys(columns))
     na = data[columns].isna()
-    if not na.to_numpy().any():
+    inf = pd.DataFrame({c: infinite(data[c]) for c in columns}, index=data.index)
+    bad = na.to_numpy() | inf.to_numpy()
+    if not bad.any():
         return data
-    counts = {c: int(n) for c, n in na.sum().items() if n}
-    keep = ~na.any(axis=1)
+    counts = []
+    for j, col in enumerate(columns):
+        n_na, n_inf = int(na.iloc[:, j].sum()), int(inf.iloc[:, j].sum())
+        if n_inf:
+            counts.append(
+                f"{col}: {n_na} missing, {n_inf} infinite" if n_na else f"{col}: {n_inf} infinite"
+            )
+        elif n_na:
+            counts.append(f"{col}: {n_na}")
+    drop = bad.any(axis=1)
+    what = "missing or infinite values" if inf.to_numpy().any() else "missing values"
     warnings.warn(
-        f"{func}(): dropped {int((~keep).sum())} of {len(data)} rows with missing values "
-        f"({', '.join(f'{c}: {n}' for c, n in counts.items())}); impute or filter them first "
-        "to silence this",
+        f"{func}(): dropped {int(drop.sum())} of {len(data)} rows with {what} "
+        f"({', '.join(counts)}) at {_rows_text(data, drop, label)}; impute or filter them "
+        "first to silence this",
         MissingValueWarning,
         stacklevel=3,
     )
-    if not keep.any():
-        raise DataError(f"{func}(): every row has a missing value in {list(counts)}")
-    return data.loc[keep]
+    if drop.all():
+        bad_cols = [c for j, c in enumerate(columns) if bad[:, j].any()]
+        raise DataError(f"{func}(): every row has a missing value in {bad_cols}")
+    return data.loc[~drop]
 
 
 def check_numeric(data: pd.DataFrame, column: str, *, role: str) -> pd.Series:
@@ -109,14 +176,16 @@ def check_numeric(data: pd.DataFrame, column: str, *, role: str) -> pd.Series:
 
 
 def check_complete(data: pd.DataFrame, column: str, *, role: str) -> None:
-    """Raise :class:`MissingValueError` if ``column`` has missing values."""
+    """Raise :class:`MissingValueError` if ``column`` has missing or infinite values."""
     from ebpm.errors import MissingValueError
 
-    n = int(data[column].isna().sum())
+    bad = data[column].isna().to_numpy() | infinite(data[column])
+    n = int(bad.sum())
     if n:
+        what = "missing or infinite" if infinite(data[column]).any() else "missing"
         raise MissingValueError(
-            f"{role}={column!r} has {n} missing value(s) (first at row "
-            f"{data.index[data[column].isna()][0]!r}); fill them or drop those rows first"
+            f"{role}={column!r} has {n} {what} value(s) (first at row "
+            f"{data.index[bad][0]!r}); fill them or drop those rows first"
         )
 
 

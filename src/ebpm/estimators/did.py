@@ -260,7 +260,7 @@ def did(
     used = [outcome, unit, time, treated, *covariates, cluster]
     if weights:
         used.append(weights)
-    frame = drop_missing(data, used, func="did")
+    frame = drop_missing(data, used, func="did", label=[unit, time])
 
     y = check_numeric(frame, outcome, role="outcome").to_numpy()
     d = _binary(frame[treated], "treated")

@@ -185,8 +185,8 @@ def event_study(
     time : str
         Column with the period, a whole number (year, quarter number ...).
     cohort : str
-        Column with the unit's first treated period, in the units of ``time``; 0 or missing
-        means never treated (in the panel). Must be constant within a unit.
+        Column with the unit's first treated period, in the units of ``time``; 0, missing
+        or inf means never treated (in the panel). Must be constant within a unit.
     ref_period : int, default -1
         Event time whose coefficient is normalised to zero (the comparison period); negative.
     window : (int, int), optional
@@ -257,7 +257,7 @@ def event_study(
     FewClustersWarning
         Fewer than 30 clusters.
     MissingValueWarning
-        Rows with a missing outcome were dropped.
+        Rows with a missing or infinite outcome were dropped (named in the warning).
     EbpmWarning
         ``"sun_abraham"``: a cohort is never observed at ``ref_period`` and is left out.
 
@@ -310,11 +310,11 @@ def event_study(
     check_complete(data, time, role="time")
     check_complete(data, cluster, role="cluster")
     check_unique_panel(data, unit=unit, time=time)
-    frame = drop_missing(data, [outcome], func="event_study")
+    frame = drop_missing(data, [outcome], func="event_study", label=[unit, time])
     y = check_numeric(frame, outcome, role="outcome")
     t = _integer_valued(check_numeric(frame, time, role="time"), role="time", column=time)
     g = _integer_valued(check_numeric(frame, cohort, role="cohort"), role="cohort", column=cohort)
-    g = g.where(g != 0)  # 0 = never treated
+    g = g.where((g != 0) & np.isfinite(g))  # 0, missing or inf = never treated
     varying = g.fillna(-np.inf).groupby(frame[unit], sort=False).nunique()
     if (varying > 1).any():
         bad = varying.index[varying > 1][0]

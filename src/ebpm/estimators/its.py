@@ -233,7 +233,7 @@ def its(
     used = [outcome, time, *covariates]
     if isinstance(seasonal, str):
         used.append(seasonal)
-    frame = drop_missing(data, used, func="its")
+    frame = drop_missing(data, used, func="its", label=[time])
 
     kind = _time_kind(frame[time])
     if kind == "other":

@@ -30,6 +30,7 @@ from ebpm.estimators._common import (
     check_numeric,
     check_option,
     drop_missing,
+    missing_rows,
     require_frame,
 )
 from ebpm.results import EstimateResult
@@ -250,7 +251,7 @@ def rdd(
     Warns
     -----
     MissingValueWarning
-        Rows with a missing outcome, running variable or covariate were dropped.
+        Rows with a missing or infinite outcome, running variable or covariate were dropped.
     FewClustersWarning
         Few clusters within the bandwidth on a side (rdrobust's check).
 
@@ -301,7 +302,7 @@ def rdd(
     drop_missing(data, [outcome, running, *covariates], func="rdd")  # warns with counts
     # rows by position, never by index label: a repeated label (after pd.concat) must not
     # duplicate or mispair rows
-    keep = data[[outcome, running, *covariates]].notna().all(axis=1).to_numpy()
+    keep = ~missing_rows(data, [outcome, running, *covariates])
     work = pd.DataFrame(
         {
             "y": y_all.to_numpy()[keep],
@@ -424,7 +425,7 @@ def rdd(
     sensitivity = pd.DataFrame(rows)
 
     # Manipulation test on every row with a running value (the outcome is not needed).
-    x_density = x_all.dropna().to_numpy(float)
+    x_density = x_all[np.isfinite(x_all.to_numpy())].to_numpy(float)
     try:
         dens, _ = _quiet(rddensity, x_density, c=cutoff, bino_flag=False)
         density_test: dict[str, Any] = {

@@ -53,7 +53,8 @@ def _cohort_codes(
     frame: pd.DataFrame, unit: str, time: str, cohort: str, periods: np.ndarray
 ) -> pd.Series:
     """Cohort per row as a float (0 = never treated), after the cohort checks."""
-    g = check_numeric(frame, cohort, role="cohort").fillna(0.0)
+    g = check_numeric(frame, cohort, role="cohort")
+    g = g.where(np.isfinite(g), 0.0)  # 0, missing or inf = never treated
     varying = g.groupby(frame[unit].to_numpy()).nunique()
     varying = varying[varying > 1]
     if len(varying):
@@ -221,8 +222,8 @@ def staggered_did(
     time : str
         Numeric column of periods (years, quarters as integers ...).
     cohort : str
-        Column with the unit's first treated period (a value of ``time``); 0 or NaN marks units
-        never treated within the panel. Must be constant within a unit.
+        Column with the unit's first treated period (a value of ``time``); 0, NaN or inf marks
+        units never treated within the panel. Must be constant within a unit.
     control_group : {"never_treated", "not_yet_treated"}, default "never_treated"
         Comparison units: never treated only, or also units not yet treated by period ``t``.
     aggregate : {"simple", "event", "group", "calendar"}, default "simple"
@@ -319,7 +320,7 @@ def staggered_did(
     for col, role in ((unit, "unit"), (time, "time"), (cluster, "cluster")):
         if col is not None:
             check_complete(data, col, role=role)
-    frame = drop_missing(data, [outcome, *covariates], func="staggered_did")
+    frame = drop_missing(data, [outcome, *covariates], func="staggered_did", label=[unit, time])
     y = check_numeric(frame, outcome, role="outcome")
     t = check_numeric(frame, time, role="time")
     check_unique_panel(frame, unit=unit, time=time)

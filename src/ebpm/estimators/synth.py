@@ -536,6 +536,7 @@ def synthetic_control(
         cols = {}
         for col in predictors:
             vals = check_numeric(rows, col, role="predictors")
+            vals = vals.where(np.isfinite(vals))  # inf is missing, as in every estimator
             cols[col] = vals.groupby(rows[unit].to_numpy()).mean()
         pm = pd.DataFrame(cols).reindex([*donors, treated])
         if pm.isna().to_numpy().any():
