@@ -791,3 +791,49 @@ def test_main_help_lists_the_pipeline_commands() -> None:
     commands = result.stdout.split("Commands:")[1]
     for name in ("check", "rerun", "run", "runs", "schedule"):
         assert re.search(rf"^  {name}\s", commands, re.M), name
+
+
+# --- a missing (NaN) headline estimate --------------------------------------------------------
+NAN_SPEC = SPEC.replace("{value: 1.0, label: a}", "{value: .nan, label: a}")
+
+
+@pytest.fixture(scope="module")
+def nan_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Task a publishes a NaN estimate, b a number; run twice into one --out (three kernels)."""
+    root = tmp_path_factory.mktemp("cli_nan").resolve()
+    spec = make_project(root / "proj", NAN_SPEC)
+    out = root / "out"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("EBPM_DEBUG", raising=False)
+        first = invoke("run", spec, "--out", out, "-j", "1")
+        second = invoke("run", spec, "--out", out, "-j", "1")
+    return {"out": out, "first": first, "second": second, "run_id": planned_id(first)}
+
+
+@pytest.mark.slow
+def test_a_nan_estimate_is_a_warning_and_every_task_still_runs(nan_runs: dict[str, Any]) -> None:
+    first = nan_runs["first"]
+    assert first.exit_code == 0, first.output
+    assert re.search(r"WARN +a \([\d.]+ s\): estimate missing: .*NaN", first.stdout)
+    assert re.search(r"ok +b \([\d.]+ s\)", first.stdout)
+    assert "estimate missing: a" in first.stdout
+    m = manifest(nan_runs["out"], nan_runs["run_id"])
+    assert sorted(t["name"] for t in m["tasks"] if t["status"] == "ok") == ["a", "b"]
+
+
+@pytest.mark.slow
+def test_runs_show_and_the_site_show_a_nan_estimate_as_missing(nan_runs: dict[str, Any]) -> None:
+    shown = invoke("runs", "show", nan_runs["run_id"], "--out", nan_runs["out"])
+    assert shown.exit_code == 0, shown.output
+    assert re.search(r"^  warning +a: estimate missing", shown.stdout, re.MULTILINE)
+    index = (nan_runs["out"] / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<span class="warn">warning: estimate missing (NaN)' in index
+
+
+@pytest.mark.slow
+def test_a_rerun_reruns_a_task_whose_estimate_was_missing(nan_runs: dict[str, Any]) -> None:
+    second = nan_runs["second"]
+    assert second.exit_code == 0, second.output
+    assert "1 to run 1 at a time, 1 unchanged" in second.stdout
+    assert re.search(r"^  unchanged: b$", second.stdout, re.MULTILINE)
+    assert re.search(r"WARN +a .*estimate missing", second.stdout)

@@ -7,6 +7,7 @@ the full traceback of a library error instead.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 import shutil
@@ -575,9 +576,23 @@ def japan_name(name: str, pref: str | None, on: str | None) -> None:
 
 
 # --- run -------------------------------------------------------------------------------------
-def _short(x: float) -> str:
+def _short(x: Any) -> str:
+    if not isinstance(x, int | float) or not math.isfinite(x):
+        return "missing"
     ax = abs(x)
     return f"{x:.4f}" if ax < 1 else f"{x:.3f}" if ax < 100 else f"{x:.1f}"
+
+
+MISSING_ESTIMATE = (
+    "estimate missing: the notebook published a result whose headline estimate is not a "
+    "number (NaN); read its report to see why"
+)
+
+
+def _estimate_missing(headline: Any) -> bool:
+    from ebpm.report.evidence import estimate_missing  # lazily: keep `ebpm --help` fast
+
+    return estimate_missing(headline)
 
 
 def _shown(path: Path) -> Path:
@@ -691,7 +706,11 @@ class _RunDisplay:
                 self.running.remove(r.name)
             self.done += 1
             secs = f"{r.duration_s:.1f} s" if r.duration_s is not None else ""
-            if r.status == "ok":
+            if r.status == "ok" and _estimate_missing(r.headline):
+                self.line(
+                    click.style("  WARN   ", fg="yellow") + f"{r.name} ({secs}): {MISSING_ESTIMATE}"
+                )
+            elif r.status == "ok":
                 h = (r.headline or {}).get("headline")
                 est = ""
                 if h:
@@ -748,6 +767,13 @@ def _summary(result: Any) -> None:
         click.secho(
             f"revised estimates: {', '.join(t.name for t in result.revisions)} "
             "(old and new values are in the manifest and at the top of each report)",
+            fg="yellow",
+        )
+    missing = [t.name for t in result.tasks if t.status == "ok" and _estimate_missing(t.headline)]
+    if missing:
+        click.secho(
+            f"estimate missing: {', '.join(missing)} (the headline estimate is NaN; read the "
+            "report; the next run reruns them)",
             fg="yellow",
         )
     click.echo(f"manifest:    {_shown(result.manifest)}")
@@ -1072,7 +1098,10 @@ def runs_show(run_id: str, out_dir: Path) -> None:
             if t.get("reason")
             else ""
         )
-        click.echo(f"  {t['status']:<9} {t['name']}{est}{extra}")
+        status = t["status"]
+        if status in ("ok", "unchanged") and _estimate_missing(t.get("headline")):
+            status, est = "warning", f": {MISSING_ESTIMATE}"
+        click.echo(f"  {status:<9} {t['name']}{est}{extra}")
         rev = t.get("revision")
         if rev:
             click.secho(

@@ -276,15 +276,18 @@ def revision(
     ho = ((old.get("headline") or {}).get("headline")) or {}
     hn = ((new.get("headline") or {}).get("headline")) or {}
     eo, en = _num(ho.get("estimate")), _num(hn.get("estimate"))
-    if eo is None or en is None or not tolerance.exceeded(eo, en):
+    if not ho or not hn or (eo is None and en is None):
+        return None
+    # an estimate that went missing (NaN), or came back, is a revision whatever the tolerance
+    if eo is not None and en is not None and not tolerance.exceeded(eo, en):
         return None
     keep = ("estimate", "std_error", "conf_low", "conf_high", "p_value")
     return {
         "previous_run": previous_run,
         "old": {k: ho.get(k) for k in keep},
         "new": {k: hn.get(k) for k in keep},
-        "difference": en - eo,
-        "relative_difference": (en - eo) / abs(eo) if eo else None,
+        "difference": None if eo is None or en is None else en - eo,
+        "relative_difference": (en - eo) / abs(eo) if eo and en is not None else None,
         "tolerance": str(tolerance),
         "changed_inputs": changed_inputs(old, new),
     }

@@ -343,6 +343,10 @@ def _unchanged(plan: _Plan, hasher: Hasher, site: Path, out: Path) -> tuple[bool
             return False, f"{part} changed"
     if not record.get("report") or not (site / record["report"]).is_file():
         return False, "its report is missing from the site"
+    from ebpm.report.evidence import estimate_missing
+
+    if estimate_missing(record.get("headline")):
+        return False, "its last headline estimate was missing (NaN)"
     for d in record.get("datasets") or []:
         if d.get("kind") == "evidence":
             made_by = history.made_by(out, str(d.get("pipeline")), str(d.get("task")))

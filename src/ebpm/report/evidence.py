@@ -57,6 +57,19 @@ def _num(x: Any) -> float | None:
     return float(x) if isinstance(x, int | float) and math.isfinite(x) else None
 
 
+def estimate_missing(headline: Mapping[str, Any] | None) -> bool:
+    """Whether a published result (``headline`` as a task records it) has no usable estimate.
+
+    A notebook that publishes no result at all (a KPI dashboard) has nothing missing; one that
+    publishes a result whose headline estimate is NaN, infinite or absent does: the run shows it
+    as a warning, never as "ok" with a blank.
+    """
+    if not headline:
+        return False
+    numbers = headline.get("headline")
+    return not isinstance(numbers, Mapping) or _num(numbers.get("estimate")) is None
+
+
 def _check(name: str, p: Any, passes: str, fails: str) -> dict[str, Any] | None:
     p = _num(p)
     if p is None:

@@ -50,6 +50,7 @@ th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #ddd;vertical
 th{background:#f4f4f4} td.num{font-variant-numeric:tabular-nums;white-space:nowrap}
 .estimand{font-size:.8rem} .design{font-style:italic}
 .ok{color:#00703c;font-weight:600} .failed{color:#b00020;font-weight:600}
+.warn{color:#8a4b00;font-weight:600}
 code{font-size:.85em} pre{background:#f7f7f7;padding:.8rem;overflow:auto;font-size:.82rem}
 .error{border-left:4px solid #b00020;padding-left:1rem}
 input,button,select,textarea{font:inherit} .wide{overflow-x:auto}
@@ -66,6 +67,7 @@ WORDS: dict[str, dict[str, str]] = {
         "rerun never replaces the last good report.",
         "report": "Report",
         "status": "Status",
+        "no_estimate": "warning: estimate missing (NaN); read the report",
         "estimate": "Headline estimate (SE)",
         "diagnostics": "Diagnostics",
         "data": "Data",
@@ -126,6 +128,7 @@ WORDS: dict[str, dict[str, str]] = {
         "再実行に失敗しても、直近の正常なレポートは差し替えられません。",
         "report": "レポート",
         "status": "状態",
+        "no_estimate": "警告: 推定値がありません（NaN）。レポートを確認してください",
         "estimate": "主な推定値（標準誤差）",
         "diagnostics": "診断",
         "data": "データ",
@@ -236,7 +239,7 @@ def record_task(
 
 
 def _fmt(x: Any) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+    if not isinstance(x, int | float) or not math.isfinite(x):  # None, NaN, "nan"
         return "–"
     ax = abs(x)
     digits = 4 if ax < 1 else 3 if ax < 100 else 1
@@ -341,7 +344,7 @@ def data_vintage(d: dict[str, Any]) -> str:
 def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
     """(Re)build ``site/index.html`` and the evidence registry (``evidence.json``,
     ``evidence.csv``) from the state; returns the index's path."""
-    from ebpm.report.evidence import write_registry
+    from ebpm.report.evidence import estimate_missing, write_registry
 
     state = state if state is not None else load_state(site)
     write_registry(site, state)
@@ -359,6 +362,8 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
             if ok:
                 link = f'<a href="{esc(t["report"])}">{esc(tname)}</a>'
                 status = '<span class="ok">ok</span>'
+                if estimate_missing(h):
+                    status = f'<span class="warn">{w["no_estimate"]}</span>'
                 if t.get("unchanged_since"):
                     note = w["unchanged"].format(
                         since=esc(str(t["unchanged_since"])),
