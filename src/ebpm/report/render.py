@@ -108,12 +108,50 @@ def render_html(
             cell.source = markdown_math_to_mathml(cell.source)
     if title:
         nb.metadata["title"] = title
+    # a widget state would bring a loader script from a CDN and the state into the page
+    nb.metadata.pop("widgets", None)
     body, _ = _exporter(show_code).from_notebook_node(nb)
-    body = _alt_text(_offline(body), title)
+    body = _alt_text(_offline(_sanitized(body)), title)
     if notice:
         # e.g. a revision alert: first thing a reader sees, above the notebook's own content
         body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + notice, body, count=1)
     return body
+
+
+#: nbconvert's ``<body>`` tag: everything after it is the notebook's cells.
+_BODY = re.compile(r"<body\b[^>]*>", re.I)
+
+
+def _sanitized(page: str) -> str:
+    """``page`` (nbconvert's) with everything in its ``<body>``, the notebook's cells, through
+    :func:`ebpm.report.sanitize.sanitize_html`: what a notebook shows is written by its author,
+    its parameters and the catalog entries it reads, and may carry script. The ``<head>``
+    (nbconvert's CSS; the title is escaped) and what ebpm adds later (its bar, code toggle and
+    font script) are not content and stay.
+
+    The whole rest of the page is sanitized, not only ``<main>``: nbconvert re-serializes its
+    page with BeautifulSoup, so a ``</main></body>`` in an output ends those elements there and
+    the output's remaining HTML lands after them.
+
+    Raises
+    ------
+    RuntimeError
+        nbconvert's page has no ``<body>`` tag (a template other than ``lab``): rather than
+        publish the content unchecked.
+    """
+    from ebpm.report.sanitize import sanitize_html
+
+    m = _BODY.search(page)
+    if m is None:
+        import nbconvert
+
+        raise RuntimeError(
+            f"nbconvert {nbconvert.__version__} wrote a page without a <body> tag, so the "
+            "notebook's content cannot be told from the page around it and sanitized before "
+            "it is published; nothing was published. Install an nbconvert whose 'lab' "
+            "template writes one (7.16 and later do)"
+        )
+    return page[: m.end()] + "\n" + sanitize_html(page[m.end() :]) + "\n</body>\n</html>\n"
 
 
 def _page_css() -> str:
