@@ -28,11 +28,82 @@ NEEDS_ENV = "EBPM_NEEDS"
 #: it shows of them is older than this run, and it says so.
 NOT_OK_ENV = "EBPM_NOT_OK"
 
-#: Names whose values are secrets (an e-Stat appId, API keys, tokens, passwords): never passed
-#: as notebook parameters, never shown in pages.
-SECRET_NAME = re.compile(r"(?i)(app_?id|api_?key|^key$|_key$|token|secret|passw(or)?d)")
+#: Names whose values are secrets (an e-Stat appId, API keys, tokens, passwords, credentials,
+#: URL signatures), as parameter names at any depth and as query keys in URLs: never passed as
+#: notebook parameters, never shown in pages, manifests or cache records. The one list: the
+#: parameter check, the pages and the download cache all read it.
+SECRET_NAME = re.compile(
+    r"(?i)(app_?id|api_?key|^key$|[_-]key$|token|secret|passw(or)?d|passphrase|pwd|credential"
+    r"|^sig$|[_-]sig$|signature|^auth$|authorization)"
+)
+#: A ``name=value`` pair in a URL's query or fragment (or in a message quoting one); the value
+#: stops at the next separator or quote. ``key==3`` (a pandas query) is not a pair.
+_PAIR = re.compile(r"(?<![\w.\-])([A-Za-z_][\w.\-]*)=(?!=)([^&\s'\"()<>#;,]+)")
+#: The password of ``scheme://user:password@host``.
+_USERINFO = re.compile(r"(?<=://)([^/\s:@]+):([^/\s@]+)@")
+REDACTED = "***"
+
+
+def is_secret_name(name: object) -> bool:
+    """Whether ``name`` (a parameter, a mapping key or a URL query key) looks like a secret's."""
+    return bool(SECRET_NAME.search(str(name)))
+
+
+def secret_query_keys(text: str) -> list[str]:
+    """The secret-looking query keys with a value in ``text`` (``["token"]`` for
+    ``"https://x/y?id=1&token=abc"``); ``"password"`` for ``scheme://user:password@host``."""
+    keys = [m.group(1) for m in _PAIR.finditer(text) if is_secret_name(m.group(1))]
+    if _USERINFO.search(text):
+        keys.append("password")
+    return keys
+
+
+def redact_text(text: str) -> str:
+    """``text`` with the values of secret-looking query keys (``appId=...``, ``token=...``) and
+    URL passwords replaced by ``***``."""
+    text = _PAIR.sub(
+        lambda m: f"{m.group(1)}={REDACTED}" if is_secret_name(m.group(1)) else m.group(0),
+        str(text),
+    )
+    return _USERINFO.sub(lambda m: f"{m.group(1)}:{REDACTED}@", text)
+
+
+def redact_value(value: Any, *, names: bool = True) -> Any:
+    """``value`` with every secret replaced by ``***``, at any depth: the value of a
+    secret-looking key (when ``names``) and secret query values inside strings."""
+    if isinstance(value, Mapping):
+        return {
+            k: REDACTED if names and is_secret_name(k) else redact_value(v, names=names)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return type(value)(redact_value(v, names=names) for v in value)
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
 
 
 def redact_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
-    """``parameters`` with the values of secret-looking names replaced by ``***``."""
-    return {k: ("***" if SECRET_NAME.search(str(k)) else v) for k, v in parameters.items()}
+    """``parameters`` with the values of secret-looking names, at any depth, and of secret query
+    keys in URL values replaced by ``***``."""
+    return dict(redact_value(parameters))
+
+
+def secret_places(value: Any, where: str = "") -> list[str]:
+    """Where ``value`` holds a secret, as ``where`` extended by the path to it: ``"['password']"``
+    for a secret-looking key at any depth with a non-empty value, ``"[0] (query key 'token')"``
+    for a URL with a secret-looking query key. Empty when there is none."""
+    out: list[str] = []
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            here = f"{where}[{k!r}]"
+            if is_secret_name(k) and v is not None and v != "":
+                out.append(here)
+            else:
+                out.extend(secret_places(v, here))
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            out.extend(secret_places(v, f"{where}[{i}]"))
+    elif isinstance(value, str):
+        out.extend(f"{where} (query key {k!r})".lstrip() for k in secret_query_keys(value))
+    return out

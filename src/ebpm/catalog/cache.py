@@ -24,7 +24,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pandas as pd
 
 from ebpm._io import atomic_write_json
+from ebpm._protocol import is_secret_name, redact_text, redact_value
 from ebpm.errors import IntegrityError, OfflineError, RemoteError, SourceFormatError
 
 __all__ = [
@@ -64,19 +64,12 @@ TIMEOUT_ENV = "EBPM_HTTP_TIMEOUT"
 RETRIES_ENV = "EBPM_HTTP_RETRIES"
 BACKOFF_ENV = "EBPM_HTTP_BACKOFF"
 
-#: Query parameters whose values never appear in provenance, logs or error messages.
-SECRET_PARAMS = frozenset({"appId", "appid", "api_key", "apikey", "key", "token", "access_token"})
-
 _USER_AGENT = "ebpm (https://github.com/ebpm; open-data client)"
-
-_SECRET_RE = re.compile(
-    r"(?i)\b(" + "|".join(sorted(SECRET_PARAMS, key=len, reverse=True)) + r")=([^&\s'\")]+)"
-)
 
 
 def redact(text: str) -> str:
     """``text`` with the values of secret query parameters (``appId=...``) replaced by ``***``."""
-    return _SECRET_RE.sub(lambda m: f"{m.group(1)}=***", str(text))
+    return redact_text(text)
 
 
 class _RedactSecrets(logging.Filter):
@@ -137,13 +130,14 @@ def _env_number(name: str, default: float, kind: type = float) -> Any:
 class Request:
     """One HTTP GET: a URL and its query parameters.
 
-    Parameters named in :data:`SECRET_PARAMS` (an e-Stat ``appId``) are sent but left out of the
+    Parameters with a secret-looking name (an e-Stat ``appId``, a ``token``, a ``signature``:
+    :func:`ebpm._protocol.is_secret_name`) or named in ``secrets`` are sent but left out of the
     cache key, provenance, logs and messages: the data do not depend on who asked for them.
     """
 
     url: str
     params: tuple[tuple[str, str], ...] = ()
-    secrets: frozenset[str] = field(default=SECRET_PARAMS)
+    secrets: frozenset[str] = field(default=frozenset())
 
     @classmethod
     def get(cls, url: str, params: Mapping[str, Any] | None = None) -> Request:
@@ -167,12 +161,16 @@ class Request:
 
     @property
     def public_params(self) -> dict[str, str]:
-        return {k: v for k, v in self.params if k not in self.secrets}
+        return {k: v for k, v in self.params if not self.is_secret(k)}
+
+    def is_secret(self, name: str) -> bool:
+        """Whether the query parameter ``name`` holds a secret."""
+        return name in self.secrets or is_secret_name(name)
 
     @property
     def redacted(self) -> str:
         """The URL with its query, secrets shown as ``***``: safe for logs and provenance."""
-        shown = [(k, "***" if k in self.secrets else v) for k, v in self.params]
+        shown = [(k, "***" if self.is_secret(k) else v) for k, v in self.params]
         return self.url + ("?" + urlencode(shown, safe=",:;*") if shown else "")
 
     @property
@@ -503,7 +501,10 @@ def _table_paths(key: str) -> tuple[Path, Path]:
 
 
 def table_key(parts: Mapping[str, Any]) -> str:
-    """A stable cache key for a parsed table: sha256 of its parts as canonical JSON."""
+    """A stable cache key for a parsed table: sha256 of its parts as canonical JSON, secrets in
+    URLs left out (a ``?token=``: the data do not depend on who asked for them). Names are the
+    source's own and all count (OECD's ``key`` is a series key)."""
+    parts = redact_value(parts, names=False)
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -571,7 +572,7 @@ def cached_table(
     atomic_write_json(
         meta_path,
         {
-            "parts": dict(parts),
+            "parts": redact_value(dict(parts), names=False),
             "what": origin.get("what"),
             "geo": geo,
             "rows": len(df),
@@ -579,7 +580,7 @@ def cached_table(
             "sha256": digest,
             "size": size,
             "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "origin": _jsonable(origin),
+            "origin": _jsonable(redact_value(origin, names=False)),
         },
     )
     if cols is not None:

@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from ebpm._protocol import redact_value
+
 __all__ = ["PROVENANCE_KEYS", "finish", "remote_origin"]
 
 #: Keys of ``attrs["ebpm"]`` on every frame ebpm loads.
@@ -157,5 +159,7 @@ def finish(
     }
     if entry and md.get("title") and md.get("title") != record["title"]:
         record["details"]["entry_title"] = md["title"]
-    df.attrs["ebpm"] = record
+    # The record is shown in reports and kept in run manifests: no secret of a request in it (a
+    # URL's `?token=`). Names are a source's own (OECD's `key` is a series key, not a secret).
+    df.attrs["ebpm"] = redact_value(record, names=False)
     return df

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from ebpm._protocol import SECRET_NAME
+from ebpm._protocol import is_secret_name, secret_places
 from ebpm.errors import ParameterError, did_you_mean
 
 if TYPE_CHECKING:
@@ -391,15 +391,19 @@ def parameter_problems(
                 )
             )
             continue
-        if SECRET_NAME.search(name) and value not in (None, ""):
+        if is_secret_name(name) and value is not None and value != "":
             problems.append(
-                ParameterProblem(
+                _secret_problem(name, f"parameter {name!r} looks like a secret", at, notebook)
+            )
+            continue
+        places = secret_places(value, name)
+        if places:
+            problems.append(
+                _secret_problem(
                     name,
-                    "secret",
-                    f"parameter {name!r} looks like a secret; parameters are written into the "
-                    "executed notebook, the run manifest and the report. Remove it from "
-                    f"{at} and read it from the environment in {notebook} instead (for "
-                    "e-Stat, ebpm reads EBPM_ESTAT_APP_ID itself).",
+                    f"parameter {name!r} holds a secret at {', '.join(places)}",
+                    at,
+                    notebook,
                 )
             )
             continue
@@ -424,6 +428,17 @@ def parameter_problems(
                 )
             )
     return out, problems
+
+
+def _secret_problem(name: str, what: str, at: str, notebook: str) -> ParameterProblem:
+    """A secret in a parameter, at the top or deep inside: refused, never shown (only where)."""
+    return ParameterProblem(
+        name,
+        "secret",
+        f"{what}; parameters are written into the executed notebook, the run manifest and the "
+        f"report. Remove it from {at} and read it from the environment in {notebook} instead "
+        "(for e-Stat, ebpm reads EBPM_ESTAT_APP_ID itself).",
+    )
 
 
 def _type_message(
