@@ -47,6 +47,7 @@ __all__ = [
     "RunCancelledError",
     "RunNotFoundError",
     "ScheduleError",
+    "SettingError",
     "SheetNotFoundError",
     "SourceFormatError",
     "SourceStatusError",
@@ -198,6 +199,10 @@ class InvalidDateError(DataError):
 
 class InvalidOptionError(EbpmError, ValueError):
     """An option is not one of its allowed values."""
+
+
+class SettingError(InvalidOptionError):
+    """An ``EBPM_*`` variable holds a value ebpm cannot use (``EBPM_RETRY_BACKOFF=abc``)."""
 
 
 class SheetNotFoundError(InvalidOptionError, CatalogError, KeyError):
