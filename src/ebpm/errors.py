@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "CRSMismatchWarning",
     "CatalogError",
+    "CollinearityWarning",
     "ColumnNotFoundError",
     "CredentialError",
     "DataError",
@@ -86,6 +87,11 @@ class IslandWarning(EbpmWarning):
 
 class FewClustersWarning(EbpmWarning):
     """Cluster-robust inference with few clusters (< 30) over-rejects; use vcov="wild"."""
+
+
+class CollinearityWarning(EbpmWarning):
+    """A covariate was dropped from a regression: it is absorbed by the fixed effects or is a
+    combination of the other regressors, so it has no coefficient of its own."""
 
 
 class MixedColumnWarning(EbpmWarning):
