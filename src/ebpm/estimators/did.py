@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
 from ebpm.errors import (
+    CollinearityWarning,
     DataError,
     EstimationError,
     FewClustersWarning,
@@ -32,6 +33,10 @@ VcovKind = Literal["iid", "hetero", "cluster", "wild"]
 VCOV_KINDS: tuple[VcovKind, ...] = get_args(VcovKind)
 #: Below this many clusters, CRV1 inference over-rejects (Cameron, Gelbach & Miller 2008).
 FEW_CLUSTERS = 30
+#: A regressor is dropped when less than this share of its sum of squares is left once the fixed
+#: effects and the regressors before it are removed. fixest and pyfixest test the same pivot on
+#: the raw scale (1e-6 absolute), where a covariate's units decide the outcome; here shares do.
+COLLINEAR_TOL = 1e-10
 
 
 def _codes(series: pd.Series) -> tuple[np.ndarray, int]:
@@ -67,29 +72,9 @@ def _binary(series: pd.Series, role: str) -> np.ndarray:
     )
 
 
-def _twfe_balanced(
-    y: np.ndarray,
-    regressors: dict[str, np.ndarray],
-    u: np.ndarray,
-    t: np.ndarray,
-    n_u: int,
-    n_t: int,
-    *,
-    vcov: str,
-    conf_level: float,
-    cell: np.ndarray | None = None,
-) -> tuple[pd.DataFrame | None, float, float]:
-    """OLS with unit and time fixed effects on a balanced panel, by exact demeaning.
-
-    Small-sample corrections follow pyfixest's defaults (R fixest's): iid and HC1 count every
-    fixed effect; CRV1 by unit counts the regressors and the time effects (the unit effects are
-    nested in the clusters) and uses G/(G-1) with t(G-1). Returns None for the table when the
-    regressors are collinear with the fixed effects.
-    """
-    n = len(y)
-    if cell is None:
-        cell = u.astype(np.int64) * n_t + t  # a permutation of 0..n-1 on a balanced panel
-
+def _balanced_demeaner(cell: np.ndarray, n_u: int, n_t: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Exact two-way demeaning of columns of a balanced panel whose rows sit at ``cell``."""
+    n = len(cell)
     in_order = bool((np.diff(cell) == 1).all()) and cell[0] == 0  # sorted by unit, then time
 
     def demeaned(v: np.ndarray) -> np.ndarray:
@@ -104,18 +89,74 @@ def _twfe_balanced(
         out = grid - row_means
         out -= grid.mean(axis=0, keepdims=True)
         out += row_means.mean()  # the grand mean of a balanced grid
-        return out.ravel()
+        return out.ravel()  # in unit-then-time order, whatever the order of the rows
 
-    cols = list(regressors)
-    yd = demeaned(y)
-    xd = np.empty((n, len(cols)))
-    for j, c in enumerate(cols):
-        xd[:, j] = demeaned(regressors[c])
+    return demeaned
+
+
+def _collinear(xd: np.ndarray, spread: np.ndarray) -> list[tuple[int, list[int]]]:
+    """Regressors to drop, in order, each with the earlier kept regressors it is a combination of.
+
+    ``xd`` holds the regressors after the fixed effects are removed (weighted by the square root
+    of the weights), ``spread`` each one's root sum of squares about its mean before. Going left
+    to right, as fixest and pyfixest do, a regressor is dropped when the share of its spread that
+    neither the fixed effects nor the regressors kept before it explain is below
+    ``COLLINEAR_TOL``; an empty partner list means the fixed effects alone absorb it. Working in
+    shares makes the test blind to units: a population of 1e7 and a rate of 1e-3 are judged alike.
+    """
+    k = xd.shape[1]
+    safe = np.where(spread > 0, spread, 1.0)
+    gram = (xd / safe).T @ (xd / safe)
+    kept: list[int] = []
+    dropped: list[tuple[int, list[int]]] = []
+    for j in range(k):
+        if spread[j] == 0 or gram[j, j] < COLLINEAR_TOL:
+            dropped.append((j, []))
+            continue
+        if kept:
+            coef = np.linalg.solve(gram[np.ix_(kept, kept)], gram[kept, j])
+            left = gram[j, j] - gram[kept, j] @ coef
+            if left < COLLINEAR_TOL * gram[j, j]:
+                weight = np.abs(coef) * np.sqrt(np.diag(gram)[kept])
+                partners = [kept[i] for i in np.flatnonzero(weight > 1e-6 * np.sqrt(gram[j, j]))]
+                dropped.append((j, partners))
+                continue
+        kept.append(j)
+    return dropped
+
+
+def _absorbed_by(x: np.ndarray, spread: float, codes: np.ndarray, n: int) -> bool:
+    """Whether ``x`` is constant within each group of ``codes`` (up to ``COLLINEAR_TOL``)."""
+    means = np.bincount(codes, weights=x, minlength=n) / np.bincount(codes, minlength=n)
+    left = x - means[codes]
+    return spread == 0 or float(left @ left) < COLLINEAR_TOL * spread**2
+
+
+def _twfe_balanced(
+    y: np.ndarray,
+    yd: np.ndarray,
+    xd: np.ndarray,
+    cols: list[str],
+    n_u: int,
+    n_t: int,
+    *,
+    vcov: str,
+    conf_level: float,
+) -> tuple[pd.DataFrame, float, float]:
+    """OLS with unit and time fixed effects on a balanced panel, from exactly demeaned columns.
+
+    ``xd`` must be free of collinear columns (:func:`_collinear`). The rows of ``yd`` and ``xd``
+    are in unit-then-time order. Small-sample corrections follow pyfixest's defaults (R
+    fixest's): iid and HC1 count every fixed effect; CRV1 by unit counts the regressors and the
+    time effects (the unit effects are nested in the clusters) and uses G/(G-1) with t(G-1).
+    """
+    n = len(y)
+    # Solve on columns scaled to unit length, so a covariate in the millions (population) does
+    # not make the normal equations look singular; the scaling is undone exactly after.
+    scale = np.sqrt(np.einsum("ij,ij->j", xd, xd))
+    z = xd / scale
+    inv = np.linalg.inv(z.T @ z) / np.outer(scale, scale)
     xtx = xd.T @ xd
-    scale = np.sqrt(np.diag(xtx))
-    if np.any(scale < 1e-10 * np.sqrt(n)) or np.linalg.cond(xtx) > 1e12:
-        return None, np.nan, np.nan
-    inv = np.linalg.inv(xtx)
     beta = inv @ (xd.T @ yd)
     e = yd - xd @ beta
     k = len(cols)
@@ -202,7 +243,7 @@ def did(
     -------
     EstimateResult
         Headline term ``treated`` (the ATT); covariates follow. ``diagnostics`` holds
-        ``r2``, ``r2_within`` and ``n_treated_obs``.
+        ``r2``, ``r2_within``, ``n_treated_obs`` and ``dropped_covariates``.
 
     Raises
     ------
@@ -223,6 +264,11 @@ def did(
     -----
     FewClustersWarning
         ``vcov="cluster"`` with fewer than 30 clusters: use ``vcov="wild"``.
+    CollinearityWarning
+        A covariate was dropped, as pyfixest drops it: the fixed effects absorb it (it is
+        time-invariant, say) or it is a combination of ``treated`` and covariates before it.
+        The test is on shares of each column's variation, so its units (a population in the
+        millions) do not matter.
 
     Notes
     -----
@@ -300,23 +346,82 @@ def did(
         "never-treated comparison units"
     )
     balanced = len(d) == n_u * n_t
+    fast = balanced and not weights and vcov != "wild" and cluster == unit
+    regressors = {"d": d, **xs}
+    labels = {"d": treated, **dict(zip(xnames, covariates, strict=True))}
     fit = None
-    if balanced and not weights and vcov != "wild" and cluster == unit:
+    yd = np.empty(0)
+    xd: np.ndarray | None = None
+    spread_w: np.ndarray | None = None
+    if fast:
         # Exact two-way demeaning of a balanced panel: the same numbers as pyfixest (the
         # tests check), several times faster on large panels (bench/RESULTS.md).
-        raw, r2, r2_within = _twfe_balanced(
-            y,
-            {"d": d, **xs},
-            u_codes,
-            t_codes,
-            n_u,
-            n_t,
-            vcov=vcov,
-            conf_level=conf_level,
-            cell=cell,
+        demeaned = _balanced_demeaner(cell, n_u, n_t)
+        yd = demeaned(y)
+        xd = np.column_stack([demeaned(v - v.mean()) for v in regressors.values()])
+    elif covariates:
+        from pyfixest.estimation import demean
+
+        spread_w = np.ones(len(d)) if w is None else w
+        centred = np.column_stack(
+            [v - np.average(v, weights=spread_w) for v in regressors.values()]
         )
-        if raw is None:
+        xd, _ = demean(
+            centred,
+            np.column_stack([u_codes, t_codes]).astype(np.uint64),
+            spread_w.astype(float),
+            tol=1e-12,
+        )
+        xd = xd * np.sqrt(spread_w)[:, None]
+    if xd is not None:
+        values = list(regressors.values())
+        if spread_w is None:
+            spread = np.array([np.sqrt(np.sum((v - v.mean()) ** 2)) for v in values])
+        else:
+            spread = np.array(
+                [
+                    np.sqrt(np.sum(spread_w * (v - np.average(v, weights=spread_w)) ** 2))
+                    for v in values
+                ]
+            )
+        drop = _collinear(xd, spread)
+        if drop and drop[0][0] == 0:
             raise collinear
+        names_in = list(regressors)
+        for j, partners in drop:
+            label = labels[names_in[j]]
+            if partners:
+                why = (
+                    "it is a linear combination of "
+                    + ", ".join(
+                        f"treated={treated!r}" if p == 0 else repr(labels[names_in[p]])
+                        for p in partners
+                    )
+                    + " given the fixed effects"
+                )
+            elif _absorbed_by(values[j], spread[j], u_codes, n_u):
+                why = f"it does not change over time within {unit}, so the {unit} fixed effects "
+                why += "absorb it"
+            elif _absorbed_by(values[j], spread[j], t_codes, n_t):
+                why = f"it is the same for every {unit} in each {time}, so the {time} fixed "
+                why += "effects absorb it"
+            else:
+                why = f"it is a sum of a {unit} term and a {time} term, so the fixed effects "
+                why += "absorb it"
+            warnings.warn(
+                f"covariate {label!r} was dropped: {why}. It has no coefficient of its own "
+                f"(pyfixest and fixest drop it too); remove it from covariates",
+                CollinearityWarning,
+                stacklevel=2,
+            )
+        gone = {names_in[j] for j, _ in drop}
+        xs = {name: v for name, v in xs.items() if name not in gone}
+        keep_cols = [j for j, name in enumerate(names_in) if name not in gone]
+        xd = xd[:, keep_cols]
+    if fast and xd is not None:  # xd is always set on the fast path
+        raw, r2, r2_within = _twfe_balanced(
+            y, yd, xd, ["d", *xs], n_u, n_t, vcov=vcov, conf_level=conf_level
+        )
         n_obs = len(d)
     else:
         import pyfixest as pf
@@ -327,7 +432,7 @@ def did(
         )
         if w is not None:
             work["w"] = w
-        rhs = " + ".join(["d", *xnames])
+        rhs = " + ".join(["d", *xs])
         fml = f"y ~ {rhs} | fe_unit + fe_time"
         vcov_arg: str | dict[str, str] = vcov
         if vcov in ("cluster", "wild"):
@@ -346,6 +451,15 @@ def did(
         tidy = fit.tidy(alpha=1 - conf_level)
         if "d" not in tidy.index:
             raise collinear
+        for name in getattr(fit, "_collin_vars", None) or []:
+            # what the share test above kept but pyfixest's absolute test (on the raw scale)
+            # still drops, e.g. a covariate measured in tiny units
+            warnings.warn(
+                f"covariate {labels[name]!r} was dropped by pyfixest as collinear with the other "
+                "regressors and the fixed effects; rescale it (its values are tiny) or remove it",
+                CollinearityWarning,
+                stacklevel=2,
+            )
         low_col, high_col = tidy.columns[-2], tidy.columns[-1]
         raw = pd.DataFrame(
             {
@@ -360,8 +474,8 @@ def did(
         )
         n_obs = int(fit._N)
         r2, r2_within = float(fit._r2), float(getattr(fit, "_r2_within", np.nan))
-    names = {"d": treated, **dict(zip(xnames, covariates, strict=True))}
-    table = raw.assign(term=[names[t] for t in raw["term"]])
+    table = raw.assign(term=[labels[t] for t in raw["term"]])
+    kept = [labels[t] for t in raw["term"] if t != "d"]
     diagnostics_extra: dict[str, object] = {}
     if vcov == "cluster" and n_clusters < FEW_CLUSTERS:
         warnings.warn(
@@ -451,7 +565,8 @@ def did(
             "r2": r2,
             "r2_within": r2_within,
             "n_treated_obs": n_treated,
-            "formula": f"{outcome} ~ {' + '.join([treated, *covariates])} | {unit} + {time}",
+            "formula": f"{outcome} ~ {' + '.join([treated, *kept])} | {unit} + {time}",
+            "dropped_covariates": [c for c in covariates if c not in kept],
             **diagnostics_extra,
         },
         provenance=dict(data.attrs.get("ebpm", {})),
