@@ -16,6 +16,7 @@ import intake
 import yaml
 from intake.readers.utils import import_name
 
+from ebpm import _yaml
 from ebpm.errors import CatalogError
 
 __all__ = ["normalize", "read_catalog_file"]
@@ -27,7 +28,7 @@ _ENTRY_KEYS = {"reader", "kwargs", "metadata", "user_parameters", "output_instan
 def _entry_lines(text: str) -> dict[str, int]:
     """Line number (1-based) of each key under ``entries:`` in catalog YAML ``text``."""
     try:
-        root = yaml.compose(text)
+        root = _yaml.compose(text)
     except yaml.YAMLError:
         return {}
     if not isinstance(root, yaml.MappingNode):
@@ -147,7 +148,10 @@ def read_catalog_file(path: Path) -> Any:
     except OSError as err:
         raise CatalogError(f"cannot read catalog {str(path)!r}: {err}") from err
     try:
-        raw = yaml.safe_load(text)
+        raw = _yaml.safe_load(text)
+    except _yaml.RefusedYAMLError as err:
+        line = err.problem_mark.line + 1 if err.problem_mark else "?"
+        raise CatalogError(f"catalog {str(path)!r}, line {line}: {err.problem}") from err
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -48,6 +48,7 @@ from typing import Any, ClassVar, Literal, get_args
 import pandas as pd
 from intake.readers.readers import BaseReader
 
+from ebpm import _yaml
 from ebpm.catalog import files
 from ebpm.catalog.provenance import finish
 from ebpm.errors import (
@@ -1087,7 +1088,7 @@ def _scalar(value: Any, *, key: bool = False, quote: bool = False) -> str:
     if not quote and text == text.strip() and "\n" not in text:
         probe = f"{text}: 1" if key else f"k: {text}"
         try:
-            back = yaml.safe_load(probe)
+            back = _yaml.safe_load(probe)
         except yaml.YAMLError:
             back = None
         if back == ({text: 1} if key else {"k": text}):
@@ -1164,7 +1165,7 @@ def _with_entry(text: str, entry: str, block: Any, *, force: bool, where: str) -
     import yaml
 
     try:
-        root = yaml.compose(text)
+        root = _yaml.compose(text)
     except yaml.YAMLError as err:
         raise CatalogError(
             f"{where} is not valid YAML ({err}); fix it before adding to it"
@@ -1276,7 +1277,7 @@ def add_entry(
     _with_entry(old, entry, lambda indent: "", force=force, where=where)  # refuse early
     if not created:
         try:
-            normalize(yaml.safe_load(old), source=where)
+            normalize(_yaml.safe_load(old), source=where)
         except yaml.YAMLError as err:
             raise CatalogError(f"{where} is not valid YAML ({err}); fix it first") from err
         except CatalogError as err:
@@ -1308,7 +1309,7 @@ def add_entry(
 
     text, replaced = _with_entry(old, entry, block, force=force, where=where)
     try:
-        raw = yaml.safe_load(text)
+        raw = _yaml.safe_load(text)
         normalize(raw, source=where)
         written = raw["entries"][entry]
     except (yaml.YAMLError, CatalogError, KeyError, TypeError) as err:  # pragma: no cover

@@ -55,6 +55,7 @@ from typing import Any
 
 import yaml
 
+from ebpm import _yaml
 from ebpm.errors import ScheduleError, SpecError, did_you_mean
 
 __all__ = ["DEFAULT_TOLERANCE", "PipelineSpec", "Task", "Tolerance", "load_spec", "schema", "slug"]
@@ -342,11 +343,14 @@ class _Lines:
 
 
 def _read_yaml(text: str, shown: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    loader = yaml.SafeLoader(text)
+    loader = _yaml.SafeLoader(text)  # bounds the aliases `_Lines` would rebuild one by one
     try:
         node = loader.get_single_node()
         builder = _Lines(loader, shown)
         data = None if node is None else builder.build(node, ())
+    except _yaml.RefusedYAMLError as err:  # well-formed, so not 'not valid YAML'
+        mark = err.problem_mark
+        raise _error(shown, mark.line + 1 if mark else None, str(err.problem)) from err
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         context = ""
