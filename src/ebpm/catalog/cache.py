@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 
+from ebpm._env import env_flag, env_number
 from ebpm._io import atomic_write_json
 from ebpm._protocol import is_secret_name, redact_text, redact_value
 from ebpm.errors import IntegrityError, OfflineError, RemoteError, SourceFormatError
@@ -48,6 +49,7 @@ __all__ = [
     "cache_entries",
     "cached_sha256",
     "cached_table",
+    "check_settings",
     "fetch",
     "forget",
     "is_cached",
@@ -98,8 +100,32 @@ def cache_dir() -> Path:
 
 
 def is_offline() -> bool:
-    """Whether ``EBPM_OFFLINE`` asks for cache-only reads (``1``, ``true``, ``yes``, ``on``)."""
-    return os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+    """Whether ``EBPM_OFFLINE`` asks for cache-only reads (``1``, ``true``, ``yes``, ``on``).
+
+    Raises :class:`ebpm.errors.SettingError` for a value that is neither on nor off.
+    """
+    return env_flag(OFFLINE_ENV)
+
+
+def _timeout() -> float:
+    return env_number(TIMEOUT_ENV, 30.0, positive=True, error=RemoteError)
+
+
+def _retries() -> int:
+    return int(env_number(RETRIES_ENV, 3, integer=True, error=RemoteError))
+
+
+def _backoff() -> float:
+    return env_number(BACKOFF_ENV, 0.5, error=RemoteError)
+
+
+def check_settings() -> None:
+    """Raise on a bad ``EBPM_OFFLINE``, ``EBPM_HTTP_TIMEOUT``, ``_RETRIES`` or ``_BACKOFF``.
+
+    ``ebpm run`` calls it before any kernel starts, so a typo fails the run once, not each task.
+    """
+    is_offline()
+    _timeout(), _retries(), _backoff()
 
 
 def base_url(env: str, default: str) -> str:
@@ -111,19 +137,6 @@ def base_url(env: str, default: str) -> str:
             "or unset it"
         )
     return value.rstrip("/")
-
-
-def _env_number(name: str, default: float, kind: type = float) -> Any:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return kind(default)
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise RemoteError(f"{name}={raw!r} is not a number; set it to e.g. {default}") from None
-    if value < 0:
-        raise RemoteError(f"{name}={raw!r} is negative; set it to e.g. {default}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -227,14 +240,14 @@ def _session():
     from requests.adapters import HTTPAdapter
     from urllib3.util import Retry
 
-    retries = _env_number(RETRIES_ENV, 3, int)
+    retries = _retries()
     retry = Retry(
         total=retries,
         connect=retries,
         read=retries,
         status=retries,
         other=0,
-        backoff_factor=_env_number(BACKOFF_ENV, 0.5),
+        backoff_factor=_backoff(),
         status_forcelist=(500, 502, 503, 504),
         allowed_methods=frozenset({"GET"}),
         raise_on_status=False,
@@ -369,7 +382,7 @@ def fetch(
 def _download(req: Request, *, what: str, pinned: str | None, body: Path, meta_path: Path):
     import requests.exceptions as rex
 
-    timeout = _env_number(TIMEOUT_ENV, 30.0)
+    timeout = _timeout()
     session, retries = _session()
     log.info("downloading %s from %s", what, req.redacted)
     body.parent.mkdir(parents=True, exist_ok=True)

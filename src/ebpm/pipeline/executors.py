@@ -17,6 +17,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ebpm._env import env_number
 from ebpm.errors import PipelineError
 from ebpm.pipeline.execute import (
     Outcome,
@@ -28,11 +29,18 @@ from ebpm.pipeline.execute import (
     wait_for_shutdowns,
 )
 
-__all__ = ["DaskExecutor", "LocalExecutor", "Started"]
+__all__ = ["DASK_TIMEOUT_ENV", "DaskExecutor", "LocalExecutor", "Started", "dask_timeout"]
+
+DASK_TIMEOUT_ENV = "EBPM_DASK_TIMEOUT"  # seconds to wait for a remote Dask scheduler (10)
 
 log = logging.getLogger(__name__)
 
 _STOP = object()
+
+
+def dask_timeout() -> float:
+    """Seconds to wait for a remote Dask scheduler: ``$EBPM_DASK_TIMEOUT`` or 10."""
+    return env_number(DASK_TIMEOUT_ENV, 10, positive=True)
 
 
 @dataclass(frozen=True)
@@ -202,8 +210,8 @@ class DaskExecutor:
             )
             self.client = Client(self.cluster)
         else:
+            timeout = dask_timeout()
             try:
-                timeout = float(os.environ.get("EBPM_DASK_TIMEOUT", "10"))
                 self.client = Client(address, timeout=f"{timeout}s")
             except (OSError, TimeoutError) as err:
                 raise PipelineError(

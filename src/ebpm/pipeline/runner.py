@@ -41,6 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ebpm._env import env_number
 from ebpm._io import atomic_write_json, atomic_write_text
 from ebpm._protocol import (
     NEEDS_ENV,
@@ -75,6 +76,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+RETRY_BACKOFF_ENV = "EBPM_RETRY_BACKOFF"  # seconds before a task's first retry (2)
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -743,6 +746,22 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _retry_backoff() -> float:
+    return env_number(RETRY_BACKOFF_ENV, 2)
+
+
+def _check_settings(scheduler: str | None) -> None:
+    """Raise on a bad ``EBPM_*`` setting before anything runs: the kernels read them too, and a
+    typo must fail the run once, in one line, not each task with a traceback."""
+    from ebpm.catalog.cache import check_settings
+
+    check_settings()
+    if scheduler and scheduler != "local":
+        from ebpm.pipeline.executors import dask_timeout
+
+        dask_timeout()
+
+
 def run_pipeline(
     spec_path: str | Path,
     *,
@@ -827,11 +846,8 @@ def run_pipeline(
     run_id = new_run_id()
     runs = out / "runs" / spec.name
     emit = progress or (lambda event: None)
-    backoff = (
-        retry_backoff
-        if retry_backoff is not None
-        else float(os.environ.get("EBPM_RETRY_BACKOFF", "2"))
-    )
+    backoff = retry_backoff if retry_backoff is not None else _retry_backoff()
+    _check_settings(scheduler)
     jobs = jobs or default_jobs()
     with PipelineLock(runs, pipeline=spec.name, run_id=run_id):
         run_dir = runs / run_id

@@ -1,0 +1,116 @@
+"""A broken setting, file or folder is one red line and exit 1, never a traceback (issue 16).
+
+Each test is written from the user's side: the ``ebpm`` command line through click's
+``CliRunner``, or the public API with ``pytest.raises(..., match=...)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ebpm.cli import main
+from ebpm.errors import RemoteError, SettingError
+
+HERE = Path(__file__).parent
+PROBE = HERE / "fixtures" / "notebooks" / "probe.py"
+
+SPEC = """\
+name: p
+description: Two probes.
+tasks:
+  - name: a
+    notebook: notebooks/probe.py
+    parameters: {value: 1.0, label: a}
+  - name: b
+    notebook: notebooks/probe.py
+    parameters: {value: 2.0, label: b}
+"""
+
+
+def make_project(root: Path) -> Path:
+    """A project folder with notebooks/probe.py and pipelines/p.yaml; returns the spec."""
+    (root / "notebooks").mkdir(parents=True, exist_ok=True)
+    (root / "pipelines").mkdir(exist_ok=True)
+    (root / "notebooks" / "probe.py").write_bytes(PROBE.read_bytes())
+    path = root / "pipelines" / "p.yaml"
+    path.write_text(SPEC, encoding="utf-8")
+    return path
+
+
+def invoke(*args: str | Path) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args], prog_name="ebpm")
+
+
+def one_red_line(result: Result) -> str:
+    """The single ``error:`` line of a command that failed cleanly with exit status 1."""
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("error:")]
+    return line
+
+
+@pytest.fixture(autouse=True)
+def _no_debug(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EBPM_DEBUG", raising=False)
+
+
+# --- bad environment values --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "value", "says", "extra"),
+    [
+        ("EBPM_RETRY_BACKOFF", "abc", "is not a number; set it to a number such as 2", []),
+        ("EBPM_RETRY_BACKOFF", "-1", "is negative; set it to a number such as 2", []),
+        ("EBPM_RETRY_BACKOFF", "nan", "is not a finite number", []),
+        ("EBPM_OFFLINE", "maybe", "is neither on nor off; set it to one of 1, true", []),
+        ("EBPM_HTTP_TIMEOUT", "0", "is zero; set it to a number such as 30", []),
+        ("EBPM_HTTP_RETRIES", "2.5", "is not a whole number; set it to a whole number", []),
+        ("EBPM_HTTP_BACKOFF", "fast", "is not a number", []),
+        (
+            "EBPM_DASK_TIMEOUT",
+            "abc",
+            "is not a number; set it to a number such as 10",
+            ["--dask", "tcp://127.0.0.1:9"],
+        ),
+    ],
+)
+def test_a_bad_environment_value_is_one_red_line_before_any_kernel(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    value: str,
+    says: str,
+    extra: list[str],
+) -> None:
+    spec = make_project(tmp_path / "proj")
+    monkeypatch.setenv(name, value)
+    result = invoke("run", spec, "--out", tmp_path / "out", *extra)
+    line = one_red_line(result)
+    assert line.startswith(f"error: {name}={value!r} {says}"), line
+    assert "unset it" in line
+    assert not list((tmp_path / "out").glob("runs/p/*/manifest.json"))  # nothing ran
+
+
+def test_a_bad_offline_flag_is_an_error_from_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ebpm.catalog.cache import is_offline
+
+    monkeypatch.setenv("EBPM_OFFLINE", "ture")
+    with pytest.raises(SettingError, match=r"EBPM_OFFLINE='ture' is neither on nor off"):
+        is_offline()
+    for off in ("", "0", "false", "No", "off"):
+        monkeypatch.setenv("EBPM_OFFLINE", off)
+        assert is_offline() is False
+    for on in ("1", "TRUE", "yes", "on"):
+        monkeypatch.setenv("EBPM_OFFLINE", on)
+        assert is_offline() is True
+
+
+def test_a_bad_http_setting_stays_a_remote_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ebpm.catalog.cache import check_settings
+
+    monkeypatch.setenv("EBPM_HTTP_TIMEOUT", "inf")
+    with pytest.raises(RemoteError, match=r"EBPM_HTTP_TIMEOUT='inf' is not a finite number"):
+        check_settings()
