@@ -6,6 +6,9 @@ Each test is written from the user's side: the ``ebpm`` command line through cli
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -28,6 +31,7 @@ tasks:
     notebook: notebooks/probe.py
     parameters: {value: 2.0, label: b}
 """
+RUN_ID = re.compile(r"^run (\d{8}T\d{6}Z-[0-9a-f]{4}): \d+ task", re.MULTILINE)
 
 
 def make_project(root: Path) -> Path:
@@ -114,3 +118,65 @@ def test_a_bad_http_setting_stays_a_remote_error(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("EBPM_HTTP_TIMEOUT", "inf")
     with pytest.raises(RemoteError, match=r"EBPM_HTTP_TIMEOUT='inf' is not a finite number"):
         check_settings()
+
+
+# --- a corrupt site state ----------------------------------------------------------------------
+def _truncate(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: len(text) // 2], encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_truncated_site_state_is_rebuilt_from_the_runs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    spec = make_project(tmp_path / "proj")
+    out = tmp_path / "out"
+    first = invoke("run", spec, "--out", out, "-j", "2")
+    assert first.exit_code == 0, first.output
+    failed = invoke("run", spec, "--out", out, "--task", "a", "-p", "mode", "raise")
+    assert failed.exit_code == 1, failed.output
+    (first_id,) = RUN_ID.findall(first.stdout)
+    (failed_id,) = RUN_ID.findall(failed.stdout)
+    state_file = out / "site" / "_ebpm" / "state.json"
+    expected = json.loads(state_file.read_text(encoding="utf-8"))["pipelines"]["p"]["tasks"]
+    assert expected["a"]["status"] == "failed"
+    assert expected["a"]["report_run_id"] == first_id
+
+    for command in (["run", spec, "--task", "b"], ["publish"]):
+        _truncate(state_file)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="ebpm"):
+            result = invoke(*command, "--out", out)
+        assert result.exit_code == 0, result.output
+        assert "Traceback" not in result.output
+        assert "site state" in caplog.text
+        assert "is unusable" in caplog.text
+        tasks = json.loads(state_file.read_text(encoding="utf-8"))["pipelines"]["p"]["tasks"]
+        # the failure of a is the latest news, and its last good report is still linked
+        assert tasks["a"]["status"] == "failed"
+        assert tasks["a"]["run_id"] == failed_id
+        assert tasks["a"]["report_run_id"] == first_id
+        assert tasks["b"]["status"] == "ok"
+        assert tasks["b"]["report"]
+        index = (out / "site" / "index.html").read_text(encoding="utf-8")
+        assert "failures/p/a.html" in index
+        assert "reports/p/b.html" in index
+        assert (state_file.parent / "state.json.corrupt").is_file()
+
+
+def test_a_state_that_is_not_a_state_starts_a_new_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ebpm.report.site import build_index
+
+    site = tmp_path / "site"
+    (site / "_ebpm").mkdir(parents=True)
+    (site / "_ebpm" / "state.json").write_text("[1, 2", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="ebpm"):
+        index = build_index(site)
+    assert index.is_file()
+    assert "JSONDecodeError" in caplog.text
+    (site / "_ebpm" / "state.json").write_text('{"lang": "ja"}', encoding="utf-8")
+    build_index(site)
+    assert "not a site state" in caplog.text

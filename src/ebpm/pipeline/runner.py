@@ -854,6 +854,7 @@ def run_pipeline(
         run_dir.mkdir(parents=True, exist_ok=False)
         site = out / "site"
         site.mkdir(parents=True, exist_ok=True)
+        _repair_site_state(out, site)
         if lang is not None:
             set_site_language(site, lang)
         started = _now()
@@ -1066,6 +1067,45 @@ class RerunPlan:
     overrides: dict[str, Any]
 
 
+def _covering_runs(out: Path) -> list[str]:
+    """The fewest recorded runs, oldest first, that hold the latest record and the latest good
+    record of every task of every pipeline: publishing them in order rebuilds the site's state
+    (a run of ``--task a`` alone does not hide task b of an earlier run, and a failed task keeps
+    its last good report)."""
+    latest: set[tuple[str, str]] = set()
+    good: set[tuple[str, str]] = set()
+    needed: list[str] = []
+    for info in reversed(history.list_runs(out)):
+        manifest = history.find_run(out, info.run_id)
+        records = [
+            ((info.pipeline, str(t.get("name"))), t.get("status"))
+            for t in manifest.get("tasks", [])
+            if t.get("status") not in ("cancelled", "pending")
+        ]
+        tasks = {key for key, _ in records}
+        ok = {key for key, status in records if status in ("ok", "unchanged")}
+        if tasks - latest or ok - good:
+            needed.append(info.run_id)
+            latest |= tasks
+            good |= ok
+    return needed[::-1]
+
+
+def _repair_site_state(out: Path, site: Path) -> None:
+    """Rebuild an unusable ``site/_ebpm/state.json`` (truncated by a full disk, edited by hand)
+    from the recorded runs' manifests, with a warning, instead of failing every later run."""
+    from ebpm.report import site as site_mod
+
+    problem = site_mod.state_problem(site)
+    if problem is None:
+        return
+    site_mod.set_aside_state(site, problem)
+    runs = _covering_runs(out)
+    if runs:
+        log.warning("rebuilding the site state from %d recorded run(s) under %s", len(runs), out)
+        publish_runs(out, runs, site=site)
+
+
 def publish_runs(
     out_dir: str | Path = ".",
     run_ids: list[str] | None = None,
@@ -1099,6 +1139,10 @@ def publish_runs(
     out = Path(out_dir).resolve()
     site_dir = Path(site).resolve() if site else out / "site"
     site_dir.mkdir(parents=True, exist_ok=True)
+    problem = site_mod.state_problem(site_dir)
+    if problem is not None:
+        site_mod.set_aside_state(site_dir, problem)
+        run_ids = run_ids or _covering_runs(out)  # the latest run alone may lack some tasks
     if lang is not None:
         set_site_language(site_dir, lang)
     emit = progress or (lambda event: None)
