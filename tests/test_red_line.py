@@ -11,6 +11,8 @@ import logging
 import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
@@ -180,3 +182,36 @@ def test_a_state_that_is_not_a_state_starts_a_new_one(
     (site / "_ebpm" / "state.json").write_text('{"lang": "ja"}', encoding="utf-8")
     build_index(site)
     assert "not a site state" in caplog.text
+
+
+# --- dates where periods are counted -----------------------------------------------------------
+def _yearly_panel(dates: bool) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    rows = [
+        {
+            "unit": u,
+            "year": pd.Timestamp(f"{y}-01-01") if dates else y,
+            "cohort": 2005 if u < 20 else 0,
+            "y": rng.normal() + (1.0 if u < 20 and y >= 2005 else 0.0),
+        }
+        for u in range(40)
+        for y in range(2000, 2010)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_an_event_study_on_a_datetime_time_column_says_to_convert_it() -> None:
+    import ebpm
+    from ebpm.errors import NonNumericError
+
+    panel = _yearly_panel(dates=True)
+    with pytest.raises(
+        NonNumericError,
+        match=r"time='year' holds dates \(dtype datetime64\[\w+\]\).*\.dt\.year for yearly",
+    ):
+        ebpm.event_study(panel, outcome="y", unit="unit", time="year", cohort="cohort")
+    fixed = panel.assign(year=panel["year"].dt.year)  # the fix the message gives works
+    ebpm.event_study(fixed, outcome="y", unit="unit", time="year", cohort="cohort")
+    periods = panel.assign(year=panel["year"].dt.to_period("Y"))
+    with pytest.raises(NonNumericError, match=r"time='year' holds dates \(dtype period\[Y"):
+        ebpm.event_study(periods, outcome="y", unit="unit", time="year", cohort="cohort")

@@ -165,6 +165,18 @@ def check_numeric(data: pd.DataFrame, column: str, *, role: str) -> pd.Series:
     series = data[column]
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
         return series.astype("float64")
+    if isinstance(series.dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(series):
+        # pd.to_numeric would silently turn dates into (micro- or nano-)seconds since 1970
+        raise NonNumericError(
+            f"{role}={column!r} holds dates (dtype {series.dtype}), and ebpm counts periods in "
+            f"whole numbers. Convert it first, e.g. df[{column!r}] = df[{column!r}].dt.year for "
+            "yearly periods, or .dt.year * 12 + .dt.month for months"
+        )
+    if pd.api.types.is_timedelta64_dtype(series):
+        raise NonNumericError(
+            f"{role}={column!r} holds durations (dtype {series.dtype}), not numbers. Convert it "
+            f"first, e.g. df[{column!r}].dt.days"
+        )
     converted = pd.to_numeric(series, errors="coerce")
     bad = series[converted.isna() & series.notna()]
     if len(bad):
