@@ -215,3 +215,90 @@ def test_an_event_study_on_a_datetime_time_column_says_to_convert_it() -> None:
     periods = panel.assign(year=panel["year"].dt.to_period("Y"))
     with pytest.raises(NonNumericError, match=r"time='year' holds dates \(dtype period\[Y"):
         ebpm.event_study(periods, outcome="y", unit="unit", time="year", cohort="cohort")
+
+
+# --- an unwritable, read-only or full folder -------------------------------------------------
+def _blocked(tmp_path: Path) -> Path:
+    """A folder that cannot be created: its parent is a regular file (ENOTDIR even for root,
+    whom chmod does not stop)."""
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("not a folder\n", encoding="utf-8")
+    return blocker / "out"
+
+
+def test_an_unwritable_out_folder_is_one_red_line_for_run(tmp_path: Path) -> None:
+    spec = make_project(tmp_path / "proj")
+    bad = _blocked(tmp_path)
+    line = one_red_line(invoke("run", spec, "--out", bad))
+    assert str(bad) in line, line
+    assert "Not a directory" in line
+    assert "choose a writable --out" in line
+
+
+def test_an_unwritable_out_folder_is_one_red_line_for_publish(tmp_path: Path) -> None:
+    bad = _blocked(tmp_path)
+    line = one_red_line(invoke("publish", "--out", bad))
+    assert str(bad) in line, line
+    assert "choose a writable --out" in line
+
+
+def test_a_full_out_folder_is_one_red_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import tempfile
+
+    spec = make_project(tmp_path / "proj")
+
+    def full(*args: object, **kwargs: object) -> object:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", full)
+    line = one_red_line(invoke("run", spec, "--out", tmp_path / "out"))
+    assert str(tmp_path / "out") in line, line
+    assert "the disk is full" in line
+
+
+def _remote_catalog(root: Path, url: str) -> Path:
+    (root / "catalogs").mkdir(parents=True)
+    (root / "catalogs" / "t.yaml").write_text(
+        "entries:\n"
+        "  stats:\n"
+        "    reader: ebpm.catalog.files:RemoteTable\n"
+        f"    kwargs: {{url: '{url}/stats.csv'}}\n"
+        "    metadata: {title: A table, source: test, licence: CC BY 4.0}\n",
+        encoding="utf-8",
+    )
+    return root / "catalogs"
+
+
+def test_an_unwritable_cache_folder_is_one_red_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, http_server
+) -> None:
+    http_server.add("/stats.csv", b"x\n10\n20\n", content_type="text/csv")
+    monkeypatch.setenv("EBPM_CATALOG_DIR", str(_remote_catalog(tmp_path, http_server.url)))
+    bad = _blocked(tmp_path)
+    monkeypatch.setenv("EBPM_CACHE_DIR", str(bad))
+    line = one_red_line(invoke("catalog", "fetch", "t.stats"))
+    assert str(bad) in line, line
+    assert "Not a directory" in line
+    assert "set EBPM_CACHE_DIR to a writable folder" in line
+
+
+def test_a_full_cache_folder_is_one_red_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, http_server
+) -> None:
+    import errno
+
+    import ebpm.catalog.cache as cache
+
+    http_server.add("/stats.csv", b"x\n10\n20\n", content_type="text/csv")
+    monkeypatch.setenv("EBPM_CATALOG_DIR", str(_remote_catalog(tmp_path, http_server.url)))
+    monkeypatch.setenv("EBPM_CACHE_DIR", str(tmp_path / "cache"))
+
+    def full(path: object, obj: object, **kwargs: object) -> Path:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(cache, "atomic_write_json", full)
+    line = one_red_line(invoke("catalog", "fetch", "t.stats"))
+    assert str(tmp_path / "cache") in line, line
+    assert "the disk is full" in line
+    assert "EBPM_CACHE_DIR" in line

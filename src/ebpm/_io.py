@@ -5,13 +5,20 @@ A reader never sees half a file, and a crash leaves the previous version in plac
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write_bytes", "atomic_write_json", "atomic_write_text"]
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_json",
+    "atomic_write_text",
+    "ensure_writable",
+    "os_reason",
+]
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -45,3 +52,26 @@ def atomic_write_json(path: str | os.PathLike[str], obj: Any, *, compact: bool =
     else:
         text = json.dumps(obj, indent=2, ensure_ascii=False, default=str)
     return atomic_write_text(path, text + "\n")
+
+
+def ensure_writable(folder: str | os.PathLike[str]) -> Path:
+    """Create ``folder`` (and its parents) and check a file can be written in it.
+
+    Raises the ``OSError`` of the first step that fails (a parent that is a file, a read-only
+    file system, a full disk, no permission), so a caller can name the folder and the fix before
+    any work starts.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".ebpm-write-check.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    os.unlink(tmp)
+    return folder
+
+
+def os_reason(err: OSError) -> str:
+    """The operating system's reason for ``err`` in words, for a one-line message."""
+    text = err.strerror or str(err) or type(err).__name__
+    if err.errno == errno.ENOSPC:
+        return f"the disk is full ({text})"
+    return text

@@ -20,12 +20,13 @@ Environment
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,9 +36,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pandas as pd
 
 from ebpm._env import env_flag, env_number
-from ebpm._io import atomic_write_json
+from ebpm._io import atomic_write_json, os_reason
 from ebpm._protocol import is_secret_name, redact_text, redact_value
-from ebpm.errors import IntegrityError, OfflineError, RemoteError, SourceFormatError
+from ebpm.errors import (
+    CatalogError,
+    IntegrityError,
+    OfflineError,
+    RemoteError,
+    SourceFormatError,
+)
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -97,6 +104,23 @@ def cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("ebpm", appauthor=False))
+
+
+@contextlib.contextmanager
+def _writing() -> Iterator[None]:
+    """Turn an ``OSError`` of a cache write (a folder that cannot be made, a read-only file
+    system, a full disk) into a :class:`CatalogError` naming the cache folder and the fix."""
+    try:
+        yield
+    except CatalogError:  # RemoteError is an OSError too: it already says what went wrong
+        raise
+    except OSError as err:
+        where = f" ({err.filename})" if err.filename else ""
+        space = " with free space" if "disk is full" in os_reason(err) else ""
+        raise CatalogError(
+            f"cannot write to the ebpm cache {cache_dir()}{where}: {os_reason(err)}; set "
+            f"{CACHE_DIR_ENV} to a writable folder{space}"
+        ) from err
 
 
 def is_offline() -> bool:
@@ -385,9 +409,10 @@ def _download(req: Request, *, what: str, pinned: str | None, body: Path, meta_p
     timeout = _timeout()
     session, retries = _session()
     log.info("downloading %s from %s", what, req.redacted)
-    body.parent.mkdir(parents=True, exist_ok=True)
-    _sweep_parts(body.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{body.name}.", suffix=".part", dir=body.parent)
+    with _writing():
+        body.parent.mkdir(parents=True, exist_ok=True)
+        _sweep_parts(body.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{body.name}.", suffix=".part", dir=body.parent)
     tmp = Path(tmp_name)
     try:
         h = hashlib.sha256()
@@ -415,9 +440,11 @@ def _download(req: Request, *, what: str, pinned: str | None, body: Path, meta_p
                     for chunk in resp.iter_content(1 << 20):
                         h.update(chunk)
                         size += len(chunk)
-                        fh.write(chunk)
-                    fh.flush()
-                    os.fsync(fh.fileno())
+                        with _writing():
+                            fh.write(chunk)
+                    with _writing():
+                        fh.flush()
+                        os.fsync(fh.fileno())
         except rex.RetryError:
             raise RemoteError(
                 f"{what}: {req.host} kept failing ({retries + 1} attempts) for {req.redacted}; "
@@ -443,24 +470,26 @@ def _download(req: Request, *, what: str, pinned: str | None, body: Path, meta_p
                 f"pins {pinned}; the publisher changed the file or the download is corrupt. It "
                 "was not cached. Check the data, then update the entry's `sha256`."
             )
-        os.replace(tmp, body)
+        with _writing():
+            os.replace(tmp, body)
     except BaseException:
         if fd != -1:
             os.close(fd)
         tmp.unlink(missing_ok=True)
         raise
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    atomic_write_json(
-        meta_path,
-        {
-            "url": req.redacted,
-            "what": what,
-            "sha256": digest,
-            "size": size,
-            "retrieved_at": now,
-            "headers": headers,
-        },
-    )
+    with _writing():
+        atomic_write_json(
+            meta_path,
+            {
+                "url": req.redacted,
+                "what": what,
+                "sha256": digest,
+                "size": size,
+                "retrieved_at": now,
+                "headers": headers,
+            },
+        )
     return Fetched(
         path=body,
         sha256=digest,
@@ -565,12 +594,16 @@ def cached_table(
     origin = dict(df.attrs.get("ebpm", {}).get("origin", {}))
     origin["table_key"] = key
     geo = _is_geo(df)
-    data.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{data.name}.", suffix=".part", dir=data.parent)
-    os.close(fd)
+    with _writing():
+        data.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{data.name}.", suffix=".part", dir=data.parent)
+        os.close(fd)
     try:
         try:
-            df.to_parquet(tmp_name, index=False)
+            with _writing():  # a full disk is not a problem of the table's types
+                df.to_parquet(tmp_name, index=False)
+        except CatalogError:
+            raise
         except Exception as err:  # pyarrow's errors have no common base we can name here
             raise SourceFormatError(
                 f"{origin.get('what', 'the table')} cannot be stored as Parquet ({err}); pass "
@@ -578,10 +611,32 @@ def cached_table(
             ) from err
         digest = _sha256_file(Path(tmp_name))
         size = Path(tmp_name).stat().st_size
-        os.replace(tmp_name, data)
+        with _writing():
+            os.replace(tmp_name, data)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+    with _writing():
+        _write_table_record(meta_path, parts, origin, df, geo=geo, digest=digest, size=size)
+    if cols is not None:
+        _check_columns(cols, [str(c) for c in df.columns], origin.get("what"))
+        if geo and "geometry" not in cols:
+            cols = [*cols, "geometry"]
+        df = df[cols]
+    df.attrs["ebpm"] = {"origin": dict(origin, from_cache=False)}
+    return df
+
+
+def _write_table_record(
+    meta_path: Path,
+    parts: Mapping[str, Any],
+    origin: dict[str, Any],
+    df: pd.DataFrame,
+    *,
+    geo: bool,
+    digest: str,
+    size: int,
+) -> None:
     atomic_write_json(
         meta_path,
         {
@@ -596,13 +651,6 @@ def cached_table(
             "origin": _jsonable(redact_value(origin, names=False)),
         },
     )
-    if cols is not None:
-        _check_columns(cols, [str(c) for c in df.columns], origin.get("what"))
-        if geo and "geometry" not in cols:
-            cols = [*cols, "geometry"]
-        df = df[cols]
-    df.attrs["ebpm"] = {"origin": dict(origin, from_cache=False)}
-    return df
 
 
 def _read_cached(data: Path, meta_path: Path, cols: list[str] | None) -> pd.DataFrame | None:

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from ebpm._env import env_number
-from ebpm._io import atomic_write_json, atomic_write_text
+from ebpm._io import atomic_write_json, atomic_write_text, ensure_writable, os_reason
 from ebpm._protocol import (
     NEEDS_ENV,
     NOT_OK_ENV,
@@ -762,6 +762,21 @@ def _check_settings(scheduler: str | None) -> None:
         dask_timeout()
 
 
+def _check_out(out: Path, *folders: Path) -> None:
+    """Create ``folders`` under the output folder ``out`` and check they can be written, so an
+    unwritable, read-only or full ``--out`` fails at once with its path, not mid-run."""
+    for folder in folders:
+        try:
+            ensure_writable(folder)
+        except OSError as err:
+            under = folder != out and folder.is_relative_to(out)
+            where = f"{folder} (under --out {out})" if under else str(folder)
+            raise PipelineError(
+                f"cannot write to {where}: {os_reason(err)}; choose a writable --out "
+                "(a folder you can write, on a disk with free space)"
+            ) from err
+
+
 def run_pipeline(
     spec_path: str | Path,
     *,
@@ -848,6 +863,7 @@ def run_pipeline(
     emit = progress or (lambda event: None)
     backoff = retry_backoff if retry_backoff is not None else _retry_backoff()
     _check_settings(scheduler)
+    _check_out(out, runs, out / "site")
     jobs = jobs or default_jobs()
     with PipelineLock(runs, pipeline=spec.name, run_id=run_id):
         run_dir = runs / run_id
@@ -1138,7 +1154,7 @@ def publish_runs(
 
     out = Path(out_dir).resolve()
     site_dir = Path(site).resolve() if site else out / "site"
-    site_dir.mkdir(parents=True, exist_ok=True)
+    _check_out(out, site_dir)
     problem = site_mod.state_problem(site_dir)
     if problem is not None:
         site_mod.set_aside_state(site_dir, problem)
