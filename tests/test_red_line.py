@@ -302,3 +302,74 @@ def test_a_full_cache_folder_is_one_red_line(
     assert str(tmp_path / "cache") in line, line
     assert "the disk is full" in line
     assert "EBPM_CACHE_DIR" in line
+
+
+# --- a report that cannot be published ---------------------------------------------------------
+def test_an_unpublishable_report_is_one_line_per_task_not_a_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    spec = make_project(tmp_path / "proj")
+    spec.write_text(
+        "name: p\ntasks:\n"
+        "  - {name: raw, notebook: notebooks/probe.py, parameters: {table: raw}}\n"
+        "  - {name: ok, notebook: notebooks/probe.py}\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.INFO):
+        result = invoke("run", spec, "--out", tmp_path / "out")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "Traceback" not in caplog.text
+    lines = [x for x in result.output.splitlines() if "did not pass disclosure control" in x]
+    assert len(lines) == 1, result.output  # the task's line, once
+    assert (tmp_path / "out" / "site" / "failures" / "p" / "raw.html").is_file()
+    assert (tmp_path / "out" / "site" / "reports" / "p" / "ok.html").is_file()
+
+
+def test_a_full_disk_while_publishing_fails_the_task_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import errno
+
+    from ebpm.pipeline import runner
+
+    spec = make_project(tmp_path / "proj")
+    out = tmp_path / "out"
+    real = runner.atomic_write_text
+
+    def full_for_reports(path: Path, text: str) -> Path:
+        if Path(path).name == "a.html" and "reports" in Path(path).parts:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, text)
+
+    monkeypatch.setattr(runner, "atomic_write_text", full_for_reports)
+    with caplog.at_level(logging.INFO):
+        result = invoke("run", spec, "--out", out)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output + caplog.text
+    (line,) = [x for x in result.output.splitlines() if "could not be written" in x]
+    assert "the disk is full" in line
+    assert "free space or choose a writable --out" in line
+    assert (out / "site" / "failures" / "p" / "a.html").is_file()
+    assert (out / "site" / "reports" / "p" / "b.html").is_file()
+
+
+def test_a_site_where_not_even_a_failure_page_fits_is_one_red_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from ebpm.pipeline import runner
+
+    spec = make_project(tmp_path / "proj")
+    real = runner.atomic_write_text
+
+    def full_site(path: Path, text: str) -> Path:
+        if "site" in Path(path).parts and Path(path).suffix == ".html":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, text)
+
+    monkeypatch.setattr(runner, "atomic_write_text", full_site)
+    line = one_red_line(invoke("run", spec, "--out", tmp_path / "out"))
+    assert "cannot write to the site" in line
+    assert "the disk is full" in line

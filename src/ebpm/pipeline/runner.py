@@ -454,25 +454,50 @@ def _publish(
             )
         except Exception as err:
             if result.status != "ok":
+                _raise_unwritable_site(site, err)
                 raise
-            from ebpm.errors import DisclosureError
-
             result.status = "failed"
-            result.reason = (
-                str(err)
-                if isinstance(err, DisclosureError)
-                else f"the report could not be rendered: {type(err).__name__}: {err}"
-            )
-            log.exception("rendering %s failed", result.name)
-            record = _publish_unguarded(
-                result, spec, run_id, run_dir, site, previous, nb, lang, git
-            )
+            result.reason = _publish_failure(site, err)
+            # the reason is the task's line in the run's output and its failure page; the
+            # traceback is for ebpm's developers (EBPM_DEBUG=1 shows it)
+            log.debug("publishing %s failed", result.name, exc_info=True)
+            try:
+                record = _publish_unguarded(
+                    result, spec, run_id, run_dir, site, previous, nb, lang, git
+                )
+            except Exception as again:
+                _raise_unwritable_site(site, again)
+                raise
         site_mod.record_task(
             state, pipeline=spec.name, description=spec.description, task=result.name, record=record
         )
         site_mod.save_state(site, state)
         if index:
             site_mod.build_index(site, state)
+
+
+def _publish_failure(site: Path, err: Exception) -> str:
+    """Why a finished task's report could not be published, in one line with the fix."""
+    from ebpm.errors import EbpmError
+
+    if isinstance(err, EbpmError):  # a disclosure check, a bad table: it says what to do
+        return str(err)
+    if isinstance(err, OSError):
+        where = f" ({err.filename})" if err.filename else ""
+        return (
+            f"the report could not be written to the site {site}{where}: {os_reason(err)}; "
+            "free space or choose a writable --out, then run again"
+        )
+    return f"the report could not be rendered: {type(err).__name__}: {err}"
+
+
+def _raise_unwritable_site(site: Path, err: Exception) -> None:
+    """Raise a one-line error when not even a failure page can be written to the site."""
+    if isinstance(err, OSError):
+        raise PipelineError(
+            f"cannot write to the site {site}: {os_reason(err)}; free space or choose a "
+            "writable --out, then run again"
+        ) from err
 
 
 def _publish_unguarded(
