@@ -267,6 +267,52 @@ def test_a_task_over_its_timeout_is_stopped(failures) -> None:
     assert t.duration_s < 30  # stopped, not waited for (the notebook sleeps 60 s)
 
 
+def test_a_task_past_its_timeout_stops_the_processes_its_notebook_started(tmp_path) -> None:
+    """The whole process group goes: a helper program the notebook started must not keep
+    running at full CPU after its task timed out."""
+    pidfile = tmp_path / "child.pid"
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "spawn.py").write_text(
+        "# %% tags=['parameters']\n"
+        "pidfile: str = ''\n"
+        "# %%\n"
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'while True: pass'])\n"
+        "open(pidfile, 'w').write(str(child.pid))\n"
+        "time.sleep(120)\n",
+        encoding="utf-8",
+    )
+    spec = _project(
+        tmp_path,
+        [
+            {
+                "name": "spawns",
+                "notebook": "notebooks/spawn.py",
+                "parameters": {"pidfile": str(pidfile)},
+                "timeout": 4,
+            }
+        ],
+    )
+    result = run_pipeline(spec, out_dir=tmp_path)
+    (task,) = result.tasks
+    assert task.status == "failed"
+    assert task.reason.startswith("timed out after 4 s")
+    pid = int(pidfile.read_text(encoding="utf-8"))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.1)
+    assert not _alive(pid), f"the notebook's child process {pid} is still running"
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def test_a_transient_failure_is_retried(failures) -> None:
     t = _by_name(failures["result"])["flaky"]
     assert t.status == "ok"

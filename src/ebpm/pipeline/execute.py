@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -236,12 +237,21 @@ def kernel_start_failure(kernel: str, err: BaseException) -> str:
 
 
 def kill_kernel(km: Any) -> None:
-    """Kill a kernel at once (no graceful shutdown) and close its client; never raises."""
+    """Kill a kernel and every process it started, at once, and close its client; never raises.
+
+    jupyter_client starts each kernel in a session of its own, so its process group holds the
+    kernel and whatever its notebook started (a ``subprocess``, a ``multiprocessing`` pool, a
+    model fit in a helper program): a task past its timeout must not leave those running at
+    full CPU. A process that made a session of its own (a daemon) is out of reach.
+    """
     kc = getattr(km, "warm_client", None)
     with contextlib.suppress(Exception):
         if kc is not None:
             kc.stop_channels()
-    process = getattr(getattr(km, "provisioner", None), "process", None)
+    provisioner = getattr(km, "provisioner", None)
+    process = getattr(provisioner, "process", None)
+    if process is not None:
+        _kill_group(getattr(provisioner, "pgid", None), process.pid)
     with contextlib.suppress(Exception):
         if process is not None:
             process.kill()
@@ -250,6 +260,18 @@ def kill_kernel(km: Any) -> None:
         from jupyter_core.utils import run_sync
 
         run_sync(km.cleanup_resources)()  # the connection file
+
+
+def _kill_group(pgid: int | None, pid: int) -> None:
+    """SIGKILL the process group ``pgid`` of the kernel ``pid``, never ebpm's own group."""
+    if not hasattr(os, "killpg"):  # pragma: no cover - Windows: the kernel alone is killed
+        return
+    with contextlib.suppress(OSError):
+        pgid = pgid or os.getpgid(pid)
+    if not pgid or pgid == os.getpgrp():
+        return
+    with contextlib.suppress(OSError):  # already gone
+        os.killpg(pgid, signal.SIGKILL)
 
 
 _SHUTDOWNS: set[threading.Thread] = set()
