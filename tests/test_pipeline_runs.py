@@ -562,6 +562,87 @@ def test_a_running_dask_scheduler_by_address(tmp_path) -> None:
     assert _manifest(result)["executor"]["address"] == cluster.scheduler_address
 
 
+def test_a_dask_scheduler_that_dies_mid_run_fails_the_tasks_with_pages(tmp_path) -> None:
+    """Losing the scheduler is a failure of the run, not a cancellation: every task that did
+    not finish gets a failure page saying what happened and what to do."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    bindir = Path(sys.executable).parent
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [
+            bindir / "dask",
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-dashboard",
+        ],
+        **quiet,
+    )
+    worker = subprocess.Popen(
+        [
+            bindir / "dask",
+            "worker",
+            address,
+            "--nthreads",
+            "1",
+            "--nworkers",
+            "2",
+            "--no-dashboard",
+            "--death-timeout",
+            "5",
+        ],
+        **quiet,
+    )
+    try:
+        spec = _project(
+            tmp_path,
+            [
+                {"name": "a", "parameters": {"seconds": 60}},
+                {"name": "b", "parameters": {"seconds": 60}},
+                {"name": "c", "parameters": {"seconds": 60}, "needs": "a"},
+                # submitted after the client gave up on the scheduler
+                {"name": "d", "parameters": {"value": 4.0}, "after": ["b"]},
+            ],
+        )
+        events: list[dict[str, Any]] = []
+
+        def kill_scheduler_once_started(event: dict[str, Any]) -> None:
+            events.append(event)
+            started = [e for e in events if e["event"] == "start"]
+            if len(started) == 2 and scheduler.poll() is None:
+                time.sleep(3)  # the notebooks are running on the workers
+                scheduler.kill()
+
+        t0 = time.monotonic()
+        result = run_pipeline(
+            spec, out_dir=tmp_path, jobs=2, scheduler=address, progress=kill_scheduler_once_started
+        )
+        wall = time.monotonic() - t0
+    finally:
+        scheduler.kill()
+        worker.kill()
+        scheduler.wait()
+        worker.wait()
+    tasks = _by_name(result)
+    assert wall < 55  # told, not waited out
+    assert not result.cancelled
+    for name in ("a", "b", "d"):
+        t = tasks[name]
+        assert t.status == "failed", (name, t.status, t.reason)
+        assert t.reason.startswith(f"the Dask scheduler at {address} went away"), t.reason
+        page = tmp_path / "site" / t.failure_page
+        assert "went away" in page.read_text(encoding="utf-8")
+    assert tasks["c"].status == "blocked"
+    assert _manifest(result)["status"] == "failed"
+
+
 def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch) -> None:
     from ebpm.errors import PipelineError
 

@@ -209,6 +209,7 @@ class DaskExecutor:
                 silence_logs=logging.ERROR,
             )
             self.client = Client(self.cluster)
+            self.address = str(self.cluster.scheduler_address)
         else:
             timeout = dask_timeout()
             try:
@@ -218,6 +219,7 @@ class DaskExecutor:
                     f"cannot reach the Dask scheduler at {address!r}: {err}. Check the address "
                     "(tcp://HOST:PORT, as `dask scheduler` prints it), or use `--dask local`"
                 ) from err
+            self.address = address
         self._event = Event(self.event_name, client=self.client)
         self._event.clear()
 
@@ -227,12 +229,19 @@ class DaskExecutor:
 
         payload = replace(payload, cancel_event=self.event_name)
         self.results.put(Started(payload.task, payload.attempt))  # queued on the cluster
-        future = self.client.submit(
-            execute_on_worker,
-            payload,
-            key=f"ebpm-{payload.task}-{payload.attempt}-{id(payload):x}",
-            pure=False,
-        )
+        try:
+            future = self.client.submit(
+                execute_on_worker,
+                payload,
+                key=f"ebpm-{payload.task}-{payload.attempt}-{id(payload):x}",
+                pure=False,
+            )
+        except Exception:  # the client closed: its scheduler went away
+            if self.cancel_event.is_set():
+                self.results.put(_not_started(payload))
+            else:
+                self.results.put(self._lost(payload))
+            return
         self._futures[future.key] = future
         future.add_done_callback(lambda f, p=payload: self._done(f, p))
 
@@ -241,17 +250,43 @@ class DaskExecutor:
         try:
             outcome = Outcome(**future.result())
         except Exception as err:
-            cancelled = self.cancel_event.is_set() or future.status == "cancelled"
-            outcome = Outcome(
-                task=payload.task,
-                status="cancelled" if cancelled else "failed",
-                reason="the run was cancelled"
-                if cancelled
-                else f"the Dask worker failed: {type(err).__name__}: {err}",
-                transient=not cancelled,
-                attempt=payload.attempt,
-            )
+            if self.cancel_event.is_set():  # only ebpm's own cancel is a cancellation
+                outcome = Outcome(
+                    task=payload.task,
+                    status="cancelled",
+                    reason="the run was cancelled",
+                    attempt=payload.attempt,
+                )
+            elif self._scheduler_lost(future):
+                outcome = self._lost(payload)
+            else:
+                outcome = Outcome(
+                    task=payload.task,
+                    status="failed",
+                    reason=f"the Dask worker failed: {type(err).__name__}: {err}",
+                    transient=True,
+                    attempt=payload.attempt,
+                )
         self.results.put(outcome)
+
+    def _scheduler_lost(self, future: Any) -> bool:
+        """Whether the client lost its scheduler (Dask then cancels every future it held)."""
+        if future.status == "cancelled":
+            return True
+        return str(getattr(self.client, "status", "running")) not in ("running", "newly-created")
+
+    def _lost(self, payload: Payload) -> Outcome:
+        """The outcome of a task whose scheduler went away: a failure, not a cancellation."""
+        return Outcome(
+            task=payload.task,
+            status="failed",
+            reason=(
+                f"the Dask scheduler at {self.address} went away before the task finished "
+                "(the connection was lost); its notebook did not finish. Restart the scheduler "
+                "(or use --dask local) and run again: tasks that finished are not run again"
+            ),
+            attempt=payload.attempt,
+        )
 
     def cancel(self) -> None:
         """Tell running tasks to stop (their watchdogs kill the kernels) and drop queued ones."""
