@@ -164,3 +164,17 @@ def test_catalog_list_says_what_is_wrong_in_one_line(
     (line,) = result.stderr.splitlines()
     assert line.startswith("error: catalog ")
     assert re.search(message, line), line
+
+
+def test_a_billion_laughs_parameter_value_is_refused(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``-p`` value is read as YAML too: the same budget applies, at once."""
+    monkeypatch.delenv("EBPM_DEBUG", raising=False)
+    bomb = "{" + _laughs(0).replace("\n", ", ").rstrip(", ") + "}"
+    result = CliRunner().invoke(
+        main, ["run", str(project / "pipelines" / "p.yaml"), "-p", "x", bomb], prog_name="ebpm"
+    )
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert re.search(r"x=.* is not a YAML scalar: .*billion laughs", result.output), result.output
