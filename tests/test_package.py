@@ -38,7 +38,7 @@ def test_import_ebpm_loads_no_submodule_and_no_pandas() -> None:
         "import sys, ebpm\n"
         "print(sorted(m for m in sys.modules if m == 'pandas' or m.startswith('ebpm.')))"
     )
-    assert out.strip() == "['ebpm._version', 'ebpm.errors']"
+    assert out.strip() == "['ebpm._lazy', 'ebpm._version', 'ebpm.errors']"
 
 
 def test_an_unknown_attribute_is_still_an_attribute_error() -> None:

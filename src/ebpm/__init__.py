@@ -5,6 +5,7 @@ one result object (:func:`ebpm.did`, ...), and publish parameterised notebooks a
 (``ebpm run``).
 """
 
+from ebpm._lazy import exports
 from ebpm._version import __version__
 from ebpm.errors import (
     CatalogError,
@@ -66,20 +67,7 @@ SUBMODULES = (
 )
 
 
-def __getattr__(name: str):
-    import importlib
-
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    if name in SUBMODULES:
-        return importlib.import_module(f"ebpm.{name}")
-    raise AttributeError(f"module 'ebpm' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__) | set(SUBMODULES))
+__getattr__, __dir__ = exports(__name__, _LAZY, submodules=SUBMODULES)
 
 
 __all__ = [

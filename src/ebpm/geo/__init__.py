@@ -14,8 +14,7 @@ Submodules: :mod:`~ebpm.geo.data` (geometry), :mod:`~ebpm.geo.join` (``attach``)
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ebpm._lazy import exports
 
 __all__ = [
     "assign_points",
@@ -44,9 +43,6 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    # Functions are named differently from the submodules, so a lazily resolved name is never
-    # replaced by a submodule of the same name.
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"ebpm.geo.{_WHERE[name]}"), name)
-    raise AttributeError(f"module 'ebpm.geo' has no attribute {name!r}")
+# Functions are named differently from the submodules, so a lazily resolved name is never
+# replaced by a submodule of the same name.
+__getattr__, __dir__ = exports(__name__, {k: f".{v}" for k, v in _WHERE.items()})

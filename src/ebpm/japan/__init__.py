@@ -40,6 +40,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from ebpm._lazy import exports
 from ebpm.errors import InvalidCodeError, InvalidDateError, InvalidOptionError, did_you_mean
 
 __all__ = [
@@ -90,12 +91,9 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        import importlib
-
-        return getattr(importlib.import_module(f"ebpm.japan.{_WHERE[name]}"), name)
-    raise AttributeError(f"module 'ebpm.japan' has no attribute {name!r}")
+__getattr__, __dir__ = exports(
+    __name__, {k: f".{v}" for k, v in _WHERE.items()}, eager=[n for n in __all__ if n not in _WHERE]
+)
 
 
 logger = logging.getLogger(__name__)

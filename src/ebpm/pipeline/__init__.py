@@ -13,8 +13,15 @@
   due times and a crontab block (``ebpm schedule``).
 """
 
-from ebpm.pipeline.notebooks import NotebookParameter, parameters_cell, read_notebook
-from ebpm.pipeline.spec import PipelineSpec, Task, Tolerance, load_spec
+from typing import TYPE_CHECKING
+
+from ebpm._lazy import exports
+
+if TYPE_CHECKING:  # what type checkers and editors see; at run time each loads on first use
+    from ebpm.pipeline.check import check_paths
+    from ebpm.pipeline.notebooks import NotebookParameter, parameters_cell, read_notebook
+    from ebpm.pipeline.runner import RunResult, TaskResult, run_pipeline
+    from ebpm.pipeline.spec import PipelineSpec, Task, Tolerance, load_spec
 
 __all__ = [
     "NotebookParameter",
@@ -31,15 +38,21 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    # The runner and the checker import more (papermill on use, the catalog); keep
-    # `import ebpm.pipeline` cheap.
-    if name in ("run_pipeline", "RunResult", "TaskResult"):
-        from ebpm.pipeline import runner
-
-        return getattr(runner, name)
-    if name == "check_paths":
-        from ebpm.pipeline.check import check_paths
-
-        return check_paths
-    raise AttributeError(name)
+# The runner and the checker import more (papermill on use, the catalog): every name loads on
+# first use, so `import ebpm.pipeline` stays cheap.
+__getattr__, __dir__ = exports(
+    __name__,
+    {
+        "NotebookParameter": ".notebooks",
+        "parameters_cell": ".notebooks",
+        "read_notebook": ".notebooks",
+        "PipelineSpec": ".spec",
+        "Task": ".spec",
+        "Tolerance": ".spec",
+        "load_spec": ".spec",
+        "RunResult": ".runner",
+        "TaskResult": ".runner",
+        "run_pipeline": ".runner",
+        "check_paths": ".check",
+    },
+)
