@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Literal
 
 __all__ = [
     "CRSMismatchWarning",
@@ -44,6 +45,7 @@ __all__ = [
     "OfflineError",
     "ParameterError",
     "PipelineError",
+    "Problem",
     "RemoteError",
     "RunCancelledError",
     "RunNotFoundError",
@@ -224,13 +226,50 @@ class PipelineError(EbpmError):
     """A pipeline cannot be run."""
 
 
-class SpecError(PipelineError, ValueError):
-    """A pipeline spec file is malformed."""
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a project file, as ``ebpm check`` lists it.
 
-    # Declared, not set: the spec and policy readers attach them where they know them, and
-    # readers use getattr(err, "line", None), as an error raised elsewhere has neither.
-    line: int | None  # the line of the file the message is about
-    problems: list[Any]  # ebpm.pipeline.check.Problem objects, one per problem found
+    ``str(problem)`` reads ``"pipelines/demo.yaml, line 14: task 'did': ..."``.
+    """
+
+    path: str  # relative to the project root when inside it
+    line: int | None
+    message: str
+    level: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.path}, line {self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class SpecError(PipelineError, ValueError):
+    """A pipeline spec or policy file is malformed.
+
+    Parameters
+    ----------
+    message
+        What is wrong and the fix (with the file and line, when known).
+    path
+        The file, as shown to the user (relative to the project root when inside it).
+    line
+        The line of the file the message is about (the first problem's, when several).
+    problems
+        Every problem found, one :class:`Problem` each (a file may have several).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        problems: Iterable[Problem] = (),
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.problems: list[Problem] = list(problems)
 
 
 class ParameterError(PipelineError, ValueError):

@@ -74,7 +74,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -83,14 +83,12 @@ from ebpm.errors import (
     CatalogError,
     InvalidDateError,
     InvalidOptionError,
+    Problem,
     SpecError,
     close_matches,
     did_you_mean,
 )
 from ebpm.pipeline.spec import _display, _find_cycle, _line, _read_yaml, _resolve, _show
-
-if TYPE_CHECKING:  # imported where used: ebpm.pipeline.check may come to import this module
-    from ebpm.pipeline.check import Problem
 
 __all__ = [
     "DIRECTIONS",
@@ -1014,16 +1012,13 @@ def load_all(
         The folder does not exist; any file has problems (the problems of every file are listed
         together); two files declare the same ``policy``.
     """
-    from ebpm.pipeline.check import Problem
-
     directory = Path(directory)
     if not directory.is_dir():
-        err = SpecError(
+        raise SpecError(
             f"policy folder {str(directory)!r} does not exist; create it and put one "
-            "<policy>.yaml per policy there (e.g. pipelines/policies/prop99.yaml)"
+            "<policy>.yaml per policy there (e.g. pipelines/policies/prop99.yaml)",
+            path=str(directory),
         )
-        err.line = None
-        raise err
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     project = _Project(Path(root) if root is not None else _policy_root(directory / "x.yaml"))
     models: list[LogicModel] = []
@@ -1048,16 +1043,16 @@ def load_all(
             messages.append(f"{model.display_path}{f', line {line}' if line else ''}: {message}")
         seen[model.policy] = model
     if messages:
-        error = SpecError("\n".join(messages))
-        error.line = problems[0].line if problems else None
-        error.problems = problems
-        raise error
+        raise SpecError(
+            "\n".join(messages),
+            path=str(directory),
+            line=problems[0].line if problems else None,
+            problems=problems,
+        )
     return models
 
 
 def _fail(shown: str, problems: list[tuple[int | None, str]]) -> SpecError:
-    from ebpm.pipeline.check import Problem
-
     ordered = sorted(problems, key=lambda p: (p[0] is None, p[0] or 0))
     if len(ordered) == 1:
         line, message = ordered[0]
@@ -1066,10 +1061,12 @@ def _fail(shown: str, problems: list[tuple[int | None, str]]) -> SpecError:
         text = f"{shown} has {len(ordered)} problems:\n" + "\n".join(
             f"  line {line}: {message}" if line else f"  {message}" for line, message in ordered
         )
-    err = SpecError(text)
-    err.line = ordered[0][0]
-    err.problems = [Problem(shown, line, message) for line, message in ordered]
-    return err
+    return SpecError(
+        text,
+        path=shown,
+        line=ordered[0][0],
+        problems=[Problem(shown, line, message) for line, message in ordered],
+    )
 
 
 def _load(path: Path, project: _Project, *, check_evidence: bool) -> LogicModel:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ebpm.errors import EbpmError, SpecError, did_you_mean
+from ebpm.errors import EbpmError, Problem, SpecError, did_you_mean
 from ebpm.pipeline.notebooks import NotebookParameter, declared_parameters
 from ebpm.pipeline.params import ParameterTypeProblem, coerce, parameter_problems
 from ebpm.pipeline.spec import PipelineSpec, load_spec
@@ -26,23 +25,6 @@ _SPEC_SUFFIXES = (".yaml", ".yml")
 _NOTEBOOK_SUFFIXES = (".py", ".ipynb")
 _PARAMETERS_TAG = re.compile(r"""tags\s*=\s*\[[^\]]*["']parameters["']""")
 _LINE = re.compile(r"\bline (\d+)")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem found by :func:`check_paths`.
-
-    ``str(problem)`` reads ``"pipelines/demo.yaml, line 14: task 'did': ..."``.
-    """
-
-    path: str  # relative to the project root when inside it
-    line: int | None
-    message: str
-    level: Literal["error", "warning"] = "error"
-
-    def __str__(self) -> str:
-        where = f"{self.path}, line {self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
 
 
 def _display(path: Path, root: Path) -> str:

@@ -56,7 +56,7 @@ from typing import Any
 import yaml
 
 from ebpm import _yaml
-from ebpm.errors import ScheduleError, SpecError, did_you_mean
+from ebpm.errors import Problem, ScheduleError, SpecError, did_you_mean
 
 __all__ = ["DEFAULT_TOLERANCE", "PipelineSpec", "Task", "Tolerance", "load_spec", "schema", "slug"]
 
@@ -257,9 +257,8 @@ def _show(value: Any) -> str:
 def _error(
     shown: str, line: int | None, message: str, cls: type[SpecError] = SpecError
 ) -> SpecError:
-    err = cls(f"{shown}, line {line}: {message}" if line else f"{shown}: {message}")
-    err.line = line
-    return err
+    text = f"{shown}, line {line}: {message}" if line else f"{shown}: {message}"
+    return cls(text, path=shown, line=line, problems=[Problem(shown, line, message)])
 
 
 def _display(path: Path, root: Path) -> str:
@@ -698,12 +697,11 @@ def load_spec(path: str | Path) -> PipelineSpec:
     path = Path(path)
     if not path.is_file():
         nearby = [p.name for p in path.parent.glob("*.yaml")] if path.parent.is_dir() else []
-        err = SpecError(
+        raise SpecError(
             f"pipeline spec {str(path)!r} does not exist.{did_you_mean(path.name, nearby)}"
-            + (f" Specs there: {', '.join(sorted(nearby))}." if nearby else "")
+            + (f" Specs there: {', '.join(sorted(nearby))}." if nearby else ""),
+            path=str(path),
         )
-        err.line = None
-        raise err
     root = _project_root(path)
     shown = _display(path, root)
     try:
