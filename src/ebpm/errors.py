@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "BalancedPanelWarning",
     "CRSMismatchWarning",
     "CatalogError",
     "CollinearityWarning",
@@ -37,7 +38,9 @@ __all__ = [
     "LocalFileNotFoundError",
     "LockedError",
     "MissingCRSError",
+    "MissingCountryWarning",
     "MissingValueError",
+    "MissingValueWarning",
     "MixedColumnWarning",
     "NoPrePeriodError",
     "NoTreatedUnitsError",
@@ -55,8 +58,10 @@ __all__ = [
     "SourceFormatError",
     "SourceStatusError",
     "SpecError",
+    "SplitWarning",
     "TaskFailedError",
     "UnitNotFoundError",
+    "UnmatchedNamesWarning",
     "UnmatchedRowsWarning",
     "UnsupportedFormatError",
     "close_matches",
@@ -99,6 +104,31 @@ class CollinearityWarning(EbpmWarning):
 class MixedColumnWarning(EbpmWarning):
     """A column of numbers in a local file also holds text that is not a known mark (秘匿 ``x``,
     ``-``, ``…``); it was kept as text. Pass the text as ``marks`` to read the column as numbers."""
+
+
+class UnmatchedNamesWarning(EbpmWarning):
+    """Rows of the ministry's table whose name or code matched no municipality code.
+
+    They are kept with ``code`` and ``lg_code`` missing and listed, with the reason, in
+    ``attrs["ebpm"]["details"]["unmatched"]``.
+    """
+
+
+class MissingCountryWarning(EbpmWarning):
+    """Country codes asked for came back without a single row (unknown to the World Bank?)."""
+
+
+class SplitWarning(EbpmWarning):
+    """A predecessor's area went to several municipalities; its values were allocated in
+    shares the record does not give (pass ``shares=`` to set them)."""
+
+
+class MissingValueWarning(EbpmWarning):
+    """Rows with missing values in the columns an estimator uses were dropped."""
+
+
+class BalancedPanelWarning(EbpmWarning):
+    """Units not observed in every period were dropped to balance the panel."""
 
 
 # --- catalog -------------------------------------------------------------------------------

@@ -131,10 +131,10 @@ from ebpm import japan
 from ebpm.catalog.readers import _origin, package_file
 from ebpm.errors import (
     CatalogError,
-    EbpmWarning,
     InvalidCodeError,
     InvalidOptionError,
     SourceFormatError,
+    UnmatchedNamesWarning,
     did_you_mean,
 )
 
@@ -211,14 +211,6 @@ _MISSING_MARKS = {
 _PARENTHESISED = re.compile(r"^\((-?\d+(?:\.\d+)?)\)$")
 _TITLE_YEAR = re.compile(r"(平成|令和)(元|\d+)年度")
 _DECIMALS = 10  # rounding that removes binary noise; no published value has more than 5
-
-
-class UnmatchedNamesWarning(EbpmWarning):
-    """Rows of the ministry's table whose name or code matched no municipality code.
-
-    They are kept with ``code`` and ``lg_code`` missing and listed, with the reason, in
-    ``attrs["ebpm"]["details"]["unmatched"]``.
-    """
 
 
 def _check_level(level: Any) -> None:

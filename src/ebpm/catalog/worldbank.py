@@ -39,8 +39,8 @@ from intake.readers.readers import BaseReader
 from ebpm.catalog import cache
 from ebpm.catalog.provenance import finish, remote_origin
 from ebpm.errors import (
-    EbpmWarning,
     InvalidOptionError,
+    MissingCountryWarning,
     RemoteError,
     SourceFormatError,
     SourceStatusError,
@@ -83,10 +83,6 @@ LICENCE = "CC BY 4.0"
 _INDICATOR_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]*$")
 _COUNTRY_RE = re.compile(r"^[A-Za-z0-9]{2,3}$")
 _YEAR_RE = re.compile(r"^\d{4}$")
-
-
-class MissingCountryWarning(EbpmWarning):
-    """Country codes asked for came back without a single row (unknown to the World Bank?)."""
 
 
 # --- input checks ---------------------------------------------------------------------------

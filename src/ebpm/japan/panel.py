@@ -29,6 +29,7 @@ from ebpm.errors import (
     InvalidOptionError,
     MissingValueError,
     NonNumericError,
+    SplitWarning,
     did_you_mean,
 )
 from ebpm.japan import history
@@ -39,11 +40,6 @@ logger = logging.getLogger(__name__)
 
 How = Literal["sum", "mean", "weighted", "core"]
 Period = Literal["fiscal_year", "year"]
-
-
-class SplitWarning(EbpmWarning):
-    """A predecessor's area went to several municipalities; its values were allocated in
-    shares the record does not give (pass ``shares=`` to set them)."""
 
 
 def _check_choice(name: str, value: Any, alias: Any) -> None:
