@@ -382,10 +382,10 @@ def test_missing_column_suggests_a_close_one():
         (
             "level",
             "city",
-            r"level='city' is not supported; use one of 'prefecture', 'municipality'",
+            r"level='city' is not supported\..* Choose one of: 'prefecture', 'municipality'",
         ),
         ("level", "Prefecture", r"level='Prefecture' .*Did you mean 'prefecture'\?"),
-        ("how", "outer", r"how='outer' is not supported; use one of 'left', 'inner'"),
+        ("how", "outer", r"how='outer' is not supported\..* Choose one of: 'left', 'inner'"),
     ],
 )
 def test_options_are_checked(option, value, message):

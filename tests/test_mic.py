@@ -334,7 +334,9 @@ def test_a_pin_yaml_read_as_a_number_is_refused(pins):
 
 
 def test_an_unknown_level_is_refused():
-    with pytest.raises(InvalidOptionError, match=r"level='cities' is not one of.*'city'"):
+    with pytest.raises(
+        InvalidOptionError, match=r"level='cities' is not supported.*'city'.*全市町村"
+    ):
         mic.MicFiscalIndices(level="cities").read()
     with pytest.raises(InvalidOptionError, match=r"no file for fiscal year 'H31'.*R1"):
         mic.resource("city", "H31")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, get_args, get_origin
 
 __all__ = [
     "BalancedPanelWarning",
@@ -64,6 +64,7 @@ __all__ = [
     "UnmatchedNamesWarning",
     "UnmatchedRowsWarning",
     "UnsupportedFormatError",
+    "check_option",
     "close_matches",
     "did_you_mean",
 ]
@@ -358,3 +359,40 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     if len(hits) == 1:
         return f" Did you mean {hits[0]!r}?"
     return " Did you mean one of " + ", ".join(repr(h) for h in hits) + "?"
+
+
+def check_option(
+    name: str, value: Any, choices: Any, *, why: str = "", error: type[EbpmError] | None = None
+) -> Any:
+    """Return ``value`` if it is one of ``choices``, else raise naming it, a close match and all
+    the choices: ``"how='outer' is not supported. Did you mean ...? Choose one of: 'left', ..."``.
+
+    Parameters
+    ----------
+    name
+        The option's name as the caller wrote it (``how``, ``lang``).
+    value
+        What the caller passed.
+    choices
+        A ``Literal`` alias (its values are read with :func:`typing.get_args`, so the type is
+        the one list of choices) or a sequence of the allowed values.
+    why
+        A sentence after the choices saying what they mean, when that helps choose.
+    error
+        The error class, :class:`InvalidOptionError` unless given.
+
+    Notes
+    -----
+    A value matches only a choice of its own type: ``True`` is not ``1`` and ``1`` is not
+    ``True``, although Python compares them equal.
+    """
+    allowed = get_args(choices) if get_origin(choices) is Literal else tuple(choices)
+    ok = any(value is c or (type(value) is type(c) and value == c) for c in allowed)
+    if not ok:
+        cls = error or InvalidOptionError
+        hint = did_you_mean(str(value), [str(c) for c in allowed])
+        raise cls(
+            f"{name}={value!r} is not supported.{hint} Choose one of: "
+            f"{', '.join(map(repr, allowed))}.{' ' + why if why else ''}"
+        )
+    return value

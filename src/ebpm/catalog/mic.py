@@ -122,7 +122,7 @@ import unicodedata
 import warnings
 from collections import defaultdict
 from datetime import date
-from typing import Any, ClassVar, Literal, get_args
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 from intake.readers.readers import BaseReader
@@ -135,6 +135,7 @@ from ebpm.errors import (
     InvalidOptionError,
     SourceFormatError,
     UnmatchedNamesWarning,
+    check_option,
     did_you_mean,
 )
 
@@ -213,16 +214,6 @@ _TITLE_YEAR = re.compile(r"(平成|令和)(元|\d+)年度")
 _DECIMALS = 10  # rounding that removes binary noise; no published value has more than 5
 
 
-def _check_level(level: Any) -> None:
-    choices = get_args(Level)
-    if level not in choices:
-        raise InvalidOptionError(
-            f"level={level!r} is not one of {list(choices)}: 'city' reads 全市町村 (every "
-            f"municipality and Tokyo's special wards), 'prefecture' reads 都道府県."
-            + did_you_mean(str(level), choices)
-        )
-
-
 def resource(level: Level, stem: str) -> str:
     """Path inside the ``ebpm`` package of one file: ``resource("city", "H17")``.
 
@@ -244,7 +235,13 @@ def resource(level: Level, stem: str) -> str:
     InvalidOptionError
         For an unknown level or a year that has no file.
     """
-    _check_level(level)
+    check_option(
+        "level",
+        level,
+        Level,
+        why="'city' reads 全市町村 (every municipality and Tokyo's special wards), "
+        "'prefecture' reads 都道府県.",
+    )
     if stem not in FISCAL_YEARS:
         raise InvalidOptionError(
             f"no file for fiscal year {stem!r}; the files are {list(FISCAL_YEARS)} (FY2019 is "
@@ -651,7 +648,13 @@ class MicFiscalIndices(BaseReader):
     imports: ClassVar[set[str]] = {"pandas", "python_calamine"}
 
     def _read(self, *, level: Level, pins: dict[str, str] | None = None) -> pd.DataFrame:
-        _check_level(level)
+        check_option(
+            "level",
+            level,
+            Level,
+            why="'city' reads 全市町村 (every municipality and Tokyo's special wards), "
+            "'prefecture' reads 都道府県.",
+        )
         for key, pin in (pins or {}).items():
             if not (isinstance(pin, str) and len(pin) == 64):
                 raise CatalogError(

@@ -24,7 +24,7 @@ import unicodedata
 import warnings
 from collections import Counter
 from collections.abc import Hashable
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,7 @@ from ebpm.errors import (
     InvalidOptionError,
     MissingCRSError,
     UnmatchedRowsWarning,
+    check_option,
     did_you_mean,
 )
 
@@ -61,15 +62,6 @@ N03_YEAR = 2024
 
 # A key is (code, None) when resolved, or (None, reason) when not.
 Key = tuple[str | None, str | None]
-
-
-def _check_choice(option: str, value: Any, alias: Any) -> None:
-    choices = get_args(alias)
-    if not isinstance(value, str) or value not in choices:
-        raise InvalidOptionError(
-            f"{option}={value!r} is not supported; use one of "
-            f"{', '.join(map(repr, choices))}.{did_you_mean(str(value), choices)}"
-        )
 
 
 def _is_missing(value: Any) -> bool:
@@ -637,8 +629,8 @@ def attach(
             f"attach() takes a pandas DataFrame as its first argument, not "
             f"{type(df).__name__}; build one first, e.g. pd.DataFrame(...)"
         )
-    _check_choice("level", level, Level)
-    _check_choice("how", how, How)
+    check_option("level", level, Level)
+    check_option("how", how, How)
     if (code is None) == (name is None):
         given = "both" if code is not None else "neither"
         raise InvalidOptionError(

@@ -21,7 +21,7 @@ import math
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,7 @@ from ebpm.errors import (
     MissingCRSError,
     NonNumericError,
     UnmatchedRowsWarning,
+    check_option,
     did_you_mean,
 )
 from ebpm.geo._rows import panel_filter
@@ -217,16 +218,6 @@ class MapClasses:
 
 
 # --- validation ----------------------------------------------------------------------------
-def _check_choice(name: str, value: Any, allowed: Sequence[Any]) -> None:
-    if isinstance(value, bool) and not any(isinstance(a, bool) for a in allowed):
-        ok = False
-    else:
-        ok = any(value is a or (type(value) is type(a) and value == a) for a in allowed)
-    if not ok:
-        raise InvalidOptionError(
-            f"{name}={value!r} is not supported.{did_you_mean(str(value), map(str, allowed))} "
-            f"Choose one of: {', '.join(map(repr, allowed))}."
-        )
 
 
 def _require_gdf(gdf: Any, func: str, assume_crs: Any) -> Any:
@@ -477,7 +468,7 @@ def _classify(
     """Validate the classification options and run mapclassify on the non-missing values."""
     import mapclassify
 
-    _check_choice("scheme", scheme, get_args(Scheme))
+    check_option("scheme", scheme, Scheme)
     _check_k(k, scheme)
     user_bins = _check_bins(bins, scheme)
     kwds = _check_classification_kwds(classification_kwds, scheme)
@@ -1011,8 +1002,8 @@ def choropleth(
     gdf = _require_gdf(gdf, "choropleth", assume_crs)
     _check_column(gdf, column)
     gdf, no_geometry = _areas(gdf, column, "choropleth")
-    _check_choice("inset", inset, ("auto", True, False))
-    _check_choice("pref_borders", pref_borders, ("auto", True, False))
+    check_option("inset", inset, ("auto", True, False))
+    check_option("pref_borders", pref_borders, ("auto", True, False))
     if not isinstance(legend, bool):
         raise InvalidOptionError(f"legend={legend!r} must be True or False")
     values = _numeric_values(gdf, column, "choropleth")

@@ -35,13 +35,19 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from ebpm._lazy import exports
-from ebpm.errors import InvalidCodeError, InvalidDateError, InvalidOptionError, did_you_mean
+from ebpm.errors import (
+    InvalidCodeError,
+    InvalidDateError,
+    InvalidOptionError,
+    check_option,
+    did_you_mean,
+)
 
 __all__ = [
     # municipality codes through time (ebpm.japan.history, ebpm.japan.panel)
@@ -123,15 +129,6 @@ _PINS = {  # sha256 of the japancode 0.1.0 files; a mismatch raises IntegrityErr
 
 _WEIGHTS = (6, 5, 4, 3, 2)
 _N_PREFECTURES = 47
-
-
-def _check_option(name: str, value: Any, alias: Any) -> None:
-    """Raise InvalidOptionError when ``value`` is not one of the ``Literal`` alias's values."""
-    choices = get_args(alias)
-    if value not in choices:
-        raise InvalidOptionError(
-            f"{name}={value!r} is not supported; use one of {', '.join(map(repr, choices))}"
-        )
 
 
 def _is_missing(value: Any) -> bool:
@@ -314,7 +311,7 @@ def normalize_code(code: Any, *, level: CodeLevel | None = None) -> Any:
     '13'
     """
     if level is not None:
-        _check_option("level", level, CodeLevel)
+        check_option("level", level, CodeLevel)
     if isinstance(code, pd.Series):
         return _map_series(code, lambda c: normalize_code(c, level=level), "str")
     if isinstance(code, str):
@@ -718,7 +715,7 @@ def prefecture_name(x: Any, *, lang: Lang = "ja") -> str:
     InvalidOptionError
         When ``lang`` is not one of the values above.
     """
-    _check_option("lang", lang, Lang)
+    check_option("lang", lang, Lang)
     code = prefecture_code(x)
     row = _prefecture_table().iloc[int(code) - 1]
     return str(row[{"ja": "name_ja", "kana": "name_kana", "en": "name_en"}[lang]])
@@ -748,7 +745,7 @@ def municipality_name(code: Any, *, lang: Lang = "ja") -> str:
     InvalidOptionError
         When ``lang`` is not one of the values above.
     """
-    _check_option("lang", lang, Lang)
+    check_option("lang", lang, Lang)
     code5 = normalize_code(code)
     if code5.endswith("000"):
         raise InvalidCodeError(
@@ -1166,7 +1163,7 @@ def to_wareki(date_or_year: Any, *, style: WarekiStyle = "kanji", gannen: bool =
     >>> to_wareki(2023, style="short")
     'R5'
     """
-    _check_option("style", style, WarekiStyle)
+    check_option("style", style, WarekiStyle)
     if isinstance(date_or_year, pd.Index):
         date_or_year = pd.Series(date_or_year)
     if isinstance(date_or_year, pd.Series):
@@ -1324,7 +1321,7 @@ def fiscal_year_label(fy: Any, *, style: FiscalLabelStyle = "ja") -> Any:
     :func:`to_wareki`): FY2019 is 令和元年度, as later statistics write it, although budget
     documents of early 2019 called it 平成31年度.
     """
-    _check_option("style", style, FiscalLabelStyle)
+    check_option("style", style, FiscalLabelStyle)
     if isinstance(fy, pd.Series):
         return _map_series(fy, lambda v: fiscal_year_label(v, style=style), "str")
     fy = _check_fiscal_year(fy)

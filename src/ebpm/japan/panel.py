@@ -14,7 +14,7 @@ import logging
 import warnings
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ from ebpm.errors import (
     MissingValueError,
     NonNumericError,
     SplitWarning,
+    check_option,
     did_you_mean,
 )
 from ebpm.japan import history
@@ -40,15 +41,6 @@ logger = logging.getLogger(__name__)
 
 How = Literal["sum", "mean", "weighted", "core"]
 Period = Literal["fiscal_year", "year"]
-
-
-def _check_choice(name: str, value: Any, alias: Any) -> None:
-    choices = get_args(alias)
-    if value not in choices:
-        raise InvalidOptionError(
-            f"{name}={value!r} is not supported; use one of {', '.join(map(repr, choices))}."
-            f"{did_you_mean(str(value), choices)}"
-        )
 
 
 def _as_of(value: Any, period: str) -> date:
@@ -93,7 +85,7 @@ def _how_by_column(
                     f"how={{{col!r}: ...}} names no value column.{did_you_mean(str(col), columns)}"
                     f" The value columns are: {', '.join(columns)}"
                 )
-            _check_choice(f"how[{col!r}]", h, How)
+            check_option(f"how[{col!r}]", h, How)
         missing = [c for c in columns if c not in how]
         if missing:
             raise InvalidOptionError(
@@ -102,7 +94,7 @@ def _how_by_column(
             )
         rules = dict(how)
     else:
-        _check_choice("how", how, How)
+        check_option("how", how, How)
         rules = dict.fromkeys(columns, how)
     summed = [c for c in ratios if rules.get(c) == "sum"]
     if summed:
@@ -205,7 +197,7 @@ def harmonize(
     >>> harmonize(fiscal, code="code", time="fiscal_year", to="2021-01-01",  # doctest: +SKIP
     ...           how="weighted", weights="population", ratios=["fiscal_capacity_index"])
     """
-    _check_choice("period", period, Period)
+    check_option("period", period, Period)
     _check_columns(df, code=code, time=time, weights=weights)
     target = history._as_date(to, "to")
     if columns is None and isinstance(how, Mapping):
