@@ -445,7 +445,7 @@ def test_an_unknown_language_is_refused_not_shown_in_english(model) -> None:
     shows, rather than publishing an English page."""
     report = kpi.compute(model)
     now = report.to_dict()
-    unknown = r"^lang='fr' is not supported\. Use one of: 'en', 'ja'\.$"
+    unknown = r"^lang='fr' is not supported\. Choose one of: 'en', 'ja'\.$"
     with pytest.raises(InvalidOptionError, match=unknown):
         kpi.changes(now, now, lang="fr")
     with pytest.raises(InvalidOptionError, match=unknown):

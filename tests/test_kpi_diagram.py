@@ -305,7 +305,7 @@ def test_japanese_headings_labels_and_statuses() -> None:
     assert "✓ 正常" in text_of(link_label(root, 1))
     desc = root.find("svg:desc", NS).text
     assert "「たばこ販売量の減少」（短期アウトカム）" in desc
-    assert "推定値 −19.6、区間 −30.1〜−9.2、状態 正常" in desc
+    assert "推定値 −19.6、信頼区間 −30.1〜−9.2、状態 正常" in desc
     assert root.get("lang") == "ja"
 
 

@@ -841,7 +841,7 @@ def test_the_site_in_japanese(tmp_path) -> None:
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "<h1>Policy evaluations</h1>" in index
     with pytest.raises(
-        InvalidOptionError, match=r"site language 'jp' is not available\. Choose one of: en, ja"
+        InvalidOptionError, match=r"lang='jp' is not supported\..* Choose one of: 'en', 'ja'"
     ):
         run_pipeline(spec, out_dir=tmp_path, lang="jp")
 

@@ -106,6 +106,6 @@ def test_footer_in_japanese(monkeypatch):
 def test_footer_refuses_an_unknown_language(monkeypatch):
     monkeypatch.setattr(report, "_display", lambda bundle: None)
     with pytest.raises(
-        InvalidOptionError, match=r"^lang='jp' is not supported\. Use one of: 'en', 'ja'\.$"
+        InvalidOptionError, match=r"^lang='jp' is not supported\. Choose one of: 'en', 'ja'\.$"
     ):
         report.footer(lang="jp")

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ebpm._lang import CHANGES, check_lang
 from ebpm.errors import (
     ColumnNotFoundError,
     DataError,
@@ -40,7 +41,6 @@ from ebpm.errors import (
     did_you_mean,
 )
 from ebpm.kpi.diagram import STATUSES as _STATUS_WORDS
-from ebpm.kpi.diagram import check_lang
 from ebpm.kpi.model import KPI, LogicModel, parse_period, period_label
 
 __all__ = ["REPORT_VERSION", "STATUSES", "KPIReport", "changes", "compute"]
@@ -576,36 +576,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 #: The sentences of :func:`changes`, in English and Japanese.
-_SAY: dict[str, dict[str, str]] = {
-    "en": {
-        "kpi": "{kpi}: {message}",
-        "new kpi": "new KPI ({n} periods with values)",
-        "removed kpi": "KPI removed",
-        "baseline": "baseline",
-        "target": "target",
-        "at": "{value} in {period}",
-        "target changed": "{what} changed from {old} to {new}",
-        "new period": "{period}: new value {value}",
-        "removed period": "{period}: the value {value} is gone",
-        "revised": "{period}: revised from {old} to {new}",
-        "status": "status changed from {old} to {new}",
-        "latest": " (latest period {period})",
-    },
-    "ja": {
-        "kpi": "{kpi}：{message}",
-        "new kpi": "新しいKPI（値のある期間 {n}）",
-        "removed kpi": "KPIが削除されました",
-        "baseline": "基準値",
-        "target": "目標",
-        "at": "{period}の{value}",
-        "target changed": "{what}を{old}から{new}に変更",
-        "new period": "{period}：新しい値 {value}",
-        "removed period": "{period}：値 {value} がなくなりました",
-        "revised": "{period}：{old} から {new} に改定",
-        "status": "状況が「{old}」から「{new}」に変化",
-        "latest": "（最新期間 {period}）",
-    },
-}
+_SAY = CHANGES
 
 
 def _change(kpi: str, kind: str, period: Any, previous: Any, current: Any, message: str) -> dict:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ebpm._lang import DASHBOARD
 from ebpm._protocol import KPI_MIME, NEEDS_ENV, NOT_OK_ENV, RESULT_MIME, RUN_DIR_ENV, TASK_ENV
 from ebpm.kpi.model import LogicModel
 
@@ -265,92 +266,7 @@ def diagram(
 
 
 #: The dashboard's section headings and fixed sentences, in English and Japanese.
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "logic_model": "Logic model and its evidence",
-        "logic_model_text": "Each arrow is a link of the policy's logic: solid when an evaluation "
-        "backs it (its latest estimate and interval), dashed when it has not been evaluated. "
-        "Under each box, the KPIs followed up on it and their status against the target path.",
-        "evidence": "Evidence for each link",
-        "kpis": "KPIs against their targets",
-        "changes": "Since the last follow-up",
-        "first": "This is the first follow-up recorded for this dashboard.",
-        "nothing": "Nothing changed since the last follow-up.",
-        "no_evidence": "No link of this logic model names an evaluation yet.",
-        "not_evaluated": "not evaluated yet (no good run recorded)",
-        "col_link": "link",
-        "col_evaluation": "evaluation",
-        "col_estimate": "estimate",
-        "col_interval": "interval",
-        "col_diagnostics": "diagnostics",
-        "run": "run",
-        "ci": "{level} CI",
-        "col_kpi": "KPI",
-        "col_latest": "latest period",
-        "col_actual": "actual",
-        "col_path": "target path",
-        "col_gap": "gap",
-        "col_status": "status",
-        "col_target": "target",
-        "col_progress": "progress",
-        "col_change": "change",
-        "target_by": "{value} by {period}",
-        "lower": "lower is better",
-        "higher": "higher is better",
-        "since": "{value} since {period}",
-        "semi": "; ",
-        "baseline_at": "baseline {value} ({period})",
-        "no_kpis": "This logic model has no KPIs.",
-        "legend_path": "target path",
-        "legend_actual": "actual",
-        "legend_on": "on track",
-        "legend_off": "off track",
-        "legend_baseline": "baseline {value}",
-        "legend_target": "target {value}",
-    },
-    "ja": {
-        "logic_model": "ロジックモデルと根拠",
-        "logic_model_text": "矢印は政策の論理のつながりです。実線は評価による根拠がある"
-        "つながり（直近の推定値と信頼区間）、破線は未評価のつながりです。各ボックスの下に、"
-        "そこで追跡するKPIと目標経路に対する状況を示します。",
-        "evidence": "つながりごとの根拠",
-        "kpis": "KPIと目標",
-        "changes": "前回のフォローアップからの変化",
-        "first": "このダッシュボードで記録された最初のフォローアップです。",
-        "nothing": "前回のフォローアップから変化はありません。",
-        "no_evidence": "このロジックモデルには、評価を示したつながりがまだありません。",
-        "not_evaluated": "未評価（成功した実行の記録がありません）",
-        "col_link": "つながり",
-        "col_evaluation": "評価",
-        "col_estimate": "推定値",
-        "col_interval": "信頼区間",
-        "col_diagnostics": "診断",
-        "run": "実行",
-        "ci": "{level}信頼区間",
-        "col_kpi": "KPI",
-        "col_latest": "最新期間",
-        "col_actual": "実績",
-        "col_path": "目標経路",
-        "col_gap": "差",
-        "col_status": "状況",
-        "col_target": "目標",
-        "col_progress": "進捗",
-        "col_change": "前期比",
-        "target_by": "{period}までに{value}",
-        "lower": "低いほど良い",
-        "higher": "高いほど良い",
-        "since": "前期（{period}）比 {value}",
-        "semi": "、",
-        "baseline_at": "基準値 {value}（{period}）",
-        "no_kpis": "このロジックモデルにはKPIがありません。",
-        "legend_path": "目標経路",
-        "legend_actual": "実績",
-        "legend_on": "順調",
-        "legend_off": "遅れ",
-        "legend_baseline": "基準値 {value}",
-        "legend_target": "目標 {value}",
-    },
-}
+WORDS = DASHBOARD
 
 
 def _words(lang: str) -> dict[str, str]:

@@ -49,15 +49,15 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
-from typing import Any, Literal
+from typing import Any
 
+from ebpm._lang import DIAGRAM, Lang, check_lang
 from ebpm.errors import DataError, InvalidOptionError, did_you_mean
 from ebpm.kpi.model import KINDS, KINDS_JA
 from ebpm.report.fonts import FONT_STACK
 
 __all__ = ["KINDS", "STATUSES", "logic_model_svg", "logic_model_text"]
 
-Lang = Literal["en", "ja"]
 
 #: The kind names in English; in Japanese they are :data:`ebpm.kpi.model.KINDS_JA`.
 _KIND_NAMES: dict[str, dict[str, str]] = {
@@ -73,48 +73,7 @@ _KIND_NAMES: dict[str, dict[str, str]] = {
     "ja": KINDS_JA,
 }
 
-_WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "logic_model": "Logic model",
-        "not_evaluated": "not evaluated",
-        "no_data": "no data",
-        "summary": "{title}: {nodes} nodes in {columns} columns ({chain}).",
-        "nodes": "Nodes.",
-        "links": "Links",
-        "link": "Link",
-        "no_links": "No links.",
-        "kpi": "KPI",
-        "estimate": "estimate {value}",
-        "interval": "interval {low} to {high}",
-        "status": "status {status}",
-        "node_in": "{label} ({kind})",
-        "arrow": " → ",
-        "sep": ", ",
-        "colon": ": ",
-        "stop": ".",
-        "quote": "{}",
-    },
-    "ja": {
-        "logic_model": "ロジックモデル",
-        "not_evaluated": "未評価",
-        "no_data": "データなし",
-        "summary": "{title}：ノード{nodes}件、{columns}列（{chain}）。",
-        "nodes": "ノード。",
-        "links": "リンク",
-        "link": "リンク",
-        "no_links": "リンクなし。",
-        "kpi": "KPI",
-        "estimate": "推定値 {value}",
-        "interval": "区間 {low}〜{high}",
-        "status": "状態 {status}",
-        "node_in": "{label}（{kind}）",
-        "arrow": " → ",
-        "sep": "、",
-        "colon": "：",
-        "stop": "。",
-        "quote": "「{}」",
-    },
-}
+_WORDS = DIAGRAM
 
 #: Known statuses (of a KPI or of a link's evaluation), each with its class and Japanese name.
 #: Classes: ``good`` (✓, green), ``warn`` (!, orange), ``bad`` (✗, vermillion), ``none`` (–, grey).
@@ -488,16 +447,6 @@ def _real(value: Any, what: str) -> float | None:
         raise DataError(f"{what} is {value!r}, not a number; pass a float (or None when missing).")
     v = float(value)
     return v if math.isfinite(v) else None
-
-
-def check_lang(lang: Any) -> Lang:
-    """``lang`` if the KPI pages speak it ("en", "ja"), else an error naming it and the fix."""
-    if lang not in _WORDS:
-        raise InvalidOptionError(
-            f"lang={lang!r} is not supported.{did_you_mean(str(lang), _WORDS)} "
-            f"Use one of: {', '.join(repr(k) for k in _WORDS)}."
-        )
-    return lang
 
 
 def _read(

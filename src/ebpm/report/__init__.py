@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
+from ebpm._lang import DESIGN, FOOTER
+from ebpm._lang import words as area_words
 from ebpm._protocol import (
     PROVENANCE_MIME,
     RESULT_MIME,
@@ -115,65 +117,19 @@ def design_statement(
     ``lang`` ("en" or "ja") is the language of the labels (推定対象, 比較群, ...); the values are
     shown as given.
     """
-    if lang not in _DESIGN_WORDS:
-        from ebpm.errors import InvalidOptionError
-
-        raise InvalidOptionError(f"lang={lang!r} is not supported. Use one of: 'en', 'ja'.")
-    values = (estimand, treatment, comparison, unit, period, identification)
-    rows = list(zip(_DESIGN_WORDS[lang], values, strict=True))
+    labels = area_words(DESIGN, lang)
+    values = {
+        "estimand": estimand,
+        "treatment": treatment,
+        "comparison": comparison,
+        "unit": unit,
+        "period": period,
+        "identification": identification,
+    }
+    rows = [(labels[key], value) for key, value in values.items()]
     body = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in rows)
     text = "\n".join(f"{k}: {v}" for k, v in rows)
     _display({"text/html": f'<dl class="ebpm-design">{body}</dl>', "text/plain": text})
-
-
-#: The design statement's labels, in English and Japanese.
-_DESIGN_WORDS: dict[str, tuple[str, ...]] = {
-    "en": (
-        "Estimand",
-        "Treatment and timing",
-        "Comparison group",
-        "Unit of analysis",
-        "Period",
-        "Identifying assumption",
-    ),
-    "ja": ("推定対象", "処置と時期", "比較群", "分析単位", "期間", "識別の仮定"),
-}
-
-#: The footer's words, in English and Japanese.
-_FOOTER_WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "source": "Source:",
-        "licence": "Licence:",
-        "query": "Query:",
-        "from": "From {}",
-        "read": "read {}",
-        "updated": "updated by the publisher {}",
-        "stop": ".",
-        "sep": ", ",
-        "space": " ",
-        "colon": ": ",
-        "run": "Run <code>{run}</code>, generated {now}.",
-        "data": "Data:",
-        "none": "none recorded",
-        "software": "Software: {}.",
-    },
-    "ja": {
-        "source": "出典：",
-        "licence": "利用条件：",
-        "query": "条件：",
-        "from": "取得元 {}",
-        "read": "取得 {}",
-        "updated": "公表者の更新 {}",
-        "stop": "。",
-        "sep": "、",
-        "space": "",
-        "colon": "：",
-        "run": "実行 <code>{run}</code>、作成 {now}。",
-        "data": "データ：",
-        "none": "記録なし",
-        "software": "ソフトウェア：{}。",
-    },
-}
 
 
 def footer(*datasets: Any, lang: str = "en") -> None:
@@ -194,11 +150,7 @@ def footer(*datasets: Any, lang: str = "en") -> None:
     provs = [dict(getattr(d, "attrs", {}).get("ebpm", {})) for d in datasets]
     provs = [p for p in provs if p]
     versions = package_versions()
-    if lang not in _FOOTER_WORDS:
-        from ebpm.errors import InvalidOptionError
-
-        raise InvalidOptionError(f"lang={lang!r} is not supported. Use one of: 'en', 'ja'.")
-    words = _FOOTER_WORDS[lang]
+    words = area_words(FOOTER, lang)
     stop = words["stop"]
     esc = html.escape
     items = []

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ebpm._io import atomic_write_json, atomic_write_text
+from ebpm._lang import SITE
+from ebpm._lang import words as area_words
 from ebpm._protocol import redact_parameters
 from ebpm.report.fonts import FONT_STACK, MONO_STACK, font_face_css
 
@@ -65,142 +67,12 @@ input,button,select,textarea{font:inherit} .wide{overflow-x:auto}
 
 
 #: The site's words in English and Japanese (``ebpm run --lang ja``, ``ebpm publish --lang``).
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Policy evaluations",
-        "intro": "Built by ebpm. Each report states its design, data vintage and run; a failed "
-        "rerun never replaces the last good report.",
-        "report": "Report",
-        "status": "Status",
-        "no_estimate": "warning: estimate missing (NaN); read the report",
-        "estimate": "Headline estimate (SE)",
-        "diagnostics": "Diagnostics",
-        "data": "Data",
-        "run": "Run",
-        "filter": "Filter",
-        "placeholder": "words in any column, e.g. prop99 warn",
-        "showing": "showing",
-        "sort": "click a column heading to sort.",
-        "machine": "Machine-readable:",
-        "empty": "No reports yet. Run <code>ebpm run PIPELINE</code>.",
-        "why": "why",
-        "last_good": "last good report:",
-        "from_last_good": "(from the last good report)",
-        "unchanged": "unchanged since run {since}; checked by run {checked}",
-        "revised": "revised",
-        "was": "was {old} in run {run}",
-        "run_word": "run",
-        "all_reports": "← all reports",
-        "show_code": "Show code",
-        "hide_code": "Hide code",
-        "informs": "Evidence for the policy:",
-        "about": "About this report",
-        "a_run": "Run",
-        "of_pipeline": "{run} of pipeline {pipeline}, task {task}",
-        "code": "Code",
-        "commit": "git commit {commit}{dirty}",
-        "dirty": " (with uncommitted changes)",
-        "software": "Software",
-        "parameters": "Parameters",
-        "downloads": "Downloads",
-        "none_recorded": "none recorded",
-        "d_source": "source: {}",
-        "d_licence": "licence: {}",
-        "d_query": "query: {}",
-        "history": "history",
-        "history_title": "{task}: run history",
-        "history_intro": "Every recorded run of this task of pipeline {pipeline} ({n} runs), "
-        "newest first. The chart shows the headline estimate and its interval run by run "
-        "(hollow: an unchanged rerun; a cross: a failed run).",
-        "finished": "Finished",
-        "interval": "Interval",
-        "note": "Note",
-        "kept_from": "unchanged; the report of run {run} stays",
-        "rerun_of": "a rerun of {run}",
-        "latest_report": "latest report",
-        "failed_title": "{task} failed",
-        "failed_where": "Pipeline {pipeline}, run {run}, notebook {notebook}.",
-        "failing_cell": "Failing cell (In [{count}], cell {cell} of the notebook):",
-        "error": "Error:",
-        "traceback": "Traceback",
-        "kept_at": "The executed notebook, outputs up to the failure, is kept at {path}.",
-        "last_good_still": "The last good report is still published:",
-        "no_last_good": "This task has no earlier good report.",
-    },
-    "ja": {
-        "title": "政策評価の一覧",
-        "intro": "ebpm で作成。各レポートに評価デザイン、データの時点、実行記録を記載しています。"
-        "再実行に失敗しても、直近の正常なレポートは差し替えられません。",
-        "report": "レポート",
-        "status": "状態",
-        "no_estimate": "警告: 推定値がありません（NaN）。レポートを確認してください",
-        "estimate": "主な推定値（標準誤差）",
-        "diagnostics": "診断",
-        "data": "データ",
-        "run": "実行",
-        "filter": "絞り込み",
-        "placeholder": "どの列の語でも可（例: prop99 warn）",
-        "showing": "表示",
-        "sort": "列見出しをクリックすると並べ替えます。",
-        "machine": "機械判読用:",
-        "empty": "レポートはまだありません。<code>ebpm run PIPELINE</code> を実行してください。",
-        "why": "理由",
-        "last_good": "直近の正常なレポート:",
-        "from_last_good": "（直近の正常なレポートの値）",
-        "unchanged": "実行 {since} 以降変更なし（確認: 実行 {checked}）",
-        "revised": "改訂",
-        "was": "前回 {old}（実行 {run}）",
-        "run_word": "実行",
-        "all_reports": "← 一覧へ",
-        "show_code": "コードを表示",
-        "hide_code": "コードを隠す",
-        "informs": "この評価を根拠とする政策:",
-        "about": "このレポートについて",
-        "a_run": "実行",
-        "of_pipeline": "パイプライン {pipeline} のタスク {task}、実行 {run}",
-        "code": "コード",
-        "commit": "git コミット {commit}{dirty}",
-        "dirty": "（未コミットの変更あり）",
-        "software": "ソフトウェア",
-        "parameters": "パラメータ",
-        "downloads": "ダウンロード",
-        "none_recorded": "記録なし",
-        "d_source": "出典：{}",
-        "d_licence": "利用条件：{}",
-        "d_query": "条件：{}",
-        "history": "履歴",
-        "history_title": "{task}: 実行履歴",
-        "history_intro": "パイプライン {pipeline} のこのタスクのすべての実行記録"
-        "（{n} 件、新しい順）。"
-        "グラフは実行ごとの主な推定値と信頼区間です（白抜き: 変更なしの再実行、×: 失敗した実行）。",
-        "finished": "終了日時",
-        "interval": "信頼区間",
-        "note": "備考",
-        "kept_from": "変更なし（実行 {run} のレポートを継続）",
-        "rerun_of": "実行 {run} の再実行",
-        "latest_report": "最新のレポート",
-        "failed_title": "{task} の実行に失敗しました",
-        "failed_where": "パイプライン {pipeline}、実行 {run}、ノートブック {notebook}。",
-        "failing_cell": "失敗したセル（In [{count}]、ノートブックの {cell} 番目のセル）:",
-        "error": "エラー:",
-        "traceback": "トレースバック",
-        "kept_at": "失敗までの出力を含む実行済みノートブックは {path} に保存されています。",
-        "last_good_still": "直近の正常なレポートは引き続き公開されています:",
-        "no_last_good": "このタスクには以前の正常なレポートがありません。",
-    },
-}
+WORDS = SITE
 
 
 def words(lang: str) -> dict[str, str]:
     """The site's words in ``lang`` ("en" or "ja")."""
-    if lang not in WORDS:
-        from ebpm.errors import InvalidOptionError, did_you_mean
-
-        raise InvalidOptionError(
-            f"site language {lang!r} is not available.{did_you_mean(lang, WORDS)} "
-            f"Choose one of: {', '.join(WORDS)}"
-        )
-    return WORDS[lang]
+    return area_words(SITE, lang)
 
 
 def _page(title: str, body: str, lang: str = "en", *, font_cache: Path | None = None) -> str:
