@@ -13,6 +13,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from ebpm._json import jsonable
+
 __all__ = ["TIDY_COLUMNS", "EstimateResult", "tidy_table"]
 
 #: Column roles shown in summaries, in this order, when a design has them.
@@ -58,27 +60,6 @@ def tidy_table(
 
 def _freeze(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping or {}))
-
-
-def _jsonable(value: Any) -> Any:
-    """Convert numpy/pandas scalars and containers into plain JSON types (NaN becomes None)."""
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, pd.DataFrame):
-        return [_jsonable(r) for r in value.to_dict(orient="records")]
-    if isinstance(value, pd.Series):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return str(value)
 
 
 def _fmt(x: Any, digits: int = 4) -> str:
@@ -296,7 +277,7 @@ class EstimateResult:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dictionary of everything in the result."""
         low, high = self.conf_int
-        return _jsonable(
+        return jsonable(
             {
                 "method": self.method,
                 "title": self.title,

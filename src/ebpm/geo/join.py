@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ebpm import japan
+from ebpm._json import jsonable
 from ebpm.errors import (
     ColumnNotFoundError,
     DataError,
@@ -68,17 +69,6 @@ def _is_missing(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float | np.floating) and math.isnan(value)
-
-
-def _plain(value: Any) -> Any:
-    """``value`` as a JSON-friendly Python scalar (numpy scalars unwrapped, NaN → None)."""
-    if _is_missing(value):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
 
 
 # --- names ----------------------------------------------------------------------------------
@@ -312,7 +302,7 @@ def _named(code: str) -> str:
 
 def _drop(column: str, value: Any) -> str:
     """The pandas filter that drops the rows holding ``value``."""
-    return f"df[df[{column!r}] != {_plain(value)!r}]"
+    return f"df[df[{column!r}] != {jsonable(value)!r}]"
 
 
 # --- codes ----------------------------------------------------------------------------------
@@ -721,9 +711,9 @@ def attach(
         "by": by,
         "column": str(column),
         "matched": int(hit.sum()),
-        "unmatched": [_plain(first[cell]) for cell in unmatched],
+        "unmatched": [jsonable(first[cell]) for cell in unmatched],
         "unmatched_rows": n_unmatched,
-        "reasons": {str(_plain(first[cell])): reasons[cell] for cell in unmatched},
+        "reasons": {str(jsonable(first[cell])): reasons[cell] for cell in unmatched},
         "geometry": _provenance_of(geometry),
         "how": how,
     }
@@ -770,7 +760,7 @@ def _message(
     unmatched: list[tuple[Any, str]], rows: int, total: int, level: str, column: Any, how: str
 ) -> str:
     fate = "dropped (how='inner')" if how == "inner" else "kept with an empty geometry"
-    shown = "; ".join(f"{_plain(v)!r}: {reason}" for v, reason in unmatched[:SHOWN])
+    shown = "; ".join(f"{jsonable(v)!r}: {reason}" for v, reason in unmatched[:SHOWN])
     more = f"; and {len(unmatched) - SHOWN} more" if len(unmatched) > SHOWN else ""
     return (
         f"{rows} of {total} rows matched no {level} by {column!r} and are {fate}; "

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast, overload
 import numpy as np
 import pandas as pd
 
+from ebpm._json import jsonable
 from ebpm.errors import (
     ColumnNotFoundError,
     DataError,
@@ -43,7 +44,7 @@ from ebpm.errors import (
 )
 from ebpm.estimators._common import MissingValueWarning, check_option
 from ebpm.geo._rows import panel_filter
-from ebpm.results import EstimateResult, _fmt, _jsonable
+from ebpm.results import EstimateResult, _fmt
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -1289,7 +1290,7 @@ class LisaResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dictionary of everything in the result (geometry excluded)."""
-        return _jsonable(
+        return jsonable(
             {
                 "method": "lisa",
                 "column": self.column,

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ebpm._json import jsonable
 from ebpm._lang import CHANGES, check_lang
 from ebpm.errors import (
     ColumnNotFoundError,
@@ -147,17 +148,17 @@ class KPIReport:
                 "baseline": {"period": k.baseline.label, "value": k.baseline.value},
                 "target": {"period": k.target.label, "value": k.target.value},
                 "source": {
-                    key: _json(v) for key, v in self.sources[k.id].items() if key != "provenance"
+                    key: jsonable(v) for key, v in self.sources[k.id].items() if key != "provenance"
                 },
                 "summary": {
-                    key: _json(v) for key, v in self.summaries[k.id].items() if key != "kpi"
+                    key: jsonable(v) for key, v in self.summaries[k.id].items() if key != "kpi"
                 },
                 "periods": [
                     {
                         "period": row.period,
-                        "actual": _json(row.actual),
-                        "target_path": _json(row.target_path),
-                        "gap": _json(row.gap),
+                        "actual": jsonable(row.actual),
+                        "target_path": jsonable(row.target_path),
+                        "gap": jsonable(row.gap),
                         "status": row.status,
                     }
                     for row in table.itertuples(index=False)
@@ -195,18 +196,6 @@ class KPIReport:
 
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json(v) for v in value]
-    return value
 
 
 def _fmt(value: Any, *, sign: bool = False, digits: int = 6) -> str:

@@ -202,13 +202,13 @@ def footer(*datasets: Any, lang: str = "en") -> None:
         + (f"\n  {p['attribution']}" if p.get("attribution") else "")
         for p in provs
     )
-    from ebpm.results import _jsonable
+    from ebpm._json import jsonable
 
     _display(
         {
             "text/html": html_text,
             "text/plain": text,
-            PROVENANCE_MIME: _jsonable({"run_id": run_id, "datasets": provs, "versions": versions}),
+            PROVENANCE_MIME: jsonable({"run_id": run_id, "datasets": provs, "versions": versions}),
         }
     )
 
