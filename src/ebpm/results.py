@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import html
 import json
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ebpm._format import fixed
 from ebpm._json import jsonable
 
 __all__ = ["TIDY_COLUMNS", "EstimateResult", "tidy_table"]
@@ -63,14 +63,9 @@ def _freeze(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 
 def _fmt(x: Any, digits: int = 4) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return ""
     if isinstance(x, float | np.floating):
-        size = cast(float, abs(x))  # mypy joins float's and NumPy's __abs__ to object
-        if x != 0 and size < 10 ** (-digits):
-            return f"{x:.{digits}g}" if size >= 1e-300 else "0"
-        return f"{x:.{digits}f}"
-    return str(x)
+        return fixed(x, digits, tiny=True)
+    return "" if x is None else str(x)
 
 
 @dataclass(frozen=True, eq=False)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ebpm._format import significant
 from ebpm._json import jsonable
 from ebpm._lang import CHANGES, check_lang
 from ebpm.errors import (
@@ -200,12 +201,7 @@ def _missing(value: Any) -> bool:
 
 def _fmt(value: Any, *, sign: bool = False, digits: int = 6) -> str:
     """``digits`` significant digits with thousands separators (727,277; -47,137.1; 41.6)."""
-    if _missing(value):
-        return "–"
-    x, plus = float(value), "+" if sign else ""
-    if abs(x) >= 10**digits:  # whole, never 1.4173e+07
-        return format(x, f"{plus},.0f")
-    return format(x, f"{plus},.{digits}g")
+    return significant(value, digits, sign=sign)
 
 
 def _fmt_pair(old: Any, new: Any) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ebpm._format import significant
 from ebpm._lang import DASHBOARD
 from ebpm._protocol import KPI_MIME, NEEDS_ENV, NOT_OK_ENV, RESULT_MIME, RUN_DIR_ENV, TASK_ENV
 from ebpm.kpi.model import LogicModel
@@ -439,13 +440,11 @@ def _table(head: str, rows: list[str]) -> str:
 
 def _fmt(value: Any, *, sign: bool = False) -> str:
     """A KPI value as the follow-up words it (727,277; +1.5), with a true minus sign."""
-    from ebpm.kpi.compute import _fmt as fmt
-
-    return fmt(value, sign=sign).replace("-", "−")
+    return significant(value, sign=sign, minus=True)
 
 
 def _num(x: Any) -> str:
-    return "–" if x is None else f"{float(x):.4g}".replace("-", "−")
+    return significant(x, 4, thousands=False, minus=True)
 
 
 def changes_since(report: Any, previous: dict[str, Any] | None, *, lang: str = "en") -> str:

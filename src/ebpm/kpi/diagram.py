@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any
 
+from ebpm._format import decimals_for, fixed
 from ebpm._lang import DIAGRAM, Lang, check_lang
 from ebpm.errors import DataError, InvalidOptionError, did_you_mean
 from ebpm.kpi.model import KINDS, KINDS_JA
@@ -297,28 +298,7 @@ def _wrap(text: str, width: float, size: float, *, bold: bool = False, first: fl
 
 
 def _number(x: float, decimals: int) -> str:
-    if round(x, decimals) == 0:
-        x = 0.0  # no "−0.0"
-    return f"{x:,.{decimals}f}".replace("-", "−")
-
-
-def _decimals(estimate: float | None, low: float | None, high: float | None) -> int:
-    """Decimals for an estimate and its interval.
-
-    One decimal from 1 to 1000, none above, two significant digits below 1; more when needed to
-    show two significant digits of the interval's width.
-    """
-    values = [abs(v) for v in (estimate, low, high) if v is not None]
-    biggest = max(values, default=0.0)
-    if biggest >= 1000:
-        need = 0
-    elif biggest >= 1 or biggest == 0:
-        need = 1
-    else:  # two significant digits
-        need = 1 - math.floor(math.log10(biggest))
-    if low is not None and high is not None and high != low:  # two of the interval's width
-        need = max(need, 1 - math.floor(math.log10(abs(high - low))))
-    return min(max(need, 0), 6)
+    return fixed(x, decimals, thousands=True, minus=True)
 
 
 def _estimate_text(ev: Mapping[str, Any]) -> str | None:
@@ -326,7 +306,7 @@ def _estimate_text(ev: Mapping[str, Any]) -> str | None:
     est, low, high = ev.get("estimate"), ev.get("low"), ev.get("high")
     if est is None and low is None and high is None:
         return None
-    d = _decimals(est, low, high)
+    d = decimals_for(est, low, high)
     head = "–" if est is None else _number(est, d)
     if low is None and high is None:
         return head
@@ -1073,7 +1053,7 @@ def _link_sentence(link: _Link, by_id: dict[str, _Node], lang: str) -> str:
     else:
         ev = link.evidence or {}
         estimate, low, high = ev.get("estimate"), ev.get("low"), ev.get("high")
-        d = _decimals(estimate, low, high)
+        d = decimals_for(estimate, low, high)
         if estimate is not None:
             parts.append(w["estimate"].format(value=_number(estimate, d)))
         if low is not None or high is not None:

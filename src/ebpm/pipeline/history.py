@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ebpm._format import finite
 from ebpm.errors import RunNotFoundError, did_you_mean
 
 __all__ = [
@@ -222,8 +222,7 @@ def task_history(out_dir: str | Path, pipeline: str) -> dict[str, list[dict[str,
     return out
 
 
-def _num(x: Any) -> float | None:
-    return float(x) if isinstance(x, int | float) and math.isfinite(x) else None
+_num = finite
 
 
 def changed_inputs(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ebpm._format import finite
 from ebpm._io import atomic_write_text
 
 __all__ = ["COLUMNS", "diagnostics", "evidence_rows", "write_registry"]
@@ -53,8 +53,7 @@ COLUMNS = (
 ALPHA = 0.05
 
 
-def _num(x: Any) -> float | None:
-    return float(x) if isinstance(x, int | float) and math.isfinite(x) else None
+_num = finite
 
 
 def estimate_missing(headline: Mapping[str, Any] | None) -> bool:

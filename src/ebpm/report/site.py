@@ -16,10 +16,10 @@ from __future__ import annotations
 import html
 import json
 import logging
-import math
 from pathlib import Path
 from typing import Any
 
+from ebpm._format import finite, fixed
 from ebpm._io import atomic_write_json, atomic_write_text
 from ebpm._lang import SITE
 from ebpm._lang import words as area_words
@@ -156,11 +156,12 @@ def record_task(
 
 
 def _fmt(x: Any) -> str:
-    if not isinstance(x, int | float) or not math.isfinite(x):  # None, NaN, "nan"
+    """A headline estimate on the index: 4 decimals below 1, 3 below 100, else 1."""
+    value = finite(x)
+    if value is None:  # None, NaN, "nan"
         return "–"
-    ax = abs(x)
-    digits = 4 if ax < 1 else 3 if ax < 100 else 1
-    return f"{x:.{digits}f}"
+    ax = abs(value)
+    return fixed(value, 4 if ax < 1 else 3 if ax < 100 else 1)
 
 
 def _estimate_cell(h: dict[str, Any] | None) -> str:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from ebpm._format import fixed
 from ebpm.comparison import compare
 from ebpm.errors import InvalidOptionError, did_you_mean
 from ebpm.results import EstimateResult
@@ -39,11 +40,9 @@ class Table(str):
 
 
 def _num(x: Any, digits: int) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
     if isinstance(x, float):
-        return f"{x:.{digits}f}"
-    return str(x)
+        return fixed(x, digits)
+    return "" if x is None else str(x)
 
 
 def _cells(frame: pd.DataFrame, base: int) -> list[list[str]]:
