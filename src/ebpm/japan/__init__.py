@@ -5,7 +5,7 @@ Codes
     6-digit 全国地方公共団体コード (``"131016"``: the 5-digit code plus a check digit); conversion
     between them, validation of the check digit, and name lookups. The tables come from the
     ``japancode`` package's bundled JSON files, read through
-    :func:`ebpm.catalog.readers.package_file` with pinned sha256 hashes, so a changed package
+    :func:`ebpm._package_data.package_file` with pinned sha256 hashes, so a changed package
     raises :class:`~ebpm.errors.IntegrityError` instead of quietly changing results. See
     :data:`DATA_COVERAGE` for what the tables cover.
 
@@ -56,6 +56,7 @@ __all__ = [
     "ERAS",
     "RECORD_END",
     "RECORD_START",
+    "REGIONS",
     "Era",
     "changes",
     "check_digit",
@@ -108,6 +109,18 @@ CodeLevel = Literal["prefecture", "municipality"]
 Lang = Literal["ja", "kana", "en"]
 WarekiStyle = Literal["kanji", "romaji", "short"]
 FiscalLabelStyle = Literal["ja", "en", "wareki"]
+
+#: The 8 conventional regions of Japan (八地方区分), by prefecture number.
+REGIONS: dict[str, range] = {
+    "Hokkaido": range(1, 2),
+    "Tohoku": range(2, 8),
+    "Kanto": range(8, 15),
+    "Chubu": range(15, 24),
+    "Kinki": range(24, 31),
+    "Chugoku": range(31, 36),
+    "Shikoku": range(36, 40),
+    "Kyushu-Okinawa": range(40, 48),
+}
 
 DATA_COVERAGE = (
     "Municipality table from the japancode package (0.1.0, data/municipalities.json): the 1,741 "
@@ -436,7 +449,7 @@ def validate_lg_code(code6: str | int) -> str:
 @functools.cache
 def _read_json(resource: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Rows of one japancode data file and its provenance (sha256 pinned)."""
-    from ebpm.catalog.readers import package_file  # the catalog package owns file access
+    from ebpm._package_data import package_file
 
     f = package_file(_PACKAGE, resource, sha256=_PINS[resource])
     logger.debug("read %s/%s (sha256 %s)", _PACKAGE, resource, f["sha256"])
@@ -446,10 +459,8 @@ def _read_json(resource: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 
 @functools.cache
 def _prefecture_table() -> pd.DataFrame:
-    from ebpm.catalog.readers import JapanPrefectures
-
     rows, origin = _read_json("data/prefectures.json")
-    region_of = {i: name for name, r in JapanPrefectures.REGIONS.items() for i in r}
+    region_of = {i: name for name, r in REGIONS.items() for i in r}
     records = []
     for row in rows:
         code = row["pid"].zfill(2)

@@ -87,7 +87,7 @@ _SKIP = {"郡の廃止"}  # a county code, not a municipality
 # --- reading the record --------------------------------------------------------------------
 @functools.cache
 def _read(name: str) -> tuple[pd.DataFrame, dict[str, Any]]:
-    from ebpm.catalog.readers import package_file  # the catalog package owns file access
+    from ebpm._package_data import package_file
 
     f = package_file("ebpm", f"{_DIR}/{name}", sha256=_PINS[name])
     origin = {"kind": "package", **{k: v for k, v in f.items() if k != "bytes"}}

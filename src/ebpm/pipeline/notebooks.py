@@ -13,40 +13,16 @@ import ast
 import io
 import re
 import tokenize
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ebpm.errors import ParameterError, PipelineError
-from ebpm.pipeline.params import ParameterTypeProblem, admits_none, coerce
+from ebpm.pipeline.params import NotebookParameter, admits_none
 
 __all__ = ["NotebookParameter", "declared_parameters", "parameters_cell", "read_notebook"]
 
 #: Modules the parameters cell may import names from (for annotations such as ``Literal``).
 _IMPORTABLE = ("typing", "__future__")
-
-
-@dataclass(frozen=True)
-class NotebookParameter:
-    """One parameter of a notebook's parameters cell."""
-
-    name: str
-    type: str | None  # the annotation as written, e.g. "str", "list[str]", "str | None"
-    default: Any
-    help: str
-    required: bool
-
-    def accepts(self, value: Any) -> bool:
-        """Whether ``value`` fits the annotation, allowing lossless coercion (``2`` for a
-        ``float``, ``13101`` for a ``str``; see :func:`ebpm.pipeline.params.coerce`).
-
-        Annotations ebpm does not check (``pd.DataFrame``) accept anything.
-        """
-        try:
-            coerce(value, self.type)
-        except ParameterTypeProblem:
-            return False
-        return True
 
 
 def read_notebook(path: str | Path) -> Any:

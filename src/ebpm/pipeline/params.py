@@ -24,15 +24,13 @@ import ast
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ebpm._protocol import is_secret_name, secret_places
 from ebpm.errors import ParameterError, did_you_mean
 
-if TYPE_CHECKING:
-    from ebpm.pipeline.notebooks import NotebookParameter
-
 __all__ = [
+    "NotebookParameter",
     "ParameterProblem",
     "ParameterTypeProblem",
     "admits_none",
@@ -40,6 +38,29 @@ __all__ = [
     "coerce",
     "parameter_problems",
 ]
+
+
+@dataclass(frozen=True)
+class NotebookParameter:
+    """One parameter of a notebook's parameters cell."""
+
+    name: str
+    type: str | None  # the annotation as written, e.g. "str", "list[str]", "str | None"
+    default: Any
+    help: str
+    required: bool
+
+    def accepts(self, value: Any) -> bool:
+        """Whether ``value`` fits the annotation, allowing lossless coercion (``2`` for a
+        ``float``, ``13101`` for a ``str``; see :func:`ebpm.pipeline.params.coerce`).
+
+        Annotations ebpm does not check (``pd.DataFrame``) accept anything.
+        """
+        try:
+            coerce(value, self.type)
+        except ParameterTypeProblem:
+            return False
+        return True
 
 
 class ParameterTypeProblem(Exception):  # noqa: N818 - internal, turned into ParameterError text

@@ -162,8 +162,6 @@ def diagnostics(headline: Mapping[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def _vintage(datasets: list[Mapping[str, Any]]) -> str:
-    from ebpm.report.site import data_vintage
-
     return "; ".join(f"{d.get('entry')}: {data_vintage(dict(d))}" for d in datasets)
 
 
@@ -238,3 +236,16 @@ def write_registry(site: Path, state: Mapping[str, Any]) -> list[dict[str, Any]]
     )
     atomic_write_text(Path(site) / "evidence.csv", "\ufeff" + _csv(rows))
     return rows
+
+
+def data_vintage(d: dict[str, Any]) -> str:
+    """How current a dataset is: the publisher's update date, else the package version that
+    shipped it, else when it was retrieved (an estimate shown as evidence: the run that made
+    it)."""
+    if d.get("kind") == "evidence":
+        return f"run {d['run_id']}" if d.get("run_id") else "not evaluated yet"
+    if d.get("publisher_updated"):
+        return f"updated {d['publisher_updated']}"
+    if d.get("package_version"):
+        return f"{d.get('package')} {d['package_version']}"
+    return f"retrieved {d.get('retrieved_at', '?')}"

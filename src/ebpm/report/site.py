@@ -24,6 +24,7 @@ from ebpm._io import atomic_write_json, atomic_write_text
 from ebpm._lang import SITE
 from ebpm._lang import words as area_words
 from ebpm._protocol import redact_parameters
+from ebpm.report.evidence import data_vintage, diagnostics, estimate_missing, write_registry
 from ebpm.report.fonts import FONT_STACK, MONO_STACK, font_face_css
 
 __all__ = [
@@ -231,8 +232,6 @@ _FILTER_JS = """
 
 
 def _diagnostics_cell(h: dict[str, Any] | None) -> str:
-    from ebpm.report.evidence import diagnostics
-
     checks = diagnostics(h)
     if not checks:
         return '<td data-key="none">–</td>'
@@ -246,24 +245,9 @@ def _diagnostics_cell(h: dict[str, Any] | None) -> str:
     return f'<td data-key="{worst}">{items}</td>'
 
 
-def data_vintage(d: dict[str, Any]) -> str:
-    """How current a dataset is: the publisher's update date, else the package version that
-    shipped it, else when it was retrieved (an estimate shown as evidence: the run that made
-    it)."""
-    if d.get("kind") == "evidence":
-        return f"run {d['run_id']}" if d.get("run_id") else "not evaluated yet"
-    if d.get("publisher_updated"):
-        return f"updated {d['publisher_updated']}"
-    if d.get("package_version"):
-        return f"{d.get('package')} {d['package_version']}"
-    return f"retrieved {d.get('retrieved_at', '?')}"
-
-
 def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
     """(Re)build ``site/index.html`` and the evidence registry (``evidence.json``,
     ``evidence.csv``) from the state; returns the index's path."""
-    from ebpm.report.evidence import estimate_missing, write_registry
-
     state = state if state is not None else load_state(site)
     write_registry(site, state)
     lang = state.get("lang", "en")
