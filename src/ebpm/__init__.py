@@ -62,6 +62,7 @@ SUBMODULES = (
     "kpi",
     "pipeline",
     "plotting",
+    "project",
     "report",
     "results",
 )

@@ -88,7 +88,8 @@ from ebpm.errors import (
     close_matches,
     did_you_mean,
 )
-from ebpm.pipeline.spec import _display, _find_cycle, _line, _read_yaml, _resolve, _show
+from ebpm.pipeline.spec import _find_cycle, _line, _read_yaml, _resolve, _show
+from ebpm.project import Project, shown_path
 
 __all__ = [
     "DIRECTIONS",
@@ -374,7 +375,7 @@ class LogicModel:
         """The file as messages show it: relative to the project root when inside it."""
         if self.path is None:
             return f"policy {self.policy!r}"
-        return _display(self.path, self.root) if self.root else str(self.path)
+        return shown_path(self.path, self.root) if self.root else str(self.path)
 
     def where(self, kpi: KPI | None = None, key: str | None = None) -> str:
         """``"pipelines/policies/prop99.yaml, line 40"``: where to fix a KPI or one of its
@@ -896,16 +897,6 @@ def _item_label(kind: str, raw: Any, index: int) -> str:
 
 
 # --- the project around a file ---------------------------------------------------------------
-def _policy_root(path: Path) -> Path:
-    """The project folder of a policy file: above ``pipelines/policies/`` or ``pipelines/``."""
-    parent = path.resolve().parent
-    if parent.name == "policies" and parent.parent.name == "pipelines":
-        return parent.parent.parent
-    if parent.name == "pipelines":
-        return parent.parent
-    return parent
-
-
 class _Project:
     """What the checks of a project's policy files share: its catalog and its pipelines."""
 
@@ -982,7 +973,7 @@ def load(
         is the first one's line.
     """
     path = Path(path)
-    project = _Project(Path(root) if root is not None else _policy_root(path))
+    project = _Project(Path(root) if root is not None else Project.of(path).root)
     return _load(path, project, check_evidence=check_evidence)
 
 
@@ -1020,7 +1011,7 @@ def load_all(
             path=str(directory),
         )
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
-    project = _Project(Path(root) if root is not None else _policy_root(directory / "x.yaml"))
+    project = _Project(Path(root) if root is not None else Project.of(directory / "x.yaml").root)
     models: list[LogicModel] = []
     problems: list[Problem] = []
     messages: list[str] = []
@@ -1082,7 +1073,7 @@ def _load(path: Path, project: _Project, *, check_evidence: bool) -> LogicModel:
                 )
             ],
         )
-    shown = _display(path, project.root)
+    shown = shown_path(path, project.root)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
@@ -1286,7 +1277,7 @@ class _Checker:
 
     def evidence(self, raw: dict[str, str], at: tuple[Any, ...], label: str) -> None:
         specs, broken = self.project.pipelines()
-        folder = _display(self.project.root / "pipelines", self.project.root)
+        folder = shown_path(self.project.root / "pipelines", self.project.root)
         line = self.lines.get((*at, "evidence", "pipeline"), self.lines.get((*at, "evidence")))
         pipeline, task = raw["pipeline"], raw["task"]
         spec = specs.get(pipeline)
@@ -1421,7 +1412,7 @@ class _Checker:
         line = self.lines.get((*at, "source", "dataset"))
         names = catalog.names()
         if source.dataset not in names:
-            folder = _display(Path(catalog.path), self.project.root)
+            folder = shown_path(Path(catalog.path), self.project.root)
             self.add(
                 line,
                 f"{label}: `source.dataset` {source.dataset!r} is not an entry of the catalogs "

@@ -18,6 +18,7 @@ from ebpm.errors import EbpmError, Problem, SpecError, did_you_mean
 from ebpm.pipeline.notebooks import NotebookParameter, declared_parameters
 from ebpm.pipeline.params import ParameterTypeProblem, coerce, parameter_problems
 from ebpm.pipeline.spec import PipelineSpec, load_spec
+from ebpm.project import shown_path
 
 __all__ = ["Problem", "check_paths"]
 
@@ -25,13 +26,6 @@ _SPEC_SUFFIXES = (".yaml", ".yml")
 _NOTEBOOK_SUFFIXES = (".py", ".ipynb")
 _PARAMETERS_TAG = re.compile(r"""tags\s*=\s*\[[^\]]*["']parameters["']""")
 _LINE = re.compile(r"\bline (\d+)")
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _strip(message: str, shown: str, line: int | None) -> str:
@@ -103,7 +97,7 @@ class _Checker:
                 parts = [d / n for n in ("pipelines", "catalogs", "notebooks") if (d / n).is_dir()]
                 if not parts:
                     self.add(
-                        _display(d, self.root),
+                        shown_path(d, self.root),
                         None,
                         "holds no pipelines/, catalogs/ or notebooks/ folder; give a project "
                         "folder or one of those folders",
@@ -120,7 +114,7 @@ class _Checker:
             elif not path.exists():
                 nearby = [p.name for p in path.parent.iterdir()] if path.parent.is_dir() else []
                 self.add(
-                    _display(path, self.root),
+                    shown_path(path, self.root),
                     None,
                     f"does not exist.{did_you_mean(path.name, nearby)}",
                 )
@@ -134,7 +128,7 @@ class _Checker:
                 notebooks.append(path)
             else:
                 self.add(
-                    _display(path, self.root),
+                    shown_path(path, self.root),
                     None,
                     "is not a pipeline spec (.yaml), a catalog (catalogs/*.yaml) or a notebook "
                     "(.py, .ipynb); skipped",
@@ -154,10 +148,10 @@ class _Checker:
             load(path, root=self._spec_root(path.parent))
         except SpecError as err:
             problems = getattr(err, "problems", None) or [
-                Problem(_display(path, self.root), getattr(err, "line", None), str(err))
+                Problem(shown_path(path, self.root), getattr(err, "line", None), str(err))
             ]
             for p in problems:
-                self.add(_display(path, self.root), p.line, p.message, p.level)
+                self.add(shown_path(path, self.root), p.line, p.message, p.level)
 
     # --- specs -------------------------------------------------------------------------------
     def spec(self, path: Path) -> None:
@@ -165,17 +159,17 @@ class _Checker:
             spec = load_spec(path)
         except SpecError as err:
             line = getattr(err, "line", None)
-            message = _strip(str(err), _display(path, self._spec_root(path)), line)
-            self.add(_display(path, self.root), line, message)
+            message = _strip(str(err), shown_path(path, self._spec_root(path)), line)
+            self.add(shown_path(path, self.root), line, message)
             return
-        shown = _display(spec.path, self.root)
+        shown = shown_path(spec.path, self.root)
         for task in spec.tasks:
             declared = self.declared(task.notebook)
             if isinstance(declared, EbpmError):
                 self.add(
                     shown,
                     task.line,
-                    f"task {task.group!r}: notebook {_display(task.notebook, spec.root)} cannot "
+                    f"task {task.group!r}: notebook {shown_path(task.notebook, spec.root)} cannot "
                     f"be checked: {declared}",
                 )
             else:
@@ -231,7 +225,7 @@ class _Checker:
                 shown,
                 task.param_lines.get(name) or task.line,
                 f"task {task.group!r}: `{name}` = {value!r} is not an entry of the catalogs in "
-                f"{_display(folder, spec.root)}.{did_you_mean(value, sorted(names))} See "
+                f"{shown_path(folder, spec.root)}.{did_you_mean(value, sorted(names))} See "
                 "`ebpm catalog list`, or add the entry to a catalog file.",
             )
 
@@ -243,7 +237,9 @@ class _Checker:
         try:
             return catalog_dir(root)
         except EbpmError as err:
-            self.add(_display(root, self.root), None, f"datasets are not checked: {err}", "warning")
+            self.add(
+                shown_path(root, self.root), None, f"datasets are not checked: {err}", "warning"
+            )
             return None
 
     def catalog(self, root: Path) -> tuple[set[str], set[str], Path] | None:
@@ -253,7 +249,7 @@ class _Checker:
             if folder is None or not folder.is_dir():
                 if folder is not None:
                     self.add(
-                        _display(folder, self.root),
+                        shown_path(folder, self.root),
                         None,
                         f"catalog folder {str(folder)!r} does not exist; datasets are not checked",
                         "warning",
@@ -275,7 +271,7 @@ class _Checker:
         """Entry names of one catalog file, or None (and a problem) when it does not load."""
         from ebpm.catalog import open_catalog
 
-        shown = _display(path, self.root)
+        shown = shown_path(path, self.root)
         try:
             names = open_catalog(path).names()
         except EbpmError as err:
@@ -292,7 +288,7 @@ class _Checker:
 
     # --- notebooks ---------------------------------------------------------------------------
     def notebook(self, path: Path) -> None:
-        shown = _display(path, self.root)
+        shown = shown_path(path, self.root)
         text = path.read_text(encoding="utf-8", errors="replace") if path.suffix == ".py" else ""
         lines = text.splitlines()
         start = next((i + 1 for i, s in enumerate(lines) if _PARAMETERS_TAG.search(s)), None)

@@ -17,6 +17,7 @@ from typing import Any
 
 from ebpm._format import finite
 from ebpm.errors import RunNotFoundError, did_you_mean
+from ebpm.project import Outputs
 
 __all__ = [
     "GOOD",
@@ -74,7 +75,7 @@ def _manifests(runs: Path, pipeline: str | None) -> Iterator[Path]:
 
 def list_runs(out_dir: str | Path = ".", *, pipeline: str | None = None) -> list[RunInfo]:
     """Every recorded run, oldest first (of one pipeline, or of all)."""
-    runs = Path(out_dir) / "runs"
+    runs = Outputs(Path(out_dir)).runs
     out = []
     for path in _manifests(runs, pipeline):
         m = _read(path)
@@ -118,7 +119,7 @@ def find_run(out_dir: str | Path, run_id: str) -> dict[str, Any]:
                 f"run id {run_id!r} matches {len(hits)} runs "
                 f"({', '.join(r.run_id for r in hits[:5])}); give more of the id"
             )
-        where = Path(out_dir) / "runs"
+        where = Outputs(Path(out_dir)).runs
         raise RunNotFoundError(
             f"no run {run_id!r} under {where}.{did_you_mean(run_id, ids)}"
             + (
@@ -140,7 +141,7 @@ def last_good_records(
     """For each task, the newest record whose status is ok or unchanged, with its run id."""
     wanted = set(tasks)
     found: dict[str, tuple[str, dict[str, Any]]] = {}
-    runs = Path(out_dir) / "runs"
+    runs = Outputs(Path(out_dir)).runs
     for path in reversed(list(_manifests(runs, pipeline))):
         if not wanted - set(found):
             break
@@ -185,7 +186,7 @@ def task_history(out_dir: str | Path, pipeline: str) -> dict[str, list[dict[str,
     by ``ebpm publish`` has the whole history too.
     """
     out: dict[str, list[dict[str, Any]]] = {}
-    for path in _manifests(Path(out_dir) / "runs", pipeline):
+    for path in _manifests(Outputs(Path(out_dir)).runs, pipeline):
         m = _read(path)
         if m is None:
             continue
@@ -226,7 +227,8 @@ _num = finite
 
 
 def changed_inputs(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
-    """What differs between two task records: notebook, parameters, environment, each dataset."""
+    """What differs between two task records: notebook, parameters, environment, each dataset,
+    the definition of each catalog entry and each project file the notebook read."""
     out: list[dict[str, Any]] = []
     fo, fn = old.get("fingerprint") or {}, new.get("fingerprint") or {}
     if fo.get("notebook") != fn.get("notebook"):
@@ -255,6 +257,13 @@ def changed_inputs(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, A
                     "new_retrieved_at": d.get("retrieved_at"),
                 }
             )
+        defined = (before or {}).get("entry_sha256")
+        if defined and d.get("entry_sha256") and defined != d["entry_sha256"]:
+            out.append({"input": "catalog entry", "what": d.get("entry")})
+    reads_old, reads_new = fo.get("reads") or {}, fn.get("reads") or {}
+    for path in sorted(set(reads_old) & set(reads_new)):
+        if reads_old[path] != reads_new[path]:
+            out.append({"input": "project file", "what": path})
     return out
 
 

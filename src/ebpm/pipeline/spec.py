@@ -57,6 +57,7 @@ import yaml
 
 from ebpm import _yaml
 from ebpm.errors import Problem, ScheduleError, SpecError, did_you_mean
+from ebpm.project import Project, shown_path
 
 __all__ = ["DEFAULT_TOLERANCE", "PipelineSpec", "Task", "Tolerance", "load_spec", "schema", "slug"]
 
@@ -202,7 +203,7 @@ class PipelineSpec:
     @property
     def display_path(self) -> str:
         """The spec's path as messages show it: relative to the project root when inside it."""
-        return _display(self.path, self.root)
+        return shown_path(self.path, self.root)
 
     def where(self, task: Task | None = None, *, parameter: str | None = None) -> str:
         """``"pipelines/demo.yaml, line 14"``: where to fix a task or one of its parameters.
@@ -259,18 +260,6 @@ def _error(
 ) -> SpecError:
     text = f"{shown}, line {line}: {message}" if line else f"{shown}: {message}"
     return cls(text, path=shown, line=line, problems=[Problem(shown, line, message)])
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def _project_root(spec_path: Path) -> Path:
-    parent = spec_path.resolve().parent
-    return parent.parent if parent.name == "pipelines" else parent
 
 
 # --- YAML with lines -------------------------------------------------------------------------
@@ -702,8 +691,8 @@ def load_spec(path: str | Path) -> PipelineSpec:
             + (f" Specs there: {', '.join(sorted(nearby))}." if nearby else ""),
             path=str(path),
         )
-    root = _project_root(path)
-    shown = _display(path, root)
+    root = Project.of(path).root
+    shown = shown_path(path, root)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
