@@ -79,6 +79,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ebpm._graph import find_cycle as _find_cycle
+from ebpm._yaml import line_of as _line
+from ebpm._yaml import read_with_lines as _read_yaml
+from ebpm._yaml import resolve_path as _resolve
+from ebpm._yaml import show_value as _show
 from ebpm.errors import (
     CatalogError,
     InvalidDateError,
@@ -88,7 +93,6 @@ from ebpm.errors import (
     close_matches,
     did_you_mean,
 )
-from ebpm.pipeline.spec import _find_cycle, _line, _read_yaml, _resolve, _show
 from ebpm.project import Project, shown_path
 
 __all__ = [

@@ -44,7 +44,6 @@ import itertools
 import json
 import math
 import re
-import reprlib
 import string
 import sys
 import unicodedata
@@ -53,9 +52,11 @@ from importlib import resources
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
-import yaml
-
-from ebpm import _yaml
+from ebpm._graph import find_cycle as _find_cycle
+from ebpm._yaml import line_of as _line
+from ebpm._yaml import read_with_lines as _read_yaml
+from ebpm._yaml import resolve_path as _resolve
+from ebpm._yaml import show_value as _show
 from ebpm.errors import Problem, ScheduleError, SpecError, did_you_mean
 from ebpm.project import Project, shown_path
 
@@ -63,9 +64,6 @@ __all__ = ["DEFAULT_TOLERANCE", "PipelineSpec", "Task", "Tolerance", "load_spec"
 
 _NAME = re.compile(r"^[\w][\w.-]*$")
 _PERCENT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
-_SHORT = reprlib.Repr()
-_SHORT.maxstring = 60
-_SHORT.maxother = 60
 
 #: What each key must hold, for messages ("`retries` must be a whole number ≥ 0, not 'two'").
 _EXPECTED = {
@@ -251,10 +249,6 @@ def _keys(*where: str) -> tuple[str, ...]:
 
 
 # --- errors with lines -----------------------------------------------------------------------
-def _show(value: Any) -> str:
-    return "empty" if value is None else _SHORT.repr(value)
-
-
 def _error(
     shown: str, line: int | None, message: str, cls: type[SpecError] = SpecError
 ) -> SpecError:
@@ -262,125 +256,7 @@ def _error(
     return cls(text, path=shown, line=line, problems=[Problem(shown, line, message)])
 
 
-# --- YAML with lines -------------------------------------------------------------------------
-_INT_TAG = "tag:yaml.org,2002:int"
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_SURPRISING_INT = re.compile(r"^[-+]?(0[0-7_]+|[0-9][0-9_]*(:[0-5]?[0-9])+)$")
-
-
-class _Lines:
-    """Builds Python values from YAML nodes, recording the line of every path."""
-
-    def __init__(self, loader: yaml.SafeLoader, shown: str):
-        self.loader = loader
-        self.shown = shown
-        self.lines: dict[tuple[Any, ...], int] = {}
-        self.merged: dict[int, int] = {}  # id of a mapping node -> how many pairs were merged in
-
-    def build(self, node: yaml.Node, path: tuple[Any, ...]) -> Any:
-        self.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        line = node.start_mark.line + 1
-        try:
-            value = self.loader.construct_object(node, deep=True)
-        except (ValueError, TypeError, yaml.YAMLError) as err:
-            raise _error(
-                self.shown, line, f"{node.value!r} cannot be read ({err}); put it in quotes"
-            ) from err
-        if node.tag == _INT_TAG and _SURPRISING_INT.match(str(node.value)):
-            how = "base 60" if ":" in node.value else "octal, because of the leading 0"
-            raise _error(
-                self.shown,
-                line,
-                f"{node.value} is read by YAML as the number {value} ({how}); put it in quotes: "
-                f'"{node.value}"',
-            )
-        return value
-
-    def _mapping(self, node: yaml.MappingNode, path: tuple[Any, ...]) -> dict[Any, Any]:
-        if id(node) not in self.merged:  # an alias visits the same node again
-            own = sum(1 for k, _ in node.value if k.tag != _MERGE_TAG)
-            self.loader.flatten_mapping(node)  # `<<: *anchor` merges come first, own keys win
-            self.merged[id(node)] = len(node.value) - own
-        merged = self.merged[id(node)]
-        out: dict[Any, Any] = {}
-        own_lines: dict[Any, int] = {}
-        for i, (key_node, value_node) in enumerate(node.value):
-            line = key_node.start_mark.line + 1
-            key = self.build(key_node, (*path, "<key>"))
-            try:
-                hash(key)
-            except TypeError as err:
-                raise _error(self.shown, line, f"a key must be a name, not {_show(key)}") from err
-            if i >= merged:
-                if key in own_lines:
-                    raise _error(
-                        self.shown,
-                        line,
-                        f"key {key!r} appears twice (also on line {own_lines[key]}); YAML would "
-                        "silently keep the last one. Remove one of them.",
-                    )
-                own_lines[key] = line
-            self.lines[(*path, key)] = line
-            out[key] = self.build(value_node, (*path, key))
-        self.lines.pop((*path, "<key>"), None)
-        return out
-
-
-def _read_yaml(text: str, shown: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    loader = _yaml.SafeLoader(text)  # bounds the aliases `_Lines` would rebuild one by one
-    try:
-        node = loader.get_single_node()
-        builder = _Lines(loader, shown)
-        data = None if node is None else builder.build(node, ())
-    except _yaml.RefusedYAMLError as err:  # well-formed, so not 'not valid YAML'
-        mark = err.problem_mark
-        raise _error(shown, mark.line + 1 if mark else None, str(err.problem)) from err
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        context = ""
-        if err.context and err.context_mark is not None:
-            context = f" ({err.context}, from line {err.context_mark.line + 1})"
-        raise _error(
-            shown,
-            mark.line + 1 if mark else None,
-            f"not valid YAML: {str(err.problem or err).removeprefix('but ')}{context}",
-        ) from err
-    except yaml.YAMLError as err:
-        raise _error(shown, None, f"not valid YAML: {err}") from err
-    finally:
-        loader.dispose()
-    return data, builder.lines
-
-
 # --- schema errors in words ------------------------------------------------------------------
-def _resolve(data: Any, parts: list[str]) -> tuple[Any, ...]:
-    """fastjsonschema's path (``['tasks', '3', 'timeout']``) as keys and indices of ``data``."""
-    out: list[Any] = []
-    node = data
-    for part in parts:
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            out.append(int(part))
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            out.append(part)
-            node = node[part]
-        else:
-            break
-    return tuple(out)
-
-
-def _line(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int | None:
-    while path:
-        if path in lines:
-            return lines[path]
-        path = path[:-1]
-    return lines.get(())
-
-
 def _task_label(raw: Any, index: int) -> str:
     if isinstance(raw, dict):
         if isinstance(raw.get("name"), str) and raw["name"]:
@@ -632,29 +508,6 @@ def _output_name(
             'plain names, e.g. output: "{task}-{vcov}", or change the value.',
         )
     return slug(text)
-
-
-def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
-    """A cycle of ``graph`` (node → nodes it needs) as [a, b, ..., a], or None."""
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in graph.get(node, []):
-            if state.get(nxt) == 1:
-                return [*stack[stack.index(nxt) :], nxt]
-            if nxt not in state and (found := visit(nxt)):
-                return found
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for node in graph:
-        if node not in state and (found := visit(node)):
-            return found
-    return None
 
 
 # --- load_spec -------------------------------------------------------------------------------
