@@ -13,7 +13,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from ebpm.errors import InvalidOptionError, did_you_mean
-from ebpm.kpi._periods import _FREQ, period_label
+from ebpm.kpi.model._periods import _FREQ, period_label
 from ebpm.project import shown_path
 
 Kind = Literal[

@@ -13,13 +13,12 @@ from typing import Any
 from ebpm._graph import find_cycle as _find_cycle
 from ebpm._yaml import read_with_lines as _read_yaml
 from ebpm.errors import CatalogError, InvalidDateError, Problem, SpecError, did_you_mean
-from ebpm.kpi._periods import parse_period
-from ebpm.kpi._schema import _dates_to_text, _item_label, _Walker, schema
-from ebpm.kpi._types import KINDS, KPI, Evidence, Link, LogicModel, Milestone, Node, Source
+from ebpm.kpi.model._periods import parse_period
+from ebpm.kpi.model._schema import _dates_to_text, _item_label, _Walker, schema
+from ebpm.kpi.model._types import KINDS, KPI, Evidence, Link, LogicModel, Milestone, Node, Source
 from ebpm.project import Project, shown_path
 
-#: The logger of :mod:`ebpm.kpi.model`, where :func:`load` is documented and was defined.
-log = logging.getLogger("ebpm.kpi.model")
+log = logging.getLogger(__name__)  # below ebpm.kpi.model: its handlers and level apply
 
 _KIND_RANK = {k: i for i, k in enumerate(KINDS)}
 _SLUG = re.compile(r"^[a-z0-9_-]+$")

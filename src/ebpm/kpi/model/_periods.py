@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ebpm.errors import InvalidDateError, InvalidOptionError
-from ebpm.kpi._hints import _hint
+from ebpm.kpi.model._hints import _hint
 
 Frequency = Literal["annual", "fiscal_year", "quarterly", "monthly"]
 

@@ -1,8 +1,8 @@
 """What people write for an allowed value of a policy file, and the hint that names it.
 
 ``frequency: yearly`` means ``annual``: :func:`_hint` turns such a word into "Did you mean
-'annual'?", and falls back to close spellings. Used by the date checks (:mod:`ebpm.kpi._periods`)
-and the schema walk (:mod:`ebpm.kpi._schema`), which both live above it.
+'annual'?", and falls back to close spellings. Used by the date checks (``_periods``) and the
+schema walk (``_schema``), which both live above it.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from ebpm._yaml import line_of as _line
 from ebpm._yaml import resolve_path as _resolve
 from ebpm._yaml import show_value as _show
 from ebpm.errors import close_matches, did_you_mean
-from ebpm.kpi._hints import _hint
+from ebpm.kpi.model._hints import _hint
 
 #: What an item of each top-level list must be.
 _ITEMS = {

@@ -61,10 +61,10 @@ Dates
     ``1988``, ``FY2024``, ``2024Q1`` and ``2024-03`` (:func:`period_label`).
 """
 
-from ebpm.kpi._periods import FREQUENCIES, Frequency, parse_period, period_label
-from ebpm.kpi._policy_file import load, load_all
-from ebpm.kpi._schema import schema
-from ebpm.kpi._types import (
+from ebpm.kpi.model._periods import FREQUENCIES, Frequency, parse_period, period_label
+from ebpm.kpi.model._policy_file import load, load_all
+from ebpm.kpi.model._schema import schema
+from ebpm.kpi.model._types import (
     DIRECTIONS,
     KINDS,
     KINDS_JA,
