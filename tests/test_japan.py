@@ -42,12 +42,12 @@ def _remainder(code5: str) -> int:
 def fresh_tables():
     """Clear the in-process caches before and after a test that changes what is read."""
     caches = [
-        japan._read_json,
-        japan._prefecture_table,
-        japan._municipality_table,
-        japan._municipality_by_code,
-        japan._prefecture_keys,
-        japan._municipality_keys,
+        japan.tables._read_json,
+        japan.tables._prefecture_table,
+        japan.tables._municipality_table,
+        japan.tables._municipality_by_code,
+        japan.tables._prefecture_keys,
+        japan.tables._municipality_keys,
     ]
     for c in caches:
         c.cache_clear()
@@ -300,7 +300,7 @@ def test_prefectures_table():
     }
     assert df.set_index("name_ja").loc["沖縄県", "region"] == "Kyushu-Okinawa"
     origin = df.attrs["ebpm"]["origin"]
-    assert origin["sha256"] == japan._PINS["data/prefectures.json"]
+    assert origin["sha256"] == japan.tables._PINS["data/prefectures.json"]
     assert origin["path"] == "japancode/data/prefectures.json"
 
 
@@ -548,12 +548,12 @@ def test_every_romaji_name_has_its_suffix():
     ],
 )
 def test_romanize(kana, romaji):
-    assert japan._romanize(kana) == romaji
+    assert japan.romaji._romanize(kana) == romaji
 
 
 def test_romanize_rejects_kanji():
     with pytest.raises(ValueError, match=r"cannot romanize '東'"):
-        japan._romanize("東京")
+        japan.romaji._romanize("東京")
 
 
 def test_municipality_name_languages():
@@ -650,19 +650,19 @@ def test_homophones_within_a_prefecture_are_ambiguous_by_kana_and_romaji():
 # Data integrity
 # =========================================================================================
 def test_pins_match_the_installed_files():
-    for resource, pin in japan._PINS.items():
+    for resource, pin in japan.tables._PINS.items():
         data = resources.files("japancode").joinpath(resource).read_bytes()
         assert hashlib.sha256(data).hexdigest() == pin
 
 
 def test_changed_package_file_raises_integrity_error(monkeypatch, fresh_tables):
-    monkeypatch.setitem(japan._PINS, "data/municipalities.json", "0" * 64)
+    monkeypatch.setitem(japan.tables._PINS, "data/municipalities.json", "0" * 64)
     with pytest.raises(IntegrityError, match=r"japancode/data/municipalities.json: sha256 is"):
         japan.municipalities()
 
 
 def test_missing_package_raises_catalog_error(monkeypatch, fresh_tables):
-    monkeypatch.setattr(japan, "_PACKAGE", "ebpm_no_such_package")
+    monkeypatch.setattr(japan.tables, "_PACKAGE", "ebpm_no_such_package")
     with pytest.raises(CatalogError, match=r"'ebpm_no_such_package' is not installed"):
         japan.prefectures()
 

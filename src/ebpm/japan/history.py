@@ -374,7 +374,7 @@ def _code5_text(code: str) -> str:
 
 
 def _code5_any(code: Any) -> str:
-    from ebpm.japan import normalize_code
+    from ebpm.japan.codes import normalize_code
 
     if isinstance(code, str) and re.fullmatch(r"\s*[0-9]{6}\s*", code):
         return normalize_code(code.strip())  # 6 digits: the check digit is verified
@@ -446,7 +446,7 @@ def changes(pref: Any = None, start: Any = None, end: Any = None) -> pd.DataFram
     InvalidCodeError
         ``pref`` names no prefecture.
     """
-    from ebpm.japan import prefecture_code, prefecture_name
+    from ebpm.japan.areas import prefecture_code, prefecture_name
 
     df = _record().events.copy()
     keep = pd.Series(True, index=df.index)
@@ -501,7 +501,7 @@ def codes_in_force(date: Any, *, wards: bool = True, pref: Any = None) -> pd.Dat
     (1,821 municipalities, Tokyo's 23 special wards and the 6 villages of the Northern
     Territories, which the record lists and official counts leave out.)
     """
-    from ebpm.japan import prefecture_code
+    from ebpm.japan.areas import prefecture_code
 
     d = _as_date(date, "date")
     if not isinstance(wards, bool):
@@ -516,7 +516,7 @@ def codes_in_force(date: Any, *, wards: bool = True, pref: Any = None) -> pd.Dat
 
 @functools.lru_cache(maxsize=64)
 def _in_force(d: date, wards: bool, pcode: str | None) -> pd.DataFrame:
-    from ebpm.japan import check_digit
+    from ebpm.japan.codes import check_digit
 
     rows = []
     for v in _record().versions:
@@ -679,7 +679,7 @@ def convert_codes(
     0     22382      蒲原町   22100     静岡市     1       1  2006-03-31 編入合併 ...
     """
     from ebpm.errors import InvalidOptionError
-    from ebpm.japan import check_digit
+    from ebpm.japan.codes import check_digit
 
     t0, t1 = _as_date(from_date, "from_date"), _as_date(to_date, "to_date")
     if digits not in (5, 6):
@@ -837,7 +837,7 @@ _KANA_SUFFIX = re.compile(r"(し|く|まち|ちょう|むら|そん)$")
 
 def _fold(text: str) -> str:
     """NFKC, no spaces, katakana → hiragana, variant kanji folded."""
-    from ebpm.japan import _to_hiragana
+    from ebpm.japan.romaji import _to_hiragana
 
     text = re.sub(r"[\s\u3000・･]+", "", unicodedata.normalize("NFKC", str(text)))
     return _to_hiragana(text.translate(_VARIANTS)).translate(_VARIANTS)
@@ -869,7 +869,7 @@ def _names_on(d: date) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
 
 def _pref_code(pref: Any) -> str:
     """prefecture_code, cached for the names and numbers a loop over a table repeats."""
-    from ebpm.japan import prefecture_code
+    from ebpm.japan.areas import prefecture_code
 
     if isinstance(pref, str | int) and not isinstance(pref, bool):
         return _pref_code_cached(pref)
@@ -878,7 +878,7 @@ def _pref_code(pref: Any) -> str:
 
 @functools.lru_cache(maxsize=512)
 def _pref_code_cached(pref: str | int) -> str:
-    from ebpm.japan import prefecture_code
+    from ebpm.japan.areas import prefecture_code
 
     return prefecture_code(pref)
 
@@ -918,12 +918,12 @@ def municipality_code(
     InvalidDateError
         ``date`` is outside the record.
     """
-    from ebpm.japan import prefecture_name
+    from ebpm.japan.areas import prefecture_name
 
     if pref is None:
         pref = prefecture
     if date is None:
-        from ebpm.japan import _municipality_code_today
+        from ebpm.japan.areas import _municipality_code_today
 
         return _municipality_code_today(name, prefecture=pref)
     if not isinstance(name, str) or not name.strip():

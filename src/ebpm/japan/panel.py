@@ -240,7 +240,7 @@ def harmonize(
             f"columns {code!r} and {time!r} must be complete; rows {bad} have a missing value. "
             "Drop them or fill them in first"
         )
-    from ebpm.japan import normalize_code
+    from ebpm.japan.codes import normalize_code
 
     data["_code"] = normalize_code(data[code].astype(str).str.strip())
     dup = data.duplicated(["_code", time], keep=False)
@@ -405,7 +405,7 @@ def harmonize(
 
 def _check_shares(shares: pd.DataFrame, split: pd.DataFrame) -> dict[tuple[str, str], float]:
     """The (from_code, to_code) → share map of ``shares=``, checked against the splits."""
-    from ebpm.japan import normalize_code
+    from ebpm.japan.codes import normalize_code
 
     if not isinstance(shares, pd.DataFrame):
         raise InvalidOptionError(
