@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Literal, get_args
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from ebpm.errors import (
     FewClustersWarning,
     NoTreatedUnitsError,
 )
+from ebpm.estimators import _pyfixest
 from ebpm.estimators._common import (
     check_columns,
     check_complete,
@@ -26,6 +28,9 @@ from ebpm.estimators._common import (
     require_frame,
 )
 from ebpm.results import EstimateResult, tidy_table
+
+if TYPE_CHECKING:
+    from ebpm.estimators._pyfixest import Feols
 
 __all__ = ["VcovKind", "did"]
 
@@ -284,31 +289,124 @@ def did(
     """
     data = require_frame(data, func="did")
     covariates = list(covariates or [])
-    vcov = check_option("vcov", "cluster" if vcov is None else vcov, VCOV_KINDS)
-    if not 0 < conf_level < 1:
-        raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
     cluster = cluster or unit
-    check_columns(
-        data,
-        {
-            "outcome": outcome,
-            "unit": unit,
-            "time": time,
-            "treated": treated,
-            "covariates": covariates,
-            "weights": weights,
-            "cluster": cluster,
-        },
-    )
-    if not isinstance(reps, int) or isinstance(reps, bool) or reps < 99:
-        raise DataError(f"reps={reps!r} must be an integer of at least 99, e.g. 9999")
-    check_complete(data, cluster, role="cluster")
+    roles = {
+        "outcome": outcome,
+        "unit": unit,
+        "time": time,
+        "treated": treated,
+        "covariates": covariates,
+        "weights": weights,
+        "cluster": cluster,
+    }
+    vcov = _validate(data, roles, vcov=vcov, conf_level=conf_level, reps=reps)
     used = [outcome, unit, time, treated, *covariates, cluster]
     if weights:
         used.append(weights)
     frame = drop_missing(data, used, func="did", label=[unit, time])
+    panel = _prepare(frame, roles)
+    balanced = len(panel.d) == panel.n_u * panel.n_t
+    fast = balanced and not weights and vcov != "wild" and cluster == unit
+    fit = _fit(panel, vcov=vcov, fast=fast, weighted=bool(weights), conf_level=conf_level)
+    table = fit.raw.assign(term=[panel.labels[t] for t in fit.raw["term"]])
+    kept = [panel.labels[t] for t in fit.raw["term"] if t != "d"]
+    if vcov == "cluster" and panel.n_clusters < FEW_CLUSTERS:
+        warnings.warn(
+            f"only {panel.n_clusters} clusters of {cluster!r}: cluster-robust (CRV1) tests "
+            f"over-reject with fewer than {FEW_CLUSTERS} clusters; use vcov='wild' (wild "
+            "cluster bootstrap)",
+            FewClustersWarning,
+            stacklevel=2,
+        )
+    extra: dict[str, object] = {}
+    if vcov == "wild":
+        extra = _wild(fit.model, table, panel, conf_level=conf_level, reps=reps, seed=seed)
+    return EstimateResult(
+        method="did",
+        title="Difference-in-differences (two-way fixed effects)",
+        estimand="ATT",
+        table=table,
+        headline=treated,
+        n_obs=fit.n_obs,
+        inference=_inference(
+            vcov, cluster=cluster, n_clusters=panel.n_clusters, reps=reps, seed=seed
+        ),
+        conf_level=conf_level,
+        design=_design(roles, panel, vcov=vcov),
+        diagnostics={
+            "r2": fit.r2,
+            "r2_within": fit.r2_within,
+            "n_treated_obs": panel.n_treated,
+            "formula": f"{outcome} ~ {' + '.join([treated, *kept])} | {unit} + {time}",
+            "dropped_covariates": [c for c in covariates if c not in kept],
+            **extra,
+        },
+        provenance=dict(data.attrs.get("ebpm", {})),
+        assumption=(
+            "Parallel trends: without the policy, treated and comparison units' outcomes "
+            "would have moved in parallel (and the policy had no effect before it started)."
+        ),
+    )
 
-    y = check_numeric(frame, outcome, role="outcome").to_numpy()
+
+# --- steps: validate, prepare, fit, result ---------------------------------------------------
+@dataclass(frozen=True)
+class _Panel:
+    """The panel as arrays for the fit, with the integer codes of its units and periods."""
+
+    y: np.ndarray
+    d: np.ndarray
+    w: np.ndarray | None
+    xs: dict[str, np.ndarray]  # covariates by safe name: x0, x1 ...
+    labels: dict[str, str]  # safe name -> the caller's column ("d" -> treated)
+    unit: str
+    time: str
+    u_codes: np.ndarray
+    n_u: int
+    t_codes: np.ndarray
+    n_t: int
+    cl_codes: np.ndarray
+    n_clusters: int
+    cell: np.ndarray  # row -> unit code * n_t + period code
+    n_treated: int
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """The coefficient table by safe term names ("d", "x0" ...) and the fit's statistics."""
+
+    raw: pd.DataFrame
+    n_obs: int
+    r2: float
+    r2_within: float
+    model: Feols | None  # the pyfixest fit; None on the balanced shortcut
+
+
+def _validate(
+    data: pd.DataFrame,
+    roles: dict[str, Any],
+    *,
+    vcov: VcovKind | None,
+    conf_level: float,
+    reps: int,
+) -> VcovKind:
+    """Check the options and the columns named in ``roles``; return the variance choice."""
+    checked = check_option("vcov", "cluster" if vcov is None else vcov, VCOV_KINDS)
+    if not 0 < conf_level < 1:
+        raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
+    check_columns(data, roles)
+    if not isinstance(reps, int) or isinstance(reps, bool) or reps < 99:
+        raise DataError(f"reps={reps!r} must be an integer of at least 99, e.g. 9999")
+    check_complete(data, roles["cluster"], role="cluster")
+    return checked
+
+
+def _prepare(frame: pd.DataFrame, roles: dict[str, Any]) -> _Panel:
+    """The arrays of the fit, after the checks on the values: numbers, 0/1, weights, both
+    treated and untreated rows, one row per unit and period."""
+    unit, time, treated, cluster = roles["unit"], roles["time"], roles["treated"], roles["cluster"]
+    covariates = roles["covariates"]
+    y = check_numeric(frame, roles["outcome"], role="outcome").to_numpy()
     d = _binary(frame[treated], "treated")
     u_codes, n_u = _codes(frame[unit])
     t_codes, n_t = _codes(frame[time])
@@ -318,16 +416,7 @@ def did(
         name: check_numeric(frame, col, role="covariate").to_numpy()
         for name, col in zip(xnames, covariates, strict=True)
     }
-    w = None
-    if weights:
-        w = check_numeric(frame, weights, role="weights").to_numpy()
-        if (w < 0).any():
-            raise DataError(
-                f"weights={weights!r} must be non-negative; its smallest value is "
-                f"{float(w.min()):g}"
-            )
-        if w.sum() == 0:
-            raise DataError(f"weights={weights!r} sum to zero; no observation carries weight")
+    w = _weights(frame, roles["weights"])
     n_treated = int(d.sum())
     if n_treated == 0 or n_treated == len(d):
         state = "no" if n_treated == 0 else "every"
@@ -339,194 +428,236 @@ def did(
     counts = np.bincount(cell, minlength=n_u * n_t)
     if counts.max() > 1:
         raise duplicate_rows_error(frame, counts[cell] > 1, unit=unit, time=time)
-
-    collinear = EstimationError(
-        f"treated={treated!r} is collinear with the {unit}/{time} fixed effects (for example "
-        "every unit is treated in the same periods), so no effect is identified; add "
-        "never-treated comparison units"
+    return _Panel(
+        y=y,
+        d=d,
+        w=w,
+        xs=xs,
+        labels={"d": treated, **dict(zip(xnames, covariates, strict=True))},
+        unit=unit,
+        time=time,
+        u_codes=u_codes,
+        n_u=n_u,
+        t_codes=t_codes,
+        n_t=n_t,
+        cl_codes=cl_codes,
+        n_clusters=n_clusters,
+        cell=cell,
+        n_treated=n_treated,
     )
-    balanced = len(d) == n_u * n_t
-    fast = balanced and not weights and vcov != "wild" and cluster == unit
-    regressors = {"d": d, **xs}
-    labels = {"d": treated, **dict(zip(xnames, covariates, strict=True))}
-    fit = None
-    yd = np.empty(0)
-    xd: np.ndarray | None = None
-    spread_w: np.ndarray | None = None
+
+
+def _weights(frame: pd.DataFrame, weights: str | None) -> np.ndarray | None:
+    """The weights column as an array (None without one), checked non-negative, not all zero."""
+    if not weights:
+        return None
+    w = check_numeric(frame, weights, role="weights").to_numpy()
+    if (w < 0).any():
+        raise DataError(
+            f"weights={weights!r} must be non-negative; its smallest value is {float(w.min()):g}"
+        )
+    if w.sum() == 0:
+        raise DataError(f"weights={weights!r} sum to zero; no observation carries weight")
+    return w
+
+
+def _collinear_error(panel: _Panel) -> EstimationError:
+    return EstimationError(
+        f"treated={panel.labels['d']!r} is collinear with the {panel.unit}/{panel.time} fixed "
+        "effects (for example every unit is treated in the same periods), so no effect is "
+        "identified; add never-treated comparison units"
+    )
+
+
+def _fit(panel: _Panel, *, vcov: VcovKind, fast: bool, weighted: bool, conf_level: float) -> _Fit:
+    """Remove the fixed effects, drop collinear covariates, then solve: exactly on a balanced
+    panel (``fast``), else by pyfixest."""
+    regressors = {"d": panel.d, **panel.xs}
+    yd, xd, spread_w = _demeaned(panel, regressors, fast=fast)
+    xs = panel.xs
+    if xd is not None:
+        gone = _drop_collinear(panel, regressors, xd, spread_w)
+        xs = {name: v for name, v in xs.items() if name not in gone}
+        xd = xd[:, [j for j, name in enumerate(regressors) if name not in gone]]
+    if fast and xd is not None:  # xd is always set on the fast path
+        raw, r2, r2_within = _twfe_balanced(
+            panel.y, yd, xd, ["d", *xs], panel.n_u, panel.n_t, vcov=vcov, conf_level=conf_level
+        )
+        return _Fit(raw, len(panel.d), r2, r2_within, None)
+    return _fit_pyfixest(panel, xs, vcov=vcov, weighted=weighted, conf_level=conf_level)
+
+
+def _demeaned(
+    panel: _Panel, regressors: dict[str, np.ndarray], *, fast: bool
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The demeaned outcome (fast path only), the demeaned regressors (None when pyfixest
+    fits without covariates) and the weights their spread is measured with (None: equal)."""
     if fast:
         # Exact two-way demeaning of a balanced panel: the same numbers as pyfixest (the
         # tests check), several times faster on large panels (bench/RESULTS.md).
-        demeaned = _balanced_demeaner(cell, n_u, n_t)
-        yd = demeaned(y)
+        demeaned = _balanced_demeaner(panel.cell, panel.n_u, panel.n_t)
         xd = np.column_stack([demeaned(v - v.mean()) for v in regressors.values()])
-    elif covariates:
-        from pyfixest.estimation import demean
+        return demeaned(panel.y), xd, None
+    if not panel.xs:
+        return np.empty(0), None, None
+    spread_w = np.ones(len(panel.d)) if panel.w is None else panel.w
+    centred = np.column_stack([v - np.average(v, weights=spread_w) for v in regressors.values()])
+    xd, _ = _pyfixest.demean(
+        centred,
+        np.column_stack([panel.u_codes, panel.t_codes]).astype(np.uint64),
+        spread_w.astype(float),
+        tol=1e-12,
+    )
+    return np.empty(0), xd * np.sqrt(spread_w)[:, None], spread_w
 
-        spread_w = np.ones(len(d)) if w is None else w
-        centred = np.column_stack(
-            [v - np.average(v, weights=spread_w) for v in regressors.values()]
-        )
-        xd, _ = demean(
-            centred,
-            np.column_stack([u_codes, t_codes]).astype(np.uint64),
-            spread_w.astype(float),
-            tol=1e-12,
-        )
-        xd = xd * np.sqrt(spread_w)[:, None]
-    if xd is not None:
-        values = list(regressors.values())
-        if spread_w is None:
-            spread = np.array([np.sqrt(np.sum((v - v.mean()) ** 2)) for v in values])
-        else:
-            spread = np.array(
-                [
-                    np.sqrt(np.sum(spread_w * (v - np.average(v, weights=spread_w)) ** 2))
-                    for v in values
-                ]
-            )
-        drop = _collinear(xd, spread)
-        if drop and drop[0][0] == 0:
-            raise collinear
-        names_in = list(regressors)
-        for j, partners in drop:
-            label = labels[names_in[j]]
-            if partners:
-                why = (
-                    "it is a linear combination of "
-                    + ", ".join(
-                        f"treated={treated!r}" if p == 0 else repr(labels[names_in[p]])
-                        for p in partners
-                    )
-                    + " given the fixed effects"
-                )
-            elif _absorbed_by(values[j], spread[j], u_codes, n_u):
-                why = f"it does not change over time within {unit}, so the {unit} fixed effects "
-                why += "absorb it"
-            elif _absorbed_by(values[j], spread[j], t_codes, n_t):
-                why = f"it is the same for every {unit} in each {time}, so the {time} fixed "
-                why += "effects absorb it"
-            else:
-                why = f"it is a sum of a {unit} term and a {time} term, so the fixed effects "
-                why += "absorb it"
-            warnings.warn(
-                f"covariate {label!r} was dropped: {why}. It has no coefficient of its own "
-                f"(pyfixest and fixest drop it too); remove it from covariates",
-                CollinearityWarning,
-                stacklevel=2,
-            )
-        gone = {names_in[j] for j, _ in drop}
-        xs = {name: v for name, v in xs.items() if name not in gone}
-        keep_cols = [j for j, name in enumerate(names_in) if name not in gone]
-        xd = xd[:, keep_cols]
-    if fast and xd is not None:  # xd is always set on the fast path
-        raw, r2, r2_within = _twfe_balanced(
-            y, yd, xd, ["d", *xs], n_u, n_t, vcov=vcov, conf_level=conf_level
-        )
-        n_obs = len(d)
+
+def _drop_collinear(
+    panel: _Panel,
+    regressors: dict[str, np.ndarray],
+    xd: np.ndarray,
+    spread_w: np.ndarray | None,
+) -> set[str]:
+    """The safe names of the covariates to drop, each announced by a CollinearityWarning."""
+    values = list(regressors.values())
+    if spread_w is None:
+        spread = np.array([np.sqrt(np.sum((v - v.mean()) ** 2)) for v in values])
     else:
-        import pyfixest as pf
-
-        # safe column names, so formulas never trip over spaces or kanji
-        work = pd.DataFrame(
-            {"y": y, "d": d, "fe_unit": u_codes, "fe_time": t_codes, "cl": cl_codes, **xs}
+        spread = np.array(
+            [np.sqrt(np.sum(spread_w * (v - np.average(v, weights=spread_w)) ** 2)) for v in values]
         )
-        if w is not None:
-            work["w"] = w
-        rhs = " + ".join(["d", *xs])
-        fml = f"y ~ {rhs} | fe_unit + fe_time"
-        vcov_arg: str | dict[str, str] = vcov
-        if vcov in ("cluster", "wild"):
-            vcov_arg = {"CRV1": "cl"}
-        with warnings.catch_warnings():
-            # pyfixest's notes on singletons and pandas' deprecation notices from inside
-            # pyfixest are not the analyst's to act on.
-            for category in (UserWarning, FutureWarning, DeprecationWarning):
-                warnings.simplefilter("ignore", category)
-            try:
-                fit = pf.feols(fml, data=work, vcov=vcov_arg, weights="w" if weights else None)
-            except ValueError as err:
-                if "collinear" not in str(err).lower():
-                    raise
-                raise collinear from err
-        tidy = fit.tidy(alpha=1 - conf_level)
-        if "d" not in tidy.index:
-            raise collinear
-        for name in getattr(fit, "_collin_vars", None) or []:
-            # what the share test above kept but pyfixest's absolute test (on the raw scale)
-            # still drops, e.g. a covariate measured in tiny units
-            warnings.warn(
-                f"covariate {labels[name]!r} was dropped by pyfixest as collinear with the other "
-                "regressors and the fixed effects; rescale it (its values are tiny) or remove it",
-                CollinearityWarning,
-                stacklevel=2,
-            )
-        low_col, high_col = tidy.columns[-2], tidy.columns[-1]
-        raw = pd.DataFrame(
-            {
-                "term": list(tidy.index),
-                "estimate": tidy["Estimate"].to_numpy(float),
-                "std_error": tidy["Std. Error"].to_numpy(float),
-                "statistic": tidy["t value"].to_numpy(float),
-                "p_value": tidy["Pr(>|t|)"].to_numpy(float),
-                "conf_low": tidy[low_col].to_numpy(float),
-                "conf_high": tidy[high_col].to_numpy(float),
-            }
-        )
-        n_obs = int(fit._N)
-        r2, r2_within = float(fit._r2), float(getattr(fit, "_r2_within", np.nan))
-    table = raw.assign(term=[labels[t] for t in raw["term"]])
-    kept = [labels[t] for t in raw["term"] if t != "d"]
-    diagnostics_extra: dict[str, object] = {}
-    if vcov == "cluster" and n_clusters < FEW_CLUSTERS:
+    drop = _collinear(xd, spread)
+    if drop and drop[0][0] == 0:
+        raise _collinear_error(panel)
+    names_in = list(regressors)
+    for j, partners in drop:
+        why = _why_dropped(panel, names_in, partners, values[j], spread[j])
         warnings.warn(
-            f"only {n_clusters} clusters of {cluster!r}: cluster-robust (CRV1) tests over-reject "
-            f"with fewer than {FEW_CLUSTERS} clusters; use vcov='wild' (wild cluster bootstrap)",
-            FewClustersWarning,
-            stacklevel=2,
+            f"covariate {panel.labels[names_in[j]]!r} was dropped: {why}. It has no coefficient "
+            f"of its own (pyfixest and fixest drop it too); remove it from covariates",
+            CollinearityWarning,
+            stacklevel=4,  # did() -> _fit() -> here: point at the caller of did()
         )
-    if vcov == "wild":
-        if fit is None:  # the balanced shortcut above never serves vcov="wild"
-            raise EstimationError("the wild bootstrap needs a pyfixest fit, and there is none")
-        weights_type = "webb" if n_clusters <= 12 else "rademacher"
-        with warnings.catch_warnings():
-            for category in (UserWarning, FutureWarning, DeprecationWarning):
-                warnings.simplefilter("ignore", category)
-            boot, tstats = fit.wildboottest(
-                reps=reps,
-                param="d",
-                seed=seed,
-                weights_type=weights_type,
-                return_bootstrapped_t_stats=True,
+    return {names_in[j] for j, _ in drop}
+
+
+def _why_dropped(
+    panel: _Panel, names_in: list[str], partners: list[int], value: np.ndarray, spread: float
+) -> str:
+    """Why a covariate goes: a combination of earlier regressors, or absorbed by the effects."""
+    unit, time = panel.unit, panel.time
+    if partners:
+        return (
+            "it is a linear combination of "
+            + ", ".join(
+                f"treated={panel.labels['d']!r}" if p == 0 else repr(panel.labels[names_in[p]])
+                for p in partners
             )
-        tstats = np.asarray(tstats, dtype=float)
-        crit = float(np.quantile(np.abs(tstats), conf_level))
-        row = table.index[table["term"] == treated][0]
-        est, se = table.at[row, "estimate"], table.at[row, "std_error"]
-        table.loc[row, ["p_value", "conf_low", "conf_high"]] = [
-            float(boot["Pr(>|t|)"]),
-            est - crit * se,
-            est + crit * se,
-        ]
-        n_treated_clusters = int(np.count_nonzero(np.bincount(cl_codes[d > 0])))
-        diagnostics_extra = {
-            "wild_bootstrap": {
-                "reps": reps,
-                "seed": seed,
-                "weights": weights_type,
-                "type": "WCR-11 (null imposed)",
-                "critical_value": crit,
-                "n_treated_clusters": n_treated_clusters,
-            }
+            + " given the fixed effects"
+        )
+    if _absorbed_by(value, spread, panel.u_codes, panel.n_u):
+        return f"it does not change over time within {unit}, so the {unit} fixed effects absorb it"
+    if _absorbed_by(value, spread, panel.t_codes, panel.n_t):
+        return (
+            f"it is the same for every {unit} in each {time}, so the {time} fixed effects absorb it"
+        )
+    return f"it is a sum of a {unit} term and a {time} term, so the fixed effects absorb it"
+
+
+def _fit_pyfixest(
+    panel: _Panel,
+    xs: dict[str, np.ndarray],
+    *,
+    vcov: VcovKind,
+    weighted: bool,
+    conf_level: float,
+) -> _Fit:
+    """``y ~ d + covariates | unit + time`` by pyfixest, on safe column names."""
+    # safe column names, so formulas never trip over spaces or kanji
+    work = pd.DataFrame(
+        {
+            "y": panel.y,
+            "d": panel.d,
+            "fe_unit": panel.u_codes,
+            "fe_time": panel.t_codes,
+            "cl": panel.cl_codes,
+            **xs,
         }
-        if n_treated_clusters < 5:
-            warnings.warn(
-                f"only {n_treated_clusters} treated cluster(s): the wild cluster bootstrap is "
-                "unreliable with so few treated clusters (MacKinnon & Webb 2017); read its "
-                "p-value with care and consider randomization inference or synthetic control",
-                FewClustersWarning,
-                stacklevel=2,
-            )
-    inference = {
+    )
+    if panel.w is not None:
+        work["w"] = panel.w
+    fml = f"y ~ {' + '.join(['d', *xs])} | fe_unit + fe_time"
+    vcov_arg: str | dict[str, str] = {"CRV1": "cl"} if vcov in ("cluster", "wild") else vcov
+    try:
+        model = _pyfixest.feols(fml, work, vcov=vcov_arg, weights="w" if weighted else None)
+    except ValueError as err:
+        if "collinear" not in str(err).lower():
+            raise
+        raise _collinear_error(panel) from err
+    raw = _pyfixest.tidy(model, conf_level=conf_level)
+    if "d" not in set(raw["term"]):
+        raise _collinear_error(panel)
+    for name in _pyfixest.collinear_names(model):
+        # what the share test kept but pyfixest's absolute test (on the raw scale) still
+        # drops, e.g. a covariate measured in tiny units
+        warnings.warn(
+            f"covariate {panel.labels[name]!r} was dropped by pyfixest as collinear with the "
+            "other regressors and the fixed effects; rescale it (its values are tiny) or remove it",
+            CollinearityWarning,
+            stacklevel=4,  # did() -> _fit() -> here: point at the caller of did()
+        )
+    return _Fit(raw, _pyfixest.n_obs(model), _pyfixest.r2(model), _pyfixest.r2_within(model), model)
+
+
+def _wild(
+    model: Feols | None,
+    table: pd.DataFrame,
+    panel: _Panel,
+    *,
+    conf_level: float,
+    reps: int,
+    seed: int | None,
+) -> dict[str, object]:
+    """Wild cluster bootstrap: set the treated row's p-value and bootstrap-t interval in
+    ``table`` (in place) and return its diagnostics."""
+    if model is None:  # the balanced shortcut never serves vcov="wild"
+        raise EstimationError("the wild bootstrap needs a pyfixest fit, and there is none")
+    weights_type = "webb" if panel.n_clusters <= 12 else "rademacher"
+    p_value, tstats = _pyfixest.wild_bootstrap(
+        model, param="d", reps=reps, seed=seed, weights_type=weights_type
+    )
+    crit = float(np.quantile(np.abs(tstats), conf_level))
+    row = table.index[table["term"] == panel.labels["d"]][0]
+    est, se = table.at[row, "estimate"], table.at[row, "std_error"]
+    table.loc[row, ["p_value", "conf_low", "conf_high"]] = [
+        p_value,
+        est - crit * se,
+        est + crit * se,
+    ]
+    n_treated_clusters = int(np.count_nonzero(np.bincount(panel.cl_codes[panel.d > 0])))
+    if n_treated_clusters < 5:
+        warnings.warn(
+            f"only {n_treated_clusters} treated cluster(s): the wild cluster bootstrap is "
+            "unreliable with so few treated clusters (MacKinnon & Webb 2017); read its "
+            "p-value with care and consider randomization inference or synthetic control",
+            FewClustersWarning,
+            stacklevel=3,  # did() -> here: point at the caller of did()
+        )
+    return {
+        "wild_bootstrap": {
+            "reps": reps,
+            "seed": seed,
+            "weights": weights_type,
+            "type": "WCR-11 (null imposed)",
+            "critical_value": crit,
+            "n_treated_clusters": n_treated_clusters,
+        }
+    }
+
+
+def _inference(
+    vcov: VcovKind, *, cluster: str, n_clusters: int, reps: int, seed: int | None
+) -> str:
+    return {
         "cluster": (
             f"cluster-robust (CRV1) by {cluster}, {n_clusters} clusters, t({n_clusters - 1})"
         ),
@@ -537,41 +668,17 @@ def did(
             f"{n_clusters} clusters; bootstrap-t interval"
         ),
     }[vcov]
+
+
+def _design(roles: dict[str, Any], panel: _Panel, *, vcov: VcovKind) -> dict[str, Any]:
+    clustered = vcov in ("cluster", "wild")
     design = {
-        "outcome": outcome,
-        "unit": unit,
-        "time": time,
-        "treated": treated,
-        "covariates": covariates,
-        "weights": weights,
-        "cluster": cluster if vcov in ("cluster", "wild") else None,
-        "n_units": n_u,
-        "n_periods": n_t,
-        "n_treated_units": int(np.count_nonzero(np.bincount(u_codes[d > 0]))),
+        **roles,
+        "cluster": roles["cluster"] if clustered else None,
+        "n_units": panel.n_u,
+        "n_periods": panel.n_t,
+        "n_treated_units": int(np.count_nonzero(np.bincount(panel.u_codes[panel.d > 0]))),
     }
-    if vcov in ("cluster", "wild"):
-        design["n_clusters"] = n_clusters
-    return EstimateResult(
-        method="did",
-        title="Difference-in-differences (two-way fixed effects)",
-        estimand="ATT",
-        table=table,
-        headline=treated,
-        n_obs=n_obs,
-        inference=inference,
-        conf_level=conf_level,
-        design=design,
-        diagnostics={
-            "r2": r2,
-            "r2_within": r2_within,
-            "n_treated_obs": n_treated,
-            "formula": f"{outcome} ~ {' + '.join([treated, *kept])} | {unit} + {time}",
-            "dropped_covariates": [c for c in covariates if c not in kept],
-            **diagnostics_extra,
-        },
-        provenance=dict(data.attrs.get("ebpm", {})),
-        assumption=(
-            "Parallel trends: without the policy, treated and comparison units' outcomes "
-            "would have moved in parallel (and the policy had no effect before it started)."
-        ),
-    )
+    if clustered:
+        design["n_clusters"] = panel.n_clusters
+    return design
