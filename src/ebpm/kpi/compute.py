@@ -241,6 +241,15 @@ def _sample(values: Any, n: int = 8) -> str:
 
 def _observations(model: LogicModel, kpi: KPI, frame: pd.DataFrame, origin: str) -> pd.Series:
     """One value per period (a float Series on a PeriodIndex) from ``frame``."""
+    _check_columns(model, kpi, frame, origin)
+    rows = _filtered(model, kpi, frame, origin)
+    value = _values(model, kpi, rows, origin)
+    periods = _periods(model, kpi, rows, origin)
+    return _one_per_period(model, kpi, rows, periods, value, origin)
+
+
+def _check_columns(model: LogicModel, kpi: KPI, frame: pd.DataFrame, origin: str) -> None:
+    """The ``filter``, ``time`` and ``value`` columns are in ``frame``, which has rows."""
     src = kpi.source
     head = f"KPI {kpi.id!r}"
     columns = [str(c) for c in frame.columns]
@@ -257,10 +266,15 @@ def _observations(model: LogicModel, kpi: KPI, frame: pd.DataFrame, origin: str)
             f"{model.where(kpi, missing[0][2])}: {head}: {' '.join(parts)} Its columns are "
             f"{columns}. Fix {fix} in the policy file."
         )
-    rows = frame
-    if rows.empty:
+    if frame.empty:
         raise DataError(f"{model.where(kpi)}: {head}: {origin} has no rows; check the dataset")
-    for i, (col, want) in enumerate(src.filter.items()):
+
+
+def _filtered(model: LogicModel, kpi: KPI, frame: pd.DataFrame, origin: str) -> pd.DataFrame:
+    """The rows of ``frame`` that every ``filter`` keeps; an error when none are left."""
+    head = f"KPI {kpi.id!r}"
+    rows = frame
+    for i, (col, want) in enumerate(kpi.source.filter.items()):
         values = want if isinstance(want, list) else [want]
         column = rows[col]
         mask = column.isin([v for v in values if v is not None])
@@ -287,7 +301,12 @@ def _observations(model: LogicModel, kpi: KPI, frame: pd.DataFrame, origin: str)
                 "policy file."
             )
         rows = kept
+    return rows
 
+
+def _values(model: LogicModel, kpi: KPI, rows: pd.DataFrame, origin: str) -> pd.Series:
+    """The ``value`` column as numbers; an error when it holds anything else."""
+    src = kpi.source
     value = rows[src.value]
     if pd.api.types.is_bool_dtype(value) or not pd.api.types.is_numeric_dtype(value):
         bad = [
@@ -298,12 +317,18 @@ def _observations(model: LogicModel, kpi: KPI, frame: pd.DataFrame, origin: str)
         if bad or pd.api.types.is_bool_dtype(value):
             example = f", e.g. {bad[0]!r}" if bad else ""
             raise NonNumericError(
-                f"{model.where(kpi, 'value')}: {head}: the value column {src.value!r} of "
-                f"{origin} is not numeric (dtype {value.dtype}{example}); name a column of "
+                f"{model.where(kpi, 'value')}: KPI {kpi.id!r}: the value column {src.value!r} "
+                f"of {origin} is not numeric (dtype {value.dtype}{example}); name a column of "
                 "numbers in `source.value`, or convert the column in the catalog entry"
             )
         value = value.astype(float)
+    return value
 
+
+def _periods(model: LogicModel, kpi: KPI, rows: pd.DataFrame, origin: str) -> pd.PeriodIndex:
+    """The period of each row, at the KPI's frequency, from the ``time`` column."""
+    src = kpi.source
+    head = f"KPI {kpi.id!r}"
     time = rows[src.time]
     if time.isna().any():
         n = int(time.isna().sum())
@@ -315,21 +340,31 @@ def _observations(model: LogicModel, kpi: KPI, frame: pd.DataFrame, origin: str)
     if pd.api.types.is_datetime64_any_dtype(time):
         if time.dt.tz is not None:
             time = time.dt.tz_localize(None)
-        periods = pd.PeriodIndex(time.dt.to_period(kpi.freq))
-    else:
-        mapping = {}
-        for u in pd.unique(time):
-            try:
-                mapping[u] = parse_period(u, kpi.frequency)
-            except InvalidDateError as err:
-                raise InvalidDateError(
-                    f"{model.where(kpi, 'time')}: {head}: the time column {src.time!r} of "
-                    f"{origin} holds {_plain(u)!r}, which is not one {kpi.frequency} period: "
-                    f"{err}. "
-                    "Fix the data, `source.time`, or the KPI's `frequency`."
-                ) from err
-        periods = pd.PeriodIndex([mapping[v] for v in time], freq=kpi.freq)
+        return pd.PeriodIndex(time.dt.to_period(kpi.freq))
+    mapping = {}
+    for u in pd.unique(time):
+        try:
+            mapping[u] = parse_period(u, kpi.frequency)
+        except InvalidDateError as err:
+            raise InvalidDateError(
+                f"{model.where(kpi, 'time')}: {head}: the time column {src.time!r} of "
+                f"{origin} holds {_plain(u)!r}, which is not one {kpi.frequency} period: "
+                f"{err}. "
+                "Fix the data, `source.time`, or the KPI's `frequency`."
+            ) from err
+    return pd.PeriodIndex([mapping[v] for v in time], freq=kpi.freq)
 
+
+def _one_per_period(
+    model: LogicModel,
+    kpi: KPI,
+    rows: pd.DataFrame,
+    periods: pd.PeriodIndex,
+    value: pd.Series,
+    origin: str,
+) -> pd.Series:
+    """The values by period, sorted: combined by ``aggregate``, else one row per period."""
+    src = kpi.source
     obs = pd.DataFrame({"period": periods, "value": value.to_numpy(dtype=float)})
     counts = obs.groupby("period").size()
     several = counts[counts > 1]
@@ -344,8 +379,8 @@ def _observations(model: LogicModel, kpi: KPI, frame: pd.DataFrame, origin: str)
         tell = f" (columns that tell them apart: {', '.join(varying)})" if varying else ""
         others = f" and {len(several) - 1} other periods" if len(several) > 1 else ""
         raise DuplicateRowsError(
-            f"{model.where(kpi)}: {head}: {several.iloc[0]} rows of {origin} fall in period "
-            f"{period_label(first)}{others}; add a `source.filter`{tell}, or set "
+            f"{model.where(kpi)}: KPI {kpi.id!r}: {several.iloc[0]} rows of {origin} fall in "
+            f"period {period_label(first)}{others}; add a `source.filter`{tell}, or set "
             "`source.aggregate: sum` or `source.aggregate: mean` to combine them"
         )
     grouped = obs.groupby("period")["value"]
@@ -627,100 +662,11 @@ def changes(
         )
     out: list[dict] = []
     cur_kpis, prev_kpis = cur["kpis"], prev["kpis"]
-
-    def status(value: Any) -> str:  # as the diagram names it
-        return _STATUS_WORDS.get(value, ("", str(value)))[1] if lang == "ja" else str(value)
-
     for kpi_id, now in cur_kpis.items():
-        name = (now.get("name_ja") or now.get("name") or kpi_id) if lang == "ja" else kpi_id
-
-        def add(
-            kind: str, period: Any, old: Any, new: Any, message: str, kpi=kpi_id, name=name
-        ) -> None:
-            text = say["kpi"].format(kpi=name, message=message)
-            out.append(_change(kpi, kind, period, old, new, text))
-
-        before = prev_kpis.get(kpi_id)
-        if before is None:
-            valued = [p for p in now.get("periods", []) if not _missing(p.get("actual"))]
-            add("new kpi", None, None, now.get("name"), say["new kpi"].format(n=len(valued)))
-            before = {"periods": [], "summary": {}}
-        else:
-            for key in ("baseline", "target"):
-                old, new = before.get(key) or {}, now.get(key) or {}
-                if old.get("period") != new.get("period") or not _same(
-                    old.get("value"), new.get("value")
-                ):
-                    old_text = say["at"].format(
-                        value=_fmt(old.get("value")), period=old.get("period")
-                    )
-                    new_text = say["at"].format(
-                        value=_fmt(new.get("value")), period=new.get("period")
-                    )
-                    what = say[key]
-                    add(
-                        "target",
-                        None,
-                        {key: old_text},
-                        {key: new_text},
-                        say["target changed"].format(what=what, old=old_text, new=new_text),
-                    )
-        old_periods = {p["period"]: p for p in before.get("periods", [])}
-        for p in now.get("periods", []):
-            label, value = p["period"], p.get("actual")
-            old = old_periods.pop(label, None)
-            old_value = None if old is None else old.get("actual")
-            if _missing(old_value) and not _missing(value):
-                add(
-                    "new period",
-                    label,
-                    None,
-                    value,
-                    say["new period"].format(period=label, value=_fmt(value)),
-                )
-            elif not _missing(old_value) and _missing(value):
-                add(
-                    "removed period",
-                    label,
-                    old_value,
-                    None,
-                    say["removed period"].format(period=label, value=_fmt(old_value)),
-                )
-            elif not _same(old_value, value):
-                a, b = _fmt_pair(old_value, value)
-                add(
-                    "revised",
-                    label,
-                    old_value,
-                    value,
-                    say["revised"].format(period=label, old=a, new=b),
-                )
-        for label, old in old_periods.items():  # periods no longer in the table at all
-            if not _missing(old.get("actual")):
-                add(
-                    "removed period",
-                    label,
-                    old.get("actual"),
-                    None,
-                    say["removed period"].format(period=label, value=_fmt(old.get("actual"))),
-                )
-        old_status = (before.get("summary") or {}).get("status")
-        new_status = (now.get("summary") or {}).get("status")
-        if old_status is not None and old_status != new_status:
-            latest = (now.get("summary") or {}).get("latest_period")
-            add(
-                "status",
-                latest,
-                old_status,
-                new_status,
-                say["status"].format(old=status(old_status), new=status(new_status))
-                + (say["latest"].format(period=latest) if latest else ""),
-            )
+        out.extend(_kpi_changes(kpi_id, now, prev_kpis.get(kpi_id), say, lang))
     for kpi_id, before in prev_kpis.items():
         if kpi_id not in cur_kpis:
-            name = (
-                (before.get("name_ja") or before.get("name") or kpi_id) if lang == "ja" else kpi_id
-            )
+            name = _kpi_name(kpi_id, before, lang)
             out.append(
                 _change(
                     kpi_id,
@@ -732,3 +678,102 @@ def changes(
                 )
             )
     return out
+
+
+#: A change of one KPI before it is named: (change, period, previous, current, message).
+_Found = tuple[str, Any, Any, Any, str]
+
+
+def _kpi_name(kpi_id: str, kpi: Mapping[str, Any], lang: str) -> str:
+    """How messages name a KPI: its id, in Japanese its Japanese name (else its name)."""
+    return (kpi.get("name_ja") or kpi.get("name") or kpi_id) if lang == "ja" else kpi_id
+
+
+def _kpi_changes(
+    kpi_id: str, now: Mapping[str, Any], before: Any, say: dict[str, str], lang: str
+) -> list[dict]:
+    """What changed for one KPI of this follow-up (``before``: the last one's, or None)."""
+    found: list[_Found] = []
+    if before is None:
+        valued = [p for p in now.get("periods", []) if not _missing(p.get("actual"))]
+        found.append(("new kpi", None, None, now.get("name"), say["new kpi"].format(n=len(valued))))
+        before = {"periods": [], "summary": {}}
+    else:
+        found += _target_changes(before, now, say)
+    found += _period_changes(before, now, say)
+    found += _status_change(before, now, say, lang)
+    name = _kpi_name(kpi_id, now, lang)
+    return [
+        _change(kpi_id, kind, period, old, new, say["kpi"].format(kpi=name, message=message))
+        for kind, period, old, new, message in found
+    ]
+
+
+def _target_changes(
+    before: Mapping[str, Any], now: Mapping[str, Any], say: dict[str, str]
+) -> list[_Found]:
+    """A changed baseline or target, each as text (value and period)."""
+    found: list[_Found] = []
+    for key in ("baseline", "target"):
+        old, new = before.get(key) or {}, now.get(key) or {}
+        if old.get("period") != new.get("period") or not _same(old.get("value"), new.get("value")):
+            old_text = say["at"].format(value=_fmt(old.get("value")), period=old.get("period"))
+            new_text = say["at"].format(value=_fmt(new.get("value")), period=new.get("period"))
+            what = say[key]
+            found.append(
+                (
+                    "target",
+                    None,
+                    {key: old_text},
+                    {key: new_text},
+                    say["target changed"].format(what=what, old=old_text, new=new_text),
+                )
+            )
+    return found
+
+
+def _period_changes(
+    before: Mapping[str, Any], now: Mapping[str, Any], say: dict[str, str]
+) -> list[_Found]:
+    """New, revised and removed values, period by period, then periods gone from the table."""
+    found: list[_Found] = []
+    old_periods = {p["period"]: p for p in before.get("periods", [])}
+    for p in now.get("periods", []):
+        label, value = p["period"], p.get("actual")
+        old = old_periods.pop(label, None)
+        old_value = None if old is None else old.get("actual")
+        if _missing(old_value) and not _missing(value):
+            message = say["new period"].format(period=label, value=_fmt(value))
+            found.append(("new period", label, None, value, message))
+        elif not _missing(old_value) and _missing(value):
+            message = say["removed period"].format(period=label, value=_fmt(old_value))
+            found.append(("removed period", label, old_value, None, message))
+        elif not _same(old_value, value):
+            a, b = _fmt_pair(old_value, value)
+            message = say["revised"].format(period=label, old=a, new=b)
+            found.append(("revised", label, old_value, value, message))
+    for label, old in old_periods.items():  # periods no longer in the table at all
+        if not _missing(old.get("actual")):
+            message = say["removed period"].format(period=label, value=_fmt(old.get("actual")))
+            found.append(("removed period", label, old.get("actual"), None, message))
+    return found
+
+
+def _status_change(
+    before: Mapping[str, Any], now: Mapping[str, Any], say: dict[str, str], lang: str
+) -> list[_Found]:
+    """The KPI's status, when it changed, named as the diagram names it."""
+    old_status = (before.get("summary") or {}).get("status")
+    new_status = (now.get("summary") or {}).get("status")
+    if old_status is None or old_status == new_status:
+        return []
+    latest = (now.get("summary") or {}).get("latest_period")
+    message = say["status"].format(
+        old=_status_word(old_status, lang), new=_status_word(new_status, lang)
+    ) + (say["latest"].format(period=latest) if latest else "")
+    return [("status", latest, old_status, new_status, message)]
+
+
+def _status_word(value: Any, lang: str) -> str:
+    """A status as the diagram names it (in Japanese, its Japanese name)."""
+    return _STATUS_WORDS.get(value, ("", str(value)))[1] if lang == "ja" else str(value)
