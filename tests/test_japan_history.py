@@ -23,11 +23,12 @@ def pairs(df: pd.DataFrame) -> set[tuple[str, str]]:
 # --- the record itself -----------------------------------------------------------------------
 def test_replaying_every_change_from_1970_gives_the_published_latest_code_list():
     """The 1970 codes plus 2,803 events reproduce the record's own list of codes in force."""
-    latest, _ = history._read("codes_in_force_latest.csv")
+    latest, _ = history.record._read("codes_in_force_latest.csv")
     published = {
         c
         for c, n, g in zip(latest.city_code, latest.city_name, latest.city_desig_name, strict=True)
-        if history._kind(c, n, g) != "county" and c != "13100"  # 13100: 特別区部, an aggregate
+        if history.record._kind(c, n, g) != "county"
+        and c != "13100"  # 13100: 特別区部, an aggregate
     }
     replayed = set(japan.codes_in_force("latest")["code"])
     assert replayed == published
@@ -317,19 +318,19 @@ def test_bad_codes_and_dates_are_named_with_the_fix():
 
 
 def test_a_changed_record_file_is_refused(monkeypatch):
-    history._read.cache_clear()
-    history._record.cache_clear()
-    monkeypatch.setitem(history._PINS, "municipal_changes.csv", "0" * 64)
+    history.record._read.cache_clear()
+    history.record._record.cache_clear()
+    monkeypatch.setitem(history.record._PINS, "municipal_changes.csv", "0" * 64)
     try:
         with pytest.raises(IntegrityError, match=r"municipal_changes\.csv: sha256 is"):
             japan.changes()
     finally:
         monkeypatch.undo()
-        history._read.cache_clear()
-        history._record.cache_clear()
-        history._adjacency.cache_clear()
-        history._names_on.cache_clear()
-        history._steps.cache_clear()
+        history.record._read.cache_clear()
+        history.record._record.cache_clear()
+        history.convert._adjacency.cache_clear()
+        history.names._names_on.cache_clear()
+        history.record._steps.cache_clear()
 
 
 def test_mergers_since_the_heisei_wave():

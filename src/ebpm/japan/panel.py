@@ -34,6 +34,8 @@ from ebpm.errors import (
     did_you_mean,
 )
 from ebpm.japan import history
+from ebpm.japan.history.names import _fold
+from ebpm.japan.history.record import _as_date, _version_on
 
 __all__ = ["How", "Period", "SplitWarning", "harmonize", "merger_panel"]
 
@@ -199,7 +201,7 @@ def harmonize(
     """
     check_option("period", period, Period)
     _check_columns(df, code=code, time=time, weights=weights)
-    target = history._as_date(to, "to")
+    target = _as_date(to, "to")
     if columns is None and isinstance(how, Mapping):
         columns = list(how)
     if columns is None:
@@ -277,7 +279,7 @@ def harmonize(
         ok = []
         for c in codes:
             try:
-                history._version_on(c, as_of)
+                _version_on(c, as_of)
                 ok.append(c)
             except InvalidCodeError as err:
                 t = part.loc[part["_code"] == c, time].iloc[0]
@@ -332,7 +334,7 @@ def harmonize(
         )
 
     xw["_core"] = (xw["from_code"] == xw["to_code"]) | (
-        xw["from_name"].map(history._fold) == xw["to_name"].map(history._fold)
+        xw["from_name"].map(_fold) == xw["to_name"].map(_fold)
     )
     merged = data.merge(
         xw[["from_code", "_as_of", "to_code", "to_name", "n_to", "_share", "_core"]],
