@@ -6,6 +6,7 @@ import logging
 import math
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -20,6 +21,7 @@ from ebpm.errors import (
     NoPrePeriodError,
     NoTreatedUnitsError,
 )
+from ebpm.estimators import _pyfixest
 from ebpm.estimators._common import (
     check_columns,
     check_complete,
@@ -282,7 +284,121 @@ def event_study(
     trends. *AER: Insights* 4(3), 305-322.
     """
     data = require_frame(data, func="event_study")
-    estimator = check_option("estimator", estimator, ESTIMATORS)
+    estimator, ref_period, win = _validate(
+        estimator, conf_level=conf_level, ref_period=ref_period, window=window
+    )
+    cluster = cluster or unit
+    check_columns(
+        data,
+        {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "cluster": cluster},
+    )
+    check_complete(data, unit, role="unit")
+    check_complete(data, time, role="time")
+    check_complete(data, cluster, role="cluster")
+    check_unique_panel(data, unit=unit, time=time)
+    frame = drop_missing(data, [outcome], func="event_study", label=[unit, time])
+    y, t, g = _prepare(frame, outcome=outcome, unit=unit, time=time, cohort=cohort)
+    cohorts = _check_cohorts(g, t, time=time, cohort=cohort)
+    work, available = _work_frame(frame, y, t, g, unit=unit, cluster=cluster, win=win)
+    if ref_period not in available:
+        raise InvalidOptionError(
+            f"ref_period={ref_period} is not an event time in the data; available event times "
+            f"are {available}. Choose one of them (usually -1, the period before adoption)"
+        )
+    spec = _cells(
+        work,
+        cohorts,
+        never=bool(g.isna().any()),
+        estimator=estimator,
+        ref_period=ref_period,
+        available=available,
+        window=window,
+    )
+    beta, vcov, n_obs = _regress(spec, unit=unit, time=time)
+    rmat, weights_table, cohort_effects = _aggregate(spec, beta, vcov, estimator=estimator)
+    est = rmat @ beta
+    cov = rmat @ vcov @ rmat.T
+    terms = [event_time_label(k) for k in spec.event_times]
+    n_clusters = int(spec.work["cl"].nunique())
+    dof = n_clusters - 1
+    table = _table(spec, est, cov, win=win, dof=dof, conf_level=conf_level)
+    if n_clusters < FEW_CLUSTERS:
+        warnings.warn(
+            f"only {n_clusters} clusters of {cluster!r}: cluster-robust (CRV1) tests over-reject "
+            f"with fewer than {FEW_CLUSTERS} clusters; read the intervals and the pre-trend test "
+            "with care",
+            FewClustersWarning,
+            stacklevel=2,
+        )
+    cohort_sizes, n_never = _cohort_sizes(frame, g, unit=unit)
+    pretrend = _wald(est, cov, [i for i, k in enumerate(spec.event_times) if k < 0], dof, terms)
+    log.debug("event_study %s: %d event times, pretrend %s", estimator, len(terms), pretrend)
+    return EstimateResult(
+        method="event_study",
+        title=_TITLES[estimator],
+        estimand="dynamic ATT by event time (headline: average over event times >= 0)",
+        table=table,
+        headline=HEADLINE,
+        n_obs=n_obs,
+        inference=f"cluster-robust (CRV1) by {cluster}, {n_clusters} clusters, t({dof})",
+        conf_level=float(conf_level),
+        design={
+            "outcome": outcome,
+            "unit": unit,
+            "time": time,
+            "cohort": cohort,
+            "cluster": cluster,
+            "estimator": estimator,
+            **_counts(spec, n_clusters=n_clusters, n_never=n_never),
+        },
+        diagnostics={
+            "pretrend": pretrend,
+            "ref_period": ref_period,
+            "window": list(win) if win is not None else None,
+            "estimator": estimator,
+            "n_cohorts": len(spec.cohorts),
+            "cohort_sizes": cohort_sizes,
+            "dropped_cohorts": spec.dropped,
+            "vcov": pd.DataFrame(cov, index=terms, columns=terms),
+            "weights": weights_table,
+            "cohort_effects": cohort_effects,
+            "formula": _formula(estimator, outcome, unit=unit, time=time, ref_period=ref_period),
+        },
+        provenance=dict(data.attrs.get("ebpm", {})),
+        assumption=(
+            "Parallel trends and no anticipation: without the policy every cohort's outcome "
+            "would have moved in parallel with the comparison units', and nothing changed "
+            "before adoption."
+        ),
+        plotter=_plot_event_study,
+    )
+
+
+# --- steps: validate, prepare, fit, result ---------------------------------------------------
+_TITLES = {
+    "twfe": "Event study (two-way fixed effects)",
+    "sun_abraham": "Event study (Sun & Abraham interaction-weighted)",
+}
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """The regression: its frame with a 0/1 column per cell, and what the cells are."""
+
+    work: pd.DataFrame
+    cells: list[tuple[Any, int]]  # (cohort, event time); cohort None: pooled over cohorts
+    names: list[str]  # the cells' columns in ``work``: d0, d1 ...
+    event_times: list[int]
+    cohorts: list[float]  # the treated cohorts used
+    dropped: list[float]  # cohorts left out for want of the reference period (Sun & Abraham)
+    comparison: str
+
+
+def _validate(
+    estimator: Any, *, conf_level: Any, ref_period: Any, window: Any
+) -> tuple[EventStudyEstimator, int, tuple[int, int] | None]:
+    """The checked estimator, reference period and window."""
+    checked = check_option("estimator", estimator, ESTIMATORS)
     if not isinstance(conf_level, float | int) or not 0 < conf_level < 1:
         raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
     if not isinstance(ref_period, int | np.integer) or isinstance(ref_period, bool):
@@ -301,16 +417,13 @@ def event_study(
             f"ref_period={ref_period} lies outside window={window!r}; widen the window or "
             "choose a reference period inside it"
         )
-    cluster = cluster or unit
-    check_columns(
-        data,
-        {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "cluster": cluster},
-    )
-    check_complete(data, unit, role="unit")
-    check_complete(data, time, role="time")
-    check_complete(data, cluster, role="cluster")
-    check_unique_panel(data, unit=unit, time=time)
-    frame = drop_missing(data, [outcome], func="event_study", label=[unit, time])
+    return checked, ref_period, win
+
+
+def _prepare(
+    frame: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Outcome, period and cohort as numbers (cohort NaN: never treated), checked whole."""
     y = check_numeric(frame, outcome, role="outcome")
     t = _integer_valued(check_numeric(frame, time, role="time"), role="time", column=time)
     g = _integer_valued(check_numeric(frame, cohort, role="cohort"), role="cohort", column=cohort)
@@ -323,6 +436,11 @@ def event_study(
             f"cohort={cohort!r} varies within unit {bad!r}; it must be the unit's first treated "
             "period, the same in every row of the unit (0 or missing if never treated)"
         )
+    return y, t, g
+
+
+def _check_cohorts(g: pd.Series, t: pd.Series, *, time: str, cohort: str) -> list[float]:
+    """The treated cohorts, sorted, once each lies in the panel and a comparison exists."""
     t_min, t_max = t.min(), t.max()
     cohorts = sorted(pd.unique(g.dropna()).tolist())
     if not cohorts:
@@ -344,14 +462,27 @@ def event_study(
             f"{time!r} (the time range is {t_min:g} to {t_max:g}); code units first treated "
             "after the panel ends as never treated (cohort 0)"
         )
-    never = g.isna()
-    if not never.any() and len(cohorts) == 1:
+    if not g.isna().any() and len(cohorts) == 1:
         raise DataError(
             f"every unit is treated at the same period ({cohorts[0]:g}) and none is never "
             "treated: with no never-treated and no not-yet-treated comparison, period effects "
             "and the policy cannot be told apart. Add never-treated units"
         )
+    return cohorts
 
+
+def _work_frame(
+    frame: pd.DataFrame,
+    y: pd.Series,
+    t: pd.Series,
+    g: pd.Series,
+    *,
+    unit: str,
+    cluster: str,
+    win: tuple[int, int] | None,
+) -> tuple[pd.DataFrame, list[int]]:
+    """The regression frame on safe names, with event time ``rel`` (binned into the window;
+    NaN for never-treated units), and the event times present."""
     work = pd.DataFrame(
         {
             "y": y.to_numpy(),
@@ -366,48 +497,32 @@ def event_study(
     if win is not None:
         rel = rel.clip(lower=win[0], upper=win[1])
     work["rel"] = rel  # NaN for never-treated units
-    available = sorted(int(k) for k in pd.unique(rel.dropna()))
-    if ref_period not in available:
-        raise InvalidOptionError(
-            f"ref_period={ref_period} is not an event time in the data; available event times "
-            f"are {available}. Choose one of them (usually -1, the period before adoption)"
-        )
+    return work, sorted(int(k) for k in pd.unique(rel.dropna()))
 
+
+def _cells(
+    work: pd.DataFrame,
+    cohorts: list[float],
+    *,
+    never: bool,
+    estimator: EventStudyEstimator,
+    ref_period: int,
+    available: list[int],
+    window: Any,
+) -> _Cells:
+    """The cells to estimate, one 0/1 column each: an event time pooled over cohorts (TWFE),
+    or a cohort at an event time (Sun & Abraham)."""
+    dropped: list[float] = []
+    cells: list[tuple[Any, int]]
     if estimator == "twfe":
-        control_note = (
-            "never-treated and not-yet-treated units" if never.any() else "not-yet-treated units"
-        )
+        comparison = "never-treated and not-yet-treated units" if never else "not-yet-treated units"
         cells = [(None, k) for k in available if k != ref_period]
-        dropped_cohorts: list[float] = []
     else:
-        if not never.any():
-            last = cohorts[-1]
-            work = work.loc[work["t"] < last].copy()
-            work.loc[work["g"] == last, ["g", "rel"]] = np.nan
-            cohorts = cohorts[:-1]
-            control_note = f"the last-treated cohort ({last:g}), before its adoption"
-        else:
-            control_note = "never-treated units"
-        has_ref = work.loc[work["rel"] == ref_period, "g"].unique()
-        dropped_cohorts = [c for c in cohorts if c not in set(has_ref)]
-        if dropped_cohorts:
-            warnings.warn(
-                f"cohort(s) {[f'{c:g}' for c in dropped_cohorts]} are never observed at "
-                f"ref_period={ref_period}, so their effects cannot be normalised; dropped from "
-                "the Sun-Abraham estimate. Choose a reference period every cohort has",
-                EbpmWarning,
-                stacklevel=2,
-            )
-            work = work.loc[~work["g"].isin(dropped_cohorts)].copy()
-            cohorts = [c for c in cohorts if c not in dropped_cohorts]
-        if not cohorts:
-            raise DataError(
-                f"no treated cohort is observed at ref_period={ref_period}; available event "
-                f"times are {available}"
-            )
+        work, cohorts, comparison, dropped = _sun_abraham_sample(
+            work, cohorts, never=never, ref_period=ref_period, available=available
+        )
         present = work.dropna(subset=["g"]).groupby(["g", "rel"]).size()
         cells = [(gg, int(k)) for gg, k in present.index if int(k) != ref_period]
-
     # dummies, one per (cohort, event time) cell (cohort None: pooled over cohorts for TWFE)
     names = []
     for i, (gg, k) in enumerate(cells):
@@ -422,78 +537,131 @@ def event_study(
         raise DataError(
             f"only the reference period {ref_period} is left after window={window!r}; widen it"
         )
+    return _Cells(work, cells, names, event_times, cohorts, dropped, comparison)
 
-    import pyfixest as pf
 
-    fml = f"y ~ {' + '.join(names)} | fe_unit + fe_time"
-    with warnings.catch_warnings():
-        for category in (UserWarning, FutureWarning, DeprecationWarning):
-            warnings.simplefilter("ignore", category)
-        try:
-            fit = pf.feols(fml, data=work, vcov={"CRV1": "cl"})
-        except Exception as err:  # pyfixest raises plain errors for degenerate designs
-            raise EstimationError(
-                f"the event-study regression failed ({err}); with no never-treated units, bin the "
-                "endpoints with window=(lo, hi)"
-            ) from err
-    coefnames = [str(c) for c in fit._coefnames]
-    lost = [n for n in names if n not in coefnames]
+def _sun_abraham_sample(
+    work: pd.DataFrame,
+    cohorts: list[float],
+    *,
+    never: bool,
+    ref_period: int,
+    available: list[int],
+) -> tuple[pd.DataFrame, list[float], str, list[float]]:
+    """Sun & Abraham's sample: the rows, the cohorts, the comparison and the cohorts dropped.
+
+    Without never-treated units the last-treated cohort is the comparison (its treated periods
+    go); a cohort never observed at the reference period is dropped, with a warning.
+    """
+    if not never:
+        last = cohorts[-1]
+        work = work.loc[work["t"] < last].copy()
+        work.loc[work["g"] == last, ["g", "rel"]] = np.nan
+        cohorts = cohorts[:-1]
+        comparison = f"the last-treated cohort ({last:g}), before its adoption"
+    else:
+        comparison = "never-treated units"
+    has_ref = work.loc[work["rel"] == ref_period, "g"].unique()
+    dropped = [c for c in cohorts if c not in set(has_ref)]
+    if dropped:
+        warnings.warn(
+            f"cohort(s) {[f'{c:g}' for c in dropped]} are never observed at "
+            f"ref_period={ref_period}, so their effects cannot be normalised; dropped from "
+            "the Sun-Abraham estimate. Choose a reference period every cohort has",
+            EbpmWarning,
+            stacklevel=4,  # event_study() -> _cells() -> here: point at the caller
+        )
+        work = work.loc[~work["g"].isin(dropped)].copy()
+        cohorts = [c for c in cohorts if c not in dropped]
+    if not cohorts:
+        raise DataError(
+            f"no treated cohort is observed at ref_period={ref_period}; available event "
+            f"times are {available}"
+        )
+    return work, cohorts, comparison, dropped
+
+
+def _regress(spec: _Cells, *, unit: str, time: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """``y ~ cells | unit + time`` by pyfixest, CRV1 by cluster: the cells' coefficients in
+    the order of ``spec.names``, their covariance and the observations used."""
+    fml = f"y ~ {' + '.join(spec.names)} | fe_unit + fe_time"
+    try:
+        fit = _pyfixest.feols(fml, spec.work, vcov={"CRV1": "cl"})
+    except Exception as err:  # pyfixest raises plain errors for degenerate designs
+        raise EstimationError(
+            f"the event-study regression failed ({err}); with no never-treated units, bin the "
+            "endpoints with window=(lo, hi)"
+        ) from err
+    coefnames = _pyfixest.coef_names(fit)
+    lost = [n for n in spec.names if n not in coefnames]
     if lost:
-        which = sorted({cells[names.index(n)][1] for n in lost})
+        which = sorted({spec.cells[spec.names.index(n)][1] for n in lost})
         raise EstimationError(
             f"event-time coefficient(s) {[event_time_label(k) for k in which]} are collinear with "
             f"the {unit}/{time} fixed effects (with no never-treated units event time is a linear "
             "function of unit and period); bin the endpoints with window=(lo, hi) or add "
             "never-treated units"
         )
-    order = [coefnames.index(n) for n in names]
-    beta = np.asarray(fit._beta_hat, dtype=float)[order]
-    vcov = np.asarray(fit._vcov, dtype=float)[np.ix_(order, order)]
+    order = [coefnames.index(n) for n in spec.names]
+    beta = _pyfixest.coefficients(fit)[order]
+    vcov = _pyfixest.vcov(fit)[np.ix_(order, order)]
+    return beta, vcov, _pyfixest.n_obs(fit)
 
-    # R maps the cell coefficients to event-time coefficients (identity for TWFE)
-    weights_table = None
+
+def _aggregate(
+    spec: _Cells, beta: np.ndarray, vcov: np.ndarray, *, estimator: EventStudyEstimator
+) -> tuple[np.ndarray, pd.DataFrame | None, pd.DataFrame | None]:
+    """R, mapping the cell coefficients to event-time ones (identity for TWFE; cohort-share
+    weights for Sun & Abraham), the weights as a table and the cohort effects (both None for
+    TWFE)."""
+    cells, event_times = spec.cells, spec.event_times
     if estimator == "twfe":
-        rmat = np.eye(len(cells))
-    else:
-        counts = work.dropna(subset=["g"]).groupby(["g", "rel"]).size()
-        rmat = np.zeros((len(event_times), len(cells)))
-        rows = []
-        for j, k in enumerate(event_times):
-            idx = [i for i, (_, kk) in enumerate(cells) if kk == k]
-            n = np.array([counts[(cells[i][0], k)] for i in idx], dtype=float)
-            rmat[j, idx] = n / n.sum()
-            rows += [
-                {"event_time": k, "cohort": cells[i][0], "weight": float(w)}
-                for i, w in zip(idx, n / n.sum(), strict=True)
-            ]
-        weights_table = pd.DataFrame(rows)
-    cohort_effects = None
-    if estimator == "sun_abraham":
-        se_cells = np.sqrt(np.diag(vcov))
-        cohort_effects = pd.DataFrame(
-            {
-                "cohort": [c for c, _ in cells],
-                "event_time": [k for _, k in cells],
-                "estimate": beta,
-                "std_error": se_cells,
-            }
-        )
-    est = rmat @ beta
-    cov = rmat @ vcov @ rmat.T
+        return np.eye(len(cells)), None, None
+    counts = spec.work.dropna(subset=["g"]).groupby(["g", "rel"]).size()
+    rmat = np.zeros((len(event_times), len(cells)))
+    rows = []
+    for j, k in enumerate(event_times):
+        idx = [i for i, (_, kk) in enumerate(cells) if kk == k]
+        n = np.array([counts[(cells[i][0], k)] for i in idx], dtype=float)
+        rmat[j, idx] = n / n.sum()
+        rows += [
+            {"event_time": k, "cohort": cells[i][0], "weight": float(w)}
+            for i, w in zip(idx, n / n.sum(), strict=True)
+        ]
+    cohort_effects = pd.DataFrame(
+        {
+            "cohort": [c for c, _ in cells],
+            "event_time": [k for _, k in cells],
+            "estimate": beta,
+            "std_error": np.sqrt(np.diag(vcov)),
+        }
+    )
+    return rmat, pd.DataFrame(rows), cohort_effects
+
+
+def _table(
+    spec: _Cells,
+    est: np.ndarray,
+    cov: np.ndarray,
+    *,
+    win: tuple[int, int] | None,
+    dof: int,
+    conf_level: float,
+) -> pd.DataFrame:
+    """One row per event time, then the post-period average; ``binned`` marks the window's
+    endpoints where they pool more distant event times."""
+    event_times = spec.event_times
     terms = [event_time_label(k) for k in event_times]
     post = [i for i, k in enumerate(event_times) if k >= 0]
-    pre = [i for i, k in enumerate(event_times) if k < 0]
     avg = np.zeros(len(event_times))
     avg[post] = 1 / len(post)
-
-    n_clusters = int(work["cl"].nunique())
-    dof = n_clusters - 1
     all_est = np.append(est, avg @ est)
     all_se = np.sqrt(np.append(np.diag(cov), avg @ cov @ avg))
     lo_edge, hi_edge = win if win is not None else (None, None)
+    work = spec.work
     lo_bin = lo_edge is not None and (work["t"] - work["g"] < lo_edge).any()
     hi_bin = hi_edge is not None and (work["t"] - work["g"] > hi_edge).any()
-    table = tidy_table([*terms, HEADLINE], all_est, all_se, df=dof, conf_level=conf_level).assign(
+    return tidy_table([*terms, HEADLINE], all_est, all_se, df=dof, conf_level=conf_level).assign(
         event_time=pd.array([*event_times, None], dtype="Int64"),
         binned=[
             *(
@@ -503,75 +671,39 @@ def event_study(
             False,
         ],
     )
-    if n_clusters < FEW_CLUSTERS:
-        warnings.warn(
-            f"only {n_clusters} clusters of {cluster!r}: cluster-robust (CRV1) tests over-reject "
-            f"with fewer than {FEW_CLUSTERS} clusters; read the intervals and the pre-trend test "
-            "with care",
-            FewClustersWarning,
-            stacklevel=2,
-        )
 
+
+def _formula(
+    estimator: EventStudyEstimator, outcome: str, *, unit: str, time: str, ref_period: int
+) -> str:
+    if estimator == "twfe":
+        return f"{outcome} ~ i(event_time, ref={ref_period}) | {unit} + {time}"
+    return (
+        f"{outcome} ~ i(event_time, cohort, ref={ref_period}) | {unit} + {time}, "
+        "aggregated with cohort-share weights"
+    )
+
+
+def _counts(spec: _Cells, *, n_clusters: int, n_never: int) -> dict[str, Any]:
+    """The design's comparison and counts of units, periods and clusters."""
+    work = spec.work
+    return {
+        "comparison": spec.comparison,
+        "n_units": len(set(work["fe_unit"])),
+        "n_periods": int(work["fe_time"].nunique()),
+        "n_clusters": n_clusters,
+        "n_treated_units": int(work.dropna(subset=["g"])["fe_unit"].nunique()),
+        "n_never_treated_units": n_never,
+        "event_times": spec.event_times,
+    }
+
+
+def _cohort_sizes(frame: pd.DataFrame, g: pd.Series, *, unit: str) -> tuple[dict[Any, int], int]:
+    """Units per cohort (``"never"`` for the never treated), and the never-treated count."""
     unit_cohort = pd.Series(g.to_numpy(), index=frame.index).groupby(frame[unit].to_numpy()).first()
     sizes = unit_cohort.value_counts(dropna=False).sort_index()
     cohort_sizes = {
         ("never" if pd.isna(c) else (int(c) if float(c).is_integer() else float(c))): int(n)
         for c, n in sizes.items()
     }
-    used_units = set(work["fe_unit"])
-    title = {
-        "twfe": "Event study (two-way fixed effects)",
-        "sun_abraham": "Event study (Sun & Abraham interaction-weighted)",
-    }[estimator]
-    pretrend = _wald(est, cov, pre, dof, terms)
-    log.debug("event_study %s: %d event times, pretrend %s", estimator, len(terms), pretrend)
-    return EstimateResult(
-        method="event_study",
-        title=title,
-        estimand="dynamic ATT by event time (headline: average over event times >= 0)",
-        table=table,
-        headline=HEADLINE,
-        n_obs=int(fit._N),
-        inference=f"cluster-robust (CRV1) by {cluster}, {n_clusters} clusters, t({dof})",
-        conf_level=float(conf_level),
-        design={
-            "outcome": outcome,
-            "unit": unit,
-            "time": time,
-            "cohort": cohort,
-            "cluster": cluster,
-            "estimator": estimator,
-            "comparison": control_note,
-            "n_units": len(used_units),
-            "n_periods": int(work["fe_time"].nunique()),
-            "n_clusters": n_clusters,
-            "n_treated_units": int(work.dropna(subset=["g"])["fe_unit"].nunique()),
-            "n_never_treated_units": int(unit_cohort.isna().sum()),
-            "event_times": event_times,
-        },
-        diagnostics={
-            "pretrend": pretrend,
-            "ref_period": ref_period,
-            "window": list(win) if win is not None else None,
-            "estimator": estimator,
-            "n_cohorts": len(cohorts),
-            "cohort_sizes": cohort_sizes,
-            "dropped_cohorts": dropped_cohorts,
-            "vcov": pd.DataFrame(cov, index=terms, columns=terms),
-            "weights": weights_table,
-            "cohort_effects": cohort_effects,
-            "formula": (
-                f"{outcome} ~ i(event_time, ref={ref_period}) | {unit} + {time}"
-                if estimator == "twfe"
-                else f"{outcome} ~ i(event_time, cohort, ref={ref_period}) | {unit} + {time}, "
-                "aggregated with cohort-share weights"
-            ),
-        },
-        provenance=dict(data.attrs.get("ebpm", {})),
-        assumption=(
-            "Parallel trends and no anticipation: without the policy every cohort's outcome "
-            "would have moved in parallel with the comparison units', and nothing changed "
-            "before adoption."
-        ),
-        plotter=_plot_event_study,
-    )
+    return cohort_sizes, int(unit_cohort.isna().sum())
