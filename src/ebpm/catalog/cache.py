@@ -6,6 +6,13 @@ place. A failed, truncated or mismatching download never reaches the cache. Pars
 kept beside the raw bytes as Parquet (GeoParquet for maps) by :func:`cached_table`, so a second
 load reads Parquet, only the columns asked for.
 
+A cached file is checked before it is served: its size and modification time (``mtime_ns``)
+against what its record stored when it was written, and only when they differ its sha256. A file
+whose hash is no longer its record's, or whose record is damaged (cut short, not JSON, missing
+keys), is never served: online it is downloaded or rebuilt again with a warning naming the file,
+offline the load fails with an error naming it and the fix. ``ebpm catalog verify`` hashes every
+file in full.
+
 Environment
 -----------
 ``EBPM_CACHE_DIR``
@@ -259,6 +266,101 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+# --- checking a cache entry before it is served ---------------------------------------------
+#: What a download's record must hold, with the type, for the download to be served.
+_DOWNLOAD_KEYS: dict[str, type] = {"url": str, "sha256": str, "size": int, "retrieved_at": str}
+#: What a parsed table's record must hold.
+_TABLE_KEYS: dict[str, type] = {"sha256": str, "size": int, "columns": list, "origin": dict}
+
+
+class _UnusableError(Exception):
+    """A cache record that cannot be read, or names a file that cannot be: why."""
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A cache entry (a file and its JSON record) as found on load.
+
+    ``meta`` is the record (``None`` when it cannot be read); ``damaged`` says why the record
+    or its file cannot be used; ``actual`` is the file's sha256 when it is not the record's.
+    """
+
+    meta: dict[str, Any] | None = None
+    damaged: str | None = None
+    actual: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.damaged is None and self.actual is None
+
+    @property
+    def changed(self) -> str:
+        """``"changed on disk: ..."`` with both hashes, for a warning or an error."""
+        recorded = (self.meta or {}).get("sha256")
+        return f"changed on disk: its record says sha256 {recorded}, the file now has {self.actual}"
+
+
+def _read_record(meta_path: Path, keys: Mapping[str, type]) -> dict[str, Any]:
+    """The JSON record at ``meta_path``; raises :class:`_UnusableError` saying what is wrong."""
+    try:
+        text = meta_path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise _UnusableError(f"it cannot be read: {os_reason(err)}") from err
+    except ValueError as err:  # not UTF-8
+        raise _UnusableError("it is not text") from err
+    if not text.strip():
+        raise _UnusableError("it is empty")
+    try:
+        meta = json.loads(text)
+    except ValueError as err:  # cut short by a crash or a full disk, or overwritten
+        raise _UnusableError(f"it is not JSON ({err})") from err
+    if not isinstance(meta, dict):
+        raise _UnusableError(f"it holds a JSON {type(meta).__name__}, not an object")
+    missing = [k for k in keys if k not in meta]
+    if missing:
+        raise _UnusableError(f"it lacks {', '.join(map(repr, missing))}")
+    wrong = [k for k, t in keys.items() if not isinstance(meta[k], t) or isinstance(meta[k], bool)]
+    if wrong:
+        raise _UnusableError(f"its {', '.join(map(repr, wrong))} has the wrong type")
+    return meta
+
+
+def _check(path: Path, meta_path: Path, keys: Mapping[str, type]) -> _Checked:
+    """Check the cached ``path`` against its record before it is served.
+
+    Cheap when nothing changed: the file's size and ``mtime_ns`` are compared with what the
+    record stored when the file was written. Only when they differ (or the record predates
+    ``mtime_ns``) is the file hashed; if the sha256 is still the record's, the record is
+    stamped with the new size and time, so the next load is cheap again.
+    """
+    try:
+        meta = _read_record(meta_path, keys)
+    except _UnusableError as err:
+        return _Checked(damaged=str(err))
+    try:
+        st = path.stat()
+        if st.st_size == meta["size"] and meta.get("mtime_ns") == st.st_mtime_ns:
+            return _Checked(meta)
+        actual = _sha256_file(path)
+    except OSError as err:
+        return _Checked(meta, damaged=f"its file {path.name} cannot be read: {os_reason(err)}")
+    if actual != meta["sha256"].lower():
+        return _Checked(meta, actual=actual)
+    meta = _stamped(meta_path, meta, st)
+    return _Checked(meta)
+
+
+def _stamped(meta_path: Path, meta: dict[str, Any], st: os.stat_result) -> dict[str, Any]:
+    """``meta`` with the size and ``mtime_ns`` of a file just found to match it, written back
+    atomically (a read-only cache is still served; its files are hashed on each load)."""
+    meta = dict(meta, size=st.st_size, mtime_ns=st.st_mtime_ns)
+    try:
+        atomic_write_json(meta_path, meta)
+    except OSError as err:
+        log.debug("cannot stamp the cache record %s: %s", meta_path, os_reason(err))
+    return meta
+
+
 def _session():
     import requests
     from requests.adapters import HTTPAdapter
@@ -314,22 +416,32 @@ def _http_hint(status: int) -> str:
     return "the server failed: try again later, or work from the cache with EBPM_OFFLINE=1"
 
 
-def is_cached(req: Request) -> bool:
-    """Whether the answer to ``req`` is in the cache (nothing is downloaded)."""
+def _cached_download(req: Request) -> _Checked | None:
+    """The cached answer to ``req`` as checked on load, or None when it is not cached."""
     body, meta = _download_paths(req)
-    return body.is_file() and meta.is_file()
+    if not (body.is_file() and meta.is_file()):
+        return None
+    return _check(body, meta, _DOWNLOAD_KEYS)
+
+
+def is_cached(req: Request) -> bool:
+    """Whether the answer to ``req`` is in the cache and may be served (nothing is downloaded;
+    a file that changed on disk or has a damaged record does not count)."""
+    checked = _cached_download(req)
+    return checked is not None and checked.ok
 
 
 def cached_sha256(url: str) -> str | None:
     """The sha256 of the cached answer to ``url`` (a redacted URL from provenance works: secrets
-    are not part of the cache key), or None when it is not cached. Nothing is downloaded."""
-    body, meta = _download_paths(Request.get(url))
-    if not (body.is_file() and meta.is_file()):
+    are not part of the cache key), or None when it is not cached. Nothing is downloaded.
+
+    A cached file that changed on disk since it was downloaded, or whose record is damaged,
+    gives None too: a load would not serve it, so its old hash says nothing about the data.
+    """
+    checked = _cached_download(Request.get(url))
+    if checked is None or not checked.ok or checked.meta is None:
         return None
-    try:
-        return json.loads(meta.read_text(encoding="utf-8")).get("sha256")
-    except (OSError, ValueError):
-        return None
+    return str(checked.meta["sha256"])
 
 
 def forget(item: Request | Fetched) -> None:
@@ -376,10 +488,12 @@ def fetch(
     """
     body, meta_path = _download_paths(req)
     pinned = sha256.lower() if sha256 else None
-    if body.is_file() and meta_path.is_file() and not refresh:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if pinned is None or meta.get("sha256") == pinned:
+    checked = None if refresh else _cached_download(req)
+    if checked is not None and checked.ok and checked.meta is not None:
+        meta = checked.meta
+        if pinned is None or meta["sha256"].lower() == pinned:
             log.debug("cache hit for %s", req.redacted)
+            headers = meta.get("headers")
             return Fetched(
                 path=body,
                 sha256=meta["sha256"],
@@ -387,8 +501,10 @@ def fetch(
                 retrieved_at=meta["retrieved_at"],
                 from_cache=True,
                 size=meta["size"],
-                headers=meta.get("headers", {}),
+                headers=dict(headers) if isinstance(headers, dict) else {},
             )
+    elif checked is not None:
+        _unusable_download(checked, req, what=what, body=body, meta_path=meta_path)
     if is_offline() and refresh and body.is_file():
         raise OfflineError(
             f"{what}: refresh=True asks {req.host} again, but {OFFLINE_ENV} is set; unset it to "
@@ -401,6 +517,42 @@ def fetch(
             f"fetch NAME`, or unset {OFFLINE_ENV}), or copy a cache folder here."
         )
     return _download(req, what=what, pinned=pinned, body=body, meta_path=meta_path)
+
+
+def _unusable_download(
+    checked: _Checked, req: Request, *, what: str, body: Path, meta_path: Path
+) -> None:
+    """A cached download that must not be served: offline an error naming the file and the fix;
+    online a warning, and the caller downloads it again (overwriting both files atomically)."""
+    if is_offline():
+        if checked.damaged is not None:
+            raise OfflineError(
+                f"{what}: the cache record {meta_path} is damaged ({checked.damaged}), so the "
+                f"cached copy of {req.redacted} cannot be checked and is not served, and "
+                f"{OFFLINE_ENV} is set. Unset {OFFLINE_ENV} to download it again (`ebpm catalog "
+                f"fetch NAME`), or delete {meta_path} and {body}."
+            )
+        raise IntegrityError(
+            f"{what}: the cached file {body} {checked.changed}, so it is not served and "
+            f"{OFFLINE_ENV} is set. Unset {OFFLINE_ENV} to download it again, or delete the file "
+            "(`ebpm catalog verify` removes every changed cache file)."
+        )
+    if checked.damaged is not None:
+        log.warning(
+            "%s: the cache record %s is damaged (%s); downloading %s again",
+            what,
+            meta_path,
+            checked.damaged,
+            req.redacted,
+        )
+    else:
+        log.warning(
+            "%s: the cached file %s %s; downloading %s again",
+            what,
+            body,
+            checked.changed,
+            req.redacted,
+        )
 
 
 def _download(req: Request, *, what: str, pinned: str | None, body: Path, meta_path: Path):
@@ -472,6 +624,7 @@ def _download(req: Request, *, what: str, pinned: str | None, body: Path, meta_p
             )
         with _writing():
             os.replace(tmp, body)
+            st = body.stat()
     except BaseException:
         if fd != -1:
             os.close(fd)
@@ -486,6 +639,8 @@ def _download(req: Request, *, what: str, pinned: str | None, body: Path, meta_p
                 "what": what,
                 "sha256": digest,
                 "size": size,
+                # with size, what a load compares before trusting the file without hashing it
+                "mtime_ns": st.st_mtime_ns,
                 "retrieved_at": now,
                 "headers": headers,
             },
@@ -561,7 +716,10 @@ def table_state(parts: Mapping[str, Any]) -> dict[str, Any] | None:
     """The cache record of a parsed table (``None`` when not cached)."""
     data, meta = _table_paths(table_key(parts))
     if data.is_file() and meta.is_file():
-        out = json.loads(meta.read_text(encoding="utf-8"))
+        try:
+            out = _read_record(meta, {})
+        except _UnusableError:  # a load warns and rebuilds it
+            return None
         out["path"] = str(data)
         out["bytes"] = data.stat().st_size
         return out
@@ -580,17 +738,30 @@ def cached_table(
     ``build()`` downloads and parses; it must return a DataFrame (or GeoDataFrame) whose
     ``attrs["ebpm"]["origin"]`` holds its provenance. The table is written to
     ``tables/<key>.parquet`` (GeoParquet for a GeoDataFrame) with the provenance beside it, and
-    later calls read only ``columns`` from it. Writes are atomic; a cached table that cannot be
-    read (a damaged file, a crash between writing the table and its record) is rebuilt.
+    later calls read only ``columns`` from it. Writes are atomic.
+
+    A cached table is checked before it is served (its size and modification time against its
+    record, and only when they differ its sha256). One that changed on disk, cannot be read, or
+    whose record is damaged is rebuilt with a warning naming the file; offline, when ``build()``
+    cannot run without downloading, the error names the file and the fix.
     """
     key = table_key(parts)
     data, meta_path = _table_paths(key)
     cols = list(columns) if columns is not None else None
+    problem, changed = None, False
     if data.is_file() and meta_path.is_file() and not refresh:
-        cached = _read_cached(data, meta_path, cols)
-        if cached is not None:
-            return cached
-    df = _parquet_safe(build())
+        checked = _check(data, meta_path, _TABLE_KEYS)
+        if checked.ok and checked.meta is not None:
+            try:
+                return _read_cached(data, checked.meta, cols)
+            except _UnusableError as err:
+                problem = str(err)
+        elif checked.damaged is not None:
+            problem = f"the cache record {meta_path} is damaged ({checked.damaged})"
+        else:
+            problem, changed = f"the cached table {data} {checked.changed}", True
+        log.warning("%s; rebuilding the table", problem)
+    df = _parquet_safe(_rebuild(build, problem, changed=changed))
     origin = dict(df.attrs.get("ebpm", {}).get("origin", {}))
     origin["table_key"] = key
     geo = _is_geo(df)
@@ -610,14 +781,14 @@ def cached_table(
                 "read options that give each column one type (e.g. read_csv={'dtype': str})"
             ) from err
         digest = _sha256_file(Path(tmp_name))
-        size = Path(tmp_name).stat().st_size
         with _writing():
             os.replace(tmp_name, data)
+            st = data.stat()
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     with _writing():
-        _write_table_record(meta_path, parts, origin, df, geo=geo, digest=digest, size=size)
+        _write_table_record(meta_path, parts, origin, df, geo=geo, digest=digest, st=st)
     if cols is not None:
         _check_columns(cols, [str(c) for c in df.columns], origin.get("what"))
         if geo and "geometry" not in cols:
@@ -635,7 +806,7 @@ def _write_table_record(
     *,
     geo: bool,
     digest: str,
-    size: int,
+    st: os.stat_result,
 ) -> None:
     atomic_write_json(
         meta_path,
@@ -646,24 +817,34 @@ def _write_table_record(
             "rows": len(df),
             "columns": [str(c) for c in df.columns],
             "sha256": digest,
-            "size": size,
+            "size": st.st_size,
+            # with size, what a load compares before trusting the file without hashing it
+            "mtime_ns": st.st_mtime_ns,
             "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "origin": _jsonable(redact_value(origin, names=False)),
         },
     )
 
 
-def _read_cached(data: Path, meta_path: Path, cols: list[str] | None) -> pd.DataFrame | None:
-    """The cached table, or ``None`` (after removing it) when it cannot be trusted."""
+def _rebuild(
+    build: Callable[[], pd.DataFrame], problem: str | None, *, changed: bool
+) -> pd.DataFrame:
+    """``build()``; offline, a cached table that could not be served and cannot be rebuilt
+    without downloading fails with one error naming both what was wrong and the fix."""
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if "size" in meta and data.stat().st_size != meta["size"]:
-            raise ValueError("the table file does not match its record")
-    except (OSError, ValueError, KeyError) as err:
-        _drop_table(data, meta_path, err)
-        return None
+        return build()
+    except (OfflineError, IntegrityError) as err:
+        if problem is None or not is_offline():
+            raise
+        cls = IntegrityError if changed or isinstance(err, IntegrityError) else OfflineError
+        raise cls(f"{problem}, and the table cannot be rebuilt offline: {err}") from err
+
+
+def _read_cached(data: Path, meta: dict[str, Any], cols: list[str] | None) -> pd.DataFrame:
+    """The cached table at ``data`` (``meta``: its record, checked against the file); raises
+    :class:`_UnusableError` when Parquet cannot read it."""
     if cols is not None:
-        _check_columns(cols, meta["columns"], meta.get("what"))
+        _check_columns(cols, [str(c) for c in meta["columns"]], meta.get("what"))
         if meta.get("geo") and "geometry" not in cols:
             cols = [*cols, "geometry"]
     try:
@@ -674,16 +855,9 @@ def _read_cached(data: Path, meta_path: Path, cols: list[str] | None) -> pd.Data
         else:
             df = pd.read_parquet(data, columns=cols)
     except Exception as err:  # a damaged Parquet file: pyarrow raises several kinds
-        _drop_table(data, meta_path, err)
-        return None
+        raise _UnusableError(f"the cached table {data} cannot be read ({err})") from err
     df.attrs["ebpm"] = {"origin": dict(meta["origin"], from_cache=True)}
     return df
-
-
-def _drop_table(data: Path, meta_path: Path, err: BaseException) -> None:
-    log.warning("cached table %s is unreadable (%s); rebuilding it", data.name, err)
-    meta_path.unlink(missing_ok=True)
-    data.unlink(missing_ok=True)
 
 
 def _parquet_safe(df: pd.DataFrame) -> pd.DataFrame:
@@ -741,11 +915,14 @@ def _jsonable(obj: Any) -> Any:
 
 # --- inspection -----------------------------------------------------------------------------
 def cache_entries() -> list[dict[str, Any]]:
-    """Every download in the cache, with its recorded sha256 and size."""
-    root = cache_dir() / "downloads"
+    """Every download in the cache, with its recorded sha256 and size (records that cannot be
+    read are left out: :func:`verify_cache` reports and removes them)."""
     rows = []
-    for meta_path in sorted(root.glob("*/*.json")):
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    for meta_path in sorted((cache_dir() / "downloads").glob("*/*.json")):
+        try:
+            meta = _read_record(meta_path, _DOWNLOAD_KEYS)
+        except _UnusableError:
+            continue
         meta["path"] = str(meta_path.with_suffix(""))
         rows.append(meta)
     return rows
@@ -754,49 +931,61 @@ def cache_entries() -> list[dict[str, Any]]:
 def verify_cache() -> list[dict[str, Any]]:
     """Re-hash every cached download and parsed table; rows of ``what, url, status``.
 
-    ``status`` is ok, changed or missing. A changed download is removed with its record, and so
-    is every parsed table built from it, so the next load downloads and parses again. A parsed
-    table whose Parquet file changed is removed too.
+    ``status`` is ok, changed, missing, stale or damaged. A changed download is removed with its
+    record, and so is every parsed table built from it (stale), so the next load downloads and
+    parses again. A parsed table whose Parquet file changed is removed too, and so is every
+    entry whose record cannot be read (damaged: ``url`` is then the record's path).
     """
     rows = []
     dropped: set[str] = set()
-    for meta in cache_entries():
-        body = Path(meta["path"])
-        if not body.is_file():
-            status = "missing"
-        elif _sha256_file(body) != meta["sha256"]:
-            status = "changed"
-        else:
-            status = "ok"
+    for meta_path in sorted((cache_dir() / "downloads").glob("*/*.json")):
+        body = meta_path.with_suffix("")
+        status, meta = _verify_one(body, meta_path, _DOWNLOAD_KEYS)
         if status != "ok":
-            dropped.add(meta["sha256"])
+            if meta:
+                dropped.add(meta["sha256"])
             body.unlink(missing_ok=True)
-            Path(f"{body}.json").unlink(missing_ok=True)
-        rows.append({"what": meta.get("what"), "url": meta.get("url"), "status": status})
+            meta_path.unlink(missing_ok=True)
+        rows.append(_verify_row(meta, meta_path, status, what=meta.get("what")))
     for meta_path in sorted((cache_dir() / "tables").glob("*/*.json")):
         data = meta_path.with_suffix(".parquet")
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            meta = {}
-        origin = meta.get("origin", {})
-        sources = {f.get("sha256") for f in origin.get("files", [])}
-        if not data.is_file() or not meta:
-            status = "missing"
-        elif meta.get("sha256") and _sha256_file(data) != meta["sha256"]:
-            status = "changed"
-        elif sources & dropped:
+        status, meta = _verify_one(data, meta_path, _TABLE_KEYS)
+        origin = meta.get("origin") or {}
+        files = [f for f in origin.get("files") or [] if isinstance(f, dict)]
+        if status == "ok" and {f.get("sha256") for f in files} & dropped:
             status = "stale"  # built from a download that was just removed
-        else:
-            status = "ok"
         if status != "ok":
             meta_path.unlink(missing_ok=True)
             data.unlink(missing_ok=True)
-        rows.append(
-            {
-                "what": f"{meta.get('what') or data.stem} (parsed table)",
-                "url": origin.get("url"),
-                "status": status,
-            }
-        )
+        what = f"{meta.get('what') or data.stem} (parsed table)"
+        rows.append(_verify_row(origin, meta_path, status, what=what))
     return rows
+
+
+def _verify_one(
+    path: Path, meta_path: Path, keys: Mapping[str, type]
+) -> tuple[str, dict[str, Any]]:
+    """``(status, record)`` of one cache entry, its file hashed in full (and its record stamped
+    when the file matches, so the next load need not hash it)."""
+    try:
+        meta = _read_record(meta_path, keys)
+    except _UnusableError:
+        return "damaged", {}
+    try:
+        st = path.stat()
+        actual = _sha256_file(path)
+    except OSError:
+        return "missing", meta
+    if actual != meta["sha256"].lower():
+        return "changed", meta
+    if (st.st_size, st.st_mtime_ns) != (meta["size"], meta.get("mtime_ns")):
+        _stamped(meta_path, meta, st)
+    return "ok", meta
+
+
+def _verify_row(
+    meta: Mapping[str, Any], meta_path: Path, status: str, *, what: Any
+) -> dict[str, Any]:
+    if status == "damaged":
+        return {"what": "unreadable cache record", "url": str(meta_path), "status": status}
+    return {"what": what, "url": meta.get("url"), "status": status}
