@@ -27,6 +27,14 @@ NEEDS_ENV = "EBPM_NEEDS"
 #: The tasks this task runs ``after`` that did not succeed in this run (comma-separated): what
 #: it shows of them is older than this run, and it says so.
 NOT_OK_ENV = "EBPM_NOT_OK"
+#: The project root (the kernel's working folder): the files under it that a task reads are
+#: inputs of the task (:mod:`ebpm._reads`).
+PROJECT_ROOT_ENV = "EBPM_PROJECT_ROOT"
+#: A file (one per task) where the kernel appends the project files it opens, one a line.
+READS_FILE_ENV = "EBPM_READS_FILE"
+#: Folders whose files are not inputs of a task (the run's ``runs/`` and ``site/``, the
+#: download cache), separated by ``os.pathsep``.
+READS_IGNORE_ENV = "EBPM_READS_IGNORE"
 
 #: Names whose values are secrets (an e-Stat appId, API keys, tokens, passwords, credentials,
 #: URL signatures), as parameter names at any depth and as query keys in URLs: never passed as

@@ -664,6 +664,14 @@ class _RunDisplay:
             self.done = len(unchanged)
             if unchanged:
                 self.line(click.style("  unchanged: ", dim=True) + ", ".join(unchanged))
+            # why a task that ran well before runs again (a first run or --force says it all)
+            again: dict[str, list[str]] = {}
+            for name in event["to_run"]:
+                why = event.get("reasons", {}).get(name)
+                if why and why not in ("never ran successfully", "--force"):
+                    again.setdefault(why, []).append(name)
+            for why, names in again.items():
+                self.line(click.style("  rerun: ", dim=True) + f"{', '.join(names)} ({why})")
         elif kind == "cancel":
             self.line(
                 click.style(f"  {event['signal']}: cancelling", fg="yellow")

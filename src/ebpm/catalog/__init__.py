@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from ebpm._catalog_files import CATALOG_DIR_ENV, entry_digests, find_catalog_dir
 from ebpm.catalog.provenance import finish
 from ebpm.errors import (
     CatalogError,
@@ -55,38 +56,28 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-#: Environment variable naming the folder of catalog YAML files.
-CATALOG_DIR_ENV = "EBPM_CATALOG_DIR"
-
-
 def catalog_dir(start: Path | None = None) -> Path:
     """The folder of catalog YAML files.
 
     In order: ``$EBPM_CATALOG_DIR``; a ``catalogs/`` folder in ``start`` (default: the current
     directory) or one of its parents (a project checkout); the ``catalogs/`` folder of the
-    checkout ebpm is installed from (an editable install).
+    checkout ebpm is installed from (an editable install). ``ebpm run`` finds it the same way
+    (:mod:`ebpm._catalog_files`, without intake) to tell whether an entry changed.
     """
     env = os.environ.get(CATALOG_DIR_ENV)
-    if env:
-        path = Path(env).expanduser()
-        if not path.is_dir():
-            raise CatalogError(
-                f"{CATALOG_DIR_ENV}={env!r} is not a folder; point it at a folder of catalog "
-                "YAML files or unset it"
-            )
-        return path
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / "catalogs"
-        if candidate.is_dir() and any(candidate.glob("*.yaml")):
-            return candidate
-    candidate = Path(__file__).resolve().parents[3] / "catalogs"
-    if candidate.is_dir():
-        return candidate
-    raise CatalogError(
-        f"no catalogs/ folder found from {here}; run ebpm from the project checkout or set "
-        f"{CATALOG_DIR_ENV} to the folder holding the catalog YAML files"
-    )
+    found = find_catalog_dir(start)
+    if env and (found is None or not found.is_dir()):
+        raise CatalogError(
+            f"{CATALOG_DIR_ENV}={env!r} is not a folder; point it at a folder of catalog "
+            "YAML files or unset it"
+        )
+    if found is None:
+        here = (start or Path.cwd()).resolve()
+        raise CatalogError(
+            f"no catalogs/ folder found from {here}; run ebpm from the project checkout or set "
+            f"{CATALOG_DIR_ENV} to the folder holding the catalog YAML files"
+        )
+    return found
 
 
 #: Reader modules that read files on this machine (shipped in packages, or the analyst's own):
@@ -401,10 +392,23 @@ class Catalog:
             raise OfflineError(str(err).replace("`ebpm catalog fetch NAME`", f"`{cmd}`")) from err
         if columns is not None and "columns" not in extra:
             df = _select(df, list(columns), name)
-        finish(df, entry=name, metadata=info.metadata, params=params)
+        finish(
+            df,
+            entry=name,
+            metadata=info.metadata,
+            params=params,
+            entry_sha256=self._definition_sha256(name),
+        )
         if remote:
             _record_load(name, params, df)
         return df
+
+    def _definition_sha256(self, name: str) -> str | None:
+        """sha256 of the entry's mapping as written in its catalog file (``ebpm run`` reruns
+        the tasks that loaded it when that changes)."""
+        ns, entry = self._split(name)
+        path = self._parts[ns].user_parameters.get("CATALOG_PATH")
+        return entry_digests(Path(path)).get(entry) if path else None
 
     def cache_state(self, name: str) -> list[dict[str, Any]]:
         """What the cache holds for entry ``name``: one record per parameter set loaded."""

@@ -39,6 +39,7 @@ PROVENANCE_KEYS = (
     "publisher_updated",
     "from_cache",
     "details",
+    "entry_sha256",
 )
 
 
@@ -118,12 +119,15 @@ def finish(
     entry: str | None = None,
     metadata: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
+    entry_sha256: str | None = None,
 ) -> pd.DataFrame:
     """Replace ``attrs["ebpm"]`` (an origin) with the full provenance record; returns ``df``.
 
     ``metadata`` is the catalog entry's metadata (title, source, licence, attribution,
-    citation, url). For remote data the origin's values (what the publisher served) win and the
-    entry's fill gaps; for package files the entry's win.
+    citation, url); ``entry_sha256`` the digest of the entry's definition as written in its
+    catalog file (``ebpm run`` reruns a task when its entry's definition changed). For remote
+    data the origin's values (what the publisher served) win and the entry's fill gaps; for
+    package files the entry's win.
     """
     origin = dict(df.attrs.get("ebpm", {}).get("origin", {}))
     md = dict(metadata or {})
@@ -156,6 +160,7 @@ def finish(
         "publisher_updated": origin.get("publisher_updated"),
         "from_cache": origin.get("from_cache"),
         "details": {k: v for k, v in origin.items() if k not in _ORIGIN_KEYS},
+        "entry_sha256": entry_sha256,
     }
     if entry and md.get("title") and md.get("title") != record["title"]:
         record["details"]["entry_title"] = md["title"]

@@ -302,11 +302,7 @@ def staggered_did(
     covariates = list(covariates or [])
     control_group = check_option("control_group", control_group, CONTROL_GROUPS)
     aggregate = check_option("aggregate", aggregate, AGGREGATES)
-    if not 0 < conf_level < 1:
-        raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
-    if not isinstance(n_boot, int) or isinstance(n_boot, bool) or n_boot < 99:
-        raise DataError(f"n_boot={n_boot!r} is too few bootstrap draws; use 999 or more")
-    check_columns(
+    _validate(
         data,
         {
             "outcome": outcome,
@@ -316,169 +312,50 @@ def staggered_did(
             "covariates": covariates,
             "cluster": cluster,
         },
+        conf_level=conf_level,
+        n_boot=n_boot,
     )
-    for col, role in ((unit, "unit"), (time, "time"), (cluster, "cluster")):
-        if col is not None:
-            check_complete(data, col, role=role)
     frame = drop_missing(data, [outcome, *covariates], func="staggered_did", label=[unit, time])
     y = check_numeric(frame, outcome, role="outcome")
     t = check_numeric(frame, time, role="time")
     check_unique_panel(frame, unit=unit, time=time)
-
-    # Balance the panel as R did does (units missing a period are dropped).
     periods = np.sort(t.unique())
-    counts = frame.groupby(unit, sort=False)[time].transform("size").to_numpy()
-    if (counts < len(periods)).any():
-        keep = counts == len(periods)
-        n_drop = frame.loc[~keep, unit].nunique()
-        warnings.warn(
-            f"staggered_did(): dropped {n_drop} unit(s) not observed in all {len(periods)} "
-            "periods, to balance the panel (as R did does)",
-            BalancedPanelWarning,
-            stacklevel=2,
-        )
-        if not keep.any():
-            raise DataError(f"no unit of {unit!r} is observed in every period of {time!r}")
-        frame, y, t = frame.loc[keep], y[keep], t[keep]
+    frame, y, t = _balance(frame, y, t, unit=unit, time=time, periods=periods)
     g = _cohort_codes(frame, unit, time, cohort, periods)
-
-    never = g == 0
-    if not (~never).any():
-        raise NoTreatedUnitsError(
-            f"cohort={cohort!r} marks no unit as ever treated (every value is 0 or NaN); a "
-            "staggered design needs units with a first treated period"
-        )
-    if control_group == "never_treated" and not never.any():
-        raise NoTreatedUnitsError(
-            f"cohort={cohort!r} has no never-treated units (0 or NaN), so "
-            'control_group="never_treated" has no comparison group; use '
-            'control_group="not_yet_treated"'
-        )
-
-    # Unit codes ordered by (cohort, never-treated last, unit), so moderndid's influence-function
-    # rows line up with them whichever of these orders it sorts by.
-    g_sort = np.where(never, np.inf, g)
-    key = pd.DataFrame({"g": g_sort, "u": frame[unit].to_numpy()}).drop_duplicates("u")
-    key = key.sort_values(["g", "u"], kind="mergesort", key=_sort_key)
-    code_of = pd.Series(np.arange(len(key)), index=key["u"].to_numpy())
-    ids = code_of.reindex(frame[unit].to_numpy()).to_numpy()
-    rank = {p: i + 1 for i, p in enumerate(periods.tolist())}
-    work = pd.DataFrame(
-        {
-            "y": y.to_numpy(),
-            "id": ids.astype("int64"),
-            "t": t.map(rank).to_numpy("int64"),
-            "g": np.where(never, 0, g.map(lambda v: rank.get(v, 0))).astype("int64"),
-        }
+    _check_comparison(g, cohort=cohort, control_group=control_group)
+    key, work = _work_frame(frame, y, t, g, periods, unit=unit, covariates=covariates)
+    cluster_codes = _cluster_codes(frame, work, unit=unit, cluster=cluster)
+    mp, agg = _estimate(
+        work,
+        n_covariates=len(covariates),
+        clustered=cluster_codes is not None,
+        control_group=control_group,
+        aggregate=aggregate,
+        conf_level=conf_level,
+        n_boot=n_boot,
+        seed=seed,
     )
-    xnames = [f"x{i}" for i in range(len(covariates))]
-    for name, col in zip(xnames, covariates, strict=True):
-        work[name] = check_numeric(frame, col, role="covariate").to_numpy()
-    cluster_codes = None
-    if cluster is not None and cluster != unit:
-        cl = frame[cluster].groupby(frame[unit].to_numpy()).nunique()
-        if (cl > 1).any():
-            bad = cl.index[cl > 1][0]
-            bad = bad.item() if isinstance(bad, np.generic) else bad
-            raise DataError(
-                f"cluster={cluster!r} varies within unit {bad!r}; clusters must contain whole "
-                "units (e.g. the state of a county)"
-            )
-        work["cl"] = pd.factorize(frame[cluster])[0]
-        cluster_codes = (
-            work.drop_duplicates("id").set_index("id")["cl"].sort_index().to_numpy("int64")
-        )
-
-    import moderndid
-    from scipy import stats
-
-    with warnings.catch_warnings():
-        # moderndid's notes on how it computed bands and why it skips its own pre-test when
-        # clustering are not the analyst's to act on (ebpm reports its own pre-test).
-        warnings.simplefilter("ignore", UserWarning)
-        try:
-            mp = moderndid.att_gt(
-                data=work,
-                yname="y",
-                tname="t",
-                idname="id",
-                gname="g",
-                xformla=("~ " + " + ".join(xnames)) if xnames else None,
-                alp=1 - conf_level,
-                cband=True,
-                boot=True,
-                biters=int(n_boot),
-                clustervars=["cl"] if cluster_codes is not None else None,
-                est_method="dr",
-                control_group=_MD_CONTROL[control_group],
-                base_period="varying",
-                random_state=seed,
-            )
-            agg = moderndid.aggte(mp, type=_MD_AGGREGATE[aggregate], random_state=seed, na_rm=True)
-        except (ValueError, np.linalg.LinAlgError) as err:
-            raise EstimationError(
-                f"moderndid could not estimate the group-time effects: {err}"
-            ) from err
-
     as_int = all(float(p).is_integer() for p in periods)
     back = {i: (int(p) if as_int else p) for i, p in enumerate(periods.tolist(), start=1)}
-    groups = np.array([back[int(v)] for v in mp.groups])
-    times = np.array([back[int(v)] for v in mp.times])
-    att = np.asarray(mp.att_gt, float)
-    se_gt = np.asarray(mp.se_gt, float)
-    crit = float(mp.critical_value)
-    att_gt = pd.DataFrame(
-        {
-            "group": groups,
-            "time": times,
-            "att": att,
-            "std_error": se_gt,
-            "conf_low": att - crit * se_gt,
-            "conf_high": att + crit * se_gt,
-            "event_time": np.asarray(mp.times) - np.asarray(mp.groups),
-        }
+    att_gt = _att_gt(mp, back)
+    pretrend = _pretrend(
+        np.asarray(mp.att_gt, float),
+        np.asarray(mp.influence_func),
+        mp.times < mp.groups,
+        cluster_codes,
     )
-    pretrend = _pretrend(att, np.asarray(mp.influence_func), mp.times < mp.groups, cluster_codes)
-
-    z = float(stats.norm.ppf(0.5 + conf_level / 2))
-    table = _rows(["ATT"], [agg.overall_att], [agg.overall_se], z, z, uniform=False)
-    if aggregate != "simple":
-        labels = np.asarray(agg.event_times, float)
-        if aggregate == "event":
-            col, terms, values = "event_time", [f"event_time={int(e)}" for e in labels], labels
-        elif aggregate == "group":
-            values = np.array([back[int(v)] for v in labels])
-            col, terms = "group", [f"group={v:g}" for v in values]
-        else:
-            values = np.array([back[int(v)] for v in labels])
-            col, terms = "period", [f"time={v:g}" for v in values]
-        crit_rows = agg.critical_values if agg.critical_values is not None else z
-        detail = _rows(terms, agg.att_by_event, agg.se_by_event, crit_rows, z, uniform=True)
-        detail[col] = values
-        table = pd.concat([table, detail], ignore_index=True)
     sizes = key.assign(g=np.where(np.isinf(key["g"]), np.nan, key["g"]))["g"]
-    cohort_sizes = {
-        (f"{v:g}" if np.isfinite(v) else "never_treated"): int(n)
-        for v, n in sizes.value_counts(dropna=False).sort_index(na_position="last").items()
-    }
     n_units = len(key)
     n_clusters = len(np.unique(cluster_codes)) if cluster_codes is not None else n_units
-    cl_name = cluster if cluster_codes is not None else unit
-    uniform = "simultaneous (uniform) bootstrap sup-t bands" if aggregate != "simple" else ""
-    inference = (
-        f"multiplier bootstrap ({int(n_boot)} draws) clustered by {cl_name}, {n_clusters} "
-        f"clusters; pointwise normal interval for ATT"
-        + (f", {uniform} for the other rows" if uniform else "")
-        + "; ATT(g,t) bands in diagnostics are simultaneous"
-    )
+    cl_name = cluster if cluster is not None and cluster_codes is not None else unit
     return EstimateResult(
         method="staggered_did",
         title="Staggered difference-in-differences (Callaway & Sant'Anna)",
         estimand="ATT",
-        table=table,
+        table=_table(agg, aggregate=aggregate, back=back, conf_level=conf_level),
         headline="ATT",
         n_obs=len(work),
-        inference=inference,
+        inference=_inference(aggregate, n_boot=n_boot, cluster=cl_name, n_clusters=n_clusters),
         conf_level=conf_level,
         design={
             "outcome": outcome,
@@ -500,13 +377,220 @@ def staggered_did(
             "pretrend": pretrend,
             "control_group": control_group,
             "n_cohorts": int(sizes.dropna().nunique()),
-            "cohort_sizes": cohort_sizes,
-            "critical_value": crit,
+            "cohort_sizes": {
+                (f"{v:g}" if np.isfinite(v) else "never_treated"): int(n)
+                for v, n in sizes.value_counts(dropna=False).sort_index(na_position="last").items()
+            },
+            "critical_value": float(mp.critical_value),
             "seed": seed,
         },
         provenance=dict(data.attrs.get("ebpm", {})),
         assumption=_ASSUMPTION,
         plotter=_plot,
+    )
+
+
+# --- steps: validate, prepare, fit, result ---------------------------------------------------
+def _validate(data: pd.DataFrame, roles: dict[str, Any], *, conf_level: float, n_boot: int) -> None:
+    """Check the numeric options, the columns named in ``roles`` and the complete ones."""
+    if not 0 < conf_level < 1:
+        raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
+    if not isinstance(n_boot, int) or isinstance(n_boot, bool) or n_boot < 99:
+        raise DataError(f"n_boot={n_boot!r} is too few bootstrap draws; use 999 or more")
+    check_columns(data, roles)
+    for role in ("unit", "time", "cluster"):
+        if roles[role] is not None:
+            check_complete(data, roles[role], role=role)
+
+
+def _balance(
+    frame: pd.DataFrame, y: pd.Series, t: pd.Series, *, unit: str, time: str, periods: np.ndarray
+) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Balance the panel as R did does: units missing a period are dropped, with a warning."""
+    counts = frame.groupby(unit, sort=False)[time].transform("size").to_numpy()
+    if not (counts < len(periods)).any():
+        return frame, y, t
+    keep = counts == len(periods)
+    n_drop = frame.loc[~keep, unit].nunique()
+    warnings.warn(
+        f"staggered_did(): dropped {n_drop} unit(s) not observed in all {len(periods)} "
+        "periods, to balance the panel (as R did does)",
+        BalancedPanelWarning,
+        stacklevel=3,  # staggered_did() -> here: point at the caller
+    )
+    if not keep.any():
+        raise DataError(f"no unit of {unit!r} is observed in every period of {time!r}")
+    return frame.loc[keep], y[keep], t[keep]
+
+
+def _check_comparison(g: pd.Series, *, cohort: str, control_group: ControlGroup) -> None:
+    """Raise unless some unit is treated and the comparison group exists."""
+    never = g == 0
+    if not (~never).any():
+        raise NoTreatedUnitsError(
+            f"cohort={cohort!r} marks no unit as ever treated (every value is 0 or NaN); a "
+            "staggered design needs units with a first treated period"
+        )
+    if control_group == "never_treated" and not never.any():
+        raise NoTreatedUnitsError(
+            f"cohort={cohort!r} has no never-treated units (0 or NaN), so "
+            'control_group="never_treated" has no comparison group; use '
+            'control_group="not_yet_treated"'
+        )
+
+
+def _work_frame(
+    frame: pd.DataFrame,
+    y: pd.Series,
+    t: pd.Series,
+    g: pd.Series,
+    periods: np.ndarray,
+    *,
+    unit: str,
+    covariates: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The units' cohorts (``key``: never treated as inf, in code order) and moderndid's frame:
+    integer unit ids, periods and cohorts as ranks 1..T (cohort 0: never), covariates x0 ..."""
+    never = g == 0
+    # Unit codes ordered by (cohort, never-treated last, unit), so moderndid's influence-function
+    # rows line up with them whichever of these orders it sorts by.
+    g_sort = np.where(never, np.inf, g)
+    key = pd.DataFrame({"g": g_sort, "u": frame[unit].to_numpy()}).drop_duplicates("u")
+    key = key.sort_values(["g", "u"], kind="mergesort", key=_sort_key)
+    code_of = pd.Series(np.arange(len(key)), index=key["u"].to_numpy())
+    ids = code_of.reindex(frame[unit].to_numpy()).to_numpy()
+    rank = {p: i + 1 for i, p in enumerate(periods.tolist())}
+    work = pd.DataFrame(
+        {
+            "y": y.to_numpy(),
+            "id": ids.astype("int64"),
+            "t": t.map(rank).to_numpy("int64"),
+            "g": np.where(never, 0, g.map(lambda v: rank.get(v, 0))).astype("int64"),
+        }
+    )
+    for i, col in enumerate(covariates):
+        work[f"x{i}"] = check_numeric(frame, col, role="covariate").to_numpy()
+    return key, work
+
+
+def _cluster_codes(
+    frame: pd.DataFrame, work: pd.DataFrame, *, unit: str, cluster: str | None
+) -> np.ndarray | None:
+    """Each unit's cluster code in unit-code order (None: clustered by unit); adds ``cl`` to
+    ``work``. A cluster must hold whole units."""
+    if cluster is None or cluster == unit:
+        return None
+    cl = frame[cluster].groupby(frame[unit].to_numpy()).nunique()
+    if (cl > 1).any():
+        bad = cl.index[cl > 1][0]
+        bad = bad.item() if isinstance(bad, np.generic) else bad
+        raise DataError(
+            f"cluster={cluster!r} varies within unit {bad!r}; clusters must contain whole "
+            "units (e.g. the state of a county)"
+        )
+    work["cl"] = pd.factorize(frame[cluster])[0]
+    return work.drop_duplicates("id").set_index("id")["cl"].sort_index().to_numpy("int64")
+
+
+def _estimate(
+    work: pd.DataFrame,
+    *,
+    n_covariates: int,
+    clustered: bool,
+    control_group: ControlGroup,
+    aggregate: StaggeredAggregate,
+    conf_level: float,
+    n_boot: int,
+    seed: int | None,
+) -> tuple[Any, Any]:
+    """ATT(g,t) by moderndid (doubly robust, varying base period, multiplier bootstrap) and
+    their aggregation."""
+    import moderndid
+
+    xnames = [f"x{i}" for i in range(n_covariates)]
+    with warnings.catch_warnings():
+        # moderndid's notes on how it computed bands and why it skips its own pre-test when
+        # clustering are not the analyst's to act on (ebpm reports its own pre-test).
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            mp = moderndid.att_gt(
+                data=work,
+                yname="y",
+                tname="t",
+                idname="id",
+                gname="g",
+                xformla=("~ " + " + ".join(xnames)) if xnames else None,
+                alp=1 - conf_level,
+                cband=True,
+                boot=True,
+                biters=int(n_boot),
+                clustervars=["cl"] if clustered else None,
+                est_method="dr",
+                control_group=_MD_CONTROL[control_group],
+                base_period="varying",
+                random_state=seed,
+            )
+            agg = moderndid.aggte(mp, type=_MD_AGGREGATE[aggregate], random_state=seed, na_rm=True)
+        except (ValueError, np.linalg.LinAlgError) as err:
+            raise EstimationError(
+                f"moderndid could not estimate the group-time effects: {err}"
+            ) from err
+    return mp, agg
+
+
+def _att_gt(mp: Any, back: dict[int, Any]) -> pd.DataFrame:
+    """Every ATT(g,t) with its simultaneous band, periods back in the panel's units."""
+    groups = np.array([back[int(v)] for v in mp.groups])
+    times = np.array([back[int(v)] for v in mp.times])
+    att = np.asarray(mp.att_gt, float)
+    se_gt = np.asarray(mp.se_gt, float)
+    crit = float(mp.critical_value)
+    return pd.DataFrame(
+        {
+            "group": groups,
+            "time": times,
+            "att": att,
+            "std_error": se_gt,
+            "conf_low": att - crit * se_gt,
+            "conf_high": att + crit * se_gt,
+            "event_time": np.asarray(mp.times) - np.asarray(mp.groups),
+        }
+    )
+
+
+def _table(
+    agg: Any, *, aggregate: StaggeredAggregate, back: dict[int, Any], conf_level: float
+) -> pd.DataFrame:
+    """The headline ATT (pointwise normal interval), then the aggregation's rows (uniform
+    bands)."""
+    from scipy import stats
+
+    z = float(stats.norm.ppf(0.5 + conf_level / 2))
+    table = _rows(["ATT"], [agg.overall_att], [agg.overall_se], z, z, uniform=False)
+    if aggregate == "simple":
+        return table
+    labels = np.asarray(agg.event_times, float)
+    if aggregate == "event":
+        col, terms, values = "event_time", [f"event_time={int(e)}" for e in labels], labels
+    elif aggregate == "group":
+        values = np.array([back[int(v)] for v in labels])
+        col, terms = "group", [f"group={v:g}" for v in values]
+    else:
+        values = np.array([back[int(v)] for v in labels])
+        col, terms = "period", [f"time={v:g}" for v in values]
+    crit_rows = agg.critical_values if agg.critical_values is not None else z
+    detail = _rows(terms, agg.att_by_event, agg.se_by_event, crit_rows, z, uniform=True)
+    detail[col] = values
+    return pd.concat([table, detail], ignore_index=True)
+
+
+def _inference(aggregate: StaggeredAggregate, *, n_boot: int, cluster: str, n_clusters: int) -> str:
+    uniform = "simultaneous (uniform) bootstrap sup-t bands" if aggregate != "simple" else ""
+    return (
+        f"multiplier bootstrap ({int(n_boot)} draws) clustered by {cluster}, {n_clusters} "
+        f"clusters; pointwise normal interval for ATT"
+        + (f", {uniform} for the other rows" if uniform else "")
+        + "; ATT(g,t) bands in diagnostics are simultaneous"
     )
 
 

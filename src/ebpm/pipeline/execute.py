@@ -14,10 +14,15 @@ Two things make a task cheap beyond its own cells:
 :func:`execute_task` is also what a Dask worker runs (:func:`execute_on_worker`): the payload
 carries the notebook itself and the outcome carries the executed notebook, so a worker on another
 machine needs no shared folder for them.
+
+A ``python3`` kernel also records the project files its notebook opens (:mod:`ebpm._reads`,
+started by one line of ``exec_lines``), into a file of the machine that runs it; the outcome
+carries the list, so the runner can rerun the task when one of them changes.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import json
@@ -35,6 +40,9 @@ from typing import Any
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
+
+from ebpm import _reads
+from ebpm._protocol import READS_FILE_ENV
 
 __all__ = [
     "TRANSIENT_ERRORS",
@@ -99,6 +107,9 @@ class Outcome:
     cell_time_s: float = 0.0  # the notebook's own cell time, from papermill's metadata
     attempt: int = 1
     worker: str = field(default_factory=lambda: f"{os.uname().nodename}:{os.getpid()}")
+    #: the project files the notebook read (relative to the project root), in the order first
+    #: read; None when that is unknown (another kernel than python3)
+    reads: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (what a Dask worker sends back)."""
@@ -130,6 +141,7 @@ class WarmKernelManager(AsyncKernelManager):
     """A kernel manager whose next :meth:`client` is the already-connected warm client."""
 
     warm_client: ReadyKernelClient | None = None
+    reads_file: str | None = None  # where the kernel records the project files it opens
 
     def client(self, **kwargs: Any) -> Any:
         if self.warm_client is not None:
@@ -212,6 +224,10 @@ def _start_kernel(*, kernel: str, env: dict[str, str], cwd: str, timeout: float)
     # ipykernel warns on every start that loopback TCP is unencrypted; the run's output should
     # show the analyst's tasks, not that.
     extra = ["--IPKernelApp.log_level=ERROR"] if kernel == "python3" else []
+    if kernel == "python3":
+        km.reads_file = _new_reads_file()
+        env = {**env, READS_FILE_ENV: km.reads_file}
+        extra.append(f"--IPKernelApp.exec_lines={json.dumps([_RECORD_READS])}")
     run_sync(km.start_kernel)(env=_kernel_environment(env), cwd=cwd, extra_arguments=extra)
     kc = km.client()
     # no heartbeat thread: nbclient watches the kernel process itself, and a heartbeat thread
@@ -224,6 +240,47 @@ def _start_kernel(*, kernel: str, env: dict[str, str], cwd: str, timeout: float)
         raise
     km.warm_client = kc
     return km
+
+
+#: Run in the kernel before the notebook: record the project files it opens. It binds no name
+#: in the notebook's namespace and, run with ``store_history=False``, takes no execution count.
+_RECORD_READS = "__import__('ebpm._reads', fromlist=['install']).install()"
+
+_READS_FILES: set[str] = set()  # made by this process and not yet read (removed at exit)
+
+
+def _new_reads_file() -> str:
+    fd, path = tempfile.mkstemp(prefix="ebpm-reads-", suffix=".txt")
+    os.close(fd)
+    _READS_FILES.add(path)
+    return path
+
+
+@atexit.register
+def _remove_reads_files() -> None:
+    """The record files of warm kernels that never ran a task (a cancelled run)."""
+    for path in list(_READS_FILES):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    _READS_FILES.clear()
+
+
+def _take_reads(km: Any) -> list[str] | None:
+    """The project files the task in kernel ``km`` read (its record file is removed); None
+    when they are unknown: another kernel than python3, or a record that is missing, did not
+    start or could not note a path."""
+    path = getattr(km, "reads_file", None)
+    if not path:
+        return None
+    _READS_FILES.discard(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError:
+        return None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    return _reads.parse(text)
 
 
 def kernel_start_failure(kernel: str, err: BaseException) -> str:
@@ -420,6 +477,7 @@ def execute_task(payload: Payload, *, km: Any = None, cancel: Any = None) -> Out
     finally:
         watchdog.stop()
         _kill_in_background(km, kc)
+    out.reads = _take_reads(km)
     if watchdog.fired == "timeout":
         out.status = "failed"
         out.reason = (

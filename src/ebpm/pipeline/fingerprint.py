@@ -13,8 +13,17 @@ A task's fingerprint has four parts, each a sha256:
     for every dataset the task loaded last time (as its provenance recorded it), the sha256 of
     those bytes *now*: the package file as installed, or the cached download.
 
+Two more inputs are compared with what the last good run recorded:
+
+* the definition of each catalog entry it loaded (``entry_sha256`` in the dataset's
+  provenance: the entry's mapping in its catalog YAML as canonical JSON, so an edited
+  ``assign:`` or ``kwargs:`` counts, another entry of the same file does not), read with the
+  safe YAML loader from the catalog folder the kernel would find (:mod:`ebpm._catalog_files`);
+* ``reads``: every project file the notebook opened (a module it imports, a CSV it reads by
+  path), as the kernel recorded it (:mod:`ebpm._reads`), with its sha256.
+
 Nothing here imports pandas, intake or papermill: a rerun that has nothing to do must not pay for
-them. Package files are hashed once per (path, size, mtime) and remembered in
+them. Files are hashed once per (path, size, mtime) and remembered in
 ``runs/.fingerprints.json``.
 """
 
@@ -29,12 +38,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ebpm._catalog_files import find_catalog_dir
+
 __all__ = [
     "Hasher",
     "data_key",
     "environment_fingerprint",
     "file_sha256",
     "parameters_fingerprint",
+    "read_digests",
     "source_fingerprint",
 ]
 
@@ -89,6 +101,26 @@ def file_sha256(path: Path) -> str:
 def data_key(record: Mapping[str, Any]) -> str:
     """A dataset's identity within a task: its catalog entry and parameters."""
     return f"{record.get('entry')} {_canonical(record.get('params') or {})}"
+
+
+def read_digests(reads: list[str], root: Path, hasher: Hasher) -> dict[str, str]:
+    """``{path: sha256}`` of the project files a task read (paths relative to ``root``).
+
+    Left out: the catalog files (each entry the task loaded is compared on its own, so an edit
+    to another entry of the same file does not rerun it) and files gone since (a temporary file
+    the notebook deleted).
+    """
+    catalogs = find_catalog_dir(root)
+    folder = catalogs.resolve() if catalogs is not None else None
+    out: dict[str, str] = {}
+    for rel in reads:
+        path = root / rel
+        if path.suffix == ".yaml" and path.parent.resolve() == folder:
+            continue
+        digest = hasher.file(path)
+        if digest is not None:
+            out[rel] = digest
+    return out
 
 
 class Hasher:

@@ -9,8 +9,9 @@ A run, in order:
 1. the spec is validated and every task's parameters are checked and coerced against its
    notebook's parameters cell (nothing runs if any is wrong);
 2. the pipeline's lock is taken (one run of a pipeline at a time);
-3. each task's fingerprint (notebook, parameters, environment, the data it loaded last time) is
-   compared with its last good record: equal means *unchanged*, and its report stays;
+3. each task's fingerprint (notebook, parameters, environment, the data it loaded last time,
+   the definitions of the catalog entries it loaded and the project files it read) is compared
+   with its last good record: equal means *unchanged*, and its report stays;
 4. the other tasks run, ``jobs`` at a time, in an order that respects ``needs`` (a task whose
    needs did not succeed is blocked) and ``after`` (finished, well or not); a transient
    failure is retried with backoff; a task over its ``timeout`` is stopped;
@@ -41,12 +42,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ebpm._catalog_files import entry_sha256
 from ebpm._env import env_number
 from ebpm._io import atomic_write_json, atomic_write_text, ensure_writable, os_reason
 from ebpm._protocol import (
     NEEDS_ENV,
     NOT_OK_ENV,
+    PROJECT_ROOT_ENV,
     PROVENANCE_MIME,
+    READS_IGNORE_ENV,
     RESULT_MIME,
     RUN_DIR_ENV,
     RUN_ID_ENV,
@@ -59,6 +63,7 @@ from ebpm.pipeline.fingerprint import (
     data_key,
     environment_fingerprint,
     parameters_fingerprint,
+    read_digests,
     source_fingerprint,
 )
 from ebpm.pipeline.notebooks import NotebookParameter, declared_parameters
@@ -280,6 +285,7 @@ _DATASET_KEYS = (
     "publisher_updated",
     "attribution",
     "params",
+    "entry_sha256",  # the catalog entry's definition, as its YAML said when it was loaded
 )
 
 
@@ -304,6 +310,7 @@ class _Plan:
     result: TaskResult
     fingerprint: dict[str, Any]
     previous: tuple[str, dict[str, Any]] | None  # (run id, record) of the last good run
+    reads: dict[str, str] | None = None  # the project files this run's notebook read: sha256
 
 
 def _rerun_dependents(plans: dict[str, _Plan], reasons: dict[str, str]) -> None:
@@ -332,11 +339,18 @@ def _rerun_dependents(plans: dict[str, _Plan], reasons: dict[str, str]) -> None:
                 changed = True
 
 
-def _unchanged(plan: _Plan, hasher: Hasher, site: Path, out: Path) -> tuple[bool, str]:
+def _unchanged(
+    plan: _Plan, hasher: Hasher, site: Path, out: Path, root: Path | None = None
+) -> tuple[bool, str]:
     """Whether nothing the task depends on changed since its last good record, and why not.
 
     Besides its notebook, parameters, environment and data: the estimates it showed as
-    evidence (a KPI dashboard), which must still be the latest good ones of their tasks."""
+    evidence (a KPI dashboard), which must still be the latest good ones of their tasks; the
+    definition of each catalog entry it loaded; and the project files (under ``root``, the
+    project root; default ``out``) its notebook read. A record made before ebpm recorded the
+    last two is not compared on them: its run stays valid.
+    """
+    root = root or out
     if plan.previous is None:
         return False, "never ran successfully"
     _, record = plan.previous
@@ -356,9 +370,16 @@ def _unchanged(plan: _Plan, hasher: Hasher, site: Path, out: Path) -> tuple[bool
             if made_by != d.get("run_id"):
                 return False, f"the estimate of {d.get('pipeline')}/{d.get('task')} changed"
             continue
+        defined = d.get("entry_sha256")
+        if defined and entry_sha256(str(d.get("entry")), start=root) != defined:
+            return False, f"catalog entry {d.get('entry')} changed"
         now = hasher.dataset(d)
         if now is None or now != d.get("sha256"):
             return False, f"data {d.get('entry')} changed"
+    for rel, digest in (old.get("reads") or {}).items():
+        now = hasher.file(root / rel)
+        if now != digest:
+            return False, f"project file {rel} {'is gone' if now is None else 'changed'}"
     return True, "unchanged"
 
 
@@ -719,8 +740,13 @@ def _task_env(
     """The environment of a task's kernel. ``NEEDS_ENV`` lists the tasks of this run whose
     output it may read: its ``needs`` and the tasks it runs ``after`` that succeeded in this
     run (``ready``); ``NOT_OK_ENV`` those it runs after that did not (``not_ok``)."""
+    from ebpm.catalog.cache import cache_dir
     from ebpm.pipeline.execute import KERNEL_ENV
 
+    runs = run_dir.parent.parent  # <out>/runs/<pipeline>/<run-id>
+    # what the task reads there is tracked otherwise (the estimates of the tasks it needs,
+    # downloads by their sha256) or is ebpm's own (the site)
+    not_inputs = [runs, runs.parent / "site", cache_dir()]
     return {
         **KERNEL_ENV,
         RUN_ID_ENV: run_id,
@@ -728,7 +754,8 @@ def _task_env(
         NEEDS_ENV: ",".join(task.needs + ready),
         NOT_OK_ENV: ",".join(not_ok),
         TASK_ENV: f"{spec.name}/{task.name}",
-        "EBPM_PROJECT_ROOT": str(spec.root),
+        PROJECT_ROOT_ENV: str(spec.root),
+        READS_IGNORE_ENV: os.pathsep.join(str(p) for p in not_inputs),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     }
 
@@ -923,7 +950,9 @@ def run_pipeline(
             _refresh_remote(spec, previous, hasher, emit)
         skip_reasons: dict[str, str] = {}
         for name, plan in plans.items():
-            same, why = (False, "--force") if force else _unchanged(plan, hasher, site, out)
+            same, why = (
+                (False, "--force") if force else _unchanged(plan, hasher, site, out, spec.root)
+            )
             skip_reasons[name] = why
             if same and plan.previous is not None:  # same: there is a previous good run
                 run_of, record = plan.previous
@@ -933,7 +962,10 @@ def run_pipeline(
                 r.report = record.get("report")
                 r.headline = record.get("headline")
                 r.datasets = record.get("datasets") or []
-                r.fingerprint = {**plan.fingerprint, "data": record["fingerprint"].get("data", {})}
+                kept = record["fingerprint"]
+                r.fingerprint = {**plan.fingerprint, "data": kept.get("data", {})}
+                if "reads" in kept:  # what the next run compares with
+                    r.fingerprint["reads"] = kept["reads"]
         _rerun_dependents(plans, skip_reasons)
         hasher.save()
         to_run = [n for n, p in plans.items() if p.result.status != "unchanged"]
@@ -970,6 +1002,7 @@ def run_pipeline(
                     backoff,
                     emit,
                     git,
+                    hasher,
                 )
             except Exception as err:
                 # e.g. the Dask scheduler cannot be reached: the run folder says what happened
@@ -987,6 +1020,7 @@ def run_pipeline(
                     },
                 )
                 raise
+        hasher.save()  # the files the tasks read, hashed: the next rerun only stats them
         results = [p.result for p in plans.values()]
         status = (
             "cancelled"
@@ -1308,9 +1342,10 @@ def _execute_all(
     backoff: float,
     emit: Progress,
     git: dict[str, Any],
+    hasher: Hasher,
 ) -> bool:
     """Run ``to_run`` (respecting ``needs`` and ``after``); returns True if the run was
-    cancelled."""
+    cancelled. ``hasher`` hashes the project files each finished task read."""
     from ebpm.pipeline.execute import Outcome, Payload
     from ebpm.pipeline.executors import Started
 
@@ -1413,6 +1448,13 @@ def _execute_all(
         if o.notebook:
             atomic_write_text(run_dir / f"{o.task}.ipynb", o.notebook)
             r.output_notebook = f"{o.task}.ipynb"
+        plan.reads = None if o.reads is None else read_digests(o.reads, spec.root, hasher)
+        if o.reads is None and o.status == "ok" and kernel == "python3":
+            log.warning(
+                "could not record which project files task %s read: a change to one of them "
+                "will not rerun it (`ebpm run --force` does)",
+                o.task,
+            )
         if o.status == "cancelled":
             emit({"event": "done", "task": o.task, "result": r})
             return
@@ -1512,6 +1554,8 @@ def _publish_with_revision(
         **plan.fingerprint,
         "data": {data_key(d): d.get("sha256") for d in r.datasets},
     }
+    if plan.reads is not None:
+        r.fingerprint["reads"] = plan.reads
     if r.status == "ok" and plan.previous is not None:
         from ebpm.pipeline.spec import Tolerance
 
