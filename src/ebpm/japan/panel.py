@@ -202,6 +202,66 @@ def harmonize(
     check_option("period", period, Period)
     _check_columns(df, code=code, time=time, weights=weights)
     target = _as_date(to, "to")
+    columns, ratios, rules = _value_rules(
+        df, code=code, time=time, how=how, weights=weights, ratios=ratios, columns=columns
+    )
+    data = _panel_rows(df, code=code, time=time, weights=weights, columns=columns, period=period)
+    xw, expected = _crosswalks(data, time=time, target=target)
+    split = _allocate(xw, shares)
+
+    xw["_core"] = (xw["from_code"] == xw["to_code"]) | (
+        xw["from_name"].map(_fold) == xw["to_name"].map(_fold)
+    )
+    merged = data.merge(
+        xw[["from_code", "_as_of", "to_code", "to_name", "n_to", "_share", "_core"]],
+        left_on=["_code", "_as_of"],
+        right_on=["from_code", "_as_of"],
+        how="left",
+        validate="many_to_many",
+    )
+    out = _combine(merged, time=time, rules=rules, weights=weights)
+    incomplete = _mark_incomplete(out, merged, expected, rules)
+    names = out.pop("to_name")
+    out.insert(1, "name", names)
+    out = out.drop(columns="_as_of").sort_values([time, "code"], ignore_index=True)
+
+    record = _merged_rows(merged, time)
+    out.attrs = {k: v for k, v in df.attrs.items()}
+    info = dict(out.attrs.get("ebpm", {}))
+    info["harmonize"] = {
+        "to": target.isoformat(),
+        "how": rules,
+        "weights": weights,
+        "ratios": list(ratios),
+        "period": period,
+        "merged": record,
+        "splits": sorted(set(split["from_code"])),
+        "incomplete": incomplete,
+        "record": history.CREDIT,
+    }
+    out.attrs["ebpm"] = info
+    logger.info(
+        "harmonized %d rows into %d on the boundaries of %s (%d merged, %d incomplete)",
+        len(df),
+        len(out),
+        target,
+        len(record),
+        len(incomplete),
+    )
+    return out
+
+
+def _value_rules(
+    df: pd.DataFrame,
+    *,
+    code: str,
+    time: str,
+    how: How | Mapping[str, How],
+    weights: str | None,
+    ratios: Sequence[str],
+    columns: Sequence[str] | None,
+) -> tuple[list[str], list[str], dict[str, How]]:
+    """The value columns, the ratios among them and the rule of each column, checked."""
     if columns is None and isinstance(how, Mapping):
         columns = list(how)
     if columns is None:
@@ -232,7 +292,20 @@ def harmonize(
             "how='weighted' needs weights= a column to weight by (e.g. population); or use "
             "how='mean' for an unweighted mean"
         )
+    return columns, ratios, rules
 
+
+def _panel_rows(
+    df: pd.DataFrame,
+    *,
+    code: str,
+    time: str,
+    weights: str | None,
+    columns: Sequence[str],
+    period: str,
+) -> pd.DataFrame:
+    """The columns used, with each row's normalised ``_code`` and the date ``_as_of`` its codes
+    are read on; one row per code and period."""
     keep = list(dict.fromkeys([code, time, *([weights] if weights else []), *columns]))
     data = df[keep].copy()
     data.attrs = {}  # the input's provenance goes back on the result; here it would be copied
@@ -260,7 +333,7 @@ def harmonize(
             f"period(s) {', '.join(late)} end after the record of municipal changes "
             f"({history.RECORD_END.isoformat()}); their codes are read on that date",
             EbpmWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
         periods = {t: min(d, history.RECORD_END) for t, d in periods.items()}
     early = sorted(str(t) for t, d in periods.items() if d < history.RECORD_START)
@@ -270,7 +343,14 @@ def harmonize(
             f"starts on {history.RECORD_START.isoformat()}; drop them"
         )
     data["_as_of"] = data[time].map(periods)
+    return data
 
+
+def _crosswalks(
+    data: pd.DataFrame, *, time: str, target: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The crosswalk of the panel's codes to ``target``, period by period, and the predecessors
+    (``to_code``, ``from_code``, ``_as_of``) each restated row should have had."""
     walks = []
     expected_parts = []
     problems: list[str] = []
@@ -317,6 +397,13 @@ def harmonize(
             f"{target.isoformat()} ({lost['changes'].iloc[0]}); drop them or restate on a later "
             "date"
         )
+    expected = pd.concat(expected_parts, ignore_index=True).rename(columns={"from_code": "_code"})
+    return xw, expected
+
+
+def _allocate(xw: pd.DataFrame, shares: pd.DataFrame | None) -> pd.DataFrame:
+    """Set ``xw["_share"]``, each predecessor's share of its successor, from ``shares=`` or
+    equal parts (warned); return the rows of split predecessors."""
     split = xw[xw["n_to"] > 1]
     xw["_share"] = 1.0 / xw["n_to"]
     if shares is not None:
@@ -330,23 +417,16 @@ def harmonize(
             f"({names}); their sums and weights were divided equally, since the record does "
             "not say in what shares. Pass shares= (from_code, to_code, share) to set them",
             SplitWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
+    return split
 
-    xw["_core"] = (xw["from_code"] == xw["to_code"]) | (
-        xw["from_name"].map(_fold) == xw["to_name"].map(_fold)
-    )
-    merged = data.merge(
-        xw[["from_code", "_as_of", "to_code", "to_name", "n_to", "_share", "_core"]],
-        left_on=["_code", "_as_of"],
-        right_on=["from_code", "_as_of"],
-        how="left",
-        validate="many_to_many",
-    )
-    out = _combine(merged, time=time, rules=rules, weights=weights)
 
-    # completeness: did every predecessor in force in the period report?
-    expected = pd.concat(expected_parts, ignore_index=True).rename(columns={"from_code": "_code"})
+def _mark_incomplete(
+    out: pd.DataFrame, merged: pd.DataFrame, expected: pd.DataFrame, rules: Mapping[str, How]
+) -> list[dict[str, Any]]:
+    """Add ``out["complete"]`` (every predecessor in force in the period reported), blank the
+    sums (and the ``core`` values without their core row) of incomplete rows, and list them."""
     have = merged[["to_code", "_as_of", "_code"]].drop_duplicates()
     gaps = expected.merge(have, on=["to_code", "_as_of", "_code"], how="left", indicator=True)
     gaps = gaps[gaps["_merge"] == "left_only"]
@@ -368,41 +448,19 @@ def harmonize(
         has_core = merged.groupby(["to_code", "_as_of"])["_core"].any()
         core_here = out.set_index(["code", "_as_of"]).index.map(has_core).to_numpy(dtype=bool)
         out.loc[~out["complete"].to_numpy() & ~core_here, cores] = np.nan
-    names = out.pop("to_name")
-    out.insert(1, "name", names)
-    out = out.drop(columns="_as_of").sort_values([time, "code"], ignore_index=True)
+    return incomplete
 
+
+def _merged_rows(merged: pd.DataFrame, time: str) -> list[dict[str, Any]]:
+    """Each restated row built from several codes or from a different code, with those codes."""
     pairs = merged[["to_code", time, "_code"]].drop_duplicates()
     moved = pairs["to_code"] != pairs["_code"]
     keys = pairs.loc[moved, ["to_code", time]].drop_duplicates()
     pairs = pairs.merge(keys, on=["to_code", time]).sort_values(["to_code", time, "_code"])
-    record = [
+    return [
         {"code": c, time: t, "from": list(g["_code"])}
         for (c, t), g in pairs.groupby(["to_code", time], sort=True)
     ]
-    out.attrs = {k: v for k, v in df.attrs.items()}
-    info = dict(out.attrs.get("ebpm", {}))
-    info["harmonize"] = {
-        "to": target.isoformat(),
-        "how": rules,
-        "weights": weights,
-        "ratios": list(ratios),
-        "period": period,
-        "merged": record,
-        "splits": sorted(set(split["from_code"])),
-        "incomplete": incomplete,
-        "record": history.CREDIT,
-    }
-    out.attrs["ebpm"] = info
-    logger.info(
-        "harmonized %d rows into %d on the boundaries of %s (%d merged, %d incomplete)",
-        len(df),
-        len(out),
-        target,
-        len(record),
-        len(incomplete),
-    )
-    return out
 
 
 def _check_shares(shares: pd.DataFrame, split: pd.DataFrame) -> dict[tuple[str, str], float]:
@@ -458,7 +516,7 @@ def _check_shares(shares: pd.DataFrame, split: pd.DataFrame) -> dict[tuple[str, 
             f"shares= gives no shares for the split predecessor(s) {', '.join(uncovered)}; "
             "their sums and weights were divided equally",
             SplitWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return dict(
         zip(zip(table["from_code"], table["to_code"], strict=True), table["share"], strict=True)
