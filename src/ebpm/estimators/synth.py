@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -24,6 +25,7 @@ from ebpm.estimators._common import (
     check_unique_panel,
     require_frame,
 )
+from ebpm.estimators._synth_weights import sc_weights, v_weights_fit
 from ebpm.results import EstimateResult
 
 __all__ = ["SynthMethod", "plot_gaps", "synthetic_control"]
@@ -43,200 +45,6 @@ _SDID_ASSUMPTION = (
 )
 
 
-# --- weight solvers ------------------------------------------------------------------------
-_FW_KERNEL: Any = None
-
-
-def _fw_kernel() -> Any:
-    """The Frank-Wolfe loop compiled by numba (a pyfixest dependency); None without numba."""
-    global _FW_KERNEL
-    if _FW_KERNEL is None:
-        try:
-            import numba
-        except ImportError:  # pragma: no cover - numba comes with pyfixest
-            _FW_KERNEL = False
-            return None
-
-        @numba.njit(cache=True)
-        def kernel(gram, cross, scale, zeta, x, min_decrease, max_iter):  # pragma: no cover
-            n, j = x.shape
-            for b in range(n):
-                eta = scale[b] * zeta[b] ** 2
-                md2 = min_decrease[b] ** 2
-                z2 = zeta[b] ** 2
-                gx = gram[b] @ x[b]
-                hg = np.empty(j)
-                prev = np.inf
-                for it in range(max_iter):
-                    xx = 0.0
-                    xgx = 0.0
-                    hx = 0.0
-                    i = 0
-                    for k in range(j):
-                        hg[k] = gx[k] - cross[b, k] + eta * x[b, k]
-                        if hg[k] < hg[i]:
-                            i = k
-                    for k in range(j):
-                        xx += x[b, k] * x[b, k]
-                        xgx += x[b, k] * gx[k]
-                        hx += hg[k] * x[b, k]
-                    d2 = xx - 2.0 * x[b, i] + 1.0
-                    den = gram[b, i, i] - 2.0 * gx[i] + xgx + eta * d2
-                    if d2 > 0 and den > 0:
-                        step = min(1.0, max(0.0, -(hg[i] - hx) / den))
-                        for k in range(j):
-                            x[b, k] *= 1.0 - step
-                            gx[k] = gx[k] * (1.0 - step) + step * gram[b, k, i]
-                        x[b, i] += step
-                    xx = 0.0
-                    xgx = 0.0
-                    cx = 0.0
-                    for k in range(j):
-                        xx += x[b, k] * x[b, k]
-                        xgx += x[b, k] * gx[k]
-                        cx += cross[b, k] * x[b, k]
-                    val = z2 * xx + (xgx - 2.0 * cx) / scale[b]
-                    if it >= 1 and not prev - val > md2:
-                        break
-                    prev = val
-            return x
-
-        _FW_KERNEL = kernel
-    return _FW_KERNEL or None
-
-
-def _fw_batch(
-    gram: np.ndarray,
-    cross: np.ndarray,
-    scale: np.ndarray,
-    zeta: np.ndarray,
-    x: np.ndarray,
-    min_decrease: np.ndarray,
-    max_iter: int,
-) -> np.ndarray:
-    """Frank-Wolfe with exact line search for ``||A x - b||^2 / scale + zeta^2 ||x||^2``.
-
-    Solves B problems at once over the simplex (``gram`` B x J x J = A'A, ``cross`` B x J =
-    A'b, ``x`` B x J starting weights), so the placebo test's fits share every numpy call. The
-    gradient is analytic and the Gram form makes an iteration O(J) whatever the number of
-    periods. Stopping rule and update order follow ``sc.weight.fw`` of the R package synthdid
-    (stop once an iteration lowers the objective by less than ``min_decrease ** 2``).
-    """
-    x = np.ascontiguousarray(x, dtype=np.float64).copy()
-    kernel = _fw_kernel()
-    if kernel is not None:
-        return kernel(
-            np.ascontiguousarray(gram),
-            np.ascontiguousarray(cross),
-            scale,
-            zeta,
-            x,
-            min_decrease,
-            max_iter,
-        )
-    n = x.shape[0]
-    rows = np.arange(n)
-    eta = scale * zeta**2
-    gx = np.einsum("bij,bj->bi", gram, x)
-    active = np.ones(n, dtype=bool)
-    prev = np.full(n, np.inf)
-    for it in range(max_iter):
-        half_grad = gx - cross + eta[:, None] * x
-        i = np.argmin(half_grad, axis=1)
-        xx = np.einsum("bj,bj->b", x, x)
-        xgx = np.einsum("bj,bj->b", x, gx)
-        xi = x[rows, i]
-        d2 = xx - 2.0 * xi + 1.0
-        den = gram[rows, i, i] - 2.0 * gx[rows, i] + xgx + eta * d2
-        hx = np.einsum("bj,bj->b", half_grad, x)
-        ok = active & (d2 > 0) & (den > 0)
-        step = np.where(ok, -(half_grad[rows, i] - hx) / np.where(ok, den, 1.0), 0.0)
-        step = np.clip(step, 0.0, 1.0)
-        x *= (1.0 - step)[:, None]
-        x[rows, i] += step
-        gx = gx * (1.0 - step)[:, None] + step[:, None] * gram[rows, :, i]
-        # The objective up to the constant ||b||^2 / scale: only its decrease matters.
-        val = (
-            zeta**2 * np.einsum("bj,bj->b", x, x)
-            + (np.einsum("bj,bj->b", x, gx) - 2.0 * np.einsum("bj,bj->b", cross, x)) / scale
-        )
-        if it >= 1:
-            active &= prev - val > min_decrease**2
-            if not active.any():
-                break
-        prev = np.where(active, val, prev)
-    return x
-
-
-def _sparsify(v: np.ndarray) -> np.ndarray:
-    """Zero weights no larger than a quarter of the row's largest, then renormalise (rows)."""
-    v = np.where(v <= v.max(axis=1, keepdims=True) / 4.0, 0.0, v)
-    return v / v.sum(axis=1, keepdims=True)
-
-
-def _sc_weights(y0: np.ndarray, y1: np.ndarray) -> np.ndarray:
-    """Outcome-based SC weights for B problems: donors ``y0`` (B x T0 x J) reproduce ``y1``.
-
-    The regularisation-free SC of Arkhangelsky et al. (2021): ridge ``1e-6 * sigma``, no
-    intercept, 100 Frank-Wolfe steps, weights below a quarter of the largest dropped, then
-    iterations until the objective stops decreasing (``sc_estimate`` in synthdid).
-    """
-    b, t0, j = y0.shape
-    noise = np.std(np.diff(y0, axis=1), axis=(1, 2), ddof=1) if t0 > 2 else np.ones(b)
-    noise = np.where(noise > 0, noise, 1.0)
-    zeta = 1e-6 * noise
-    min_decrease = 1e-5 * noise
-    gram = np.einsum("btj,btk->bjk", y0, y0)
-    cross = np.einsum("btj,bt->bj", y0, y1)
-    scale = np.full(b, float(t0))
-    x = np.full((b, j), 1.0 / j)
-    x = _fw_batch(gram, cross, scale, zeta, x, min_decrease, 100)
-    return _fw_batch(gram, cross, scale, zeta, _sparsify(x), min_decrease, 10_000)
-
-
-def _simplex_lsq(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``min ||a w - b||`` over the simplex, by NNLS with a heavily weighted sum-to-one row."""
-    from scipy.optimize import nnls
-
-    big = 1e3 * max(1.0, float(np.abs(a).max()))
-    w, _ = nnls(
-        np.vstack([a, np.full(a.shape[1], big)]), np.append(b, big), maxiter=50 * a.shape[1]
-    )
-    total = w.sum()
-    return w / total if total > 0 else np.full(a.shape[1], 1.0 / a.shape[1])
-
-
-def _v_weights_fit(
-    x0: np.ndarray, x1: np.ndarray, y0: np.ndarray, y1: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Nested ADH optimisation: predictor weights V minimise the pre-period outcome MSPE.
-
-    ``x0`` (K x J) and ``x1`` (K) are standardised predictors, ``y0`` (T0 x J) and ``y1`` (T0)
-    the pre-period outcomes. For a diagonal V on the simplex (softmax parameters) the donor
-    weights solve ``min (x1 - x0 w)' V (x1 - x0 w)`` exactly; Nelder-Mead searches V.
-    """
-    from scipy.optimize import minimize
-
-    k = x0.shape[0]
-
-    def inner(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        v = np.exp(theta - theta.max())
-        v /= v.sum()
-        root = np.sqrt(v)
-        return _simplex_lsq(x0 * root[:, None], x1 * root), v
-
-    def loss(theta: np.ndarray) -> float:
-        r = y1 - y0 @ inner(theta)[0]
-        return float(r @ r)
-
-    starts = [np.zeros(k)]
-    best = min(
-        (minimize(loss, s0, method="Nelder-Mead", options={"maxiter": 300 * k}) for s0 in starts),
-        key=lambda r: r.fun,
-    )
-    return inner(best.x)
-
-
 # --- fits ------------------------------------------------------------------------------------
 def _fit_sc(y: np.ndarray, t0: int, x: np.ndarray | None = None) -> list[dict[str, Any]]:
     """SC on a batch ``y`` (B x units x periods), the treated unit in the last row of each.
@@ -246,10 +54,10 @@ def _fit_sc(y: np.ndarray, t0: int, x: np.ndarray | None = None) -> list[dict[st
     y0, y1 = y[:, :-1, :], y[:, -1, :]
     vs: list[np.ndarray | None] = [None] * y.shape[0]
     if x is None:
-        w = _sc_weights(np.transpose(y0[:, :, :t0], (0, 2, 1)), y1[:, :t0])
+        w = sc_weights(np.transpose(y0[:, :, :t0], (0, 2, 1)), y1[:, :t0])
     else:
         fits = [
-            _v_weights_fit(x[b, :, :-1], x[b, :, -1], y0[b, :, :t0].T, y1[b, :t0])
+            v_weights_fit(x[b, :, :-1], x[b, :, -1], y0[b, :, :t0].T, y1[b, :t0])
             for b in range(y.shape[0])
         ]
         w = np.array([f[0] for f in fits])
@@ -508,13 +316,104 @@ def synthetic_control(
             "predictors are only used by method='sc'; synthetic difference-in-differences "
             "weights match the outcome path. Drop predictors or use method='sc'"
         )
+    y_values = _validate(data, outcome=outcome, unit=unit, time=time, predictors=predictors)
+    panel = _prepare(
+        data,
+        y_values,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        treated_unit=treated_unit,
+        treatment_time=treatment_time,
+    )
+    x = _predictor_matrix(data, predictors, panel, unit=unit, time=time) if predictors else None
+    fit = _fit_sdid if method == "sdid" else _fit_sc
+    main = fit(panel.y[None], panel.t0, None if x is None else x[None])[0]
+    diagnostics = _diagnostics(main, panel, unit=unit, method=method, predictors=predictors)
+    se = p_value = math.nan
+    inference = "none (placebos=False): no standard error or p-value"
+    if placebos:
+        se, p_value, inference, extra = _placebos(panel, main, fit, x, unit=unit)
+        diagnostics.update(extra)
+    att = main["att"]
+    if not math.isfinite(att):
+        raise EstimationError(  # pragma: no cover - defensive
+            "the synthetic control estimate is not finite; check the outcome for extreme values"
+        )
+    return EstimateResult(
+        method="synthetic_control" if method == "sc" else "synthdid",
+        title=(
+            "Synthetic control"
+            if method == "sc"
+            else "Synthetic difference-in-differences (Arkhangelsky et al. 2021)"
+        ),
+        estimand="ATT",
+        table=_table(att, se, p_value, conf_level=conf_level),
+        headline="ATT",
+        n_obs=int(panel.y.size),
+        inference=inference,
+        conf_level=conf_level,
+        design={
+            "outcome": outcome,
+            "unit": unit,
+            "time": time,
+            "treated_unit": panel.treated,
+            "treatment_time": treatment_time,
+            "predictors": predictors,
+            "method": method,
+            "n_units": len(panel.units),
+            "n_donors": len(panel.donors),
+            "n_periods": len(panel.times),
+            "n_pre_periods": panel.t0,
+            "n_post_periods": len(panel.times) - panel.t0,
+            "first_period": _py(panel.times[0]),
+            "last_period": _py(panel.times[-1]),
+        },
+        diagnostics=diagnostics,
+        provenance=dict(data.attrs.get("ebpm", {})),
+        assumption=_SC_ASSUMPTION if method == "sc" else _SDID_ASSUMPTION,
+        plotter=_plot_paths,
+    )
+
+
+# --- steps: validate, prepare, fit, result ---------------------------------------------------
+@dataclass(frozen=True)
+class _Panel:
+    """The outcome as a units x periods matrix, donors first and the treated unit last."""
+
+    y: np.ndarray
+    units: pd.Index
+    donors: list[Any]
+    treated: Any
+    times: pd.Index
+    pre: np.ndarray  # periods before treatment
+    t0: int  # how many
+
+
+def _validate(
+    data: pd.DataFrame, *, outcome: str, unit: str, time: str, predictors: list[str]
+) -> pd.Series:
+    """Check the columns and the panel's keys; return the outcome as numbers."""
     check_columns(data, {"outcome": outcome, "unit": unit, "time": time, "predictors": predictors})
     for col, role in ((unit, "unit"), (time, "time")):
         check_complete(data, col, role=role)
     y_values = check_numeric(data, outcome, role="outcome")
     check_complete(data.assign(**{outcome: y_values}), outcome, role="outcome")
     check_unique_panel(data, unit=unit, time=time)
+    return y_values
 
+
+def _prepare(
+    data: pd.DataFrame,
+    y_values: pd.Series,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    treated_unit: Any,
+    treatment_time: Any,
+) -> _Panel:
+    """The balanced outcome matrix, the treated unit found, the pre-period and the donors."""
     wide = _wide(data, outcome=outcome, unit=unit, time=time, values=y_values.to_numpy())
     units, times = wide.index, wide.columns
     treated = _find_unit(units, treated_unit, unit)
@@ -529,39 +428,45 @@ def synthetic_control(
             f"have {len(donors)}"
         )
     y = wide.loc[[*donors, treated]].to_numpy(float)
+    return _Panel(y=y, units=units, donors=donors, treated=treated, times=times, pre=pre, t0=t0)
 
-    x = None
-    if predictors:
-        rows = data[data[time].isin(times[pre])]
-        cols = {}
-        for col in predictors:
-            vals = check_numeric(rows, col, role="predictors")
-            vals = vals.where(np.isfinite(vals))  # inf is missing, as in every estimator
-            cols[col] = vals.groupby(rows[unit].to_numpy()).mean()
-        pm = pd.DataFrame(cols).reindex([*donors, treated])
-        if pm.isna().to_numpy().any():
-            bad = pm.columns[pm.isna().any()].tolist()
-            raise DataError(
-                f"predictors {bad} have no pre-period value for some units; fill them first"
-            )
-        sd = pm.std(ddof=1).replace(0, 1.0)
-        x = ((pm - pm.mean()) / sd).to_numpy(float).T  # K x units
 
-    fit = _fit_sdid if method == "sdid" else _fit_sc
-    main = fit(y[None], t0, None if x is None else x[None])[0]
-    gap = main["gap"]
-    pre_rmspe, post_rmspe = _rmspe(gap[:t0]), _rmspe(gap[t0:])
-    att = main["att"]
+def _predictor_matrix(
+    data: pd.DataFrame, predictors: list[str], panel: _Panel, *, unit: str, time: str
+) -> np.ndarray:
+    """Pre-period means of the predictors, standardised: K x units, donors first."""
+    rows = data[data[time].isin(panel.times[panel.pre])]
+    cols = {}
+    for col in predictors:
+        vals = check_numeric(rows, col, role="predictors")
+        vals = vals.where(np.isfinite(vals))  # inf is missing, as in every estimator
+        cols[col] = vals.groupby(rows[unit].to_numpy()).mean()
+    pm = pd.DataFrame(cols).reindex([*panel.donors, panel.treated])
+    if pm.isna().to_numpy().any():
+        bad = pm.columns[pm.isna().any()].tolist()
+        raise DataError(
+            f"predictors {bad} have no pre-period value for some units; fill them first"
+        )
+    sd = pm.std(ddof=1).replace(0, 1.0)
+    return ((pm - pm.mean()) / sd).to_numpy(float).T  # K x units
 
+
+def _diagnostics(
+    main: dict[str, Any], panel: _Panel, *, unit: str, method: SynthMethod, predictors: list[str]
+) -> dict[str, Any]:
+    """The main fit's weights, paths and fit before and after treatment."""
+    gap, times, t0 = main["gap"], panel.times, panel.t0
     diagnostics: dict[str, Any] = {
-        "weights": pd.Series(main["weights"], index=pd.Index(donors, name=unit), name="weight")
+        "weights": pd.Series(
+            main["weights"], index=pd.Index(panel.donors, name=unit), name="weight"
+        )
         .sort_values(ascending=False, kind="stable")
         .round(12),
         "gap": pd.Series(gap, index=times, name="gap"),
         "synthetic": pd.Series(main["synthetic"], index=times, name="synthetic"),
-        "treated": pd.Series(y[-1], index=times, name=str(treated)),
-        "pre_rmspe": pre_rmspe,
-        "post_rmspe": post_rmspe,
+        "treated": pd.Series(panel.y[-1], index=times, name=str(panel.treated)),
+        "pre_rmspe": _rmspe(gap[:t0]),
+        "post_rmspe": _rmspe(gap[t0:]),
     }
     if method == "sdid":
         diagnostics["time_weights"] = pd.Series(
@@ -569,52 +474,65 @@ def synthetic_control(
         )
     if main["v"] is not None:
         diagnostics["predictor_weights"] = pd.Series(main["v"], index=predictors, name="v")
+    return diagnostics
 
-    se = p_value = math.nan
-    inference = "none (placebos=False): no standard error or p-value"
-    if placebos:
-        rows_out, gaps = [], {}
-        ratio_treated = post_rmspe / pre_rmspe if pre_rmspe > 0 else math.inf
-        n_d = len(donors)
-        orders = np.array([[i for i in range(n_d) if i != k] + [k] for k in range(n_d)])
-        fits = fit(y[orders], t0, None if x is None else x[:, orders].transpose(1, 0, 2))
-        for donor, pk in zip(donors, fits, strict=True):
-            g = pk["gap"]
-            pr, po = _rmspe(g[:t0]), _rmspe(g[t0:])
-            rows_out.append(
-                {
-                    unit: donor,
-                    "att": pk["att"],
-                    "pre_rmspe": pr,
-                    "post_rmspe": po,
-                    "ratio": po / pr if pr > 0 else math.inf,
-                }
-            )
-            gaps[donor] = g
-        table_p = pd.DataFrame(rows_out).sort_values("ratio", ascending=False, kind="stable")
-        table_p = table_p.reset_index(drop=True)
-        rank = 1 + int((table_p["ratio"] > ratio_treated).sum())
-        p_value = rank / (len(donors) + 1)
-        se = float(np.std(table_p["att"].to_numpy(float), ddof=0))
-        diagnostics["placebos"] = table_p
-        diagnostics["placebo_gaps"] = pd.DataFrame(gaps, index=times)
-        diagnostics["treated_rank"] = rank
-        diagnostics["ratio"] = ratio_treated
-        diagnostics["p_value"] = p_value
-        diagnostics["in_time_placebo"] = _in_time_placebo(y, t0, times, fit, x)
-        inference = (
-            f"placebo permutation over {len(donors)} donors: p-value = rank of the post/pre RMSPE "
-            f"ratio ({rank} of {len(donors) + 1}); std. error = SD of the donors' placebo ATTs; "
-            "normal interval"
+
+def _placebos(
+    panel: _Panel, main: dict[str, Any], fit: Any, x: np.ndarray | None, *, unit: str
+) -> tuple[float, float, str, dict[str, Any]]:
+    """In-space placebos (each donor treated in turn, the treated unit out of its pool) and
+    the in-time placebo: standard error, rank p-value, the inference line and diagnostics."""
+    y, t0, donors = panel.y, panel.t0, panel.donors
+    pre_rmspe, post_rmspe = _rmspe(main["gap"][:t0]), _rmspe(main["gap"][t0:])
+    ratio = post_rmspe / pre_rmspe if pre_rmspe > 0 else math.inf
+    rows_out, gaps = [], {}
+    n_d = len(donors)
+    orders = np.array([[i for i in range(n_d) if i != k] + [k] for k in range(n_d)])
+    fits = fit(y[orders], t0, None if x is None else x[:, orders].transpose(1, 0, 2))
+    for donor, pk in zip(donors, fits, strict=True):
+        g = pk["gap"]
+        pr, po = _rmspe(g[:t0]), _rmspe(g[t0:])
+        rows_out.append(
+            {
+                unit: donor,
+                "att": pk["att"],
+                "pre_rmspe": pr,
+                "post_rmspe": po,
+                "ratio": po / pr if pr > 0 else math.inf,
+            }
         )
-    if not math.isfinite(att):
-        raise EstimationError(  # pragma: no cover - defensive
-            "the synthetic control estimate is not finite; check the outcome for extreme values"
-        )
+        gaps[donor] = g
+    table_p = pd.DataFrame(rows_out).sort_values("ratio", ascending=False, kind="stable")
+    table_p = table_p.reset_index(drop=True)
+    rank = 1 + int((table_p["ratio"] > ratio).sum())
+    p_value = rank / (len(donors) + 1)
+    se = float(np.std(table_p["att"].to_numpy(float), ddof=0))
+    inference = (
+        f"placebo permutation over {len(donors)} donors: p-value = rank of the post/pre RMSPE "
+        f"ratio ({rank} of {len(donors) + 1}); std. error = SD of the donors' placebo ATTs; "
+        "normal interval"
+    )
+    return (
+        se,
+        p_value,
+        inference,
+        {
+            "placebos": table_p,
+            "placebo_gaps": pd.DataFrame(gaps, index=panel.times),
+            "treated_rank": rank,
+            "ratio": ratio,
+            "p_value": p_value,
+            "in_time_placebo": _in_time_placebo(y, t0, panel.times, fit, x),
+        },
+    )
+
+
+def _table(att: float, se: float, p_value: float, *, conf_level: float) -> pd.DataFrame:
+    """The one ATT row, with a normal interval from the placebo standard error."""
     from scipy import stats
 
     z = stats.norm.ppf(0.5 + conf_level / 2)
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "term": ["ATT"],
             "estimate": [att],
@@ -624,42 +542,6 @@ def synthetic_control(
             "conf_low": [att - z * se],
             "conf_high": [att + z * se],
         }
-    )
-    design = {
-        "outcome": outcome,
-        "unit": unit,
-        "time": time,
-        "treated_unit": treated,
-        "treatment_time": treatment_time,
-        "predictors": predictors,
-        "method": method,
-        "n_units": len(units),
-        "n_donors": len(donors),
-        "n_periods": len(times),
-        "n_pre_periods": t0,
-        "n_post_periods": len(times) - t0,
-        "first_period": _py(times[0]),
-        "last_period": _py(times[-1]),
-    }
-    title = (
-        "Synthetic control"
-        if method == "sc"
-        else "Synthetic difference-in-differences (Arkhangelsky et al. 2021)"
-    )
-    return EstimateResult(
-        method="synthetic_control" if method == "sc" else "synthdid",
-        title=title,
-        estimand="ATT",
-        table=table,
-        headline="ATT",
-        n_obs=int(y.size),
-        inference=inference,
-        conf_level=conf_level,
-        design=design,
-        diagnostics=diagnostics,
-        provenance=dict(data.attrs.get("ebpm", {})),
-        assumption=_SC_ASSUMPTION if method == "sc" else _SDID_ASSUMPTION,
-        plotter=_plot_paths,
     )
 
 
