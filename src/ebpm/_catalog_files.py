@@ -19,9 +19,11 @@ from typing import Any
 import yaml
 
 from ebpm import _yaml
+from ebpm.errors import CatalogError
 
 __all__ = [
     "CATALOG_DIR_ENV",
+    "catalog_dir",
     "definition_sha256",
     "entry_digests",
     "entry_sha256",
@@ -51,6 +53,30 @@ def find_catalog_dir(start: Path | None = None) -> Path | None:
         if candidate.is_dir() and any(candidate.glob("*.yaml")):
             return candidate
     return _PACKAGED if _PACKAGED.is_dir() else None
+
+
+def catalog_dir(start: Path | None = None) -> Path:
+    """The folder of catalog YAML files.
+
+    In order: ``$EBPM_CATALOG_DIR``; a ``catalogs/`` folder in ``start`` (default: the current
+    directory) or one of its parents (a project checkout); the ``catalogs/`` folder of the
+    checkout ebpm is installed from (an editable install). ``ebpm run`` finds it the same way
+    (:func:`find_catalog_dir`, without intake) to tell whether an entry changed.
+    """
+    env = os.environ.get(CATALOG_DIR_ENV)
+    found = find_catalog_dir(start)
+    if env and (found is None or not found.is_dir()):
+        raise CatalogError(
+            f"{CATALOG_DIR_ENV}={env!r} is not a folder; point it at a folder of catalog "
+            "YAML files or unset it"
+        )
+    if found is None:
+        here = (start or Path.cwd()).resolve()
+        raise CatalogError(
+            f"no catalogs/ folder found from {here}; run ebpm from the project checkout or set "
+            f"{CATALOG_DIR_ENV} to the folder holding the catalog YAML files"
+        )
+    return found
 
 
 def definition_sha256(definition: Any) -> str:

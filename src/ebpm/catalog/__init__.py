@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from ebpm._catalog_files import CATALOG_DIR_ENV, entry_digests, find_catalog_dir
+from ebpm._catalog_files import CATALOG_DIR_ENV, catalog_dir, entry_digests
 from ebpm.catalog.provenance import finish
 from ebpm.errors import (
     CatalogError,
@@ -32,6 +32,7 @@ from ebpm.errors import (
 )
 
 __all__ = [
+    "CATALOG_DIR_ENV",
     "Catalog",
     "ParameterSpec",
     "catalog_dir",
@@ -54,30 +55,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-def catalog_dir(start: Path | None = None) -> Path:
-    """The folder of catalog YAML files.
-
-    In order: ``$EBPM_CATALOG_DIR``; a ``catalogs/`` folder in ``start`` (default: the current
-    directory) or one of its parents (a project checkout); the ``catalogs/`` folder of the
-    checkout ebpm is installed from (an editable install). ``ebpm run`` finds it the same way
-    (:mod:`ebpm._catalog_files`, without intake) to tell whether an entry changed.
-    """
-    env = os.environ.get(CATALOG_DIR_ENV)
-    found = find_catalog_dir(start)
-    if env and (found is None or not found.is_dir()):
-        raise CatalogError(
-            f"{CATALOG_DIR_ENV}={env!r} is not a folder; point it at a folder of catalog "
-            "YAML files or unset it"
-        )
-    if found is None:
-        here = (start or Path.cwd()).resolve()
-        raise CatalogError(
-            f"no catalogs/ folder found from {here}; run ebpm from the project checkout or set "
-            f"{CATALOG_DIR_ENV} to the folder holding the catalog YAML files"
-        )
-    return found
 
 
 #: Reader modules that read files on this machine (shipped in packages, or the analyst's own):

@@ -994,7 +994,7 @@ class LocalFile(BaseReader):
         catalog_dir: str | None = None,
     ) -> pd.DataFrame:
         if catalog_dir is None:
-            from ebpm.catalog import catalog_dir as find_catalog_dir
+            from ebpm._catalog_files import catalog_dir as find_catalog_dir
 
             catalog_dir = str(find_catalog_dir())
         declared = (self.metadata or {}).get("columns") or {}
@@ -1042,7 +1042,7 @@ class AddedEntry:
 
 def _catalog_folder() -> Path:
     """Where ``catalog add`` writes: ``$EBPM_CATALOG_DIR``, else ``catalogs/`` here or above."""
-    from ebpm.catalog import CATALOG_DIR_ENV, catalog_dir
+    from ebpm._catalog_files import CATALOG_DIR_ENV, catalog_dir
 
     if os.environ.get(CATALOG_DIR_ENV):
         return catalog_dir()

@@ -1,0 +1,178 @@
+"""The shape of the package: layers that only point down, and no import cycle (issue 17).
+
+The layers, bottom to top, are those of STYLE.md. Every ``import`` of an ebpm module counts,
+including those inside functions (a lazy import still ties two modules together); only imports
+under ``if TYPE_CHECKING:`` are left out, as they never run.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+
+#: Bottom to top. A module belongs to the layer of its longest listed prefix.
+LAYERS: list[tuple[str, ...]] = [
+    ("ebpm.errors", "ebpm._version"),
+    (
+        "ebpm._io",
+        "ebpm._json",
+        "ebpm._format",
+        "ebpm._lang",
+        "ebpm._yaml",
+        "ebpm._protocol",
+        "ebpm._env",
+        "ebpm._lazy",
+        "ebpm._package_data",
+        "ebpm._catalog_files",
+        "ebpm._reads",
+        "ebpm._graph",
+        "ebpm.project",
+        "ebpm.plotting",
+    ),
+    ("ebpm.japan", "ebpm.results", "ebpm.catalog"),
+    ("ebpm.estimators", "ebpm.geo", "ebpm.disclosure", "ebpm.describe", "ebpm.comparison"),
+    ("ebpm.report",),
+    ("ebpm.kpi", "ebpm.pipeline"),
+    ("ebpm.site",),
+    ("ebpm.check", "ebpm.cli", "ebpm.__main__", "ebpm"),
+]
+
+#: STYLE's bottom modules use the errors and nothing else of ebpm; the other modules of their
+#: layer may also use them.
+STRICT_BOTTOM = (
+    "ebpm._io",
+    "ebpm._json",
+    "ebpm._format",
+    "ebpm._lang",
+    "ebpm._yaml",
+    "ebpm._protocol",
+    "ebpm._lazy",
+    "ebpm._graph",
+    "ebpm.plotting",
+    "ebpm.project",
+)
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in sorted((SRC / "ebpm").rglob("*.py")):
+        parts = list(path.relative_to(SRC).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def _owner(name: str) -> str:
+    """The module that ``name`` (a module, or a name inside one) lives in."""
+    while name not in MODULES:
+        name = name.rpartition(".")[0]
+    return name
+
+
+def _layer(module: str) -> int:
+    hits = [
+        (len(prefix), i)
+        for i, layer in enumerate(LAYERS)
+        for prefix in layer
+        if module == prefix or module.startswith(prefix + ".")
+    ]
+    assert hits, f"{module} is in no layer; add it to LAYERS (and to STYLE's layers)"
+    return max(hits)[1]
+
+
+def _runtime_imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.orelse:
+                yield from _runtime_imports(child)
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        yield from _runtime_imports(node)
+
+
+def _imports(module: str) -> set[str]:
+    """The ebpm modules ``module`` imports (at any depth of its code)."""
+    path = MODULES[module]
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in _runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {_owner(a.name) for a in node.names if a.name.split(".")[0] == "ebpm"}
+            continue
+        if node.level:
+            base = package.split(".")[: len(package.split(".")) - node.level + 1]
+            full = ".".join([*base, *([node.module] if node.module else [])])
+        else:
+            full = node.module or ""
+        if full.split(".")[0] != "ebpm":
+            continue
+        for alias in node.names:
+            child = f"{full}.{alias.name}"
+            found.add(child if child in MODULES else _owner(full))
+    found.discard(module)
+    return found
+
+
+GRAPH = {m: _imports(m) for m in MODULES}
+
+
+def test_the_walk_sees_the_imports() -> None:
+    """Guard against a walk that finds nothing and so proves nothing."""
+    assert "ebpm.errors" in GRAPH["ebpm.catalog.cache"]
+    assert "ebpm.pipeline.spec" in GRAPH["ebpm.pipeline.runner"]
+    assert sum(map(len, GRAPH.values())) > 200
+
+
+def test_there_is_no_import_cycle() -> None:
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(v: str) -> None:  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(GRAPH[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(GRAPH):
+        if module not in index:
+            visit(module)
+    assert cycles == [], f"modules that import each other: {cycles}"
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_imports_only_point_down(module: str) -> None:
+    up = sorted(t for t in GRAPH[module] if _layer(t) > _layer(module))
+    assert up == [], f"{module} (layer {_layer(module)}) imports modules of a higher layer: {up}"
+
+
+@pytest.mark.parametrize("module", STRICT_BOTTOM)
+def test_bottom_modules_use_nothing_of_ebpm_but_the_errors(module: str) -> None:
+    assert GRAPH[module] <= {"ebpm.errors", "ebpm._version"}, GRAPH[module]
