@@ -11,7 +11,7 @@ import io
 import logging
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -51,12 +51,13 @@ CONVENTIONAL = "conventional"
 ROBUST = "robust bias-corrected"
 
 
-def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
+def _quiet(func: Any, *args: Any, stacklevel: int = 3, **kwargs: Any) -> Any:
     """Call an rdrobust/rddensity function with its stdout captured and its warnings renamed.
 
     rdrobust prints notes ("Mass points detected in the running variable.") and warns with
     plain UserWarnings; the library never prints, so notes go to the log and the warning about
-    few clusters within the bandwidth becomes a :class:`FewClustersWarning`.
+    few clusters within the bandwidth becomes a :class:`FewClustersWarning`. ``stacklevel``
+    is the warnings' (3: the caller of this function's caller).
     """
     out = io.StringIO()
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
@@ -71,14 +72,14 @@ def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
             warnings.warn(
                 f"{text} Use a larger bandwidth or fewer, larger clusters.",
                 FewClustersWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
         elif issubclass(w.category, FutureWarning | DeprecationWarning | ResourceWarning):
             # pandas/numpy notices from inside the engines, and garbage collection noticing
             # an unclosed file or event loop of someone else's, are not the analyst's
             continue
         else:
-            warnings.warn(f"{func.__name__}: {text}", EbpmWarning, stacklevel=3)
+            warnings.warn(f"{func.__name__}: {text}", EbpmWarning, stacklevel=stacklevel)
     return result, out.getvalue()
 
 
@@ -276,19 +277,9 @@ def rdd(
     """
     data = require_frame(data, func="rdd")
     covariates = [covariates] if isinstance(covariates, str) else list(covariates or [])
-    kernel = check_option("kernel", kernel, KERNELS)
-    if isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 1:
-        raise DataError(
-            f"p={p!r} must be a positive integer, the order of the local polynomial "
-            "(1: local linear, the default; 2: local quadratic)"
-        )
-    p = int(p)
-    h_manual = _check_bandwidth(bandwidth)
-    if not 0 < conf_level < 1:
-        raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
-    if isinstance(cutoff, bool) or not isinstance(cutoff, int | float | np.integer | np.floating):
-        raise DataError(f"cutoff={cutoff!r} must be a number on the scale of the running variable")
-    cutoff = float(cutoff)
+    kernel, p, h_manual, cutoff = _validate(
+        kernel=kernel, p=p, bandwidth=bandwidth, conf_level=conf_level, cutoff=cutoff
+    )
     check_columns(
         data,
         {"outcome": outcome, "running": running, "covariates": covariates, "cluster": cluster},
@@ -303,6 +294,115 @@ def rdd(
     # rows by position, never by index label: a repeated label (after pd.concat) must not
     # duplicate or mispair rows
     keep = ~missing_rows(data, [outcome, running, *covariates])
+    y, x, common = _prepare(
+        data,
+        y_all,
+        x_all,
+        cov_all,
+        keep,
+        covariates=covariates,
+        cluster=cluster,
+        options={"c": cutoff, "p": p, "kernel": kernel, "level": conf_level * 100},
+    )
+    _check_sides(x, cutoff=cutoff, p=p, running=running)
+    rdrobust, rddensity = _engines()
+    fit = _fitter(rdrobust, y, x, common, outcome=outcome, running=running)
+    if h_manual is None:
+        main, printed = fit(bwselect="mserd")
+    else:
+        main, printed = fit(h=h_manual)
+    if "Not enough observations to perform bandwidth" in printed:
+        warnings.warn(
+            f"rdd(): only {len(x)} observations, too few for rdrobust's bandwidth selector; it "
+            f"used the whole range of {running!r} as the bandwidth. Read the estimate as a "
+            "global polynomial fit",
+            EbpmWarning,
+            stacklevel=2,
+        )
+    bandwidths = _bandwidths(main, manual=h_manual is not None)
+    sensitivity = _sensitivity(fit, x, cutoff=cutoff, bandwidths=bandwidths)
+    density_test = _density_test(rddensity, x_all, cutoff=cutoff)
+    n_clusters = int(main.n_clust) if cluster is not None else None
+    design: dict[str, Any] = {
+        "outcome": outcome,
+        "running": running,
+        "cutoff": cutoff,
+        "covariates": covariates,
+        "cluster": cluster,
+        "n_left": int((x < cutoff).sum()),
+        "n_right": int((x >= cutoff).sum()),
+    }
+    if n_clusters is not None:
+        design["n_clusters"] = n_clusters
+    return EstimateResult(
+        method="rdd",
+        title="Regression discontinuity (sharp, local polynomial)",
+        estimand=f"Average effect at the cutoff ({running} = {cutoff:g})",
+        table=_table(main),
+        headline=HEADLINE,
+        n_obs=len(x),
+        inference=_inference(cluster, n_clusters=n_clusters, conf_level=conf_level),
+        conf_level=conf_level,
+        design=design,
+        diagnostics={
+            "bandwidth": bandwidths,
+            "n_effective": {"left": int(main.N_h[0]), "right": int(main.N_h[1])},
+            "density_test": density_test,
+            "bandwidth_sensitivity": sensitivity,
+            "kernel": kernel,
+            "p": p,
+            "q": int(main.q),
+            "vce": str(main.vce),
+            "mass_points": "Mass points detected" in printed,
+            "bins": _bins(x, y, cutoff),
+            "fit": {
+                "left": np.asarray(main.beta_p_l, float).ravel()[: p + 1].tolist(),
+                "right": np.asarray(main.beta_p_r, float).ravel()[: p + 1].tolist(),
+            },
+        },
+        provenance=dict(data.attrs.get("ebpm", {})),
+        assumption=(
+            "Continuity at the cutoff: average potential outcomes change smoothly in the "
+            "running variable at the cutoff (no precise manipulation of the score, nothing "
+            "else changes there), so units just below are a valid comparison for units just "
+            "above."
+        ),
+        plotter=_plot_rdd,
+    )
+
+
+# --- steps: validate, prepare, fit, result ---------------------------------------------------
+def _validate(
+    *, kernel: Any, p: Any, bandwidth: Any, conf_level: float, cutoff: Any
+) -> tuple[Kernel, int, float | None, float]:
+    """The checked kernel, polynomial order, manual bandwidth (None: selected) and cutoff."""
+    checked = check_option("kernel", kernel, KERNELS)
+    if isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 1:
+        raise DataError(
+            f"p={p!r} must be a positive integer, the order of the local polynomial "
+            "(1: local linear, the default; 2: local quadratic)"
+        )
+    h_manual = _check_bandwidth(bandwidth)
+    if not 0 < conf_level < 1:
+        raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
+    if isinstance(cutoff, bool) or not isinstance(cutoff, int | float | np.integer | np.floating):
+        raise DataError(f"cutoff={cutoff!r} must be a number on the scale of the running variable")
+    return checked, int(p), h_manual, float(cutoff)
+
+
+def _prepare(
+    data: pd.DataFrame,
+    y_all: pd.Series,
+    x_all: pd.Series,
+    cov_all: dict[str, pd.Series],
+    keep: np.ndarray,
+    *,
+    covariates: list[str],
+    cluster: str | None,
+    options: dict[str, Any],
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Outcome and running variable of the rows kept, and rdrobust's options for every fit:
+    ``options`` (c, p, kernel, level) with the engine's kernel name, covariates and clusters."""
     work = pd.DataFrame(
         {
             "y": y_all.to_numpy()[keep],
@@ -312,6 +412,20 @@ def rdd(
     )
     x = work["x"].to_numpy(float)
     y = work["y"].to_numpy(float)
+    zs = [f"z{i}" for i in range(len(covariates))]
+    common: dict[str, Any] = {
+        "c": options["c"],
+        "p": options["p"],
+        "kernel": {"triangular": "tri", "epanechnikov": "epa", "uniform": "uni"}[options["kernel"]],
+        "covs": work[zs].to_numpy(float) if zs else None,
+        "cluster": pd.factorize(data[cluster].to_numpy()[keep])[0] if cluster is not None else None,
+        "level": options["level"],
+    }
+    return y, x, common
+
+
+def _check_sides(x: np.ndarray, *, cutoff: float, p: int, running: str) -> None:
+    """Raise :class:`EmptySideError` unless each side has enough distinct running values."""
     below, above = x < cutoff, x >= cutoff
     for side, mask in (("below", below), ("at or above", above)):
         if not mask.any():
@@ -329,23 +443,29 @@ def rdd(
                 f"at least {need} on each side. Move the cutoff or lower p"
             )
 
+
+def _engines() -> tuple[Any, Any]:
+    """rdrobust and rddensity, imported on first use."""
     with warnings.catch_warnings():
         # GPL-3.0 engines, imported lazily (numba, scipy.stats, pyplot). rddensity silences
         # FutureWarning process-wide on import; catch_warnings restores the caller's filters.
         from rddensity import rddensity
         from rdrobust import rdrobust
+    return rdrobust, rddensity
 
-    engine_kernel = {"triangular": "tri", "epanechnikov": "epa", "uniform": "uni"}[kernel]
-    covs = work[[f"z{i}" for i in range(len(covariates))]].to_numpy(float) if covariates else None
-    clus = pd.factorize(data[cluster].to_numpy()[keep])[0] if cluster is not None else None
-    common: dict[str, Any] = {
-        "c": cutoff,
-        "p": p,
-        "kernel": engine_kernel,
-        "covs": covs,
-        "cluster": clus,
-        "level": conf_level * 100,
-    }
+
+def _fitter(
+    rdrobust: Any,
+    y: np.ndarray,
+    x: np.ndarray,
+    common: dict[str, Any],
+    *,
+    outcome: str,
+    running: str,
+) -> Callable[..., tuple[Any, str]]:
+    """``fit(**extra)``: rdrobust on the data with ``common`` and ``extra`` options, quietly,
+    its failures raised as :class:`EstimationError`; returns the fit and what it printed."""
+    cutoff = common["c"]
 
     def fit(**extra: Any) -> tuple[Any, str]:
         try:
@@ -357,26 +477,17 @@ def rdd(
                 f"of {running!r} near the cutoff, or set a wider bandwidth"
             ) from err
 
-    if h_manual is None:
-        main, printed = fit(bwselect="mserd")
-    else:
-        main, printed = fit(h=h_manual)
-    mass_points = "Mass points detected" in printed
-    if "Not enough observations to perform bandwidth" in printed:
-        warnings.warn(
-            f"rdd(): only {len(x)} observations, too few for rdrobust's bandwidth selector; it "
-            f"used the whole range of {running!r} as the bandwidth. Read the estimate as a "
-            "global polynomial fit",
-            EbpmWarning,
-            stacklevel=2,
-        )
+    return fit
 
+
+def _table(main: Any) -> pd.DataFrame:
+    """The headline (conventional estimate, robust inference), then both rows in full."""
     coef = main.coef.iloc[:, 0].to_numpy(float)
     se = main.se.iloc[:, 0].to_numpy(float)
     z = main.z.iloc[:, 0].to_numpy(float)
     pv = main.pv.iloc[:, 0].to_numpy(float)
     ci = main.ci.to_numpy(float)
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "term": [HEADLINE, CONVENTIONAL, ROBUST],
             "estimate": [coef[0], coef[0], coef[2]],
@@ -388,12 +499,29 @@ def rdd(
             "interval": [ROBUST, CONVENTIONAL, ROBUST],
         }
     )
-    bws = main.bws
-    h_l, h_r = float(bws.loc["h", "left"]), float(bws.loc["h", "right"])
-    b_l, b_r = float(bws.loc["b", "left"]), float(bws.loc["b", "right"])
 
-    # Bandwidth sensitivity: the same fit at multiples of h (b scaled alike, so 1.0 is the
-    # main fit exactly).
+
+def _bandwidths(main: Any, *, manual: bool) -> dict[str, Any]:
+    bws = main.bws
+    return {
+        "h_left": float(bws.loc["h", "left"]),
+        "h_right": float(bws.loc["h", "right"]),
+        "b_left": float(bws.loc["b", "left"]),
+        "b_right": float(bws.loc["b", "right"]),
+        "selector": "manual" if manual else "mserd (MSE-optimal, common)",
+    }
+
+
+def _sensitivity(
+    fit: Callable[..., tuple[Any, str]],
+    x: np.ndarray,
+    *,
+    cutoff: float,
+    bandwidths: dict[str, Any],
+) -> pd.DataFrame:
+    """The same fit at multiples of h (b scaled alike, so 1.0 is the main fit exactly)."""
+    h_l, h_r = bandwidths["h_left"], bandwidths["h_right"]
+    b_l, b_r = bandwidths["b_left"], bandwidths["b_right"]
     rows = []
     for m in BANDWIDTH_MULTIPLIERS:
         row: dict[str, Any] = {"multiplier": m, "h": m * h_l}
@@ -422,13 +550,16 @@ def rdd(
                 note="",
             )
         rows.append(row)
-    sensitivity = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
 
-    # Manipulation test on every row with a running value (the outcome is not needed).
+
+def _density_test(rddensity: Any, x_all: pd.Series, *, cutoff: float) -> dict[str, Any]:
+    """Manipulation test on every row with a running value (the outcome is not needed)."""
     x_density = x_all[np.isfinite(x_all.to_numpy())].to_numpy(float)
     try:
-        dens, _ = _quiet(rddensity, x_density, c=cutoff, bino_flag=False)
-        density_test: dict[str, Any] = {
+        # rdd() -> here -> _quiet(): its warnings point at the caller of rdd()
+        dens, _ = _quiet(rddensity, x_density, c=cutoff, bino_flag=False, stacklevel=4)
+        return {
             "statistic": float(dens.test["t_jk"]),
             "p_value": float(dens.test["p_jk"]),
             "h_left": float(dens.h["left"]),
@@ -443,74 +574,20 @@ def rdd(
         warnings.warn(
             f"rdd(): the density (manipulation) test could not be computed: {err}",
             EbpmWarning,
-            stacklevel=2,
+            stacklevel=3,  # rdd() -> here: point at the caller of rdd()
         )
-        density_test = {"statistic": np.nan, "p_value": np.nan, "error": str(err)}
+        return {"statistic": np.nan, "p_value": np.nan, "error": str(err)}
 
-    n_clusters = int(main.n_clust) if cluster is not None else None
-    vce = str(main.vce)
+
+def _inference(cluster: str | None, *, n_clusters: int | None, conf_level: float) -> str:
     if cluster is not None:
-        inference = (
+        return (
             f"conventional estimate and SE; robust bias-corrected z, p-value and "
             f"{conf_level:.0%} interval (CCT 2014), cluster-robust (CR1) by {cluster}, "
             f"{n_clusters} clusters"
         )
-    else:
-        inference = (
-            f"conventional estimate and SE; robust bias-corrected z, p-value and "
-            f"{conf_level:.0%} interval (CCT 2014), heteroskedasticity-robust "
-            "nearest-neighbour variance"
-        )
-    selector = "mserd (MSE-optimal, common)" if h_manual is None else "manual"
-    design: dict[str, Any] = {
-        "outcome": outcome,
-        "running": running,
-        "cutoff": cutoff,
-        "covariates": covariates,
-        "cluster": cluster,
-        "n_left": int(below.sum()),
-        "n_right": int(above.sum()),
-    }
-    if n_clusters is not None:
-        design["n_clusters"] = n_clusters
-    return EstimateResult(
-        method="rdd",
-        title="Regression discontinuity (sharp, local polynomial)",
-        estimand=f"Average effect at the cutoff ({running} = {cutoff:g})",
-        table=table,
-        headline=HEADLINE,
-        n_obs=len(x),
-        inference=inference,
-        conf_level=conf_level,
-        design=design,
-        diagnostics={
-            "bandwidth": {
-                "h_left": h_l,
-                "h_right": h_r,
-                "b_left": b_l,
-                "b_right": b_r,
-                "selector": selector,
-            },
-            "n_effective": {"left": int(main.N_h[0]), "right": int(main.N_h[1])},
-            "density_test": density_test,
-            "bandwidth_sensitivity": sensitivity,
-            "kernel": kernel,
-            "p": p,
-            "q": int(main.q),
-            "vce": vce,
-            "mass_points": mass_points,
-            "bins": _bins(x, y, cutoff),
-            "fit": {
-                "left": np.asarray(main.beta_p_l, float).ravel()[: p + 1].tolist(),
-                "right": np.asarray(main.beta_p_r, float).ravel()[: p + 1].tolist(),
-            },
-        },
-        provenance=dict(data.attrs.get("ebpm", {})),
-        assumption=(
-            "Continuity at the cutoff: average potential outcomes change smoothly in the "
-            "running variable at the cutoff (no precise manipulation of the score, nothing "
-            "else changes there), so units just below are a valid comparison for units just "
-            "above."
-        ),
-        plotter=_plot_rdd,
+    return (
+        f"conventional estimate and SE; robust bias-corrected z, p-value and "
+        f"{conf_level:.0%} interval (CCT 2014), heteroskedasticity-robust "
+        "nearest-neighbour variance"
     )
