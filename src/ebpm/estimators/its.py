@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -234,7 +235,97 @@ def its(
     if isinstance(seasonal, str):
         used.append(seasonal)
     frame = drop_missing(data, used, func="its", label=[time])
+    kind = _check_time(frame, time)
+    y_all = check_numeric(frame, outcome, role="outcome")
+    covs = {c: check_numeric(frame, c, role="covariate") for c in covariates}
+    series = _segments(frame, y_all, time=time, intervention=intervention, kind=kind)
+    design_x, seasonal_label = _design_matrix(frame, covs, series, seasonal=seasonal)
+    n = series.n
+    hac_lags = _check_hac_lags(hac_lags, n)
 
+    import statsmodels.api as sm
+
+    fit = sm.OLS(series.y, design_x).fit(
+        cov_type="HAC",
+        cov_kwds={"maxlags": hac_lags, "use_correction": True},
+        use_t=True,
+    )
+    index = pd.Index(series.times, name=time)
+    fitted = pd.Series(fit.fittedvalues.to_numpy(float), index=index, name="fitted")
+    cf_x = design_x.copy()
+    cf_x["level_change"] = 0.0
+    cf_x["slope_change"] = 0.0
+    counterfactual = pd.Series(
+        cf_x.to_numpy() @ fit.params.to_numpy(), index=index, name="counterfactual"
+    )
+    df_resid = int(fit.df_resid)
+    return EstimateResult(
+        method="its",
+        title="Interrupted time series (segmented regression)",
+        estimand="Level change at the intervention (and change in slope)",
+        table=_table(fit, design_x, conf_level=conf_level),
+        headline="level_change",
+        n_obs=n,
+        inference=(
+            f"Newey-West HAC (Bartlett kernel, {hac_lags} lag{'s' if hac_lags != 1 else ''}, "
+            f"small-sample n/(n-k)), t({df_resid})"
+        ),
+        conf_level=conf_level,
+        design={
+            "outcome": outcome,
+            "time": time,
+            "intervention": series.start if kind != "numeric" else intervention,
+            "seasonal": seasonal_label,
+            "covariates": covariates,
+            "slopes": series.time_unit,
+            "n_periods": n,
+            "n_pre": series.n_pre,
+            "n_post": series.n_post,
+            "first_period": series.times.iloc[0],
+            "last_period": series.times.iloc[-1],
+        },
+        diagnostics={
+            "counterfactual": counterfactual,
+            "fitted": fitted,
+            "residual_autocorrelation": _autocorrelation(
+                fit.resid.to_numpy(float), n=n, seasonal=seasonal
+            ),
+            "hac_lags": hac_lags,
+            "n_pre": series.n_pre,
+            "n_post": series.n_post,
+            "r2": float(fit.rsquared),
+            "effect_at_end": float(fitted.iloc[-1] - counterfactual.iloc[-1]),
+            "observed": pd.Series(series.y, index=index, name=outcome),
+            "formula": f"{outcome} ~ 1 + t + post + t_since"
+            + (f" + season({seasonal_label})" if seasonal_label else "")
+            + "".join(f" + {c}" for c in covariates),
+        },
+        provenance=dict(data.attrs.get("ebpm", {})),
+        assumption=ASSUMPTION,
+        plotter=_plot_its,
+    )
+
+
+# --- steps: validate, prepare, fit, result ---------------------------------------------------
+@dataclass(frozen=True)
+class _Series:
+    """The series in time order, split at the intervention, with its time terms."""
+
+    order: np.ndarray  # positions of the rows in time order
+    times: pd.Series
+    y: np.ndarray
+    n: int
+    start: Any  # the intervention, comparable with ``times``
+    post: np.ndarray
+    n_pre: int
+    n_post: int
+    t: np.ndarray  # the trend term
+    t_since: np.ndarray  # time since the intervention, 0 before it
+    time_unit: str  # what a slope is per
+
+
+def _check_time(frame: pd.DataFrame, time: str) -> str:
+    """The kind of the time column (numeric, datetime, period), once it has one row a period."""
     kind = _time_kind(frame[time])
     if kind == "other":
         raise DataError(
@@ -249,9 +340,14 @@ def its(
             f"{frame.loc[dup, time].iloc[0]}; an interrupted time series needs one row per "
             "period. Filter to one unit or aggregate first (df.groupby(time).mean())"
         )
-    y_all = check_numeric(frame, outcome, role="outcome")
-    covs = {c: check_numeric(frame, c, role="covariate") for c in covariates}
+    return kind
 
+
+def _segments(
+    frame: pd.DataFrame, y_all: pd.Series, *, time: str, intervention: Any, kind: str
+) -> _Series:
+    """Sort the series, split it at the intervention (enough periods on each side) and build
+    the trend and time-since-intervention terms."""
     order = np.argsort(frame[time].to_numpy(), kind="stable")
     times = frame[time].iloc[order].reset_index(drop=True)
     y = y_all.iloc[order].to_numpy(float)
@@ -266,7 +362,6 @@ def its(
             f"{times.iloc[0]} to {times.iloc[-1]} ({n} periods). Choose an intervention inside "
             "that range with at least 3 periods on each side"
         )
-
     if kind == "numeric":
         t = times.to_numpy(float) - float(times.iloc[0])
         t_since = np.where(post, times.to_numpy(float) - start, 0.0)
@@ -275,20 +370,32 @@ def its(
         t = np.arange(n, dtype=float)
         t_since = np.where(post, t - t[post].min(), 0.0)
         time_unit = "per period"
+    return _Series(order, times, y, n, start, post, n_pre, n_post, t, t_since, time_unit)
 
+
+def _design_matrix(
+    frame: pd.DataFrame,
+    covs: dict[str, pd.Series],
+    series: _Series,
+    *,
+    seasonal: int | str | None,
+) -> tuple[pd.DataFrame, str | None]:
+    """The regressors in time order (segments, seasons, covariates), checked estimable, and
+    the description of the seasons."""
+    n, order = series.n, series.order
     sorted_frame = frame.iloc[order].reset_index(drop=True)
     dummies, seasonal_label = _seasonal_dummies(seasonal, sorted_frame, n)
     design_x = pd.DataFrame(
         {
             "intercept": 1.0,
-            "pre_slope": t,
-            "level_change": post.astype(float),
-            "slope_change": t_since,
+            "pre_slope": series.t,
+            "level_change": series.post.astype(float),
+            "slope_change": series.t_since,
         }
     )
     design_x = pd.concat([design_x, dummies], axis=1)
-    for c in covariates:
-        design_x[c] = covs[c].iloc[order].to_numpy(float)
+    for c, values in covs.items():
+        design_x[c] = values.iloc[order].to_numpy(float)
     k = design_x.shape[1]
     if n - k < 1:
         raise NoPrePeriodError(
@@ -301,7 +408,11 @@ def its(
             "the trend, the level change or another term); drop the redundant column(s): "
             f"{', '.join(design_x.columns[4:]) or 'none'}"
         )
+    return design_x, seasonal_label
 
+
+def _check_hac_lags(hac_lags: Any, n: int) -> int:
+    """The Newey-West lag: the rule of thumb by default, else a whole number below ``n``."""
     if hac_lags is None:
         hac_lags = default_hac_lags(n)
     if (
@@ -313,17 +424,11 @@ def its(
             f"hac_lags={hac_lags!r} must be a whole number from 0 to {n - 1} (the series has "
             f"{n} periods); the default is {default_hac_lags(n)}"
         )
-    hac_lags = int(hac_lags)
+    return int(hac_lags)
 
-    import statsmodels.api as sm
-    from statsmodels.stats.diagnostic import acorr_ljungbox
-    from statsmodels.stats.stattools import durbin_watson
 
-    fit = sm.OLS(y, design_x).fit(
-        cov_type="HAC",
-        cov_kwds={"maxlags": hac_lags, "use_correction": True},
-        use_t=True,
-    )
+def _table(fit: Any, design_x: pd.DataFrame, *, conf_level: float) -> pd.DataFrame:
+    """The coefficients, level and slope changes first, then the seasons and covariates."""
     ci = fit.conf_int(alpha=1 - conf_level)
     table = pd.DataFrame(
         {
@@ -337,73 +442,26 @@ def its(
         }
     )
     front = ["level_change", "slope_change", "pre_slope", "intercept"]
-    table = pd.concat(
+    return pd.concat(
         [table.set_index("term").loc[front].reset_index(), table.iloc[4:]], ignore_index=True
     )
 
-    index = pd.Index(times, name=time)
-    fitted = pd.Series(fit.fittedvalues.to_numpy(float), index=index, name="fitted")
-    cf_x = design_x.copy()
-    cf_x["level_change"] = 0.0
-    cf_x["slope_change"] = 0.0
-    counterfactual = pd.Series(
-        cf_x.to_numpy() @ fit.params.to_numpy(), index=index, name="counterfactual"
-    )
-    resid = fit.resid.to_numpy(float)
+
+def _autocorrelation(resid: np.ndarray, *, n: int, seasonal: int | str | None) -> dict[str, Any]:
+    """Durbin-Watson and Ljung-Box p-values at lags 1, 2, 4 and the seasonal period."""
+    from statsmodels.stats.diagnostic import acorr_ljungbox
+    from statsmodels.stats.stattools import durbin_watson
+
     lags = [lag for lag in (1, 2, 4) if lag < n // 2]
     if isinstance(seasonal, int) and seasonal not in lags and seasonal < n // 2:
         lags.append(int(seasonal))
     lb = acorr_ljungbox(resid, lags=lags)
-    autocorrelation = {
+    return {
         "durbin_watson": float(durbin_watson(resid)),
         "ljung_box_pvalue": {
             int(lag): float(p) for lag, p in zip(lags, lb["lb_pvalue"], strict=True)
         },
     }
-    df_resid = int(fit.df_resid)
-    return EstimateResult(
-        method="its",
-        title="Interrupted time series (segmented regression)",
-        estimand="Level change at the intervention (and change in slope)",
-        table=table,
-        headline="level_change",
-        n_obs=n,
-        inference=(
-            f"Newey-West HAC (Bartlett kernel, {hac_lags} lag{'s' if hac_lags != 1 else ''}, "
-            f"small-sample n/(n-k)), t({df_resid})"
-        ),
-        conf_level=conf_level,
-        design={
-            "outcome": outcome,
-            "time": time,
-            "intervention": start if kind != "numeric" else intervention,
-            "seasonal": seasonal_label,
-            "covariates": covariates,
-            "slopes": time_unit,
-            "n_periods": n,
-            "n_pre": n_pre,
-            "n_post": n_post,
-            "first_period": times.iloc[0],
-            "last_period": times.iloc[-1],
-        },
-        diagnostics={
-            "counterfactual": counterfactual,
-            "fitted": fitted,
-            "residual_autocorrelation": autocorrelation,
-            "hac_lags": hac_lags,
-            "n_pre": n_pre,
-            "n_post": n_post,
-            "r2": float(fit.rsquared),
-            "effect_at_end": float(fitted.iloc[-1] - counterfactual.iloc[-1]),
-            "observed": pd.Series(y, index=index, name=outcome),
-            "formula": f"{outcome} ~ 1 + t + post + t_since"
-            + (f" + season({seasonal_label})" if seasonal_label else "")
-            + "".join(f" + {c}" for c in covariates),
-        },
-        provenance=dict(data.attrs.get("ebpm", {})),
-        assumption=ASSUMPTION,
-        plotter=_plot_its,
-    )
 
 
 def _plot_x(index: pd.Index) -> Any:
