@@ -33,7 +33,8 @@ from ebpm.errors import (
     SourceFormatError,
 )
 from ebpm.geo.data import MUNICIPALITY_COLUMNS
-from ebpm.geo.maps import MISSING_COLOR, MISSING_HATCH, _linewidth
+from ebpm.geo.maps import MISSING_COLOR, MISSING_HATCH
+from ebpm.geo.maps.static import _linewidth
 
 FOLDER = "data/japan/boundaries"
 WARDS_FILE = f"{FOLDER}/N03-21_210101.topojson"
