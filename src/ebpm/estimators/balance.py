@@ -118,6 +118,22 @@ def balance(
     used = [treated, *covariates] + ([weights] if weights else [])
     frame = drop_missing(data, used, func="balance")
 
+    d = _treatment(frame, treated)
+    w = _weights(frame, weights, d)
+    rows = {
+        col: _row(check_numeric(frame, col, role="covariate").to_numpy(), d, w)
+        for col in covariates
+    }
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(BALANCE_COLUMNS))
+    table.index.name = "covariate"
+    table["imbalanced"] = table["imbalanced"].astype(bool)
+    table.attrs = {}
+    return table
+
+
+# --- steps: validate, prepare, compute -------------------------------------------------------
+def _treatment(frame: pd.DataFrame, treated: str) -> np.ndarray:
+    """The treated rows as a boolean mask, once the column is 0/1 and both groups exist."""
     values = set(pd.unique(frame[treated]))
     if not (values <= {0, 1} or values <= {True, False}):
         shown = sorted(map(str, values))[:6]
@@ -132,37 +148,37 @@ def balance(
             f"treated={treated!r} marks {state} row as treated; a balance table needs both "
             "treated and control units"
         )
-    if weights:
-        w = check_numeric(frame, weights, role="weights").to_numpy()
-        if (w < 0).any():
-            raise DataError(f"weights={weights!r} must be non-negative; found {w.min()!r}")
-        for name, side in (("treated", d), ("control", ~d)):
-            if w[side].sum() <= 0:
-                raise DataError(f"weights={weights!r} sum to zero in the {name} group")
-    else:
-        w = np.ones(len(frame))
+    return d
 
-    rows = {}
-    for col in covariates:
-        x = check_numeric(frame, col, role="covariate").to_numpy()
-        binary = _is_binary(x)
-        xt, xc, wt, wc = x[d], x[~d], w[d], w[~d]
-        one_t, one_c = np.ones(len(xt)), np.ones(len(xc))
-        pooled = np.sqrt((_group_var(xt, one_t, binary) + _group_var(xc, one_c, binary)) / 2)
-        mt, mc = _wmean(xt, wt), _wmean(xc, wc)
-        diff = mt - mc
-        std_diff = diff / pooled if pooled > 0 else (0.0 if diff == 0 else np.inf * np.sign(diff))
-        vt, vc = _group_var(xt, wt, binary), _group_var(xc, wc, binary)
-        var_ratio = vt / vc if vc > 0 else (1.0 if vt == 0 else np.inf)
-        rows[col] = {
-            "mean_treated": mt,
-            "mean_control": mc,
-            "std_diff": float(std_diff),
-            "var_ratio": float(var_ratio),
-            "imbalanced": bool(abs(std_diff) > IMBALANCE_THRESHOLD),
-        }
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(BALANCE_COLUMNS))
-    table.index.name = "covariate"
-    table["imbalanced"] = table["imbalanced"].astype(bool)
-    table.attrs = {}
-    return table
+
+def _weights(frame: pd.DataFrame, weights: str | None, d: np.ndarray) -> np.ndarray:
+    """The weights (ones without a column), non-negative and summing above zero in each group."""
+    if not weights:
+        return np.ones(len(frame))
+    w = check_numeric(frame, weights, role="weights").to_numpy()
+    if (w < 0).any():
+        raise DataError(f"weights={weights!r} must be non-negative; found {w.min()!r}")
+    for name, side in (("treated", d), ("control", ~d)):
+        if w[side].sum() <= 0:
+            raise DataError(f"weights={weights!r} sum to zero in the {name} group")
+    return w
+
+
+def _row(x: np.ndarray, d: np.ndarray, w: np.ndarray) -> dict[str, object]:
+    """One covariate's weighted means, standardized difference and variance ratio."""
+    binary = _is_binary(x)
+    xt, xc, wt, wc = x[d], x[~d], w[d], w[~d]
+    one_t, one_c = np.ones(len(xt)), np.ones(len(xc))
+    pooled = np.sqrt((_group_var(xt, one_t, binary) + _group_var(xc, one_c, binary)) / 2)
+    mt, mc = _wmean(xt, wt), _wmean(xc, wc)
+    diff = mt - mc
+    std_diff = diff / pooled if pooled > 0 else (0.0 if diff == 0 else np.inf * np.sign(diff))
+    vt, vc = _group_var(xt, wt, binary), _group_var(xc, wc, binary)
+    var_ratio = vt / vc if vc > 0 else (1.0 if vt == 0 else np.inf)
+    return {
+        "mean_treated": mt,
+        "mean_control": mc,
+        "std_diff": float(std_diff),
+        "var_ratio": float(var_ratio),
+        "imbalanced": bool(abs(std_diff) > IMBALANCE_THRESHOLD),
+    }
