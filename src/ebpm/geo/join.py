@@ -612,35 +612,7 @@ def attach(
     table is probably municipal: use ``level="municipality"``), and a prefecture-level code
     (``"13000"``) is not a municipality. The input is never modified.
     """
-    import geopandas as gpd
-
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(
-            f"attach() takes a pandas DataFrame as its first argument, not "
-            f"{type(df).__name__}; build one first, e.g. pd.DataFrame(...)"
-        )
-    check_option("level", level, Level)
-    check_option("how", how, How)
-    if (code is None) == (name is None):
-        given = "both" if code is not None else "neither"
-        raise InvalidOptionError(
-            f"attach() got {given} of code= and name=; give exactly one: the column holding "
-            "area codes (code='pref_code') or area names (name='都道府県')"
-        )
-    column = code if code is not None else name
-    if column not in df.columns:
-        have = [str(c) for c in df.columns]
-        raise ColumnNotFoundError(
-            f"column {column!r} is not in the table; it has {have}."
-            f"{did_you_mean(str(column), have)}"
-        )
-    if "geometry" in df.columns:
-        raise DataError(
-            "the table already has a 'geometry' column; drop or rename it before attach() "
-            "(df.drop(columns='geometry'))"
-        )
-    if geometry is not None:
-        _check_geometry(geometry)
+    column = _check_attach(df, code=code, name=name, level=level, how=how, geometry=geometry)
     columns = list(columns or [])
 
     by = "code" if code is not None else "name"
@@ -657,27 +629,9 @@ def attach(
             first[cell] = value
 
     if geometry is None or geo_codes is None:  # None together: no geometry= was given
-        if level == "prefecture":
-            from ebpm.geo.data import prefectures
-
-            geometry = prefectures()
-        else:
-            geometry = _municipal_geometry({k for k, _ in keys.values() if k is not None})
+        geometry = _default_geometry(level, keys)
         geo_codes = _geometry_codes(geometry, level)
-
-    missing = [c for c in columns if c not in geometry.columns]
-    if missing:
-        have = [str(c) for c in geometry.columns if c != geometry.geometry.name]
-        raise ColumnNotFoundError(
-            f"columns={missing} are not in the geometry; it has {have}."
-            f"{did_you_mean(str(missing[0]), have)}"
-        )
-    clash = [c for c in columns if c in df.columns or c == "geometry"]
-    if clash:
-        raise DataError(
-            f"columns={clash} are already in the table; rename them in the table first, or "
-            "leave them out of columns="
-        )
+    _check_taken_columns(columns, df, geometry)
 
     position = {c: i for i, c in enumerate(geo_codes)}
     reasons: dict[Hashable, str] = {}
@@ -689,20 +643,7 @@ def attach(
     row_keys = [keys[_hashable(v)][0] for v in values.to_numpy(dtype=object)]
     rows = np.array([position.get(k, -1) if k is not None else -1 for k in row_keys])
     hit = rows >= 0
-
-    out = df.copy()
-    out.attrs = copy.deepcopy(df.attrs)
-    shapes = geometry.geometry.to_numpy()
-    for c in columns:  # as a left merge would: missing where unmatched (ints become floats)
-        if len(geometry):
-            taken = geometry[c].iloc[np.where(hit, rows, 0)].to_numpy()
-            series = pd.Series(taken, index=df.index, dtype=geometry[c].dtype)
-            out[c] = series if hit.all() else series.where(hit)
-        else:  # nothing to take from
-            out[c] = pd.Series(None, index=df.index, dtype=object)
-    geoms = gpd.GeoSeries([shapes[i] if i >= 0 else None for i in rows], index=df.index)
-    gdf = gpd.GeoDataFrame(out, geometry=geoms.set_crs(geometry.crs), crs=geometry.crs)
-    gdf.attrs = out.attrs
+    gdf = _joined(df, geometry, rows, columns)
 
     unmatched = [cell for cell in keys if cell in reasons]
     n_unmatched = int((~hit).sum())
@@ -734,6 +675,89 @@ def attach(
         kept = gdf.loc[hit]
         kept.attrs = gdf.attrs
         return kept
+    return gdf
+
+
+def _check_attach(
+    df: Any, *, code: str | None, name: str | None, level: Any, how: Any, geometry: Any
+) -> Any:
+    """The column ``attach`` joins by, after checking its arguments."""
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(
+            f"attach() takes a pandas DataFrame as its first argument, not "
+            f"{type(df).__name__}; build one first, e.g. pd.DataFrame(...)"
+        )
+    check_option("level", level, Level)
+    check_option("how", how, How)
+    if (code is None) == (name is None):
+        given = "both" if code is not None else "neither"
+        raise InvalidOptionError(
+            f"attach() got {given} of code= and name=; give exactly one: the column holding "
+            "area codes (code='pref_code') or area names (name='都道府県')"
+        )
+    column = code if code is not None else name
+    if column not in df.columns:
+        have = [str(c) for c in df.columns]
+        raise ColumnNotFoundError(
+            f"column {column!r} is not in the table; it has {have}."
+            f"{did_you_mean(str(column), have)}"
+        )
+    if "geometry" in df.columns:
+        raise DataError(
+            "the table already has a 'geometry' column; drop or rename it before attach() "
+            "(df.drop(columns='geometry'))"
+        )
+    if geometry is not None:
+        _check_geometry(geometry)
+    return column
+
+
+def _default_geometry(level: str, keys: dict[Hashable, Key]) -> Any:
+    """The geometry ``attach`` joins to when none is given: the prefectures, or the N03
+    boundaries of the prefectures the table's codes fall in."""
+    if level == "prefecture":
+        from ebpm.geo.data import prefectures
+
+        return prefectures()
+    return _municipal_geometry({k for k, _ in keys.values() if k is not None})
+
+
+def _check_taken_columns(columns: list[str], df: pd.DataFrame, geometry: Any) -> None:
+    """Refuse ``columns=`` the geometry lacks or the table already has."""
+    missing = [c for c in columns if c not in geometry.columns]
+    if missing:
+        have = [str(c) for c in geometry.columns if c != geometry.geometry.name]
+        raise ColumnNotFoundError(
+            f"columns={missing} are not in the geometry; it has {have}."
+            f"{did_you_mean(str(missing[0]), have)}"
+        )
+    clash = [c for c in columns if c in df.columns or c == "geometry"]
+    if clash:
+        raise DataError(
+            f"columns={clash} are already in the table; rename them in the table first, or "
+            "leave them out of columns="
+        )
+
+
+def _joined(df: pd.DataFrame, geometry: Any, rows: np.ndarray, columns: list[str]) -> Any:
+    """A copy of ``df`` with the geometry's ``columns`` and shape of each row's match
+    (``rows``: position in the geometry, -1 for none); attrs deep-copied."""
+    import geopandas as gpd
+
+    hit = rows >= 0
+    out = df.copy()
+    out.attrs = copy.deepcopy(df.attrs)
+    shapes = geometry.geometry.to_numpy()
+    for c in columns:  # as a left merge would: missing where unmatched (ints become floats)
+        if len(geometry):
+            taken = geometry[c].iloc[np.where(hit, rows, 0)].to_numpy()
+            series = pd.Series(taken, index=df.index, dtype=geometry[c].dtype)
+            out[c] = series if hit.all() else series.where(hit)
+        else:  # nothing to take from
+            out[c] = pd.Series(None, index=df.index, dtype=object)
+    geoms = gpd.GeoSeries([shapes[i] if i >= 0 else None for i in rows], index=df.index)
+    gdf = gpd.GeoDataFrame(out, geometry=geoms.set_crs(geometry.crs), crs=geometry.crs)
+    gdf.attrs = out.attrs
     return gdf
 
 
