@@ -384,10 +384,10 @@ def check_option(
     Notes
     -----
     A value matches only a choice of its own type: ``True`` is not ``1`` and ``1`` is not
-    ``True``, although Python compares them equal.
+    ``True``, although Python compares them equal (any text matches text, ``numpy.str_`` too).
     """
     allowed = get_args(choices) if get_origin(choices) is Literal else tuple(choices)
-    ok = any(value is c or (type(value) is type(c) and value == c) for c in allowed)
+    ok = any(value is c or (_same_kind(value, c) and value == c) for c in allowed)
     if not ok:
         cls = error or InvalidOptionError
         hint = did_you_mean(str(value), [str(c) for c in allowed])
@@ -396,3 +396,7 @@ def check_option(
             f"{', '.join(map(repr, allowed))}.{' ' + why if why else ''}"
         )
     return value
+
+
+def _same_kind(a: Any, b: Any) -> bool:
+    return type(a) is type(b) or (isinstance(a, str) and isinstance(b, str))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,8 +12,8 @@ import pandas as pd
 from ebpm.errors import (
     ColumnNotFoundError,
     DataError,
-    EbpmWarning,
-    InvalidOptionError,
+    MissingValueWarning,
+    check_option,
     did_you_mean,
 )
 
@@ -29,10 +29,6 @@ __all__ = [
     "missing_rows",
     "require_frame",
 ]
-
-
-class MissingValueWarning(EbpmWarning):
-    """Rows with missing values in the columns an estimator uses were dropped."""
 
 
 def require_frame(data: Any, *, func: str) -> pd.DataFrame:
@@ -59,19 +55,6 @@ def check_columns(data: pd.DataFrame, roles: dict[str, Any]) -> None:
                     f"{did_you_mean(str(col), map(str, data.columns))} "
                     f"Columns are: {', '.join(map(str, data.columns))}."
                 )
-
-
-_Option = TypeVar("_Option", bound=str)
-
-
-def check_option(name: str, value: Any, allowed: Sequence[_Option]) -> _Option:
-    """Return ``value`` if it is one of ``allowed``; raise :class:`InvalidOptionError` if not."""
-    if value not in allowed:
-        raise InvalidOptionError(
-            f"{name}={value!r} is not supported.{did_you_mean(str(value), allowed)} "
-            f"Choose one of: {', '.join(map(repr, allowed))}."
-        )
-    return value
 
 
 def infinite(series: pd.Series) -> np.ndarray:

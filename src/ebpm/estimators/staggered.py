@@ -11,8 +11,8 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from ebpm.errors import (
+    BalancedPanelWarning,
     DataError,
-    EbpmWarning,
     EstimationError,
     NoPrePeriodError,
     NoTreatedUnitsError,
@@ -30,10 +30,6 @@ from ebpm.estimators._common import (
 from ebpm.results import EstimateResult
 
 __all__ = ["BalancedPanelWarning", "ControlGroup", "StaggeredAggregate", "staggered_did"]
-
-
-class BalancedPanelWarning(EbpmWarning):
-    """Units not observed in every period were dropped to balance the panel."""
 
 
 ControlGroup = Literal["never_treated", "not_yet_treated"]
