@@ -22,10 +22,10 @@ from ebpm.errors import (
     ColumnNotFoundError,
     DataError,
     InvalidOptionError,
+    MissingValueWarning,
     NonNumericError,
     did_you_mean,
 )
-from ebpm.estimators._common import MissingValueWarning
 from ebpm.geo.spatial._units import _check_int, _check_seed, _list, _units
 from ebpm.geo.spatial.neighbours import (
     WeightsKind,

@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import numpy as np
 import pandas as pd
 
-from ebpm.errors import DataError, InvalidOptionError, IslandWarning, MissingCRSError
-from ebpm.estimators._common import check_option
+from ebpm.errors import DataError, InvalidOptionError, IslandWarning, MissingCRSError, check_option
 from ebpm.geo.spatial._units import _check_int, _list, _units
 
 if TYPE_CHECKING:  # pragma: no cover
