@@ -412,7 +412,7 @@ links:
     report = compute(model)  # a model without KPIs gives an empty report
     assert report.tidy().empty
     assert list(report.tidy().columns)[:2] == ["kpi", "period"]
-    assert report.summary().empty
+    assert report.glance().empty
     assert report.to_dict()["kpis"] == {}
 
 
@@ -538,7 +538,7 @@ def test_compute_prop99_by_hand(prop99: LogicModel, california: pd.Series) -> No
     assert set(tidy["status"]) <= set(STATUSES)
     assert row.loc["1994", "period_start"] == pd.Timestamp("1994-01-01")
 
-    summary = report.summary().iloc[0]
+    summary = report.glance().iloc[0]
     assert summary["kpi"] == "sales_per_capita"
     assert summary["latest_period"] == "2000"
     assert summary["latest_actual"] == pytest.approx(california[2000])
@@ -580,7 +580,7 @@ def test_missing_periods_are_no_data_and_the_target_holds_after_its_date(prop99,
     assert row.loc["2001", "target_path"] == 40  # after the target date
     assert row.loc["2001", "status"] == "on track"  # 39 <= 40
     assert "2002" not in row.index  # no value, and after the latest value
-    summary = report.summary().iloc[0]
+    summary = report.glance().iloc[0]
     assert summary["latest_period"] == "2001"
     assert summary["change"] == pytest.approx(39.0 - row.loc["2000", "actual"])
     assert summary["progress"] == pytest.approx((39 - 90.1) / (40 - 90.1) * 100)
@@ -598,7 +598,7 @@ def test_no_data_since_the_baseline(tmp_path: Path, panel: pd.DataFrame) -> None
     model = _small(tmp_path, bdate=2001, tdate=2005)
     report = compute(model, data={"k": panel})
     assert set(report.tidy()["status"]) == {"before baseline"}
-    summary = report.summary().iloc[0]
+    summary = report.glance().iloc[0]
     assert summary["status"] == "no data"
     assert summary["latest_period"] == "2000"
     assert np.isnan(summary["progress"])

@@ -169,7 +169,7 @@ def test_follow_up_from_e_stat_by_hand(api, model: LogicModel) -> None:
     assert children.loc["2023", "status"] == "off track"
     assert children.loc["2021", "status"] == "before baseline"
 
-    summary = report.summary().set_index("kpi")
+    summary = report.glance().set_index("kpi")
     b, c = summary.loc["births"], summary.loc["children_under_15"]
     assert (b["latest_period"], b["latest_actual"], b["status"]) == ("2023", 727277.0, "off track")
     assert (b["previous_period"], b["previous_actual"]) == ("2022", 770759.0)
@@ -298,7 +298,7 @@ def test_changes_after_e_stat_revised_a_year_and_added_one(api, model, cache_dir
     births = report.table("births").set_index("period")
     assert births.loc["2024", "target_path"] == pytest.approx(path_at(2024, 770759, 800000))
     assert births.loc["2024", "target_path"] == pytest.approx(778069.25)
-    summary = report.summary().set_index("kpi").loc["births"]
+    summary = report.glance().set_index("kpi").loc["births"]
     assert (summary["latest_period"], summary["latest_actual"]) == ("2024", 686061.0)
     assert summary["gap"] == pytest.approx(686061 - 778069.25)  # -92,008.25
     assert summary["change"] == 686061.0 - 727288.0  # -41,227, against the revised 2023

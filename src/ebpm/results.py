@@ -15,7 +15,7 @@ import pandas as pd
 from ebpm._format import fixed
 from ebpm._json import jsonable
 
-__all__ = ["TIDY_COLUMNS", "EstimateResult", "tidy_table"]
+__all__ = ["TIDY_COLUMNS", "EstimateResult", "ResultDisplay", "tidy_table"]
 
 #: Column roles shown in summaries, in this order, when a design has them.
 ROLE_KEYS = ("outcome", "unit", "time", "treated", "cohort", "running", "cutoff", "intervention")
@@ -68,8 +68,40 @@ def _fmt(x: Any, digits: int = 4) -> str:
     return "" if x is None else str(x)
 
 
+class ResultDisplay:
+    """How every result-like object of ebpm shows itself: one small mixin.
+
+    A class defines ``summary()`` (plain text) and ``to_dict()`` (JSON-able data); the mixin
+    gives ``str()`` (the summary), a notebook view (``_repr_html_``: the summary as text, unless
+    the class draws a richer one) and :meth:`to_json`. Estimates (:class:`EstimateResult`),
+    local spatial statistics (:class:`~ebpm.geo.LisaResult`), KPI follow-ups
+    (:class:`~ebpm.kpi.KPIReport`) and tables after disclosure control
+    (:class:`~ebpm.disclosure.Suppressed`) share it; a contract test holds them to it.
+    """
+
+    def summary(self) -> str:
+        """A plain-text report (each class says what)."""
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """The object as JSON-able data (each class says what)."""
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        kind = type(self).__name__.lower()
+        return f'<div class="ebpm-{kind}"><pre>{html.escape(self.summary())}</pre></div>'
+
+    def to_json(self, **kwargs: Any) -> str:
+        """:meth:`to_dict` as a JSON string (NaN as null; keyword arguments go to
+        :func:`json.dumps`)."""
+        return json.dumps(jsonable(self.to_dict()), ensure_ascii=False, **kwargs)
+
+
 @dataclass(frozen=True, eq=False)
-class EstimateResult:
+class EstimateResult(ResultDisplay):
     """An estimate with its inference, the same shape for every research design.
 
     Instances are immutable: a change of inference returns a new result.
@@ -215,9 +247,6 @@ class EstimateResult:
         lines.append(f"({pct} {self.interval_label}; headline term: {self.headline})")
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
-
     def _repr_html_(self) -> str:
         d = self.design
         esc = html.escape
@@ -296,7 +325,3 @@ class EstimateResult:
                 "provenance": dict(self.provenance),
             }
         )
-
-    def to_json(self, **kwargs: Any) -> str:
-        """:meth:`to_dict` as a JSON string."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)

@@ -6,11 +6,14 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ebpm._json import jsonable
 from ebpm.disclosure._cells import _Cell, _cell_name, _fmt_number, _label
+from ebpm.results import ResultDisplay
 
 #: The columns of :attr:`Suppressed.audit`, in order.
 AUDIT_COLUMNS: tuple[str, ...] = (
@@ -26,7 +29,7 @@ AUDIT_COLUMNS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True, eq=False)
-class Suppressed:
+class Suppressed(ResultDisplay):
     """A table made safe to publish, with the record of what was hidden and why.
 
     Attributes
@@ -118,8 +121,41 @@ class Suppressed:
             text += f" {n_empty} cell(s) with no contributors are published as true zeros (-)."
         return text
 
-    def __str__(self) -> str:
-        return self.summary()
+    def tidy(self) -> pd.DataFrame:
+        """One row per cell: ``row``, ``column``, ``value`` (missing when hidden), ``hidden``,
+        ``empty`` (no contributors). It holds no hidden value, so it may be published."""
+        rows = []
+        for i, row in enumerate(self.table.index):
+            for j, column in enumerate(self.table.columns):
+                hidden = bool(self.mask.iat[i, j])
+                rows.append(
+                    {
+                        "row": row,
+                        "column": column,
+                        "value": pd.NA if hidden else self.table.iat[i, j],
+                        "hidden": hidden,
+                        "empty": bool(self.empty.iat[i, j]),
+                    }
+                )
+        return pd.DataFrame(rows, columns=["row", "column", "value", "hidden", "empty"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """What may be published, as JSON-able data: the rule, the counts and the safe table
+        as printed (hidden cells ``"x"``); never the hidden values or the audit."""
+        shown = self.formatted()
+        return jsonable(
+            {
+                "name": self.name,
+                "k": self.k,
+                "dominance": list(self.dominance) if self.dominance else None,
+                "totals": self.totals,
+                "n_primary": self.n_primary,
+                "n_secondary": self.n_secondary,
+                "index": [str(x) for x in shown.index],
+                "columns": [str(x) for x in shown.columns],
+                "cells": shown.to_numpy().tolist(),
+            }
+        )
 
     def formatted(
         self, *, suppressed: str = "x", zero: str = "-", digits: int | None = None

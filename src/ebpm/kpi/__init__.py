@@ -9,7 +9,7 @@ format). :func:`compute` follows the KPIs up against the straight path from base
 >>> from ebpm import kpi
 >>> model = kpi.load("pipelines/policies/prop99.yaml")   # doctest: +SKIP
 >>> report = kpi.compute(model)                          # doctest: +SKIP
->>> report.summary()                                     # doctest: +SKIP
+>>> print(report.summary())                              # doctest: +SKIP
 >>> kpi.changes(report.to_dict(), last_quarter)          # doctest: +SKIP
 """
 

@@ -44,6 +44,7 @@ from ebpm.errors import (
 )
 from ebpm.kpi.diagram import STATUSES as _STATUS_WORDS
 from ebpm.kpi.model import KPI, LogicModel, parse_period, period_label
+from ebpm.results import ResultDisplay
 
 __all__ = ["REPORT_VERSION", "STATUSES", "KPIReport", "changes", "compute"]
 
@@ -79,7 +80,7 @@ _REL_TOL = 1e-6  # float32 data: 1988's 90.1 is stored as 90.09999847
 
 # --- the report ------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class KPIReport:
+class KPIReport(ResultDisplay):
     """The follow-up of a policy's KPIs: one table of periods and one summary per KPI.
 
     Build it with :func:`compute`. ``tables[kpi_id]`` is the KPI's tidy table (use
@@ -108,7 +109,7 @@ class KPIReport:
         """One KPI's periods (a copy of its part of :meth:`tidy`)."""
         return self.tables[self.model.kpi(kpi_id).id].copy()
 
-    def summary(self) -> pd.DataFrame:
+    def glance(self) -> pd.DataFrame:
         """One row per KPI: where it stands at its latest period with a value.
 
         Columns: ``kpi, name, node, unit, direction, frequency``; ``baseline_period,
@@ -172,7 +173,9 @@ class KPIReport:
             "kpis": kpis,
         }
 
-    def __str__(self) -> str:
+    def summary(self) -> str:
+        """Each KPI in one line: its status at its latest period, the target path and gap, and
+        the target (the table is :meth:`glance`)."""
         lines = [f"KPI follow-up: {self.model.title} ({self.model.policy})"]
         for k in self.model.kpis:
             s = self.summaries[k.id]
@@ -192,7 +195,7 @@ class KPIReport:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return self.summary().to_html(index=False, na_rep="–")
+        return self.glance().to_html(index=False, na_rep="–")
 
 
 def _missing(value: Any) -> bool:

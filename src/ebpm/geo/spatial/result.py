@@ -13,7 +13,7 @@ import pandas as pd
 
 from ebpm._json import jsonable
 from ebpm.geo.spatial._units import _list
-from ebpm.results import EstimateResult, _fmt
+from ebpm.results import EstimateResult, ResultDisplay, _fmt
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -69,7 +69,7 @@ def _moran_scatter(
 
 
 @dataclass(frozen=True, eq=False)
-class LisaResult:
+class LisaResult(ResultDisplay):
     """Local Moran's I (LISA) for every unit, with cluster labels and a cluster map.
 
     Attributes
@@ -150,9 +150,6 @@ class LisaResult:
             left_out = _list(list(self.diagnostics["no_geometry"]))
             lines.append(f"left out (no geometry): {left_out}")
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def _repr_html_(self) -> str:
         import html
