@@ -529,3 +529,32 @@ def test_another_projects_broken_block_does_not_block_this_one(fake_crontab, pro
     fake_crontab.text = broken
     result = install(project, [KPI], ebpm=EBPM)
     assert result.after == broken + crontab_block(project, [KPI], ebpm=EBPM)
+
+
+def test_due_pipelines_is_the_library_side_of_run_due(tmp_path: Path) -> None:
+    """`ebpm run --due` asks ebpm.pipeline.schedule.due_pipelines; a script can too."""
+    from datetime import datetime
+
+    from ebpm.pipeline.schedule import due_pipelines
+
+    (tmp_path / "pipelines").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "n.py").write_text("# %%\nx = 1\n", encoding="utf-8")
+    daily = tmp_path / "pipelines" / "daily.yaml"
+    daily.write_text(
+        "name: daily\nschedule: '0 6 * * *'\ntasks:\n  - notebook: notebooks/n.py\n",
+        encoding="utf-8",
+    )
+    never = tmp_path / "pipelines" / "never.yaml"
+    never.write_text("name: never\ntasks:\n  - notebook: notebooks/n.py\n", encoding="utf-8")
+    broken = tmp_path / "pipelines" / "broken.yaml"
+    broken.write_text("name: [\n", encoding="utf-8")
+    verdicts = due_pipelines([daily, never, broken], out_dir=tmp_path, now=datetime(2026, 12, 7, 7))
+    assert [(v.pipeline, v.due) for v in verdicts] == [
+        ("daily", True),
+        ("never", False),
+        (None, False),
+    ]
+    assert "no schedule" in verdicts[1].reason
+    assert verdicts[2].error is not None
+    assert "not valid YAML" in verdicts[2].reason

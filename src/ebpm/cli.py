@@ -955,48 +955,22 @@ def run(
         )
 
 
-def _last_scheduled_success(out_dir: Path, pipeline: str) -> Any:
-    """When the last complete successful run started (a `--task` or `-p` run does not count:
-    it is not the run the schedule asks for)."""
-    from datetime import datetime
-
-    from ebpm.pipeline import history
-
-    started = [
-        r.started_at
-        for r in history.list_runs(out_dir, pipeline=pipeline)
-        if r.status == "ok" and r.complete and r.started_at
-    ]
-    return datetime.fromisoformat(started[-1]) if started else None
-
-
 def _due_specs(specs: list[Path], out_dir: Path) -> tuple[list[Path], list[Path]]:
-    from datetime import datetime
-
+    """The specs due now, and those that did not load; says each verdict in one line."""
     from ebpm.pipeline import schedule
-    from ebpm.pipeline.spec import load_spec
 
-    now = datetime.now()  # local time: cron reads schedules in the machine's zone
     chosen, broken = [], []
-    for path in specs:
-        try:
-            spec = load_spec(path)
-        except EbpmError as err:  # one broken spec must not stop the others' schedules
-            click.secho(f"error: {err}", fg="red", err=True)
-            broken.append(path)
-            continue
-        if not spec.schedule:
-            click.echo(f"{spec.name}: no schedule in {path}; skipped")
-            continue
-        last = _last_scheduled_success(out_dir, spec.name)
-        verdict = schedule.due(spec.schedule, last_success=last, now=now)
-        click.echo(
-            f"{spec.name}: due ({verdict.reason})"
-            if verdict.due
-            else f"{spec.name}: {verdict.reason}"
-        )
-        if verdict.due:
-            chosen.append(path)
+    for verdict in schedule.due_pipelines(specs, out_dir=out_dir):
+        if verdict.error is not None:  # one broken spec must not stop the others' schedules
+            click.secho(f"error: {verdict.error}", fg="red", err=True)
+            broken.append(verdict.path)
+        elif verdict.due:
+            click.echo(f"{verdict.pipeline}: due ({verdict.reason})")
+            chosen.append(verdict.path)
+        else:
+            click.echo(
+                f"{verdict.pipeline}: {verdict.reason}" if verdict.pipeline else verdict.reason
+            )
     return chosen, broken
 
 
@@ -1243,7 +1217,7 @@ def schedule_list(pipelines: tuple[Path, ...], out_dir: Path) -> None:
         return
     for path, spec in found:
         nxt = sched.next_runs(spec.schedule, after=now, n=1)[0]
-        when = _last_scheduled_success(out_dir, spec.name)
+        when = sched.last_scheduled_success(out_dir, spec.name)
         last = f"{when.astimezone():%Y-%m-%d %H:%M}" if when else None
         click.echo(
             f"{click.style(spec.name, bold=True)} ({_shown(path.resolve())}): "

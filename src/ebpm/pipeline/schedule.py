@@ -29,6 +29,7 @@ import os
 import re
 import shlex
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -41,14 +42,17 @@ from ebpm.errors import InvalidOptionError, ScheduleError, did_you_mean
 __all__ = [
     "CronEntry",
     "Due",
+    "DuePipeline",
     "InstallResult",
     "crontab_block",
     "describe",
     "due",
+    "due_pipelines",
     "humanize",
     "install",
     "installed",
     "last_fire",
+    "last_scheduled_success",
     "next_runs",
     "parse",
     "read_crontab",
@@ -698,3 +702,78 @@ def installed(root: Path) -> str | None:
     if not spans:
         return None
     return "".join("".join(lines[first : last + 1]) for first, last in spans)
+
+
+# --- which pipelines are due (ebpm run --due) ---------------------------------------------------
+@dataclass(frozen=True)
+class DuePipeline:
+    """The verdict on one spec for ``ebpm run --due``.
+
+    Attributes
+    ----------
+    path
+        The spec file.
+    pipeline
+        Its name, or None when the spec does not load.
+    due
+        Whether it should run now.
+    reason
+        Why (or why not), in words: ``"fired at 2026-12-07 06:00"``, ``"no schedule"``.
+    error
+        The spec's error when it does not load (one broken spec does not stop the others).
+    """
+
+    path: Path
+    pipeline: str | None
+    due: bool
+    reason: str
+    error: Exception | None = None
+
+
+def last_scheduled_success(out_dir: str | Path, pipeline: str) -> datetime | None:
+    """When the last complete successful run of ``pipeline`` started (local time), or None.
+
+    A run of some tasks (``--task``) or with changed parameters (``-p``) does not count: it is
+    not the run the schedule asks for.
+    """
+    from ebpm.pipeline import history
+
+    started = [
+        r.started_at
+        for r in history.list_runs(out_dir, pipeline=pipeline)
+        if r.status == "ok" and r.complete and r.started_at
+    ]
+    return datetime.fromisoformat(started[-1]) if started else None
+
+
+def due_pipelines(
+    specs: Iterable[str | Path], *, out_dir: str | Path = ".", now: datetime | None = None
+) -> list[DuePipeline]:
+    """Which of ``specs`` are due at ``now`` (default: this moment, local time, as cron reads
+    schedules), given the runs recorded under ``out_dir``.
+
+    Returns
+    -------
+    list of DuePipeline
+        One per spec, in order: a spec without ``schedule:`` is not due; a spec that does not
+        load is not due and carries its error.
+    """
+    from ebpm.errors import EbpmError
+    from ebpm.pipeline.spec import load_spec
+
+    now = now or datetime.now()
+    out: list[DuePipeline] = []
+    for path in map(Path, specs):
+        try:
+            spec = load_spec(path)
+        except EbpmError as err:
+            out.append(DuePipeline(path, None, False, str(err), err))
+            continue
+        if not spec.schedule:
+            out.append(DuePipeline(path, spec.name, False, f"no schedule in {path}; skipped"))
+            continue
+        verdict = due(
+            spec.schedule, last_success=last_scheduled_success(out_dir, spec.name), now=now
+        )
+        out.append(DuePipeline(path, spec.name, verdict.due, verdict.reason))
+    return out
