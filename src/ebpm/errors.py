@@ -39,6 +39,7 @@ __all__ = [
     "LockedError",
     "MissingCRSError",
     "MissingCountryWarning",
+    "MissingDependencyError",
     "MissingValueError",
     "MissingValueWarning",
     "MixedColumnWarning",
@@ -238,6 +239,11 @@ class InvalidDateError(DataError):
 
 class InvalidOptionError(EbpmError, ValueError):
     """An option is not one of its allowed values."""
+
+
+class MissingDependencyError(EbpmError, ImportError):
+    """An optional package a feature needs (folium for :func:`ebpm.geo.explore`) is not
+    installed."""
 
 
 class SettingError(InvalidOptionError):

@@ -6,13 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ebpm.errors import EbpmError
+from ebpm.errors import MissingDependencyError
 from ebpm.geo.maps._frame import _areas, _check_column, _numeric_values, _require_gdf
 from ebpm.geo.maps.classes import DEFAULT_CMAP, MISSING_COLOR, Scheme, _classify, _colors
-
-
-class MissingDependencyError(EbpmError, ImportError):
-    """An optional package a feature needs (folium for :func:`explore`) is not installed."""
 
 
 def explore(
