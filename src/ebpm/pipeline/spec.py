@@ -562,6 +562,25 @@ def load_spec(path: str | Path) -> PipelineSpec:
     return _build(raw, lines, path=path, root=root, shown=shown)
 
 
+@dataclass(frozen=True)
+class _Where:
+    """What every check of one spec file needs to say where a problem is."""
+
+    lines: dict[tuple[Any, ...], int]
+    shown: str
+    root: Path
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The pipeline-wide settings every task starts from."""
+
+    defaults: dict[str, Any]
+    timeout: float | None
+    retries: int
+    tolerance: Tolerance
+
+
 def _build(
     raw: dict[str, Any],
     lines: dict[tuple[Any, ...], int],
@@ -570,6 +589,7 @@ def _build(
     root: Path,
     shown: str,
 ) -> PipelineSpec:
+    where = _Where(lines, shown, root)
     name = raw.get("name") or path.stem
     if not _NAME.match(name):
         raise _error(
@@ -580,104 +600,14 @@ def _build(
     schedule = raw.get("schedule")
     if schedule is not None:
         schedule = _check_schedule(schedule, shown, lines.get(("schedule",)))
-    defaults = dict(raw.get("defaults") or {})
-    timeout = raw.get("timeout")
-    if timeout is not None and not math.isfinite(timeout):
-        raise _error(shown, lines.get(("timeout",)), f"`timeout` must be {_EXPECTED['timeout']}")
-    retries = int(raw.get("retries", 0))
-    tolerance = _tolerance(raw, ("tolerance",), lines, shown, "", DEFAULT_TOLERANCE)
-
+    settings = _settings(raw, where)
     planned: list[dict[str, Any]] = []  # one per concrete task, before `needs` is resolved
     seen: dict[str, tuple[str, str]] = {}  # folded output name -> (name, group)
     needs_of: dict[int, list[tuple[str, int | None]]] = {}
     after_of: dict[int, list[tuple[str, int | None]]] = {}
     for i, t in enumerate(raw["tasks"]):
-        at = ("tasks", i)
-        group = str(t.get("name") or Path(t["notebook"]).stem)
-        prefix = f"task {group!r}: "
-        task_line = lines.get(at)
-        notebook = root / t["notebook"]
-        if not notebook.is_file():
-            present = [str(p.relative_to(root)) for p in root.glob("notebooks/*") if p.is_file()]
-            raise _error(
-                shown,
-                lines.get((*at, "notebook"), task_line),
-                f"{prefix}notebook {t['notebook']!r} does not exist under {root}."
-                f"{did_you_mean(str(t['notebook']), present)}",
-            )
-        params = dict(t.get("parameters") or {})
-        combos = _expand_grid(t.get("grid"), (*at, "grid"), lines)
-        template = t.get("output")
-        if template is None:
-            template = (
-                group
-                if len(combos) == 1
-                else group + "-" + "-".join(f"{{{k}}}" for k in combos[0][0])
-            )
-        out_line = lines.get((*at, "output"), task_line)
-        task_timeout = t.get("timeout", timeout)
-        if task_timeout is not None and not math.isfinite(task_timeout):
-            raise _error(
-                shown,
-                lines.get((*at, "timeout")),
-                f"{prefix}`timeout` must be {_EXPECTED['timeout']}",
-            )
-        task_tolerance = _tolerance(t, (*at, "tolerance"), lines, shown, prefix, tolerance)
-        for key, into in (("needs", needs_of), ("after", after_of)):
-            raw_deps = t.get(key) or []
-            raw_deps = [raw_deps] if isinstance(raw_deps, str) else raw_deps
-            into[i] = [
-                (n, lines.get((*at, key, j), lines.get((*at, key)))) for j, n in enumerate(raw_deps)
-            ]
-        for combo, combo_lines in combos:
-            resolved = {**defaults, **params, **combo}
-            param_lines = {k: lines[("defaults", k)] for k in defaults if ("defaults", k) in lines}
-            param_lines.update(
-                {
-                    k: lines[(*at, "parameters", k)]
-                    for k in params
-                    if (*at, "parameters", k) in lines
-                }
-            )
-            param_lines.update({k: v for k, v in combo_lines.items() if v})
-            combo_line = next(iter(combo_lines.values()), None) if combo_lines else None
-            out_name = _output_name(
-                str(template), resolved, group, shown, combo_line or out_line, prefix
-            )
-            folded = unicodedata.normalize("NFC", out_name).casefold()
-            if folded in seen:
-                other, other_group = seen[folded]
-                also = f"task {other_group!r}" + (f", as {other!r}" if other != out_name else "")
-                why = (
-                    "; names that differ only in case or Unicode form are the same file on "
-                    "macOS and Windows"
-                    if other != out_name
-                    else ""
-                )
-                raise _error(
-                    shown,
-                    out_line,
-                    f"{prefix}output name {out_name!r} is produced twice (also by {also}{why}); "
-                    "make `output` include a parameter that differs, e.g. "
-                    'output: "{task}-{dataset}"',
-                )
-            seen[folded] = (out_name, group)
-            planned.append(
-                {
-                    "index": i,
-                    "name": out_name,
-                    "group": group,
-                    "notebook": notebook,
-                    "parameters": resolved,
-                    "timeout": float(task_timeout) if task_timeout is not None else None,
-                    "description": str(t.get("description", "")),
-                    "retries": int(t.get("retries", retries)),
-                    "tolerance": task_tolerance,
-                    "line": task_line,
-                    "param_lines": param_lines,
-                }
-            )
-
+        needs_of[i], after_of[i] = _dependencies(t, ("tasks", i), lines)
+        planned += _plan_task(i, t, settings, where, seen)
     needs = _resolve_needs(planned, needs_of, lines, shown)
     after = _resolve_needs(planned, after_of, lines, shown, key="after", needs=needs)
     tasks = tuple(
@@ -694,13 +624,139 @@ def _build(
         root=root,
         description=str(raw.get("description", "")).strip(),
         schedule=schedule,
-        defaults=defaults,
+        defaults=settings.defaults,
         tasks=tasks,
-        timeout=float(timeout) if timeout is not None else None,
-        retries=retries,
-        tolerance=tolerance,
+        timeout=settings.timeout,
+        retries=settings.retries,
+        tolerance=settings.tolerance,
         lines=lines,
     )
+
+
+def _settings(raw: dict[str, Any], where: _Where) -> _Settings:
+    timeout = raw.get("timeout")
+    if timeout is not None and not math.isfinite(timeout):
+        raise _error(
+            where.shown, where.lines.get(("timeout",)), f"`timeout` must be {_EXPECTED['timeout']}"
+        )
+    return _Settings(
+        defaults=dict(raw.get("defaults") or {}),
+        timeout=float(timeout) if timeout is not None else None,
+        retries=int(raw.get("retries", 0)),
+        tolerance=_tolerance(raw, ("tolerance",), where.lines, where.shown, "", DEFAULT_TOLERANCE),
+    )
+
+
+def _dependencies(
+    t: dict[str, Any], at: tuple[Any, ...], lines: dict[tuple[Any, ...], int]
+) -> tuple[list[tuple[str, int | None]], list[tuple[str, int | None]]]:
+    """A task's `needs` and `after`, each as (name, line) pairs."""
+    out = []
+    for key in ("needs", "after"):
+        raw_deps = t.get(key) or []
+        raw_deps = [raw_deps] if isinstance(raw_deps, str) else raw_deps
+        out.append(
+            [(n, lines.get((*at, key, j), lines.get((*at, key)))) for j, n in enumerate(raw_deps)]
+        )
+    return out[0], out[1]
+
+
+def _plan_task(
+    i: int,
+    t: dict[str, Any],
+    settings: _Settings,
+    where: _Where,
+    seen: dict[str, tuple[str, str]],
+) -> list[dict[str, Any]]:
+    """The concrete tasks of the spec's task ``i``: one per combination of its grid."""
+    lines, shown, root = where.lines, where.shown, where.root
+    at = ("tasks", i)
+    group = str(t.get("name") or Path(t["notebook"]).stem)
+    prefix = f"task {group!r}: "
+    task_line = lines.get(at)
+    notebook = root / t["notebook"]
+    if not notebook.is_file():
+        present = [str(p.relative_to(root)) for p in root.glob("notebooks/*") if p.is_file()]
+        raise _error(
+            shown,
+            lines.get((*at, "notebook"), task_line),
+            f"{prefix}notebook {t['notebook']!r} does not exist under {root}."
+            f"{did_you_mean(str(t['notebook']), present)}",
+        )
+    params = dict(t.get("parameters") or {})
+    combos = _expand_grid(t.get("grid"), (*at, "grid"), lines)
+    template = t.get("output")
+    if template is None:
+        template = (
+            group if len(combos) == 1 else group + "-" + "-".join(f"{{{k}}}" for k in combos[0][0])
+        )
+    out_line = lines.get((*at, "output"), task_line)
+    task_timeout = t.get("timeout", settings.timeout)
+    if task_timeout is not None and not math.isfinite(task_timeout):
+        raise _error(
+            shown, lines.get((*at, "timeout")), f"{prefix}`timeout` must be {_EXPECTED['timeout']}"
+        )
+    task_tolerance = _tolerance(t, (*at, "tolerance"), lines, shown, prefix, settings.tolerance)
+    planned = []
+    for combo, combo_lines in combos:
+        resolved = {**settings.defaults, **params, **combo}
+        param_lines = {
+            k: lines[("defaults", k)] for k in settings.defaults if ("defaults", k) in lines
+        }
+        param_lines.update(
+            {k: lines[(*at, "parameters", k)] for k in params if (*at, "parameters", k) in lines}
+        )
+        param_lines.update({k: v for k, v in combo_lines.items() if v})
+        combo_line = next(iter(combo_lines.values()), None) if combo_lines else None
+        out_name = _output_name(
+            str(template), resolved, group, shown, combo_line or out_line, prefix
+        )
+        _claim_output(seen, out_name, group, where, out_line, prefix)
+        planned.append(
+            {
+                "index": i,
+                "name": out_name,
+                "group": group,
+                "notebook": notebook,
+                "parameters": resolved,
+                "timeout": float(task_timeout) if task_timeout is not None else None,
+                "description": str(t.get("description", "")),
+                "retries": int(t.get("retries", settings.retries)),
+                "tolerance": task_tolerance,
+                "line": task_line,
+                "param_lines": param_lines,
+            }
+        )
+    return planned
+
+
+def _claim_output(
+    seen: dict[str, tuple[str, str]],
+    out_name: str,
+    group: str,
+    where: _Where,
+    line: int | None,
+    prefix: str,
+) -> None:
+    """Record ``out_name`` as taken, or fail if another task already makes that file."""
+    folded = unicodedata.normalize("NFC", out_name).casefold()
+    if folded in seen:
+        other, other_group = seen[folded]
+        also = f"task {other_group!r}" + (f", as {other!r}" if other != out_name else "")
+        why = (
+            "; names that differ only in case or Unicode form are the same file on "
+            "macOS and Windows"
+            if other != out_name
+            else ""
+        )
+        raise _error(
+            where.shown,
+            line,
+            f"{prefix}output name {out_name!r} is produced twice (also by {also}{why}); "
+            "make `output` include a parameter that differs, e.g. "
+            'output: "{task}-{dataset}"',
+        )
+    seen[folded] = (out_name, group)
 
 
 def _tolerance(
