@@ -36,6 +36,7 @@ __all__ = [
     "resolve_path",
     "safe_load",
     "show_value",
+    "spec_error",
 ]
 
 ALIAS_NODES = 10_000  # nodes all aliases of a document may add once expanded; real files use few
@@ -147,9 +148,13 @@ def show_value(value: Any) -> str:
     return "empty" if value is None else _SHORT.repr(value)
 
 
-def _spec_error(shown: str, line: int | None, message: str) -> SpecError:
+def spec_error(
+    shown: str, line: int | None, message: str, cls: type[SpecError] = SpecError
+) -> SpecError:
+    """A :class:`~ebpm.errors.SpecError` (or ``cls``) saying ``message`` about line ``line`` of
+    the file ``shown``, with that one :class:`~ebpm.errors.Problem`."""
     text = f"{shown}, line {line}: {message}" if line else f"{shown}: {message}"
-    return SpecError(text, path=shown, line=line, problems=[Problem(shown, line, message)])
+    return cls(text, path=shown, line=line, problems=[Problem(shown, line, message)])
 
 
 _INT_TAG = "tag:yaml.org,2002:int"
@@ -175,12 +180,12 @@ class _Lines:
         try:
             value = self.loader.construct_object(node, deep=True)
         except (ValueError, TypeError, yaml.YAMLError) as err:
-            raise _spec_error(
+            raise spec_error(
                 self.shown, line, f"{node.value!r} cannot be read ({err}); put it in quotes"
             ) from err
         if node.tag == _INT_TAG and _SURPRISING_INT.match(str(node.value)):
             how = "base 60" if ":" in node.value else "octal, because of the leading 0"
-            raise _spec_error(
+            raise spec_error(
                 self.shown,
                 line,
                 f"{node.value} is read by YAML as the number {value} ({how}); put it in quotes: "
@@ -202,12 +207,12 @@ class _Lines:
             try:
                 hash(key)
             except TypeError as err:
-                raise _spec_error(
+                raise spec_error(
                     self.shown, line, f"a key must be a name, not {show_value(key)}"
                 ) from err
             if i >= merged:
                 if key in own_lines:
-                    raise _spec_error(
+                    raise spec_error(
                         self.shown,
                         line,
                         f"key {key!r} appears twice (also on line {own_lines[key]}); YAML would "
@@ -235,19 +240,19 @@ def read_with_lines(text: str, shown: str) -> tuple[Any, dict[tuple[Any, ...], i
         data = None if node is None else builder.build(node, ())
     except RefusedYAMLError as err:  # well-formed, so not 'not valid YAML'
         mark = err.problem_mark
-        raise _spec_error(shown, mark.line + 1 if mark else None, str(err.problem)) from err
+        raise spec_error(shown, mark.line + 1 if mark else None, str(err.problem)) from err
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         context = ""
         if err.context and err.context_mark is not None:
             context = f" ({err.context}, from line {err.context_mark.line + 1})"
-        raise _spec_error(
+        raise spec_error(
             shown,
             mark.line + 1 if mark else None,
             f"not valid YAML: {str(err.problem or err).removeprefix('but ')}{context}",
         ) from err
     except yaml.YAMLError as err:
-        raise _spec_error(shown, None, f"not valid YAML: {err}") from err
+        raise spec_error(shown, None, f"not valid YAML: {err}") from err
     finally:
         loader.dispose()
     return data, builder.lines
