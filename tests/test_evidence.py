@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from ebpm.report import site
-from ebpm.report.evidence import COLUMNS, diagnostics, evidence_rows, write_registry
+from ebpm import site
+from ebpm.report.evidence import diagnostics
+from ebpm.site.registry import COLUMNS, evidence_rows, write_registry
 
 
 def _head(method: str, diag: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -170,7 +170,7 @@ def test_a_truncated_site_state_is_rebuilt_from_the_runs(
 def test_a_state_that_is_not_a_state_starts_a_new_one(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ebpm.report.site import build_index
+    from ebpm.site import build_index
 
     site = tmp_path / "site"
     (site / "_ebpm").mkdir(parents=True)

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from ebpm.report import fonts, mathml, runs, site
+from ebpm import site
+from ebpm.report import fonts
+from ebpm.site import history as runs
+from ebpm.site import mathml
 
 # --- Japanese glyphs embedded in each page ---------------------------------------------------
 
@@ -132,7 +135,7 @@ def test_alttext_is_escaped() -> None:
 def test_reports_carry_mathml_and_no_mathjax() -> None:
     import nbformat
 
-    from ebpm.report.render import report_page
+    from ebpm.site.render import report_page
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [

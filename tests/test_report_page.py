@@ -7,8 +7,8 @@ import re
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from ebpm.report.render import report_page
-from ebpm.report.site import about_block, redact_parameters
+from ebpm.site import about_block, redact_parameters
+from ebpm.site.render import report_page
 
 
 def _nb() -> nbformat.NotebookNode:

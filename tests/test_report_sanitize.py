@@ -1,4 +1,4 @@
-"""No script reaches a published page: what a notebook shows is sanitized (ebpm.report.sanitize),
+"""No script reaches a published page: what a notebook shows is sanitized (ebpm.site.sanitize),
 while figures, tables, inline SVG, MathML and the page's own code toggle keep working."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from ebpm.pipeline.runner import run_pipeline
-from ebpm.report.render import report_page
-from ebpm.report.sanitize import sanitize_html
+from ebpm.site.render import report_page
+from ebpm.site.sanitize import sanitize_html
 
 #: What must never reach a published page.
 SCRIPT = ("<script>alert", "onerror=", "onload=", "onclick=", "javascript:")
@@ -192,7 +192,7 @@ def test_data_urls_are_kept_only_as_images() -> None:
 
 
 def test_a_page_without_a_body_is_not_published(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ebpm.report import render
+    from ebpm.site import render
 
     class NoBody:
         def from_notebook_node(self, nb: Any) -> tuple[str, dict[str, Any]]:

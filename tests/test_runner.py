@@ -606,12 +606,12 @@ def test_failure_page_names_the_executed_notebook_relative_to_the_project(rerun)
 def test_rendering_error_fails_the_task_not_the_run(
     tmp_path: Path, catalog_env: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ebpm.report.render
+    import ebpm.site.render
 
     def broken(*args: Any, **kwargs: Any) -> str:
         raise RuntimeError("template exploded")
 
-    monkeypatch.setattr(ebpm.report.render, "render_html", broken)
+    monkeypatch.setattr(ebpm.site.render, "render_html", broken)
     result = run_pipeline(PIPELINES / "rerun.yaml", out_dir=tmp_path)
     (task,) = result.tasks
     assert task.status == "failed"

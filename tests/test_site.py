@@ -1,4 +1,4 @@
-"""Tests of the report site (ebpm.report.site), rendering (ebpm.report.render) and ebpm._io."""
+"""Tests of the report site (ebpm.site), rendering (ebpm.site.render) and ebpm._io."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from nbformat.v4 import (
     new_output,
 )
 
-from ebpm import _io
+from ebpm import _io, site
 from ebpm._io import atomic_write_bytes, atomic_write_json, atomic_write_text
-from ebpm.report import site
-from ebpm.report.render import error_of, render_html, strip_ansi
+from ebpm.site.index import _FILTER_JS
+from ebpm.site.render import error_of, render_html, strip_ansi
 
 # A 1x1 PNG.
 PNG = (
@@ -255,7 +255,7 @@ def test_index_escapes_names_and_descriptions(tmp_path: Path) -> None:
     )
     text = site.build_index(tmp_path, state).read_text(encoding="utf-8")
     assert text.count("<script>") == 1  # ebpm's own filter and sort script, nothing else
-    assert f"<script>{site._FILTER_JS}</script>" in text
+    assert f"<script>{_FILTER_JS}</script>" in text
     assert "a &amp; b &lt;script&gt;" in text
     assert "<h2>p&lt;1&gt;</h2>" in text
     assert 'href="reports/p/t&quot;.html"' in text

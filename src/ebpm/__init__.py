@@ -65,6 +65,7 @@ SUBMODULES = (
     "project",
     "report",
     "results",
+    "site",
 )
 
 

@@ -460,7 +460,7 @@ def _publish(
     ``nb`` is the executed notebook when the caller has read it already. ``index=False``
     leaves the index for the caller to build once (``ebpm publish``).
     """
-    from ebpm.report import site as site_mod
+    from ebpm import site as site_mod
 
     if nb is None and result.output_notebook:
         nb = _read_executed(run_dir / result.output_notebook)
@@ -533,8 +533,8 @@ def _publish_unguarded(
     git: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write the task's report or failure page; return its record for the site state."""
-    from ebpm.report import site as site_mod
-    from ebpm.report.render import error_of
+    from ebpm import site as site_mod
+    from ebpm.site.render import error_of
 
     base = {
         "run_id": run_id,
@@ -545,7 +545,7 @@ def _publish_unguarded(
         "datasets": result.datasets,
     }
     if result.status == "ok" and nb is not None:
-        from ebpm.report.render import check_disclosure, report_page
+        from ebpm.site.render import check_disclosure, report_page
 
         check_disclosure(nb)  # before anything of this task reaches the site
         notice = _revision_notice(result.revision) if result.revision else None
@@ -687,7 +687,7 @@ def _write_downloads(result: TaskResult, run_dir: Path, folder: Path) -> dict[st
 
 def set_site_language(site: Path, lang: str) -> None:
     """Make ``lang`` ("en" or "ja") the language of the site's pages from now on."""
-    from ebpm.report import site as site_mod
+    from ebpm import site as site_mod
 
     site_mod.words(lang)  # a clear error for an unknown language
     site.mkdir(parents=True, exist_ok=True)
@@ -701,7 +701,7 @@ def _record_unchanged(
     results: list[TaskResult], spec: PipelineSpec, run_id: str, site: Path
 ) -> None:
     """Mark skipped tasks in the site: their report stays, checked by this run."""
-    from ebpm.report import site as site_mod
+    from ebpm import site as site_mod
 
     with _site_lock(site):
         state = site_mod.load_state(site)
@@ -906,7 +906,7 @@ def run_pipeline(
     overrides = dict(parameters or {})
     selected = _check_all(spec, overrides, set(tasks) if tasks else None, task_parameters)
     if lang is not None:
-        from ebpm.report.site import words
+        from ebpm.site import words
 
         words(lang)  # an unknown language fails before anything runs
     out = Path(out_dir).resolve()
@@ -1169,7 +1169,7 @@ def _covering_runs(out: Path) -> list[str]:
 def _repair_site_state(out: Path, site: Path) -> None:
     """Rebuild an unusable ``site/_ebpm/state.json`` (truncated by a full disk, edited by hand)
     from the recorded runs' manifests, with a warning, instead of failing every later run."""
-    from ebpm.report import site as site_mod
+    from ebpm import site as site_mod
 
     problem = site_mod.state_problem(site)
     if problem is None:
@@ -1209,7 +1209,7 @@ def publish_runs(
     Path
         The site's index page.
     """
-    from ebpm.report import site as site_mod
+    from ebpm import site as site_mod
 
     out = Path(out_dir).resolve()
     site_dir = Path(site).resolve() if site else out / "site"
@@ -1267,8 +1267,8 @@ def publish_runs(
 def _publish_history(out: Path, pipeline: str, site: Path, *, index: bool = True) -> None:
     """Write the run-history page of every task of ``pipeline`` from its manifests, then the
     index (which links them) unless ``index`` is False."""
-    from ebpm.report import site as site_mod
-    from ebpm.report.runs import write_history_pages
+    from ebpm import site as site_mod
+    from ebpm.site.history import write_history_pages
 
     histories = history.task_history(out, pipeline)
     with _site_lock(site):

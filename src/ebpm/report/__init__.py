@@ -6,7 +6,7 @@ index; :func:`footer` shows the run id, the data provenance and the package vers
 datasets (``application/vnd.ebpm.provenance+json``) for the run manifest. Both work the same in
 JupyterLab, where no run is under way.
 
-Rendering and the site live in :mod:`ebpm.report.render` and :mod:`ebpm.report.site`.
+Rendering and the site live in :mod:`ebpm.site`, which a kernel never imports.
 """
 
 from __future__ import annotations

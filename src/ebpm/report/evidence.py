@@ -1,54 +1,21 @@
-"""The evidence registry: one row per evaluation, the machine-readable form of the site index.
-
-Every publish writes ``site/evidence.json`` and ``site/evidence.csv`` from the site state: for
-each evaluation its question, design, data and vintage, headline estimate with its interval, the
-status of its diagnostics (pre-trends, placebo, density test, residual autocorrelation,
-permutation test) and the run that produced it.
+"""What a published result says about its evidence: whether its estimate is missing, the status
+of its diagnostics, how current its data are.
 
 :func:`diagnostics` reads the diagnostics a result carries and says, per check, what was tested,
 the p-value or statistic and a status: ``pass`` (no evidence against the design's assumption at
 the 5% level), ``warn`` (evidence against it: read the report before the estimate) or ``info``.
+The site's index and its evidence registry (:mod:`ebpm.site.registry`) show them; a KPI
+dashboard shows them beside each estimate.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from ebpm._format import finite
-from ebpm._io import atomic_write_text
 
-__all__ = ["COLUMNS", "diagnostics", "evidence_rows", "write_registry"]
-
-#: The registry's columns, in order (evidence.csv's header).
-COLUMNS = (
-    "pipeline",
-    "task",
-    "question",
-    "policy",
-    "design",
-    "estimand",
-    "estimate",
-    "std_error",
-    "conf_low",
-    "conf_high",
-    "conf_level",
-    "inference",
-    "diagnostics_status",
-    "diagnostics",
-    "datasets",
-    "data_vintage",
-    "status",
-    "run_id",
-    "run_date",
-    "report",
-    "unchanged_since",
-    "revised_from",
-)
+__all__ = ["data_vintage", "diagnostics", "estimate_missing"]
 
 ALPHA = 0.05
 
@@ -159,83 +126,6 @@ def diagnostics(headline: Mapping[str, Any] | None) -> list[dict[str, Any]]:
             }
         )
     return [c for c in out if c is not None]
-
-
-def _vintage(datasets: list[Mapping[str, Any]]) -> str:
-    return "; ".join(f"{d.get('entry')}: {data_vintage(dict(d))}" for d in datasets)
-
-
-def evidence_rows(state: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One row per evaluation in the site state (COLUMNS, in order)."""
-    rows = []
-    for pname in sorted(state.get("pipelines", {})):
-        for tname, t in sorted(state["pipelines"][pname].get("tasks", {}).items()):
-            ok = t.get("status") == "ok"
-            h = (t.get("headline") if ok else t.get("report_headline")) or {}
-            hd = h.get("headline") or {}
-            params = t.get("parameters") or {}
-            checks = diagnostics(h)
-            worst = (
-                "warn"
-                if any(c["status"] == "warn" for c in checks)
-                else "pass"
-                if any(c["status"] == "pass" for c in checks)
-                else ("info" if checks else "none")
-            )
-            datasets = t.get("datasets") or []
-            rev = t.get("revision") or {}
-            rows.append(
-                {
-                    "pipeline": pname,
-                    "task": tname,
-                    "question": h.get("label") or params.get("title") or tname,
-                    "policy": params.get("policy"),
-                    "design": h.get("title"),
-                    "estimand": h.get("estimand"),
-                    "estimate": _num(hd.get("estimate")),
-                    "std_error": _num(hd.get("std_error")),
-                    "conf_low": _num(hd.get("conf_low")),
-                    "conf_high": _num(hd.get("conf_high")),
-                    "conf_level": _num(h.get("conf_level")),
-                    "inference": h.get("inference"),
-                    "diagnostics_status": worst,
-                    "diagnostics": checks,
-                    "datasets": [d.get("entry") for d in datasets],
-                    "data_vintage": _vintage(datasets),
-                    "status": t.get("status"),
-                    "run_id": t.get("report_run_id") if ok else t.get("run_id"),
-                    "run_date": t.get("finished_at"),
-                    "report": t.get("report"),
-                    "unchanged_since": t.get("unchanged_since"),
-                    "revised_from": (rev.get("old") or {}).get("estimate"),
-                }
-            )
-    return rows
-
-
-def _csv(rows: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        flat = dict(r)
-        flat["diagnostics"] = "; ".join(c["text"] for c in r["diagnostics"])
-        flat["datasets"] = "; ".join(str(d) for d in r["datasets"])
-        w.writerow({k: "" if v is None else v for k, v in flat.items()})
-    return buf.getvalue()
-
-
-def write_registry(site: Path, state: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Write ``evidence.json`` and ``evidence.csv`` (UTF-8 with BOM, so Excel reads Japanese)
-    into ``site``; returns the rows."""
-    rows = evidence_rows(state)
-    atomic_write_text(
-        Path(site) / "evidence.json",
-        json.dumps({"columns": list(COLUMNS), "evaluations": rows}, ensure_ascii=False, indent=1)
-        + "\n",
-    )
-    atomic_write_text(Path(site) / "evidence.csv", "\ufeff" + _csv(rows))
-    return rows
 
 
 def data_vintage(d: dict[str, Any]) -> str:

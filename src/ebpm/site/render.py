@@ -1,0 +1,294 @@
+"""Render executed notebooks to standalone HTML reports with the code hidden."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+from typing import Any
+
+__all__ = ["check_disclosure", "error_of", "render_html", "report_page", "strip_ansi"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def strip_ansi(text: str) -> str:
+    """Remove terminal colour codes (tracebacks from kernels carry them)."""
+    return _ANSI.sub("", text)
+
+
+#: Warnings a reader of the report must see: ebpm's own (rows dropped, few clusters, ...).
+_EBPM_WARNING = re.compile(
+    r"\b(EbpmWarning|MissingValueWarning|BalancedPanelWarning|FewClustersWarning)\b"
+)
+
+
+def _published(output: Any) -> bool:
+    """Keep every output but stderr noise; ebpm's warnings on stderr stay."""
+    if output.get("output_type") == "stream" and output.get("name") == "stderr":
+        return bool(_EBPM_WARNING.search(str(output.get("text", ""))))
+    return True
+
+
+#: nbconvert's page loads require.js and MathJax from a CDN, and mermaid when a diagram is in the
+#: notebook. A published report must work from file:// and any static host, offline, so they go
+#: (math is converted to MathML beforehand).
+_REMOTE_SCRIPT = re.compile(
+    r"<script\b[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>\s*"
+    r"|<script\b[^>]*>(?:(?!</script>).)*?import\(\"https?://(?:(?!</script>).)*</script>\s*"
+    # MathJax's configuration, useless without MathJax, and nbconvert's comments around it
+    r"|<script type=\"text/x-mathjax-config\">.*?</script>\s*"
+    r"|<!-- (?:Load mathjax|MathJax configuration|End of mathjax configuration) -->\s*",
+    re.S | re.I,
+)
+
+
+_NO_ALT = 'alt="No description has been provided for this image"'
+_HEADING_OR_IMG = re.compile(r"<h[1-4][^>]*>(.*?)</h[1-4]>|" + re.escape(_NO_ALT), re.S)
+
+
+def _alt_text(page: str, title: str | None) -> str:
+    """Give each figure an alt text from the heading it sits under (nbconvert writes "No
+    description has been provided for this image")."""
+    import html
+
+    heading = title or ""
+
+    def name(m: re.Match[str]) -> str:
+        nonlocal heading
+        if m.group(0).startswith("<h"):
+            text = html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).replace("¶", "").strip()
+            heading = text or heading
+            return m.group(0)
+        alt = f"Figure: {heading}" if heading else "Figure"
+        return f'alt="{html.escape(alt, quote=True)}"'
+
+    return _HEADING_OR_IMG.sub(name, page)
+
+
+def _offline(page: str) -> str:
+    """``page`` without scripts fetched from the network (the TeX in markdown is MathML by
+    then: :mod:`ebpm.site.mathml`)."""
+    return _REMOTE_SCRIPT.sub("", page)
+
+
+@functools.cache
+def _exporter(show_code: bool) -> Any:
+    """One nbconvert exporter per setting: building one compiles its Jinja templates again
+    (0.07-0.1 s per report, against 0.006 s reused)."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        exclude_input=not show_code,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+
+
+def render_html(
+    nb: Any, *, title: str | None = None, show_code: bool = False, notice: str | None = None
+) -> str:
+    """HTML of an executed notebook: outputs and markdown, code and prompts hidden.
+
+    Other libraries' stderr noise stays in the executed notebook in the run folder; ebpm's own
+    warnings (rows dropped, few clusters, units dropped to balance a panel) are published, since
+    a reader must know them to read the estimate.
+    """
+    from ebpm.site.mathml import markdown_math_to_mathml
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if _published(o)]
+            for out in cell.outputs:
+                data = out.get("data") or {}
+                if isinstance(data.get("text/markdown"), str):
+                    data["text/markdown"] = markdown_math_to_mathml(data["text/markdown"])
+        elif cell.cell_type == "markdown":
+            cell.source = markdown_math_to_mathml(cell.source)
+    if title:
+        nb.metadata["title"] = title
+    # a widget state would bring a loader script from a CDN and the state into the page
+    nb.metadata.pop("widgets", None)
+    body, _ = _exporter(show_code).from_notebook_node(nb)
+    body = _alt_text(_offline(_sanitized(body)), title)
+    if notice:
+        # e.g. a revision alert: first thing a reader sees, above the notebook's own content
+        body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + notice, body, count=1)
+    return body
+
+
+#: nbconvert's ``<body>`` tag: everything after it is the notebook's cells.
+_BODY = re.compile(r"<body\b[^>]*>", re.I)
+
+
+def _sanitized(page: str) -> str:
+    """``page`` (nbconvert's) with everything in its ``<body>``, the notebook's cells, through
+    :func:`ebpm.site.sanitize.sanitize_html`: what a notebook shows is written by its author,
+    its parameters and the catalog entries it reads, and may carry script. The ``<head>``
+    (nbconvert's CSS; the title is escaped) and what ebpm adds later (its bar, code toggle and
+    font script) are not content and stay.
+
+    The whole rest of the page is sanitized, not only ``<main>``: nbconvert re-serializes its
+    page with BeautifulSoup, so a ``</main></body>`` in an output ends those elements there and
+    the output's remaining HTML lands after them.
+
+    Raises
+    ------
+    RuntimeError
+        nbconvert's page has no ``<body>`` tag (a template other than ``lab``): rather than
+        publish the content unchecked.
+    """
+    from ebpm.site.sanitize import sanitize_html
+
+    m = _BODY.search(page)
+    if m is None:
+        import nbconvert
+
+        raise RuntimeError(
+            f"nbconvert {nbconvert.__version__} wrote a page without a <body> tag, so the "
+            "notebook's content cannot be told from the page around it and sanitized before "
+            "it is published; nothing was published. Install an nbconvert whose 'lab' "
+            "template writes one (7.16 and later do)"
+        )
+    return page[: m.end()] + "\n" + sanitize_html(page[m.end() :]) + "\n</body>\n</html>\n"
+
+
+def _page_css() -> str:
+    from ebpm.report.fonts import FONT_STACK, MONO_STACK
+
+    return (
+        "body.ebpm-hide-code .jp-CodeCell .jp-Cell-inputWrapper{display:none}\n"
+        ".ebpm-bar{position:sticky;top:0;z-index:10;background:#fff;"
+        "border-bottom:1px solid #ddd;padding:.4rem 1rem;font-size:14px}\n"
+        ".ebpm-bar a{margin-right:1rem} .ebpm-informs{margin-left:1rem}\n"
+        ".ebpm-about{margin:2rem 1rem;padding-top:1rem;border-top:1px solid #ccc;font-size:14px}\n"
+        ".ebpm-about dt{font-weight:600;margin-top:.5rem} .ebpm-about dd{margin-left:1rem}\n"
+        ".ebpm-math-block{margin:1rem 0;overflow-x:auto;overflow-y:hidden} math{font-size:1.1em}\n"
+        # text columns of ebpm's own tables read from the left (notebook tables align right)
+        ".jp-RenderedHTMLCommon table.ebpm-table :is(td,th){text-align:left;vertical-align:top}"
+        " .jp-RenderedHTMLCommon table.ebpm-table td.num{text-align:right;white-space:nowrap}\n"
+        f"body,.jp-RenderedHTMLCommon,.ebpm-bar,.ebpm-about{{font-family:{FONT_STACK}}}\n"
+        f":root{{--jp-code-font-family:{MONO_STACK}}} "
+        f"pre,code,kbd,samp,.ebpm-about pre{{font-family:{MONO_STACK}}}\n"
+    )
+
+
+_TOGGLE_JS = """
+<script>
+(function(){
+  var b=document.getElementById('ebpm-toggle-code');
+  b.addEventListener('click',function(){
+    var hidden=document.body.classList.toggle('ebpm-hide-code');
+    b.setAttribute('aria-pressed',hidden?'false':'true');
+    b.textContent=hidden?b.dataset.show:b.dataset.hide;
+  });
+})();
+</script>
+"""
+
+
+def check_disclosure(nb: Any) -> None:
+    """Refuse a notebook that shows a sensitive table which did not pass disclosure control.
+
+    Raises
+    ------
+    DisclosureError
+        Naming every such table and the fix.
+    """
+    from ebpm._protocol import TABLE_MIME
+    from ebpm.errors import DisclosureError
+
+    bad = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            marker = out.get("data", {}).get(TABLE_MIME)
+            if marker and marker.get("sensitive") and not marker.get("suppressed"):
+                bad.append(str(marker.get("name")))
+    if bad:
+        names = ", ".join(repr(b) for b in bad)
+        raise DisclosureError(
+            f"table(s) {names} are marked sensitive and did not pass disclosure control; "
+            "nothing was published. Show them as "
+            "`report.table(ebpm.disclosure.suppress(df, k=3), name=...)` (cells counting fewer "
+            "than k people are hidden, and enough others that none can be worked out)"
+        )
+
+
+def report_page(
+    nb: Any,
+    *,
+    title: str,
+    index_href: str = "../../index.html",
+    notice: str | None = None,
+    about: str | None = None,
+    lang: str = "en",
+    informs: list[tuple[str, str | None]] | None = None,
+) -> str:
+    """A published report: the notebook with its code included but hidden behind a toggle, a
+    bar linking back to the index (and to the policies whose logic models this evaluation is
+    evidence for: ``informs``, (title, href or None) pairs), an optional notice on top (a
+    revision alert) and the ``about`` block (run, software, parameters, data, downloads) at the
+    end.
+
+    ``notice`` and ``about`` are HTML that the caller has escaped; ``informs`` is escaped here.
+    """
+    import html
+
+    from ebpm.site.pages import words
+
+    check_disclosure(nb)
+    w = words(lang)
+    page = render_html(nb, title=title, show_code=True)
+    if lang != "en":
+        page = page.replace('<html lang="en">', f'<html lang="{lang}">', 1)
+    bar = (
+        '<nav class="ebpm-bar" aria-label="report">'
+        f'<a href="{html.escape(index_href)}">{w["all_reports"]}</a>'
+        '<button id="ebpm-toggle-code" type="button" aria-pressed="false" '
+        f'data-show="{w["show_code"]}" data-hide="{w["hide_code"]}">{w["show_code"]}</button>'
+    )
+    if informs:
+        esc = html.escape
+        policies = ", ".join(
+            f'<a href="{esc(href)}">{esc(title)}</a>' if href else esc(title)
+            for title, href in informs
+        )
+        bar += f'<span class="ebpm-informs">{w["informs"]} {policies}</span>'
+    bar += "</nav>"
+    page = re.sub(
+        r"<body([^>]*)>",
+        lambda m: f"<body{_add_class(m.group(1), 'ebpm-hide-code')}>" + bar + (notice or ""),
+        page,
+        count=1,
+    )
+    page = page.replace("</body>", (about or "") + _TOGGLE_JS + "</body>", 1)
+    from ebpm.report.fonts import font_face_css
+
+    style = f"<style>\n{font_face_css(page)}\n{_page_css()}</style>\n"
+    return page.replace("</head>", style + "</head>", 1)
+
+
+def _add_class(attrs: str, name: str) -> str:
+    m = re.search(r'class="([^"]*)"', attrs)
+    if m:
+        return attrs[: m.start()] + f'class="{m.group(1)} {name}"' + attrs[m.end() :]
+    return f'{attrs} class="{name}"'
+
+
+def error_of(nb: Any) -> dict[str, Any] | None:
+    """The first error in an executed notebook: cell index, source, ename, evalue, traceback."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return {
+                    "cell_index": index,
+                    "execution_count": cell.get("execution_count"),
+                    "source": cell.source,
+                    "ename": out.get("ename", ""),
+                    "evalue": out.get("evalue", ""),
+                    "traceback": strip_ansi("\n".join(out.get("traceback", []))),
+                }
+    return None
