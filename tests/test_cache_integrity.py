@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from ebpm import catalog
-from ebpm.catalog import cache
+from ebpm.catalog import _cache_store, _cache_tables, _cache_verify, cache
 from ebpm.errors import IntegrityError, OfflineError
 from test_red_line import _remote_catalog, invoke, one_red_line
 
@@ -95,13 +95,14 @@ def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 def hashes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Every file the cache hashes in full, in order."""
     seen: list[Path] = []
-    real = cache._sha256_file
+    real = _cache_store._sha256_file
 
     def counting(path: Path) -> str:
         seen.append(Path(path))
         return real(path)
 
-    monkeypatch.setattr(cache, "_sha256_file", counting)
+    for module in (_cache_store, _cache_tables, _cache_verify):  # every module that hashes
+        monkeypatch.setattr(module, "_sha256_file", counting)
     return seen
 
 
