@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from conftest import Reply
-from ebpm.catalog import open_catalog
+from ebpm.catalog import _estat_frame, open_catalog
 from ebpm.catalog.estat import (
     CREDIT,
     LICENCE,
@@ -266,7 +266,7 @@ def test_area_codes_are_decoded_once_per_distinct_code(api, monkeypatch):
         seen.append(code)
         return decode_area(code)
 
-    monkeypatch.setattr(estat_module, "decode_area", counting)
+    monkeypatch.setattr(_estat_frame, "decode_area", counting)  # where the frame is built
     df = estat(MUNI)
     assert sorted(seen) == ["00000", "13101", "14100", "14101"]
     assert df["area_level"].value_counts().to_dict() == {
