@@ -922,8 +922,8 @@ def test_a_dashboard_reruns_when_the_estimate_it_showed_is_no_longer_the_latest(
     the next run must not skip the dashboard as unchanged."""
     from types import SimpleNamespace
 
-    from ebpm.pipeline import runner
     from ebpm.pipeline.fingerprint import Hasher
+    from ebpm.pipeline.plan import _unchanged
 
     def manifest(run_id: str, tasks: list[dict[str, Any]]) -> None:
         folder = tmp_path / "runs" / "demo" / run_id
@@ -945,9 +945,9 @@ def test_a_dashboard_reruns_when_the_estimate_it_showed_is_no_longer_the_latest(
     hasher = Hasher(tmp_path / "memo.json")
     manifest("R1", [{"name": "sc", "status": "ok"}])
     manifest("R2", [{"name": "sc", "status": "unchanged", "unchanged_since": "R1"}])
-    assert runner._unchanged(plan, hasher, tmp_path / "site", tmp_path) == (True, "unchanged")
+    assert _unchanged(plan, hasher, tmp_path / "site", tmp_path) == (True, "unchanged")
     manifest("R3", [{"name": "sc", "status": "ok"}])  # a new estimate, made by run R3
-    assert runner._unchanged(plan, hasher, tmp_path / "site", tmp_path) == (
+    assert _unchanged(plan, hasher, tmp_path / "site", tmp_path) == (
         False,
         "the estimate of demo/sc changed",
     )

@@ -331,18 +331,18 @@ def test_a_full_disk_while_publishing_fails_the_task_with_the_fix(
 ) -> None:
     import errno
 
-    from ebpm.pipeline import runner
+    from ebpm.pipeline import publish
 
     spec = make_project(tmp_path / "proj")
     out = tmp_path / "out"
-    real = runner.atomic_write_text
+    real = publish.atomic_write_text
 
     def full_for_reports(path: Path, text: str) -> Path:
         if Path(path).name == "a.html" and "reports" in Path(path).parts:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         return real(path, text)
 
-    monkeypatch.setattr(runner, "atomic_write_text", full_for_reports)
+    monkeypatch.setattr(publish, "atomic_write_text", full_for_reports)
     with caplog.at_level(logging.INFO):
         result = invoke("run", spec, "--out", out)
     assert result.exit_code == 1, result.output
@@ -359,17 +359,17 @@ def test_a_site_where_not_even_a_failure_page_fits_is_one_red_line(
 ) -> None:
     import errno
 
-    from ebpm.pipeline import runner
+    from ebpm.pipeline import publish
 
     spec = make_project(tmp_path / "proj")
-    real = runner.atomic_write_text
+    real = publish.atomic_write_text
 
     def full_site(path: Path, text: str) -> Path:
         if "site" in Path(path).parts and Path(path).suffix == ".html":
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         return real(path, text)
 
-    monkeypatch.setattr(runner, "atomic_write_text", full_site)
+    monkeypatch.setattr(publish, "atomic_write_text", full_site)
     line = one_red_line(invoke("run", spec, "--out", tmp_path / "out"))
     assert "cannot write to the site" in line
     assert "the disk is full" in line

@@ -5,9 +5,11 @@
   notebook's annotated ``parameters`` cell; :mod:`~ebpm.pipeline.check` does both for a whole
   project (``ebpm check``).
 * :mod:`~ebpm.pipeline.runner` runs a pipeline (``ebpm run``): in parallel on warm kernels or on
-  Dask (:mod:`~ebpm.pipeline.executors`, :mod:`~ebpm.pipeline.execute`), skipping tasks whose
-  fingerprint (:mod:`~ebpm.pipeline.fingerprint`) did not change, one run at a time
-  (:mod:`~ebpm.pipeline.lock`).
+  Dask (:mod:`~ebpm.pipeline.scheduler`, :mod:`~ebpm.pipeline.executors`,
+  :mod:`~ebpm.pipeline.execute`), skipping tasks whose fingerprint
+  (:mod:`~ebpm.pipeline.fingerprint`) did not change (:mod:`~ebpm.pipeline.plan`), one run at a
+  time (:mod:`~ebpm.pipeline.lock`); it publishes each finished task into the site
+  (:mod:`~ebpm.pipeline.publish`) and records the run (:mod:`~ebpm.pipeline.records`).
 * :mod:`~ebpm.pipeline.history` reads the run manifests (``ebpm runs``, ``ebpm rerun``) and
   compares estimates across runs; :mod:`~ebpm.pipeline.schedule` turns ``schedule:`` into words,
   due times and a crontab block (``ebpm schedule``).
