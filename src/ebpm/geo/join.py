@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from ebpm import japan
-from ebpm._json import jsonable
 from ebpm.errors import (
     ColumnNotFoundError,
     DataError,
@@ -67,6 +66,20 @@ N03_YEAR = 2024
 
 
 @functools.cache
+def _plain(value: Any) -> Any:
+    """A cell as the user wrote it, for messages and the unmatched list: numpy scalars
+    unwrapped, a missing value as None, an infinity kept (it is a value that did not match)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
 def _structure() -> tuple[dict[str, str], dict[str, str]]:
     """(code → kind, ward code → its designated city's code) from :mod:`ebpm.japan`."""
     table = japan.municipalities()
@@ -98,7 +111,7 @@ def _named(code: str) -> str:
 
 def _drop(column: str, value: Any) -> str:
     """The pandas filter that drops the rows holding ``value``."""
-    return f"df[df[{column!r}] != {jsonable(value)!r}]"
+    return f"df[df[{column!r}] != {_plain(value)!r}]"
 
 
 # --- codes ----------------------------------------------------------------------------------
@@ -448,9 +461,9 @@ def attach(
         "by": by,
         "column": str(column),
         "matched": int(hit.sum()),
-        "unmatched": [jsonable(first[cell]) for cell in unmatched],
+        "unmatched": [_plain(first[cell]) for cell in unmatched],
         "unmatched_rows": n_unmatched,
-        "reasons": {str(jsonable(first[cell])): reasons[cell] for cell in unmatched},
+        "reasons": {str(_plain(first[cell])): reasons[cell] for cell in unmatched},
         "geometry": _provenance_of(geometry),
         "how": how,
     }
@@ -580,7 +593,7 @@ def _message(
     unmatched: list[tuple[Any, str]], rows: int, total: int, level: str, column: Any, how: str
 ) -> str:
     fate = "dropped (how='inner')" if how == "inner" else "kept with an empty geometry"
-    shown = "; ".join(f"{jsonable(v)!r}: {reason}" for v, reason in unmatched[:SHOWN])
+    shown = "; ".join(f"{_plain(v)!r}: {reason}" for v, reason in unmatched[:SHOWN])
     more = f"; and {len(unmatched) - SHOWN} more" if len(unmatched) > SHOWN else ""
     return (
         f"{rows} of {total} rows matched no {level} by {column!r} and are {fate}; "
