@@ -15,29 +15,24 @@ import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ebpm._io import atomic_write_json, ensure_writable, os_reason
+from ebpm._io import ensure_writable, os_reason
 from ebpm._protocol import PROVENANCE_MIME, RESULT_MIME
 from ebpm.errors import PipelineError
 from ebpm.pipeline import history
-
-if TYPE_CHECKING:
-    from ebpm.pipeline.plan import RunContext
 
 __all__ = [
     "RunResult",
     "TaskResult",
     "check_out",
     "git_state",
-    "manifest",
     "new_run_id",
     "read_executed",
     "relative",
     "take_outputs",
     "utc_now",
     "versions",
-    "write_manifest",
 ]
 
 
@@ -231,53 +226,3 @@ def _unique_datasets(results: list[TaskResult]) -> list[dict[str, Any]]:
                 seen[key] = {**d, "tasks": []}
             seen[key]["tasks"].append(r.name)
     return list(seen.values())
-
-
-# --- the manifest ----------------------------------------------------------------------------
-def manifest(
-    ctx: RunContext, *, status: str, duration_s: float, error: str | None = None
-) -> dict[str, Any]:
-    """The run's manifest: what ran, how and on what, and each task's outcome (``error``: why
-    the run stopped, with status "error")."""
-    spec = ctx.spec
-    results = [p.result for p in ctx.plans.values()]
-    return {
-        "manifest_version": 2,
-        "pipeline": spec.name,
-        "spec": relative(spec.path, spec.root),
-        "root": str(spec.root),
-        "description": spec.description,
-        "schedule": spec.schedule,
-        "run_id": ctx.run_id,
-        "rerun_of": ctx.rerun_of,
-        "status": status,
-        **({"error": error} if error is not None else {}),
-        "started_at": ctx.started_at,
-        "finished_at": utc_now(),
-        "duration_s": duration_s,
-        "git": ctx.git,
-        "versions": versions(),
-        "environment": ctx.environment,
-        "kernel": ctx.kernel,
-        "executor": {
-            "kind": "dask" if ctx.scheduler else "local",
-            "address": ctx.scheduler,
-            "jobs": ctx.jobs,
-        },
-        "force": ctx.force,
-        "selected_tasks": ctx.selected_tasks,
-        "parameter_overrides": ctx.overrides,
-        "tasks": [r.to_dict() for r in results],
-        "datasets": _unique_datasets(results),
-        "revisions": [{"task": r.name, **r.revision} for r in results if r.revision],
-    }
-
-
-def write_manifest(
-    ctx: RunContext, *, status: str, duration_s: float, error: str | None = None
-) -> Path:
-    """Write the run's manifest (:func:`manifest`) atomically; returns its path."""
-    return atomic_write_json(
-        ctx.run_dir / "manifest.json",
-        manifest(ctx, status=status, duration_s=duration_s, error=error),
-    )

@@ -40,6 +40,7 @@ from ebpm._env import env_number
 from ebpm.errors import ParameterError, did_you_mean
 from ebpm.pipeline import history
 from ebpm.pipeline.fingerprint import Hasher, environment_fingerprint, source_fingerprint
+from ebpm.pipeline.manifest import write_manifest
 from ebpm.pipeline.notebooks import NotebookParameter, declared_parameters
 from ebpm.pipeline.plan import Progress, RerunPlan, RunContext, plan_tasks, rerun_plan
 from ebpm.pipeline.publish import (
@@ -56,7 +57,6 @@ from ebpm.pipeline.records import (
     git_state,
     new_run_id,
     utc_now,
-    write_manifest,
 )
 from ebpm.pipeline.spec import PipelineSpec, Task, load_spec
 
