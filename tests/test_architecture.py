@@ -214,3 +214,15 @@ def test_a_kernel_importing_ebpm_report_loads_nothing_of_the_site() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- sizes: a module one can read, functions that do one step ----------------------------------
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_over_800_lines_and_no_function_over_100(module: str) -> None:
+    """Issue 17's limits over the whole package (the function count starts after the
+    docstring, the same measure as tests/test_estimators_layout.py)."""
+    from test_estimators_layout import MAX_BODY, MAX_FILE, long_functions
+
+    source = MODULES[module].read_text(encoding="utf-8")
+    assert len(source.splitlines()) <= MAX_FILE, f"{module}: {len(source.splitlines())} lines"
+    assert long_functions(source) == [], f"{module}: functions over {MAX_BODY} lines"
