@@ -217,13 +217,13 @@ def _ebpm(spec: Path, out: Path, *, jobs: int, scheduler: str | None = None) -> 
 #: (module, attribute, what it is, thread): wrapped for timing only, restored afterwards.
 _STEPS = [
     ("ebpm.pipeline.runner", "run_pipeline", "the whole run", "main"),
-    ("ebpm.pipeline.runner", "_execute_all", "executing and publishing", "main"),
+    ("ebpm.pipeline.scheduler", "Scheduler.run", "executing and publishing", "main"),
     ("ebpm.pipeline.executors", "start_kernel", "start a kernel, wait until ready", "launcher"),
     ("ebpm.pipeline.executors", "execute_task", "run one task in its warm kernel", "worker"),
     ("papermill", "execute_notebook", "papermill.execute_notebook within it", "worker"),
-    ("ebpm.pipeline.runner", "_publish_with_revision", "publish a finished task", "main"),
-    ("ebpm.report.render", "render_html", "render its HTML report (nbconvert)", "main"),
-    ("ebpm.report.site", "build_index", "rebuild the site index", "main"),
+    ("ebpm.pipeline.scheduler", "publish_finished", "publish a finished task", "main"),
+    ("ebpm.site.render", "render_html", "render its HTML report (nbconvert)", "main"),
+    ("ebpm.site", "build_index", "rebuild the site index", "main"),
 ]
 
 
@@ -247,9 +247,12 @@ def _step_timers() -> Iterator[dict[str, list[float]]]:
         return wrapper
 
     for module, attr, _, _ in _STEPS:
-        mod = importlib.import_module(module)
-        saved.append((mod, attr, getattr(mod, attr)))
-        setattr(mod, attr, timed(getattr(mod, attr), f"{module}.{attr}"))
+        owner: Any = importlib.import_module(module)
+        *path, name = attr.split(".")  # "Scheduler.run": a method, wrapped on its class
+        for part in path:
+            owner = getattr(owner, part)
+        saved.append((owner, name, getattr(owner, name)))
+        setattr(owner, name, timed(getattr(owner, name), f"{module}.{attr}"))
     try:
         yield times
     finally:
@@ -269,7 +272,7 @@ def _breakdown(times: dict[str, list[float]], n: int) -> list[str]:
                 f"| `{attr}`: {what} | {thread} | {len(t)} | {sum(t):.2f} | {sum(t) / len(t):.3f} |"
             )
     total = sum(times.get("ebpm.pipeline.runner.run_pipeline", [0.0]))
-    inner = sum(times.get("ebpm.pipeline.runner._execute_all", [0.0]))
+    inner = sum(times.get("ebpm.pipeline.scheduler.Scheduler.run", [0.0]))
     rows.append(
         f"| before and after executing (spec, checks, fingerprints, manifest) | main | 1 | "
         f"{total - inner:.2f} | {(total - inner) / n:.3f} per task |"
@@ -280,14 +283,14 @@ def _breakdown(times: dict[str, list[float]], n: int) -> list[str]:
 # --- cProfile of the driver ------------------------------------------------------------------
 _WAITS = {"acquire", "wait", "get", "poll", "select", "sleep", "join", "_wait_for_tstate_lock"}
 _EBPM_FUNCS = [
-    ("runner.py", "_publish_with_revision"),
+    ("publish.py", "publish_finished"),
     ("render.py", "render_html"),
-    ("site.py", "build_index"),
-    ("runner.py", "_notebook_json"),
+    ("index.py", "build_index"),
+    ("scheduler.py", "_notebook_json"),
     ("runner.py", "_check_all"),
     ("fingerprint.py", "source_fingerprint"),
-    ("runner.py", "_git"),
-    ("runner.py", "_versions"),
+    ("records.py", "git_state"),
+    ("records.py", "versions"),
 ]
 
 
