@@ -18,7 +18,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
+#: The tests folder, the repository root and the fixtures every test module may read.
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+FIXTURES = TESTS / "fixtures"
 
 _real_connect = socket.socket.connect
 
@@ -243,7 +246,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory):
     (RunResult, out folder, progress events)."""
     from ebpm.pipeline import run_pipeline
 
-    repo = Path(__file__).resolve().parent.parent
+    repo = ROOT
     out = tmp_path_factory.mktemp("demo")
     events: list[dict] = []
     with pytest.MonkeyPatch.context() as mp:
@@ -261,7 +264,7 @@ def japan_mergers_run(tmp_path_factory: pytest.TempPathFactory):
     (RunResult, out folder)."""
     from ebpm.pipeline import run_pipeline
 
-    repo = Path(__file__).resolve().parent.parent
+    repo = ROOT
     out = tmp_path_factory.mktemp("japan_mergers")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("EBPM_CATALOG_DIR", str(repo / "catalogs"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import matplotlib
 
@@ -18,8 +17,9 @@ from matplotlib.axes import Axes
 from ebpm import describe
 from ebpm.catalog import open_catalog
 from ebpm.errors import ColumnNotFoundError, DataError
+from tests.conftest import ROOT
 
-CATALOG_DIR = Path(__file__).parent.parent / "catalogs"
+CATALOG_DIR = ROOT / "catalogs"
 ROLES = {"unit": "State", "time": "quarter_num", "treated": "treated"}
 
 

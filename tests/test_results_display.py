@@ -21,8 +21,7 @@ import pytest
 
 import ebpm
 from ebpm.results import ResultDisplay
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
 
 
 def _estimate() -> Any:

@@ -1,0 +1,165 @@
+"""Contract: every estimator returns the same result shape (STYLE.md, "One result object")."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+import ebpm
+from ebpm.catalog import open_catalog
+from ebpm.results import TIDY_COLUMNS, EstimateResult
+from tests.conftest import ROOT
+
+CATALOG = open_catalog(ROOT / "catalogs")
+
+
+def _organ():
+    return CATALOG.load("studies.organ_donations"), {
+        "outcome": "Rate",
+        "unit": "State",
+        "time": "quarter_num",
+        "treated": "treated",
+    }
+
+
+def _mpdta():
+    return CATALOG.load("studies.mpdta"), {
+        "outcome": "lemp",
+        "unit": "countyreal",
+        "time": "year",
+        "cohort": "first_treat",
+        "seed": 1,
+    }
+
+
+def _without(made: tuple, key: str) -> tuple:
+    data, kwargs = made
+    return data, {k: v for k, v in kwargs.items() if k != key}
+
+
+def _prop99():
+    return CATALOG.load("studies.prop99"), {
+        "outcome": "PacksPerCapita",
+        "unit": "State",
+        "time": "Year",
+        "treated_unit": "California",
+        "treatment_time": 1989,
+    }
+
+
+def _senate():
+    return CATALOG.load("studies.senate"), {"outcome": "vote", "running": "margin"}
+
+
+def _california():
+    data = CATALOG.load("studies.prop99")
+    data = data[data["State"] == "California"]
+    return data, {"outcome": "PacksPerCapita", "time": "Year", "intervention": 1989}
+
+
+#: name -> (estimator, data and keyword arguments); new designs are added here.
+ESTIMATORS: dict[str, tuple[Callable[..., EstimateResult], Callable[[], tuple]]] = {
+    "did": (ebpm.did, _organ),
+    "event_study": (ebpm.event_study, lambda: _without(_mpdta(), "seed")),
+    "staggered_did": (ebpm.staggered_did, _mpdta),
+    "synthetic_control": (ebpm.synthetic_control, _prop99),
+    "its": (ebpm.its, _california),
+    "rdd": (
+        ebpm.rdd,
+        lambda: (CATALOG.load("studies.senate"), {"outcome": "vote", "running": "margin"}),
+    ),
+    "moran": (
+        ebpm.geo.moran,
+        lambda: (
+            CATALOG.load("geo.tokyo_municipalities"),
+            {"column": "UNEMP", "permutations": 99, "seed": 1},
+        ),
+    ),
+}
+#: Designs whose second argument is positional by their issue's API: ``moran(gdf, column)``.
+POSITIONAL_SECOND = {"moran"}
+
+
+@pytest.fixture(scope="module", params=sorted(ESTIMATORS))
+def fitted(request) -> tuple[str, EstimateResult, pd.DataFrame, dict]:
+    func, make = ESTIMATORS[request.param]
+    data, kwargs = make()
+    before = data.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = func(data, **kwargs)
+    pd.testing.assert_frame_equal(data, before)  # the caller's frame is never modified
+    return request.param, result, data, kwargs
+
+
+def test_returns_the_one_result_object(fitted) -> None:
+    _, result, _, _ = fitted
+    assert isinstance(result, EstimateResult)
+
+
+def test_tidy_has_the_shared_columns_first(fitted) -> None:
+    _, result, _, _ = fitted
+    tidy = result.tidy()
+    assert tuple(tidy.columns[: len(TIDY_COLUMNS)]) == TIDY_COLUMNS
+    assert result.headline in set(tidy["term"])
+    assert tidy["estimate"].notna().all()
+
+
+def test_headline_interval_contains_the_estimate(fitted) -> None:
+    _, result, _, _ = fitted
+    low, high = result.conf_int
+    assert low <= result.estimate <= high
+    assert result.std_error > 0
+    assert 0 <= result.p_value <= 1
+
+
+def test_glance_summary_and_html(fitted) -> None:
+    _, result, _, _ = fitted
+    assert len(result.glance()) == 1
+    text = result.summary()
+    assert result.title in text
+    assert result.estimand in text
+    assert f"{result.assumption_label}: " in text
+    assert result.interval_label in text
+    assert len(result.assumption) > 20
+    assert "<table" in result._repr_html_()
+
+
+def test_to_dict_is_json(fitted) -> None:
+    _, result, _, _ = fitted
+    payload = json.loads(json.dumps(result.to_dict()))
+    assert payload["method"] == result.method
+    assert payload["headline"]["estimate"] == pytest.approx(result.estimate)
+    assert payload["provenance"]["entry"].startswith(("studies.", "geo."))
+
+
+def test_plot_returns_axes_and_uses_the_given_one(fitted) -> None:
+    _, result, _, _ = fitted
+    _, ax = plt.subplots()
+    assert result.plot(ax=ax) is ax
+    assert result.plot() is not None
+    plt.close("all")
+
+
+def test_results_are_frozen(fitted) -> None:
+    _, result, _, _ = fitted
+    with pytest.raises(AttributeError):
+        result.method = "other"  # type: ignore[misc]
+
+
+def test_keyword_only_options(fitted) -> None:
+    name, _, data, kwargs = fitted
+    func, _ = ESTIMATORS[name]
+    values = list(kwargs.values())
+    n = 2 if name in POSITIONAL_SECOND else 1  # how many arguments may be positional
+    with pytest.raises(TypeError):
+        func(data, *values[:n])  # one more positional argument than allowed
