@@ -25,7 +25,7 @@ import ebpm
 from ebpm.errors import ParameterError, SpecError
 from ebpm.pipeline import RunResult, run_pipeline
 from ebpm.pipeline.notebooks import NotebookParameter, parameters_cell, read_notebook
-from ebpm.pipeline.runner import check_parameters, new_run_id
+from ebpm.pipeline.runner import check_parameters
 from ebpm.pipeline.spec import Task, load_spec
 from tests.conftest import TESTS
 
@@ -182,12 +182,6 @@ def test_bad_spec_stops_the_run(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"typos\.yaml' does not exist\. Did you mean 'typo\.yaml'"):
         run_pipeline(PIPELINES / "typos.yaml", out_dir=tmp_path)
     assert list(tmp_path.iterdir()) == []
-
-
-def test_new_run_ids_sort_by_time_and_differ() -> None:
-    ids = {new_run_id() for _ in range(20)}
-    assert all(RUN_ID.match(i) for i in ids)
-    assert len(ids) > 1
 
 
 # --- a task that cannot even start ------------------------------------------------------------
