@@ -248,7 +248,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory):
 
     repo = ROOT
     out = tmp_path_factory.mktemp("demo")
-    events: list[dict] = []
+    events: list = []  # ebpm.pipeline.events
     with pytest.MonkeyPatch.context() as mp:
         # kernels inherit os.environ: point them (and us) at the project's catalogs
         mp.setenv("EBPM_CATALOG_DIR", str(repo / "catalogs"))

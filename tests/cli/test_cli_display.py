@@ -5,31 +5,31 @@ from __future__ import annotations
 import re
 
 from ebpm.cli import _RunDisplay
+from ebpm.pipeline.events import Planned, TaskDone, TaskRetrying, TaskStarted, Tick
 from ebpm.pipeline.runner import TaskResult
 
 
-def _done(name: str, status: str = "ok", **kw) -> dict:
+def _done(name: str, status: str = "ok", **kw) -> TaskDone:
     r = TaskResult(name=name, group=name, notebook="nb.py", parameters={}, status=status, **kw)
-    return {"event": "done", "task": name, "result": r}
+    return TaskDone(task=name, result=r)
 
 
-PLAN = {
-    "event": "plan",
-    "run_id": "20261126T000000Z-0001",
-    "total": 3,
-    "to_run": ["a", "b"],
-    "unchanged": ["c"],
-    "reasons": {},
-    "jobs": 2,
-    "executor": "local",
-}
+PLAN = Planned(
+    run_id="20261126T000000Z-0001",
+    total=3,
+    to_run=["a", "b"],
+    unchanged=["c"],
+    reasons={},
+    jobs=2,
+    executor="local",
+)
 
 
 def test_plain_lines_when_not_a_terminal(capsys) -> None:
     show = _RunDisplay(tty=False)
     show(PLAN)
-    show({"event": "start", "task": "a", "attempt": 1})
-    show({"event": "tick", "running": ["a"]})
+    show(TaskStarted(task="a"))
+    show(Tick(running=["a"]))
     show(_done("a", duration_s=1.25, attempts=1))
     show(_done("b", status="failed", duration_s=0.5, reason="cell In [3] raised ValueError: x"))
     show.close()
@@ -48,9 +48,9 @@ def test_plain_lines_when_not_a_terminal(capsys) -> None:
 def test_a_terminal_gets_a_status_line_with_done_running_failed_and_elapsed(capsys) -> None:
     show = _RunDisplay(tty=True)
     show(PLAN)
-    show({"event": "start", "task": "a", "attempt": 1})
-    show({"event": "start", "task": "b", "attempt": 1})
-    show({"event": "tick", "running": ["a", "b"]})
+    show(TaskStarted(task="a"))
+    show(TaskStarted(task="b"))
+    show(Tick(running=["a", "b"]))
     out = capsys.readouterr().out
     status = out.rsplit("\r\x1b[K", 1)[1]
     assert status.startswith("[1/3] 2 running (a, b) · ")  # c was unchanged: 1 of 3 done
@@ -67,7 +67,7 @@ def test_a_terminal_gets_a_status_line_with_done_running_failed_and_elapsed(caps
 
 def test_retries_and_revisions_are_shown(capsys) -> None:
     show = _RunDisplay(tty=False)
-    show({"event": "retry", "task": "a", "attempt": 2, "delay": 2.0, "reason": "503"})
+    show(TaskRetrying(task="a", attempt=2, delay=2.0, reason="503"))
     rev = {"old": {"estimate": 1.0}, "new": {"estimate": 1.5}, "previous_run": "R1"}
     head = {"headline": {"estimate": 1.5, "conf_low": 1.0, "conf_high": 2.0}, "estimand": "ATT"}
     show(_done("a", duration_s=1.0, attempts=2, headline=head, revision=rev))

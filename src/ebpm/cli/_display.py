@@ -6,9 +6,21 @@ import math
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from ebpm.pipeline.events import (
+        Cancelling,
+        DataRefreshed,
+        Event,
+        Planned,
+        TaskDone,
+        TaskRetrying,
+        TaskStarted,
+        Tick,
+    )
 
 
 # --- run -------------------------------------------------------------------------------------
@@ -80,23 +92,34 @@ class _RunDisplay:
         self._echo(text)
         self._status()
 
-    def __call__(self, event: dict[str, Any]) -> None:
-        """Show one progress event of the runner (plan, start, retry, tick, done, ...)."""
-        handler = getattr(self, f"_on_{event['event']}", None)
+    def __call__(self, event: Event) -> None:
+        """Show one progress event of the runner (:mod:`ebpm.pipeline.events`)."""
+        from ebpm.pipeline import events as ev
+
+        handlers: dict[type, Any] = {
+            ev.Planned: self._on_plan,
+            ev.Cancelling: self._on_cancel,
+            ev.DataRefreshed: self._on_refresh,
+            ev.TaskStarted: self._on_start,
+            ev.TaskRetrying: self._on_retry,
+            ev.Tick: self._on_tick,
+            ev.TaskDone: self._on_done,
+        }
+        handler = handlers.get(type(event))
         if handler is not None:
             handler(event)
 
-    def _on_plan(self, event: dict[str, Any]) -> None:
-        self.total = event["total"]
-        unchanged = event["unchanged"]
-        n_run = len(event["to_run"])
+    def _on_plan(self, event: Planned) -> None:
+        self.total = event.total
+        unchanged = event.unchanged
+        n_run = len(event.to_run)
         where = (
-            f"{event['jobs']} at a time"
-            if event["executor"] == "local"
-            else f"on Dask ({event['executor']}, {event['jobs']} workers)"
+            f"{event.jobs} at a time"
+            if event.executor == "local"
+            else f"on Dask ({event.executor}, {event.jobs} workers)"
         )
         self.line(
-            f"run {event['run_id']}: {self.total} task(s); {n_run} to run {where}"
+            f"run {event.run_id}: {self.total} task(s); {n_run} to run {where}"
             + (f", {len(unchanged)} unchanged (--force reruns them)" if unchanged else "")
         )
         self.done = len(unchanged)
@@ -104,56 +127,55 @@ class _RunDisplay:
             self.line(click.style("  unchanged: ", dim=True) + ", ".join(unchanged))
         # why a task that ran well before runs again (a first run or --force says it all)
         again: dict[str, list[str]] = {}
-        for name in event["to_run"]:
-            why = event.get("reasons", {}).get(name)
+        for name in event.to_run:
+            why = event.reasons.get(name)
             if why and why not in ("never ran successfully", "--force"):
                 again.setdefault(why, []).append(name)
         for why, names in again.items():
             self.line(click.style("  rerun: ", dim=True) + f"{', '.join(names)} ({why})")
 
-    def _on_cancel(self, event: dict[str, Any]) -> None:
+    def _on_cancel(self, event: Cancelling) -> None:
         self.line(
-            click.style(f"  {event['signal']}: cancelling", fg="yellow")
-            + f"; stopping {len(event['running'])} running task(s), publishing nothing "
+            click.style(f"  {event.signal}: cancelling", fg="yellow")
+            + f"; stopping {len(event.running)} running task(s), publishing nothing "
             "half-written (press Ctrl-C again to quit at once)"
         )
 
-    def _on_refresh(self, event: dict[str, Any]) -> None:
-        if not event["ok"]:
+    def _on_refresh(self, event: DataRefreshed) -> None:
+        if not event.ok:
             self.line(
                 click.style("  fetch  ", fg="yellow")
-                + f"{event['entry']}: could not check the publisher ({event['reason']}); "
+                + f"{event.entry}: could not check the publisher ({event.reason}); "
                 "the cached copy is used"
             )
         else:
             what = (
-                f"revised (sha256 {str(event['old_sha256'])[:12]} → "
-                f"{str(event['new_sha256'])[:12]})"
-                if event["revised"]
+                f"revised (sha256 {str(event.old_sha256)[:12]} → {str(event.new_sha256)[:12]})"
+                if event.revised
                 else "unchanged at the publisher"
             )
-            self.line(f"  fetch  {event['entry']}: {what}")
+            self.line(f"  fetch  {event.entry}: {what}")
 
-    def _on_start(self, event: dict[str, Any]) -> None:
-        self.running.append(event["task"])
+    def _on_start(self, event: TaskStarted) -> None:
+        self.running.append(event.task)
         if not self.tty:
-            self.line(f"  start  {event['task']}")
+            self.line(f"  start  {event.task}")
         else:
             self._status()
 
-    def _on_retry(self, event: dict[str, Any]) -> None:
+    def _on_retry(self, event: TaskRetrying) -> None:
         self.line(
             click.style("  retry  ", fg="yellow")
-            + f"{event['task']} (attempt {event['attempt']} in {event['delay']:.0f} s): "
-            + str(event["reason"])
+            + f"{event.task} (attempt {event.attempt} in {event.delay:.0f} s): "
+            + str(event.reason)
         )
 
-    def _on_tick(self, event: dict[str, Any]) -> None:
-        self.running = list(event["running"])
+    def _on_tick(self, event: Tick) -> None:
+        self.running = list(event.running)
         self._status()
 
-    def _on_done(self, event: dict[str, Any]) -> None:
-        r = event["result"]
+    def _on_done(self, event: TaskDone) -> None:
+        r = event.result
         if r.status == "unchanged":
             return  # listed with the plan
         if r.name in self.running:
@@ -165,10 +187,11 @@ class _RunDisplay:
                 click.style("  WARN   ", fg="yellow") + f"{r.name} ({secs}): {MISSING_ESTIMATE}"
             )
         elif r.status == "ok":
-            h = (r.headline or {}).get("headline")
+            headline = r.headline or {}
+            h = headline.get("headline")
             est = ""
             if h:
-                estimand = str(r.headline.get("estimand", ""))
+                estimand = str(headline.get("estimand", ""))
                 est = (
                     f"  {estimand if len(estimand) <= 12 else 'estimate'} "
                     f"{_short(h['estimate'])} "

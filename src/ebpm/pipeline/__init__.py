@@ -9,7 +9,8 @@
   :mod:`~ebpm.pipeline.execute`), skipping tasks whose fingerprint
   (:mod:`~ebpm.pipeline.fingerprint`) did not change (:mod:`~ebpm.pipeline.plan`), one run at a
   time (:mod:`~ebpm.pipeline.lock`); it publishes each finished task into the site
-  (:mod:`~ebpm.pipeline.publish`) and records the run (:mod:`~ebpm.pipeline.records`).
+  (:mod:`~ebpm.pipeline.publish`) and records the run (:mod:`~ebpm.pipeline.records`). Its
+  ``progress`` callback gets the typed events of :mod:`~ebpm.pipeline.events`.
 * :mod:`~ebpm.pipeline.history` reads the run manifests (``ebpm runs``, ``ebpm rerun``) and
   compares estimates across runs; :mod:`~ebpm.pipeline.schedule` turns ``schedule:`` into words,
   due times and a crontab block (``ebpm schedule``).
@@ -21,11 +22,13 @@ from ebpm._lazy import exports
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time each loads on first use
     from ebpm.pipeline.check import check_paths
+    from ebpm.pipeline.events import Event
     from ebpm.pipeline.notebooks import NotebookParameter, parameters_cell, read_notebook
     from ebpm.pipeline.runner import RunResult, TaskResult, run_pipeline
     from ebpm.pipeline.spec import PipelineSpec, Task, Tolerance, load_spec
 
 __all__ = [
+    "Event",
     "NotebookParameter",
     "PipelineSpec",
     "RunResult",
@@ -56,5 +59,6 @@ __getattr__, __dir__ = exports(
         "TaskResult": ".runner",
         "run_pipeline": ".runner",
         "check_paths": ".check",
+        "Event": ".events",
     },
 )

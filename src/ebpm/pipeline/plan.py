@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from ebpm._catalog_files import entry_sha256
 from ebpm.errors import PipelineError
 from ebpm.pipeline import history
+from ebpm.pipeline.events import DataRefreshed, Progress
 from ebpm.pipeline.fingerprint import Hasher, data_key, parameters_fingerprint
 from ebpm.pipeline.records import TaskResult, relative
 from ebpm.pipeline.spec import PipelineSpec, Task
@@ -32,9 +33,6 @@ __all__ = [
     "plan_tasks",
     "rerun_plan",
 ]
-
-#: Called with each event of a run (a dict: ``plan``, ``start``, ``retry``, ``done``, ...).
-Progress = Callable[[dict[str, Any]], None]
 
 
 @dataclass
@@ -247,24 +245,18 @@ def _refresh_remote(
                     catalog.load(d["entry"], refresh=True, **(d.get("params") or {}))
             except Exception as err:  # offline, a 5xx, an entry since removed: keep the cache
                 emit(
-                    {
-                        "event": "refresh",
-                        "entry": d["entry"],
-                        "ok": False,
-                        "reason": f"{type(err).__name__}: {err}",
-                    }
+                    DataRefreshed(entry=d["entry"], ok=False, reason=f"{type(err).__name__}: {err}")
                 )
                 continue
             now = hasher.dataset(d)
             emit(
-                {
-                    "event": "refresh",
-                    "entry": d["entry"],
-                    "ok": True,
-                    "revised": now != d.get("sha256"),
-                    "old_sha256": d.get("sha256"),
-                    "new_sha256": now,
-                }
+                DataRefreshed(
+                    entry=d["entry"],
+                    ok=True,
+                    revised=now != d.get("sha256"),
+                    old_sha256=d.get("sha256"),
+                    new_sha256=now,
+                )
             )
 
 

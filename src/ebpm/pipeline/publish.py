@@ -19,8 +19,9 @@ from typing import Any
 from ebpm._io import atomic_write_text, os_reason
 from ebpm.errors import PipelineError
 from ebpm.pipeline import history
+from ebpm.pipeline.events import Progress, Published
 from ebpm.pipeline.fingerprint import data_key
-from ebpm.pipeline.plan import Plan, Progress, RunContext, covering_runs
+from ebpm.pipeline.plan import Plan, RunContext, covering_runs
 from ebpm.pipeline.records import (
     TaskResult,
     check_out,
@@ -504,7 +505,7 @@ def publish_runs(
                         (f"the executed notebook of run {run_id} is gone from {run_dir}"),
                     )
             publish_task(result, spec, run_id, run_dir, site_dir, git=m.get("git"), index=False)
-            emit({"event": "published", "task": result.name, "run_id": run_id})
+            emit(Published(task=result.name, run_id=run_id))
     for name in dict.fromkeys(m["pipeline"] for m in manifests):
         publish_history(out, name, site_dir, index=False)
     return site_mod.build_index(site_dir, site_mod.load_state(site_dir))

@@ -39,10 +39,11 @@ from typing import Any
 from ebpm._env import env_number
 from ebpm.errors import ParameterError, did_you_mean
 from ebpm.pipeline import history
+from ebpm.pipeline.events import Planned, Progress, TaskDone
 from ebpm.pipeline.fingerprint import Hasher, environment_fingerprint, source_fingerprint
 from ebpm.pipeline.manifest import write_manifest
 from ebpm.pipeline.notebooks import NotebookParameter, declared_parameters
-from ebpm.pipeline.plan import Progress, RerunPlan, RunContext, plan_tasks, rerun_plan
+from ebpm.pipeline.plan import RerunPlan, RunContext, plan_tasks, rerun_plan
 from ebpm.pipeline.publish import (
     publish_history,
     publish_runs,
@@ -341,22 +342,21 @@ def _announce(ctx: RunContext, reasons: dict[str, str]) -> None:
     their reports stay, checked by this run."""
     to_run = ctx.to_run
     ctx.emit(
-        {
-            "event": "plan",
-            "run_id": ctx.run_id,
-            "total": len(ctx.plans),
-            "to_run": to_run,
-            "unchanged": [n for n in ctx.plans if n not in to_run],
-            "reasons": reasons,
-            "jobs": ctx.jobs,
-            "executor": ctx.scheduler or "local",
-        }
+        Planned(
+            run_id=ctx.run_id,
+            total=len(ctx.plans),
+            to_run=to_run,
+            unchanged=[n for n in ctx.plans if n not in to_run],
+            reasons=reasons,
+            jobs=ctx.jobs,
+            executor=ctx.scheduler or "local",
+        )
     )
     skipped = [p.result for p in ctx.plans.values() if p.result.status == "unchanged"]
     if skipped:
         record_unchanged(skipped, ctx.spec, ctx.run_id, ctx.site)
     for r in skipped:
-        ctx.emit({"event": "done", "task": r.name, "result": r})
+        ctx.emit(TaskDone(task=r.name, result=r))
 
 
 def _execute(ctx: RunContext) -> bool:

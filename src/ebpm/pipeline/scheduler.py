@@ -29,6 +29,7 @@ from ebpm._protocol import (
     TASK_ENV,
 )
 from ebpm.pipeline import history
+from ebpm.pipeline.events import Cancelling, TaskDone, TaskRetrying, TaskStarted, Tick
 from ebpm.pipeline.execute import KERNEL_ENV, Outcome, Payload
 from ebpm.pipeline.executors import DaskExecutor, LocalExecutor, Started
 from ebpm.pipeline.fingerprint import read_digests
@@ -90,7 +91,7 @@ class Scheduler:
             except queue.Empty:
                 if self.cancel.is_set() and self.active <= self.retrying:
                     break  # only retries were left, and they will not happen
-                self.ctx.emit({"event": "tick", "running": sorted(self.running)})
+                self.ctx.emit(Tick(running=sorted(self.running)))
                 continue
             if isinstance(o, Started):
                 self._started(o)
@@ -107,13 +108,7 @@ class Scheduler:
         if self.cancel.is_set():
             raise KeyboardInterrupt  # a second Ctrl-C: stop waiting for the kernels to go
         self.cancel.set()
-        self.ctx.emit(
-            {
-                "event": "cancel",
-                "signal": signal.Signals(signum).name,
-                "running": sorted(self.running),
-            }
-        )
+        self.ctx.emit(Cancelling(signal=signal.Signals(signum).name, running=sorted(self.running)))
         self.executor.cancel()
         for t in self.timers:
             t.cancel()
@@ -183,13 +178,13 @@ class Scheduler:
         r.reason = f"not run: it needs {', '.join(bad)}, which did not succeed"
         self.waiting.discard(name)
         publish_task(r, ctx.spec, ctx.run_id, ctx.run_dir, ctx.site, git=ctx.git)
-        ctx.emit({"event": "done", "task": name, "result": r})
+        ctx.emit(TaskDone(task=name, result=r))
 
     def _started(self, o: Started) -> None:
         self.running.add(o.task)
         if o.attempt == 1:
             self.ctx.plans[o.task].result.started_at = utc_now()
-            self.ctx.emit({"event": "start", "task": o.task, "attempt": o.attempt})
+            self.ctx.emit(TaskStarted(task=o.task, attempt=o.attempt))
 
     def _retry(self, o: Outcome) -> bool:
         """Retry a transient failure after a backoff when the task has retries left; returns
@@ -204,13 +199,7 @@ class Scheduler:
             return False
         delay = self.ctx.backoff * 2 ** (o.attempt - 1)
         self.ctx.emit(
-            {
-                "event": "retry",
-                "task": o.task,
-                "attempt": o.attempt + 1,
-                "delay": delay,
-                "reason": o.reason,
-            }
+            TaskRetrying(task=o.task, attempt=o.attempt + 1, delay=delay, reason=o.reason)
         )
         self.retrying.add(o.task)
         timer = threading.Timer(delay, self._submit, args=(o.task, o.attempt + 1))
@@ -241,10 +230,10 @@ class Scheduler:
                 o.task,
             )
         if o.status == "cancelled":
-            ctx.emit({"event": "done", "task": o.task, "result": r})
+            ctx.emit(TaskDone(task=o.task, result=r))
             return
         publish_finished(plan, ctx)
-        ctx.emit({"event": "done", "task": o.task, "result": r})
+        ctx.emit(TaskDone(task=o.task, result=r))
 
     def _cancel_waiting(self) -> None:
         """Record the tasks that never started as cancelled."""
@@ -253,7 +242,7 @@ class Scheduler:
             if r.status == "pending":
                 r.status = "cancelled"
                 r.reason = "the run was cancelled before the task started"
-                self.ctx.emit({"event": "done", "task": name, "result": r})
+                self.ctx.emit(TaskDone(task=name, result=r))
 
 
 def _task_env(
