@@ -333,32 +333,6 @@ def test_notebook_parameter_accepts_uses_coerce(annotation: str, value: Any, ok:
     assert param.accepts(value) is ok
 
 
-def test_parameters_cell_may_import_from_typing() -> None:
-    declared = _declared(DECLARED)
-    assert list(declared) == ["dataset", "conf_level", "years", "code", "vcov"]
-    assert declared["vcov"].type == "Literal['cluster', 'hetero', 'iid']"
-    assert declared["dataset"].required is True
-    assert declared["code"].required is False
-
-
-def test_import_of_anything_else_is_still_refused() -> None:
-    with pytest.raises(ParameterError, match=r"line 1 of the parameters cell is not `name: type"):
-        _declared("from os import path\nx: int = 1\n")
-
-
-def test_help_is_the_comment_above_when_the_line_has_none() -> None:
-    declared = _declared(
-        "# the policy evaluated, in words\n"
-        'policy: str = "a long description that leaves no room for a comment"\n'
-        "year: int = 2020  # first treated year\n"
-        "\n"
-        "plain: int = 1\n"
-    )
-    assert declared["policy"].help == "the policy evaluated, in words"
-    assert declared["year"].help == "first treated year"
-    assert declared["plain"].help == ""
-
-
 @pytest.mark.parametrize("name", ["api_key", "appId", "token", "db_password", "client_secret"])
 def test_a_secret_looking_parameter_is_refused(name: str) -> None:
     declared = _declared(f'{name}: str = ""  # a credential\nx: int = 1  # a number\n')
