@@ -1,4 +1,4 @@
-"""Published report pages: code hidden behind a toggle, the about block, redaction, escaping."""
+"""Published report pages (ebpm.site.render): code toggle, redaction, stderr, errors, figures."""
 
 from __future__ import annotations
 
@@ -7,8 +7,14 @@ import re
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from ebpm.site import about_block, redact_parameters
-from ebpm.site.render import report_page
+from ebpm.site import redact_parameters
+from ebpm.site.render import error_of, render_html, report_page, strip_ansi
+
+# A 1x1 PNG.
+PNG = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJg"
+    "gg=="
+)
 
 
 def _nb() -> nbformat.NotebookNode:
@@ -36,44 +42,6 @@ def test_notice_goes_first_and_about_last() -> None:
     page = report_page(_nb(), title="t", notice="<div id='n'>NOTICE</div>", about="<p>ABOUT</p>")
     assert page.index("NOTICE") < page.index("政策評価") < page.index("ABOUT")
     assert page.rstrip().endswith("</html>")
-
-
-def test_about_block_escapes_everything_and_hides_secrets() -> None:
-    html_text = about_block(
-        run_id="R1",
-        pipeline="p",
-        task="<t>",
-        git={"commit": "abc123", "dirty": True},
-        versions={"ebpm": "0.1.0", "pandas": None},
-        parameters={"title": "<script>alert(1)</script>", "appId": "SECRET-ID", "api_key": "K"},
-        datasets=[
-            {
-                "entry": "estat.x",
-                "title": "人口推計",
-                "source": "総務省統計局",
-                "licence": "政府標準利用規約 2.0 (CC BY 4.0)",
-                "attribution": "出典：政府統計の総合窓口(e-Stat)",
-                "publisher_updated": "2026-10-31",
-                "sha256": "f" * 64,
-                "params": {"cdArea": "<13000>", "appId": "SECRET-ID"},
-            }
-        ],
-        downloads={"executed notebook (.ipynb)": "t.ipynb", "result (JSON)": "t.result.json"},
-    )
-    assert "<script>" not in html_text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_text
-    assert "SECRET-ID" not in html_text
-    assert "&quot;appId&quot;: &quot;***&quot;" in html_text
-    assert "task <code>&lt;t&gt;</code>" in html_text
-    assert "git commit <code>abc123</code> (with uncommitted changes)" in html_text
-    assert "ebpm 0.1.0" in html_text
-    assert "pandas" not in html_text  # not installed: not listed
-    assert "licence: 政府標準利用規約 2.0 (CC BY 4.0)" in html_text
-    # the query a dataset was read with, without the appId passed along with it
-    assert "query: <code>cdArea=&lt;13000&gt;, appId=***</code>" in html_text
-    assert "出典：政府統計の総合窓口(e-Stat)" in html_text
-    assert "updated 2026-10-31" in html_text
-    assert '<a href="t.ipynb" download>executed notebook (.ipynb)</a>' in html_text
 
 
 def test_redaction_covers_the_usual_names() -> None:
@@ -138,27 +106,93 @@ def test_report_table_refuses_what_is_not_a_table() -> None:
         report.table([[1, 2]], name="患者数", sensitive=True)
 
 
-def test_about_block_in_japanese_names_the_source_licence_and_query() -> None:
-    html_text = about_block(
-        run_id="R1",
-        pipeline="p",
-        task="t",
-        git=None,
-        versions={},
-        parameters={},
-        datasets=[
-            {
-                "entry": "japan.prefecture_indicator",
-                "source": "e-Stat",
-                "licence": "政府標準利用規約 2.0",
-                "params": {"cdCat01": "A4101"},
-            }
+# --- render_html and the errors of a notebook -------------------------------------------------
+def _executed_notebook():
+    code = new_code_cell(
+        'data = catalog.load("studies.prop99")\nprint("visible output")',
+        execution_count=1,
+        outputs=[
+            new_output("stream", name="stdout", text="visible output\n"),
+            new_output("stream", name="stderr", text="DeprecationWarning: noisy\n"),
+            new_output(
+                "stream",
+                name="stderr",
+                text="/x/did.py:1: FewClustersWarning: only 27 clusters of 'State'\n",
+            ),
+            new_output(
+                "execute_result",
+                data={"text/html": "<p>estimate <b>-0.0225</b></p>", "text/plain": "-0.0225"},
+                execution_count=1,
+            ),
+            new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"}),
         ],
-        downloads={},
-        lang="ja",
     )
-    assert (
-        "出典：e-Stat; 利用条件：政府標準利用規約 2.0; 条件：<code>cdCat01=A4101</code>"
-        in html_text
+    return new_notebook(cells=[new_markdown_cell("# Organ donations\n\nThe design."), code])
+
+
+def test_render_html_hides_code_and_stderr() -> None:
+    nb = _executed_notebook()
+    page = render_html(nb, title="demo: organ")
+    assert "<title>demo: organ</title>" in page
+    assert "Organ donations" in page
+    assert "The design." in page
+    assert "visible output" in page
+    assert "<b>-0.0225</b>" in page
+    assert "<img" in page
+    assert PNG[:40] in page  # the image is embedded, the page stands alone
+    assert "catalog.load(" not in page
+    assert "studies.prop99" not in page
+    assert "noisy" not in page
+    # ebpm's own warnings are part of the evidence: a reader must see them
+    assert "FewClustersWarning: only 27 clusters" in page
+    assert "In&nbsp;[1]" not in page
+    assert "Out[1]" not in page
+
+
+def test_render_html_does_not_change_the_notebook() -> None:
+    nb = _executed_notebook()
+    render_html(nb, title="changed?")
+    assert len(nb.cells[1].outputs) == 5
+    assert "title" not in nb.metadata
+
+
+def test_render_html_can_show_code() -> None:
+    page = render_html(_executed_notebook(), show_code=True)
+    assert "studies.prop99" in page
+    assert "noisy" not in page
+
+
+def test_error_of_finds_the_first_error_without_colour_codes() -> None:
+    tb = ["\x1b[0;31mValueError\x1b[0m Traceback", "\x1b[1;32m----> 2\x1b[0m raise ValueError"]
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("text"),
+            new_code_cell("x = 1", execution_count=1, outputs=[]),
+            new_code_cell(
+                "raise ValueError('boom')",
+                execution_count=2,
+                outputs=[new_output("error", ename="ValueError", evalue="boom", traceback=tb)],
+            ),
+            new_code_cell(
+                "raise KeyError('later')",
+                outputs=[new_output("error", ename="KeyError", evalue="later", traceback=[])],
+            ),
+        ]
     )
-    assert "source:" not in html_text
+    assert error_of(nb) == {
+        "cell_index": 2,
+        "execution_count": 2,
+        "source": "raise ValueError('boom')",
+        "ename": "ValueError",
+        "evalue": "boom",
+        "traceback": "ValueError Traceback\n----> 2 raise ValueError",
+    }
+
+
+def test_error_of_a_clean_notebook_is_none() -> None:
+    assert error_of(_executed_notebook()) is None
+
+
+def test_strip_ansi() -> None:
+    assert strip_ansi("\x1b[0;31mred\x1b[0m and \x1b[1mbold\x1b[22m") == "red and bold"
+    assert strip_ansi("plain [1] text") == "plain [1] text"
