@@ -1,66 +1,24 @@
-"""Tests of ebpm.catalog: the project catalogs, provenance, the tolerant loader and the readers."""
+"""Tests of ebpm.catalog: the project catalogs, their entries and the tolerant loader."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from datetime import UTC, datetime, timedelta
-from importlib import metadata as importlib_metadata
-from importlib import resources
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import pytest
-import yaml
 
 from ebpm import catalog
 from ebpm.catalog import open_catalog
-from ebpm.errors import CatalogError, DatasetNotFoundError, IntegrityError
-from tests.conftest import ROOT
-
-CATALOG_DIR = ROOT / "catalogs"
-ENTRY_NAMES = [
-    "geo.japan_municipalities",
-    "geo.japan_prefectures",
-    "geo.prefecture_municipal_structure",
-    "geo.tokyo_municipalities",
-    "japan.egov_resource",
-    "japan.municipal_boundaries",
-    "japan.municipal_changes",
-    "japan.municipal_fiscal_indices",
-    "japan.municipality_population",
-    "japan.prefecture_fiscal_indices",
-    "japan.prefecture_indicator",
-    "japan.prefecture_population",
-    "studies.mpdta",
-    "studies.nsw_mixtape",
-    "studies.organ_donations",
-    "studies.prop99",
-    "studies.senate",
-    "world.gdp_per_capita",
-    "world.oecd_unemployment",
-    "world.population",
-    "world.wdi",
-]
-ORGAN_RESOURCE = "organ_donations/organ_donation.csv"
-
-
-def _sha256_of_package_file(package: str, resource: str) -> str:
-    return hashlib.sha256(resources.files(package).joinpath(resource).read_bytes()).hexdigest()
-
-
-def _write_catalog(folder: Path, text: str, name: str = "tmp.yaml") -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _package_csv_entry(**kwargs: object) -> str:
-    """A one-entry catalog (entry ``tmp.organ``) reading with PackageCSV and ``kwargs``."""
-    entry = {"reader": "ebpm.catalog.readers:PackageCSV", "kwargs": kwargs}
-    return yaml.safe_dump({"entries": {"organ": entry}}, allow_unicode=True)
+from ebpm.errors import CatalogError, DatasetNotFoundError
+from tests.catalog.conftest import (
+    CATALOG_DIR,
+    ENTRY_NAMES,
+    ORGAN_RESOURCE,
+    package_csv_entry,
+    sha256_of_package_file,
+    write_catalog,
+)
 
 
 @pytest.fixture
@@ -72,18 +30,8 @@ def project_catalog_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path
 
 
 @pytest.fixture(scope="module")
-def organ() -> pd.DataFrame:
-    return open_catalog(CATALOG_DIR).load("studies.organ_donations")
-
-
-@pytest.fixture(scope="module")
 def prop99() -> pd.DataFrame:
     return open_catalog(CATALOG_DIR).load("studies.prop99")
-
-
-@pytest.fixture(scope="module")
-def prefectures() -> gpd.GeoDataFrame:
-    return open_catalog(CATALOG_DIR).load("geo.japan_prefectures")
 
 
 # --- the project catalog -------------------------------------------------------------------
@@ -233,42 +181,12 @@ def test_organ_donations_treated_is_california_from_quarter_4(organ: pd.DataFram
     assert list(california["treated"]) == [0, 0, 0, 1, 1, 1]
 
 
-def test_organ_donations_provenance(organ: pd.DataFrame) -> None:
-    prov = organ.attrs["ebpm"]
-    assert prov["entry"] == "studies.organ_donations"
-    assert prov["licence"] == "MIT (causaldata package); data from a published study"
-    assert prov["source"].startswith("causaldata (PyPI)")
-    assert prov["package"] == "causaldata"
-    assert prov["package_version"] == importlib_metadata.version("causaldata")
-    assert prov["path"] == f"causaldata/{ORGAN_RESOURCE}"
-    assert prov["sha256"] == _sha256_of_package_file("causaldata", ORGAN_RESOURCE)
-    assert prov["url"] == "https://www.nber.org/papers/w20378"
-    assert prov["params"] == {}
-    retrieved = datetime.fromisoformat(prov["retrieved_at"])
-    assert retrieved.tzinfo is not None
-    assert abs(datetime.now(UTC) - retrieved) < timedelta(hours=1)
-
-
 def test_provenance_helper_returns_a_copy(organ: pd.DataFrame) -> None:
     prov = catalog.provenance(organ)
     assert prov["entry"] == "studies.organ_donations"
     prov["entry"] = "changed"
     assert organ.attrs["ebpm"]["entry"] == "studies.organ_donations"
     assert catalog.provenance(pd.DataFrame({"a": [1]})) == {}
-
-
-EMBEDDED = [n for n in ENTRY_NAMES if n.split(".")[0] in ("geo", "studies")]
-
-
-@pytest.mark.parametrize("name", EMBEDDED)
-def test_provenance_is_plain_json(name: str) -> None:  # remote ones: tests/e2e/test_open_data.py
-    df = open_catalog(CATALOG_DIR).load(name)
-    prov = df.attrs["ebpm"]
-    assert "origin" not in prov
-    # Only plain data (no intake readers or other objects) may travel with the frame.
-    round_trip = json.loads(json.dumps(prov, allow_nan=False))
-    assert round_trip == prov
-    assert round_trip["entry"] == name
 
 
 # --- studies.prop99 ------------------------------------------------------------------------
@@ -288,54 +206,7 @@ def test_prop99_provenance(prop99: pd.DataFrame) -> None:
     prov = prop99.attrs["ebpm"]
     assert prov["entry"] == "studies.prop99"
     assert prov["package"] == "synthdid-py"
-    assert prov["sha256"] == _sha256_of_package_file("synthdid", "data/california_prop99.csv")
-
-
-# --- geo.japan_prefectures -----------------------------------------------------------------
-def test_load_japan_prefectures(prefectures: gpd.GeoDataFrame) -> None:
-    assert isinstance(prefectures, gpd.GeoDataFrame)
-    assert len(prefectures) == 47
-    assert list(prefectures.columns) == ["code", "name_ja", "name_en", "region", "geometry"]
-    assert list(prefectures["code"]) == [f"{i:02d}" for i in range(1, 48)]
-    assert pd.api.types.is_string_dtype(prefectures["code"])
-    assert prefectures.crs.to_epsg() == 4326
-    assert prefectures.geometry.is_valid.all()
-    assert not prefectures.geometry.is_empty.any()
-    assert prefectures["region"].nunique() == 8
-
-
-def test_japan_prefectures_names_and_regions(prefectures: gpd.GeoDataFrame) -> None:
-    by_code = prefectures.set_index("code")
-    assert by_code.loc["13", "name_ja"] == "東京都"
-    assert by_code.loc["13", "name_en"] == "Tokyo"
-    assert by_code.loc["13", "region"] == "Kanto"
-    assert by_code.loc["01", "name_ja"] == "北海道"
-    assert by_code.loc["47", "region"] == "Kyushu-Okinawa"
-    assert prefectures.loc[prefectures["name_ja"] == "東京都", "code"].item() == "13"
-    assert prefectures["region"].value_counts()["Kanto"] == 7
-
-
-def test_japan_prefectures_lie_in_japan(prefectures: gpd.GeoDataFrame) -> None:
-    minx, miny, maxx, maxy = prefectures.total_bounds
-    assert 122 < minx < maxx < 154
-    assert 20 < miny < maxy < 46
-    tokyo = prefectures.set_index("code").geometry.loc["13"].representative_point()
-    assert 138.9 < tokyo.x < 140.0
-    assert 35.4 < tokyo.y < 35.9
-
-
-def test_japan_prefectures_provenance_hashes_both_files(prefectures: gpd.GeoDataFrame) -> None:
-    prov = prefectures.attrs["ebpm"]
-    files = {f["path"]: f["sha256"] for f in prov["files"]}
-    expected = {
-        "japanmap/japan.json": _sha256_of_package_file("japanmap", "japan.json"),
-        "japancode/data/prefectures.json": _sha256_of_package_file(
-            "japancode", "data/prefectures.json"
-        ),
-    }
-    assert files == expected
-    combined = hashlib.sha256("".join(expected.values()).encode()).hexdigest()
-    assert prov["sha256"] == combined
+    assert prov["sha256"] == sha256_of_package_file("synthdid", "data/california_prop99.csv")
 
 
 # --- unknown names -------------------------------------------------------------------------
@@ -377,7 +248,7 @@ def test_describe_unknown_name_raises(project_catalog_env: Path) -> None:
 
 # --- the tolerant loader -------------------------------------------------------------------
 def test_entries_only_catalog_loads(tmp_path: Path) -> None:
-    _write_catalog(tmp_path, _package_csv_entry(package="causaldata", resource=ORGAN_RESOURCE))
+    write_catalog(tmp_path, package_csv_entry(package="causaldata", resource=ORGAN_RESOURCE))
     cat = open_catalog(tmp_path)
     assert cat.names() == ["tmp.organ"]
     info = cat.info("tmp.organ")
@@ -387,42 +258,27 @@ def test_entries_only_catalog_loads(tmp_path: Path) -> None:
     assert df.shape == (162, 3)
     assert list(df.columns) == ["State", "Quarter", "Rate"]
     assert df.attrs["ebpm"]["entry"] == "tmp.organ"
-    assert df.attrs["ebpm"]["sha256"] == _sha256_of_package_file("causaldata", ORGAN_RESOURCE)
+    assert df.attrs["ebpm"]["sha256"] == sha256_of_package_file("causaldata", ORGAN_RESOURCE)
 
 
 def test_open_catalog_accepts_a_single_file(tmp_path: Path) -> None:
-    path = _write_catalog(
-        tmp_path, _package_csv_entry(package="causaldata", resource=ORGAN_RESOURCE), "one.yaml"
+    path = write_catalog(
+        tmp_path, package_csv_entry(package="causaldata", resource=ORGAN_RESOURCE), "one.yaml"
     )
-    _write_catalog(tmp_path, "entries: {}\n", "other.yaml")
+    write_catalog(tmp_path, "entries: {}\n", "other.yaml")
     assert open_catalog(path).names() == ["one.organ"]
     assert open_catalog(tmp_path).names() == ["one.organ"]
 
 
 def test_empty_catalog_file_has_no_entries(tmp_path: Path) -> None:
-    _write_catalog(tmp_path, "")
+    write_catalog(tmp_path, "")
     cat = open_catalog(tmp_path)
     assert cat.names() == []
     assert cat.to_frame().empty
 
 
-def test_package_csv_assign_and_dtypes(tmp_path: Path) -> None:
-    _write_catalog(
-        tmp_path,
-        _package_csv_entry(
-            package="causaldata",
-            resource=ORGAN_RESOURCE,
-            assign={"rate_pct": "Rate * 100"},
-            dtypes={"State": "category"},
-        ),
-    )
-    df = open_catalog(tmp_path).load("tmp.organ")
-    assert df["rate_pct"].to_numpy() == pytest.approx(df["Rate"].to_numpy() * 100)
-    assert isinstance(df["State"].dtype, pd.CategoricalDtype)
-
-
 def test_intake1_sources_raise(tmp_path: Path) -> None:
-    _write_catalog(tmp_path, "sources:\n  a:\n    driver: csv\n")
+    write_catalog(tmp_path, "sources:\n  a:\n    driver: csv\n")
     with pytest.raises(
         CatalogError, match=r"`sources:` is intake 1 syntax; rename it to `entries:`"
     ):
@@ -430,20 +286,20 @@ def test_intake1_sources_raise(tmp_path: Path) -> None:
 
 
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
-    path = _write_catalog(tmp_path, "entries:\n  a: [1\n  b: 2\n")
+    path = write_catalog(tmp_path, "entries:\n  a: [1\n  b: 2\n")
     with pytest.raises(CatalogError, match=r"is not valid YAML at line 3") as excinfo:
         open_catalog(tmp_path)
     assert str(path) in str(excinfo.value)
 
 
 def test_catalog_that_is_not_a_mapping_raises(tmp_path: Path) -> None:
-    _write_catalog(tmp_path, "- a\n- b\n")
+    write_catalog(tmp_path, "- a\n- b\n")
     with pytest.raises(CatalogError, match=r"must be a YAML mapping .*not a list"):
         open_catalog(tmp_path)
 
 
 def test_entry_without_reader_raises(tmp_path: Path) -> None:
-    _write_catalog(tmp_path, "entries:\n  a:\n    kwargs: {}\n")
+    write_catalog(tmp_path, "entries:\n  a:\n    kwargs: {}\n")
     with pytest.raises(CatalogError, match=r"entry 'a' needs a `reader:`"):
         open_catalog(tmp_path)
 
@@ -456,7 +312,7 @@ def test_entry_without_reader_raises(tmp_path: Path) -> None:
     ],
 )
 def test_unimportable_reader_raises(tmp_path: Path, reader: str, reason: str) -> None:
-    _write_catalog(tmp_path, f"entries:\n  a:\n    reader: {reader}\n")
+    write_catalog(tmp_path, f"entries:\n  a:\n    reader: {reader}\n")
     with pytest.raises(
         CatalogError,
         match=rf"reader '{re.escape(reader)}' cannot be imported \(.*{reason}\)"
@@ -466,7 +322,7 @@ def test_unimportable_reader_raises(tmp_path: Path, reader: str, reason: str) ->
 
 
 def test_data_key_clashing_with_entry_raises(tmp_path: Path) -> None:
-    _write_catalog(
+    write_catalog(
         tmp_path, "data:\n  a: {}\nentries:\n  a:\n    reader: ebpm.catalog.readers:PackageCSV\n"
     )
     with pytest.raises(CatalogError, match=r"data keys \['a'\] share a name with entries"):
@@ -474,19 +330,19 @@ def test_data_key_clashing_with_entry_raises(tmp_path: Path) -> None:
 
 
 def test_version_1_raises(tmp_path: Path) -> None:
-    _write_catalog(tmp_path, "version: 1\nentries: {}\n")
+    write_catalog(tmp_path, "version: 1\nentries: {}\n")
     with pytest.raises(CatalogError, match=r"version 1 is not supported.*`version: 2`"):
         open_catalog(tmp_path)
 
 
 def test_unknown_top_level_key_raises(tmp_path: Path) -> None:
-    _write_catalog(tmp_path, "entrys: {}\n")
+    write_catalog(tmp_path, "entrys: {}\n")
     with pytest.raises(CatalogError, match=r"unknown top-level keys \['entrys'\]"):
         open_catalog(tmp_path)
 
 
 def test_unknown_entry_key_raises(tmp_path: Path) -> None:
-    _write_catalog(
+    write_catalog(
         tmp_path, "entries:\n  a:\n    reader: ebpm.catalog.readers:PackageCSV\n    args: {}\n"
     )
     with pytest.raises(CatalogError, match=r"entry 'a': unknown keys \['args'\].*`kwargs:`"):
@@ -494,72 +350,15 @@ def test_unknown_entry_key_raises(tmp_path: Path) -> None:
 
 
 def test_dotted_entry_name_raises(tmp_path: Path) -> None:
-    _write_catalog(tmp_path, "entries:\n  a.b:\n    reader: ebpm.catalog.readers:PackageCSV\n")
+    write_catalog(tmp_path, "entries:\n  a.b:\n    reader: ebpm.catalog.readers:PackageCSV\n")
     with pytest.raises(CatalogError, match=r"entry 'a.b': entry names cannot contain '.'"):
         open_catalog(tmp_path)
 
 
-# --- readers -------------------------------------------------------------------------------
-def test_wrong_sha256_pin_raises_integrity_error(tmp_path: Path) -> None:
-    pinned = "0123456789abcdef" * 4
-    actual = _sha256_of_package_file("causaldata", ORGAN_RESOURCE)
-    _write_catalog(
-        tmp_path,
-        _package_csv_entry(package="causaldata", resource=ORGAN_RESOURCE, sha256=pinned),
-    )
-    cat = open_catalog(tmp_path)
-    with pytest.raises(IntegrityError, match=rf"sha256 is {actual}, but the catalog pins {pinned}"):
-        cat.load("tmp.organ")
-    with pytest.raises(ValueError, match="update the entry's `sha256`"):
-        cat.load("tmp.organ")
-
-
-def test_correct_sha256_pin_loads(tmp_path: Path) -> None:
-    actual = _sha256_of_package_file("causaldata", ORGAN_RESOURCE)
-    _write_catalog(
-        tmp_path,
-        _package_csv_entry(package="causaldata", resource=ORGAN_RESOURCE, sha256=actual.upper()),
-    )
-    df = open_catalog(tmp_path).load("tmp.organ")
-    assert df.attrs["ebpm"]["sha256"] == actual
-
-
-def test_package_not_installed_says_pip_install(tmp_path: Path) -> None:
-    _write_catalog(tmp_path, _package_csv_entry(package="no_such_pkg_ebpm", resource="a.csv"))
-    with pytest.raises(
-        CatalogError,
-        match=r"package 'no_such_pkg_ebpm' is not installed.*`pip install no_such_pkg_ebpm`",
-    ):
-        open_catalog(tmp_path).load("tmp.organ")
-
-
-def test_missing_resource_raises(tmp_path: Path) -> None:
-    _write_catalog(tmp_path, _package_csv_entry(package="causaldata", resource="nope/nope.csv"))
-    with pytest.raises(
-        CatalogError, match=r"package 'causaldata' has no file 'nope/nope.csv'.*`resource`"
-    ):
-        open_catalog(tmp_path).load("tmp.organ")
-
-
-def test_recode_with_unmapped_value_names_it(tmp_path: Path) -> None:
-    quarters = {"Q42010": 1, "Q12011": 2, "Q22011": 3, "Q32011": 4, "Q42011": 5}
-    _write_catalog(
-        tmp_path,
-        _package_csv_entry(
-            package="causaldata",
-            resource=ORGAN_RESOURCE,
-            recode={"Quarter": {"to": "quarter_num", "map": quarters}},
-        ),
-    )
-    with pytest.raises(
-        CatalogError, match=r"recode of column 'Quarter': values \['Q12012'\] have no mapping"
-    ):
-        open_catalog(tmp_path).load("tmp.organ")
-
-
+# --- parameters and loading options ------------------------------------------------------
 def test_dotted_catalog_file_name_raises(tmp_path: Path) -> None:
-    _write_catalog(
-        tmp_path, _package_csv_entry(package="causaldata", resource=ORGAN_RESOURCE), "my.data.yaml"
+    write_catalog(
+        tmp_path, package_csv_entry(package="causaldata", resource=ORGAN_RESOURCE), "my.data.yaml"
     )
     with pytest.raises(CatalogError, match=r"my\.data\.yaml.*rename them with '_'"):
         open_catalog(tmp_path)
@@ -589,51 +388,12 @@ def test_load_accepts_declared_parameters_with_close_match_for_typos() -> None:
         cat.load("geo.japan_prefectures", ruogh=True)
 
 
-def test_citation_is_one_line() -> None:
-    prov = open_catalog(CATALOG_DIR).load("studies.organ_donations").attrs["ebpm"]
-    assert "\n" not in prov["citation"]
-    assert prov["citation"].startswith("Kessler, J. B. and Roth")
-
-
-def test_mpdta_reads_the_pickle_with_its_pinned_hash() -> None:
-    df = open_catalog(CATALOG_DIR).load("studies.mpdta")
-    assert df.shape == (2500, 6)
-    assert df["countyreal"].nunique() == 500
-    assert sorted(df["first_treat"].unique()) == [0, 2004, 2006, 2007]
-    assert df.attrs["ebpm"]["sha256"] == _sha256_of_package_file(
-        "moderndid", "core/datasets/mpdta_long.pkl.gz"
-    )
-
-
-def test_pickle_without_a_pinned_hash_is_refused(tmp_path: Path) -> None:
-    _write_catalog(
-        tmp_path,
-        _package_csv_entry(
-            package="moderndid", resource="core/datasets/mpdta_long.pkl.gz", format="pickle"
-        ),
-    )
-    with pytest.raises(CatalogError, match=r"a pickle is read only with a pinned `sha256`"):
-        open_catalog(tmp_path).load("tmp.organ")
-
-
 def test_senate_rdd_data() -> None:
     df = open_catalog(CATALOG_DIR).load("studies.senate")
     assert len(df) == 1390
     assert {"margin", "vote"} <= set(df.columns)
     assert (df["margin"] > 0).sum() > 0
     assert (df["margin"] < 0).sum() > 0
-
-
-def test_nsw_reads_the_stata_file_with_its_pinned_hash() -> None:
-    df = open_catalog(CATALOG_DIR).load("studies.nsw_mixtape")
-    assert df.shape == (445, 11)
-    assert df["treat"].value_counts().to_dict() == {0: 260, 1: 185}
-    # Dehejia & Wahba (1999), Table 1: treated mean age 25.82, mean schooling 10.35
-    assert df.loc[df["treat"] == 1, "age"].mean() == pytest.approx(25.82, abs=0.005)
-    assert df.loc[df["treat"] == 1, "educ"].mean() == pytest.approx(10.35, abs=0.005)
-    assert df.attrs["ebpm"]["sha256"] == _sha256_of_package_file(
-        "causaldata", "nsw_mixtape/nsw_mixtape.dta"
-    )
 
 
 def test_bad_entry_names_file_and_line(tmp_path: Path) -> None:
@@ -709,33 +469,3 @@ def test_a_misspelt_reader_option_is_refused_with_file_and_line(tmp_path: Path) 
     )
     with pytest.raises(CatalogError, match=r"does not take parameters \['ruogh'\]"):
         open_catalog(folder)
-
-
-def test_an_unquoted_numeric_pin_is_refused() -> None:
-    from ebpm.catalog.readers import package_file
-
-    with pytest.raises(CatalogError, match=r"pinned sha256 0 is not text.*Quote it"):
-        package_file("causaldata", ORGAN_RESOURCE, sha256=0)
-
-
-def test_municipal_structure_matches_the_official_counts() -> None:
-    df = catalog.load("geo.prefecture_municipal_structure").set_index("code")
-    assert len(df) == 47
-    # 総務省: 1,741 municipalities (792 cities, 743 towns, 183 villages, 23 special wards)
-    totals = df[["municipalities", "cities", "towns", "villages", "special_wards"]].sum()
-    assert totals.to_dict() == {
-        "municipalities": 1741,
-        "cities": 792,
-        "towns": 743,
-        "villages": 183,
-        "special_wards": 23,
-    }
-    assert df.loc["01", ["municipalities", "cities", "towns", "villages"]].tolist() == [
-        179,
-        35,
-        129,
-        15,
-    ]
-    assert df.loc["20", "villages"] == 35  # 長野県
-    assert df.loc["27", "wards"] == 31  # 大阪市 24 + 堺市 7
-    assert df["share_villages"].between(0, 1).all()
