@@ -52,3 +52,27 @@ def headline(estimate: float | None, **more: Any) -> dict[str, Any]:
     if estimate is not None:
         numbers.update(conf_low=estimate - 0.2, conf_high=estimate + 0.2)
     return {"headline": {**numbers, "p_value": None}, "estimand": "ATT", **more}
+
+
+def context(spec: Any, plans: dict[str, Any], *, run_id: str, **fields: Any) -> Any:
+    """A :class:`~ebpm.pipeline.plan.RunContext` of ``spec`` writing under its project root."""
+    from ebpm.pipeline.fingerprint import Hasher
+    from ebpm.pipeline.plan import RunContext
+
+    base: dict[str, Any] = {
+        "spec": spec,
+        "plans": plans,
+        "run_id": run_id,
+        "run_dir": spec.root / "runs" / spec.name / run_id,
+        "site": spec.root / "site",
+        "kernel": "python3",
+        "jobs": 2,
+        "scheduler": None,
+        "backoff": 0.0,
+        "emit": lambda event: None,
+        "git": {"commit": None, "dirty": None},
+        "hasher": Hasher(),
+        "environment": "environment-1",
+        "started_at": "2026-01-03T00:00:00+00:00",
+    }
+    return RunContext(**{**base, **fields})

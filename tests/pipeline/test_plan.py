@@ -12,9 +12,9 @@ import pytest
 from ebpm._catalog_files import definition_sha256
 from ebpm.errors import PipelineError, RunNotFoundError
 from ebpm.pipeline.fingerprint import Hasher, file_sha256, parameters_fingerprint
-from ebpm.pipeline.plan import RerunPlan, RunContext, covering_runs, plan_tasks, rerun_plan
+from ebpm.pipeline.plan import RerunPlan, covering_runs, plan_tasks, rerun_plan
 from ebpm.pipeline.spec import PipelineSpec, load_spec
-from tests.pipeline.conftest import headline, record, write_run
+from tests.pipeline.conftest import context, headline, record, write_run
 
 R1, R2, R3 = "20260101T000000Z-0011", "20260102T000000Z-0021", "20260103T000000Z-0031"
 ENV = "environment-1"
@@ -86,25 +86,6 @@ def _plan(spec: PipelineSpec, *, force: bool = False, selected: list[str] | None
     )
 
 
-def _context(spec: PipelineSpec, plans: dict) -> RunContext:
-    return RunContext(
-        spec=spec,
-        plans=plans,
-        run_id=R3,
-        run_dir=spec.root / "runs" / "p" / R3,
-        site=spec.root / "site",
-        kernel="python3",
-        jobs=2,
-        scheduler=None,
-        backoff=0.0,
-        emit=lambda event: None,
-        git={"commit": None, "dirty": None},
-        hasher=Hasher(),
-        environment=ENV,
-        started_at="2026-01-03T00:00:00+00:00",
-    )
-
-
 # --- plan_tasks -------------------------------------------------------------------------------
 def test_tasks_that_never_ran_all_run(spec: PipelineSpec) -> None:
     plans, reasons = _plan(spec)
@@ -119,7 +100,7 @@ def test_tasks_that_never_ran_all_run(spec: PipelineSpec) -> None:
         "parameters": parameters_fingerprint({"k": 1}),
         "environment": ENV,
     }
-    assert _context(spec, plans).to_run == ["a", "b", "c", "d"]
+    assert context(spec, plans, run_id=R3).to_run == ["a", "b", "c", "d"]
 
 
 def test_a_task_whose_inputs_did_not_change_keeps_its_report(spec: PipelineSpec) -> None:
@@ -152,7 +133,7 @@ def test_a_task_whose_inputs_did_not_change_keeps_its_report(spec: PipelineSpec)
     }
     assert plans["c"].result.unchanged_since == R1  # R2 had kept R1's report
     assert plans["b"].previous[0] == R1
-    assert _context(spec, plans).to_run == []
+    assert context(spec, plans, run_id=R3).to_run == []
 
 
 @pytest.mark.parametrize(
@@ -320,4 +301,4 @@ def test_run_context_to_run_leaves_out_unchanged_tasks(spec: PipelineSpec) -> No
     plans, _ = _plan(spec)
     plans["b"].result.status = "unchanged"
     plans["c"].result.status = "failed"
-    assert _context(spec, plans).to_run == ["a", "c", "d"]
+    assert context(spec, plans, run_id=R3).to_run == ["a", "c", "d"]
