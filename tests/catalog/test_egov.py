@@ -1,55 +1,31 @@
-"""Downloaded tables (CSV encodings, XLSX) and the e-Gov data portal, against 127.0.0.1."""
+"""Tests of ebpm.catalog.egov: the e-Gov data portal (search, records, resources), against
+127.0.0.1. Decoding the downloaded tables is tested in test_files.py."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 
 import pandas as pd
 import pytest
 
 from ebpm.catalog import egov, open_catalog
-from ebpm.catalog.files import load_remote_table, read_table_bytes
 from ebpm.errors import (
     CatalogError,
-    IntegrityError,
     InvalidOptionError,
     OfflineError,
     RemoteError,
     SourceFormatError,
     SourceStatusError,
 )
+from tests.catalog.conftest import HOLIDAYS, POP_XLSX
 from tests.conftest import FIXTURES as _FIXTURES
 from tests.conftest import Reply
 
 FIXTURES = _FIXTURES / "egov"
 API = "/data/api/action"
 
-HOLIDAYS_TEXT = (
-    "国民の祝日・休日月日,国民の祝日・休日名称\r\n"
-    "1955/1/1,元日\r\n"
-    "1955/1/15,成人の日\r\n"
-    "2025/11/24,休日\r\n"
-)
-HOLIDAYS = HOLIDAYS_TEXT.encode("cp932")
 POP_CSV = "\ufeffcode,都道府県,人口\n01000,北海道,5092000\n13000,東京都,14178000\n".encode()
-
-
-def xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        for sheet, frame in frames.items():
-            frame.to_excel(writer, sheet_name=sheet, index=False)
-    return buf.getvalue()
-
-
-POP_XLSX = xlsx_bytes(
-    {
-        "注記": pd.DataFrame({"注": ["住民基本台帳による"]}),
-        "人口": pd.DataFrame({"都道府県": ["北海道", "東京都"], "人口": [5092000, 14178000]}),
-    }
-)
 
 
 def fixture_json(name: str, server_url: str) -> bytes:
@@ -93,191 +69,6 @@ def portal(http_server, monkeypatch):
     http_server.add("/files/pop.xlsx", POP_XLSX)
     http_server.add("/files/notes.pdf", b"%PDF-1.7\n...", content_type="application/pdf")
     return http_server
-
-
-# --- read_table_bytes -----------------------------------------------------------------------
-def test_shift_jis_csv_is_detected_and_read_as_cp932():
-    data = "名称,値\n①番,1\n㈱テスト,2\n".encode("cp932")  # ① and ㈱ exist only in CP932
-    df = read_table_bytes(data, format="csv")
-    assert df.columns.tolist() == ["名称", "値"]
-    assert df["名称"].tolist() == ["①番", "㈱テスト"]
-    assert df["値"].tolist() == [1, 2]
-    named = read_table_bytes(data, encoding="Shift_JIS")
-    assert named["名称"].tolist() == ["①番", "㈱テスト"]
-
-
-def test_utf8_bom_is_stripped_from_the_first_column_name():
-    data = "\ufeff市区町村コード,人口\n13101,66680\n".encode()
-    for encoding in (None, "auto", "utf-8", "UTF8"):
-        df = read_table_bytes(data, encoding=encoding, read_csv={"dtype": {"市区町村コード": str}})
-        assert df.columns.tolist() == ["市区町村コード", "人口"]
-        assert df["市区町村コード"].tolist() == ["13101"]
-
-
-def test_plain_utf8_csv_and_read_csv_options():
-    data = "集計表\ncode,name\n01000,北海道\n47000,沖縄県\n".encode()
-    df = read_table_bytes(data, read_csv={"skiprows": 1, "dtype": {"code": str}})
-    assert df.to_dict("list") == {"code": ["01000", "47000"], "name": ["北海道", "沖縄県"]}
-
-
-def test_utf16_with_bom_is_read():
-    data = "a\tb\n1\t2\n".encode("utf-16")
-    df = read_table_bytes(data, read_csv={"sep": "\t"})
-    assert df.to_dict("list") == {"a": [1], "b": [2]}
-
-
-def test_xlsx_first_sheet_by_default_then_by_name_and_position():
-    first = read_table_bytes(POP_XLSX, format="xlsx")
-    assert first.to_dict("list") == {"注": ["住民基本台帳による"]}
-    by_name = read_table_bytes(POP_XLSX, format="auto", sheet="人口")
-    assert by_name.to_dict("list") == {
-        "都道府県": ["北海道", "東京都"],
-        "人口": [5092000, 14178000],
-    }
-    assert read_table_bytes(POP_XLSX, format="xlsx", sheet=1).equals(by_name)
-
-
-def test_unknown_sheet_lists_the_sheets():
-    with pytest.raises(
-        InvalidOptionError, match=r"has no sheet '人'; its sheets are \['注記', '人口'\]"
-    ):
-        read_table_bytes(POP_XLSX, format="xlsx", sheet="人")
-    with pytest.raises(InvalidOptionError, match=r"has no sheet 5"):
-        read_table_bytes(POP_XLSX, format="xlsx", sheet=5)
-
-
-def test_undecodable_bytes_name_the_file_the_encodings_and_the_fix():
-    data = b"a,b\n\x81 ,2\n"  # 0x81 starts a CP932 pair and is invalid UTF-8
-    with pytest.raises(
-        SourceFormatError,
-        match=r"data\.csv is not text in any encoding tried: utf-8-sig \(invalid byte "
-        r"b'\\x81' at offset 4\), cp932 \(invalid byte b'\\x81' at offset 4\), euc_jp "
-        r"\(invalid byte b'\\x81' at offset 4\)\. .*encoding=",
-    ):
-        read_table_bytes(data, what="data.csv")
-
-
-def test_encoding_checks_across_chunk_boundaries(monkeypatch):
-    from ebpm.catalog import files
-
-    monkeypatch.setattr(files, "_CHUNK", 5)  # multi-byte characters straddle the chunks
-    text = "あいうえお,かきくけこ\n1,2\n"
-    utf8, sjis = text.encode(), text.encode("cp932")
-    assert files._decodes(utf8, "utf-8-sig")
-    assert files._decodes(b"\xef\xbb\xbf" + utf8, "utf-8-sig")
-    assert not files._decodes(utf8 + b"\xe3\x81", "utf-8")
-    assert not files._decodes(sjis, "utf-8-sig")
-    assert files._decodes(sjis, "cp932")
-    assert not files._decodes(sjis[:6] + b"\x81 " + sjis[6:], "cp932")
-    assert not files._decodes(sjis + b"\x82", "cp932")
-    assert files._first_bad_byte(utf8[:9] + b"\xff" + utf8[9:], "utf-8") == 9
-    assert files._first_bad_byte(sjis[:6] + b"\x81 " + sjis[6:], "cp932") == 6
-    assert files._first_bad_byte(sjis, "cp932") is None
-
-
-def test_a_wrong_explicit_encoding_is_refused():
-    with pytest.raises(SourceFormatError, match=r"x\.csv is not valid utf-8 text: byte b'\\x8d'"):
-        read_table_bytes(HOLIDAYS, encoding="utf-8", what="x.csv")
-    with pytest.raises(InvalidOptionError, match=r"encoding='latin-9x' is not an encoding"):
-        read_table_bytes(b"a\n1\n", encoding="latin-9x")
-
-
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        (b"<!DOCTYPE html><html><body>Not Found</body></html>", "is an HTML/XML page"),
-        (b"%PDF-1.7\n", "is a PDF document"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 20, r"is a legacy Excel \.xls workbook"),
-        (b"  \n", "is empty"),
-    ],
-)
-def test_bytes_that_are_not_tables_say_what_they_are(data, message):
-    with pytest.raises(SourceFormatError, match=rf"f\.csv {message}"):
-        read_table_bytes(data, format="auto", what="f.csv")
-
-
-def test_format_mismatches_and_unknown_formats():
-    with pytest.raises(SourceFormatError, match=r"is a zip archive, not CSV text; it is an XLSX"):
-        read_table_bytes(POP_XLSX, format="csv")
-    with pytest.raises(SourceFormatError, match=r"is text, not an XLSX workbook"):
-        read_table_bytes(b"a,b\n1,2\n", format="xlsx")
-    buf = io.BytesIO()
-    import zipfile
-
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("data.csv", "a\n1\n")
-    with pytest.raises(SourceFormatError, match=r"not an XLSX workbook .*\['data\.csv'\]"):
-        read_table_bytes(buf.getvalue(), format="auto")
-    with pytest.raises(
-        InvalidOptionError,
-        match=r"format='ods' is not supported; use one of "
-        r"\['auto', 'csv', 'xlsx', 'xls'\]",
-    ):
-        read_table_bytes(b"a\n1\n", format="ods")
-
-
-def test_csv_that_does_not_parse_suggests_read_csv_options():
-    with pytest.raises(SourceFormatError, match=r"does not parse as CSV .*skiprows=N"):
-        read_table_bytes(b"a,b\n1,2\n3,4,5,6\n")
-    with pytest.raises(InvalidOptionError, match=r"not all options of pandas\.read_csv"):
-        read_table_bytes(b"a\n1\n", read_csv={"no_such_option": 1})
-    with pytest.raises(InvalidOptionError, match=r"sheet='x' applies to XLSX"):
-        read_table_bytes(b"a\n1\n", sheet="x")
-
-
-# --- remote tables --------------------------------------------------------------------------
-def test_remote_table_is_downloaded_once_then_read_from_parquet(http_server, cache_dir):
-    http_server.add("/t/holidays.csv", HOLIDAYS, headers={"Last-Modified": "Mon, 03 Feb 2025"})
-    url = http_server.url + "/t/holidays.csv"
-    first = load_remote_table(url, licence="CC BY 4.0", attribution="出典：内閣府")
-    assert first["国民の祝日・休日名称"].tolist() == ["元日", "成人の日", "休日"]
-    origin = first.attrs["ebpm"]["origin"]
-    assert origin["sha256"] == hashlib.sha256(HOLIDAYS).hexdigest()
-    assert origin["licence"] == "CC BY 4.0"
-    assert origin["publisher_updated"] == "Mon, 03 Feb 2025"
-    assert origin["from_cache"] is False
-    again = load_remote_table(url, columns=["国民の祝日・休日名称"], licence="CC BY 4.0")
-    assert again.columns.tolist() == ["国民の祝日・休日名称"]
-    assert again["国民の祝日・休日名称"].tolist() == ["元日", "成人の日", "休日"]
-    assert again.attrs["ebpm"]["origin"]["from_cache"] is True
-    assert http_server.count("/t/holidays.csv") == 1
-    load_remote_table(url, refresh=True)
-    assert http_server.count("/t/holidays.csv") == 2
-
-
-def test_remote_table_pinned_sha256_mismatch_caches_nothing(http_server, cache_dir):
-    http_server.add("/t/x.csv", b"a\n1\n")
-    with pytest.raises(IntegrityError, match="has sha256"):
-        load_remote_table(http_server.url + "/t/x.csv", sha256="0" * 64)
-    assert [p for p in cache_dir.rglob("*") if p.is_file()] == []
-
-
-def test_remote_table_reader_through_a_catalog(http_server, tmp_path, monkeypatch):
-    monkeypatch.setenv("EBPM_OFFLINE", "0")
-    http_server.add("/t/pop.xlsx", POP_XLSX)
-    sha = hashlib.sha256(POP_XLSX).hexdigest()
-    cat = tmp_path / "cat"
-    cat.mkdir()
-    (cat / "japan.yaml").write_text(
-        "version: 2\nentries:\n  pop:\n    reader: ebpm.catalog.files:RemoteTable\n"
-        f"    kwargs: {{url: '{http_server.url}/t/pop.xlsx', sha256: {sha}, sheet: 人口,\n"
-        "             licence: 政府標準利用規約（第2.0版）, attribution: 出典：総務省}\n"
-        "    metadata: {title: 都道府県別人口, source: 総務省}\n",
-        encoding="utf-8",
-    )
-    df = open_catalog(cat).load("japan.pop")
-    assert df.to_dict("list") == {"都道府県": ["北海道", "東京都"], "人口": [5092000, 14178000]}
-    prov = df.attrs["ebpm"]
-    assert prov["entry"] == "japan.pop"
-    assert prov["licence"] == "政府標準利用規約（第2.0版）"
-    assert prov["attribution"] == "出典：総務省"
-    assert prov["sha256"] == sha
-    assert prov["from_cache"] is False
-    monkeypatch.setenv("EBPM_OFFLINE", "1")
-    cached = open_catalog(cat).load("japan.pop", columns=["人口"])
-    assert cached.to_dict("list") == {"人口": [5092000, 14178000]}
-    assert cached.attrs["ebpm"]["from_cache"] is True
-    assert http_server.count("/t/pop.xlsx") == 1
 
 
 # --- e-Gov: search and records --------------------------------------------------------------
@@ -531,15 +322,3 @@ def test_egov_reader_through_a_catalog(portal, tmp_path):
     pop = catalog.load("japan.population", resource="都道府県別人口.csv")
     assert pop["code"].tolist() == ["01000", "13000"]
     assert json.loads(json.dumps(pop.attrs["ebpm"]["params"])) == {"resource": "都道府県別人口.csv"}
-
-
-def test_euc_jp_and_control_bytes_are_not_read_as_cp932():
-    """CP932 decodes most EUC-JP text (as half-width katakana) and byte 0x80 (as U+0080)."""
-    euc = "コード,名前\n01100,札幌市\n".encode("euc_jp")
-    df = read_table_bytes(euc, what="euc.csv")
-    assert list(df.columns) == ["コード", "名前"]
-    assert df["名前"].tolist() == ["札幌市"]
-    hankaku = "ｺｰﾄﾞ,ﾅﾏｴ\n1,ｻｯﾎﾟﾛ\n".encode("cp932")  # Shift_JIS in half-width kana stays CP932
-    assert read_table_bytes(hankaku, what="hw.csv")["ﾅﾏｴ"].tolist() == ["ｻｯﾎﾟﾛ"]
-    with pytest.raises(SourceFormatError, match=r"c1\.csv decodes as CP932.*U\+0080"):
-        read_table_bytes(b"a,b\n1,\x80\x80\n", what="c1.csv")

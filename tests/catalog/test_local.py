@@ -19,7 +19,6 @@ from click.testing import CliRunner, Result
 
 from ebpm import catalog
 from ebpm.catalog import open_catalog
-from ebpm.catalog.files import read_table_bytes
 from ebpm.catalog.local import MARKS, add_entry, read_local_table, resolve_path
 from ebpm.cli import main
 from ebpm.errors import (
@@ -271,28 +270,6 @@ def test_dates_and_booleans_of_a_workbook(tmp_path: Path):
     assert read_local_table(disguised)["件数"].tolist()[::2] == [3.0, 5.0]
     with pytest.raises(SourceFormatError, match=r"d\.csv is an Excel workbook \(xlsx\), not"):
         read_local_table(disguised, format="csv")
-
-
-def test_files_reads_legacy_xls_bytes():
-    data = H17.read_bytes()
-    df = read_table_bytes(data, format="auto", read_csv={"header": 1})
-    assert df.shape == (1855, 7)
-    assert df.iloc[0, :3].tolist() == ["北海道", "札幌市", 96.5]
-    assert read_table_bytes(data, format="xls", read_csv={"header": 1}).equals(df)
-    with pytest.raises(
-        SheetNotFoundError, match=r"h17\.xls has no sheet 'x'; its sheets are \['全市町村の"
-    ):
-        read_table_bytes(data, format="xls", sheet="x", what="h17.xls")
-    with pytest.raises(
-        SourceFormatError, match=r"legacy Excel \.xls .*, not CSV text; pass format='xls'"
-    ):
-        read_table_bytes(data, format="csv")
-    with pytest.raises(
-        SourceFormatError, match=r"legacy Excel \.xls .*, not XLSX; pass format='xls'"
-    ):
-        read_table_bytes(data, format="xlsx")
-    with pytest.raises(SourceFormatError, match=r"is text, not an \.xls workbook"):
-        read_table_bytes(b"a,b\n1,2\n", format="xls")
 
 
 # --- errors: each with its value and its fix ---------------------------------------------------
