@@ -1,4 +1,5 @@
-"""Municipality codes through time (ebpm.japan.history), on the real change record.
+"""Tests of ebpm.japan.history.convert: change events, codes in force and crosswalks, on the
+real change record.
 
 Every expected code below was checked by hand against the record
 (src/ebpm/data/japan/municipal_changes/municipal_changes.csv); the row is quoted in a comment.
@@ -12,27 +13,12 @@ import pandas as pd
 import pytest
 
 from ebpm import japan
-from ebpm.errors import IntegrityError, InvalidCodeError, InvalidDateError, InvalidOptionError
+from ebpm.errors import InvalidCodeError, InvalidDateError, InvalidOptionError
 from ebpm.japan import history
 
 
 def pairs(df: pd.DataFrame) -> set[tuple[str, str]]:
     return set(zip(df["from_code"], df["to_code"], strict=True))
-
-
-# --- the record itself -----------------------------------------------------------------------
-def test_replaying_every_change_from_1970_gives_the_published_latest_code_list():
-    """The 1970 codes plus 2,803 events reproduce the record's own list of codes in force."""
-    latest, _ = history.record._read("codes_in_force_latest.csv")
-    published = {
-        c
-        for c, n, g in zip(latest.city_code, latest.city_name, latest.city_desig_name, strict=True)
-        if history.record._kind(c, n, g) != "county"
-        and c != "13100"  # 13100: 特別区部, an aggregate
-    }
-    replayed = set(japan.codes_in_force("latest")["code"])
-    assert replayed == published
-    assert len(replayed) == 1918
 
 
 @pytest.mark.parametrize(
@@ -107,7 +93,6 @@ def test_changes_filters_by_prefecture_and_dates():
     assert everything["date"].min() == pd.Timestamp("1970-04-20")
 
 
-# --- conversion, forward and backward -------------------------------------------------------
 def test_a_split_maps_one_code_to_several():
     # 2006-03-01 編入合併: 上九一色村(19341) 大字梯及び古関 → 甲府市(19201);
     #                      大字精進、本栖及び富士ヶ嶺 → 富士河口湖町(19430)
@@ -247,57 +232,6 @@ def test_the_crosswalk_is_the_same_for_any_order_of_input():
     )
 
 
-# --- names --------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("name", "pref", "on", "code"),
-    [
-        ("平泉町", "岩手県", "2010-01-01", "03402"),
-        ("平泉", "岩手", "2010-01-01", "03402"),  # without the suffix
-        ("ひらいずみちょう", None, "2010-01-01", "03402"),  # kana
-        ("ヒライズミチョウ", None, "2010-01-01", "03402"),  # katakana
-        ("龍ケ崎市", None, "2000-01-01", "08208"),  # old kanji; the record writes 竜ケ崎市
-        ("竜ヶ崎市", None, "2000-01-01", "08208"),  # small ヶ
-        ("檮原町", None, "2000-01-01", "39405"),  # 檮/梼
-        ("浦和市", "埼玉県", "2000-01-01", "11204"),  # before さいたま市 (2001-05-01)
-        ("さいたま市", None, "2002-01-01", "11244"),
-        ("さいたま市", None, "2004-01-01", "11100"),  # designated 2003-04-01
-        ("札幌市 中央区", None, "2000-01-01", "01101"),  # a ward with its city, a space
-        ("那珂川町", "福岡県", "2018-09-30", "40305"),
-        ("那珂川市", "福岡県", "2018-10-01", "40231"),
-        ("千代田区", None, None, "13101"),  # no date: today's names
-        ("桧原村", "東京都", "2006-03-31", "13307"),  # the record writes 檜原村
-        ("南木曾町", "長野県", "2006-03-31", "20423"),  # the record writes 南木曽町
-        ("後志支庁泊村", None, "2006-03-31", "01403"),  # group and name tell two 泊村 apart
-    ],
-)
-def test_municipality_code_reads_names_as_they_were(name, pref, on, code):
-    assert japan.municipality_code(name, pref=pref, date=on) == code
-
-
-def test_municipality_code_errors_name_the_candidates_or_the_dates():
-    with pytest.raises(
-        InvalidCodeError, match=r"2 municipalities were named '府中市'.*13206.*34208"
-    ):
-        japan.municipality_code("府中市", date="2000-01-01")
-    with pytest.raises(InvalidCodeError, match=r"泊村.*01403.*01696.*write the county"):
-        japan.municipality_code("泊村", pref="北海道", date="2006-03-31")
-    with pytest.raises(InvalidCodeError, match=r"'浦和市' on 2002-01-01.*until 2001-04-30"):
-        japan.municipality_code("浦和市", date="2002-01-01")
-    with pytest.raises(InvalidCodeError, match=r"'那珂川市'.*Did you mean '那珂川町'"):
-        japan.municipality_code("那珂川市", pref="福岡県", date="2018-09-30")
-    with pytest.raises(InvalidCodeError, match=r"'平泉村'.*Did you mean '平泉町'"):
-        japan.municipality_code("平泉村", pref="岩手県", date="2010-01-01")
-    with pytest.raises(
-        InvalidCodeError, match=r"'中区' in 静岡県 is the name of a ward.*浜松市中区"
-    ):
-        japan.municipality_code("中区", pref="静岡", date="2020-01-01")
-    with pytest.raises(InvalidCodeError, match="is not a name"):
-        japan.municipality_code("  ", date="2010-01-01")
-    with pytest.raises(InvalidDateError, match="before the record"):
-        japan.municipality_code("平泉町", date="1960-01-01")
-
-
-# --- bad input ----------------------------------------------------------------------------
 def test_bad_codes_and_dates_are_named_with_the_fix():
     with pytest.raises(InvalidCodeError, match=r"'13199' is not in the record.*Did you mean"):
         japan.convert_codes("13199", from_date="2000-01-01", to_date="latest")
@@ -315,60 +249,6 @@ def test_bad_codes_and_dates_are_named_with_the_fix():
         japan.convert_codes("13101", from_date="2000-01-01", to_date="latest", digits=4)
     with pytest.raises(InvalidOptionError, match="wards='yes' must be True or False"):
         japan.codes_in_force("2000-01-01", wards="yes")
-
-
-def test_a_changed_record_file_is_refused(monkeypatch):
-    history.record._read.cache_clear()
-    history.record._record.cache_clear()
-    monkeypatch.setitem(history.record._PINS, "municipal_changes.csv", "0" * 64)
-    try:
-        with pytest.raises(IntegrityError, match=r"municipal_changes\.csv: sha256 is"):
-            japan.changes()
-    finally:
-        monkeypatch.undo()
-        history.record._read.cache_clear()
-        history.record._record.cache_clear()
-        history.convert._adjacency.cache_clear()
-        history.names._names_on.cache_clear()
-        history.record._steps.cache_clear()
-
-
-def test_mergers_since_the_heisei_wave():
-    m = japan.mergers(to="2021-01-01").set_index("code")
-    joetsu = m.loc["15222"]  # 13 absorbed on 2005-01-01 (FY2004)
-    assert (joetsu["merged"], joetsu["n_predecessors"], joetsu["n_mergers"]) == (True, 14, 1)
-    assert joetsu["first_merger"] == pd.Timestamp("2005-01-01")
-    assert joetsu["first_merger_fy"] == 2004
-    shizuoka = m.loc["22100"]  # 2003-04-01 新設 with 清水市; 蒲原町 2006-03-31; 由比町 2008-11-01
-    assert shizuoka["n_mergers"] == 3
-    assert shizuoka["last_merger"] == pd.Timestamp("2008-11-01")
-    assert shizuoka["predecessors"] == "22201;22204;22382;22383"
-    sapporo = m.loc["01100"]
-    assert (sapporo["merged"], sapporo["n_predecessors"]) == (False, 1)
-    assert pd.isna(sapporo["first_merger_fy"])
-    assert len(m) == 1747
-    with pytest.raises(InvalidDateError, match="since=2021-01-01 must be before to=2000-01-01"):
-        japan.mergers(to="2000-01-01", since="2021-01-01")
-
-
-def test_merger_cohorts_for_a_staggered_evaluation():
-    c = japan.merger_cohorts(to="2021-01-01", first=2006, last=2010).set_index("code")
-    # 本宮市 (07214): 本宮町 and 白沢村, 新設合併 2007-01-01 (FY2006)
-    assert (c.loc["07214", "status"], c.loc["07214", "cohort"]) == ("treated", 2006)
-    # 八女市 (40210): mergers 2006-10-01 and 2010-02-01, both in the window: cohort FY2006
-    assert (c.loc["40210", "status"], c.loc["40210", "cohort"]) == ("treated", 2006)
-    # 上越市 merged on 2005-01-01 (FY2004): treated before the panel, left out
-    assert c.loc["15222", "status"] == "merged_before"
-    assert pd.isna(c.loc["15222", "cohort"])
-    assert (c.loc["01100", "status"], c.loc["01100", "cohort"]) == ("never_merged", 0)
-    assert c["status"].value_counts().to_dict() == {
-        "never_merged": 1158,
-        "merged_before": 556,
-        "treated": 30,
-        "merged_after": 3,
-    }
-    with pytest.raises(InvalidDateError, match="first=2010 and last=2006 must be"):
-        japan.merger_cohorts(first=2010, last=2006)
 
 
 def test_one_code_written_three_ways_is_converted_once():
@@ -389,3 +269,87 @@ def test_a_ward_and_the_city_it_was_carved_from_meet_at_one_level():
     assert pairs(city) == {("01201", "01100")}
     wards = japan.convert_codes("01201", from_date="1970-04-01", to_date="1972-04-01", wards=True)
     assert set(wards["to_code"]) == {f"0110{i}" for i in range(1, 8)}
+
+
+# --- more of each function ------------------------------------------------------------------
+def test_changes_of_one_day_in_one_prefecture():
+    # 2005-04-01 in 静岡県: 静岡市 designated (22201 → 22100, three new wards), five 新設合併
+    # (磐田市, 掛川市, 袋井市, 伊豆の国市, 西伊豆町), 戸田村 absorbed into 沼津市, and a
+    # county abolished
+    df = japan.changes(pref=22, start="2005-04-01", end="2005-04-01")
+    assert len(df) == 21
+    assert df["type"].value_counts().to_dict() == {
+        "新設合併": 15,
+        "区の新設|郡の新設": 3,
+        "政令指定都市施行": 1,
+        "編入合併": 1,
+        "郡の廃止": 1,
+    }
+    wards = df[df["type"] == "区の新設|郡の新設"]
+    assert wards["from_code"].isna().all()  # a missing side is <NA>
+    assert set(wards["to_name"]) == {"葵区", "駿河区", "清水区"}
+    assert str(df["date"].dtype).startswith("datetime64")
+    assert df.attrs["ebpm"]["credit"] == history.CREDIT
+
+
+def test_changes_empty_window_and_bad_arguments():
+    empty = japan.changes(start="2010-01-01", end="2000-01-01")
+    assert empty.empty
+    assert "to_code" in empty.columns
+    with pytest.raises(InvalidCodeError, match=r"'Tokio' is not a prefecture name"):
+        japan.changes(pref="Tokio")
+    with pytest.raises(InvalidDateError, match=r"start=1960-01-01 is before the record"):
+        japan.changes(start="1960-01-01")
+
+
+def test_codes_in_force_validity_and_county():
+    df = japan.codes_in_force("2000-04-01").set_index("code")
+    urawa = df.loc["11204"]  # in force from the start of the record until さいたま市 (2001-05-01)
+    assert pd.isna(urawa["valid_from"])
+    assert urawa["valid_to"] == pd.Timestamp("2001-04-30")
+    assert (urawa["lg_code"], urawa["kana"]) == ("112046", "うらわし")
+    hiraizumi = df.loc["03402"]
+    assert (hiraizumi["county"], hiraizumi["kind"]) == ("西磐井郡", "town")
+    assert df.loc["01101", "valid_from"] == pd.Timestamp("1972-04-01")  # 札幌市中央区
+    assert pd.isna(df.loc["11204", "county"])  # a city has no county
+    hama = japan.codes_in_force("latest").set_index("code").loc["22138"]
+    assert (hama["full_name"], hama["parent_code"]) == ("浜松市中央区", "22130")
+
+
+def test_convert_codes_on_one_date_is_the_identity():
+    xw = japan.convert_codes("13101", from_date="2000-01-01", to_date="2000-01-01")
+    assert xw[["from_code", "to_code", "n_to", "n_from", "changes"]].values.tolist() == [
+        ["13101", "13101", 1, 1, ""]
+    ]
+    assert pd.isna(xw["first_change"].iloc[0])
+    assert xw.attrs["ebpm"]["direction"] == "forward"
+
+
+def test_convert_codes_dates_of_the_changes_and_attrs():
+    # 2006-03-31 編入合併: 蒲原町(22382) into 静岡市(22100)
+    xw = japan.convert_codes("22382", from_date="2006-01-01", to_date="2010-01-01")
+    row = xw.iloc[0]
+    assert (row["from_name"], row["to_name"]) == ("蒲原町", "静岡市")
+    assert row["first_change"] == row["last_change"] == pd.Timestamp("2006-03-31")
+    attrs = xw.attrs["ebpm"]
+    assert (attrs["from_date"], attrs["to_date"]) == ("2006-01-01", "2010-01-01")
+    back = japan.convert_codes("22100", from_date="2010-01-01", to_date="2006-01-01")
+    assert back.attrs["ebpm"]["direction"] == "backward"
+
+
+def test_convert_codes_empty_input_six_digits_and_prefecture_codes():
+    empty = japan.convert_codes([], from_date="2000-01-01", to_date="latest")
+    assert empty.empty
+    assert list(empty.columns) == [
+        "from_code", "from_name", "to_code", "to_name", "n_to", "n_from", "changes",
+        "first_change", "last_change",
+    ]  # fmt: skip
+    # 那覇市 before 沖縄返還: no code to give, also with check digits
+    naha = japan.convert_codes("47201", from_date="1980-01-01", to_date="1971-01-01", digits=6)
+    assert naha["from_code"].tolist() == ["472018"]
+    assert naha["to_code"].isna().all()
+    assert (naha["n_to"].iloc[0], naha["n_from"].iloc[0]) == (0, 0)
+    with pytest.raises(InvalidCodeError, match=r"'13000' is a prefecture-level or national code"):
+        japan.convert_codes("13000", from_date="2000-01-01", to_date="latest")
+    with pytest.raises(InvalidOptionError, match=r"wards=1 must be True or False"):
+        japan.convert_codes("13101", from_date="2000-01-01", to_date="latest", wards=1)
