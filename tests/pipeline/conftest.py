@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
 
 
 def record(name: str, status: str = "ok", **fields: Any) -> dict[str, Any]:
@@ -76,3 +81,65 @@ def context(spec: Any, plans: dict[str, Any], *, run_id: str, **fields: Any) -> 
         "started_at": "2026-01-03T00:00:00+00:00",
     }
     return RunContext(**{**base, **fields})
+
+
+# --- a notebook for the executor tests --------------------------------------------------------
+PROBE_CELLS = [
+    'mode: str = "ok"  # ok | raise | transient | crash\n'
+    "seconds: float = 0.0  # how long to sleep after writing the marker\n"
+    'marker: str = ""  # a file written once the notebook runs\n'
+    'source: str = ""  # a project file holding the value to print\n'
+    "value: float = 1.0",
+    "import os\n"
+    "import signal\n"
+    "import time\n"
+    "from pathlib import Path\n"
+    "\n"
+    "if marker:\n"
+    '    Path(marker).write_text("running", encoding="utf-8")\n'
+    "time.sleep(seconds)\n"
+    'if mode == "raise":\n'
+    '    raise ValueError(f"failed on purpose (mode={mode})")\n'
+    'if mode == "transient":\n'
+    '    raise ConnectionError("the publisher did not answer")\n'
+    'if mode == "crash":\n'
+    "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    "if source:\n"
+    '    value = float(Path(source).read_text(encoding="utf-8"))\n'
+    'print(f"value={value}")',
+]
+
+
+def probe_payload(
+    task: str, project: Path, *, timeout: float | None = None, attempt: int = 1, **parameters: Any
+) -> Any:
+    """A :class:`~ebpm.pipeline.execute.Payload` running the probe notebook in ``project`` (the
+    kernel's working folder and the root its reads are recorded under)."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from ebpm._protocol import PROJECT_ROOT_ENV
+    from ebpm.pipeline.execute import KERNEL_ENV, Payload
+
+    params, code = PROBE_CELLS
+    nb = new_notebook(
+        cells=[new_code_cell(params, metadata={"tags": ["parameters"]}), new_code_cell(code)]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "python3", "language": "python"}
+    return Payload(
+        task=task,
+        notebook=nbformat.writes(nb),
+        parameters=parameters,
+        cwd=str(project),
+        env={**KERNEL_ENV, PROJECT_ROOT_ENV: str(project)},
+        timeout=timeout,
+        attempt=attempt,
+    )
+
+
+@pytest.fixture(scope="module")
+def catalog_env() -> Iterator[None]:
+    """Kernels inherit os.environ: point them (and us) at the project's catalogs."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EBPM_CATALOG_DIR", str(ROOT / "catalogs"))
+        yield

@@ -13,7 +13,6 @@ import io
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +36,6 @@ TINY = FIXTURES / "notebooks" / "tiny_did.py"
 DEMO = REPO / "pipelines" / "demo.yaml"
 ORGAN_SHA256 = "af5dff31de5bdf096124e025c8a361f4acc729d6b51e805552c2fae429f73c21"
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")
-
-
-@pytest.fixture(scope="module")
-def catalog_env() -> Iterator[None]:
-    """Kernels inherit os.environ: point them (and us) at the project's catalogs."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("EBPM_CATALOG_DIR", str(REPO / "catalogs"))
-        yield
 
 
 @pytest.fixture
@@ -632,34 +623,6 @@ def test_every_demo_report_hides_code_and_has_a_figure_and_footer(demo) -> None:
         # every evaluation publishes its estimate; the KPI dashboard has none of its own
         assert (task.headline is not None) == (task.name != "prop99_kpi"), task.name
         assert task.datasets, task.name
-
-
-@pytest.mark.slow
-def test_python3_kernel_is_this_interpreter_even_with_a_foreign_user_kernelspec(
-    tmp_path: Path, catalog_env: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A foreign `python3` kernelspec on JUPYTER_PATH (a missing Python) is not used."""
-    foreign = tmp_path / "foreign" / "kernels" / "python3"
-    foreign.mkdir(parents=True)
-    (foreign / "kernel.json").write_text(
-        json.dumps(
-            {
-                "argv": [
-                    "/nonexistent/python",
-                    "-m",
-                    "ipykernel_launcher",
-                    "-f",
-                    "{connection_file}",
-                ],
-                "display_name": "elsewhere",
-                "language": "python",
-            }
-        ),
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "foreign"))
-    result = run_pipeline(PIPELINES / "rerun.yaml", out_dir=tmp_path / "out")
-    assert result.ok, [t.reason for t in result.tasks]
 
 
 @pytest.mark.slow
