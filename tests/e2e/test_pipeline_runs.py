@@ -24,6 +24,7 @@ import pytest
 from ebpm._protocol import NEEDS_ENV, NOT_OK_ENV
 from ebpm.errors import LockedError
 from ebpm.pipeline import history
+from ebpm.pipeline.events import DataRefreshed, Event, Planned
 from ebpm.pipeline.lock import PipelineLock
 from ebpm.pipeline.runner import run_pipeline
 from tests.conftest import FIXTURES, Reply
@@ -71,7 +72,7 @@ def reruns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             {"name": "c", "parameters": {"value": 3.0}, "tolerance": "50%"},
         ],
     )
-    events: list[dict[str, Any]] = []
+    events: list[Event] = []
     first = run_pipeline(spec, out_dir=root, jobs=2, progress=events.append)
     report_a = (root / "site" / first.tasks[0].report).stat().st_mtime_ns
     second = run_pipeline(spec, out_dir=root, jobs=2)
@@ -92,11 +93,11 @@ def reruns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_tasks_run_side_by_side(reruns) -> None:
-    events = [e for e in reruns["events"] if e["event"] in ("start", "done")]
+    events = [e for e in reruns["events"] if e.kind in ("start", "done")]
     # a and b sleep 1.5 s each: with 2 jobs they run side by side (never more than 2 at once)
     running, most = set(), 0
     for e in events:
-        (running.add if e["event"] == "start" else running.discard)(e["task"])
+        (running.add if e.kind == "start" else running.discard)(e.task)
         most = max(most, len(running))
     assert most == 2
     first = reruns["runs"][0]
@@ -238,7 +239,7 @@ def failures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             },
         ],
     )
-    events: list[dict[str, Any]] = []
+    events: list[Event] = []
     t0 = time.monotonic()
     result = run_pipeline(spec, out_dir=root, jobs=2, retry_backoff=0.2, progress=events.append)
     return {"root": root, "result": result, "events": events, "wall": time.monotonic() - t0}
@@ -317,8 +318,8 @@ def test_a_transient_failure_is_retried(failures) -> None:
     t = _by_name(failures["result"])["flaky"]
     assert t.status == "ok"
     assert t.attempts == 2
-    retries = [e for e in failures["events"] if e["event"] == "retry"]
-    assert [(e["task"], e["attempt"]) for e in retries] == [("flaky", 2)]
+    retries = [e for e in failures["events"] if e.kind == "retry"]
+    assert [(e.task, e.attempt) for e in retries] == [("flaky", 2)]
     assert "ConnectionError" in retries[0]["reason"]
 
 
@@ -328,9 +329,7 @@ def test_needs_order_and_block(failures) -> None:
     blocked = tasks["after_raises"]
     assert blocked.status == "blocked"
     assert blocked.reason == "not run: it needs raises, which did not succeed"
-    events = [
-        (e["event"], e["task"]) for e in failures["events"] if e["event"] in ("start", "done")
-    ]
+    events = [(e.kind, e.task) for e in failures["events"] if e.kind in ("start", "done")]
     assert events.index(("done", "good")) < events.index(("start", "after_good"))
     assert ("start", "after_raises") not in events
 
@@ -343,9 +342,7 @@ def test_after_runs_once_its_tasks_finished_well_or_not(failures) -> None:
     assert t.headline["label"] == "good"
     # and it is told which of them did not succeed
     assert tasks["after_all_told"].headline["label"] == "raises"
-    events = [
-        (e["event"], e["task"]) for e in failures["events"] if e["event"] in ("start", "done")
-    ]
+    events = [(e.kind, e.task) for e in failures["events"] if e.kind in ("start", "done")]
     assert events.index(("done", "raises")) < events.index(("start", "after_all"))
     assert events.index(("done", "good")) < events.index(("start", "after_all"))
 
@@ -611,11 +608,11 @@ def test_a_dask_scheduler_that_dies_mid_run_fails_the_tasks_with_pages(tmp_path)
                 {"name": "d", "parameters": {"value": 4.0}, "after": ["b"]},
             ],
         )
-        events: list[dict[str, Any]] = []
+        events: list[Event] = []
 
-        def kill_scheduler_once_started(event: dict[str, Any]) -> None:
+        def kill_scheduler_once_started(event: Event) -> None:
             events.append(event)
-            started = [e for e in events if e["event"] == "start"]
+            started = [e for e in events if e.kind == "start"]
             if len(started) == 2 and scheduler.poll() is None:
                 time.sleep(3)  # the notebooks are running on the workers
                 scheduler.kill()
@@ -674,13 +671,13 @@ def test_refresh_data_picks_up_a_publishers_revision(tmp_path, http_server) -> N
     assert first.tasks[0].status == "ok", first.tasks[0].reason
     assert first.tasks[0].headline["headline"]["estimate"] == 15.0
     # nothing revised: the refresh asks the publisher again and the task stays unchanged
-    events: list[dict[str, Any]] = []
+    events: list[Event] = []
     second = run_pipeline(spec, out_dir=tmp_path, jobs=1, refresh_data=True, progress=events.append)
     assert second.tasks[0].status == "unchanged"
-    (refresh,) = [e for e in events if e["event"] == "refresh"]
-    assert refresh["entry"] == "t.stats"
-    assert refresh["ok"] is True
-    assert refresh["revised"] is False
+    (refresh,) = [e for e in events if isinstance(e, DataRefreshed)]
+    assert refresh.entry == "t.stats"
+    assert refresh.ok is True
+    assert refresh.revised is False
     assert http_server.count("/stats.csv") == 2
     # the publisher revises the table
     route.replies.append(Reply(b"x\n10\n40\n", 200, {"Content-Type": "text/csv"}))
@@ -688,8 +685,8 @@ def test_refresh_data_picks_up_a_publishers_revision(tmp_path, http_server) -> N
     assert without.tasks[0].status == "unchanged"  # no refresh: the cache still holds the old
     events.clear()
     third = run_pipeline(spec, out_dir=tmp_path, jobs=1, refresh_data=True, progress=events.append)
-    (refresh,) = [e for e in events if e["event"] == "refresh"]
-    assert refresh["revised"] is True
+    (refresh,) = [e for e in events if isinstance(e, DataRefreshed)]
+    assert refresh.revised is True
     (t,) = third.tasks
     assert t.status == "ok"
     assert t.headline["headline"]["estimate"] == 25.0
@@ -697,8 +694,8 @@ def test_refresh_data_picks_up_a_publishers_revision(tmp_path, http_server) -> N
     (change,) = t.revision["changed_inputs"]
     assert change["input"] == "data"
     assert change["what"] == "t.stats"
-    assert change["old_sha256"] == refresh["old_sha256"]
-    assert change["new_sha256"] == refresh["new_sha256"]
+    assert change["old_sha256"] == refresh.old_sha256
+    assert change["new_sha256"] == refresh.new_sha256
 
 
 def test_refresh_data_when_the_publisher_is_down_keeps_the_cache(tmp_path, http_server) -> None:
@@ -712,11 +709,11 @@ def test_refresh_data_when_the_publisher_is_down_keeps_the_cache(tmp_path, http_
     spec = _project(tmp_path, [{"name": "t", "parameters": {"dataset": "t.s"}}])
     assert run_pipeline(spec, out_dir=tmp_path, jobs=1).tasks[0].status == "ok"
     route.replies.append(Reply(b"down for maintenance", 503))
-    events: list[dict[str, Any]] = []
+    events: list[Event] = []
     again = run_pipeline(spec, out_dir=tmp_path, jobs=1, refresh_data=True, progress=events.append)
-    (refresh,) = [e for e in events if e["event"] == "refresh"]
-    assert refresh["ok"] is False
-    assert "503" in refresh["reason"]
+    (refresh,) = [e for e in events if isinstance(e, DataRefreshed)]
+    assert refresh.ok is False
+    assert "503" in refresh.reason
     assert again.tasks[0].status == "unchanged"
 
 
@@ -908,12 +905,12 @@ def test_a_task_reruns_when_a_task_it_needs_reruns(tmp_path) -> None:
     assert run_pipeline(spec, out_dir=tmp_path, jobs=1).ok
     tasks[0]["parameters"]["value"] = 1.5
     spec = _project(tmp_path, tasks)
-    events: list[dict[str, Any]] = []
+    events: list[Event] = []
     again = run_pipeline(spec, out_dir=tmp_path, jobs=1, progress=events.append)
     assert {t.name: t.status for t in again.tasks} == {"a": "ok", "b": "ok", "c": "unchanged"}
-    (plan,) = [e for e in events if e["event"] == "plan"]
-    assert plan["reasons"]["a"] == "parameters changed"
-    assert plan["reasons"]["b"] == "a, which it needs, runs again"
+    (plan,) = [e for e in events if isinstance(e, Planned)]
+    assert plan.reasons["a"] == "parameters changed"
+    assert plan.reasons["b"] == "a, which it needs, runs again"
     assert _by_name(again)["b"].unchanged_since is None
 
 

@@ -20,6 +20,7 @@ from click.testing import CliRunner, Result
 
 from ebpm.cli import main
 from ebpm.pipeline import run_pipeline
+from ebpm.pipeline.events import Event, Planned
 
 pytestmark = pytest.mark.slow
 
@@ -143,12 +144,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out: dict[str, Any] = {"root": root}
 
     def run(step: str) -> None:
-        events: list[dict[str, Any]] = []
+        events: list[Event] = []
         result = run_pipeline(spec, out_dir=root, jobs=1, progress=events.append)
-        (plan,) = [e for e in events if e["event"] == "plan"]
+        (plan,) = [e for e in events if isinstance(e, Planned)]
         (t,) = result.tasks
         record = _task(root, result.run_id)
-        out[step] = {"task": t, "why": plan["reasons"]["t"], "record": record, "run": result}
+        out[step] = {"task": t, "why": plan.reasons["t"], "record": record, "run": result}
 
     with pytest.MonkeyPatch.context() as mp:
         # the kernel finds the project's catalogs/ from its working folder, as a user's would
