@@ -1,4 +1,6 @@
-"""Tests of the ``ebpm`` command line (click's CliRunner, and ``python -m ebpm`` once)."""
+"""Tests of the ``ebpm`` command line as a whole: version, help, the error boundary (one red
+line, EBPM_DEBUG), usage errors and ``ebpm run`` (click's CliRunner, and ``python -m ebpm``
+once). The commands of each group have their own modules: test_catalog.py, test_run.py, ..."""
 
 from __future__ import annotations
 
@@ -11,10 +13,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 import ebpm
-from ebpm.catalog import open_catalog
 from ebpm.cli import main
 from ebpm.errors import DatasetNotFoundError
 from ebpm.pipeline.notebooks import parameters_cell, read_notebook
+from tests.cli.conftest import error_lines
 from tests.conftest import TESTS
 
 HERE = TESTS
@@ -23,20 +25,8 @@ PIPELINES = HERE / "fixtures" / "pipelines"
 DEMO = REPO / "pipelines" / "demo.yaml"
 
 
-@pytest.fixture
-def catalog_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The project's catalogs, from an unrelated working directory, without debug mode."""
-    monkeypatch.setenv("EBPM_CATALOG_DIR", str(REPO / "catalogs"))
-    monkeypatch.delenv("EBPM_DEBUG", raising=False)
-    monkeypatch.chdir(tmp_path)
-
-
 def invoke(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), prog_name="ebpm")
-
-
-def _error_lines(result: Result) -> list[str]:
-    return [line for line in result.stderr.splitlines() if line.startswith("error:")]
 
 
 # --- version and help -------------------------------------------------------------------------
@@ -86,74 +76,13 @@ def test_python_m_ebpm_version() -> None:
     assert proc.stdout == f"ebpm, version {ebpm.__version__}\n"
 
 
-# --- catalog ----------------------------------------------------------------------------------
-def test_catalog_list_shows_every_entry(catalog_env: None) -> None:
-    result = invoke("catalog", "list")
-    assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
-    # one line per catalog entry, in the library's order (test_catalog.py pins the entries)
-    catalog = open_catalog(REPO / "catalogs")
-    assert [line.split()[0] for line in lines] == catalog.names()
-    assert [line.split()[1] for line in lines] == [catalog.info(n).kind for n in catalog.names()]
-    (prop99,) = [line for line in lines if line.startswith("studies.prop99 ")]
-    assert prop99.endswith(
-        "Cigarette sales per capita by US state, 1970-2000, and California's Proposition 99"
-    )
-    assert len(lines) >= 6
-    assert result.stderr == ""
-
-
-@pytest.mark.parametrize(
-    ("search", "names"),
-    [
-        ("prop 99", ["studies.prop99"]),
-        ("organ", ["studies.organ_donations"]),
-        ("usa did", ["studies.mpdta", "studies.organ_donations", "studies.prop99"]),
-        ("都道府県 map", ["geo.japan_prefectures", "geo.prefecture_municipal_structure"]),
-        (
-            "都道府県",
-            [
-                "geo.japan_prefectures",
-                "geo.prefecture_municipal_structure",
-                "japan.prefecture_fiscal_indices",
-                "japan.prefecture_indicator",
-                "japan.prefecture_population",
-            ],
-        ),
-    ],
-)
-def test_catalog_list_search(catalog_env: None, search: str, names: list[str]) -> None:
-    result = invoke("catalog", "list", "--search", search)
-    assert result.exit_code == 0, result.output
-    assert [line.split()[0] for line in result.stdout.splitlines()] == names
-
-
-def test_catalog_list_search_without_matches(catalog_env: None) -> None:
-    result = invoke("catalog", "list", "-s", "zzz qqq")
-    assert result.exit_code == 0
-    assert result.stdout == "no dataset matches 'zzz qqq'; try fewer words\n"
-
-
-def test_catalog_show(catalog_env: None) -> None:
-    result = invoke("catalog", "show", "studies.prop99")
-    assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
-    assert lines[0] == "studies.prop99"
-    assert lines[1].startswith("Cigarette sales per capita by US state")
-    assert "source:   synthdid-py (PyPI)" in result.stdout
-    assert "licence:  BSD-3-Clause" in result.stdout
-    assert "reader:   ebpm.catalog.readers:PackageCSV" in result.stdout
-    assert "columns:" in lines
-    assert "  PacksPerCapita  cigarette sales, packs per capita (outcome)" in lines
-    assert lines[-1] == 'load it:  ebpm.catalog.load("studies.prop99")'
-
-
+# --- the error boundary -----------------------------------------------------------------------
 def test_unknown_dataset_is_one_error_line_with_a_close_match(catalog_env: None) -> None:
     result = invoke("catalog", "show", "studies.prop9")
     assert result.exit_code == 1
     assert result.stdout == ""
     assert len(result.stderr.splitlines()) == 1
-    (line,) = _error_lines(result)
+    (line,) = error_lines(result)
     assert line.startswith("error: dataset 'studies.prop9' not found")
     assert "Did you mean 'studies.prop99'?" in line
     assert "Traceback" not in result.output
@@ -166,19 +95,7 @@ def test_debug_mode_lets_the_error_through(
     result = invoke("catalog", "show", "studies.prop9")
     assert result.exit_code == 1
     assert isinstance(result.exception, DatasetNotFoundError)
-    assert _error_lines(result) == []
-
-
-def test_missing_catalog_dir_is_an_error_line(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("EBPM_CATALOG_DIR", str(tmp_path / "nowhere"))
-    monkeypatch.delenv("EBPM_DEBUG", raising=False)
-    result = invoke("catalog", "list")
-    assert result.exit_code == 1
-    (line,) = _error_lines(result)
-    assert "EBPM_CATALOG_DIR=" in line
-    assert "is not a folder" in line
+    assert error_lines(result) == []
 
 
 # --- usage errors -----------------------------------------------------------------------------
@@ -206,7 +123,7 @@ def test_usage_errors_exit_2(catalog_env: None, args: list[str], message: str) -
 def test_run_missing_spec(catalog_env: None, tmp_path: Path) -> None:
     result = invoke("run", str(PIPELINES / "failur.yaml"), "--out", str(tmp_path / "out"))
     assert result.exit_code == 1
-    (line,) = _error_lines(result)
+    (line,) = error_lines(result)
     assert "failur.yaml' does not exist. Did you mean 'failure.yaml'?" in line
     assert not (tmp_path / "out").exists()
 
@@ -216,7 +133,7 @@ def test_run_malformed_spec(catalog_env: None, tmp_path: Path) -> None:
     spec.write_text("name: bad\ntask:\n  - notebook: x.py\n", encoding="utf-8")
     result = invoke("run", str(spec), "--out", str(tmp_path / "out"))
     assert result.exit_code == 1
-    (line,) = _error_lines(result)
+    (line,) = error_lines(result)
     assert "unknown key 'task'. Did you mean 'tasks'?" in line
     assert not (tmp_path / "out").exists()
 
@@ -259,7 +176,7 @@ def test_run_with_a_failing_task_exits_1_and_prints_the_site(
     assert "  FAILED organ (" in result.stdout
     assert "ValueError: boom: fail=True" in result.stdout
     assert "0 ran ok, 0 unchanged, 1 not ok" in result.stdout
-    (line,) = _error_lines(result)
+    (line,) = error_lines(result)
     assert line.startswith("error: 1 task(s) did not succeed: organ; see the failure pages in ")
     assert (out / "site" / "failures" / "rerun" / "organ.html").is_file()
 

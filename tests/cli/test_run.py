@@ -1,85 +1,41 @@
 """Tests of the pipeline commands of the ``ebpm`` command line (issue 6, scheduled reruns).
 
-``ebpm run``, ``ebpm runs list|show``, ``ebpm rerun``, ``ebpm check`` and ``ebpm schedule
-list|install|uninstall`` on a small project built in a temporary folder: ``pipelines/p.yaml``
-runs ``notebooks/probe.py`` (a copy of tests/fixtures/notebooks/probe.py, which publishes its
-``value`` parameter as the headline estimate and raises with ``mode: raise``) as tasks ``a`` and
-``b``, every Monday at 06:00.
+``ebpm run`` (with ``--due``), ``ebpm runs list|show``, ``ebpm rerun`` and ``ebpm check`` on the
+small project of tests/cli/conftest.py (``ebpm schedule`` is in test_schedule.py).
 
-Kernels are real, so the runs are module-scoped fixtures that several tests read. No test
-touches the real crontab: the autouse ``fake_crontab`` fixture points ``EBPM_CRONTAB`` at a
+Kernels are real, so the runs are module- or session-scoped fixtures that several tests read. No
+test touches the real crontab: the autouse ``fake_crontab`` fixture points ``EBPM_CRONTAB`` at a
 shell script that keeps the "crontab" in a file under ``tmp_path``.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
 from ebpm._version import __version__
-from ebpm.cli import main
 from ebpm.pipeline import history
 from ebpm.pipeline.runner import declared_parameters
-from tests.conftest import TESTS, FakeCrontab, Reply
-
-HERE = TESTS
-PROBE = HERE / "fixtures" / "notebooks" / "probe.py"
-RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{4}")
-EBPM_EXE = Path(sys.executable).with_name("ebpm")
-
-SPEC = """\
-name: p
-description: Two probes of the command line.
-schedule: "0 6 * * 1"
-tasks:
-  - name: a
-    notebook: notebooks/probe.py
-    parameters: {value: 1.0, label: a}
-  - name: b
-    notebook: notebooks/probe.py
-    parameters: {value: 2.0, label: b}
-"""
-
-
-def make_project(root: Path, spec: str = SPEC, *, name: str = "p") -> Path:
-    """A project folder with notebooks/probe.py and pipelines/<name>.yaml; returns the spec."""
-    (root / "notebooks").mkdir(parents=True, exist_ok=True)
-    (root / "pipelines").mkdir(exist_ok=True)
-    (root / "notebooks" / "probe.py").write_bytes(PROBE.read_bytes())
-    path = root / "pipelines" / f"{name}.yaml"
-    path.write_text(spec, encoding="utf-8")
-    return path
-
-
-def invoke(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args], prog_name="ebpm")
-
-
-def manifest(out: Path, run_id: str) -> dict[str, Any]:
-    (path,) = (out / "runs").glob(f"*/{run_id}/manifest.json")
-    return json.loads(path.read_text(encoding="utf-8"))
+from tests.cli.conftest import (
+    EBPM_EXE,
+    PROBE,
+    SPEC,
+    invoke,
+    make_project,
+    manifest,
+    planned_id,
+)
+from tests.conftest import FakeCrontab, Reply
 
 
 def run_ids(out: Path, pipeline: str = "p") -> list[str]:
     return [r.run_id for r in history.list_runs(out, pipeline=pipeline)]
-
-
-def planned_id(result: Result) -> str:
-    """The run id announced by the plan line ("run <id>: N task(s); ...")."""
-    m = re.search(rf"^run ({RUN_ID.pattern}): \d+ task\(s\)", result.stdout, re.MULTILINE)
-    assert m, result.output
-    return m.group(1)
 
 
 def task_names(m: dict[str, Any]) -> list[str]:
@@ -102,48 +58,7 @@ def _no_stray_crontab_env() -> Iterator[None]:
         yield
 
 
-# --- module-scoped runs -----------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project root (resolved); its runs go elsewhere (see ``history_runs``)."""
-    root = tmp_path_factory.mktemp("cli_project").resolve() / "proj"
-    make_project(root)
-    return root
-
-
-@dataclass
-class Step:
-    result: Result
-    run_id: str
-    manifest: dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def history_runs(project: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Five runs into one --out folder, in order: a first run, the same again (nothing to do),
-    --force, `--task a -p value 5` (a revised estimate) and a rerun of that one by id prefix.
-    Six kernels in all."""
-    out = tmp_path_factory.mktemp("cli_out").resolve()
-    spec = project / "pipelines" / "p.yaml"
-    steps: dict[str, Any] = {"out": out, "spec": spec}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("EBPM_DEBUG", raising=False)
-        for name, extra in [
-            ("first", ["-j", "2"]),
-            ("second", ["-j", "2"]),
-            ("forced", ["-j", "2", "--force"]),
-            ("only_a", ["--task", "a", "-p", "value", "5"]),
-        ]:
-            result = invoke("run", spec, "--out", out, *extra)
-            run_id = planned_id(result)
-            steps[name] = Step(result, run_id, manifest(out, run_id))
-        # a unique prefix of the id is enough to name a run
-        result = invoke("rerun", steps["only_a"].run_id[:-2], "--out", out)
-        run_id = planned_id(result)
-        steps["rerun"] = Step(result, run_id, manifest(out, run_id))
-    return steps
-
-
+# --- module-scoped runs (history_runs is in tests/cli/conftest.py) ----------------------------
 @pytest.fixture(scope="module")
 def failed_run(project: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Task b with `-p mode raise` (one kernel), into its own --out folder."""
@@ -543,145 +458,6 @@ def test_check_a_parameter_typo_in_a_task(tmp_path: Path, monkeypatch: pytest.Mo
     assert re.search(r"Did you mean (one of )?'value'", line)
 
 
-# --- ebpm schedule ----------------------------------------------------------------------------
-_USER_CRONTAB = (
-    "MAILTO=me@example.org\n"
-    "5 4 * * * /usr/local/bin/backup --quiet\n"
-    "# >>> ebpm /srv/other (managed by `ebpm schedule install`; edits inside are replaced) >>>\n"
-    "0 1 * * * cd /srv/other && ebpm run --due pipelines/x.yaml\n"
-    "# <<< ebpm /srv/other <<<\n"
-)
-
-
-def _next_monday_6(now: datetime) -> datetime:
-    day = now.replace(hour=6, minute=0, second=0, microsecond=0)
-    day += timedelta(days=(0 - day.weekday()) % 7)
-    return day if day > now else day + timedelta(days=7)
-
-
-@pytest.mark.slow
-def test_schedule_list_says_when_the_pipeline_runs_next(
-    project: Path,
-    history_runs: dict[str, Any],
-    monkeypatch: pytest.MonkeyPatch,
-    fake_crontab: FakeCrontab,
-) -> None:
-    monkeypatch.chdir(project)
-    out = history_runs["out"]
-    before = datetime.now()
-    result = invoke("schedule", "list", "--out", out)
-    after = datetime.now()
-    assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
-    assert lines[0] == "p (pipelines/p.yaml): At 06:00, only on Monday [0 6 * * 1]"
-    m = re.fullmatch(
-        # "just now" when the test runs in the minute before Monday 06:00
-        r"  next: (\d{4}-\d\d-\d\d 06:00) \((in \d+ (?:minute|hour|day)s?|just now)\); "
-        r"last successful run: (.+)",
-        lines[1],
-    )
-    assert m, lines[1]
-    assert m.group(1) in {f"{_next_monday_6(t):%Y-%m-%d %H:%M}" for t in (before, after)}
-    # the last complete successful run (a `--task` or `-p` run is not what the schedule asks
-    # for), in local time
-    last_ok = [r for r in history.list_runs(out, pipeline="p") if r.status == "ok" and r.complete][
-        -1
-    ]
-    shown = datetime.fromisoformat(last_ok.started_at).astimezone()
-    assert m.group(3) == f"{shown:%Y-%m-%d %H:%M}"
-    assert lines[2] == (
-        "crontab: not installed (`ebpm schedule install` adds these to your crontab)"
-    )
-    assert fake_crontab.calls == ["-l"]
-
-
-def test_schedule_list_of_a_pipeline_never_run(
-    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(project)
-    result = invoke("schedule", "list", "pipelines/p.yaml", "--out", tmp_path)
-    assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[1].endswith("; last successful run: never")
-
-
-def test_schedule_install_is_idempotent_and_uninstall_keeps_the_rest(
-    project: Path, monkeypatch: pytest.MonkeyPatch, fake_crontab: FakeCrontab
-) -> None:
-    monkeypatch.chdir(project)
-    fake_crontab.text = _USER_CRONTAB
-    first = invoke("schedule", "install")
-    assert first.exit_code == 0, first.output
-    assert first.stdout.endswith("\ncrontab updated\n")
-    text = fake_crontab.text
-    assert text is not None
-    assert text.startswith(_USER_CRONTAB)
-    block = text[len(_USER_CRONTAB) :]
-    assert block.splitlines() == [
-        f"# >>> ebpm {project} (managed by `ebpm schedule install`; edits inside are replaced) >>>",
-        "# p: At 06:00, only on Monday",
-        f"0 6 * * 1 cd {project} && mkdir -p runs/p && {EBPM_EXE} run --due pipelines/p.yaml "
-        ">> runs/p/cron.log 2>&1",
-        f"# <<< ebpm {project} <<<",
-    ]
-    assert first.stdout == block + "\n" + "crontab updated\n"
-
-    second = invoke("schedule", "install", "pipelines")
-    assert second.exit_code == 0, second.output
-    assert second.stdout == block + "\ncrontab already up to date\n"
-    assert fake_crontab.text == text
-    assert fake_crontab.calls.count("-") == 1  # the second install wrote nothing
-    assert [line for line in text.splitlines() if f"cd {project} " in line] == [
-        block.splitlines()[2]
-    ]
-    assert text.count(f"# >>> ebpm {project} ") == 1
-
-    listed = invoke("schedule", "list", "--out", project / "no-runs")
-    assert listed.stdout.splitlines()[-1] == (
-        "crontab: installed (`ebpm schedule uninstall` removes it)"
-    )
-
-    removed = invoke("schedule", "uninstall")
-    assert removed.exit_code == 0, removed.output
-    assert removed.stdout == "removed this project's schedules from your crontab\n"
-    assert fake_crontab.text == _USER_CRONTAB
-    again = invoke("schedule", "uninstall")
-    assert again.exit_code == 0
-    assert again.stdout == "this project had no block in your crontab\n"
-    assert fake_crontab.text == _USER_CRONTAB
-
-
-def test_schedule_without_any_schedule(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_crontab: FakeCrontab
-) -> None:
-    make_project(tmp_path, SPEC.replace('schedule: "0 6 * * 1"\n', ""))
-    monkeypatch.chdir(tmp_path)
-    listed = invoke("schedule", "list")
-    assert listed.exit_code == 0
-    assert listed.stdout == (
-        'no pipeline has a `schedule:`; add one to a spec, e.g. schedule: "0 6 1 * *"\n'
-    )
-    installed = invoke("schedule", "install")
-    assert installed.exit_code == 2
-    assert "Error: no pipeline has a `schedule:`; nothing to install" in installed.stderr
-    assert fake_crontab.text is None
-    assert fake_crontab.calls == []
-
-
-def test_schedule_install_with_a_broken_crontab_block_exits_1(
-    project: Path, monkeypatch: pytest.MonkeyPatch, fake_crontab: FakeCrontab
-) -> None:
-    monkeypatch.chdir(project)
-    broken = f"# >>> ebpm {project} (managed by `ebpm schedule install`) >>>\n0 6 * * 1 x\n"
-    fake_crontab.text = broken
-    result = invoke("schedule", "install")
-    assert result.exit_code == 1
-    assert result.stderr.startswith(
-        f"error: the crontab block of {project} that starts on line 1 has no end line "
-    )
-    assert "then run `ebpm schedule install` again" in result.stderr
-    assert fake_crontab.text == broken
-
-
 # --- ebpm run --due ---------------------------------------------------------------------------
 @pytest.fixture
 def due_project(tmp_path: Path) -> Path:
@@ -764,11 +540,6 @@ def test_run_due_with_a_spec_that_has_no_schedule(
                 "ebpm run --due",
             ],
         ),
-        (
-            ["schedule"],
-            ["Usage: ebpm schedule [OPTIONS] COMMAND [ARGS]...", "list", "install", "uninstall"],
-        ),
-        (["schedule", "install"], ["Idempotent", "run --due", "cron.log"]),
         (["runs"], ["Usage: ebpm runs [OPTIONS] COMMAND [ARGS]...", "list", "show"]),
         (["runs", "show"], ["RUN_ID", "prefix", "--out"]),
         (
