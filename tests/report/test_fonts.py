@@ -1,0 +1,77 @@
+"""Tests of ebpm.report.fonts: which characters need the embedded Japanese font, the font stacks,
+and the ``@font-face`` rule with its IPAexGothic subset (the pages of a built site are checked
+in tests/site/test_site_assets.py)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+
+from ebpm.report import fonts
+
+
+def _woff(css: str) -> bytes:
+    m = re.search(r"url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\) format\(\"woff\"\)", css)
+    assert m, css[:200]
+    return base64.b64decode(m.group(1))
+
+
+# --- glyphs_needed --------------------------------------------------------------------------
+def test_glyphs_needed_start_at_the_cjk_radicals() -> None:
+    # U+2E7F is the last code point before the CJK radicals (U+2E80): every system font has it
+    assert fonts.glyphs_needed("\u2e7f\u2e80") == "\u2e80"
+    # the long vowel mark and full-width Latin need the font; ASCII and Greek do not
+    assert fonts.glyphs_needed("Ａ-ーA α ー") == "ーＡ"  # distinct, in code point order
+    assert fonts.glyphs_needed("") == ""
+
+
+# --- the font stacks ------------------------------------------------------------------------
+def test_the_embedded_family_comes_after_the_system_fonts() -> None:
+    assert fonts.FAMILY == "ebpm-ja"
+    stack = fonts.FONT_STACK.split(",")
+    assert stack[0] == "system-ui"
+    assert stack[-2:] == ['"ebpm-ja"', "sans-serif"]
+    for system in ('"Hiragino Sans"', '"Noto Sans JP"', '"Yu Gothic"', "Meiryo"):
+        assert stack.index(system) < stack.index('"ebpm-ja"'), system
+    mono = fonts.MONO_STACK.split(",")
+    assert mono[0] == "ui-monospace"
+    assert mono[-2:] == ['"ebpm-ja"', "monospace"]
+
+
+# --- font_face_css --------------------------------------------------------------------------
+def test_the_rule_embeds_a_woff_and_closes_its_style_for_the_reshape_script() -> None:
+    css = fonts.font_face_css("<p>縦書き</p>")
+    assert css.startswith(
+        '@font-face{font-family:"ebpm-ja";font-display:block;src:url(data:font/woff;base64,'
+    )
+    assert _woff(css)[:4] == b"wOFF"
+    # inside a <style> element: it closes it for the script and opens another
+    tail = css.split('format("woff")}', 1)[1]
+    assert tail.startswith(".ebpm-fonts-ready body{letter-spacing:.001px}</style><script>")
+    assert tail.endswith("</script><style>")
+    assert "document.fonts.ready" in tail
+
+
+def test_the_subset_keeps_the_copyright_names_and_the_vertical_forms() -> None:
+    font = TTFont(io.BytesIO(_woff(fonts.font_face_css("「縦」"))))
+    assert font.flavor == "woff"
+    names = font["name"]
+    assert sorted({n.nameID for n in names.names}) == [0, 1, 2, 3, 4, 5, 6]
+    assert "Information-technology Promotion Agency, Japan (IPA)" in names.getDebugName(0)
+    assert names.getDebugName(1) == "IPAexGothic"
+    features = {r.FeatureTag for r in font["GSUB"].table.FeatureList.FeatureRecord}
+    assert features <= {"vert", "vrt2"}
+    assert "vert" in features  # the brackets turn in vertical text
+
+
+def test_the_cache_file_is_named_by_the_characters_and_its_folder_made(tmp_path: Path) -> None:
+    folder = tmp_path / "site" / "_ebpm" / "fonts"  # not there yet
+    css = fonts.font_face_css("東京都", cache_dir=folder)
+    key = hashlib.sha256("京東都".encode()).hexdigest()[:32]  # the characters, sorted
+    assert [p.name for p in folder.iterdir()] == [f"{key}.woff"]
+    assert (folder / f"{key}.woff").read_bytes() == _woff(css)
