@@ -96,7 +96,7 @@ PROBE_CELLS = [
     "from pathlib import Path\n"
     "\n"
     "if marker:\n"
-    '    Path(marker).write_text("running", encoding="utf-8")\n'
+    '    Path(marker).write_text(str(os.getpid()), encoding="utf-8")\n'
     "time.sleep(seconds)\n"
     'if mode == "raise":\n'
     '    raise ValueError(f"failed on purpose (mode={mode})")\n'
