@@ -172,7 +172,15 @@ def test_task_history_lists_every_recorded_outcome(tmp_path: Path) -> None:
             "estimand": "ATT",
         },
         "revision": None,
-        "datasets": [{"entry": "studies.prop99", "sha256": "0123456789ab"}],
+        "datasets": [
+            {
+                "entry": "studies.prop99",
+                "sha256": "0123456789abcdef0123",
+                "package": None,
+                "package_version": None,
+                "kind": None,
+            }
+        ],
     }
     assert (failed["status"], failed["reason"], failed["headline"], failed["rerun_of"]) == (
         "failed",

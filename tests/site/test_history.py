@@ -115,7 +115,15 @@ def test_task_history_reads_every_run_oldest_first(three_runs: Path) -> None:
     assert h["its"][1]["unchanged_since"] == "2026010100"
     assert h["its"][2]["rerun_of"] == "2026010100"
     assert h["did"][1]["reason"] == "kernel died <oops>"
-    assert h["its"][0]["datasets"] == [{"entry": "studies.prop99", "sha256": "ab" * 6}]
+    assert h["its"][0]["datasets"] == [
+        {
+            "entry": "studies.prop99",
+            "sha256": "ab" * 32,
+            "package": None,
+            "package_version": None,
+            "kind": None,
+        }
+    ]
 
 
 def test_the_chart_has_a_point_per_estimate_and_a_cross_per_failure(three_runs: Path) -> None:
@@ -245,7 +253,7 @@ def test_history_page_rows_show_estimate_se_interval_data_and_notes() -> None:
         '<tr><td><code>r1</code></td><td>2026-01-01T00:00:00+00:00</td><td><span class="ok">ok'
         '</span></td><td class="num">123.5 <span class="muted">(0.5000)</span></td>'
         '<td class="num">[122.0, 124.9]</td><td><code>estat.x</code> '
-        '<span class="muted">abcdef123456</span></td><td></td></tr>',
+        '<span class="muted">sha256 abcdef123456</span></td><td></td></tr>',
     ]
     assert "(3 runs)" in page
     assert "latest report" not in page  # no report given: no link to one

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -315,8 +316,11 @@ def runs_show(run_id: str, out_dir: Path) -> None:
                 fg="yellow",
             )
     for d in m.get("datasets", []):
+        from ebpm.report.evidence import data_identity
+
+        ident = data_identity(d)
         click.echo(
-            f"  data {d.get('entry')} sha256 {str(d.get('sha256'))[:12]} ({d.get('source')})"
+            f"  data {d.get('entry')}{' ' + ident if ident else ''} ({d.get('source') or '?'})"
         )
     click.echo(f"  manifest: {m['_path']}")
 
@@ -379,9 +383,11 @@ def publish(
 ) -> None:
     """Rebuild the report site from recorded runs, without running anything.
 
-    RUN_IDS (unique prefixes work) are published in order; by default the latest run of every
-    pipeline. `ebpm run` publishes as it goes; use this to rebuild a deleted or moved site, or
-    to publish a chosen run.
+    The site is a function of the recorded runs: the same runs give the same pages wherever
+    and whenever they are published. By default every pipeline is published as its runs leave
+    it; RUN_IDS (unique prefixes work) publish a pipeline as it stood after that run. `ebpm run`
+    publishes as it goes; use this to rebuild a deleted or moved site, or to publish an earlier
+    state.
 
     \b
     Example:
@@ -391,7 +397,16 @@ def publish(
     """
     from ebpm.pipeline.runner import publish_runs
 
-    index = publish_runs(out_dir, list(run_ids) or None, site=site_dir, lang=lang)
+    t0 = time.perf_counter()
+    pages = 0
+
+    def show(event: Any) -> None:
+        nonlocal pages
+        pages += 1
+        click.echo(f"  page {pages:>4}  {event.page}  (run {event.run_id})", err=True)
+
+    index = publish_runs(out_dir, list(run_ids) or None, site=site_dir, lang=lang, progress=show)
+    click.echo(f"published {pages} page(s) in {time.perf_counter() - t0:.1f} s")
     shown = _shown(index)
     click.echo(f"report site: {shown}")
     click.echo(f"  or browse: {index.as_uri()}")

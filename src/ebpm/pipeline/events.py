@@ -143,6 +143,8 @@ class Published(_Event):
     kind: ClassVar[str] = "published"
     task: str
     run_id: str
+    pipeline: str = ""
+    page: str = ""  # the page's path in the site
 
 
 Event = (

@@ -100,6 +100,20 @@ def list_runs(out_dir: str | Path = ".", *, pipeline: str | None = None) -> list
     return out
 
 
+def manifests(out_dir: str | Path, pipeline: str) -> list[dict[str, Any]]:
+    """The readable manifests of every recorded run of ``pipeline``, oldest first, each with
+    ``"_path"`` set."""
+    found = []
+    for path in _manifests(Outputs(Path(out_dir)).runs, pipeline):
+        m = _read(path)
+        if m is not None:
+            m.setdefault("run_id", path.parent.name)
+            m.setdefault("pipeline", pipeline)
+            m["_path"] = str(path)
+            found.append(m)
+    return sorted(found, key=lambda m: str(m["run_id"]))
+
+
 def find_run(out_dir: str | Path, run_id: str) -> dict[str, Any]:
     """The manifest of run ``run_id`` (a unique prefix is enough), with ``"_path"`` set.
 
@@ -215,7 +229,10 @@ def task_history(out_dir: str | Path, pipeline: str) -> dict[str, list[dict[str,
                     else None,
                     "revision": t.get("revision"),
                     "datasets": [
-                        {"entry": d.get("entry"), "sha256": str(d.get("sha256") or "")[:12]}
+                        {
+                            k: d.get(k)
+                            for k in ("entry", "sha256", "package", "package_version", "kind")
+                        }
                         for d in t.get("datasets") or []
                     ],
                 }

@@ -9,7 +9,7 @@ from typing import Any
 
 from ebpm._io import atomic_write_json
 from ebpm.pipeline.plan import RunContext
-from ebpm.pipeline.records import _unique_datasets, relative, utc_now, versions
+from ebpm.pipeline.records import _unique_datasets, relative, utc_now
 
 __all__ = ["manifest", "write_manifest"]
 
@@ -22,7 +22,7 @@ def manifest(
     spec = ctx.spec
     results = [p.result for p in ctx.plans.values()]
     return {
-        "manifest_version": 2,
+        "manifest_version": 3,
         "pipeline": spec.name,
         "spec": relative(spec.path, spec.root),
         "root": str(spec.root),
@@ -36,7 +36,7 @@ def manifest(
         "finished_at": utc_now(),
         "duration_s": duration_s,
         "git": ctx.git,
-        "versions": versions(),
+        "versions": ctx.versions,
         "environment": ctx.environment,
         "kernel": ctx.kernel,
         "executor": {
@@ -46,6 +46,7 @@ def manifest(
         },
         "force": ctx.force,
         "selected_tasks": ctx.selected_tasks,
+        "spec_tasks": [t.name for t in spec.tasks],  # what the site shows (ebpm.pipeline.standing)
         "parameter_overrides": ctx.overrides,
         "tasks": [r.to_dict() for r in results],
         "datasets": _unique_datasets(results),

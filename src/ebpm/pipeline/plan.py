@@ -21,7 +21,7 @@ from ebpm.errors import PipelineError
 from ebpm.pipeline import history
 from ebpm.pipeline.events import DataRefreshed, Progress
 from ebpm.pipeline.fingerprint import Hasher, data_key, parameters_fingerprint
-from ebpm.pipeline.records import TaskResult, relative
+from ebpm.pipeline.records import TaskResult, relative, versions
 from ebpm.pipeline.spec import PipelineSpec, Task
 
 __all__ = [
@@ -70,6 +70,9 @@ class RunContext:
     selected_tasks: list[str] | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     rerun_of: str | None = None
+    previous_runs: list[dict[str, Any]] = field(default_factory=list)  # earlier manifests
+    #: the package versions every report and the manifest name, looked up once per run
+    versions: dict[str, str | None] = field(default_factory=versions)
 
     @property
     def to_run(self) -> list[str]:
@@ -88,13 +91,17 @@ def plan_tasks(
     force: bool,
     refresh_data: bool,
     emit: Progress,
+    previous_runs: list[dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Plan], dict[str, str]]:
     """Each selected task's plan (an unchanged task's result already filled in from its last
     good record), and why each task runs or is unchanged.
 
     ``refresh_data`` downloads again the remote datasets the tasks loaded last time first;
-    ``force`` runs every task.
+    ``force`` runs every task. A task whose latest run failed or was blocked (in
+    ``previous_runs``, the pipeline's manifests) runs again even when nothing changed: the
+    failure may have been passing, and its result must not stand as checked.
     """
+    failed_in = _failed_since_good(previous_runs or [])
     previous = history.last_good_records(out, spec.name, [t.name for t in selected])
     plans: dict[str, Plan] = {}
     for task in selected:
@@ -114,12 +121,33 @@ def plan_tasks(
         _refresh_remote(spec, previous, hasher, emit)
     reasons: dict[str, str] = {}
     for name, plan in plans.items():
-        same, why = (False, "--force") if force else _unchanged(plan, hasher, site, out, spec.root)
+        if force:
+            same, why = False, "--force"
+        elif name in failed_in:
+            same, why = False, failed_in[name]
+        else:
+            same, why = _unchanged(plan, hasher, site, out, spec.root)
         reasons[name] = why
         if same and plan.previous is not None:  # same: there is a previous good run
             _keep(plan, *plan.previous)
     _rerun_dependents(plans, reasons)
     return plans, reasons
+
+
+def _failed_since_good(manifests: list[dict[str, Any]]) -> dict[str, str]:
+    """For each task whose latest finished record failed or was blocked: why it runs again."""
+    latest: dict[str, tuple[str, str]] = {}
+    for m in sorted(manifests, key=lambda m: str(m.get("run_id"))):
+        for t in m.get("tasks", []):
+            status = t.get("status")
+            if status in ("ok", "unchanged", "failed", "blocked"):
+                latest[str(t.get("name"))] = (str(status), str(m.get("run_id")))
+    word = {"failed": "it failed", "blocked": "it was blocked"}
+    return {
+        name: f"{word[status]} in run {run_id}"
+        for name, (status, run_id) in latest.items()
+        if status in word
+    }
 
 
 def _keep(plan: Plan, run_of: str, record: dict[str, Any]) -> None:

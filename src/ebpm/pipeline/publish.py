@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,19 +28,21 @@ from ebpm.pipeline.records import (
     read_executed,
     relative,
     take_outputs,
-    utc_now,
-    versions,
 )
 from ebpm.pipeline.spec import PipelineSpec
+from ebpm.pipeline.standing import RAN_BAD, failure_path, pipeline_standing, report_path
 
 __all__ = [
     "publish_finished",
     "publish_history",
     "publish_runs",
     "publish_task",
-    "record_unchanged",
+    "refresh_site",
+    "refresh_stale_reports",
+    "render_task",
     "repair_site_state",
     "set_site_language",
+    "write_site_state",
 ]
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,14 @@ class _RecordedSpec:
     name: str
     description: str
     root: Path
+    #: the tasks' parameters as last recorded (which task is the dashboard of which policy)
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _task_parameters(spec: PipelineSpec | _RecordedSpec) -> dict[str, dict[str, Any]]:
+    if isinstance(spec, _RecordedSpec):
+        return spec.parameters
+    return {t.name: dict(t.parameters) for t in spec.tasks}
 
 
 def publish_finished(plan: Plan, ctx: RunContext) -> None:
@@ -127,60 +137,145 @@ def publish_finished(plan: Plan, ctx: RunContext) -> None:
         prev_run = prev.get("unchanged_since") or prev_run  # where that estimate was computed
         tol = getattr(plan.task, "tolerance", None) or Tolerance()
         r.revision = history.revision(prev, r.to_dict(), previous_run=prev_run, tolerance=tol)
-    publish_task(r, ctx.spec, ctx.run_id, ctx.run_dir, ctx.site, nb, ctx.git)
+    publish_task(plan, ctx, nb)
 
 
-def publish_task(
+def publish_task(plan: Plan, ctx: RunContext, nb: Any = None) -> None:
+    """Render a finished (or blocked) task of run ``ctx`` into the site, then the site's state
+    and index from the runs (:func:`refresh_site`). A rendering error fails the task, never the
+    run. ``nb`` is the executed notebook when the caller has read it already."""
+    r = plan.result
+    last_good = report_path(ctx.spec.name, r.name) if plan.previous is not None else None
+    render_task(
+        r,
+        ctx.spec,
+        ctx.run_id,
+        ctx.run_dir,
+        ctx.site,
+        nb,
+        git=ctx.git,
+        versions=ctx.versions,
+        last_good=last_good,
+    )
+    refresh_site(ctx)
+
+
+def refresh_site(ctx: RunContext, *, index: bool = True) -> None:
+    """Derive the pipeline's part of the site state from its recorded runs and this run so far
+    (:func:`ebpm.pipeline.standing.pipeline_standing`), then the index and the registry."""
+    from ebpm.pipeline.manifest import manifest
+
+    now = manifest(ctx, status="running", duration_s=0.0)
+    write_site_state(ctx.site, [*ctx.previous_runs, now], index=index)
+
+
+def write_site_state(site: Path, manifests: list[dict[str, Any]], *, index: bool = True) -> None:
+    """Set the site state of the manifests' pipeline to what they say, then (``index``) write
+    the index and the evidence registry."""
+    from ebpm import site as site_mod
+
+    if not manifests:
+        return
+    name = str(manifests[-1]["pipeline"])
+    standing = pipeline_standing(manifests)
+    with _site_lock(site):
+        state = site_mod.load_state(site)
+        before = set(state["pipelines"].get(name, {}).get("tasks", {}))
+        if standing["tasks"]:
+            state["pipelines"][name] = standing
+        else:
+            state["pipelines"].pop(name, None)
+        for task in sorted(before - set(standing["tasks"])):
+            _remove_pages(site, state, name, task)  # it left the spec: its pages leave the site
+        site_mod.save_state(site, state)
+        if index:
+            site_mod.build_index(site, state)
+
+
+def refresh_stale_reports(
+    spec: PipelineSpec, site: Path, manifests: list[dict[str, Any]]
+) -> list[str]:
+    """Render again the reports of the pipeline's good results whose page no longer matches
+    what it is made from (:func:`_page_key`: a policy that now cites the task, another site
+    language); returns the tasks rendered again."""
+    from ebpm import site as site_mod
+
+    if not manifests:
+        return []
+    with _site_lock(site):
+        state = site_mod.load_state(site)
+    pages, lang = state.get("pages", {}), state.get("lang", "en")
+    by_run = {str(m["run_id"]): m for m in manifests}
+    runs = Path(manifests[-1]["_path"]).parent.parent
+    again = []
+    for task, rec in pipeline_standing(manifests)["tasks"].items():
+        good = rec.get("report_run_id")
+        if not good or rec["status"] != "ok":
+            continue
+        if pages.get(rec["report"]) == _page_key(spec, task, str(good), lang):
+            continue
+        result = _recorded_result(by_run.get(good), task, good, runs, status="ok")
+        if result.status == "ok":
+            _render_recorded(result, spec, good, runs, site, by_run.get(good))
+            again.append(task)
+    return again
+
+
+def _remove_pages(site: Path, state: dict[str, Any], pipeline: str, task: str) -> None:
+    """Delete a task's report, its downloads and its failure page from the site."""
+    report = report_path(pipeline, task)
+    folder = site / Path(report).parent
+    for name in (f"{task}.html", f"{task}.ipynb", f"{task}.result.json", f"{task}.csv"):
+        (folder / name).unlink(missing_ok=True)
+    (site / failure_path(pipeline, task)).unlink(missing_ok=True)
+    state.get("pages", {}).pop(report, None)
+
+
+def render_task(
     result: TaskResult,
     spec: PipelineSpec | _RecordedSpec,
     run_id: str,
     run_dir: Path,
     site: Path,
     nb: Any = None,
-    git: dict[str, Any] | None = None,
     *,
-    index: bool = True,
+    git: dict[str, Any] | None = None,
+    versions: dict[str, Any] | None = None,
+    last_good: str | None = None,
 ) -> None:
-    """Render and publish one finished task; a rendering error fails the task, never the run.
-
-    ``nb`` is the executed notebook when the caller has read it already. ``index=False``
-    leaves the index for the caller to build once (``ebpm publish``).
-    """
+    """Write one task's report, or its failure page, into the site; a rendering error turns
+    the task into a failure with a failure page. ``last_good`` is the site path of the last
+    good report a failure page links to."""
     from ebpm import site as site_mod
 
     if nb is None and result.output_notebook:
         nb = read_executed(run_dir / result.output_notebook)
         take_outputs(result, nb)
     with _site_lock(site):
-        state = site_mod.load_state(site)
-        previous = state["pipelines"].get(spec.name, {}).get("tasks", {}).get(result.name, {})
-        lang = state.get("lang", "en")
+        lang = site_mod.load_state(site).get("lang", "en")
+    page = _Page(spec, run_id, run_dir, site, lang, git, versions, last_good)
+    key = None
+    try:
+        key = _publish_unguarded(result, page, nb)
+    except Exception as err:
+        if result.status != "ok":
+            _raise_unwritable_site(site, err)
+            raise
+        result.status = "failed"
+        result.reason = _publish_failure(site, err)
+        # the reason is the task's line in the run's output and its failure page; the
+        # traceback is for ebpm's developers (EBPM_DEBUG=1 shows it)
+        log.debug("publishing %s failed", result.name, exc_info=True)
         try:
-            record = _publish_unguarded(
-                result, spec, run_id, run_dir, site, previous, nb, lang, git
-            )
-        except Exception as err:
-            if result.status != "ok":
-                _raise_unwritable_site(site, err)
-                raise
-            result.status = "failed"
-            result.reason = _publish_failure(site, err)
-            # the reason is the task's line in the run's output and its failure page; the
-            # traceback is for ebpm's developers (EBPM_DEBUG=1 shows it)
-            log.debug("publishing %s failed", result.name, exc_info=True)
-            try:
-                record = _publish_unguarded(
-                    result, spec, run_id, run_dir, site, previous, nb, lang, git
-                )
-            except Exception as again:
-                _raise_unwritable_site(site, again)
-                raise
-        site_mod.record_task(
-            state, pipeline=spec.name, description=spec.description, task=result.name, record=record
-        )
-        site_mod.save_state(site, state)
-        if index:
-            site_mod.build_index(site, state)
+            _publish_unguarded(result, page, nb)
+        except Exception as again:
+            _raise_unwritable_site(site, again)
+            raise
+    if key is not None:
+        with _site_lock(site):
+            state = site_mod.load_state(site)
+            state.setdefault("pages", {})[report_path(spec.name, result.name)] = key
+            site_mod.save_state(site, state)
 
 
 def _publish_failure(site: Path, err: Exception) -> str:
@@ -207,101 +302,96 @@ def _raise_unwritable_site(site: Path, err: Exception) -> None:
         ) from err
 
 
-def _publish_unguarded(
-    result: TaskResult,
-    spec: PipelineSpec | _RecordedSpec,
-    run_id: str,
-    run_dir: Path,
-    site: Path,
-    previous: dict[str, Any],
-    nb: Any,
-    lang: str = "en",
-    git: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Write the task's report or failure page; return its record for the site state."""
+@dataclass(frozen=True)
+class _Page:
+    """Where and how a task's page is written: the run it comes from, the site, the language,
+    and what the run recorded of its code and environment (so a page is the same whenever it is
+    published)."""
+
+    spec: PipelineSpec | _RecordedSpec
+    run_id: str
+    run_dir: Path
+    site: Path
+    lang: str
+    git: dict[str, Any] | None
+    versions: dict[str, Any] | None
+    last_good: str | None
+
+
+def _publish_unguarded(result: TaskResult, at: _Page, nb: Any) -> dict[str, Any] | None:
+    """Write the task's report or failure page; for a report, return what it was made from
+    (:func:`_page_key`)."""
     from ebpm import site as site_mod
     from ebpm.site.render import error_of
 
-    base = {
-        "run_id": run_id,
-        "finished_at": utc_now(),
-        "duration_s": result.duration_s,
-        "notebook": result.notebook,
-        "parameters": result.parameters,
-        "datasets": result.datasets,
-    }
+    spec, site = at.spec, at.site
     if result.status == "ok" and nb is not None:
         from ebpm.site.render import check_disclosure, report_page
 
         check_disclosure(nb)  # before anything of this task reaches the site
+        key = _page_key(spec, result.name, at.run_id, at.lang)
         notice = _revision_notice(result.revision) if result.revision else None
-        folder = f"reports/{spec.name}"
-        rel = f"{folder}/{result.name}.html"
-        downloads = _write_downloads(result, run_dir, site / folder)
+        rel = report_path(spec.name, result.name)
+        folder = str(Path(rel).parent)
+        downloads = _write_downloads(result, at.run_dir, site / folder)
         about = site_mod.about_block(
-            run_id=run_id,
+            run_id=at.run_id,
             pipeline=spec.name,
             task=result.name,
-            git=git,
-            versions=versions(),
+            git=at.git,
+            versions=at.versions or {},
             parameters=result.parameters,
             datasets=result.datasets,
             downloads=downloads,
-            lang=lang,
+            lang=at.lang,
         )
         page = report_page(
             nb,
             title=f"{spec.name}: {result.name}",
             notice=notice,
             about=about,
-            lang=lang,
-            informs=_policies_informed(spec, result.name, result.group, lang),
+            lang=at.lang,
+            informs=[(t, h) for t, h in key["informs"]],
         )
-        atomic_write_text(run_dir / f"{result.name}.html", page)
+        atomic_write_text(at.run_dir / f"{result.name}.html", page)
         atomic_write_text(site / rel, page)
         result.report = rel
-        (site / "failures" / spec.name / f"{result.name}.html").unlink(missing_ok=True)
-        return {
-            **base,
-            "status": "ok",
-            "headline": result.headline,
-            "report": rel,
-            "report_run_id": run_id,
-            "report_headline": result.headline,
-            "revision": result.revision,
-            "failure": None,
-        }
+        (site / failure_path(spec.name, result.name)).unlink(missing_ok=True)
+        return key
     if result.status == "ok":  # nothing to render a report from
         result.status = "failed"
         result.reason = result.reason or "the executed notebook is missing"
-    rel = f"failures/{spec.name}/{result.name}.html"
+    rel = failure_path(spec.name, result.name)
     page = site_mod.failure_page(
         pipeline=spec.name,
         task=result.name,
-        run_id=run_id,
+        run_id=at.run_id,
         notebook=result.notebook,
         parameters=result.parameters,
         error=error_of(nb) if nb is not None else None,
         reason=result.reason or "the notebook did not finish",
-        last_good=previous.get("report"),
-        executed_notebook=relative(run_dir / result.output_notebook, site.parent)
+        last_good=at.last_good,
+        executed_notebook=relative(at.run_dir / result.output_notebook, site.parent)
         if result.output_notebook
         else None,
-        lang=lang,
+        lang=at.lang,
     )
     atomic_write_text(site / rel, page)
     result.failure_page = rel
-    return {
-        **base,
-        "status": result.status,
-        "headline": None,
-        "failure": rel,
-        "reason": result.reason,
-    }
+    return None
+
+
+def _page_key(
+    spec: PipelineSpec | _RecordedSpec, task: str, run_id: str, lang: str
+) -> dict[str, Any]:
+    """What a report page is made from besides its run: the language and the policies it
+    informs (a policy file added later links an unchanged evaluation to its dashboard)."""
+    informs = [[t, h] for t, h in _policies_informed(spec, task, lang)]
+    return {"run_id": run_id, "lang": lang, "informs": informs}
 
 
 def _policies_informed(
-    spec: PipelineSpec | _RecordedSpec, task: str, group: str, lang: str
+    spec: PipelineSpec | _RecordedSpec, task: str, lang: str
 ) -> list[tuple[str, str | None]]:
     """The policies (``pipelines/policies/*.yaml``) with a link whose evidence is this task, as
     (title, href of the KPI dashboard that shows the policy, when this pipeline has one).
@@ -316,10 +406,10 @@ def _policies_informed(
     if not folder.is_dir():
         return []
     dashboards: dict[Path, str] = {}
-    for t in getattr(spec, "tasks", ()):
-        file = t.parameters.get("policy_file")
+    for name, params in _task_parameters(spec).items():
+        file = params.get("policy_file")
         if isinstance(file, str):
-            dashboards.setdefault((Path(spec.root) / file).resolve(), t.name)
+            dashboards.setdefault((Path(spec.root) / file).resolve(), name)
     out = []
     for path in sorted(folder.glob("*.y*ml")):
         try:
@@ -383,36 +473,6 @@ def set_site_language(site: Path, lang: str) -> None:
         site_mod.save_state(site, state)
 
 
-def record_unchanged(
-    results: list[TaskResult], spec: PipelineSpec, run_id: str, site: Path
-) -> None:
-    """Mark skipped tasks in the site: their report stays, checked by this run."""
-    from ebpm import site as site_mod
-
-    with _site_lock(site):
-        state = site_mod.load_state(site)
-        tasks = state["pipelines"].setdefault(spec.name, {"tasks": {}})["tasks"]
-        for result in results:
-            record = dict(tasks.get(result.name) or {})
-            record.update(
-                {
-                    "status": "ok",
-                    "checked_run_id": run_id,
-                    "checked_at": utc_now(),
-                    "unchanged_since": result.unchanged_since,
-                }
-            )
-            site_mod.record_task(
-                state,
-                pipeline=spec.name,
-                description=spec.description,
-                task=result.name,
-                record=record,
-            )
-        site_mod.save_state(site, state)
-        site_mod.build_index(site, state)
-
-
 def repair_site_state(out: Path, site: Path) -> None:
     """Rebuild an unusable ``site/_ebpm/state.json`` (truncated by a full disk, edited by hand)
     from the recorded runs' manifests, with a warning, instead of failing every later run."""
@@ -438,16 +498,22 @@ def publish_runs(
 ) -> Path:
     """Rebuild a report site from recorded runs, without running anything.
 
+    What the site shows is a function of the recorded runs alone
+    (:mod:`ebpm.pipeline.standing`): publishing the same runs twice, to two folders or at two
+    times, gives the same index, registry and pages.
+
     Parameters
     ----------
     out_dir : path
         The folder holding ``runs/``.
     run_ids : list of str, optional
-        Runs to publish, in order (unique prefixes work). Default: the latest run of every
-        pipeline. A task the run skipped as unchanged is published from the run that made its
-        report.
+        Publish each named run's pipeline as it stood after that run (unique prefixes work).
+        Default: every pipeline as it stands after its latest run. Every earlier run counts: a
+        task the run skipped or did not select shows its last good result.
     site : path, optional
         Where to write the site (default ``<out_dir>/site``).
+    progress : callable, optional
+        Called with a :class:`~ebpm.pipeline.events.Published` per page written.
     lang : {"en", "ja"}, optional
         The language of the pages (default: the site's current one, else English).
 
@@ -464,51 +530,135 @@ def publish_runs(
     problem = site_mod.state_problem(site_dir)
     if problem is not None:
         site_mod.set_aside_state(site_dir, problem)
-        run_ids = run_ids or covering_runs(out)  # the latest run alone may lack some tasks
     if lang is not None:
         set_site_language(site_dir, lang)
     emit = progress or (lambda event: None)
+    upto: dict[str, str | None] = {}
     if run_ids:
-        manifests = [history.find_run(out, r) for r in run_ids]
+        for r in run_ids:
+            m = history.find_run(out, r)
+            upto[m["pipeline"]] = max(str(m["run_id"]), upto.get(m["pipeline"]) or "")
     else:
-        latest: dict[str, Any] = {}
-        for info in history.list_runs(out):
-            latest[info.pipeline] = info
-        manifests = [history.find_run(out, info.run_id) for info in latest.values()]
-    if not manifests:
+        upto = {info.pipeline: None for info in history.list_runs(out)}
+    if not upto:
         raise PipelineError(
             f"no recorded runs under {out / 'runs'}; run a pipeline first (`ebpm run SPEC`)"
         )
-    for m in manifests:
-        spec = _RecordedSpec(
-            name=m["pipeline"],
-            description=m.get("description", ""),
-            root=Path(m.get("root") or out),
-        )
-        for t in m.get("tasks", []):
-            status = t.get("status")
-            if status in ("cancelled", "pending"):
-                continue
-            run_id, run_dir = m["run_id"], Path(m["_path"]).parent
-            if status == "unchanged":
-                run_id = t.get("unchanged_since") or run_id
-                run_dir = run_dir.parent / run_id
-            fields = {k: v for k, v in t.items() if k in TaskResult.__dataclass_fields__}
-            if status == "unchanged":  # its report and notebook are in the earlier run's folder
-                fields.update(status="ok", output_notebook=f"{t['name']}.ipynb")
-            result = TaskResult(**fields)
-            if result.output_notebook and not (run_dir / result.output_notebook).is_file():
-                result.output_notebook = None
-                if result.status == "ok":
-                    result.status, result.reason = (
-                        "failed",
-                        (f"the executed notebook of run {run_id} is gone from {run_dir}"),
-                    )
-            publish_task(result, spec, run_id, run_dir, site_dir, git=m.get("git"), index=False)
-            emit(Published(task=result.name, run_id=run_id))
-    for name in dict.fromkeys(m["pipeline"] for m in manifests):
+    for name, last in upto.items():
+        manifests = [
+            m for m in history.manifests(out, name) if last is None or str(m.get("run_id")) <= last
+        ]
+        _publish_pipeline(out, site_dir, manifests, emit)
         publish_history(out, name, site_dir, index=False)
     return site_mod.build_index(site_dir, site_mod.load_state(site_dir))
+
+
+def _publish_pipeline(
+    out: Path, site: Path, manifests: list[dict[str, Any]], emit: Progress
+) -> None:
+    """Write the pages of one pipeline as its runs ``manifests`` leave it, then its state."""
+    if not manifests:
+        return
+    by_run = {str(m["run_id"]): m for m in manifests}
+    latest = manifests[-1]
+    standing = pipeline_standing(manifests)
+    spec = _RecordedSpec(
+        name=str(latest["pipeline"]),
+        description=latest.get("description", ""),
+        root=Path(latest.get("root") or out),
+        parameters={t: rec.get("parameters") or {} for t, rec in standing["tasks"].items()},
+    )
+    runs = Path(latest["_path"]).parent.parent
+    broken: dict[str, str] = {}  # task: why its last good report cannot be rendered
+    for task, rec in standing["tasks"].items():
+        good = rec.get("report_run_id")
+        if good:
+            result = _recorded_result(by_run.get(good), task, good, runs, status="ok")
+            _render_recorded(result, spec, good, runs, site, by_run.get(good))
+            if result.status != "ok":
+                broken[task] = str(result.reason)
+            page = result.report or result.failure_page or ""
+            emit(Published(task=task, run_id=good, pipeline=spec.name, page=page))
+        if rec["status"] in RAN_BAD:
+            run_id = str(rec["run_id"])
+            result = _recorded_result(by_run.get(run_id), task, run_id, runs)
+            last_good = rec.get("report") if good and task not in broken else None
+            _render_recorded(result, spec, run_id, runs, site, by_run.get(run_id), last_good)
+            page = result.failure_page or ""
+            emit(Published(task=task, run_id=run_id, pipeline=spec.name, page=page))
+    write_site_state(site, manifests, index=False)
+    if broken:  # the site says so: the report of that run cannot be shown
+        _mark_broken(site, spec.name, broken)
+
+
+def _recorded_result(
+    m: dict[str, Any] | None, task: str, run_id: str, runs: Path, *, status: str | None = None
+) -> TaskResult:
+    """The task's record in run ``run_id``'s manifest as a :class:`TaskResult` (``status``
+    overrides: an unchanged copy of a good result is that result)."""
+    rec = next((t for t in (m or {}).get("tasks", []) if t.get("name") == task), None) or {}
+    fields = {k: v for k, v in rec.items() if k in TaskResult.__dataclass_fields__}
+    fields.setdefault("name", task)
+    fields.setdefault("group", task)
+    fields.setdefault("notebook", "")
+    fields.setdefault("parameters", {})
+    if status is not None:
+        fields["status"] = status
+    if fields.get("status") == "ok":
+        fields["output_notebook"] = f"{task}.ipynb"
+    result = TaskResult(**fields)
+    run_dir = runs / run_id
+    if result.output_notebook and not (run_dir / result.output_notebook).is_file():
+        result.output_notebook = None
+        if result.status == "ok":
+            result.status = "failed"
+            result.reason = f"the executed notebook of run {run_id} is gone from {run_dir}"
+    return result
+
+
+def _render_recorded(
+    result: TaskResult,
+    spec: PipelineSpec | _RecordedSpec,
+    run_id: str,
+    runs: Path,
+    site: Path,
+    m: dict[str, Any] | None,
+    last_good: str | None = None,
+) -> None:
+    m = m or {}
+    render_task(
+        result,
+        spec,
+        run_id,
+        runs / run_id,
+        site,
+        git=m.get("git"),
+        versions=m.get("versions"),
+        last_good=last_good,
+    )
+
+
+def _mark_broken(site: Path, pipeline: str, broken: dict[str, str]) -> None:
+    """Record in the site state that the good reports of ``broken`` tasks could not be
+    rendered (their executed notebooks are gone): failed, with why and the failure page."""
+    from ebpm import site as site_mod
+
+    with _site_lock(site):
+        state = site_mod.load_state(site)
+        tasks = state["pipelines"].get(pipeline, {}).get("tasks", {})
+        for task, why in broken.items():
+            rec = tasks.get(task)
+            if rec is None:
+                continue
+            rec.update(
+                status="failed",
+                reason=why,
+                failure=failure_path(pipeline, task),
+                headline=None,
+                report=None,
+                report_headline=None,
+            )
+        site_mod.save_state(site, state)
 
 
 def publish_history(out: Path, pipeline: str, site: Path, *, index: bool = True) -> None:

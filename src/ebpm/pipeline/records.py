@@ -48,6 +48,7 @@ class TaskResult:
     reason: str | None = None
     attempts: int = 0
     started_at: str | None = None
+    finished_at: str | None = None
     duration_s: float | None = None
     cell_time_s: float | None = None
     output_notebook: str | None = None

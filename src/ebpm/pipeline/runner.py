@@ -47,9 +47,11 @@ from ebpm.pipeline.plan import RerunPlan, RunContext, plan_tasks, rerun_plan
 from ebpm.pipeline.publish import (
     publish_history,
     publish_runs,
-    record_unchanged,
+    refresh_site,
+    refresh_stale_reports,
     repair_site_state,
     set_site_language,
+    write_site_state,
 )
 from ebpm.pipeline.records import (
     RunResult,
@@ -273,6 +275,7 @@ def run_pipeline(
         env_fp = hashlib.sha256(
             (environment_fingerprint(kernel) + source_fingerprint(hasher)).encode()
         ).hexdigest()
+        previous_runs = history.manifests(out, spec.name)
         plans, reasons = plan_tasks(
             spec,
             selected,
@@ -283,6 +286,7 @@ def run_pipeline(
             force=force,
             refresh_data=refresh_data,
             emit=emit,
+            previous_runs=previous_runs,
         )
         ctx = RunContext(
             spec=spec,
@@ -303,6 +307,7 @@ def run_pipeline(
             selected_tasks=list(tasks) if tasks else None,
             overrides=overrides,
             rerun_of=rerun_of,
+            previous_runs=previous_runs,
         )
         hasher.save()
         _announce(ctx, reasons)
@@ -313,6 +318,7 @@ def run_pipeline(
             duration = round(time.perf_counter() - t_start, 3)
             error = f"{type(err).__name__}: {err}"
             write_manifest(ctx, status="error", duration_s=duration, error=error)
+            write_site_state(site, history.manifests(out, spec.name))
             raise
         hasher.save()  # the files the tasks read, hashed: the next rerun only stats them
         results = [p.result for p in plans.values()]
@@ -325,6 +331,10 @@ def run_pipeline(
         )
         duration = round(time.perf_counter() - t_start, 3)
         write_manifest(ctx, status=status, duration_s=duration)
+        # the site as the recorded runs say, this one included (ebpm.pipeline.standing)
+        recorded = history.manifests(out, spec.name)
+        write_site_state(site, recorded, index=False)
+        refresh_stale_reports(spec, site, recorded)  # e.g. a policy added since cites a task
         publish_history(out, spec.name, site)
     return RunResult(
         pipeline=spec.name,
@@ -353,8 +363,8 @@ def _announce(ctx: RunContext, reasons: dict[str, str]) -> None:
         )
     )
     skipped = [p.result for p in ctx.plans.values() if p.result.status == "unchanged"]
-    if skipped:
-        record_unchanged(skipped, ctx.spec, ctx.run_id, ctx.site)
+    if skipped:  # their reports stay, checked by this run
+        refresh_site(ctx)
     for r in skipped:
         ctx.emit(TaskDone(task=r.name, result=r))
 

@@ -176,8 +176,9 @@ class Scheduler:
         r = ctx.plans[name].result
         r.status = "blocked"
         r.reason = f"not run: it needs {', '.join(bad)}, which did not succeed"
+        r.finished_at = utc_now()
         self.waiting.discard(name)
-        publish_task(r, ctx.spec, ctx.run_id, ctx.run_dir, ctx.site, git=ctx.git)
+        publish_task(ctx.plans[name], ctx)
         ctx.emit(TaskDone(task=name, result=r))
 
     def _started(self, o: Started) -> None:
@@ -217,6 +218,7 @@ class Scheduler:
         r.status = o.status
         r.reason = o.reason
         r.duration_s = o.duration_s
+        r.finished_at = utc_now()
         r.cell_time_s = o.cell_time_s
         r.worker = o.worker
         if o.notebook:

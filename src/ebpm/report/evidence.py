@@ -128,6 +128,17 @@ def diagnostics(headline: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     return [c for c in out if c is not None]
 
 
+def data_identity(d: dict[str, Any]) -> str:
+    """Which bytes a dataset was: ``sha256 <first 12 digits>`` of a download, else the package
+    and version that shipped it, else "" (an estimate shown as evidence names its run)."""
+    if d.get("sha256"):
+        return f"sha256 {str(d['sha256'])[:12]}"
+    if d.get("package"):
+        version = d.get("package_version")
+        return f"{d['package']} {version}" if version else str(d["package"])
+    return ""
+
+
 def data_vintage(d: dict[str, Any]) -> str:
     """How current a dataset is: the publisher's update date, else the package version that
     shipped it, else when it was retrieved (an estimate shown as evidence: the run that made

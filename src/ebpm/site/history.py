@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ebpm._io import atomic_write_text
+from ebpm.report.evidence import data_identity
 
 __all__ = ["estimate_chart", "history_href", "history_page", "write_history_pages"]
 
@@ -178,7 +179,7 @@ def history_page(
                 ci = f"[{esc(_short(h['conf_low']))}, {esc(_short(h['conf_high']))}]"
         data = "<br>".join(
             f"<code>{esc(str(d.get('entry')))}</code> "
-            f'<span class="muted">{esc(str(d.get("sha256")))}</span>'
+            f'<span class="muted">{esc(data_identity(d))}</span>'
             for d in e.get("datasets") or []
         )
         rows.append(

@@ -10,7 +10,7 @@ from typing import Any
 
 from ebpm._format import finite, fixed
 from ebpm._io import atomic_write_text
-from ebpm.report.evidence import data_vintage, diagnostics, estimate_missing
+from ebpm.report.evidence import data_identity, data_vintage, diagnostics, estimate_missing
 from ebpm.site.pages import page, words
 from ebpm.site.registry import write_registry
 from ebpm.site.state import load_state
@@ -28,6 +28,12 @@ def _fmt(x: Any) -> str:
         return "–"
     ax = abs(value)
     return fixed(value, 4 if ax < 1 else 3 if ax < 100 else 1)
+
+
+def _identity(d: dict[str, Any]) -> tuple[str, str]:
+    """A dataset's bytes and vintage, each said once (a package's version is both)."""
+    ident, vintage = data_identity(d), data_vintage(d)
+    return (ident, "" if vintage == ident else vintage)
 
 
 def _estimate_cell(h: dict[str, Any] | None) -> str:
@@ -155,8 +161,7 @@ def _task_row(site: Path, pname: str, tname: str, t: dict[str, Any], w: dict[str
     stale_note = f'<br><span class="muted">{w["from_last_good"]}</span>' if (not ok and h) else ""
     data = "<br>".join(
         f"<code>{esc(str(d.get('entry')))}</code> "
-        f'<span class="muted">sha256 {esc(str(d.get("sha256", ""))[:12])}; '
-        f"{esc(data_vintage(d))}</span>"
+        f'<span class="muted">{esc("; ".join(x for x in _identity(d) if x))}</span>'
         for d in t.get("datasets", [])
     )
     estimate_key = ((h or {}).get("headline") or {}).get("estimate")

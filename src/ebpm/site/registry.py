@@ -3,7 +3,10 @@
 Every publish writes ``site/evidence.json`` and ``site/evidence.csv`` from the site state: for
 each evaluation its question, design, data and vintage, headline estimate with its interval, the
 status of its diagnostics (pre-trends, placebo, density test, residual autocorrelation,
-permutation test; read by :func:`ebpm.report.evidence.diagnostics`) and the run that produced it.
+permutation test; read by :func:`ebpm.report.evidence.diagnostics`), the run that gave its
+status and the run that made the estimate shown (after a failure, the last good one). The site
+state it reads is derived from the recorded runs (:mod:`ebpm.pipeline.standing`), so the same
+runs give the same registry wherever and whenever they are published.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ COLUMNS = (
     "run_id",
     "run_date",
     "report",
+    "estimate_run_id",
     "unchanged_since",
     "revised_from",
 )
@@ -90,9 +94,12 @@ def evidence_rows(state: Mapping[str, Any]) -> list[dict[str, Any]]:
                     "datasets": [d.get("entry") for d in datasets],
                     "data_vintage": _vintage(datasets),
                     "status": t.get("status"),
-                    "run_id": t.get("report_run_id") if ok else t.get("run_id"),
+                    # the run that gave this status, and when the task finished in it
+                    "run_id": t.get("run_id"),
                     "run_date": t.get("finished_at"),
                     "report": t.get("report"),
+                    # the run that made the estimate shown (under a failure: the last good one)
+                    "estimate_run_id": t.get("report_run_id") if hd else None,
                     "unchanged_since": t.get("unchanged_since"),
                     "revised_from": (rev.get("old") or {}).get("estimate"),
                 }

@@ -76,8 +76,13 @@ def load_state(site: Path) -> dict[str, Any]:
 
 
 def save_state(site: Path, state: dict[str, Any]) -> None:
-    """Write the site's state atomically."""
-    atomic_write_json(site / STATE_FILE, state, compact=True)
+    """Write the site's state atomically, its pipelines and pages in name order (the same
+    runs give the same file, whichever order tasks finished in)."""
+    ordered = dict(state)
+    for key in ("pipelines", "pages"):
+        if isinstance(state.get(key), dict):
+            ordered[key] = dict(sorted(state[key].items()))
+    atomic_write_json(site / STATE_FILE, ordered, compact=True)
 
 
 def record_task(
