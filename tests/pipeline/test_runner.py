@@ -320,7 +320,8 @@ def test_demo_manifest_records_the_run(demo) -> None:
     # tasks ran side by side: the run is at least as long as its longest task
     assert manifest["duration_s"] >= max(t["duration_s"] for t in manifest["tasks"])
     assert manifest["executor"] == {"kind": "local", "address": None, "jobs": 2}
-    assert manifest["manifest_version"] == 2
+    assert manifest["manifest_version"] == 3
+    assert manifest["spec_tasks"] == [t["name"] for t in manifest["tasks"]]
     assert manifest["parameter_overrides"] == {}
     spec = load_spec(DEMO)
     assert [t["parameters"] for t in manifest["tasks"]] == [t.parameters for t in spec.tasks]
