@@ -128,3 +128,15 @@ def test_a_fence_of_tildes_is_not_closed_by_backticks() -> None:
     out = mathml.markdown_math_to_mathml(src)
     assert out.startswith("~~~\n$a$\n```\n$b$\n~~~\n")
     assert re.findall(r'alttext="(\w)"', out) == ["c"]
+
+
+def test_a_fence_line_with_an_info_string_does_not_close_a_fence() -> None:
+    src = "```\n$a$\n```python\n$b$\n```\n"
+    assert mathml.markdown_math_to_mathml(src) == src
+
+
+def test_a_shorter_fence_does_not_close_a_fence() -> None:
+    src = "````\n$a$\n```\n$b$\n````\nafter $c$\n"
+    out = mathml.markdown_math_to_mathml(src)
+    assert out.startswith("````\n$a$\n```\n$b$\n````\n")
+    assert out.count("<math") == 1

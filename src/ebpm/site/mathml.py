@@ -80,7 +80,8 @@ def markdown_math_to_mathml(source: str) -> str:
             out.append(line)
         elif fence is not None:
             out.append(line)
-            if line.strip().startswith(fence):
+            # a closing fence: as long as the opening one at least, and no info string
+            if m and m.group(2).startswith(fence) and not line[m.end() :].strip():
                 fence = None
         else:
             text.append(line)
