@@ -37,3 +37,11 @@ def test_the_first_cycle_in_the_graphs_order_is_returned() -> None:
     graph = {"p": ["q"], "q": ["p"], "r": ["s"], "s": ["r"]}
     assert find_cycle(graph) == ["p", "q", "p"]
     assert find_cycle(dict(reversed(graph.items()))) == ["s", "r", "s"]
+
+
+def test_a_long_chain_does_not_hit_the_recursion_limit() -> None:
+    n = 1200
+    chain = {f"t{i}": [f"t{i + 1}"] for i in range(n)} | {f"t{n}": []}
+    assert find_cycle(chain) is None
+    chain[f"t{n}"] = ["t0"]
+    assert find_cycle(chain) == [*(f"t{i}" for i in range(n + 1)), "t0"]
