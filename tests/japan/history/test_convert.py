@@ -239,6 +239,10 @@ def test_bad_codes_and_dates_are_named_with_the_fix():
         japan.convert_codes("22204", from_date="2010-01-01", to_date="latest")
     with pytest.raises(InvalidCodeError, match="check digit 7, but 13101 needs 6"):
         japan.convert_codes("131017", from_date="2000-01-01", to_date="latest")
+    with pytest.raises(InvalidCodeError, match=r"codes=None is not a code.*pass a code like"):
+        japan.convert_codes(None, from_date="2004-01-01", to_date="latest")
+    with pytest.raises(InvalidCodeError, match=r"codes=1.5 is not a code.*list-like of them"):
+        japan.convert_codes(1.5, from_date="2004-01-01", to_date="latest")
     with pytest.raises(InvalidDateError, match=r"from_date=1969-12-31 is before the record"):
         japan.convert_codes("13101", from_date="1969-12-31", to_date="latest")
     with pytest.raises(InvalidDateError, match=r"to_date=2030-01-01 is after the record"):

@@ -285,7 +285,7 @@ def convert_codes(
       from_code from_name to_code to_name  n_to  n_from                 changes ...
     0     22382      蒲原町   22100     静岡市     1       1  2006-03-31 編入合併 ...
     """
-    from ebpm.errors import InvalidOptionError
+    from ebpm.errors import InvalidCodeError, InvalidOptionError
     from ebpm.japan.codes import check_digit
 
     t0, t1 = _as_date(from_date, "from_date"), _as_date(to_date, "to_date")
@@ -293,6 +293,11 @@ def convert_codes(
         raise InvalidOptionError(f"digits={digits!r} must be 5 or 6 (with the check digit)")
     if not isinstance(wards, bool):
         raise InvalidOptionError(f"wards={wards!r} must be True or False")
+    if not isinstance(codes, str | int | np.integer) and not np.iterable(codes):
+        raise InvalidCodeError(
+            f"codes={codes!r} is not a code or a list of codes; pass a code like '22201' (or "
+            "222011 with its check digit) or a list-like of them"
+        )
     items = [codes] if isinstance(codes, str | int | np.integer) else list(codes)
     record = _record()
     events = record.events
