@@ -115,3 +115,9 @@ def test_merger_cohorts_of_a_two_year_window():
 def test_merger_cohorts_need_int_years():
     with pytest.raises(InvalidDateError, match=r"first=2006.0 and last=2010 must be fiscal years"):
         japan.merger_cohorts(first=2006.0, last=2010)
+
+
+@pytest.mark.parametrize(("first", "last"), [(True, 2010), (2006, False)])
+def test_merger_cohorts_refuse_bools_as_years(first, last):
+    with pytest.raises(InvalidDateError, match=rf"first={first} and last={last} must be fiscal"):
+        japan.merger_cohorts(first=first, last=last)

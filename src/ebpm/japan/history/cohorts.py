@@ -117,7 +117,8 @@ def merger_cohorts(
     InvalidDateError
         ``first`` is after ``last``, or a date is outside the record.
     """
-    if not (isinstance(first, int) and isinstance(last, int)) or first > last:
+    years_ok = all(isinstance(y, int) and not isinstance(y, bool) for y in (first, last))
+    if not years_ok or first > last:
         raise InvalidDateError(
             f"first={first!r} and last={last!r} must be fiscal years with first <= last, e.g. "
             "first=2006, last=2010"
