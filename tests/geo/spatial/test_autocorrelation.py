@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import warnings
 
 import geopandas as gpd
 import libpysal
@@ -290,6 +291,9 @@ def test_moran_summary_says_what_the_interval_and_the_test_are(columbus) -> None
     analytical = moran(columbus, "CRIME", permutations=0, conf_level=0.9)
     assert "interval: I ± 1.64 × sd under randomisation (analytical)" in analytical.inference
     assert "rough guide" in analytical.inference
+    footer = analytical.summary().splitlines()[-1]
+    assert footer.startswith("(90% intervals: I ± z × sd under randomisation (analytical)")
+    assert "permutation" not in footer
 
 
 def test_lisa_finds_the_planted_clusters_and_outliers(planted) -> None:
@@ -433,3 +437,19 @@ def test_interval_width_and_significance_level_must_be_fractions() -> None:
         moran(line, "value", conf_level=1.5)
     with pytest.raises(InvalidOptionError, match=r"alpha=True must be between 0 and 1, e\.g\."):
         lisa(line, "value", alpha=True)
+
+
+def test_moran_analytical_test_needs_four_units() -> None:
+    three = grid(1, 3, [1.0, 2.0, 4.0])
+    with pytest.raises(
+        DataError, match=r"permutations=0\) needs at least 4 units, got 3.*Use permutations"
+    ):
+        moran(three, "value", kind="rook", permutations=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # esda's RuntimeWarning (n - 3 = 0) does not leak
+        result = moran(three, "value", kind="rook", permutations=99, seed=1)
+    assert math.isfinite(result.p_value)
+    assert math.isfinite(result.std_error)
+    four = moran(grid(1, 4, [1.0, 2.0, 4.0, 3.0]), "value", kind="rook", permutations=0)
+    assert math.isfinite(four.p_value)
+    assert math.isfinite(four.std_error)

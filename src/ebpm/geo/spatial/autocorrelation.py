@@ -246,7 +246,8 @@ def moran(
     ids : str, optional
         Column identifying units (default ``code`` when present, otherwise the index).
     permutations : int, default 999
-        Random permutations for the pseudo p-value; 0 uses the analytical randomisation test.
+        Random permutations for the pseudo p-value; 0 uses the analytical randomisation test
+        (at least 4 units).
     seed : int, optional
         Seed of the permutations. None draws one, recorded in ``diagnostics["seed"]``, so every
         result can be reproduced.
@@ -305,10 +306,17 @@ def moran(
     prep = _prepare(
         gdf, column, w=w, kind=kind, k=k, connect_islands=connect_islands, ids=ids, func="moran"
     )
-    wr = _row_standardised(prep.built.w)
-    mi = esda.Moran(prep.y, wr, transformation="r", permutations=0)
-    observed = float(mi.I)
     n = len(prep.y)
+    if not permutations and n < 4:
+        raise DataError(
+            f"moran(): the analytical test (permutations=0) needs at least 4 units, got {n}: "
+            "its variance under randomisation divides by n - 3. Use permutations (e.g. "
+            "permutations=999) or more units"
+        )
+    wr = _row_standardised(prep.built.w)
+    with np.errstate(divide="ignore", invalid="ignore"):  # esda's VI_rand is NaN for 3 units
+        mi = esda.Moran(prep.y, wr, transformation="r", permutations=0)
+    observed = float(mi.I)
     se, stat, p_value, diag = _moran_test(mi, prep.y, wr, permutations=permutations, seed=seed)
     crit = float(stats.norm.ppf(0.5 + conf_level / 2))
     table = pd.DataFrame(
@@ -355,7 +363,7 @@ def moran(
         assumption=_MORAN_ASSUMPTION,
         plotter=partial(_moran_scatter, z=zs, lag=lag, column=str(column)),
         assumption_label="null hypothesis",
-        interval_label="intervals: I ± z × sd of the permutation distribution, a rough guide",
+        interval_label=_moran_interval_label(permutations),
     )
 
 
@@ -410,6 +418,13 @@ def _moran_inference(permutations: int, seed: int, crit: float) -> str:
         f"interval: I ± {crit:.2f} × sd under randomisation (analytical) "
         "(a rough guide; use the p-value)"
     )
+
+
+def _moran_interval_label(permutations: int) -> str:
+    """The footer of ``summary()``: the spread behind the rough interval of a Moran result."""
+    if permutations:
+        return "intervals: I ± z × sd of the permutation distribution, a rough guide"
+    return "intervals: I ± z × sd under randomisation (analytical), a rough guide"
 
 
 # --- local Moran (LISA) ------------------------------------------------------------------------
