@@ -143,8 +143,9 @@ def test_render_html_hides_code_and_stderr() -> None:
     assert "catalog.load(" not in page
     assert "studies.prop99" not in page
     assert "noisy" not in page
-    # ebpm's own warnings are part of the evidence: a reader must see them
-    assert "FewClustersWarning: only 27 clusters" in page
+    # ebpm's own warnings are part of the evidence: a reader must see them, as a note
+    assert "<strong>Note:</strong> Only 27 clusters" in page
+    assert "FewClustersWarning" not in page
     assert "In&nbsp;[1]" not in page
     assert "Out[1]" not in page
 

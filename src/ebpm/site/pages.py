@@ -16,6 +16,7 @@ from ebpm._lang import words as area_words
 from ebpm._protocol import redact_parameters
 from ebpm.report.evidence import data_vintage
 from ebpm.report.fonts import FONT_STACK, MONO_STACK, font_face_css
+from ebpm.site.outputs import reader_traceback
 
 __all__ = ["WORDS", "about_block", "failure_page", "page", "words"]
 
@@ -148,7 +149,7 @@ def failure_page(
             pipeline=code(pipeline), run=code(run_id), notebook=code(notebook)
         )
         + "</p>",
-        f'<div class="error"><p><strong>{esc(reason)}</strong></p>',
+        f'<div class="error"><p><strong>{esc(reader_traceback(reason))}</strong></p>',
     ]
     if error:
         where = w["failing_cell"].format(
@@ -156,9 +157,10 @@ def failure_page(
         )
         parts.append(
             f"<p>{where}</p><pre>{esc(error['source'])}</pre>"
-            f"<p>{w['error']} <code>{esc(error['ename'])}: {esc(error['evalue'])}</code></p>"
+            f"<p>{w['error']} <code>{esc(error['ename'])}: "
+            f"{esc(reader_traceback(str(error['evalue'])))}</code></p>"
             f"<details open><summary>{w['traceback']}</summary>"
-            f"<pre>{esc(error['traceback'])}</pre></details>"
+            f"<pre>{esc(reader_traceback(error['traceback']))}</pre></details>"
         )
     parts.append("</div>")
     parts.append(

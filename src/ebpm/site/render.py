@@ -17,19 +17,6 @@ def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 
 
-#: Warnings a reader of the report must see: ebpm's own (rows dropped, few clusters, ...).
-_EBPM_WARNING = re.compile(
-    r"\b(EbpmWarning|MissingValueWarning|BalancedPanelWarning|FewClustersWarning)\b"
-)
-
-
-def _published(output: Any) -> bool:
-    """Keep every output but stderr noise; ebpm's warnings on stderr stay."""
-    if output.get("output_type") == "stream" and output.get("name") == "stderr":
-        return bool(_EBPM_WARNING.search(str(output.get("text", ""))))
-    return True
-
-
 #: nbconvert's page loads require.js and MathJax from a CDN, and mermaid when a diagram is in the
 #: notebook. A published report must work from file:// and any static host, offline, so they go
 #: (math is converted to MathML beforehand).
@@ -86,20 +73,30 @@ def _exporter(show_code: bool) -> Any:
 
 
 def render_html(
-    nb: Any, *, title: str | None = None, show_code: bool = False, notice: str | None = None
+    nb: Any,
+    *,
+    title: str | None = None,
+    show_code: bool = False,
+    notice: str | None = None,
+    lang: str = "en",
 ) -> str:
     """HTML of an executed notebook: outputs and markdown, code and prompts hidden.
 
-    Other libraries' stderr noise stays in the executed notebook in the run folder; ebpm's own
-    warnings (rows dropped, few clusters, units dropped to balance a panel) are published, since
-    a reader must know them to read the estimate.
+    What of the outputs reaches a reader is :func:`ebpm.site.outputs.reader_outputs`'s choice:
+    ebpm's own warnings (rows dropped, few clusters, units dropped to balance a panel) as notes
+    worded for readers, since a reader must know them to read the estimate; other libraries'
+    stderr noise and bare object reprs stay in the executed notebook in the run folder; table
+    numbers rounded.
     """
     from ebpm.site.mathml import markdown_math_to_mathml
+    from ebpm.site.outputs import reader_outputs, reader_source
 
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", []) if _published(o)]
+            cell.outputs = reader_outputs(cell.get("outputs", []), lang)
+            if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+                cell.source = reader_source(cell.source)
             for out in cell.outputs:
                 data = out.get("data") or {}
                 if isinstance(data.get("text/markdown"), str):
@@ -165,6 +162,9 @@ def _page_css() -> str:
         ".ebpm-about{margin:2rem 1rem;padding-top:1rem;border-top:1px solid #ccc;font-size:14px}\n"
         ".ebpm-about dt{font-weight:600;margin-top:.5rem} .ebpm-about dd{margin-left:1rem}\n"
         ".ebpm-math-block{margin:1rem 0;overflow-x:auto;overflow-y:hidden} math{font-size:1.1em}\n"
+        # ebpm's warnings, worded for readers (ebpm.site.outputs)
+        ".ebpm-note{border-left:4px solid #b35806;background:#fff7ec;padding:.4rem .8rem;"
+        "margin:.5rem 0}\n"
         # text columns of ebpm's own tables read from the left (notebook tables align right)
         ".jp-RenderedHTMLCommon table.ebpm-table :is(td,th){text-align:left;vertical-align:top}"
         " .jp-RenderedHTMLCommon table.ebpm-table td.num{text-align:right;white-space:nowrap}\n"
@@ -239,7 +239,7 @@ def report_page(
 
     check_disclosure(nb)
     w = words(lang)
-    page = render_html(nb, title=title, show_code=True)
+    page = render_html(nb, title=title, show_code=True, lang=lang)
     if lang != "en":
         page = page.replace('<html lang="en">', f'<html lang="{lang}">', 1)
     bar = (
