@@ -191,34 +191,29 @@ def test_after_a_cancel_no_task_starts(fake_kernels) -> None:
 # --- the contract both executors keep, with real kernels --------------------------------------
 @pytest.fixture
 def make_executor(request: pytest.FixtureRequest) -> Iterator[Callable[[], Any]]:
-    """Builds the executor named by the test's parameter: local, or Dask on a small in-process
-    cluster (its workers are threads of this process; the kernels are processes either way)."""
+    """Builds the executor named by the test's parameter: local, or Dask on a LocalCluster of
+    two worker processes (``ebpm run --dask local``)."""
     made: list[Any] = []
 
     def make() -> Any:
         if request.param == "local":
             made.append(LocalExecutor(2))
-            return made[-1]
-        from distributed import LocalCluster
-
-        cluster = LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=False,
-            protocol="tcp://",
-            host="127.0.0.1",
-            dashboard_address=None,
-        )
-        made.append(cluster)
-        made.append(DaskExecutor(cluster.scheduler_address, jobs=2, run_id="contract"))
+        else:
+            made.append(DaskExecutor("local", jobs=2, run_id="contract"))
         return made[-1]
 
     yield make
-    for thing in reversed(made):
-        thing.close()
+    for executor in made:
+        executor.close()
+
+
+def _sleeper_kernel(marker: Path) -> int:
+    """The pid of the kernel running the sleeper (it wrote it into ``marker``)."""
+    return int(marker.read_text(encoding="utf-8"))
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Couldn't detect a suitable IP address")
 @pytest.mark.parametrize("make_executor", ["local", "dask"], indirect=True)
 def test_both_executors_deliver_the_same_outcomes(make_executor, tmp_path: Path) -> None:
     """A task that succeeds, one that raises and one cancelled while it runs end the same way,
@@ -247,9 +242,25 @@ def test_both_executors_deliver_the_same_outcomes(make_executor, tmp_path: Path)
     assert sleeper.status == "cancelled"
     assert sleeper.reason.startswith("the run was cancelled")
     assert sleeper.transient is False
-    # the cancel stopped the sleeper's kernel (it would sleep two minutes)
-    kernel = int(marker.read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_a_cancel_stops_the_running_kernel(tmp_path: Path) -> None:
+    marker = tmp_path / "sleeper-runs"
+    ex = LocalExecutor(1)
+    seen = _seen()
+    try:
+        ex.submit(probe_payload("sleeper", tmp_path, marker=str(marker), seconds=120))
+        _drain(ex, lambda o: marker.exists() and marker.read_text(encoding="utf-8") != "", seen)
+        ex.cancel()
+        _drain(ex, lambda o: len(o) == 1, seen)
+    finally:
+        ex.close()
+    out = seen["outcomes"]["sleeper"]
+    assert (out.status, out.reason) == ("cancelled", "the run was cancelled (Ctrl-C or SIGTERM)")
+    assert out.notebook is not None  # what ran before the cancel is kept
+    kernel = _sleeper_kernel(marker)
     deadline = time.monotonic() + PATIENCE
     while _alive(kernel) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not _alive(kernel)
+    assert not _alive(kernel)  # it would have slept two minutes
