@@ -322,20 +322,7 @@ def run_pipeline(
             raise
         hasher.save()  # the files the tasks read, hashed: the next rerun only stats them
         results = [p.result for p in plans.values()]
-        status = (
-            "cancelled"
-            if cancelled
-            else "ok"
-            if all(r.status in history.GOOD for r in results)
-            else "failed"
-        )
-        duration = round(time.perf_counter() - t_start, 3)
-        write_manifest(ctx, status=status, duration_s=duration)
-        # the site as the recorded runs say, this one included (ebpm.pipeline.standing)
-        recorded = history.manifests(out, spec.name)
-        write_site_state(site, recorded, index=False)
-        refresh_stale_reports(spec, site, recorded)  # e.g. a policy added since cites a task
-        publish_history(out, spec.name, site)
+        duration = _finish(ctx, out, cancelled=cancelled, t_start=t_start)
     return RunResult(
         pipeline=spec.name,
         run_id=run_id,
@@ -345,6 +332,26 @@ def run_pipeline(
         duration_s=duration,
         cancelled=cancelled,
     )
+
+
+def _finish(ctx: RunContext, out: Path, *, cancelled: bool, t_start: float) -> float:
+    """Write the run's manifest, then the site as the recorded runs say, this one included
+    (:mod:`ebpm.pipeline.standing`); returns the run's duration."""
+    results = [p.result for p in ctx.plans.values()]
+    status = (
+        "cancelled"
+        if cancelled
+        else "ok"
+        if all(r.status in history.GOOD for r in results)
+        else "failed"
+    )
+    duration = round(time.perf_counter() - t_start, 3)
+    write_manifest(ctx, status=status, duration_s=duration)
+    recorded = history.manifests(out, ctx.spec.name)
+    write_site_state(ctx.site, recorded, index=False)
+    refresh_stale_reports(ctx.spec, ctx.site, recorded)  # e.g. a policy added since cites a task
+    publish_history(out, ctx.spec.name, ctx.site)
+    return duration
 
 
 def _announce(ctx: RunContext, reasons: dict[str, str]) -> None:
