@@ -7,9 +7,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from matplotlib.colors import to_hex
 from shapely.affinity import translate
-from shapely.geometry import MultiPolygon, box
+from shapely.geometry import LineString, MultiPolygon, box
 
 from ebpm.errors import DataError
 from ebpm.geo.maps import choropleth
@@ -136,6 +137,23 @@ def test_prefecture_borders_on_a_municipal_map_of_several_prefectures():
     segments = np.vstack([p.vertices for p in lines.get_paths()])
     np.testing.assert_allclose(segments[:, 0], 141.0)  # only the line between 13 and 14, no coast
     assert not choropleth(towns, "value", k=2, pref_borders=False).ebpm_classes.pref_borders
+
+
+def test_prefecture_borders_where_a_corner_meets_the_middle_of_an_edge():
+    # 14102 runs along the top of the three others: the corner (141, 36) of 13102 and 14101 lies
+    # in the middle of its lower edge, which the coverage union leaves between 14101 and 14102
+    boxes = [(139, 35, 140, 36), (140, 35, 141, 36), (141, 35, 142, 36), (139, 36, 142, 37)]
+    towns = gpd.GeoDataFrame(
+        {"code": ["13101", "13102", "14101", "14102"], "value": [1.0, 2.0, 3.0, 4.0]},
+        geometry=[box(*b) for b in boxes],
+        crs="EPSG:6668",
+    )
+    ax = choropleth(towns, "value", k=2)
+    assert ax.ebpm_classes.pref_borders
+    drawn = shapely.line_merge(
+        shapely.union_all([LineString(p.vertices) for p in ax.collections[1].get_paths()])
+    )
+    assert drawn.equals(LineString([(139, 36), (141, 36), (141, 35)]))  # only 13 | 14
 
 
 def test_no_prefecture_borders_on_a_prefecture_map_or_one_prefecture(prefs):

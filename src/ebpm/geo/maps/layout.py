@@ -227,14 +227,20 @@ def _border_plan(gdf: Any, pref_borders: Any, prefs: np.ndarray | None) -> np.nd
 
 def _union(shapes: np.ndarray) -> Any:
     """The union of ``shapes``: the fast coverage union for areas that tile without overlap
-    (N03 boundaries), the general one when they overlap (the 1990 Tokyo shapefile does)."""
+    and meet vertex to vertex (N03 boundaries), the general one otherwise.
+
+    The general one serves areas that overlap (the 1990 Tokyo shapefile does) and areas where a
+    corner of one lies in the middle of its neighbour's edge (a T-junction, as in the coarse N03
+    boundaries): the coverage union keeps such an edge, silently, in an invalid result.
+    """
     import shapely
     from shapely.errors import GEOSException
 
     try:
-        return shapely.coverage_union_all(shapes)
+        merged = shapely.coverage_union_all(shapes)
     except GEOSException:  # "CoverageUnion cannot process overlapping inputs"
         return shapely.union_all(shapes)
+    return merged if shapely.is_valid(merged) else shapely.union_all(shapes)
 
 
 def _pref_border_lines(geoms: Any, prefs: np.ndarray) -> Any:
