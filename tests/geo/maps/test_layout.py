@@ -186,6 +186,13 @@ def test_the_prefecture_of_each_row_from_its_code_or_name(frame) -> None:
     assert _row_prefectures(frame).tolist() == ["13", "47"]
 
 
+def test_a_row_without_a_code_is_in_no_prefecture() -> None:
+    towns = _towns(n=3)
+    towns["code"] = ["13101", "13102", None]
+    assert _row_prefectures(towns).tolist() == ["13", "13", None]
+    assert not choropleth(towns, "value", k=2).ebpm_classes.pref_borders  # one prefecture
+
+
 def test_no_prefecture_without_a_column_that_names_them() -> None:
     assert _row_prefectures(pd.DataFrame({"value": [1.0, 2.0]})) is None
     assert _row_prefectures(pd.DataFrame({"code": [1.5, 2.5]})) is None  # not a code dtype

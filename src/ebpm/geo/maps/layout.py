@@ -69,7 +69,9 @@ def _row_prefectures(gdf: Any) -> np.ndarray | None:
             prefs = {v: _prefecture_of(v, by_code=by_code) for v in present}
             if not prefs or any(p is None for p in prefs.values()):
                 continue
-            return series.map(prefs).to_numpy(dtype=object)
+            out = series.map(prefs).to_numpy(dtype=object)
+            out[pd.isna(out)] = None  # map leaves NaN where the value is missing
+            return out
     return None
 
 
