@@ -115,6 +115,8 @@ def test_markdown_caption_and_escaped_cells() -> None:
     assert lines[:2] == ["**Effect of a|b**", ""]
     assert lines[4] == "| a\\|b | 0.500 |"  # a | inside a cell would start a new column
     assert text.markup == "markdown"
+    header = etable({"A|B": SMALL}, format="markdown").splitlines()[0]
+    assert header == "|  | A\\|B |"  # in the header too
 
 
 def test_latex_escapes_special_characters() -> None:
@@ -133,6 +135,15 @@ def test_latex_escapes_special_characters() -> None:
     assert lines[-3:] == [r"\hline", r"\end{tabular}", r"\end{table}"]
     assert text.markup == "latex"
     assert text._repr_latex_() == str(text)
+
+
+def test_latex_escapes_tildes_carets_and_braces() -> None:
+    text = etable({"{m}~^": SMALL}, format="latex", caption="y ~ x^2 {a}")
+    lines = text.splitlines()
+    assert lines[1] == r"\caption{y \textasciitilde{} x\textasciicircum{}2 \{a\}}"
+    assert lines[4] == r" & \{m\}\textasciitilde{}\textasciicircum{} \\"
+    back = etable({"a\\{b}": SMALL}, format="latex").splitlines()[3]  # no caption
+    assert back == r" & a\textbackslash{}\{b\} \\"  # the braces of \textbackslash{} stay
 
 
 def test_html_escapes_header_cells_and_caption() -> None:

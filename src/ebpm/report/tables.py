@@ -39,6 +39,24 @@ class Table(str):
         return str(self) if self.markup == "latex" else None
 
 
+#: LaTeX for the characters it reserves (and ², which its fonts may lack).
+_TEX_ESCAPES = str.maketrans(
+    {
+        "\\": r"\textbackslash{}",
+        "&": r"\&",
+        "%": r"\%",
+        "_": r"\_",
+        "#": r"\#",
+        "$": r"\$",
+        "{": r"\{",
+        "}": r"\}",
+        "~": r"\textasciitilde{}",
+        "^": r"\textasciicircum{}",
+        "²": r"$^2$",
+    }
+)
+
+
 def _num(x: Any, digits: int) -> str:
     if isinstance(x, float):
         return fixed(x, digits)
@@ -106,23 +124,16 @@ def etable(
     rows = _cells(frame, digits)
     header = ["", *map(str, frame.columns)]
     if format == "markdown":
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" + "---:|" * (len(header) - 1)]
+        lines = [
+            "| " + " | ".join(h.replace("|", "\\|") for h in header) + " |",
+            "|" + "---|" + "---:|" * (len(header) - 1),
+        ]
         lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
         text = "\n".join(([f"**{caption}**", ""] if caption else []) + lines)
     elif format == "latex":
 
         def tex(s: str) -> str:
-            for a, b in (
-                ("\\", r"\textbackslash{}"),
-                ("&", r"\&"),
-                ("%", r"\%"),
-                ("_", r"\_"),
-                ("#", r"\#"),
-                ("$", r"\$"),
-                ("²", r"$^2$"),
-            ):
-                s = s.replace(a, b)
-            return s
+            return s.translate(_TEX_ESCAPES)  # one pass: "{}" of \textbackslash{} stays
 
         body = [" & ".join(tex(c) for c in r) + r" \\" for r in rows]
         lines = [
