@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,17 +20,6 @@ REPO = ROOT
 POP = "code,都道府県,人口\n01000,北海道,5092000\n13000,東京都,14178000\n".encode()
 POP_SHA = hashlib.sha256(POP).hexdigest()
 ORGAN_SHA = sha256_of_package_file("causaldata", ORGAN_RESOURCE)
-
-
-@pytest.fixture(autouse=True)
-def _catalog_logger() -> Iterator[None]:
-    """`catalog fetch` prints the catalog's log on stderr through a handler it adds to the
-    `ebpm.catalog` logger, for the life of the process: take it off after each test."""
-    logger = logging.getLogger("ebpm.catalog")
-    handlers, level = list(logger.handlers), logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
 
 
 @pytest.fixture
@@ -204,6 +192,22 @@ def test_catalog_fetch_downloads_once_then_show_describes_the_cache(
         f"Mon, 03 Feb 2025 00:00:00 GMT, sha256 {POP_SHA[:12]}…"
     ) in show.stdout.splitlines()
     assert f"          in {cache_dir}" in show.stdout.splitlines()
+
+
+def test_catalog_fetch_shows_the_catalog_log_only_while_it_runs(
+    remote_catalog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logger = logging.getLogger("ebpm.catalog")
+    before = (list(logger.handlers), logger.level)
+    downloading = f"  downloading table 'pop.csv' from {remote_catalog.url}/pop.csv"
+    for _ in range(2):  # two commands in one process: each message once, in its own command
+        result = invoke("catalog", "fetch", "tmp.pop", "--refresh")
+        assert result.exit_code == 0, result.output
+        assert result.stderr.splitlines().count(downloading) == 1
+        assert (list(logger.handlers), logger.level) == before
+    assert remote_catalog.count("/pop.csv") == 2
+    logging.getLogger("ebpm.catalog.cache").info("after the command")
+    assert "after the command" not in capsys.readouterr().err
 
 
 def test_catalog_fetch_refuses_a_parameter_the_entry_does_not_take(remote_catalog) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -164,9 +166,9 @@ def catalog_fetch(name: str, params: dict[str, Any], refresh: bool) -> None:
 
     from ebpm import catalog as cat
 
-    _show_progress()
     t0 = time.perf_counter()
-    df = cat.load(name, refresh=refresh, **params)
+    with _show_progress():
+        df = cat.load(name, refresh=refresh, **params)
     prov = cat.provenance(df)
     where = "from the cache" if prov.get("from_cache") else "downloaded"
     click.echo(
@@ -184,22 +186,25 @@ def catalog_fetch(name: str, params: dict[str, Any], refresh: bool) -> None:
             click.echo(f"  {label + ':':<11}{prov[key]}")
 
 
-def _show_progress() -> None:
-    """Print the catalog's progress messages (downloads, pages) on stderr while a command runs."""
+@contextlib.contextmanager
+def _show_progress() -> Iterator[None]:
+    """Print the catalog's progress messages (downloads, pages) on stderr inside the block;
+    the ``ebpm.catalog`` logger is as it was after it."""
     import logging
 
-    logger = logging.getLogger("ebpm.catalog")
-    if any(getattr(h, "_ebpm_cli", False) for h in logger.handlers):
-        return
-
     class Echo(logging.Handler):
-        _ebpm_cli = True
-
         def emit(self, record: logging.LogRecord) -> None:
             click.secho(f"  {record.getMessage()}", dim=True, err=True)
 
-    logger.addHandler(Echo(logging.INFO))
+    logger = logging.getLogger("ebpm.catalog")
+    handler, level = Echo(logging.INFO), logger.level
+    logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 @catalog.command(
