@@ -245,22 +245,26 @@ def test_both_executors_deliver_the_same_outcomes(make_executor, tmp_path: Path)
 
 
 @pytest.mark.slow
-def test_a_cancel_stops_the_running_kernel(tmp_path: Path) -> None:
+@pytest.mark.filterwarnings("ignore:Couldn't detect a suitable IP address")
+@pytest.mark.parametrize("make_executor", ["local", "dask"], indirect=True)
+def test_a_cancel_stops_the_running_kernel(make_executor, tmp_path: Path) -> None:
+    """On Dask too: the watchdog on the worker sees the run's cancel event and kills the
+    kernel (it used to look the event up without a client, fail, and let it run on)."""
     marker = tmp_path / "sleeper-runs"
-    ex = LocalExecutor(1)
+    ex = make_executor()
     seen = _seen()
-    try:
-        ex.submit(probe_payload("sleeper", tmp_path, marker=str(marker), seconds=120))
-        _drain(ex, lambda o: marker.exists() and marker.read_text(encoding="utf-8") != "", seen)
-        ex.cancel()
-        _drain(ex, lambda o: len(o) == 1, seen)
-    finally:
-        ex.close()
+    ex.submit(probe_payload("sleeper", tmp_path, marker=str(marker), seconds=120))
+    _drain(ex, lambda o: marker.exists() and marker.read_text(encoding="utf-8") != "", seen)
+    ex.cancel()
+    _drain(ex, lambda o: len(o) == 1, seen)
     out = seen["outcomes"]["sleeper"]
-    assert (out.status, out.reason) == ("cancelled", "the run was cancelled (Ctrl-C or SIGTERM)")
-    assert out.notebook is not None  # what ran before the cancel is kept
+    assert out.status == "cancelled"
+    assert out.reason.startswith("the run was cancelled")
+    if isinstance(ex, LocalExecutor):
+        assert out.notebook is not None  # what ran before the cancel is kept
     kernel = _sleeper_kernel(marker)
-    deadline = time.monotonic() + PATIENCE
+    # it would sleep two minutes: gone long before that means the cancel killed it
+    deadline = time.monotonic() + 40
     while _alive(kernel) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not _alive(kernel)  # it would have slept two minutes
+    assert not _alive(kernel)

@@ -381,17 +381,26 @@ class _Watchdog:
         self._deadline = time.monotonic() + timeout if timeout else None
         self._cancel = cancel
         self._dask_event = cancel_event
+        # a Dask Event needs a client: the worker's is found from the task's own thread only,
+        # so it is looked up here, not in the watchdog's thread (where Event() without a client
+        # raises, and the cancel was never seen)
+        self._client: Any = None
+        if cancel_event:
+            with contextlib.suppress(Exception):
+                from distributed import get_client
+
+                self._client = get_client()
         self._thread = threading.Thread(target=self._watch, name="ebpm-watchdog", daemon=True)
         self._thread.start()
 
     def _cancelled(self) -> bool:
         if self._cancel is not None and self._cancel.is_set():
             return True
-        if self._dask_event:
+        if self._dask_event and self._client is not None:
             with contextlib.suppress(Exception):
                 from distributed import Event
 
-                return bool(Event(self._dask_event).is_set())
+                return bool(Event(self._dask_event, client=self._client).is_set())
         return False
 
     def _watch(self) -> None:
