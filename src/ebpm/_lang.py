@@ -251,6 +251,19 @@ DIAGRAM: Words = {
         "colon": ": ",
         "stop": ".",
         "quote": "{}",
+        "supports": "supports",
+        "inconclusive": "inconclusive",
+        "contradicts": "contradicts",
+        "ran": "ran, no interval",
+        "supports_long": "supports the link (the interval excludes 0)",
+        "inconclusive_long": "inconclusive (the interval includes 0)",
+        "contradicts_long": "contradicts the expected direction (the interval excludes 0 on the "
+        "other side)",
+        "ran_long": "ran, without an interval to judge the link by",
+        "expected_increase": "expected: an increase",
+        "expected_decrease": "expected: a decrease",
+        "expected_either": "expected: an effect either way",
+        "detail": "{label} ({detail})",
     },
     "ja": {
         "logic_model": "ロジックモデル",
@@ -271,6 +284,18 @@ DIAGRAM: Words = {
         "colon": "：",
         "stop": "。",
         "quote": "「{}」",
+        "supports": "効果を支持",
+        "inconclusive": "判断できない",
+        "contradicts": "想定と逆",
+        "ran": "推定値のみ",
+        "supports_long": "効果を支持（信頼区間が0を含まない）",
+        "inconclusive_long": "判断できない（信頼区間が0を含む）",
+        "contradicts_long": "想定と逆（信頼区間が想定と逆の側で0を含まない）",
+        "ran_long": "実行済み（信頼区間がなく、判断できない）",
+        "expected_increase": "想定：増加",
+        "expected_decrease": "想定：減少",
+        "expected_either": "想定：増減を問わない",
+        "detail": "{label}（{detail}）",
     },
 }
 
@@ -317,6 +342,12 @@ DASHBOARD: Words = {
         "legend_off": "off track",
         "legend_baseline": "baseline {value}",
         "legend_target": "target {value}",
+        "evidence_text": "Each evaluation's interval is read against the direction the policy "
+        "expects (the link's expected): it supports the link when it excludes 0 on the "
+        "expected side, is inconclusive when it includes 0, and contradicts the link when it "
+        "excludes 0 on the other side. A link without an expected direction is supported by an "
+        "effect either way. Diagnostic warnings are shown beside the verdict.",
+        "col_verdict": "verdict",
     },
     "ja": {
         "logic_model": "ロジックモデルと根拠",
@@ -359,6 +390,11 @@ DASHBOARD: Words = {
         "legend_off": "遅れ",
         "legend_baseline": "基準値 {value}",
         "legend_target": "目標 {value}",
+        "evidence_text": "各評価の信頼区間を、政策が想定する効果の向き（つながりの expected）と"
+        "照らして判定します。想定した側で0を含まなければ「効果を支持」、0を含めば「判断できない」、"
+        "逆の側で0を含まなければ「想定と逆」です。向きを定めていないつながりでは、どちらの向きの"
+        "効果も支持とみなします。診断の警告は判定と並べて示します。",
+        "col_verdict": "判定",
     },
 }
 

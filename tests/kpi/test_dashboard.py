@@ -338,8 +338,14 @@ def test_a_small_revision_is_shown_with_the_digits_that_tell_it(model) -> None:
 
 
 def test_sections_in_english_and_japanese() -> None:
-    assert dashboard.section("evidence") == "<h2>Evidence for each link</h2>"
-    assert dashboard.section("evidence", lang="ja") == "<h2>つながりごとの根拠</h2>"
+    assert dashboard.section("evidence").startswith(
+        "<h2>Evidence for each link</h2><p>Each evaluation&#x27;s interval is read against the "
+        "direction the policy expects"
+    )
+    assert dashboard.section("evidence", lang="ja").startswith(
+        "<h2>つながりごとの根拠</h2><p>各評価の信頼区間を、政策が想定する効果の向き"
+    )
+    assert "「判断できない」" in dashboard.section("evidence", lang="ja")
     assert dashboard.section("logic_model").startswith(
         "<h2>Logic model and its evidence</h2><p>Each arrow is a link"
     )
@@ -460,10 +466,14 @@ def test_an_unknown_language_is_refused_not_shown_in_english(model) -> None:
 def test_evidence_table_in_japanese(model) -> None:
     ev = _found(status="warn", diagnostics=["pre-period fit"])
     table = dashboard.evidence_table(model, {SC: ev}, lang="ja")
-    assert "<th>つながり</th><th>評価</th><th>推定値</th><th>信頼区間</th><th>診断</th>" in table
+    assert (
+        "<th>つながり</th><th>評価</th><th>推定値</th><th>信頼区間</th><th>判定</th><th>診断</th>"
+    ) in table
     assert "95%信頼区間 [−40.43, 1.19]" in table
+    assert "? 判断できない（信頼区間が0を含む）" in table
+    assert "想定：増減を問わない" in table
     assert "! 注意: pre-period fit" in table
-    assert "SC; 実行 R1" in table
+    assert "demo / prop99_synthetic_control; 実行 R1" in table
     assert "未評価（成功した実行の記録がありません）" in dashboard.evidence_table(
         model, {SC: None}, lang="ja"
     )
@@ -517,3 +527,152 @@ def test_plot_kpis_draws_the_path_on_to_a_target_the_data_has_not_reached(model)
     ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
     assert any("," in t for t in ticks), ticks
     plt.close(fig)
+
+
+# --- what the evidence says about each link ---------------------------------------------------
+def _expecting(model: kpi.LogicModel, expected: str) -> kpi.LogicModel:
+    """The demo policy with every link's evidence expecting ``expected``."""
+    import dataclasses
+
+    links = tuple(
+        dataclasses.replace(lk, evidence=dataclasses.replace(lk.evidence, expected=expected))
+        if lk.evidence
+        else lk
+        for lk in model.links
+    )
+    return dataclasses.replace(model, links=links)
+
+
+#: (interval, the links' expected direction, verdict, its words in English and in Japanese)
+CASES = [
+    ((-30.0, -9.0), "decrease", "supports", "✓ supports", "✓ 効果を支持"),
+    ((-30.0, -9.0), "either", "supports", "✓ supports", "✓ 効果を支持"),
+    ((-40.43, 1.19), "decrease", "inconclusive", "? inconclusive", "? 判断できない"),
+    ((-40.43, 1.19), "either", "inconclusive", "? inconclusive", "? 判断できない"),
+    ((9.0, 30.0), "decrease", "contradicts", "✗ contradicts", "✗ 想定と逆"),
+    ((None, None), "decrease", "ran", "– ran, no interval", "– 推定値のみ"),
+]
+LONG = {
+    "supports": (
+        "supports the link (the interval excludes 0)",
+        "効果を支持（信頼区間が0を含まない）",
+    ),
+    "inconclusive": ("inconclusive (the interval includes 0)", "判断できない（信頼区間が0を含む）"),
+    "contradicts": (
+        "contradicts the expected direction (the interval excludes 0 on the other side)",
+        "想定と逆（信頼区間が想定と逆の側で0を含まない）",
+    ),
+    "ran": (
+        "ran, without an interval to judge the link by",
+        "実行済み（信頼区間がなく、判断できない）",
+    ),
+}
+
+
+@pytest.mark.parametrize(("interval", "expected", "said", "en", "ja"), CASES)
+def test_each_link_of_the_demo_policy_says_what_its_interval_shows(
+    model, interval, expected, said, en, ja
+) -> None:
+    """On prop99.yaml, both links into `sales` name the synthetic control: each gets the
+    verdict of its interval against the direction it expects, in the diagram and the table,
+    in English and Japanese; "✓ ok" is nowhere."""
+    policy = _expecting(model, expected)
+    low, high = interval
+    found = {SC: _found(low=low, high=high, label="Proposition 99 and cigarette sales")}
+    links = [(lk.source, lk.target) for lk in model.links_with_evidence()]
+    assert dashboard.verdicts(policy, found) == dict.fromkeys(links, said)
+    for lang, short, long in (("en", en, LONG[said][0]), ("ja", ja, LONG[said][1])):
+        root = ET.fromstring(dashboard.diagram(policy, found=found, lang=lang))
+        groups = [e for e in root.iter() if e.get("class") == "lm-link"]
+        assert {
+            (g.get("data-source"), g.get("data-target")): g.get("data-verdict") for g in groups
+        } == {
+            (lk.source, lk.target): (said if lk.evidence else "not evaluated") for lk in model.links
+        }
+        labels = [
+            " ".join(" ".join(e.itertext()).split())
+            for e in root.iter()
+            if e.get("class") == "lm-link-label" and e.get("data-verdict") == said
+        ]
+        assert len(labels) == 2
+        assert all(label.endswith(short) for label in labels)
+        assert all("ok" not in label.split() and "正常" not in label for label in labels)
+        table = dashboard.evidence_table(policy, found, lang=lang)
+        assert table.count(f'<td data-verdict="{said}"><b>{short[:2]}{long}</b>') == 2
+
+
+def test_not_evaluated_links_of_the_demo_policy_in_both_languages(model) -> None:
+    links = [(lk.source, lk.target) for lk in model.links_with_evidence()]
+    assert dashboard.verdicts(model, {SC: None}) == dict.fromkeys(links, "not evaluated")
+    for lang, words in (("en", "– not evaluated"), ("ja", "– 未評価")):
+        root = ET.fromstring(dashboard.diagram(model, found={SC: None}, lang=lang))
+        verdicts = {e.get("data-verdict") for e in root.iter() if e.get("class") == "lm-link"}
+        assert verdicts == {"not evaluated"}
+        assert words in dashboard.evidence_table(model, {SC: None}, lang=lang)
+        assert dashboard.verdict_word("not evaluated", lang=lang) == words
+
+
+def test_a_warning_still_shows_beside_the_verdict(model) -> None:
+    ev = _found(status="warn", diagnostics=["warn: few clusters"])
+    for lang, verdict_words, warn in (
+        ("en", "? inconclusive", "! warn"),
+        ("ja", "? 判断できない", "! 注意"),
+    ):
+        root = ET.fromstring(dashboard.diagram(model, found={SC: ev}, lang=lang))
+        (label, _) = [
+            e
+            for e in root.iter()
+            if e.get("class") == "lm-link-label" and e.get("data-verdict") == "inconclusive"
+        ]
+        badges = [" ".join(b.itertext()) for b in label.iter() if b.get("class") == "lm-badge"]
+        assert badges == [verdict_words, warn]
+        assert f"{warn}: warn: few clusters" in dashboard.evidence_table(model, {SC: ev}, lang=lang)
+
+
+def test_the_verdict_comes_from_the_recorded_run_of_the_demo_policy(model, tmp_path) -> None:
+    """From the headline a run recorded (its conf_low and conf_high), through evidence()."""
+    head = _headline(-19.62, -40.43, 1.19, label="Proposition 99 and cigarette sales")
+    _manifest(tmp_path, "R1", [{"name": SC[1], "status": "ok", "headline": head}])
+    found = dashboard.evidence(model, out_dir=tmp_path)
+    assert set(dashboard.verdicts(model, found).values()) == {"inconclusive"}
+    assert set(dashboard.verdicts(_expecting(model, "increase"), found).values()) == {
+        "inconclusive"
+    }
+    sharper = _headline(-19.62, -30.0, -9.0)
+    _manifest(tmp_path, "R2", [{"name": SC[1], "status": "ok", "headline": sharper}])
+    found = dashboard.evidence(model, out_dir=tmp_path)
+    assert set(dashboard.verdicts(_expecting(model, "decrease"), found).values()) == {"supports"}
+    assert set(dashboard.verdicts(_expecting(model, "increase"), found).values()) == {"contradicts"}
+
+
+def test_the_evaluation_is_named_by_its_title_with_its_task_as_a_detail(model) -> None:
+    ev = _found(label="Proposition 99 and cigarette sales", report="../demo/sc.html")
+    root = ET.fromstring(dashboard.diagram(model, found={SC: ev}))
+    labels = [
+        " ".join(" ".join(e.itertext()).split())
+        for e in root.iter()
+        if e.get("class") == "lm-link-label" and e.get("data-verdict") == "inconclusive"
+    ]
+    assert len(labels) == 2
+    assert all(t.startswith("Proposition 99 and cigarette sales") for t in labels)
+    assert all("prop99_synthetic_control" not in t for t in labels)
+    titles = [
+        e.find("{http://www.w3.org/2000/svg}title").text
+        for e in root.iter()
+        if e.get("class") == "lm-link" and e.get("data-verdict") == "inconclusive"
+    ]
+    assert all(
+        "Proposition 99 and cigarette sales (demo / prop99_synthetic_control)" in t for t in titles
+    )
+    table = dashboard.evidence_table(model, {SC: ev})
+    assert (
+        '<a href="../demo/sc.html">Proposition 99 and cigarette sales</a><br>'
+        "<small>demo / prop99_synthetic_control; run R1</small>"
+    ) in table
+
+
+def test_an_unknown_verdict_word_is_refused() -> None:
+    with pytest.raises(
+        InvalidOptionError, match=r"^verdict='support' is not supported\. Did you mean 'supports'"
+    ):
+        dashboard.verdict_word("support")

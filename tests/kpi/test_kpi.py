@@ -79,8 +79,39 @@ def test_model_to_dict_is_json(prop99: LogicModel) -> None:
     assert data["links"][5]["evidence"] == {
         "pipeline": "demo",
         "task": "prop99_synthetic_control",
+        "expected": "either",  # the file does not say which way: the default
     }
     assert data["links"][0]["evidence"] is None
+
+
+def test_evidence_may_say_which_way_the_estimate_should_go(tmp_path: Path) -> None:
+    text = """\
+title: t
+nodes:
+  - {id: a, kind: activity, label: A}
+  - {id: b, kind: output, label: B}
+  - {id: c, kind: short_term_outcome, label: C}
+links:
+  - {from: a, to: b, evidence: {pipeline: demo, task: t, expected: decrease}}
+  - {from: b, to: c, evidence: {pipeline: demo, task: t}}
+"""
+    model = load(_policy(tmp_path, text), check_evidence=False)
+    assert [link.evidence.expected for link in model.links] == ["decrease", "either"]
+    assert model.to_dict()["links"][0]["evidence"]["expected"] == "decrease"
+    assert schema()["definitions"]["evidence"]["properties"]["expected"]["enum"] == [
+        "increase",
+        "decrease",
+        "either",
+    ]
+    bad = text.replace("expected: decrease", "expected: down")
+    with pytest.raises(
+        SpecError,
+        match=r"p\.yaml, line 7: link 1 \(a → b\): `evidence\.expected` must be one of "
+        r"increase, decrease, either, not 'down'\.",
+    ):
+        load(_policy(tmp_path, bad), check_evidence=False)
+    with pytest.raises(SpecError, match=r"not 'Decrease'\. Did you mean 'decrease'\?"):
+        load(_policy(tmp_path, text.replace("decrease", "Decrease")), check_evidence=False)
 
 
 def test_unknown_node_or_kpi_id(prop99: LogicModel) -> None:

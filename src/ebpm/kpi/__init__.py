@@ -4,7 +4,8 @@ Each policy is a YAML file ``pipelines/policies/<policy>.yaml`` holding its logi
 activities → outputs → outcomes → impact), the links between the nodes (some backed by an
 evaluation of a pipeline) and the KPIs followed up on them (:mod:`ebpm.kpi.model` documents the
 format). :func:`compute` follows the KPIs up against the straight path from baseline to target;
-:func:`changes` says what moved since the last follow-up.
+:func:`changes` says what moved since the last follow-up; :func:`verdict` says what an
+evaluation's interval shows about the link it backs (supports, inconclusive, contradicts).
 
 >>> from ebpm import kpi
 >>> model = kpi.load("pipelines/policies/prop99.yaml")   # doctest: +SKIP
@@ -32,15 +33,18 @@ from ebpm.kpi.model import (
     period_label,
     schema,
 )
+from ebpm.kpi.verdict import EXPECTED, VERDICTS, verdict
 
 __all__ = [
     "DIRECTIONS",
+    "EXPECTED",
     "FREQUENCIES",
     "KINDS",
     "KINDS_JA",
     "KPI",
     "REPORT_VERSION",
     "STATUSES",
+    "VERDICTS",
     "Evidence",
     "KPIReport",
     "Link",
@@ -55,4 +59,5 @@ __all__ = [
     "parse_period",
     "period_label",
     "schema",
+    "verdict",
 ]

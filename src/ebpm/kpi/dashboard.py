@@ -15,12 +15,14 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ebpm._format import significant
-from ebpm._lang import DASHBOARD
+from ebpm._lang import DASHBOARD, DIAGRAM
 from ebpm._protocol import KPI_MIME, NEEDS_ENV, NOT_OK_ENV, RESULT_MIME, RUN_DIR_ENV, TASK_ENV
+from ebpm.errors import check_option
 from ebpm.kpi.model import LogicModel
+from ebpm.kpi.verdict import Expected, Verdict, verdict
 
 __all__ = [
     "changes_since",
@@ -37,6 +39,8 @@ __all__ = [
     "section",
     "show_followup",
     "sources",
+    "verdict_word",
+    "verdicts",
 ]
 
 
@@ -216,8 +220,13 @@ def diagram(
     *,
     lang: str = "en",
 ) -> str:
-    """The logic model as inline SVG: each link marked by its evidence (estimate and interval,
-    or "not evaluated"), each node's KPIs with their status.
+    """The logic model as inline SVG: each link marked by its evidence (the evaluation's title,
+    estimate, interval and what they say about the link, or "not evaluated"), each node's KPIs
+    with their status.
+
+    A link's verdict (:func:`verdicts`) reads the interval against the link's
+    ``evidence.expected``: supports, inconclusive, contradicts, or ran (no interval); a
+    warning of the evaluation is shown beside it.
 
     Parameters
     ----------
@@ -249,17 +258,21 @@ def diagram(
         ev = None
         if link.evidence is not None:
             hit = found.get((link.evidence.pipeline, link.evidence.task))
-            label = link.evidence.task
             ev = (
                 {
-                    "label": label,
+                    # the evaluation's title (its headline's label); pipeline / task go in the
+                    # link's description
+                    "label": hit.get("label") or link.evidence.task,
+                    "pipeline": link.evidence.pipeline,
+                    "task": link.evidence.task,
                     "estimate": hit["estimate"],
                     "low": hit["low"],
                     "high": hit["high"],
                     "status": hit["status"],
+                    "expected": link.evidence.expected,
                 }
                 if hit
-                else {"label": label, "status": "not evaluated"}
+                else {"label": link.evidence.task, "status": "not evaluated"}
             )
         links.append({"source": link.source, "target": link.target, "evidence": ev})
     title = (model.title_ja or model.title) if lang == "ja" else model.title
@@ -316,13 +329,65 @@ def outline(model: LogicModel, *, lang: str = "en") -> str:
     return logic_model_text(nodes, links, lang=check_lang(lang))
 
 
+def verdicts(
+    model: LogicModel, found: dict[tuple[str, str], Any] | None = None
+) -> dict[tuple[str, str], str]:
+    """What each link's evaluation says about it (:func:`ebpm.kpi.verdict`).
+
+    Parameters
+    ----------
+    model : LogicModel
+    found : dict, optional
+        :func:`evidence`'s answer (default: looked up now).
+
+    Returns
+    -------
+    dict
+        ``{(source, target): verdict}`` for every link that names an evaluation, in file
+        order: "not evaluated", "ran" (no interval), "supports", "inconclusive" or
+        "contradicts", the interval read against the link's ``evidence.expected``. A warning
+        of the evaluation does not change it: :func:`evidence_table` and :func:`diagram` show
+        both.
+    """
+    found = evidence(model) if found is None else found
+    out: dict[tuple[str, str], str] = {}
+    for link in model.links_with_evidence():
+        if link.evidence is None:  # links_with_evidence() keeps only links with evidence
+            continue
+        hit = found.get((link.evidence.pipeline, link.evidence.task))
+        out[(link.source, link.target)] = verdict(hit, expected=_expected(link))
+    return out
+
+
+def _expected(link: Any) -> Expected:
+    """A link's expected direction (checked against the schema when the file was read)."""
+    return cast(Expected, link.evidence.expected if link.evidence else "either")
+
+
+def verdict_word(value: str, *, lang: str = "en", long: bool = False) -> str:
+    """A verdict as the page's language words it, marked like the diagram (✓ supports,
+    ? inconclusive, ✗ contradicts, – ran or not evaluated); ``long`` adds what the interval
+    shows (``"? inconclusive (the interval includes 0)"``)."""
+    from ebpm.kpi.diagram import VERDICT_CLASS, check_lang
+    from ebpm.kpi.diagram._style import _STYLE
+
+    words = DIAGRAM[check_lang(lang)]
+    check_option("verdict", value, Verdict)
+    mark = _STYLE[VERDICT_CLASS[value]][2]
+    key = "not_evaluated" if value == "not evaluated" else f"{value}_long" if long else value
+    return f"{mark} {words[key]}"
+
+
 def evidence_table(
     model: LogicModel, found: dict[tuple[str, str], Any], *, lang: str = "en"
 ) -> str:
-    """HTML table of the links backed by an evaluation: estimate, interval, diagnostics and a
-    link to the evaluation's report, headed in ``lang``. Every value is escaped."""
+    """HTML table of the links backed by an evaluation: the evaluation's title (its report
+    linked, pipeline / task and run under it), estimate, interval, what they say about the link
+    (its verdict, against the expected direction) and diagnostics, headed in ``lang``. Every
+    value is escaped."""
     esc = html.escape
     words = _words(lang)
+    said = DIAGRAM[lang]
     rows = []
 
     def label(node_id: str) -> str:
@@ -338,24 +403,29 @@ def evidence_table(
         if ev is None:
             rows.append(
                 f"<tr><td>{arrow}</td><td>{esc(where)}</td>"
-                f"<td colspan=3>{esc(words['not_evaluated'])}</td></tr>"
+                f"<td colspan=4>– {esc(words['not_evaluated'])}</td></tr>"
             )
             continue
         level = words["ci"].format(level=f"{float(ev.get('conf_level') or 0.95):.0%}")
         status = esc(_status_word(str(ev["status"]), lang))
+        said_now = verdict(ev, expected=_expected(link))
+        expected = said[f"expected_{link.evidence.expected}"]
         rows.append(
             f"<tr><td>{arrow}</td>"
-            f'<td><a href="{esc(ev["report"])}">{esc(where)}</a><br>'
-            f"<small>{esc(str(ev['label']))}; {words['run']} {esc(str(ev['run_id']))}</small></td>"
+            f'<td><a href="{esc(ev["report"])}">{esc(str(ev["label"]))}</a><br>'
+            f"<small>{esc(where)}; {words['run']} {esc(str(ev['run_id']))}</small></td>"
             f"<td class=num>{_num(ev['estimate'])}</td>"
             f"<td class=num>{esc(level)} [{_num(ev['low'])}, {_num(ev['high'])}]</td>"
+            f'<td data-verdict="{esc(said_now)}">'
+            f"<b>{esc(verdict_word(said_now, lang=lang, long=True))}</b><br>"
+            f"<small>{esc(expected)}</small></td>"
             f"<td>{status}: {esc('; '.join(ev['diagnostics']) or '–')}</td></tr>"
         )
     if not rows:
         return f"<p>{esc(words['no_evidence'])}</p>"
     head = "".join(
         f"<th>{esc(words[f'col_{c}'])}</th>"
-        for c in ("link", "evaluation", "estimate", "interval", "diagnostics")
+        for c in ("link", "evaluation", "estimate", "interval", "verdict", "diagnostics")
     )
     return _table(head, rows)
 

@@ -149,7 +149,8 @@ def test_the_description_says_every_link_in_words() -> None:
     assert "4 nodes in 4 columns (Inputs → Activities → Short-term outcomes → Impact)" in desc
     assert (
         "Link 2: Anti-smoking programmes (Activities) → Cigarette sales fall (Short-term "
-        "outcomes): Synthetic control, estimate −19.6, interval −30.1 to −9.2, status ok."
+        "outcomes): Synthetic control, estimate −19.6, interval −30.1 to −9.2, supports the "
+        "link (the interval excludes 0)."
     ) in desc
     assert (
         "Link 4: Cigarette sales fall (Short-term outcomes) → Fewer smoking-related deaths "
@@ -177,12 +178,17 @@ def test_evidence_is_solid_and_labelled_with_the_estimate_and_interval() -> None
     g = link_groups(root)[1]
     path = g.find("svg:path", NS)
     assert path.get("stroke-dasharray") is None
-    assert path.get("stroke") == "#009E73"  # ok, Okabe–Ito bluish green
-    assert g.get("data-evaluated") == "yes"
+    assert path.get("stroke") == "#009E73"  # supports, Okabe–Ito bluish green
+    assert (g.get("data-evaluated"), g.get("data-verdict"), g.get("data-status")) == (
+        "yes",
+        "supports",
+        "ok",
+    )
     label = text_of(link_label(root, 1))
     assert "Synthetic control" in label
     assert "−19.6 [−30.1, −9.2]" in label
-    assert "✓ ok" in label  # the status as a symbol and a word, not colour alone
+    assert "✓ supports" in label  # the verdict as a symbol and a word, not colour alone
+    assert "ok" not in label.split()  # "✓ ok" would read as "supported" whatever the interval
 
 
 def test_a_link_without_evidence_is_dashed_grey_and_says_not_evaluated() -> None:
@@ -206,19 +212,79 @@ def test_evidence_marked_not_evaluated_is_drawn_as_not_evaluated() -> None:
 @pytest.mark.parametrize(
     ("status", "colour", "mark"),
     [
-        ("ok", "#009E73", "✓ ok"),
         ("warn", "#E69F00", "! warn"),
         ("failed", "#D55E00", "✗ failed"),
         ("Off_Track", "#D55E00", "✗ off track"),
     ],
 )
-def test_status_colour_always_comes_with_a_symbol_and_a_word(status, colour, mark) -> None:
+def test_a_status_that_is_not_ok_is_shown_beside_the_verdict(status, colour, mark) -> None:
+    """A diagnostic warning never hides behind the verdict: both badges, each with its colour,
+    symbol and word; the line takes the verdict's colour."""
     links = [{"source": "tax", "target": "programmes", "evidence": {**SYNTH, "status": status}}]
     root = parse(logic_model_svg(NODES, links))
-    assert link_groups(root)[0].find("svg:path", NS).get("stroke") == colour
+    assert link_groups(root)[0].find("svg:path", NS).get("stroke") == "#009E73"  # supports
     label = link_label(root, 0)
-    assert mark in text_of(label)
-    assert colour in {r.get("stroke") for r in label.iter(f"{SVG}rect")}
+    assert text_of(label).endswith(f"✓ supports {mark}")
+    assert {colour, "#009E73"} <= {r.get("stroke") for r in label.iter(f"{SVG}rect")}
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected", "verdict", "colour", "en", "ja"),
+    [
+        (-30.1, -9.2, "decrease", "supports", "#009E73", "✓ supports", "✓ 効果を支持"),
+        (-30.1, -9.2, "either", "supports", "#009E73", "✓ supports", "✓ 効果を支持"),
+        (9.2, 30.1, None, "supports", "#009E73", "✓ supports", "✓ 効果を支持"),
+        (-40.4, 1.2, "decrease", "inconclusive", "#0072B2", "? inconclusive", "? 判断できない"),
+        (0.0, 3.0, "increase", "inconclusive", "#0072B2", "? inconclusive", "? 判断できない"),
+        (-30.1, -9.2, "increase", "contradicts", "#D55E00", "✗ contradicts", "✗ 想定と逆"),
+        (None, None, "decrease", "ran", "#8C8C8C", "– ran, no interval", "– 推定値のみ"),
+    ],
+)
+def test_a_link_is_drawn_by_what_its_interval_says(
+    low, high, expected, verdict, colour, en, ja
+) -> None:
+    ev = {**SYNTH, "low": low, "high": high, "expected": expected}
+    links = [{"source": "tax", "target": "programmes", "evidence": ev}]
+    for lang, mark in (("en", en), ("ja", ja)):
+        root = parse(logic_model_svg(NODES, links, lang=lang))
+        (g,) = link_groups(root)
+        assert (g.get("data-verdict"), g.get("data-evaluated")) == (verdict, "yes")
+        path = g.find("svg:path", NS)
+        assert (path.get("stroke"), path.get("stroke-dasharray")) == (colour, None)
+        label = link_label(root, 0)
+        assert label.get("data-verdict") == verdict
+        assert text_of(label).endswith(mark)
+        assert colour in {r.get("stroke") for r in label.iter(f"{SVG}rect")}
+        assert "ok" not in text_of(label).split()
+
+
+def test_the_evaluation_is_named_by_its_title_with_its_task_in_the_description() -> None:
+    ev = {**SYNTH, "label": "Proposition 99 and sales", "pipeline": "demo", "task": "sc"}
+    links = [{"source": "tax", "target": "programmes", "evidence": ev}]
+    root = parse(logic_model_svg(NODES, links))
+    label = text_of(link_label(root, 0))
+    assert label.startswith("Proposition 99 and sales")
+    assert "demo / sc" not in label  # the box stays small: the task is in the description
+    tooltip = link_groups(root)[0].find("svg:title", NS).text
+    assert "Proposition 99 and sales (demo / sc), estimate −19.6" in tooltip
+    ja = parse(logic_model_svg(NODES, links, lang="ja"))
+    assert "Proposition 99 and sales（demo / sc）、推定値 −19.6" in (ja.find("svg:desc", NS).text)
+    text = logic_model_text(NODES, links)
+    assert "Proposition 99 and sales (demo / sc), −19.6 [−30.1, −9.2], ✓ supports the link" in text
+
+
+def test_an_unknown_expected_direction_names_the_link_and_the_choices() -> None:
+    links = [{"source": "tax", "target": "programmes", "evidence": {**SYNTH, "expected": "down"}}]
+    with pytest.raises(
+        InvalidOptionError,
+        match=r"^the evidence of link 0 \('tax' → 'programmes'\) has expected='down', which is "
+        r"not a direction\. Use one of: increase, decrease, either \(or None, the same as "
+        r"'either'\)\.$",
+    ):
+        logic_model_svg(NODES, links)
+    links[0]["evidence"]["expected"] = "Decrease"
+    with pytest.raises(InvalidOptionError, match=r"Did you mean 'decrease'\?"):
+        logic_model_text(NODES, links)
 
 
 def test_kpi_badges_show_status_by_colour_symbol_and_text() -> None:
@@ -302,10 +368,11 @@ def test_japanese_headings_labels_and_statuses() -> None:
     assert "たばこ販売量の減少" in sales  # label_ja wins in Japanese
     assert "✓ 順調 1人当たり箱数" in sales
     assert "✗ 遅れ Youth smoking" in sales  # no name_ja: the name as given
-    assert "✓ 正常" in text_of(link_label(root, 1))
+    assert "✓ 効果を支持" in text_of(link_label(root, 1))
+    assert "正常" not in text_of(link_label(root, 1))
     desc = root.find("svg:desc", NS).text
     assert "「たばこ販売量の減少」（短期アウトカム）" in desc
-    assert "推定値 −19.6、信頼区間 −30.1〜−9.2、状態 正常" in desc
+    assert "推定値 −19.6、信頼区間 −30.1〜−9.2、効果を支持（信頼区間が0を含まない）。" in desc
     assert root.get("lang") == "ja"
 
 
@@ -548,7 +615,7 @@ def test_text_outline() -> None:
     assert "  - KPI: ✗ Youth smoking: off track" in text
     assert (
         "- Anti-smoking programmes → Cigarette sales fall: Synthetic control, "
-        "−19.6 [−30.1, −9.2], ✓ ok"
+        "−19.6 [−30.1, −9.2], ✓ supports the link (the interval excludes 0)\n"
     ) in text
     assert "- 25-cent tax on each pack (1989) → Anti-smoking programmes: – not evaluated" in text
     ja = logic_model_text(NODES, LINKS, lang="ja")

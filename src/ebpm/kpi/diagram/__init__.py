@@ -12,7 +12,7 @@ data, so it does not depend on how the model was loaded::
     links = [
         {"source": "tax", "target": "sales",
          "evidence": {"label": "Synthetic control", "estimate": -19.6, "low": -30.1,
-                      "high": -9.2, "status": "ok"}},
+                      "high": -9.2, "status": "ok", "expected": "decrease"}},
     ]
     svg = logic_model_svg(nodes, links, title="Proposition 99", lang="en")
 
@@ -34,8 +34,10 @@ characters, with the basic Japanese line-breaking rules (no line starts with 。
 with 「).
 
 Colour follows the Okabe–Ito palette (safe for the common colour-vision deficiencies) and never
-carries meaning alone: every status is also written out and marked ✓ (ok, on track), ! (warn),
-✗ (failed, off track) or – (not evaluated, no data).
+carries meaning alone: every status is also written out and marked ✓ (on track), ! (warn),
+✗ (failed, off track) or – (not evaluated, no data). A link with evidence shows its verdict
+(:func:`ebpm.kpi.verdict`): ✓ supports, ? inconclusive, ✗ contradicts or – ran (no interval),
+with a warning of the evaluation beside it.
 """
 
 # Besides the public names: check_lang and FONT_FAMILY, which callers took from here, and the
@@ -46,7 +48,7 @@ from ebpm.kpi.diagram._style import _BOX_PAD_X as _BOX_PAD_X
 from ebpm.kpi.diagram._style import _BOX_W as _BOX_W
 from ebpm.kpi.diagram._style import _LABEL_FS as _LABEL_FS
 from ebpm.kpi.diagram._style import FONT_FAMILY as FONT_FAMILY
-from ebpm.kpi.diagram._style import STATUSES
+from ebpm.kpi.diagram._style import STATUSES, VERDICT_CLASS
 from ebpm.kpi.diagram._svg import logic_model_svg
 from ebpm.kpi.diagram._text import _em as _em
 from ebpm.kpi.diagram._text import _estimate_text as _estimate_text
@@ -54,4 +56,4 @@ from ebpm.kpi.diagram._text import _text_width as _text_width
 from ebpm.kpi.diagram._text import _wrap as _wrap
 from ebpm.kpi.model import KINDS
 
-__all__ = ["KINDS", "STATUSES", "logic_model_svg", "logic_model_text"]
+__all__ = ["KINDS", "STATUSES", "VERDICT_CLASS", "logic_model_svg", "logic_model_text"]

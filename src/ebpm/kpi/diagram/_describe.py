@@ -57,7 +57,7 @@ def _link_sentence(link: _Link, by_id: dict[str, _Node], lang: str) -> str:
     )
     parts = []
     if link.label:
-        parts.append(link.label)
+        parts.append(_titled(link, lang))
     if not link.evaluated:
         parts.append(w["not_evaluated"])
     else:
@@ -70,10 +70,20 @@ def _link_sentence(link: _Link, by_id: dict[str, _Node], lang: str) -> str:
             lo = "–" if low is None else _number(low, d)
             hi = "–" if high is None else _number(high, d)
             parts.append(w["interval"].format(low=lo, high=hi))
-        if link.status.cls != "plain":
+        if link.verdict is not None and link.verdict.key:
+            parts.append(w[f"{link.verdict.key}_long"])
+        if link.status.cls not in ("plain", "good"):
             parts.append(w["status"].format(status=link.status.text))
     tail = f"{w['colon']}{w['sep'].join(parts)}" if parts else ""
     return f"{w['link']} {link.index + 1}{w['colon']}{head}{tail}{w['stop']}"
+
+
+def _titled(link: _Link, lang: str) -> str:
+    """The evaluation's title, with its pipeline / task after it when both are known."""
+    label = link.label or ""
+    if not link.detail:
+        return label
+    return _WORDS[lang]["detail"].format(label=label, detail=link.detail)
 
 
 def _md(text: str) -> str:
@@ -139,10 +149,12 @@ def logic_model_text(
             if link.label:
                 tail = f"{_md(link.label)} ({tail})"
         else:
-            bits = [_md(link.label)] if link.label else []
+            bits = [_md(_titled(link, lang))] if link.label else []
             if link.numbers:
                 bits.append(link.numbers)
-            if link.status.cls != "plain":
+            if link.verdict is not None and link.verdict.key:
+                bits.append(f"{link.verdict.symbol} {w[link.verdict.key + '_long']}")
+            if link.status.cls not in ("plain", "good"):
                 bits.append(f"{link.status.symbol} {link.status.text}")
             tail = w["sep"].join(bits) if bits else "–"
         out.append(f"- {head}{w['colon']}{tail}")

@@ -6,12 +6,13 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
-from typing import Any
+from typing import Any, cast
 
 from ebpm.errors import DataError, InvalidOptionError, did_you_mean
-from ebpm.kpi.diagram._style import _PLAIN, _STATUS_LOOKUP, _STYLE, _WORDS, STATUSES
+from ebpm.kpi.diagram._style import _PLAIN, _STATUS_LOOKUP, _STYLE, _WORDS, STATUSES, VERDICT_CLASS
 from ebpm.kpi.diagram._text import _clean, _estimate_text
 from ebpm.kpi.model import KINDS
+from ebpm.kpi.verdict import EXPECTED, Expected, verdict
 
 
 @dataclass
@@ -63,7 +64,11 @@ class _Link:
     label: str | None  # the evaluation's label
     numbers: str | None  # "−19.6 [−30.1, −9.2]"
     evidence: dict[str, float | None] | None
-    status: _Status
+    status: _Status  # the evaluation's own status (ok, warn, failed, ...)
+    #: what the evaluation says about the link (supports, inconclusive, contradicts, ran);
+    #: None when it has nothing to say (not evaluated, or a run that gave no result)
+    verdict: _Status | None = None
+    detail: str | None = None  # the evaluation's pipeline / task, beside its title
     route: str = "forward"  # forward | back | same
     rows: list[tuple[str, str]] = field(default_factory=list)  # (style, text)
     w: float = 0.0
@@ -72,6 +77,11 @@ class _Link:
     @property
     def evaluated(self) -> bool:
         return self.evidence is not None and self.status.key != "not evaluated"
+
+    @property
+    def look(self) -> _Status:
+        """What the line and its arrow show: the verdict, else the evaluation's status."""
+        return self.verdict or self.status
 
 
 def _status(value: Any, lang: str, where: str) -> _Status:
@@ -206,8 +216,30 @@ def _read_link(i: int, raw: Any, nodes: dict[str, _Node], lang: str) -> _Link:
     return _read_evidence(i, source, target, ev_raw, lang)
 
 
+def _verdict(
+    numbers: dict[str, float | None], st: _Status, expected: Any, lang: str, where: str
+) -> _Status | None:
+    """What the evidence says about the link, in the diagram's words; None when the evaluation
+    has no result to judge (not evaluated, or a failed, pending or blocked run without numbers).
+    """
+    if expected is None:
+        expected = "either"
+    if not isinstance(expected, str) or expected not in EXPECTED:
+        raise InvalidOptionError(
+            f"the evidence of {where} has expected={expected!r}, which is not a direction."
+            f"{did_you_mean(str(expected), EXPECTED)} Use one of: {', '.join(EXPECTED)} (or "
+            "None, the same as 'either')."
+        )
+    ran = any(v is not None for v in numbers.values()) or st.cls in ("good", "warn")
+    if st.key == "not evaluated" or not ran:
+        return None
+    key = verdict(numbers, expected=cast(Expected, expected))
+    return _Status(key, VERDICT_CLASS[key], _WORDS[lang][key])
+
+
 def _read_evidence(i: int, source: str, target: str, raw: Any, lang: str) -> _Link:
-    """Link ``i`` with its evidence: a label, numbers (floats or None) and a status."""
+    """Link ``i`` with its evidence: a label, numbers (floats or None), a status and what the
+    numbers say about the link (its verdict)."""
     where = f"link {i} ({source!r} → {target!r})"
     ev = _mapping(raw, f"the evidence of {where}")
     numbers = {k: _real(ev.get(k), f"the {k} of {where}") for k in ("estimate", "low", "high")}
@@ -216,9 +248,13 @@ def _read_evidence(i: int, source: str, target: str, raw: Any, lang: str) -> _Li
         if ev.get("status") is None
         else _status(ev["status"], lang, f"the evidence of {where}")
     )
+    task = " / ".join(_clean(ev[k]) for k in ("pipeline", "task") if ev.get(k) not in (None, ""))
     label = _get(ev, "label", lang)
-    if label in (None, "") and ev.get("task") not in (None, ""):  # a model's {pipeline, task}
-        label = " / ".join(_clean(ev[k]) for k in ("pipeline", "task") if ev.get(k))
+    detail = None
+    if label in (None, ""):  # a model's {pipeline, task}: the task is all there is to show
+        label = task if ev.get("task") not in (None, "") else None
+    elif task and _clean(label) != task:
+        detail = task
     return _Link(
         i,
         source,
@@ -227,4 +263,6 @@ def _read_evidence(i: int, source: str, target: str, raw: Any, lang: str) -> _Li
         _estimate_text(numbers),
         numbers,
         st,
+        _verdict(numbers, st, ev.get("expected"), lang, where),
+        detail,
     )

@@ -136,13 +136,18 @@ def _measure(nodes: list[_Node], links: list[_Link], lang: str) -> None:
                 rows += [("number", head), ("number", f"[{interval}")]
             elif link.numbers:
                 rows.append(("number", link.numbers))
-            if link.status.cls != "plain":
+            if link.verdict is not None:
+                rows.append(("verdict", f"{link.verdict.symbol} {link.verdict.text}"))
+            if link.status.cls not in ("plain", "good"):
+                # a warning (or a failure) beside the verdict; a status "✓ ok" is left out:
+                # next to an interval that includes 0 it would read as "supported"
                 rows.append(("badge", f"{link.status.symbol} {link.status.text}"))
         link.rows = rows
         if not rows:  # evidence with nothing to show: no label
             continue
         widths = [
-            _text_width(t, _SMALL_FS, bold=s == "bold") + (2 * _BADGE_PAD if s == "badge" else 0)
+            _text_width(t, _SMALL_FS, bold=s == "bold")
+            + (2 * _BADGE_PAD if s in ("badge", "verdict") else 0)
             for s, t in rows
         ]
         link.w = max(widths) + 2 * _EDGE_PAD

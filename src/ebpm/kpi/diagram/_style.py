@@ -24,7 +24,8 @@ _KIND_NAMES: dict[str, dict[str, str]] = {
 _WORDS = DIAGRAM
 
 #: Known statuses (of a KPI or of a link's evaluation), each with its class and Japanese name.
-#: Classes: ``good`` (✓, green), ``warn`` (!, orange), ``bad`` (✗, vermillion), ``none`` (–, grey).
+#: Classes: ``good`` (✓, green), ``warn`` (!, orange), ``bad`` (✗, vermillion), ``none`` (–, grey);
+#: ``open`` (?, blue) marks an inconclusive verdict only.
 STATUSES: dict[str, tuple[str, str]] = {
     "ok": ("good", "正常"),
     "pass": ("good", "合格"),
@@ -49,12 +50,23 @@ _STATUS_LOOKUP: dict[str, str] = {
     **{v[1]: k for k, v in STATUSES.items()},
 }
 
+#: The class of each verdict on a link (:data:`ebpm.kpi.verdict.VERDICTS`); its words are in
+#: :data:`ebpm._lang.DIAGRAM`.
+VERDICT_CLASS: dict[str, str] = {
+    "supports": "good",
+    "inconclusive": "open",
+    "contradicts": "bad",
+    "ran": "none",
+    "not evaluated": "none",
+}
+
 # Okabe–Ito colours (line, tint behind text) and the symbol of each status class.
 _STYLE: dict[str, tuple[str, str, str]] = {
     "good": ("#009E73", "#DDF2EB", "✓"),
     "warn": ("#E69F00", "#FCEFD4", "!"),
     "bad": ("#D55E00", "#F9E2D2", "✗"),
     "none": ("#8C8C8C", "#EDEDED", "–"),
+    "open": ("#0072B2", "#DDEBF5", "?"),
 }
 _PLAIN = "#4D4D4D"  # a link with evidence but no status
 _INK = "#1B1B1B"

@@ -105,8 +105,7 @@ def _link_style(link: _Link) -> tuple[str, str, str]:
     """(stroke colour, marker class, extra attributes) of a link's line."""
     if not link.evaluated:
         return _STYLE["none"][0], "none", ' stroke-dasharray="6 4" stroke-width="1.5"'
-    cls = link.status.cls
-    return link.status.colour, cls, ' stroke-width="2"'
+    return link.look.colour, link.look.cls, ' stroke-width="2"'
 
 
 def _label_svg(link: _Link, x: float, y: float, anchor: tuple[float, float]) -> str:
@@ -130,8 +129,11 @@ def _label_svg(link: _Link, x: float, y: float, anchor: tuple[float, float]) -> 
     row_y = y + _EDGE_PAD
     for style, text in link.rows:
         tx = x + _EDGE_PAD
-        if style == "badge":
-            st = link.status if link.evaluated else _Status("not evaluated", "none", "")
+        if style in ("badge", "verdict"):
+            if not link.evaluated:
+                st = _Status("not evaluated", "none", "")
+            else:
+                st = link.verdict if style == "verdict" and link.verdict else link.status
             w = _text_width(text, _SMALL_FS) + 2 * _BADGE_PAD
             out.append(_badge(tx, row_y + (_SMALL_LH - _BADGE_H) / 2, text, st, w))
         elif style == "bold":
@@ -180,10 +182,13 @@ def logic_model_svg(
     links : sequence of mapping
         One mapping per link: ``source`` and ``target`` node ids (``from`` and ``to`` also
         work) and ``evidence``: None (drawn dashed and grey, "not evaluated") or a mapping
-        ``{"label", "estimate", "low", "high", "status"}`` where the numbers are floats or None
-        and ``label`` names the evaluation (``label_ja`` as for nodes; without a label,
-        ``"pipeline / task"`` when those keys are given, as in ``LogicModel.to_dict()``).
-        Evidence with status "not evaluated" is drawn as not evaluated.
+        ``{"label", "estimate", "low", "high", "status", "expected"}`` where the numbers are
+        floats or None, ``label`` is the evaluation's title (``label_ja`` as for nodes; with
+        ``pipeline`` and ``task`` too, ``"pipeline / task"`` is given after it in the link's
+        description; without a label, it is the label, as in ``LogicModel.to_dict()``),
+        ``status`` the evaluation's own (ok, warn, failed, ...) and ``expected`` the sign the
+        estimate should have if the link holds ("increase", "decrease" or "either", the
+        default). Evidence with status "not evaluated" is drawn as not evaluated.
     title : str, optional
         Drawn above the diagram and used as the SVG's ``<title>`` (default "Logic model").
     lang : {"en", "ja"}
@@ -198,8 +203,9 @@ def logic_model_svg(
         An ``<svg>`` element (no XML declaration), for a file or inline in HTML. It has
         ``role="img"``, a ``<title>`` and a ``<desc>`` describing every node and link in words.
         Each node is a ``<g data-node="id">`` and each link a ``<g data-source data-target>``
-        (``data-status``, ``data-evaluated`` and ``data-link-index`` too; the link's label is a
-        ``<g class="lm-link-label">`` with the same ``data-link-index``).
+        (``data-status``, ``data-verdict``, ``data-evaluated`` and ``data-link-index`` too; the
+        link's label is a ``<g class="lm-link-label">`` with the same ``data-link-index`` and
+        ``data-verdict``).
 
     Raises
     ------
@@ -211,6 +217,13 @@ def logic_model_svg(
 
     Notes
     -----
+    A link with evidence is drawn by its verdict (:func:`ebpm.kpi.verdict`), which reads the
+    interval against ``expected``: ✓ supports (the interval excludes 0 on the expected side),
+    ? inconclusive (it includes 0), ✗ contradicts (it excludes 0 on the other side), – ran (a
+    result without an interval). The evaluation's status is shown beside the verdict when it
+    is not a good one (! warn, ✗ failed): a diagnostic warning is never hidden, and "✓ ok"
+    never stands where a reader would take it for "supported".
+
     Statuses (case-insensitive; ``_`` and ``-`` count as spaces; the Japanese names in
     :data:`STATUSES` are accepted too) are drawn with their Okabe–Ito colour *and* a symbol and
     a word: ✓ ok, pass, unchanged, on track; ! warn; ✗ failed, error, off track; – not
@@ -250,7 +263,8 @@ def logic_model_svg(
         if x is None or y is None:
             continue
         out.append(
-            f'<g class="lm-link-label" data-link-index="{link.index}">'
+            f'<g class="lm-link-label" data-link-index="{link.index}" '
+            f'data-verdict="{_esc(_verdict_key(link))}">'
             + _label_svg(link, x, y, lay.anchors[link.index])
             + "</g>"
         )
@@ -317,6 +331,14 @@ def _head(
     return out
 
 
+def _verdict_key(link: _Link) -> str:
+    """The link's verdict as data: one of :data:`ebpm.kpi.verdict.VERDICTS`, or "" when its
+    evaluation gave nothing to judge."""
+    if not link.evaluated:
+        return "not evaluated"
+    return link.verdict.key or "" if link.verdict else ""
+
+
 def _link_svg(link: _Link, lay: _Layout, uid: str, by_id: dict[str, _Node], lang: str) -> str:
     """A link's line with its arrow head, and its sentence as the line's <title>."""
     colour, marker, extra = _link_style(link)
@@ -324,6 +346,7 @@ def _link_svg(link: _Link, lay: _Layout, uid: str, by_id: dict[str, _Node], lang
         f'<g class="lm-link" data-source="{_esc(link.source)}" '
         f'data-target="{_esc(link.target)}" data-link-index="{link.index}" '
         f'data-status="{_esc(link.status.key or "")}" '
+        f'data-verdict="{_esc(_verdict_key(link))}" '
         f'data-evaluated="{"yes" if link.evaluated else "no"}" data-route="{link.route}">'
         f"<title>{_esc(_link_sentence(link, by_id, lang))}</title>"
         f'<path d="{lay.paths[link.index]}" stroke="{colour}"{extra} '

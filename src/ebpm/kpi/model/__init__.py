@@ -15,7 +15,10 @@ policy is a file ``pipelines/policies/<policy>.yaml``::
     links:
       - from: tax
         to: sales
-        evidence: {pipeline: demo, task: prop99_synthetic_control}   # optional
+        evidence:                   # optional: the evaluation behind the link
+          pipeline: demo
+          task: prop99_synthetic_control
+          expected: decrease        # optional: increase | decrease | either (the default)
     kpis:
       - id: sales_per_capita
         node: sales
@@ -45,6 +48,15 @@ Links and the chain
     link that points back (``impact → input``) is an error: a logic model reads as a causal
     chain, and a backward arrow is nearly always ``from`` and ``to`` swapped. Describe a feedback
     loop in ``description`` instead. Links between nodes of one kind must not make a cycle.
+
+Evidence
+    ``evidence`` names the pipeline task whose headline estimate tests the link, and
+    ``expected`` the sign that estimate should have if the link holds (``increase``: above 0,
+    ``decrease``: below 0; ``either``, the default: any effect that is not 0). The dashboard
+    words what the estimate says with :func:`ebpm.kpi.verdict`: its interval supports the link
+    (it excludes 0 on the expected side), is inconclusive (it includes 0) or contradicts it
+    (it excludes 0 on the other side). Write ``expected`` whenever the policy expects a
+    direction: without it an effect the wrong way reads as support.
 
 Dates
     A date is a year (``1988``), a quarter (``"2024Q1"``), a month (``"2024-03"``), a day

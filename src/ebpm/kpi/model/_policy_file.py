@@ -376,7 +376,11 @@ class _Checker:
                     Link(
                         source=src,
                         target=dst,
-                        evidence=Evidence(ev["pipeline"], ev["task"]) if ev else None,
+                        evidence=(
+                            Evidence(ev["pipeline"], ev["task"], ev.get("expected", "either"))
+                            if ev
+                            else None
+                        ),
                         description=str(item.get("description", "")).strip(),
                         line=line,
                     )

@@ -45,10 +45,11 @@ _EXPECTED = {
     "name_ja": "text",
     "definition": "text",
     "unit": "text",
-    "evidence": "a mapping with `pipeline` and `task`, e.g. "
-    "{pipeline: demo, task: prop99_synthetic_control}",
+    "evidence": "a mapping with `pipeline`, `task` and optionally `expected`, e.g. "
+    "{pipeline: demo, task: prop99_synthetic_control, expected: decrease}",
     "pipeline": "the `name:` of a pipeline in pipelines/*.yaml",
     "task": "the name of a task of that pipeline",
+    "expected": "increase, decrease or either",
     "source": "a mapping with `dataset`, `time` and `value`",
     "dataset": "a catalog entry, namespace.entry, e.g. studies.prop99",
     "parameters": "a mapping of the catalog entry's parameter names to values",

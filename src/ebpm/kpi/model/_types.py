@@ -64,10 +64,12 @@ class Node:
 
 @dataclass(frozen=True)
 class Evidence:
-    """The evaluation whose estimate is evidence for a link: a task of a pipeline."""
+    """The evaluation whose estimate is evidence for a link: a task of a pipeline, and the sign
+    its estimate should have if the link holds (:func:`ebpm.kpi.verdict` judges it)."""
 
     pipeline: str  # the pipeline's `name:`
     task: str  # a task name or one of its output names
+    expected: str = "either"  # "increase", "decrease" or "either" (one of EXPECTED)
 
 
 @dataclass(frozen=True)
@@ -251,7 +253,11 @@ class LogicModel:
                     "target": link.target,
                     "description": link.description,
                     "evidence": (
-                        {"pipeline": link.evidence.pipeline, "task": link.evidence.task}
+                        {
+                            "pipeline": link.evidence.pipeline,
+                            "task": link.evidence.task,
+                            "expected": link.evidence.expected,
+                        }
                         if link.evidence
                         else None
                     ),
