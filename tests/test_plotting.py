@@ -81,3 +81,25 @@ def test_get_ax_returns_the_given_axes_and_sets_up() -> None:
     assert get_ax(mine) is mine
     assert plotting._ready is True
     assert len(plt.get_fignums()) == 1  # no new figure
+
+
+def test_a_notebooks_own_pyplot_gets_the_japanese_font_and_the_palette() -> None:
+    """``ebpm run`` calls setup_on_import() in each kernel: a notebook that plots with plain
+    ``plt`` gets IPAexGothic and the Okabe-Ito cycle; one that never plots loads no matplotlib."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from ebpm import plotting\n"
+        "plotting.setup_on_import()\n"
+        "assert 'matplotlib' not in sys.modules\n"
+        "import matplotlib.pyplot as plt\n"
+        "import matplotlib as mpl\n"
+        "print(mpl.rcParams['font.family'][0])\n"
+        "print(mpl.rcParams['axes.prop_cycle'].by_key()['color'][0])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["IPAexGothic", "#0072B2"]

@@ -10,6 +10,7 @@ This module imports nothing of ebpm but its errors.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal, cast, get_args
 
 from ebpm.errors import check_option
@@ -19,13 +20,17 @@ __all__ = [
     "CHANGES",
     "DASHBOARD",
     "DESIGN",
+    "DESIGN_TITLES_JA",
+    "DIAGNOSTICS",
     "DIAGRAM",
     "FOOTER",
     "LANGS",
+    "RESULT",
     "SITE",
     "Lang",
     "Words",
     "check_lang",
+    "when",
     "words",
 ]
 
@@ -130,6 +135,16 @@ SITE: Words = {
         "kept_at": "The executed notebook, outputs up to the failure, is kept at {path}.",
         "last_good_still": "The last good report is still published:",
         "no_last_good": "This task has no earlier good report.",
+        "status_ok": "ok",
+        "status_failed": "failed",
+        "status_blocked": "blocked",
+        "ci": "CI",
+        "diag_pass": "pass",
+        "diag_warn": "warn",
+        "diag_info": "info",
+        "dl_notebook": "executed notebook (.ipynb)",
+        "dl_result": "result (JSON)",
+        "dl_table": "estimates table (CSV)",
     },
     "ja": {
         "title": "政策評価の一覧",
@@ -143,7 +158,7 @@ SITE: Words = {
         "data": "データ",
         "run": "実行",
         "filter": "絞り込み",
-        "placeholder": "どの列の語でも可（例: prop99 warn）",
+        "placeholder": "どの列の語でも可（例: prop99 注意）",
         "showing": "表示",
         "sort": "列見出しをクリックすると並べ替えます。",
         "machine": "機械判読用:",
@@ -191,6 +206,16 @@ SITE: Words = {
         "kept_at": "失敗までの出力を含む実行済みノートブックは {path} に保存されています。",
         "last_good_still": "直近の正常なレポートは引き続き公開されています:",
         "no_last_good": "このタスクには以前の正常なレポートがありません。",
+        "status_ok": "正常",
+        "status_failed": "失敗",
+        "status_blocked": "未実行（依存先の失敗）",
+        "ci": "信頼区間",
+        "diag_pass": "適合",
+        "diag_warn": "注意",
+        "diag_info": "参考",
+        "dl_notebook": "実行済みノートブック（.ipynb）",
+        "dl_result": "推定結果（JSON）",
+        "dl_table": "推定値の表（CSV）",
     },
 }
 
@@ -348,6 +373,52 @@ DASHBOARD: Words = {
         "excludes 0 on the other side. A link without an expected direction is supported by an "
         "effect either way. Diagnostic warnings are shown beside the verdict.",
         "col_verdict": "verdict",
+        "sheet_tab": "Outcomes",
+        "sheet_title": "Outcome targets and results (outcomes)",
+        "sheet_subtitle": "For the outcome section of the Administrative Project Review Sheet "
+        "(行政事業レビューシート), made by ebpm {version}",
+        "sheet_policy": "Policy",
+        "sheet_owner": "Responsible",
+        "sheet_file": "Logic model",
+        "sheet_vintage": "Data vintage",
+        "sheet_made": "Made",
+        "sheet_how": "Actual values are those ebpm.kpi.compute derived from the data, to full "
+        "precision. An empty cell means the data has no value for that {unit}; its note and the "
+        "remarks say why. Nothing is estimated or filled in.",
+        "sheet_fy": "fiscal year",
+        "sheet_year": "year",
+        "sheet_term": "Term",
+        "sheet_outcome": "Outcome",
+        "sheet_indicator": "Indicator",
+        "sheet_unit": "Unit",
+        "sheet_baseline": "Baseline",
+        "sheet_baseline_year": "Baseline {unit}",
+        "sheet_actuals": "Actual values",
+        "sheet_target": "Target",
+        "sheet_target_year": "Target {unit}",
+        "sheet_definition": "Definition of the indicator",
+        "sheet_source": "Statistics or data used (source)",
+        "sheet_reason": "Why this target",
+        "sheet_logic": "Why this outcome (logic model)",
+        "sheet_remarks": "Remarks",
+        "sheet_no_kpi": "No indicator (KPI) measures this outcome yet.",
+        "sheet_no_data": "The data has no actual value yet.",
+        "sheet_cell_empty": "Empty: the data has no value for this {unit} ({dataset}).",
+        "sheet_calendar": "Actual values are for calendar years (January to December).",
+        "sheet_fiscal": "Actual values are for fiscal years (April to March).",
+        "sheet_subannual": "A {frequency} indicator: no value per {unit} is filled in. Latest: "
+        "{value} in {period}.",
+        "sheet_quarterly": "quarterly",
+        "sheet_monthly": "monthly",
+        "sheet_baseline_note": "Baseline: {note}",
+        "sheet_given": "data passed by the caller",
+        "sheet_retrieved": "retrieved {date}",
+        "sheet_updated": "updated by the publisher {date}",
+        "sheet_package": "shipped with {package} {version}",
+        "sheet_latest": "{kpi}: up to {period}",
+        "sheet_none_yet": "{kpi}: no actual value yet",
+        "sheet_source_of": "Source: {source}",
+        "sheet_from": "From the link {link}: {text}",
     },
     "ja": {
         "logic_model": "ロジックモデルと根拠",
@@ -395,6 +466,51 @@ DASHBOARD: Words = {
         "逆の側で0を含まなければ「想定と逆」です。向きを定めていないつながりでは、どちらの向きの"
         "効果も支持とみなします。診断の警告は判定と並べて示します。",
         "col_verdict": "判定",
+        "sheet_tab": "アウトカム",
+        "sheet_title": "成果目標及び成果実績（アウトカム）",
+        "sheet_subtitle": "行政事業レビューシートへの転記用（ebpm {version} で作成）",
+        "sheet_policy": "政策名",
+        "sheet_owner": "所管",
+        "sheet_file": "ロジックモデル",
+        "sheet_vintage": "データの時点",
+        "sheet_made": "作成日時",
+        "sheet_how": "実績値は ebpm.kpi.compute がデータから算出した値です（丸めていません）。"
+        "空欄はその{unit}の値がデータにないことを示し、理由をセルのメモと備考に記しています。"
+        "推計や補完はしていません。",
+        "sheet_fy": "年度",
+        "sheet_year": "年",
+        "sheet_term": "区分",
+        "sheet_outcome": "成果目標",
+        "sheet_indicator": "成果指標",
+        "sheet_unit": "単位",
+        "sheet_baseline": "基準値",
+        "sheet_baseline_year": "基準{unit}",
+        "sheet_actuals": "実績値",
+        "sheet_target": "目標値",
+        "sheet_target_year": "目標{unit}",
+        "sheet_definition": "成果指標の定義",
+        "sheet_source": "根拠として用いた統計・データ名（出典）",
+        "sheet_reason": "目標値の設定根拠",
+        "sheet_logic": "成果目標の設定理由（ロジックモデル）",
+        "sheet_remarks": "備考",
+        "sheet_no_kpi": "この成果目標には成果指標（KPI）が設定されていません。",
+        "sheet_no_data": "実績値のデータがまだありません。",
+        "sheet_cell_empty": "空欄：データにこの{unit}の値がありません（{dataset}）。",
+        "sheet_calendar": "実績値は暦年（1〜12月）の値です。",
+        "sheet_fiscal": "実績値は年度（4月〜翌年3月）の値です。",
+        "sheet_subannual": "{frequency}の指標のため、{unit}ごとの実績値は記入していません。"
+        "最新値：{period} {value}。",
+        "sheet_quarterly": "四半期",
+        "sheet_monthly": "月次",
+        "sheet_baseline_note": "基準値：{note}",
+        "sheet_given": "呼び出し側が渡したデータ",
+        "sheet_retrieved": "取得 {date}",
+        "sheet_updated": "公表者の更新 {date}",
+        "sheet_package": "{package} {version} に同梱",
+        "sheet_latest": "{kpi}：{period}まで",
+        "sheet_none_yet": "{kpi}：実績値なし",
+        "sheet_source_of": "出典：{source}",
+        "sheet_from": "つながり {link}：{text}",
     },
 }
 
@@ -439,3 +555,132 @@ AREAS: dict[str, Words] = {
     "dashboard": DASHBOARD,
     "changes": CHANGES,
 }
+
+#: A headline estimate as a report shows it (:mod:`ebpm.report.result_html`).
+RESULT: Words = {
+    "en": {
+        "term": "term",
+        "estimate": "estimate",
+        "std_error": "std_error",
+        "statistic": "statistic",
+        "p_value": "p_value",
+        "conf_low": "conf_low",
+        "conf_high": "conf_high",
+        "n": "n = {n}",
+        "inference": "inference: {}",
+        "intervals": "{level} {label}",
+        "assumption": "Identifying assumption: {}",
+        "sep": "; ",
+        "outcome": "outcome",
+        "unit": "unit",
+        "time": "time",
+        "treated": "treated",
+        "cohort": "cohort",
+        "running": "running",
+        "cutoff": "cutoff",
+        "intervention": "intervention",
+        "confidence intervals": "confidence intervals",
+    },
+    "ja": {
+        "term": "項目",
+        "estimate": "推定値",
+        "std_error": "標準誤差",
+        "statistic": "検定統計量",
+        "p_value": "p値",
+        "conf_low": "下限",
+        "conf_high": "上限",
+        "n": "観測数 {n}",
+        "inference": "推論：{}",
+        "intervals": "{level}{label}",
+        "assumption": "識別の仮定：{}",
+        "sep": "、",
+        "outcome": "結果変数",
+        "unit": "単位",
+        "time": "時点",
+        "treated": "処置",
+        "cohort": "導入時期",
+        "running": "割当変数",
+        "cutoff": "閾値",
+        "intervention": "介入時点",
+        "confidence intervals": "信頼区間",
+    },
+}
+
+AREAS["result"] = RESULT
+
+#: The diagnostics a result carries and how current its data are, as pages say them
+#: (:func:`ebpm.report.evidence.diagnostics`, :func:`ebpm.report.evidence.data_vintage`).
+DIAGNOSTICS: Words = {
+    "en": {
+        "test": "{name}: p = {p} ({says})",
+        "pre-trends": "pre-trends",
+        "density test": "density test",
+        "parallel": "no evidence against parallel pre-trends",
+        "not_parallel": "pre-period effects differ from zero",
+        "no_sorting": "no sign of sorting at the cutoff",
+        "sorting": "the running variable bunches at the cutoff",
+        "placebo": "placebo p = {p} (share of units whose post/pre RMSPE ratio is at least the "
+        "treated unit's)",
+        "in_time": "in-time placebo at {at}: {estimate}",
+        "ljung_box": "Ljung-Box p = {p}: {says}",
+        "autocorrelated": "residuals are autocorrelated; the HAC errors allow for it",
+        "independent": "no autocorrelation detected",
+        "permutation": "permutation p = {p} ({n} permutations)",
+        "made_by": "run {run}",
+        "not_evaluated": "not evaluated yet",
+        "updated": "updated {date}",
+        "retrieved": "retrieved {when}",
+    },
+    "ja": {
+        "test": "{name}：p = {p}（{says}）",
+        "pre-trends": "事前トレンドの検定",
+        "density test": "密度検定",
+        "parallel": "平行トレンドに反する証拠なし",
+        "not_parallel": "処置前の効果が0と異なる",
+        "no_sorting": "閾値での操作の兆候なし",
+        "sorting": "割当変数が閾値に集中",
+        "placebo": "プラセボ p = {p}（処置後/処置前のRMSPE比が処置群以上の単位の割合）",
+        "in_time": "時点プラセボ（{at}）：{estimate}",
+        "ljung_box": "Ljung-Box検定 p = {p}：{says}",
+        "autocorrelated": "残差に自己相関あり（HAC標準誤差で考慮）",
+        "independent": "自己相関は検出されず",
+        "permutation": "並べ替え検定 p = {p}（{n} 回）",
+        "made_by": "実行 {run}",
+        "not_evaluated": "未評価",
+        "updated": "{date} 更新",
+        "retrieved": "{when} 取得",
+    },
+}
+AREAS["diagnostics"] = DIAGNOSTICS
+
+#: Research designs by their estimator's ``method``, in Japanese (English titles are the
+#: estimators' own).
+DESIGN_TITLES_JA = {
+    "did": "差の差分法（二方向固定効果）",
+    "staggered_did": "段階的導入の差の差分法（Callaway & Sant'Anna）",
+    "event_study": "イベントスタディ",
+    "synthetic_control": "合成コントロール法",
+    "synthdid": "合成差の差分法",
+    "rdd": "回帰不連続デザイン",
+    "its": "分断時系列分析",
+}
+
+#: Japan Standard Time, in which Japanese pages give dates.
+_JST = timezone(timedelta(hours=9), "JST")
+
+
+def when(iso: Any, lang: Any) -> str:
+    """A recorded time (ISO 8601) as a page in ``lang`` shows it: English pages in UTC
+    (``2026-12-07 13:50 UTC``), Japanese pages in Japan time (``2026年12月7日 22:50（日本時間）``).
+    Anything that is not a time is shown as given."""
+    lang = check_lang(lang)
+    try:
+        moment = datetime.fromisoformat(str(iso))
+    except ValueError:
+        return "" if iso is None else str(iso)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if lang == "ja":
+        t = moment.astimezone(_JST)
+        return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}（日本時間）"
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"

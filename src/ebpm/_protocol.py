@@ -35,6 +35,9 @@ READS_FILE_ENV = "EBPM_READS_FILE"
 #: Folders whose files are not inputs of a task (the run's ``runs/`` and ``site/``, the
 #: download cache), separated by ``os.pathsep``.
 READS_IGNORE_ENV = "EBPM_READS_IGNORE"
+#: The site's language ("en" or "ja"): what ebpm's report helpers write in, in the kernel as on
+#: the site (``ebpm run --lang``, ``ebpm publish --lang``; :func:`ebpm.report.language`).
+LANG_ENV = "EBPM_LANG"
 
 #: Names whose values are secrets (an e-Stat appId, API keys, tokens, passwords, credentials,
 #: URL signatures), as parameter names at any depth and as query keys in URLs: never passed as

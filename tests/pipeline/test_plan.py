@@ -71,7 +71,14 @@ def _good(spec: PipelineSpec, name: str, **fields: Any) -> dict[str, Any]:
     )
 
 
-def _plan(spec: PipelineSpec, *, force: bool = False, selected: list[str] | None = None):
+def _plan(
+    spec: PipelineSpec,
+    *,
+    force: bool = False,
+    selected: list[str] | None = None,
+    previous_runs: list[dict[str, Any]] | None = None,
+    lang: str = "en",
+):
     tasks = [t for t in spec.tasks if selected is None or t.name in selected]
     return plan_tasks(
         spec,
@@ -83,6 +90,8 @@ def _plan(spec: PipelineSpec, *, force: bool = False, selected: list[str] | None
         force=force,
         refresh_data=False,
         emit=lambda event: None,
+        previous_runs=previous_runs,
+        lang=lang,
     )
 
 
@@ -99,6 +108,7 @@ def test_tasks_that_never_ran_all_run(spec: PipelineSpec) -> None:
         "notebook": file_sha256(spec.root / "notebooks" / "n.py"),
         "parameters": parameters_fingerprint({"k": 1}),
         "environment": ENV,
+        "lang": "en",  # the site's language: the report helpers in the kernel write in it
     }
     assert context(spec, plans, run_id=R3).to_run == ["a", "b", "c", "d"]
 
@@ -134,6 +144,30 @@ def test_a_task_whose_inputs_did_not_change_keeps_its_report(spec: PipelineSpec)
     assert plans["c"].result.unchanged_since == R1  # R2 had kept R1's report
     assert plans["b"].previous[0] == R1
     assert context(spec, plans, run_id=R3).to_run == []
+
+
+def test_a_task_whose_last_run_failed_runs_again(spec: PipelineSpec) -> None:
+    """Nothing changed since its last good run, but a later run failed (a passing outage):
+    it runs again, and the plan names the failed run; no --force needed."""
+    write_run(spec.root, "p", R1, [_good(spec, n) for n in "abcd"])
+    write_run(spec.root, "p", R2, [record("c", status="failed", reason="HTTP 503")])
+    runs = [
+        {"run_id": R1, "tasks": [{"name": n, "status": "ok"} for n in "abcd"]},
+        {"run_id": R2, "tasks": [{"name": "c", "status": "failed"}]},
+    ]
+    plans, reasons = _plan(spec, previous_runs=runs)
+    assert reasons["c"] == f"it failed in run {R2}"
+    assert plans["c"].result.status == "pending"
+    assert reasons["a"] == "unchanged"
+    assert reasons["d"] == "c, which it runs after, runs again"
+
+
+def test_a_task_runs_again_when_the_site_language_changed(spec: PipelineSpec) -> None:
+    write_run(spec.root, "p", R1, [_good(spec, n) for n in "abcd"])  # made before: English
+    _, reasons = _plan(spec, lang="ja")
+    assert set(reasons.values()) == {"the site's language changed"}
+    _, same = _plan(spec, lang="en")
+    assert set(same.values()) == {"unchanged"}
 
 
 @pytest.mark.parametrize(

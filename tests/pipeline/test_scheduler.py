@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from ebpm._protocol import (
+    LANG_ENV,
     NEEDS_ENV,
     NOT_OK_ENV,
     PROJECT_ROOT_ENV,
@@ -272,6 +273,7 @@ def test_each_task_gets_its_notebook_parameters_and_environment(spec, monkeypatc
         PROJECT_ROOT_ENV: str(spec.root),
         READS_IGNORE_ENV: os.pathsep.join(str(p) for p in ignored),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        LANG_ENV: "en",  # the site's language, for the report helpers in the kernel
     }
     json.dumps(c.env)  # plain strings, for a worker elsewhere
 

@@ -108,7 +108,7 @@ def test_moran_without_a_permutation_count() -> None:
             "updated 2025-06-20",
         ),
         ({"package": "causaldata", "package_version": "0.1.5"}, "causaldata 0.1.5"),
-        ({"retrieved_at": "2026-11-26T00:00:00+00:00"}, "retrieved 2026-11-26T00:00:00+00:00"),
+        ({"retrieved_at": "2026-11-26T00:00:00+00:00"}, "retrieved 2026-11-26 00:00 UTC"),
         ({}, "retrieved ?"),
     ],
 )

@@ -53,7 +53,7 @@ def test_index_lists_ok_reports_with_their_estimates(tmp_path: Path) -> None:
     ) in text
     assert text.index("organ.html") < text.index("prop99.html")  # tasks sorted
     assert "<code>r1</code>" in text
-    assert "2026-01-02T03:04:05+00:00" in text
+    assert "2026-01-02 03:04 UTC" in text  # when the task ran, in UTC on English pages
 
 
 def test_index_names_each_evaluation_s_design(tmp_path: Path) -> None:
@@ -204,3 +204,49 @@ def test_a_japanese_index_embeds_its_glyphs_from_the_font_cache(tmp_path: Path) 
     assert "<th data-sort>主な推定値（標準誤差）</th>" in text
     assert "@font-face" in text
     assert len(list((tmp_path / "_ebpm" / "fonts").glob("*.woff"))) == 1
+
+
+def test_a_japanese_index_says_status_interval_diagnostics_and_dates_in_japanese(
+    tmp_path: Path,
+) -> None:
+    state = {
+        "lang": "ja",
+        "pipelines": {
+            "p": {
+                "description": "",
+                "tasks": {
+                    "did": {
+                        "status": "ok",
+                        "report": "reports/p/did.html",
+                        "run_id": "r1",
+                        "finished_at": "2026-01-02T20:04:05+00:00",
+                        "datasets": [
+                            {
+                                "entry": "estat.x",
+                                "sha256": "ab" * 32,
+                                "retrieved_at": "2026-01-01T00:00:00Z",
+                            }
+                        ],
+                        "headline": {
+                            "headline": {
+                                "estimate": -0.02,
+                                "std_error": 0.006,
+                                "conf_low": -0.035,
+                                "conf_high": -0.01,
+                            },
+                            "estimand": "ATT",
+                            "diagnostics": {"pretrend": {"p_value": 0.4}},
+                        },
+                    },
+                    "gone": {"status": "blocked", "run_id": "r2", "reason": "needs did"},
+                },
+            }
+        },
+    }
+    text = site.build_index(tmp_path, state).read_text(encoding="utf-8")
+    assert '<span class="ok">正常</span>' in text
+    assert '<span class="failed">未実行（依存先の失敗）</span>' in text
+    assert "95% 信頼区間" in text
+    assert "適合</span> 事前トレンドの検定：p = 0.4（平行トレンドに反する証拠なし）" in text
+    assert "2026年1月3日 05:04（日本時間）" in text  # 20:04 UTC is the next morning in Japan
+    assert "2026年1月1日 09:00（日本時間） 取得" in text

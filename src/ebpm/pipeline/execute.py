@@ -240,7 +240,7 @@ def _start_kernel(*, kernel: str, env: dict[str, str], cwd: str, timeout: float)
     if kernel == "python3":
         km.reads_file = _new_reads_file()
         env = {**env, READS_FILE_ENV: km.reads_file}
-        extra.append(f"--IPKernelApp.exec_lines={json.dumps([_RECORD_READS])}")
+        extra.append(f"--IPKernelApp.exec_lines={json.dumps([_RECORD_READS, _SETUP_PLOTS])}")
     run_sync(km.start_kernel)(env=_kernel_environment(env), cwd=cwd, extra_arguments=extra)
     kc = km.client()
     # no heartbeat thread: nbclient watches the kernel process itself, and a heartbeat thread
@@ -258,6 +258,9 @@ def _start_kernel(*, kernel: str, env: dict[str, str], cwd: str, timeout: float)
 #: Run in the kernel before the notebook: record the project files it opens. It binds no name
 #: in the notebook's namespace and, run with ``store_history=False``, takes no execution count.
 _RECORD_READS = "__import__('ebpm._reads', fromlist=['install']).install()"
+#: Run before the notebook too: its figures get the Japanese font and the project's palette
+#: (:func:`ebpm.plotting.setup_on_import`; matplotlib loads only if the notebook plots).
+_SETUP_PLOTS = "__import__('ebpm.plotting', fromlist=['setup_on_import']).setup_on_import()"
 
 _READS_FILES: set[str] = set()  # made by this process and not yet read (removed at exit)
 

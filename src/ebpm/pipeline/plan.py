@@ -71,6 +71,7 @@ class RunContext:
     overrides: dict[str, Any] = field(default_factory=dict)
     rerun_of: str | None = None
     previous_runs: list[dict[str, Any]] = field(default_factory=list)  # earlier manifests
+    lang: str = "en"  # the site's language: the kernels' report helpers write in it
     #: the package versions every report and the manifest name, looked up once per run
     versions: dict[str, str | None] = field(default_factory=versions)
 
@@ -92,6 +93,7 @@ def plan_tasks(
     refresh_data: bool,
     emit: Progress,
     previous_runs: list[dict[str, Any]] | None = None,
+    lang: str = "en",
 ) -> tuple[dict[str, Plan], dict[str, str]]:
     """Each selected task's plan (an unchanged task's result already filled in from its last
     good record), and why each task runs or is unchanged.
@@ -115,6 +117,7 @@ def plan_tasks(
             "notebook": hasher.file(task.notebook),
             "parameters": parameters_fingerprint(task.parameters),
             "environment": environment,
+            "lang": lang,  # the report helpers write in the site's language
         }
         plans[task.name] = Plan(task, result, fp, previous.get(task.name))
     if refresh_data:
@@ -210,6 +213,8 @@ def _unchanged(
     for part in ("notebook", "parameters", "environment"):
         if old.get(part) != plan.fingerprint.get(part):
             return False, f"{part} changed"
+    if old.get("lang", "en") != plan.fingerprint.get("lang", "en"):  # before: English only
+        return False, "the site's language changed"
     if not record.get("report") or not (site / record["report"]).is_file():
         return False, "its report is missing from the site"
     from ebpm.report.evidence import estimate_missing

@@ -41,6 +41,7 @@ __all__ = [
     "refresh_stale_reports",
     "render_task",
     "repair_site_state",
+    "set_site_formats",
     "set_site_language",
     "write_site_state",
 ]
@@ -225,7 +226,8 @@ def _remove_pages(site: Path, state: dict[str, Any], pipeline: str, task: str) -
     """Delete a task's report, its downloads and its failure page from the site."""
     report = report_path(pipeline, task)
     folder = site / Path(report).parent
-    for name in (f"{task}.html", f"{task}.ipynb", f"{task}.result.json", f"{task}.csv"):
+    kept = (f"{task}.html", f"{task}.ipynb", f"{task}.result.json", f"{task}.csv")
+    for name in (*kept, f"{task}.pdf", f"{task}.docx"):  # and ebpm publish --formats's
         (folder / name).unlink(missing_ok=True)
     (site / failure_path(pipeline, task)).unlink(missing_ok=True)
     state.get("pages", {}).pop(report, None)
@@ -333,7 +335,8 @@ def _publish_unguarded(result: TaskResult, at: _Page, nb: Any) -> dict[str, Any]
         notice = _revision_notice(result.revision) if result.revision else None
         rel = report_path(spec.name, result.name)
         folder = str(Path(rel).parent)
-        downloads = _write_downloads(result, at.run_dir, site / folder)
+        downloads = _write_downloads(result, at.run_dir, site / folder, at.lang)
+        downloads.update(_write_exports(result, at, nb, site / folder))
         about = site_mod.about_block(
             run_id=at.run_id,
             pipeline=spec.name,
@@ -431,23 +434,28 @@ def _policies_informed(
     return out
 
 
-def _write_downloads(result: TaskResult, run_dir: Path, folder: Path) -> dict[str, str]:
+def _write_downloads(
+    result: TaskResult, run_dir: Path, folder: Path, lang: str = "en"
+) -> dict[str, str]:
     """Beside a report: the executed notebook, the result as JSON and its table as CSV.
     Returns {label: href relative to the report}."""
     import csv
     import io
 
+    from ebpm._lang import SITE, words
+
+    w = words(SITE, lang)
     out: dict[str, str] = {}
     if result.output_notebook:
         name = f"{result.name}.ipynb"
         atomic_write_text(folder / name, (run_dir / result.output_notebook).read_text("utf-8"))
-        out["executed notebook (.ipynb)"] = name
+        out[w["dl_notebook"]] = name
     if result.headline:
         name = f"{result.name}.result.json"
         atomic_write_text(
             folder / name, json.dumps(result.headline, ensure_ascii=False, indent=1) + "\n"
         )
-        out["result (JSON)"] = name
+        out[w["dl_result"]] = name
         rows = result.headline.get("table") or []
         if rows and all(isinstance(r, dict) for r in rows):
             columns = list(dict.fromkeys(k for r in rows for k in r))
@@ -457,8 +465,47 @@ def _write_downloads(result: TaskResult, run_dir: Path, folder: Path) -> dict[st
             writer.writerows(rows)
             name = f"{result.name}.csv"
             atomic_write_text(folder / name, "\ufeff" + buf.getvalue())
-            out["estimates table (CSV)"] = name
+            out[w["dl_table"]] = name
     return out
+
+
+def _write_exports(result: TaskResult, at: _Page, nb: Any, folder: Path) -> dict[str, str]:
+    """Beside a report, the PDF and Word documents the site asks for (``ebpm publish
+    --formats``, :func:`set_site_formats`): {label: file name}."""
+    from ebpm import site as site_mod
+    from ebpm.pipeline.export import write_formats
+
+    formats = site_mod.load_state(at.site).get("formats") or []
+    return write_formats(
+        nb,
+        formats,
+        folder,
+        pipeline=at.spec.name,
+        task=result.name,
+        run_id=at.run_id,
+        record={
+            "parameters": result.parameters,
+            "datasets": result.datasets,
+            "finished_at": result.finished_at,
+        },
+        git=at.git,
+        versions=at.versions,
+        lang=at.lang,
+    )
+
+
+def set_site_formats(site: Path, formats: list[str]) -> None:
+    """Write the reports of the site as ``formats`` ("pdf", "docx") beside each report from now
+    on, linked from its downloads (``[]``: none)."""
+    from ebpm import site as site_mod
+    from ebpm.pipeline.export import check_formats
+
+    formats = check_formats(formats, name="--formats")
+    site.mkdir(parents=True, exist_ok=True)
+    with _site_lock(site):
+        state = site_mod.load_state(site)
+        state["formats"] = formats
+        site_mod.save_state(site, state)
 
 
 def set_site_language(site: Path, lang: str) -> None:
@@ -495,6 +542,7 @@ def publish_runs(
     site: str | Path | None = None,
     progress: Progress | None = None,
     lang: str | None = None,
+    formats: list[str] | None = None,
 ) -> Path:
     """Rebuild a report site from recorded runs, without running anything.
 
@@ -516,6 +564,9 @@ def publish_runs(
         Called with a :class:`~ebpm.pipeline.events.Published` per page written.
     lang : {"en", "ja"}, optional
         The language of the pages (default: the site's current one, else English).
+    formats : list of {"pdf", "docx"}, optional
+        Also write each report as these documents beside it, linked from its downloads, in
+        this and later runs (default: as before; ``[]``: no more).
 
     Returns
     -------
@@ -532,6 +583,8 @@ def publish_runs(
         site_mod.set_aside_state(site_dir, problem)
     if lang is not None:
         set_site_language(site_dir, lang)
+    if formats is not None:
+        set_site_formats(site_dir, formats)
     emit = progress or (lambda event: None)
     upto: dict[str, str | None] = {}
     if run_ids:

@@ -269,6 +269,7 @@ def run_pipeline(
         repair_site_state(out, site)
         if lang is not None:
             set_site_language(site, lang)
+        site_lang = _site_language(site)
         started = utc_now()
         git = git_state(spec.root)  # once per run: every report and the manifest name this commit
         hasher = Hasher(out / "runs" / ".fingerprints.json")
@@ -287,6 +288,7 @@ def run_pipeline(
             refresh_data=refresh_data,
             emit=emit,
             previous_runs=previous_runs,
+            lang=site_lang,
         )
         ctx = RunContext(
             spec=spec,
@@ -308,6 +310,7 @@ def run_pipeline(
             overrides=overrides,
             rerun_of=rerun_of,
             previous_runs=previous_runs,
+            lang=site_lang,
         )
         hasher.save()
         _announce(ctx, reasons)
@@ -332,6 +335,13 @@ def run_pipeline(
         duration_s=duration,
         cancelled=cancelled,
     )
+
+
+def _site_language(site: Path) -> str:
+    """The site's language: what the kernels' report helpers write in this run."""
+    from ebpm.site import load_state
+
+    return str(load_state(site).get("lang", "en"))
 
 
 def _finish(ctx: RunContext, out: Path, *, cancelled: bool, t_start: float) -> float:

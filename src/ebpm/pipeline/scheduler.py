@@ -20,6 +20,7 @@ from typing import Any
 
 from ebpm._io import atomic_write_text
 from ebpm._protocol import (
+    LANG_ENV,
     NEEDS_ENV,
     NOT_OK_ENV,
     PROJECT_ROOT_ENV,
@@ -131,7 +132,10 @@ class Scheduler:
             notebook=self.sources[task.notebook],
             parameters=dict(task.parameters),
             cwd=str(ctx.spec.root),
-            env=_task_env(ctx.spec, ctx.run_id, task, ctx.run_dir, ready=ready, not_ok=not_ok),
+            env={
+                **_task_env(ctx.spec, ctx.run_id, task, ctx.run_dir, ready=ready, not_ok=not_ok),
+                LANG_ENV: ctx.lang,
+            },
             kernel=ctx.kernel,
             timeout=task.timeout,
             attempt=attempt,

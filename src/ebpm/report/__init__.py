@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from ebpm._lang import DESIGN, FOOTER
+from ebpm._lang import DESIGN, FOOTER, LANGS, check_lang, when
 from ebpm._lang import words as area_words
 from ebpm._protocol import (
+    LANG_ENV,
     PROVENANCE_MIME,
     RESULT_MIME,
     RUN_ID_ENV,
@@ -43,6 +44,7 @@ __all__ = [
     "etable",
     "footer",
     "headline",
+    "language",
     "package_versions",
     "table",
 ]
@@ -85,17 +87,33 @@ def _display(bundle: dict[str, Any]) -> None:
     display(bundle, raw=True)
 
 
-def headline(result: EstimateResult, *, label: str | None = None) -> None:
-    """Show ``result`` and mark it as this report's headline estimate."""
+def language() -> str:
+    """The language ebpm's report helpers write in: the site's, which ``ebpm run`` passes to
+    the kernel (``ebpm run --lang ja`` or ``ebpm publish --lang ja`` earlier), else English.
+
+    A notebook can follow it too: ``lang = lang or report.language()``.
+    """
+    lang = os.environ.get(LANG_ENV, "en")
+    return lang if lang in LANGS else "en"
+
+
+def headline(result: EstimateResult, *, label: str | None = None, lang: str | None = None) -> None:
+    """Show ``result`` and mark it as this report's headline estimate.
+
+    ``lang`` ("en" or "ja"; default :func:`language`) is the language of the table's
+    columns, the design's name and the facts under it.
+    """
+    from ebpm.report.result_html import result_html
     from ebpm.results import EstimateResult
 
     if not isinstance(result, EstimateResult):
         raise TypeError(f"headline() takes an EstimateResult, got {type(result).__name__}")
+    lang = check_lang(lang if lang is not None else language())
     payload = result.to_dict()
     payload["label"] = label or result.title
     _display(
         {
-            "text/html": result._repr_html_(),
+            "text/html": result_html(result, lang),
             "text/plain": result.summary(),
             RESULT_MIME: payload,
         }
@@ -110,14 +128,14 @@ def design_statement(
     unit: str,
     period: str,
     identification: str,
-    lang: str = "en",
+    lang: str | None = None,
 ) -> None:
     """Show the design of the evaluation as a short definition list.
 
-    ``lang`` ("en" or "ja") is the language of the labels (推定対象, 比較群, ...); the values are
-    shown as given.
+    ``lang`` ("en" or "ja"; default :func:`language`) is the language of the labels (推定対象,
+    比較群, ...); the values are shown as given.
     """
-    labels = area_words(DESIGN, lang)
+    labels = area_words(DESIGN, lang if lang is not None else language())
     values = {
         "estimand": estimand,
         "treatment": treatment,
@@ -132,7 +150,7 @@ def design_statement(
     _display({"text/html": f'<dl class="ebpm-design">{body}</dl>', "text/plain": text})
 
 
-def footer(*datasets: Any, lang: str = "en") -> None:
+def footer(*datasets: Any, lang: str | None = None) -> None:
     """Show the run id, data provenance and package versions; record the datasets used.
 
     Parameters
@@ -142,9 +160,11 @@ def footer(*datasets: Any, lang: str = "en") -> None:
         ``attrs["ebpm"]``, a provenance record). Each is listed with only what its record
         has: title, source, licence, the query it was read with, where from, sha256, when,
         and the publisher's required credit.
-    lang : {"en", "ja"}
-        Language of the footer's labels.
+    lang : {"en", "ja"}, optional
+        Language of the footer's labels and dates (default :func:`language`; Japanese dates
+        are in Japan time).
     """
+    lang = lang if lang is not None else language()
     run_id = os.environ.get(RUN_ID_ENV, "interactive (not run by ebpm run)")
     now = datetime.now(UTC).isoformat(timespec="seconds")
     provs = [dict(getattr(d, "attrs", {}).get("ebpm", {})) for d in datasets]
@@ -176,7 +196,7 @@ def footer(*datasets: Any, lang: str = "en") -> None:
         if p.get("sha256"):
             read.append(f"sha256 <code>{esc(str(p['sha256'])[:16])}…</code>")
         if p.get("retrieved_at"):
-            read.append(words["read"].format(esc(str(p["retrieved_at"]))))
+            read.append(words["read"].format(esc(when(p["retrieved_at"], lang))))
         if p.get("publisher_updated"):
             read.append(words["updated"].format(esc(str(p["publisher_updated"]))))
         if read:
@@ -193,7 +213,7 @@ def footer(*datasets: Any, lang: str = "en") -> None:
     vers = ", ".join(f"{k} {v}" for k, v in versions.items() if v)
     html_text = (
         '<footer class="ebpm-footer"><hr>'
-        f"<p>{words['run'].format(run=esc(run_id), now=esc(now))}</p>"
+        f"<p>{words['run'].format(run=esc(run_id), now=esc(when(now, lang)))}</p>"
         f"<p>{words['data']}</p><ul>{''.join(items) or '<li>' + words['none'] + '</li>'}</ul>"
         f"<p>{words['software'].format(esc(vers))}</p></footer>"
     )

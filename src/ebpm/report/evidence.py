@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ebpm._format import finite
+from ebpm._lang import DIAGNOSTICS, when, words
 
 __all__ = ["data_vintage", "diagnostics", "estimate_missing"]
 
@@ -36,7 +37,9 @@ def estimate_missing(headline: Mapping[str, Any] | None) -> bool:
     return not isinstance(numbers, Mapping) or _num(numbers.get("estimate")) is None
 
 
-def _check(name: str, p: Any, passes: str, fails: str) -> dict[str, Any] | None:
+def _check(
+    name: str, p: Any, passes: str, fails: str, w: Mapping[str, str]
+) -> dict[str, Any] | None:
     p = _num(p)
     if p is None:
         return None
@@ -45,35 +48,25 @@ def _check(name: str, p: Any, passes: str, fails: str) -> dict[str, Any] | None:
         "check": name,
         "p_value": p,
         "status": "pass" if ok else "warn",
-        "text": f"{name}: p = {p:.3g} ({passes if ok else fails})",
+        "text": w["test"].format(name=w[name], p=f"{p:.3g}", says=w[passes if ok else fails]),
     }
 
 
-def diagnostics(headline: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """The checks a published result carries, each with its status and a one-line text."""
+def diagnostics(headline: Mapping[str, Any] | None, lang: str = "en") -> list[dict[str, Any]]:
+    """The checks a published result carries, each with its status and a one-line text in
+    ``lang`` ("en" or "ja"; ``check`` stays the English name, for machines)."""
     if not headline:
         return []
+    w = words(DIAGNOSTICS, lang)
     d = headline.get("diagnostics") or {}
     method = headline.get("method")
     out: list[dict[str, Any] | None] = []
     if isinstance(d.get("pretrend"), Mapping):
-        out.append(
-            _check(
-                "pre-trends",
-                d["pretrend"].get("p_value"),
-                "no evidence against parallel pre-trends",
-                "pre-period effects differ from zero",
-            )
-        )
+        p = d["pretrend"].get("p_value")
+        out.append(_check("pre-trends", p, "parallel", "not_parallel", w))
     if isinstance(d.get("density_test"), Mapping):
-        out.append(
-            _check(
-                "density test",
-                d["density_test"].get("p_value"),
-                "no sign of sorting at the cutoff",
-                "the running variable bunches at the cutoff",
-            )
-        )
+        p = d["density_test"].get("p_value")
+        out.append(_check("density test", p, "no_sorting", "sorting", w))
     if method == "synthetic_control" and _num(d.get("p_value")) is not None:
         p = float(d["p_value"])
         out.append(
@@ -81,8 +74,7 @@ def diagnostics(headline: Mapping[str, Any] | None) -> list[dict[str, Any]]:
                 "check": "placebo (in-space permutation)",
                 "p_value": p,
                 "status": "info",
-                "text": f"placebo p = {p:.3g} (share of units whose post/pre RMSPE ratio is at "
-                "least the treated unit's)",
+                "text": w["placebo"].format(p=f"{p:.3g}"),
             }
         )
     in_time = d.get("in_time_placebo")
@@ -92,8 +84,9 @@ def diagnostics(headline: Mapping[str, Any] | None) -> list[dict[str, Any]]:
                 "check": "in-time placebo",
                 "p_value": None,
                 "status": "info",
-                "text": f"in-time placebo at {in_time.get('treatment_time')}: "
-                f"{float(in_time['estimate']):.3g}",
+                "text": w["in_time"].format(
+                    at=in_time.get("treatment_time"), estimate=f"{float(in_time['estimate']):.3g}"
+                ),
             }
         )
     auto = d.get("residual_autocorrelation")
@@ -107,11 +100,8 @@ def diagnostics(headline: Mapping[str, Any] | None) -> list[dict[str, Any]]:
                     "check": "residual autocorrelation",
                     "p_value": p,
                     "status": "info",
-                    "text": f"Ljung-Box p = {p:.3g}: "
-                    + (
-                        "residuals are autocorrelated; the HAC errors allow for it"
-                        if p < ALPHA
-                        else "no autocorrelation detected"
+                    "text": w["ljung_box"].format(
+                        p=f"{p:.3g}", says=w["autocorrelated" if p < ALPHA else "independent"]
                     ),
                 }
             )
@@ -122,7 +112,7 @@ def diagnostics(headline: Mapping[str, Any] | None) -> list[dict[str, Any]]:
                 "check": "permutation test",
                 "p_value": p,
                 "status": "info",
-                "text": f"permutation p = {p:.3g} ({d.get('permutations', '?')} permutations)",
+                "text": w["permutation"].format(p=f"{p:.3g}", n=d.get("permutations", "?")),
             }
         )
     return [c for c in out if c is not None]
@@ -139,14 +129,15 @@ def data_identity(d: dict[str, Any]) -> str:
     return ""
 
 
-def data_vintage(d: dict[str, Any]) -> str:
+def data_vintage(d: dict[str, Any], lang: str = "en") -> str:
     """How current a dataset is: the publisher's update date, else the package version that
     shipped it, else when it was retrieved (an estimate shown as evidence: the run that made
-    it)."""
+    it); in ``lang``."""
+    w = words(DIAGNOSTICS, lang)
     if d.get("kind") == "evidence":
-        return f"run {d['run_id']}" if d.get("run_id") else "not evaluated yet"
+        return w["made_by"].format(run=d["run_id"]) if d.get("run_id") else w["not_evaluated"]
     if d.get("publisher_updated"):
-        return f"updated {d['publisher_updated']}"
+        return w["updated"].format(date=d["publisher_updated"])
     if d.get("package_version"):
         return f"{d.get('package')} {d['package_version']}"
-    return f"retrieved {d.get('retrieved_at', '?')}"
+    return w["retrieved"].format(when=when(d.get("retrieved_at", "?"), lang))

@@ -10,6 +10,7 @@ from typing import Any
 
 from ebpm._format import finite, fixed
 from ebpm._io import atomic_write_text
+from ebpm._lang import when
 from ebpm.report.evidence import data_identity, data_vintage, diagnostics, estimate_missing
 from ebpm.site.pages import page, words
 from ebpm.site.registry import write_registry
@@ -30,13 +31,13 @@ def _fmt(x: Any) -> str:
     return fixed(value, 4 if ax < 1 else 3 if ax < 100 else 1)
 
 
-def _identity(d: dict[str, Any]) -> tuple[str, str]:
+def _identity(d: dict[str, Any], lang: str) -> tuple[str, str]:
     """A dataset's bytes and vintage, each said once (a package's version is both)."""
-    ident, vintage = data_identity(d), data_vintage(d)
+    ident, vintage = data_identity(d), data_vintage(d, lang)
     return (ident, "" if vintage == ident else vintage)
 
 
-def _estimate_cell(h: dict[str, Any] | None) -> str:
+def _estimate_cell(h: dict[str, Any] | None, w: dict[str, str]) -> str:
     if not h:
         return "–"
     hd = h["headline"]
@@ -47,7 +48,7 @@ def _estimate_cell(h: dict[str, Any] | None) -> str:
     # what the interval is, as the result says (Moran's I: a band under the null, not a CI)
     kind = h.get("interval_label") or "confidence intervals"
     label = (
-        "CI"
+        w["ci"]
         if kind == "confidence intervals"
         else f'<abbr title="{html.escape(str(kind))}">interval</abbr>'
     )
@@ -102,13 +103,13 @@ _FILTER_JS = """
 """
 
 
-def _diagnostics_cell(h: dict[str, Any] | None) -> str:
-    checks = diagnostics(h)
+def _diagnostics_cell(h: dict[str, Any] | None, w: dict[str, str], lang: str) -> str:
+    checks = diagnostics(h, lang)
     if not checks:
         return '<td data-key="none">–</td>'
     marks = {"pass": "ok", "warn": "failed", "info": "muted"}
     items = "<br>".join(
-        f'<span class="{marks[c["status"]]}">{html.escape(c["status"])}</span> '
+        f'<span class="{marks[c["status"]]}">{html.escape(w["diag_" + c["status"]])}</span> '
         f"{html.escape(c['text'])}"
         for c in checks
     )
@@ -116,14 +117,16 @@ def _diagnostics_cell(h: dict[str, Any] | None) -> str:
     return f'<td data-key="{worst}">{items}</td>'
 
 
-def _task_row(site: Path, pname: str, tname: str, t: dict[str, Any], w: dict[str, str]) -> str:
+def _task_row(
+    site: Path, pname: str, tname: str, t: dict[str, Any], w: dict[str, str], lang: str
+) -> str:
     """One evaluation's row of the index: report, status, estimate, diagnostics, data, run."""
     esc = html.escape
     ok = t["status"] == "ok"
     h = t.get("headline") if ok else None
     if ok:
         link = f'<a href="{esc(t["report"])}">{esc(tname)}</a>'
-        status = '<span class="ok">ok</span>'
+        status = f'<span class="ok">{w["status_ok"]}</span>'
         if estimate_missing(h):
             status = f'<span class="warn">{w["no_estimate"]}</span>'
         if t.get("unchanged_since"):
@@ -143,11 +146,11 @@ def _task_row(site: Path, pname: str, tname: str, t: dict[str, Any], w: dict[str
             )
     else:
         link = esc(tname)
+        word = esc(w.get(f"status_{t['status']}", str(t["status"])))
         status = (
-            f'<span class="failed">{esc(t["status"])}</span> '
-            f'<a href="{esc(t["failure"])}">{w["why"]}</a>'
+            f'<span class="failed">{word}</span> <a href="{esc(t["failure"])}">{w["why"]}</a>'
             if t.get("failure")
-            else f'<span class="failed">{esc(t["status"])}</span>'
+            else f'<span class="failed">{word}</span>'
         )
         if t.get("report"):
             status += (
@@ -161,7 +164,7 @@ def _task_row(site: Path, pname: str, tname: str, t: dict[str, Any], w: dict[str
     stale_note = f'<br><span class="muted">{w["from_last_good"]}</span>' if (not ok and h) else ""
     data = "<br>".join(
         f"<code>{esc(str(d.get('entry')))}</code> "
-        f'<span class="muted">{esc("; ".join(x for x in _identity(d) if x))}</span>'
+        f'<span class="muted">{esc("; ".join(x for x in _identity(d, lang) if x))}</span>'
         for d in t.get("datasets", [])
     )
     estimate_key = ((h or {}).get("headline") or {}).get("estimate")
@@ -173,10 +176,10 @@ def _task_row(site: Path, pname: str, tname: str, t: dict[str, Any], w: dict[str
     return (
         f'<tr class="evaluation"><td>{link}<br><span class="muted">{label}</span></td>'
         f"<td>{status}</td>"
-        f'<td class="num"{key}>{_estimate_cell(h)}{stale_note}</td>'
-        f"{_diagnostics_cell(h)}<td>{data or '–'}</td>"
+        f'<td class="num"{key}>{_estimate_cell(h, w)}{stale_note}</td>'
+        f"{_diagnostics_cell(h, w, lang)}<td>{data or '–'}</td>"
         f"<td><code>{esc(str(t.get('run_id')))}</code><br>"
-        f'<span class="muted">{esc(str(t.get("finished_at", "")))}</span></td></tr>'
+        f'<span class="muted">{esc(when(t.get("finished_at"), lang))}</span></td></tr>'
     )
 
 
@@ -191,7 +194,10 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
     sections = []
     for pname in sorted(state["pipelines"]):
         p = state["pipelines"][pname]
-        rows = [_task_row(site, pname, tname, p["tasks"][tname], w) for tname in sorted(p["tasks"])]
+        rows = [
+            _task_row(site, pname, tname, p["tasks"][tname], w, lang)
+            for tname in sorted(p["tasks"])
+        ]
         sections.append(
             f'<h2>{esc(pname)}</h2><p class="muted">{esc(p.get("description", ""))}</p>'
             '<div class="wide"><table><thead><tr>'
