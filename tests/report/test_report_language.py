@@ -70,3 +70,19 @@ def test_the_headline_follows_the_site(monkeypatch, shown) -> None:
     report.headline(_result())
     assert "<th>推定値</th>" in shown[0]["text/html"]
     assert shown[0][report.RESULT_MIME]["estimand"] == "LATE at the cutoff"  # data as they are
+
+
+@pytest.mark.parametrize(("env", "expected"), [("ja", "## 評価デザイン"), ("en", "## Design")])
+def test_say_shows_the_notebooks_prose_in_the_sites_language(
+    monkeypatch, shown, env: str, expected: str
+) -> None:
+    monkeypatch.setenv("EBPM_LANG", env)
+    report.say(en="## Design", ja="## 評価デザイン")
+    assert shown[0]["text/markdown"] == expected
+
+
+def test_say_refuses_an_unknown_language(shown) -> None:
+    from ebpm.errors import InvalidOptionError
+
+    with pytest.raises(InvalidOptionError, match=r"^lang='de' is not supported"):
+        report.say(en="x", ja="y", lang="de")

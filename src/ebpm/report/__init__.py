@@ -46,6 +46,7 @@ __all__ = [
     "headline",
     "language",
     "package_versions",
+    "say",
     "table",
 ]
 
@@ -95,6 +96,21 @@ def language() -> str:
     """
     lang = os.environ.get(LANG_ENV, "en")
     return lang if lang in LANGS else "en"
+
+
+def say(*, en: str, ja: str, lang: str | None = None) -> None:
+    """Show Markdown text in the report's language: ``en`` or ``ja`` (default
+    :func:`language`, the site's). A notebook's own prose follows the site this way::
+
+        report.say(en="## Design", ja="## 評価デザイン")
+
+    Math (``$...$``) is drawn as on any Markdown cell.
+    """
+    from ebpm._lang import check_lang
+
+    chosen = check_lang(lang if lang is not None else language())
+    text = ja if chosen == "ja" else en
+    _display({"text/markdown": text, "text/plain": text})
 
 
 def headline(result: EstimateResult, *, label: str | None = None, lang: str | None = None) -> None:
