@@ -5,12 +5,12 @@ the full traceback of a library error instead.
 
 One module per command group: :mod:`._base` (the group, the error boundary, shared options),
 :mod:`.catalog` (catalog, estat), :mod:`.japan`, :mod:`.run` (run, check, runs, rerun,
-publish), :mod:`.schedule`; :mod:`._display` draws a run's progress.
+publish), :mod:`.export`, :mod:`.schedule`; :mod:`._display` draws a run's progress.
 """
 
 from __future__ import annotations
 
-from ebpm.cli import catalog, japan, run, schedule  # noqa: F401 - each registers its commands
+from ebpm.cli import catalog, export, japan, run, schedule  # noqa: F401 - they add commands
 from ebpm.cli._base import boundary, main
 from ebpm.cli._display import _RunDisplay
 

@@ -377,9 +377,20 @@ def rerun(
     default=None,
     help="Language of the site's pages (kept for later runs; default: as before, else en).",
 )
+@click.option(
+    "--formats",
+    metavar="pdf,docx",
+    default=None,
+    help="Also write each report as PDF and/or Word beside it, linked from its downloads "
+    "(kept for later runs; `none` stops).",
+)
 @boundary
 def publish(
-    run_ids: tuple[str, ...], out_dir: Path, site_dir: Path | None, lang: str | None
+    run_ids: tuple[str, ...],
+    out_dir: Path,
+    site_dir: Path | None,
+    lang: str | None,
+    formats: str | None,
 ) -> None:
     """Rebuild the report site from recorded runs, without running anything.
 
@@ -394,6 +405,7 @@ def publish(
       ebpm publish
       ebpm publish 20261126T0600 --site /srv/www/evidence
       ebpm publish --lang ja                 pages in Japanese
+      ebpm publish --formats pdf,docx        each report also as PDF and Word (ebpm export)
     """
     from ebpm.pipeline.runner import publish_runs
 
@@ -405,7 +417,17 @@ def publish(
         pages += 1
         click.echo(f"  page {pages:>4}  {event.page}  (run {event.run_id})", err=True)
 
-    index = publish_runs(out_dir, list(run_ids) or None, site=site_dir, lang=lang, progress=show)
+    chosen = None
+    if formats is not None:
+        chosen = [f.strip() for f in formats.split(",") if f.strip() and f.strip() != "none"]
+    index = publish_runs(
+        out_dir,
+        list(run_ids) or None,
+        site=site_dir,
+        lang=lang,
+        progress=show,
+        formats=chosen,
+    )
     click.echo(f"published {pages} page(s) in {time.perf_counter() - t0:.1f} s")
     shown = _shown(index)
     click.echo(f"report site: {shown}")
