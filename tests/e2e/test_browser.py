@@ -368,3 +368,73 @@ def test_every_japanese_text_is_drawn_with_the_embedded_glyphs(browser, served) 
         drawn = _fonts_of_japanese_text(browser)
         assert drawn, page
         assert [text for text, fonts in drawn if "IPAexGothic" not in fonts] == [], page
+
+
+# --- layout at 1280 px and on A4 paper (issue 18) --------------------------------------------
+def _overflow(driver: Any) -> list[str]:
+    """What sticks out sideways: the page itself, or a table/figure wider than its box."""
+    return driver.execute_script(
+        """
+        var out = [];
+        var doc = document.documentElement;
+        if (doc.scrollWidth > doc.clientWidth) { out.push('page ' + doc.scrollWidth); }
+        document.querySelectorAll('table, svg.ebpm-logic-model, img').forEach(function (e) {
+          var box = e.parentElement.getBoundingClientRect();
+          var r = e.getBoundingClientRect();
+          if (r.right > box.right + 1 || r.right > doc.clientWidth + 1) {
+            out.push(e.tagName + '.' + (e.getAttribute('class') || '') + ' ' + Math.round(r.right));
+          }
+        });
+        return out;
+        """
+    )
+
+
+def test_the_index_and_a_dashboard_fit_1280_px_without_sideways_scrolling(browser, served) -> None:
+    base, _ = served
+    browser.set_window_size(1280, 1000)
+    for page in ("index.html", "reports/demo/prop99_kpi.html"):
+        browser.get(base + page)
+        assert _overflow(browser) == [], page
+
+
+def test_printed_on_a4_code_is_hidden_and_the_logic_model_fits(browser, served) -> None:
+    """Print media emulated at A4's width in CSS pixels: no navigation bar, no code (even
+    when shown on screen), the diagram within the page; a dashboard prints in landscape."""
+    base, _ = served
+    try:
+        for page, width in (
+            ("reports/demo/organ_donations.html", 794),
+            ("reports/demo/prop99_kpi.html", 1123),
+        ):
+            browser.get(base + page)
+            browser.find_element("id", "ebpm-toggle-code").click()  # code shown on screen
+            browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+            browser.set_window_size(width, 1000)
+            shown = browser.execute_script(
+                "return [document.querySelectorAll('.jp-CodeCell .jp-Cell-inputWrapper').length,"
+                " Array.from(document.querySelectorAll('.jp-CodeCell .jp-Cell-inputWrapper,"
+                " .ebpm-bar')).filter(function (e) { return e.offsetParent !== null; }).length]"
+            )
+            assert shown[0] > 0, page
+            assert shown[1] == 0, page
+            assert _overflow(browser) == [], page
+            browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        browser.set_window_size(1280, 1000)
+
+
+def test_a_dashboard_prints_to_a4_landscape_pages(browser, served, tmp_path) -> None:
+    import base64
+
+    import pypdfium2
+
+    base, _ = served
+    browser.get(base + "reports/demo/prop99_kpi.html")
+    pdf = browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})
+    (tmp_path / "dashboard.pdf").write_bytes(base64.b64decode(pdf["data"]))
+    doc = pypdfium2.PdfDocument(str(tmp_path / "dashboard.pdf"))
+    sizes = {(round(p.get_width()), round(p.get_height())) for p in doc}
+    assert len(doc) >= 2
+    assert {(w, min(h, 595)) for w, h in sizes} == {(842, 595)}  # A4 landscape, in points

@@ -31,6 +31,13 @@ def _fmt(x: Any) -> str:
     return fixed(value, 4 if ax < 1 else 3 if ax < 100 else 1)
 
 
+#: The index's columns share 1,280 px without sideways scrolling: long cells wrap.
+_COLUMNS = (
+    '<colgroup><col style="width:21%"><col style="width:12%"><col style="width:17%">'
+    '<col style="width:22%"><col style="width:16%"><col style="width:12%"></colgroup>'
+)
+
+
 def _identity(d: dict[str, Any], lang: str) -> tuple[str, str]:
     """A dataset's bytes and vintage, each said once (a package's version is both)."""
     ident, vintage = data_identity(d), data_vintage(d, lang)
@@ -200,7 +207,7 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
         ]
         sections.append(
             f'<h2>{esc(pname)}</h2><p class="muted">{esc(p.get("description", ""))}</p>'
-            '<div class="wide"><table><thead><tr>'
+            '<div class="wide"><table class="ebpm-index">' + _COLUMNS + "<thead><tr>"
             + "".join(
                 f"<th data-sort>{w[k]}</th>"
                 for k in ("report", "status", "estimate", "diagnostics", "data", "run")

@@ -36,6 +36,15 @@ th{background:#f4f4f4} td.num{font-variant-numeric:tabular-nums;white-space:nowr
 code{font-size:.85em} pre{background:#f7f7f7;padding:.8rem;overflow:auto;font-size:.82rem}
 .error{border-left:4px solid #b00020;padding-left:1rem}
 input,button,select,textarea{font:inherit} .wide{overflow-x:auto}
+table.ebpm-index{table-layout:fixed} table.ebpm-index td{overflow-wrap:anywhere}
+table.ebpm-index td.num{white-space:normal}
+@media print{
+ @page{size:A4;margin:14mm}
+ body{margin:0;max-width:none;font-size:10pt} .wide{overflow:visible}
+ #filter,label[for=filter]{display:none} a{color:inherit;text-decoration:none}
+ tr,img,svg,pre{break-inside:avoid} h1,h2,h3{break-after:avoid}
+ thead{display:table-header-group}
+}
 """
     + f"pre,code,kbd,samp{{font-family:{MONO_STACK}}}"
 )

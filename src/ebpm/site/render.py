@@ -162,6 +162,19 @@ def _page_css() -> str:
         ".ebpm-about{margin:2rem 1rem;padding-top:1rem;border-top:1px solid #ccc;font-size:14px}\n"
         ".ebpm-about dt{font-weight:600;margin-top:.5rem} .ebpm-about dd{margin-left:1rem}\n"
         ".ebpm-math-block{margin:1rem 0;overflow-x:auto;overflow-y:hidden} math{font-size:1.1em}\n"
+        # the logic model fits the page's width (its viewBox scales it; readers can zoom)
+        ".ebpm-scroll{overflow-x:visible!important}"
+        " svg.ebpm-logic-model{max-width:100%!important;height:auto!important}\n"
+        # printed on A4: no bar, no code (even shown on screen), sections on new pages,
+        # figures and table rows not cut in two
+        "@media print{@page{size:A4;margin:14mm}"
+        " .ebpm-bar{display:none!important}"
+        " .jp-CodeCell .jp-Cell-inputWrapper,.jp-InputArea{display:none!important}"
+        " .jp-RenderedHTMLCommon h2{break-before:page}"
+        " .jp-RenderedHTMLCommon :is(h1,h2,h3){break-after:avoid}"
+        " img,svg,tr,.jp-OutputArea-output{break-inside:avoid}"
+        " thead{display:table-header-group}"
+        " body{font-size:10pt}}\n"
         # ebpm's warnings, worded for readers (ebpm.site.outputs)
         ".ebpm-note{border-left:4px solid #b35806;background:#fff7ec;padding:.4rem .8rem;"
         "margin:.5rem 0}\n"
@@ -266,6 +279,9 @@ def report_page(
     from ebpm.report.fonts import font_face_css
 
     style = f"<style>\n{font_face_css(page)}\n{_page_css()}</style>\n"
+    if 'class="ebpm-logic-model"' in page:
+        # a logic model is wide (one column per stage): its page prints in landscape
+        style += "<style>@media print{@page{size:A4 landscape;margin:10mm}}</style>\n"
     return page.replace("</head>", style + "</head>", 1)
 
 
