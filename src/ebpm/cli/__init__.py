@@ -4,13 +4,14 @@ Library errors print one red line and exit 1; usage errors exit 2. Set ``EBPM_DE
 the full traceback of a library error instead.
 
 One module per command group: :mod:`._base` (the group, the error boundary, shared options),
-:mod:`.catalog` (catalog, estat), :mod:`.japan`, :mod:`.run` (run, check, runs, rerun,
-publish), :mod:`.export`, :mod:`.schedule`; :mod:`._display` draws a run's progress.
+:mod:`.catalog` (catalog, estat), :mod:`.japan`, :mod:`.kpi` (review-sheet), :mod:`.run`
+(run, check, runs, rerun, publish), :mod:`.export`, :mod:`.schedule`; :mod:`._display` draws a
+run's progress.
 """
 
 from __future__ import annotations
 
-from ebpm.cli import catalog, export, japan, run, schedule  # noqa: F401 - they add commands
+from ebpm.cli import catalog, export, japan, kpi, run, schedule  # noqa: F401 - they add commands
 from ebpm.cli._base import boundary, main
 from ebpm.cli._display import _RunDisplay
 

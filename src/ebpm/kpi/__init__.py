@@ -5,7 +5,9 @@ activities → outputs → outcomes → impact), the links between the nodes (so
 evaluation of a pipeline) and the KPIs followed up on them (:mod:`ebpm.kpi.model` documents the
 format). :func:`compute` follows the KPIs up against the straight path from baseline to target;
 :func:`changes` says what moved since the last follow-up; :func:`verdict` says what an
-evaluation's interval shows about the link it backs (supports, inconclusive, contradicts).
+evaluation's interval shows about the link it backs (supports, inconclusive, contradicts);
+:func:`review_sheet` writes the outcomes and their KPIs as the 行政事業レビューシート's outcome
+section (an .xlsx).
 
 >>> from ebpm import kpi
 >>> model = kpi.load("pipelines/policies/prop99.yaml")   # doctest: +SKIP
@@ -33,6 +35,7 @@ from ebpm.kpi.model import (
     period_label,
     schema,
 )
+from ebpm.kpi.review_sheet import review_sheet
 from ebpm.kpi.verdict import EXPECTED, VERDICTS, verdict
 
 __all__ = [
@@ -58,6 +61,7 @@ __all__ = [
     "load_all",
     "parse_period",
     "period_label",
+    "review_sheet",
     "schema",
     "verdict",
 ]
