@@ -29,52 +29,73 @@ from IPython.display import Markdown, display
 import ebpm
 from ebpm import catalog, describe, report
 
+lang = report.language()  # the site's language (ebpm run --lang): "en" or "ja"
 data = catalog.load(dataset)
 info = catalog.describe(dataset)
 design = describe.did_design(data, unit=unit, time=time, treated=treated)
 display(Markdown(f"# {title}\n\n{info.description}"))
 
-# %% [markdown]
-# ## Design
-#
-# Two-way fixed effects: for unit $i$ in period $t$,
-#
-# $$Y_{it} = \alpha_i + \lambda_t + \tau D_{it} + \varepsilon_{it},$$
-#
-# where $D_{it} = 1$ once the policy applies to unit $i$; $\tau$ is the effect on the treated.
+# %%
+model = r"$$Y_{it} = \alpha_i + \lambda_t + \tau D_{it} + \varepsilon_{it},$$"
+report.say(
+    en="## Design\n\nTwo-way fixed effects: for unit $i$ in period $t$,\n\n"
+    f"{model}\n\n"
+    r"where $D_{it} = 1$ once the policy applies to unit $i$; $\tau$ is the effect on the treated.",
+    ja="## 評価デザイン\n\n二方向固定効果モデル：単位 $i$、期間 $t$ について\n\n"
+    f"{model}\n\n"
+    r"$D_{it}$ は単位 $i$ に政策が適用されて以降 1 となる変数で、$\tau$ が処置群への効果である。",
+)
 
 # %%
 treated_units = ", ".join(map(str, design["treated_units"][:5]))
-report.design_statement(
-    estimand="Average treatment effect on the treated (ATT)",
-    treatment=f"{policy}; treated units: {treated_units}; first treated period: "
-    f"{design['first_treated_period']}",
-    comparison=f"{design['n_comparison_units']} never-treated units",
-    unit=f"{unit} ({design['n_treated_units'] + design['n_comparison_units']} units)",
-    period=f"{design['first_period']} to {design['last_period']} "
-    f"({design['n_pre_periods']} periods before, {design['n_post_periods']} after)",
-    identification="parallel trends: without the policy, treated and comparison units' "
-    "outcomes would have moved in parallel",
+n_units = design["n_treated_units"] + design["n_comparison_units"]
+n_pre, n_post = design["n_pre_periods"], design["n_post_periods"]
+statement = {
+    "en": dict(
+        estimand="Average treatment effect on the treated (ATT)",
+        treatment=f"{policy}; treated units: {treated_units}; first treated period: "
+        f"{design['first_treated_period']}",
+        comparison=f"{design['n_comparison_units']} never-treated units",
+        unit=f"{unit} ({n_units} units)",
+        period=f"{design['first_period']} to {design['last_period']} "
+        f"({n_pre} periods before, {n_post} after)",
+        identification="parallel trends: without the policy, treated and comparison units' "
+        "outcomes would have moved in parallel",
+    ),
+    "ja": dict(
+        estimand="処置群平均処置効果（ATT）",
+        treatment=f"{policy}。処置群：{treated_units}。最初の処置期間："
+        f"{design['first_treated_period']}",
+        comparison=f"未処置群（{design['n_comparison_units']} 単位）",
+        unit=f"{unit}（{n_units} 単位）",
+        period=f"{design['first_period']}〜{design['last_period']}"
+        f"（処置前 {n_pre} 期、処置後 {n_post} 期）",
+        identification="平行トレンドの仮定：政策がなければ、処置群と比較群の結果変数は"
+        "平行に推移したはずである",
+    ),
+}
+report.design_statement(**statement[lang])
+
+# %%
+report.say(en="## Descriptives by group and period", ja="## 群別・期間別の記述統計")
+table = describe.did_descriptives(data, outcome=outcome, unit=unit, time=time, treated=treated)
+did_of_means = f"**{table.attrs['did_of_means']:.4f}**"
+if lang == "ja":  # the table's words in Japanese: its columns and groups
+    words = {"group": "群", "period": "期間", "mean": "平均", "sd": "標準偏差", "n": "観測数"}
+    words |= {"treated": "処置群", "comparison": "比較群", "pre": "処置前", "post": "処置後"}
+    table = table.rename(columns=words).replace(words)
+display(table.round(4).style.hide(axis="index"))
+report.say(
+    en=f"Difference-in-differences of means: {did_of_means}",
+    ja=f"平均値の差の差：{did_of_means}",
 )
 
-# %% [markdown]
-# ## Descriptives by group and period
-
 # %%
-table = describe.did_descriptives(data, outcome=outcome, unit=unit, time=time, treated=treated)
-display(table.round(4).style.hide(axis="index"))
-display(Markdown(f"Difference-in-differences of means: **{table.attrs['did_of_means']:.4f}**"))
-
-# %% [markdown]
-# ## Group means over time
-
-# %%
+report.say(en="## Group means over time", ja="## 群別平均の推移")
 ax = describe.plot_group_means(data, outcome=outcome, unit=unit, time=time, treated=treated)
 
-# %% [markdown]
-# ## Estimate
-
 # %%
+report.say(en="## Estimate", ja="## 推定結果")
 result = ebpm.did(
     data, outcome=outcome, unit=unit, time=time, treated=treated, cluster=cluster, vcov=vcov
 )

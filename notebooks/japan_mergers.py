@@ -167,7 +167,7 @@ ax = means.plot(marker="o", ylabel=outcome_label, xlabel="年度", title=f"{outc
 # %%
 roles = {"outcome": outcome, "unit": "code", "time": "fiscal_year", "cohort": "cohort"}
 result = staggered_did(used, **roles, control_group="never_treated", seed=seed)
-report.headline(result, label=f"合併の効果：{outcome_label}")
+report.headline(result, label=f"合併の効果：{outcome_label}", lang="ja")
 est = result.glance().iloc[0]
 direction = "上昇" if est["estimate"] > 0 else "低下"
 display(

@@ -13,7 +13,7 @@
 
 # %% tags=["parameters"]
 policy_file: str = "pipelines/policies/prop99.yaml"  # the policy's logic model (ebpm.kpi)
-lang: str = "en"  # language of the page: en or ja
+lang: str = ""  # "" follows the site's language (ebpm run --lang), or "en" / "ja"
 title: str = ""  # report title (default: the policy's title)
 
 # %%
@@ -22,6 +22,7 @@ from IPython.display import HTML, Markdown, display
 from ebpm import kpi, report
 from ebpm.kpi import dashboard
 
+lang = lang or report.language()
 model = kpi.load(policy_file)
 kpis = kpi.compute(model)
 found = dashboard.evidence(model)

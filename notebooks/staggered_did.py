@@ -29,87 +29,122 @@ from IPython.display import Markdown, display
 from ebpm import catalog, report
 from ebpm.estimators.staggered import staggered_did
 
+lang = report.language()  # the site's language (ebpm run --lang): "en" or "ja"
 data = catalog.load(dataset)
 info = catalog.describe(dataset)
 display(Markdown(f"# {title}\n\n{info.description}"))
 roles = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort}
 result = staggered_did(data, **roles, control_group=control_group, seed=20240501)
-
-# %% [markdown]
-# ## Design
+# Japanese names of the comparison groups and of the tables' columns (English: as in the code)
+ja = lang == "ja"
+groups = {"never_treated": "未処置群", "not_yet_treated": "未処置群とまだ処置されていない単位"}
+words = {
+    "cohort": "コーホート",
+    "units": "単位数",
+    "comparison": "比較群",
+    "estimate": "推定値",
+    "std_error": "標準誤差",
+}
+groups, words = (groups, words) if ja else ({}, {})
 
 # %%
+report.say(en="## Design", ja="## 評価デザイン")
 sizes = result.diagnostics["cohort_sizes"]
 cohorts = ", ".join(k for k in sizes if k != "never_treated")
-report.design_statement(
-    estimand="Group-time average treatment effects ATT(g,t) on the treated, aggregated to an "
-    "overall ATT (simple average over treated unit-periods) and by event time",
-    treatment=f"{policy}; cohorts (first treated {time}): {cohorts}",
-    comparison=f"{control_group.replace('_', '-')} units "
-    f"({sizes.get('never_treated', 0)} never treated)",
-    unit=f"{unit} ({result.design['n_units']} units)",
-    period=f"{data[time].min()} to {data[time].max()} ({result.design['n_periods']} periods)",
-    identification="parallel trends conditional on cohort (each cohort's untreated outcome "
-    "would have moved with the comparison units') and no anticipation before the first "
-    "treated period",
-)
-
-# %% [markdown]
-# ## Cohorts and mean outcome by cohort over time
+n_never = sizes.get("never_treated", 0)
+first, last, n_periods = data[time].min(), data[time].max(), result.design["n_periods"]
+statement = {
+    "en": dict(
+        estimand="Group-time average treatment effects ATT(g,t) on the treated, aggregated to "
+        "an overall ATT (simple average over treated unit-periods) and by event time",
+        treatment=f"{policy}; cohorts (first treated {time}): {cohorts}",
+        comparison=f"{control_group.replace('_', '-')} units ({n_never} never treated)",
+        unit=f"{unit} ({result.design['n_units']} units)",
+        period=f"{first} to {last} ({n_periods} periods)",
+        identification="parallel trends conditional on cohort (each cohort's untreated outcome "
+        "would have moved with the comparison units') and no anticipation before the first "
+        "treated period",
+    ),
+    "ja": dict(
+        estimand="コーホート・時点別の処置群平均処置効果 ATT(g,t) と、それを集計した全体の ATT"
+        "（処置後の単位・期間についての単純平均）およびイベント時点別の効果",
+        treatment=f"{policy}。コーホート（{time} で表した最初の処置時点）："
+        + cohorts.replace(", ", "、"),
+        comparison=f"{groups.get(control_group, control_group)}（未処置 {n_never} 単位）",
+        unit=f"{unit}（{result.design['n_units']} 単位）",
+        period=f"{first}〜{last}（{n_periods} 期）",
+        identification="コーホートごとの平行トレンドの仮定（各コーホートの処置がなかった場合の結果"
+        "変数は比較群と同様に推移したはずである）と、最初の処置期間より前に予期効果がないこと",
+    ),
+}
+report.design_statement(**statement[lang])
 
 # %%
-display(Markdown("Units per cohort (first treated period):"))
+report.say(
+    en="## Cohorts and mean outcome by cohort over time",
+    ja="## コーホートと、コーホート別の結果変数の平均の推移",
+)
+report.say(
+    en="Units per cohort (first treated period):",
+    ja="コーホート（最初に処置された期間）ごとの単位数：",
+)
 display(
-    pd.DataFrame({"cohort": list(sizes), "units": list(sizes.values())}).style.hide(axis="index")
+    pd.DataFrame({"cohort": [groups.get(k, k) for k in sizes], "units": list(sizes.values())})
+    .rename(columns=words)
+    .style.hide(axis="index")
 )
-label = data[cohort].fillna(0).map(lambda g: "never treated" if g == 0 else f"cohort {g:g}")
+never, each = {"en": ("never treated", "cohort {:g}"), "ja": ("未処置", "コーホート {:g}")}[lang]
+label = data[cohort].fillna(0).map(lambda g: never if g == 0 else each.format(g))
 means = data.groupby([label.rename("cohort"), time])[outcome].mean().unstack("cohort")
-ax = means.plot(marker="o", ylabel=f"mean {outcome}", title=f"Mean {outcome} by cohort")
-
-# %% [markdown]
-# ## Group-time effects ATT(g,t)
-#
-# Pre-treatment cells (time before the cohort's first period) are placebo estimates; the bands
-# are simultaneous (uniform) bootstrap bands.
+ax = means.rename_axis(columns=words.get("cohort", "cohort")).plot(
+    marker="o",
+    ylabel={"en": f"mean {outcome}", "ja": f"{outcome} の平均"}[lang],
+    title={"en": f"Mean {outcome} by cohort", "ja": f"コーホート別の {outcome} の平均"}[lang],
+)
 
 # %%
+report.say(
+    en="## Group-time effects ATT(g,t)\n\n"
+    "Pre-treatment cells (time before the cohort's first period) are placebo estimates; the "
+    "bands are simultaneous (uniform) bootstrap bands.",
+    ja="## コーホート・時点別の効果 ATT(g,t)\n\n"
+    "処置前のセル（コーホートの最初の処置期間より前の時点）はプラセボ推定値である。"
+    "帯はブートストラップによる同時（一様）信頼帯である。",
+)
 display(result.diagnostics["att_gt"].round(4).style.hide(axis="index"))
 ax = result.plot()
 
-# %% [markdown]
-# ## Estimate: overall ATT
-
 # %%
+report.say(en="## Estimate: overall ATT", ja="## 推定結果：全体の ATT")
 report.headline(result, label=title)
 
-# %% [markdown]
-# ## Event study and pre-trend test
-
 # %%
+report.say(en="## Event study and pre-trend test", ja="## イベントスタディと事前トレンドの検定")
 event = staggered_did(data, **roles, control_group=control_group, aggregate="event", seed=1)
 display(event.tidy().round(4).style.hide(axis="index"))
 pre = result.diagnostics["pretrend"]
-display(
-    Markdown(
-        f"Wald test that every pre-treatment ATT(g,t) is zero: chi2({pre['df']}) = "
-        f"{pre['statistic']:.3f}, p = {pre['p_value']:.3f}."
-    )
+stat, p = f"{pre['statistic']:.3f}", f"{pre['p_value']:.3f}"
+report.say(
+    en=f"Wald test that every pre-treatment ATT(g,t) is zero: chi2({pre['df']}) = {stat}, p = {p}.",
+    ja=f"処置前の ATT(g,t) がすべて 0 であることの Wald 検定：χ²({pre['df']}) = {stat}、p = {p}。",
 )
 ax = event.plot()
 
-# %% [markdown]
-# ## Robustness: not-yet-treated comparison units
-
 # %%
+report.say(
+    en="## Robustness: not-yet-treated comparison units",
+    ja="## 頑健性：まだ処置されていない単位を比較群に含める",
+)
 other = "not_yet_treated" if control_group == "never_treated" else "never_treated"
 robust = staggered_did(data, **roles, control_group=other, seed=20240501)
 display(
     pd.DataFrame(
         [
-            {"comparison": control_group, **result.glance().iloc[0][["estimate", "std_error"]]},
-            {"comparison": other, **robust.glance().iloc[0][["estimate", "std_error"]]},
+            {"comparison": groups.get(g, g), **r.glance().iloc[0][["estimate", "std_error"]]}
+            for g, r in ((control_group, result), (other, robust))
         ]
     )
+    .rename(columns=words)
     .round(4)
     .style.hide(axis="index")
 )
