@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
 from pathlib import Path
@@ -11,13 +12,16 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
-from ebpm.pipeline.runner import publish_runs
+from ebpm.pipeline.runner import publish_runs, run_pipeline
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
 #: Characters a machine without a Japanese font cannot draw: kana, kanji, full-width forms.
 JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
 FONT = re.compile(r"url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)")
+HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1>", re.S)
+DESIGN = re.compile(r'<dl class="ebpm-design">(.*?)</dl>', re.S)
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +74,49 @@ def test_a_report_reads_in_japanese(site_ja) -> None:
     assert "<strong>注記:</strong>" in page
     assert "実行済みノートブック（.ipynb）" in page
     assert "executed notebook" not in page
+
+
+@pytest.fixture(scope="module")
+def organ_donations_ja(tmp_path_factory: pytest.TempPathFactory):
+    """One small demo task run with ``lang="ja"``, as ``ebpm run --lang ja`` runs it:
+    (RunResult, out folder)."""
+    out = tmp_path_factory.mktemp("organ-ja")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EBPM_CATALOG_DIR", str(ROOT / "catalogs"))
+        result = run_pipeline(
+            ROOT / "pipelines" / "demo.yaml", tasks=["organ_donations"], out_dir=out, lang="ja"
+        )
+    return result, out
+
+
+def _plain(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).replace("¶", "").strip()
+
+
+def test_a_japanese_run_writes_the_notebooks_own_words_in_japanese(organ_donations_ja) -> None:
+    """Issue 18: the notebook's headings and design statement follow the site's language,
+    not only ebpm's own words around them."""
+    result, out = organ_donations_ja
+    assert result.ok, [(t.name, t.reason) for t in result.tasks]
+    page = (out / "site" / "reports" / "demo" / "organ_donations.html").read_text("utf-8")
+    headings = [_plain(text) for level, text in HEADING.findall(page) if level == "2"]
+    assert headings[:4] == ["評価デザイン", "群別・期間別の記述統計", "群別平均の推移", "推定結果"]
+    design = DESIGN.search(page)
+    assert design, "no design statement"
+    terms = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", design.group(1)))
+    assert terms["推定対象"] == "処置群平均処置効果（ATT）"
+    assert terms["比較群"] == "未処置群（26 単位）"
+    assert terms["期間"] == "1〜6（処置前 3 期、処置後 3 期）"
+    assert terms["識別の仮定"].startswith("平行トレンドの仮定：")
+    assert "平均値の差の差：" in page
+
+
+def test_a_japanese_run_estimates_what_the_english_run_does(organ_donations_ja, demo_run) -> None:
+    """The language changes words, never numbers: the same ATT as the English demo run."""
+    result, _ = organ_donations_ja
+    english, _out, _events = demo_run
+    ja = {t.name: t.headline["headline"] for t in result.tasks if t.headline}
+    en = {t.name: t.headline["headline"] for t in english.tasks if t.headline}
+    assert ja["organ_donations"]["estimate"] == en["organ_donations"]["estimate"]
+    assert ja["organ_donations"]["std_error"] == en["organ_donations"]["std_error"]
+    assert ja["organ_donations"]["estimate"] == pytest.approx(-0.0225, abs=5e-5)
