@@ -471,7 +471,7 @@ def test_evidence_table_in_japanese(model) -> None:
     ) in table
     assert "95%信頼区間 [−40.43, 1.19]" in table
     assert "? 判断できない（信頼区間が0を含む）" in table
-    assert "想定：増減を問わない" in table
+    assert "想定：減少" in table  # the policy file expects fewer packs sold
     assert "! 注意: pre-period fit" in table
     assert "demo / prop99_synthetic_control; 実行 R1" in table
     assert "未評価（成功した実行の記録がありません）" in dashboard.evidence_table(

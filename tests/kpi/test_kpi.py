@@ -79,7 +79,7 @@ def test_model_to_dict_is_json(prop99: LogicModel) -> None:
     assert data["links"][5]["evidence"] == {
         "pipeline": "demo",
         "task": "prop99_synthetic_control",
-        "expected": "either",  # the file does not say which way: the default
+        "expected": "decrease",  # the file says sales should fall
     }
     assert data["links"][0]["evidence"] is None
 

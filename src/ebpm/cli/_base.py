@@ -54,6 +54,9 @@ def main(offline: bool) -> None:
       ebpm estat search 人口推計           find e-Stat tables (needs EBPM_ESTAT_APP_ID)
       ebpm japan convert 22201 --from 2000-04-01   a municipality code through the mergers
       ebpm run pipelines/demo.yaml         run the notebooks of a pipeline, build site/
+      ebpm publish --lang ja               rebuild site/ from the recorded runs, in Japanese
+      ebpm export demo/organ_donations --to pdf    one report as PDF (or --to docx)
+      ebpm kpi review-sheet prop99 --out sheet.xlsx   a policy's KPIs, review-sheet layout
 
     \b
     Environment:
