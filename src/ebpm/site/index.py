@@ -207,7 +207,9 @@ def build_index(site: Path, state: dict[str, Any] | None = None) -> Path:
         ]
         sections.append(
             f'<h2>{esc(pname)}</h2><p class="muted">{esc(p.get("description", ""))}</p>'
-            '<div class="wide"><table class="ebpm-index">' + _COLUMNS + "<thead><tr>"
+            '<div class="wide"><table class="ebpm-index">'
+            + _COLUMNS
+            + "<thead><tr>"
             + "".join(
                 f"<th data-sort>{w[k]}</th>"
                 for k in ("report", "status", "estimate", "diagnostics", "data", "run")
