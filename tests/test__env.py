@@ -105,3 +105,28 @@ def test_a_mistyped_flag_is_an_error_listing_the_choices(monkeypatch: pytest.Mon
         "EBPM_TEST_SETTING='ture' is neither on nor off; set it to one of 1, true, yes, on to "
         "turn it on, or to 0, false, no, off (or unset it) to turn it off"
     )
+
+
+def test_check_settings_names_a_bad_download_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ebpm._env import check_settings
+    from ebpm.errors import RemoteError
+
+    monkeypatch.setenv("EBPM_HTTP_TIMEOUT", "soon")
+    with pytest.raises(RemoteError, match=r"EBPM_HTTP_TIMEOUT='soon'"):
+        check_settings()
+
+
+def test_the_settings_check_of_a_run_loads_no_catalog() -> None:
+    """``ebpm run`` checks them first on every run, also one with nothing to do (0.3 s): the
+    catalog (intake, pandas) must not load for that."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from ebpm.pipeline.runner import _check_settings\n"
+        "_check_settings(None)\n"
+        "print('ebpm.catalog' in sys.modules, 'pandas' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from ebpm.errors import EbpmError, SettingError
+from ebpm.errors import EbpmError, RemoteError, SettingError
 
 __all__ = ["env_flag", "env_number"]
 
@@ -80,3 +80,39 @@ def env_flag(name: str, *, error: type[EbpmError] = SettingError) -> bool:
         + ", ".join(_FALSE)
         + " (or unset it) to turn it off"
     )
+
+
+# --- the download settings every part of ebpm reads ---------------------------------------------
+#: Cache-only reads (``1``, ``true``, ``yes``, ``on``).
+OFFLINE_ENV = "EBPM_OFFLINE"
+#: Seconds an HTTP request may take, how often a failed one is retried, and the first backoff.
+TIMEOUT_ENV = "EBPM_HTTP_TIMEOUT"
+RETRIES_ENV = "EBPM_HTTP_RETRIES"
+BACKOFF_ENV = "EBPM_HTTP_BACKOFF"
+
+
+def offline() -> bool:
+    """Whether ``EBPM_OFFLINE`` asks for cache-only reads."""
+    return env_flag(OFFLINE_ENV)
+
+
+def http_timeout() -> float:
+    return env_number(TIMEOUT_ENV, 30.0, positive=True, error=RemoteError)
+
+
+def http_retries() -> int:
+    return int(env_number(RETRIES_ENV, 3, integer=True, error=RemoteError))
+
+
+def http_backoff() -> float:
+    return env_number(BACKOFF_ENV, 0.5, error=RemoteError)
+
+
+def check_settings() -> None:
+    """Raise on a bad ``EBPM_OFFLINE``, ``EBPM_HTTP_TIMEOUT``, ``_RETRIES`` or ``_BACKOFF``.
+
+    ``ebpm run`` calls it before any kernel starts, so a typo fails the run once, not each task;
+    it lives here, not with the catalog, so that check costs no import of the catalog.
+    """
+    offline()
+    http_timeout(), http_retries(), http_backoff()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ebpm import _env
 from ebpm._env import env_flag
 from ebpm._io import atomic_write_json, os_reason
 from ebpm._protocol import is_secret_name
@@ -28,7 +29,7 @@ from ebpm.errors import CatalogError
 log = logging.getLogger("ebpm.catalog.cache")
 
 CACHE_DIR_ENV = "EBPM_CACHE_DIR"
-OFFLINE_ENV = "EBPM_OFFLINE"
+OFFLINE_ENV = _env.OFFLINE_ENV
 
 
 def cache_dir() -> Path:

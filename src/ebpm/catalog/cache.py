@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ebpm._env import env_number
+from ebpm import _env
 from ebpm._io import atomic_write_json
 from ebpm._protocol import redact_text
 from ebpm.catalog._cache_store import (
@@ -82,9 +82,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-TIMEOUT_ENV = "EBPM_HTTP_TIMEOUT"
-RETRIES_ENV = "EBPM_HTTP_RETRIES"
-BACKOFF_ENV = "EBPM_HTTP_BACKOFF"
+# the settings themselves live in ebpm._env (ebpm run checks them without loading the catalog)
+TIMEOUT_ENV, RETRIES_ENV, BACKOFF_ENV = _env.TIMEOUT_ENV, _env.RETRIES_ENV, _env.BACKOFF_ENV
 
 _USER_AGENT = "ebpm (https://github.com/ebpm; open-data client)"
 
@@ -109,25 +108,8 @@ for _name in ("urllib3.connectionpool", "urllib3.util.retry", "requests"):
     logging.getLogger(_name).addFilter(_RedactSecrets())
 
 
-def _timeout() -> float:
-    return env_number(TIMEOUT_ENV, 30.0, positive=True, error=RemoteError)
-
-
-def _retries() -> int:
-    return int(env_number(RETRIES_ENV, 3, integer=True, error=RemoteError))
-
-
-def _backoff() -> float:
-    return env_number(BACKOFF_ENV, 0.5, error=RemoteError)
-
-
-def check_settings() -> None:
-    """Raise on a bad ``EBPM_OFFLINE``, ``EBPM_HTTP_TIMEOUT``, ``_RETRIES`` or ``_BACKOFF``.
-
-    ``ebpm run`` calls it before any kernel starts, so a typo fails the run once, not each task.
-    """
-    is_offline()
-    _timeout(), _retries(), _backoff()
+_timeout, _retries, _backoff = _env.http_timeout, _env.http_retries, _env.http_backoff
+check_settings = _env.check_settings
 
 
 def base_url(env: str, default: str) -> str:

@@ -9,6 +9,7 @@ pipelines may publish to one site: every state update holds the site's lock.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 from collections.abc import Iterator
@@ -401,10 +402,6 @@ def _policies_informed(
 
     The files are read as plain YAML (``ebpm check`` validates them); a file that does not
     read is skipped here."""
-    import yaml
-
-    from ebpm import _yaml
-
     folder = Path(spec.root) / "pipelines" / "policies"
     if not folder.is_dir():
         return []
@@ -414,23 +411,54 @@ def _policies_informed(
         if isinstance(file, str):
             dashboards.setdefault((Path(spec.root) / file).resolve(), name)
     out = []
-    for path in sorted(folder.glob("*.y*ml")):
+    for path, titles, cited in _policies(folder):
+        if (spec.name, task) in cited:
+            title = (titles[1] if lang == "ja" else None) or titles[0] or path.stem
+            dashboard = dashboards.get(path.resolve())
+            out.append((title, f"{dashboard}.html" if dashboard else None))
+    return out
+
+
+def _policies(folder: Path) -> list[tuple[Path, tuple[str, str], frozenset[tuple[str, str]]]]:
+    """Each policy file of ``folder``: (path, (title, title_ja), the (pipeline, task) pairs its
+    links cite as evidence). Read once per state of the folder's files (each task's report
+    asks; YAML parsing is the slow part)."""
+    files = sorted(folder.glob("*.y*ml"))
+    stamp = tuple((str(f), *_stat(f)) for f in files)
+    return _read_policies(stamp)
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_policies(
+    stamp: tuple[tuple[str, int, int], ...],
+) -> list[tuple[Path, tuple[str, str], frozenset[tuple[str, str]]]]:
+    import yaml
+
+    from ebpm import _yaml
+
+    out = []
+    for name, _mtime, _size in stamp:
+        path = Path(name)
         try:
             data = _yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             links = [lk for lk in data.get("links") or [] if isinstance(lk, dict)]
         except (OSError, yaml.YAMLError, AttributeError):
             continue
-        if any(
-            isinstance(lk.get("evidence"), dict)
-            and lk["evidence"].get("pipeline") == spec.name
-            and lk["evidence"].get("task") == task
+        cited = frozenset(
+            (str(lk["evidence"].get("pipeline")), str(lk["evidence"].get("task")))
             for lk in links
-        ):
-            title = str(
-                (data.get("title_ja") if lang == "ja" else None) or data.get("title") or path.stem
-            )
-            dashboard = dashboards.get(path.resolve())
-            out.append((title, f"{dashboard}.html" if dashboard else None))
+            if isinstance(lk.get("evidence"), dict)
+        )
+        titles = (str(data.get("title") or ""), str(data.get("title_ja") or ""))
+        out.append((path, titles, cited))
     return out
 
 

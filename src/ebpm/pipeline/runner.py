@@ -164,7 +164,7 @@ def _retry_backoff() -> float:
 def _check_settings(scheduler: str | None) -> None:
     """Raise on a bad ``EBPM_*`` setting before anything runs: the kernels read them too, and a
     typo must fail the run once, in one line, not each task with a traceback."""
-    from ebpm.catalog.cache import check_settings
+    from ebpm._env import check_settings  # not ebpm.catalog: that loads intake and pandas
 
     check_settings()
     if scheduler and scheduler != "local":
