@@ -53,7 +53,8 @@ def run(work: Path) -> str:
 
     from ebpm.pipeline import run_pipeline
     from ebpm.pipeline.runner import publish_runs
-    from ebpm.report import fonts, site
+    from ebpm.report import fonts
+    from ebpm.site import pages as site  # the index, history and failure pages call it here
 
     os.environ.setdefault("EBPM_CATALOG_DIR", str(ROOT / "catalogs"))
     out = work / "demo"
