@@ -37,3 +37,18 @@ def test_an_interval_is_a_confidence_interval_in_every_japanese_table() -> None:
     for area, table in _lang.AREAS.items():
         for key, text in table["ja"].items():
             assert not re.search(r"(?<!信頼)区間", text), (area, key, text)
+
+
+def test_current_lang_is_the_sites_language_from_the_environment(monkeypatch) -> None:
+    from ebpm._protocol import LANG_ENV
+
+    assert LANG_ENV == _lang._LANG_ENV  # the name `ebpm run` sets is the name read here
+    monkeypatch.delenv(LANG_ENV, raising=False)
+    assert _lang.current_lang() == "en"
+    monkeypatch.setenv(LANG_ENV, "ja")
+    assert _lang.current_lang() == "ja"
+    assert _lang.current_lang("en") == "en"  # an explicit language wins
+    monkeypatch.setenv(LANG_ENV, "klingon")
+    assert _lang.current_lang() == "en"
+    with pytest.raises(InvalidOptionError, match=r"lang='de' is not supported"):
+        _lang.current_lang("de")

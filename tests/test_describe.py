@@ -207,6 +207,17 @@ def test_plot_group_means_returns_axes_with_both_groups(organ: pd.DataFrame) -> 
     assert ax.get_ylabel() == "mean Rate"
 
 
+def test_plot_group_means_in_japanese(organ: pd.DataFrame, monkeypatch) -> None:
+    ax = describe.plot_group_means(organ, outcome="Rate", **ROLES, lang="ja")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["処置群（1 単位）", "比較群（26 単位）"]
+    assert ax.get_title() == "Rate：処置群と比較群"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("quarter_num", "Rateの平均")
+    assert [t.get_text() for t in ax.texts] == ["処置開始"]
+    monkeypatch.setenv("EBPM_LANG", "ja")  # a kernel of a Japanese site: the default follows
+    assert describe.plot_group_means(organ, outcome="Rate", **ROLES).get_ylabel() == "Rateの平均"
+
+
 def test_plot_group_means_draws_on_the_given_axes(organ: pd.DataFrame) -> None:
     _, given = plt.subplots()
     ax = describe.plot_group_means(organ, outcome="Rate", **ROLES, ax=given, title="Organ")

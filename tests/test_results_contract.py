@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import warnings
 from collections.abc import Callable
 
@@ -16,6 +18,7 @@ import pytest
 
 import ebpm
 from ebpm.catalog import open_catalog
+from ebpm.report.result_html import result_html
 from ebpm.results import TIDY_COLUMNS, EstimateResult
 from tests.conftest import ROOT
 
@@ -163,3 +166,49 @@ def test_keyword_only_options(fitted) -> None:
     n = 2 if name in POSITIONAL_SECOND else 1  # how many arguments may be positional
     with pytest.raises(TypeError):
         func(data, *values[:n])  # one more positional argument than allowed
+
+
+# --- a Japanese page (issue 18) -----------------------------------------------------------------
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+#: English words ebpm's figures write; none may be left on a Japanese figure.
+_ENGLISH = re.compile(
+    r"\b(treatment|treated|effect|estimate|cohort|synthetic|observed|fitted|intervention|"
+    r"spatial|slope|standardised|cutoff|bandwidth|jump|placebos|period)\b"
+)
+
+
+def test_the_estimators_sentences_read_in_japanese(fitted) -> None:
+    _, result, _, _ = fitted
+    ja, en = result.said("ja"), result.said("en")
+    assert en == {
+        "estimand": result.estimand,
+        "inference": result.inference,
+        "assumption": result.assumption,
+        "interval_label": result.interval_label,
+    }
+    for field in ("estimand", "inference", "assumption"):
+        assert _JAPANESE.search(ja[field]), (field, ja[field])
+        assert not re.search(r"(?<!信頼)区間", ja[field]), ja[field]  # an interval is 信頼区間
+    assert "translations" not in result.to_dict()  # words, not data
+    page = result_html(result, "ja")
+    assert html.escape(ja["assumption"]) in page
+    assert html.escape(result.assumption) not in page
+
+
+def _texts(ax) -> list[str]:
+    legend = ax.get_legend()
+    names = [t.get_text() for t in legend.get_texts()] if legend else []
+    return [ax.get_title(), ax.get_xlabel(), ax.get_ylabel(), *names]
+
+
+def test_the_figure_speaks_the_pages_language(fitted, monkeypatch) -> None:
+    _, result, _, _ = fitted
+    ja = _texts(result.plot(lang="ja"))
+    en = _texts(result.plot(lang="en"))
+    plt.close("all")
+    assert any(_JAPANESE.search(t) for t in ja), ja
+    assert not [t for t in ja if _ENGLISH.search(t)], ja
+    assert en != ja
+    monkeypatch.setenv("EBPM_LANG", "ja")  # what `ebpm run --lang ja` gives each kernel
+    assert _texts(result.plot()) == ja
+    plt.close("all")

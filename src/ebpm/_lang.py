@@ -10,6 +10,7 @@ This module imports nothing of ebpm but its errors.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal, cast, get_args
 
@@ -23,6 +24,7 @@ __all__ = [
     "DESIGN_TITLES_JA",
     "DIAGNOSTICS",
     "DIAGRAM",
+    "FIGURES",
     "FOOTER",
     "LANGS",
     "RESULT",
@@ -30,6 +32,7 @@ __all__ = [
     "Lang",
     "Words",
     "check_lang",
+    "current_lang",
     "when",
     "words",
 ]
@@ -51,6 +54,18 @@ def check_lang(lang: Any, *, name: str = "lang") -> Lang:
 def words(area: Words, lang: Any) -> dict[str, str]:
     """The words of one area (:data:`SITE`, :data:`FOOTER`, ...) in ``lang``."""
     return area[check_lang(lang)]
+
+
+_LANG_ENV = "EBPM_LANG"  # carries the site's language to a kernel: ebpm._protocol.LANG_ENV
+
+
+def current_lang(lang: Any = None) -> Lang:
+    """``lang`` if given (checked), else the site's, which ``ebpm run`` passes to each kernel
+    as ``EBPM_LANG`` (English when unset or unknown): the default of every ``lang=None``."""
+    if lang is not None:
+        return check_lang(lang)
+    env = os.environ.get(_LANG_ENV, "en")
+    return env if env in LANGS else "en"
 
 
 #: The design statement's labels (:func:`ebpm.report.design_statement`).
@@ -546,6 +561,100 @@ CHANGES: Words = {
     },
 }
 
+#: The words of ebpm's figures (``result.plot()``, :mod:`ebpm.describe`, spatial plots).
+FIGURES: Words = {
+    "en": {
+        "estimate_ci": "estimate ({level} CI)",
+        "effect_ci": "effect on {outcome} ({level} CI)",
+        "effect_band": "effect on {outcome} ({level} band)",
+        "rdd_title": "{title}\njump at {running} = {cutoff}: {estimate} (robust {level} CI {low} "
+        "to {high})",
+        "rdd_x": "{running} (cutoff {cutoff}; shaded: bandwidth h)",
+        "rdd_y": "{outcome} (bin means)",
+        "es_before": "before treatment",
+        "es_after": "after treatment",
+        "es_reference": "reference period ({ref}, set to 0)",
+        "es_x": "event time (periods since treatment)",
+        "cs_pre": "pre-treatment",
+        "cs_post": "post-treatment",
+        "cs_x": "periods since first treated (event time)",
+        "cs_title": "Event study (Callaway & Sant'Anna)",
+        "cs_cohort": "cohort {cohort}",
+        "cs_time": "{time} (hollow: before the cohort's first period)",
+        "cs_by_cohort": "ATT(g,t) by cohort",
+        "observed": "observed",
+        "fitted": "fitted",
+        "counterfactual": "counterfactual (no policy)",
+        "intervention": "intervention",
+        "sc_title": "{title}: ATT {att}",
+        "synthetic_sc": "synthetic control",
+        "synthetic_sdid": "synthetic (SDID)",
+        "placebos": "placebos ({n} donors)",
+        "gap": "gap in {outcome} (treated − synthetic)",
+        "moran_slope": "slope = Moran's I = {i}",
+        "moran_x": "{column} (standardised)",
+        "moran_y": "spatial lag of {column}",
+        "moran_title": "Moran scatterplot: I = {i}, p = {p}",
+        "lisa_title": "LISA cluster map: {column} (p <= {alpha})",
+        "cluster": "cluster",
+        "HH": "HH",
+        "LL": "LL",
+        "LH": "LH",
+        "HL": "HL",
+        "not significant": "not significant",
+        "treated_units": "treated ({n} units)",
+        "comparison_units": "comparison ({n} units)",
+        "starts": "treatment starts",
+        "mean": "mean {outcome}",
+        "groups_title": "{outcome}: treated vs comparison units",
+    },
+    "ja": {
+        "estimate_ci": "推定値（{level}信頼区間）",
+        "effect_ci": "{outcome}への効果（{level}信頼区間）",
+        "effect_band": "{outcome}への効果（{level}同時信頼帯）",
+        "rdd_title": "{title}\n{running} = {cutoff} での跳び：{estimate}（頑健な{level}信頼区間 "
+        "{low}〜{high}）",
+        "rdd_x": "{running}（閾値 {cutoff}、網掛け：バンド幅 h）",
+        "rdd_y": "{outcome}（ビンごとの平均）",
+        "es_before": "処置前",
+        "es_after": "処置後",
+        "es_reference": "基準期間（{ref}、0に固定）",
+        "es_x": "イベント時点（処置からの期間）",
+        "cs_pre": "処置前",
+        "cs_post": "処置後",
+        "cs_x": "最初の処置からの期間（イベント時点）",
+        "cs_title": "イベントスタディ（Callaway & Sant'Anna）",
+        "cs_cohort": "導入時期 {cohort}",
+        "cs_time": "{time}（白抜き：導入時期より前）",
+        "cs_by_cohort": "導入時期別の ATT(g,t)",
+        "observed": "観測値",
+        "fitted": "当てはめ値",
+        "counterfactual": "反実仮想（政策なし）",
+        "intervention": "介入",
+        "sc_title": "{title}：ATT {att}",
+        "synthetic_sc": "合成コントロール",
+        "synthetic_sdid": "合成（SDID）",
+        "placebos": "プラセボ（ドナー {n} 単位）",
+        "gap": "{outcome}の差（処置 − 合成）",
+        "moran_slope": "傾き = MoranのI = {i}",
+        "moran_x": "{column}（標準化）",
+        "moran_y": "{column}の空間ラグ",
+        "moran_title": "Moran散布図：I = {i}、p = {p}",
+        "lisa_title": "LISAクラスター地図：{column}（p ≤ {alpha}）",
+        "cluster": "クラスター",
+        "HH": "高-高（HH）",
+        "LL": "低-低（LL）",
+        "LH": "低-高（LH）",
+        "HL": "高-低（HL）",
+        "not significant": "有意でない",
+        "treated_units": "処置群（{n} 単位）",
+        "comparison_units": "比較群（{n} 単位）",
+        "starts": "処置開始",
+        "mean": "{outcome}の平均",
+        "groups_title": "{outcome}：処置群と比較群",
+    },
+}
+
 #: Every area, by name (the tests walk them).
 AREAS: dict[str, Words] = {
     "site": SITE,
@@ -554,6 +663,7 @@ AREAS: dict[str, Words] = {
     "diagram": DIAGRAM,
     "dashboard": DASHBOARD,
     "changes": CHANGES,
+    "figures": FIGURES,
 }
 
 #: A headline estimate as a report shows it (:mod:`ebpm.report.result_html`).
@@ -570,6 +680,7 @@ RESULT: Words = {
         "inference": "inference: {}",
         "intervals": "{level} {label}",
         "assumption": "Identifying assumption: {}",
+        "null hypothesis": "Null hypothesis: {}",
         "sep": "; ",
         "outcome": "outcome",
         "unit": "unit",
@@ -593,6 +704,7 @@ RESULT: Words = {
         "inference": "推論：{}",
         "intervals": "{level}{label}",
         "assumption": "識別の仮定：{}",
+        "null hypothesis": "帰無仮説：{}",
         "sep": "、",
         "outcome": "結果変数",
         "unit": "単位",
@@ -663,7 +775,9 @@ DESIGN_TITLES_JA = {
     "synthdid": "合成差の差分法",
     "rdd": "回帰不連続デザイン",
     "its": "分断時系列分析",
+    "moran": "大域的MoranのI（空間的自己相関）",
 }
+
 
 #: Japan Standard Time, in which Japanese pages give dates.
 _JST = timezone(timedelta(hours=9), "JST")

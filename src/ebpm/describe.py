@@ -103,12 +103,17 @@ def plot_group_means(
     treated: str,
     ax: Any = None,
     title: str | None = None,
+    lang: str | None = None,
 ) -> Any:
     """Line plot of the mean outcome over time, treated vs comparison, with the start marked.
 
-    Returns the matplotlib Axes.
+    Labels, title and legend are in ``lang`` (default: the report's,
+    :func:`ebpm.report.language`). Returns the matplotlib Axes.
     """
+    from ebpm._lang import FIGURES, current_lang, words
     from ebpm.plotting import get_ax
+
+    w = words(FIGURES, current_lang(lang))
 
     means = group_means(data, outcome=outcome, unit=unit, time=time, treated=treated)
     info = did_design(data, unit=unit, time=time, treated=treated)
@@ -116,7 +121,7 @@ def plot_group_means(
     x = range(len(means.index)) if not pd.api.types.is_numeric_dtype(means.index) else means.index
     for group, style in (("treated", "-o"), ("comparison", "--s")):
         if group in means:
-            label = f"{group} ({info[f'n_{group}_units']} units)"
+            label = w[f"{group}_units"].format(n=info[f"n_{group}_units"])
             ax.plot(list(x), means[group].to_numpy(), style, label=label, ms=4)
     start = info["first_treated_period"]
     xs = list(means.index)
@@ -125,7 +130,7 @@ def plot_group_means(
     line_at = (pos - 0.5) if not pd.api.types.is_numeric_dtype(means.index) else (prev + start) / 2
     ax.axvline(line_at, color="0.5", ls=":", lw=1)
     ax.annotate(
-        "treatment starts",
+        w["starts"],
         (line_at, 1),
         xycoords=("data", "axes fraction"),
         ha="left",
@@ -138,7 +143,7 @@ def plot_group_means(
     if not pd.api.types.is_numeric_dtype(means.index):
         ax.set_xticks(list(x), [str(i) for i in means.index])
     ax.set_xlabel(time)
-    ax.set_ylabel(f"mean {outcome}")
-    ax.set_title(title or f"{outcome}: treated vs comparison units")
+    ax.set_ylabel(w["mean"].format(outcome=outcome))
+    ax.set_title(title or w["groups_title"].format(outcome=outcome))
     ax.legend(frameon=False)
     return ax

@@ -138,9 +138,13 @@ class EstimateResult(ResultDisplay):
     interval_label : str
         What the intervals are, for :meth:`summary` ("confidence intervals").
     plotter : callable, optional
-        ``plotter(result, ax) -> Axes``: the design's standard figure (event-study plot,
-        treated vs synthetic path, binned RD scatter ...). Without one, :meth:`plot` draws each
-        term's estimate with its interval.
+        ``plotter(result, ax, lang) -> Axes``: the design's standard figure (event-study plot,
+        treated vs synthetic path, binned RD scatter ...) with its words in ``lang``. Without
+        one, :meth:`plot` draws each term's estimate with its interval.
+    translations : Mapping
+        ``estimand``, ``inference``, ``assumption`` (and ``interval_label``) in other
+        languages, language → field → text, as the estimator wrote them: what a page in that
+        language shows (:meth:`said`). Not data: :meth:`to_dict` leaves them out.
     """
 
     method: str
@@ -155,9 +159,10 @@ class EstimateResult(ResultDisplay):
     diagnostics: Mapping[str, Any] = field(default_factory=dict)
     provenance: Mapping[str, Any] = field(default_factory=dict)
     assumption: str = ""
-    plotter: Callable[[EstimateResult, Any], Any] | None = field(default=None, repr=False)
+    plotter: Callable[[EstimateResult, Any, str], Any] | None = field(default=None, repr=False)
     assumption_label: str = "identifying assumption"
     interval_label: str = "confidence intervals"
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         missing = [c for c in TIDY_COLUMNS if c not in self.table.columns]
@@ -174,6 +179,9 @@ class EstimateResult(ResultDisplay):
         object.__setattr__(self, "design", _freeze(self.design))
         object.__setattr__(self, "diagnostics", _freeze(self.diagnostics))
         object.__setattr__(self, "provenance", _freeze(self.provenance))
+        object.__setattr__(
+            self, "translations", _freeze({k: _freeze(v) for k, v in self.translations.items()})
+        )
 
     # --- headline --------------------------------------------------------------------------
     def _row(self) -> pd.Series:
@@ -199,6 +207,26 @@ class EstimateResult(ResultDisplay):
     def p_value(self) -> float:
         """p-value of the headline term."""
         return float(self._row()["p_value"])
+
+    # --- words -----------------------------------------------------------------------------
+    def said(self, lang: str = "en") -> dict[str, str]:
+        """``estimand``, ``inference``, ``assumption`` and ``interval_label`` in ``lang``
+        (``"en"`` or ``"ja"``): the estimator's own words in that language, else in English."""
+        from ebpm._lang import check_lang
+
+        own = self.translations.get(check_lang(lang), {})
+        fields = ("estimand", "inference", "assumption", "interval_label")
+        return {f: own.get(f, getattr(self, f)) for f in fields}
+
+    def title_in(self, lang: str = "en") -> str:
+        """The design's name in ``lang``: :attr:`title`, in Japanese by :attr:`method`."""
+        from ebpm._lang import DESIGN_TITLES_JA, check_lang
+
+        return (
+            DESIGN_TITLES_JA.get(self.method, self.title)
+            if check_lang(lang) == "ja"
+            else self.title
+        )
 
     # --- tables ----------------------------------------------------------------------------
     def tidy(self) -> pd.DataFrame:
@@ -272,12 +300,16 @@ class EstimateResult(ResultDisplay):
         )
 
     # --- figure ----------------------------------------------------------------------------
-    def plot(self, ax: Any = None) -> Any:
-        """The design's standard figure (default: each term's estimate and interval); the Axes."""
+    def plot(self, ax: Any = None, *, lang: str | None = None) -> Any:
+        """The design's standard figure (default: each term's estimate and interval); the Axes.
+
+        Its words are in ``lang`` (default: the report's, :func:`ebpm.report.language`)."""
+        from ebpm._lang import FIGURES, current_lang
         from ebpm.plotting import get_ax
 
+        chosen = current_lang(lang)
         if self.plotter is not None:
-            return self.plotter(self, get_ax(ax))
+            return self.plotter(self, get_ax(ax), chosen)
         ax = get_ax(ax, figsize=(6, 0.6 + 0.5 * len(self.table)))
         t = self.table.iloc[::-1]
         y = np.arange(len(t))
@@ -292,8 +324,8 @@ class EstimateResult(ResultDisplay):
         )
         ax.axvline(0, color="0.4", lw=0.8, ls="--")
         ax.set_yticks(y, t["term"].astype(str))
-        ax.set_xlabel(f"estimate ({self.conf_level:.0%} CI)")
-        ax.set_title(self.title)
+        ax.set_xlabel(FIGURES[chosen]["estimate_ci"].format(level=f"{self.conf_level:.0%}"))
+        ax.set_title(self.title_in(chosen))
         ax.set_ylim(-0.7, len(t) - 0.3)
         return ax
 

@@ -74,6 +74,19 @@ def event(mpdta: pd.DataFrame) -> EstimateResult:
     return staggered_did(mpdta, **MPDTA, aggregate="event", seed=1)
 
 
+def test_the_event_study_plot_in_japanese(event: EstimateResult) -> None:
+    import matplotlib.pyplot as plt
+
+    ax = event.plot(lang="ja")
+    assert ax.get_title() == "イベントスタディ（Callaway & Sant'Anna）"
+    assert ax.get_xlabel() == "最初の処置からの期間（イベント時点）"
+    assert ax.get_ylabel() == "lempへの効果（95%同時信頼帯）"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["処置前", "処置後"]
+    assert "二方向" not in event.said("ja")["inference"]
+    assert event.said("ja")["inference"].startswith("countyreal 単位でクラスター化した乗数")
+    plt.close("all")
+
+
 @pytest.fixture(scope="module")
 def sim() -> tuple[pd.DataFrame, float]:
     return simulate(seed=11)

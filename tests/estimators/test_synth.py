@@ -231,6 +231,24 @@ def test_result_shape(sc: EstimateResult) -> None:
     assert len(ax2.get_lines()) > 10
 
 
+def test_plots_in_japanese(sc: EstimateResult) -> None:
+    import matplotlib.pyplot as plt
+
+    paths = sc.plot(lang="ja")
+    assert paths.get_title() == f"合成コントロール法：ATT {sc.estimate:.2f}"
+    assert [t.get_text() for t in paths.get_legend().get_texts()] == [
+        "California",
+        "合成コントロール",
+    ]
+    gaps = plot_gaps(sc, lang="ja")
+    assert gaps.get_ylabel() == "PacksPerCapitaの差（処置 − 合成）"
+    legend = [t.get_text() for t in gaps.get_legend().get_texts()]
+    assert legend[0] == "California"
+    assert legend[1].startswith("プラセボ（ドナー ")
+    assert plot_gaps(sc, lang="en").get_ylabel() == "gap in PacksPerCapita (treated − synthetic)"
+    plt.close("all")
+
+
 # --- bad input -------------------------------------------------------------------------------
 def test_unknown_treated_unit_suggests_a_close_match(prop99: pd.DataFrame) -> None:
     with pytest.raises(

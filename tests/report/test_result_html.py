@@ -56,3 +56,42 @@ def test_names_are_escaped() -> None:
 def test_an_unknown_language_is_refused() -> None:
     with pytest.raises(InvalidOptionError, match=r"^lang='fr' is not supported"):
         result_html(_result(), "fr")
+
+
+def test_the_estimators_own_sentences_in_japanese() -> None:
+    r = EstimateResult(
+        method="moran",
+        title="Global Moran's I (spatial autocorrelation)",
+        estimand="Moran's I of UNEMP",
+        table=tidy_table(["moran_i"], [0.37], [0.05]),
+        headline="moran_i",
+        n_obs=53,
+        inference="permutation test",
+        assumption="spatial randomness",
+        assumption_label="null hypothesis",
+        interval_label="intervals: a rough guide",
+        translations={
+            "ja": {
+                "estimand": "UNEMP のMoranのI",
+                "inference": "並べ替え検定",
+                "assumption": "空間的ランダム性",
+                "interval_label": "信頼区間（目安）",
+            }
+        },
+    )
+    page = result_html(r, "ja")
+    assert "<strong>大域的MoranのI（空間的自己相関）（Global Moran&#x27;s I" in page
+    assert " (UNEMP のMoranのI、" in page
+    assert (
+        "観測数 53、推論：並べ替え検定、95%信頼区間（目安）<br>帰無仮説：空間的ランダム性" in page
+    )
+    english = result_html(r, "en")
+    assert "(Moran&#x27;s I of UNEMP; " in english
+    assert "inference: permutation test; 95% intervals: a rough guide" in english
+    assert "<br>Null hypothesis: spatial randomness" in english  # a test's null, not identification
+
+
+def test_without_japanese_words_the_estimators_english_is_shown() -> None:
+    page = result_html(_result(), "ja")
+    assert "推論：robust bias-corrected" in page
+    assert " (LATE at the cutoff、" in page

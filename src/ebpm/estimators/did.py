@@ -331,6 +331,21 @@ def did(
         inference=_inference(
             vcov, cluster=cluster, n_clusters=panel.n_clusters, reps=reps, seed=seed
         ),
+        translations={
+            "ja": {
+                "estimand": "処置群の平均処置効果（ATT）",
+                "inference": _inference(
+                    vcov,
+                    cluster=cluster,
+                    n_clusters=panel.n_clusters,
+                    reps=reps,
+                    seed=seed,
+                    lang="ja",
+                ),
+                "assumption": "平行トレンド：政策がなければ、処置群と比較群の結果変数は平行に"
+                "推移していた（また、政策は開始前には効果を持たなかった）。",
+            }
+        },
         conf_level=conf_level,
         design=_design(roles, panel, vcov=vcov),
         diagnostics={
@@ -655,8 +670,21 @@ def _wild(
 
 
 def _inference(
-    vcov: VcovKind, *, cluster: str, n_clusters: int, reps: int, seed: int | None
+    vcov: VcovKind, *, cluster: str, n_clusters: int, reps: int, seed: int | None, lang: str = "en"
 ) -> str:
+    if lang == "ja":
+        return {
+            "cluster": (
+                f"{cluster} 単位のクラスター頑健標準誤差（CRV1）、クラスター数 {n_clusters}、"
+                f"t({n_clusters - 1})"
+            ),
+            "hetero": "不均一分散に頑健な標準誤差（HC1）",
+            "iid": "古典的な標準誤差（iid）",
+            "wild": (
+                f"{cluster} 単位のワイルド・クラスター・ブートストラップ（WCR、{reps} 回、"
+                f"シード {seed}）、クラスター数 {n_clusters}、ブートストラップ t 信頼区間"
+            ),
+        }[vcov]
     return {
         "cluster": (
             f"cluster-robust (CRV1) by {cluster}, {n_clusters} clusters, t({n_clusters - 1})"

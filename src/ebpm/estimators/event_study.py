@@ -12,6 +12,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from ebpm._lang import FIGURES, words
 from ebpm.errors import (
     DataError,
     EbpmWarning,
@@ -117,8 +118,9 @@ def _wald(
     }
 
 
-def _plot_event_study(result: EstimateResult, ax: Any) -> Any:
+def _plot_event_study(result: EstimateResult, ax: Any, lang: str = "en") -> Any:
     """Coefficients with intervals against event time; reference at 0; pre and post coloured."""
+    w = words(FIGURES, lang)
     table = result.table[result.table["term"] != HEADLINE]
     k = table["event_time"].astype(float).to_numpy()
     est = table["estimate"].to_numpy(float)
@@ -126,7 +128,10 @@ def _plot_event_study(result: EstimateResult, ax: Any) -> Any:
     high = table["conf_high"].to_numpy(float)
     ax.axhline(0, color="0.3", lw=0.8)
     ax.axvline(-0.5, color="0.4", lw=1, ls="--")
-    for mask, colour, label in ((k < 0, PRE_COLOUR, "before"), (k >= 0, POST_COLOUR, "after")):
+    for mask, colour, label in (
+        (k < 0, PRE_COLOUR, w["es_before"]),
+        (k >= 0, POST_COLOUR, w["es_after"]),
+    ):
         if mask.any():
             ax.errorbar(
                 k[mask],
@@ -136,21 +141,21 @@ def _plot_event_study(result: EstimateResult, ax: Any) -> Any:
                 color=colour,
                 ecolor=colour,
                 capsize=3,
-                label=f"{label} treatment",
+                label=label,
             )
     ref = result.diagnostics["ref_period"]
-    ax.plot(
-        [ref], [0.0], "o", mfc="white", mec="0.2", label=f"reference period ({ref:+d}, set to 0)"
-    )
+    reference = w["es_reference"].format(ref=f"{ref:+d}")
+    ax.plot([ref], [0.0], "o", mfc="white", mec="0.2", label=reference)
     ticks = sorted({*k.astype(int).tolist(), int(ref)})
     binned = dict(zip(table["event_time"].astype(int), table["binned"], strict=True))
     labels = [(f"<={t}" if t < 0 else f">={t}") if binned.get(t, False) else str(t) for t in ticks]
     ax.set_xticks(ticks, labels)
-    ax.set_xlabel("event time (periods since treatment)")
-    ax.set_ylabel(f"effect on {result.design['outcome']} ({result.conf_level:.0%} CI)")
-    ax.set_title(result.title)
+    ax.set_xlabel(w["es_x"])
+    level = f"{result.conf_level:.0%}"
+    ax.set_ylabel(w["effect_ci"].format(outcome=result.design["outcome"], level=level))
+    ax.set_title(result.title_in(lang))
     handles, names = ax.get_legend_handles_labels()
-    order = sorted(range(len(names)), key=lambda i: names[i].startswith("reference"))
+    order = sorted(range(len(names)), key=lambda i: names[i] == reference)
     ax.legend(
         [handles[i] for i in order], [names[i] for i in order], frameon=False, fontsize="small"
     )
@@ -341,6 +346,15 @@ def event_study(
         headline=HEADLINE,
         n_obs=n_obs,
         inference=f"cluster-robust (CRV1) by {cluster}, {n_clusters} clusters, t({dof})",
+        translations={
+            "ja": {
+                "estimand": "イベント時点別の動学的ATT（主な推定値：イベント時点0以降の平均）",
+                "inference": f"{cluster} 単位のクラスター頑健標準誤差（CRV1）、クラスター数 "
+                f"{n_clusters}、t({dof})",
+                "assumption": "平行トレンドと予期なし：政策がなければ、各導入時期の群の結果変数は"
+                "比較群と平行に推移し、導入前には何も変化しなかった。",
+            }
+        },
         conf_level=float(conf_level),
         design={
             "outcome": outcome,

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ebpm._lang import FIGURES, words
 from ebpm.errors import (
     DataError,
     DuplicateRowsError,
@@ -34,6 +35,11 @@ ASSUMPTION = (
     "Without the policy, the pre-intervention level and trend (and seasonal pattern) of the "
     "outcome would have continued unchanged after the intervention, and nothing else changed "
     "at the same time."
+)
+
+ASSUMPTION_JA = (
+    "政策がなければ、介入前の結果変数の水準とトレンド（および季節パターン）は介入後も変わらず続き、"
+    "同じ時期にほかの変化もなかった。"
 )
 
 
@@ -270,6 +276,14 @@ def its(
             f"Newey-West HAC (Bartlett kernel, {hac_lags} lag{'s' if hac_lags != 1 else ''}, "
             f"small-sample n/(n-k)), t({df_resid})"
         ),
+        translations={
+            "ja": {
+                "estimand": "介入時点での水準の変化（および傾きの変化）",
+                "inference": f"Newey-West HAC 標準誤差（Bartlett カーネル、ラグ {hac_lags}、"
+                f"小標本補正 n/(n-k)）、t({df_resid})",
+                "assumption": ASSUMPTION_JA,
+            }
+        },
         conf_level=conf_level,
         design={
             "outcome": outcome,
@@ -470,14 +484,15 @@ def _plot_x(index: pd.Index) -> Any:
     return index
 
 
-def _plot_its(result: EstimateResult, ax: Any) -> Any:
+def _plot_its(result: EstimateResult, ax: Any, lang: str = "en") -> Any:
     """Observed points, the fitted segments, the dashed counterfactual and the intervention."""
+    w = words(FIGURES, lang)
     diag = result.diagnostics
     observed, fitted, cf = diag["observed"], diag["fitted"], diag["counterfactual"]
     x = _plot_x(observed.index)
     n_pre = diag["n_pre"]
-    ax.scatter(x, observed.to_numpy(), s=14, color="0.35", label="observed", zorder=3)
-    ax.plot(x[:n_pre], fitted.to_numpy()[:n_pre], color="#0072B2", lw=2, label="fitted")
+    ax.scatter(x, observed.to_numpy(), s=14, color="0.35", label=w["observed"], zorder=3)
+    ax.plot(x[:n_pre], fitted.to_numpy()[:n_pre], color="#0072B2", lw=2, label=w["fitted"])
     ax.plot(x[n_pre:], fitted.to_numpy()[n_pre:], color="#0072B2", lw=2)
     ax.plot(
         x[n_pre:],
@@ -485,17 +500,17 @@ def _plot_its(result: EstimateResult, ax: Any) -> Any:
         color="#D55E00",
         lw=2,
         ls="--",
-        label="counterfactual (no policy)",
+        label=w["counterfactual"],
     )
     start = result.design["intervention"]
     line_at = start if isinstance(start, int | float | np.number) else x[n_pre]
-    ax.axvline(line_at, color="0.4", lw=1, ls=":", label="intervention")
+    ax.axvline(line_at, color="0.4", lw=1, ls=":", label=w["intervention"])
     if isinstance(start, int | np.integer):
         from matplotlib.ticker import MaxNLocator
 
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(str(result.design["time"]))
     ax.set_ylabel(str(result.design["outcome"]))
-    ax.set_title(result.title)
+    ax.set_title(result.title_in(lang))
     ax.legend(frameon=False)
     return ax

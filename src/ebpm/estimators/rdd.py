@@ -17,6 +17,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from ebpm._lang import FIGURES, words
 from ebpm.errors import (
     DataError,
     EbpmWarning,
@@ -113,8 +114,9 @@ def _bins(x: np.ndarray, y: np.ndarray, cutoff: float) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def _plot_rdd(result: EstimateResult, ax: Any) -> Any:
+def _plot_rdd(result: EstimateResult, ax: Any, lang: str = "en") -> Any:
     """Binned means of the outcome by the running variable, local fits within h, the cutoff."""
+    w = words(FIGURES, lang)
     d, diag = result.design, result.diagnostics
     c = float(d["cutoff"])
     bins = diag["bins"]
@@ -132,13 +134,18 @@ def _plot_rdd(result: EstimateResult, ax: Any) -> Any:
     ax.axvline(c, color="0.3", lw=1, ls="--", zorder=2)
     ax.axvspan(c - h["h_left"], c + h["h_right"], color="0.9", zorder=0, lw=0)
     low, high = result.conf_int
-    ax.set_title(
-        f"{result.title}\njump at {d['running']} = {c:g}: {result.estimate:.3g} "
-        f"(robust {result.conf_level:.0%} CI {low:.3g} to {high:.3g})",
-        fontsize=10,
+    title = w["rdd_title"].format(
+        title=result.title_in(lang),
+        running=d["running"],
+        cutoff=f"{c:g}",
+        estimate=f"{result.estimate:.3g}",
+        level=f"{result.conf_level:.0%}",
+        low=f"{low:.3g}",
+        high=f"{high:.3g}",
     )
-    ax.set_xlabel(f"{d['running']} (cutoff {c:g}; shaded: bandwidth h)")
-    ax.set_ylabel(f"{d['outcome']} (bin means)")
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(w["rdd_x"].format(running=d["running"], cutoff=f"{c:g}"))
+    ax.set_ylabel(w["rdd_y"].format(outcome=d["outcome"]))
     return ax
 
 
@@ -342,6 +349,7 @@ def rdd(
         headline=HEADLINE,
         n_obs=len(x),
         inference=_inference(cluster, n_clusters=n_clusters, conf_level=conf_level),
+        translations={"ja": _words_ja(design, conf_level=conf_level)},
         conf_level=conf_level,
         design=design,
         diagnostics={
@@ -577,6 +585,29 @@ def _density_test(rddensity: Any, x_all: pd.Series, *, cutoff: float) -> dict[st
             stacklevel=3,  # rdd() -> here: point at the caller of rdd()
         )
         return {"statistic": np.nan, "p_value": np.nan, "error": str(err)}
+
+
+_ASSUMPTION_JA = (
+    "閾値での連続性：潜在的結果の平均は閾値において割当変数に対して滑らかに変化する（得点の精密な"
+    "操作がなく、閾値でほかに何も変わらない）ため、閾値のすぐ下の単位はすぐ上の単位の妥当な"
+    "比較対象となる。"
+)
+
+
+def _words_ja(design: dict[str, Any], *, conf_level: float) -> dict[str, str]:
+    """The estimand, inference and assumption in Japanese, from the design's facts."""
+    cluster = design["cluster"]
+    variance = (
+        f"{cluster} 単位のクラスター頑健分散（CR1）、クラスター数 {design['n_clusters']}"
+        if cluster is not None
+        else "不均一分散に頑健な最近傍分散"
+    )
+    return {
+        "estimand": f"閾値での平均効果（{design['running']} = {design['cutoff']:g}）",
+        "inference": f"推定値と標準誤差は通常の方法、z 値・p値・{conf_level:.0%}信頼区間は"
+        f"頑健バイアス補正（CCT 2014）、{variance}",
+        "assumption": _ASSUMPTION_JA,
+    }
 
 
 def _inference(cluster: str | None, *, n_clusters: int | None, conf_level: float) -> str:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from ebpm._lang import FIGURES, words
 from ebpm.errors import (
     BalancedPanelWarning,
     DataError,
@@ -42,6 +43,12 @@ _ASSUMPTION = (
     "Parallel trends conditional on cohort and no anticipation: without the policy, each "
     "cohort's average outcome would have moved in parallel with the comparison units' "
     "(never-treated or not-yet-treated), and no unit reacted before its first treated period."
+)
+
+_ASSUMPTION_JA = (
+    "導入時期を条件とする平行トレンドと予期なし：政策がなければ、各導入時期の群の平均的な結果変数は"
+    "比較群（未処置または未処置の単位）と平行に推移し、どの単位も最初の処置期間より前には"
+    "反応しなかった。"
 )
 
 
@@ -138,15 +145,16 @@ def _rows(
     )
 
 
-def _plot(result: EstimateResult, ax: Any) -> Any:
+def _plot(result: EstimateResult, ax: Any, lang: str = "en") -> Any:
     from ebpm.plotting import OKABE_ITO
 
+    w = words(FIGURES, lang)
     if result.diagnostics["aggregate"] == "event":
         t = result.table.dropna(subset=["event_time"])
         e = t["event_time"].to_numpy(float)
         for mask, colour, label in (
-            (e < 0, OKABE_ITO[1], "pre-treatment"),
-            (e >= 0, OKABE_ITO[0], "post-treatment"),
+            (e < 0, OKABE_ITO[1], w["cs_pre"]),
+            (e >= 0, OKABE_ITO[0], w["cs_post"]),
         ):
             s = t[mask]
             ax.errorbar(
@@ -161,9 +169,9 @@ def _plot(result: EstimateResult, ax: Any) -> Any:
             )
         ax.axhline(0, color="0.3", lw=0.8)
         ax.axvline(-0.5, color="0.5", lw=0.8, ls="--")
-        ax.set_xlabel("periods since first treated (event time)")
+        ax.set_xlabel(w["cs_x"])
         ax.set_xticks(e.astype(int))
-        ax.set_title("Event study (Callaway & Sant'Anna)")
+        ax.set_title(w["cs_title"])
     else:
         gt = result.diagnostics["att_gt"]
         groups = sorted(gt["group"].unique())
@@ -175,12 +183,19 @@ def _plot(result: EstimateResult, ax: Any) -> Any:
             pre = (s["time"] < g).to_numpy()
             err = [s["att"] - s["conf_low"], s["conf_high"] - s["att"]]
             ax.errorbar(x, s["att"], yerr=err, fmt="none", ecolor=colour, capsize=2)
-            ax.plot(x[~pre], s["att"][~pre], "o", color=colour, label=f"cohort {g:g}")
+            ax.plot(
+                x[~pre],
+                s["att"][~pre],
+                "o",
+                color=colour,
+                label=w["cs_cohort"].format(cohort=f"{g:g}"),
+            )
             ax.plot(x[pre], s["att"][pre], "o", mfc="white", color=colour)
         ax.axhline(0, color="0.3", lw=0.8)
-        ax.set_xlabel(f"{result.design['time']} (hollow: before the cohort's first period)")
-        ax.set_title("ATT(g,t) by cohort")
-    ax.set_ylabel(f"effect on {result.design['outcome']} ({result.conf_level:.0%} band)")
+        ax.set_xlabel(w["cs_time"].format(time=result.design["time"]))
+        ax.set_title(w["cs_by_cohort"])
+    level = f"{result.conf_level:.0%}"
+    ax.set_ylabel(w["effect_band"].format(outcome=result.design["outcome"], level=level))
     ax.legend(frameon=False, fontsize="small")
     return ax
 
@@ -352,6 +367,15 @@ def staggered_did(
         headline="ATT",
         n_obs=len(work),
         inference=_inference(aggregate, n_boot=n_boot, cluster=cl_name, n_clusters=n_clusters),
+        translations={
+            "ja": {
+                "estimand": "処置群の平均処置効果（ATT）",
+                "inference": _inference_ja(
+                    aggregate, n_boot=n_boot, cluster=cl_name, n_clusters=n_clusters
+                ),
+                "assumption": _ASSUMPTION_JA,
+            }
+        },
         conf_level=conf_level,
         design={
             "outcome": outcome,
@@ -587,6 +611,19 @@ def _inference(aggregate: StaggeredAggregate, *, n_boot: int, cluster: str, n_cl
         f"clusters; pointwise normal interval for ATT"
         + (f", {uniform} for the other rows" if uniform else "")
         + "; ATT(g,t) bands in diagnostics are simultaneous"
+    )
+
+
+def _inference_ja(
+    aggregate: StaggeredAggregate, *, n_boot: int, cluster: str, n_clusters: int
+) -> str:
+    uniform = (
+        "、その他の行はブートストラップ sup-t 同時（一様）信頼帯" if aggregate != "simple" else ""
+    )
+    return (
+        f"{cluster} 単位でクラスター化した乗数ブートストラップ（{int(n_boot)} 回）、クラスター数 "
+        f"{n_clusters}。ATT は各点の正規近似信頼区間{uniform}。diagnostics の ATT(g,t) の"
+        "信頼帯は同時信頼帯"
     )
 
 

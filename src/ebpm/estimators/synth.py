@@ -10,6 +10,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
+from ebpm._lang import FIGURES, current_lang, words
 from ebpm.errors import (
     DataError,
     EstimationError,
@@ -42,6 +43,15 @@ _SDID_ASSUMPTION = (
     "Without the policy, the treated unit's outcome would have moved in parallel with the "
     "unit-weighted donor average, over time-weighted pre-periods (no donor affected by the "
     "policy)."
+)
+
+_SC_ASSUMPTION_JA = (
+    "政策がなければ、処置単位の結果変数は、処置前の推移を再現するドナー単位の加重平均に沿って"
+    "推移していた（政策の影響もそれ自身のショックも受けたドナーはない）。"
+)
+_SDID_ASSUMPTION_JA = (
+    "政策がなければ、処置単位の結果変数は、単位ウェイト付きのドナー平均と、時点ウェイト付きの"
+    "処置前期間にわたって平行に推移していた（政策の影響を受けたドナーはない）。"
 )
 
 
@@ -332,8 +342,15 @@ def synthetic_control(
     diagnostics = _diagnostics(main, panel, unit=unit, method=method, predictors=predictors)
     se = p_value = math.nan
     inference = "none (placebos=False): no standard error or p-value"
+    inference_ja = "なし（placebos=False）：標準誤差・p値なし"
     if placebos:
         se, p_value, inference, extra = _placebos(panel, main, fit, x, unit=unit)
+        n_donors, rank = len(extra["placebos"]), extra["treated_rank"]
+        inference_ja = (
+            f"ドナー {n_donors} 単位でのプラセボ並べ替え：p値は処置後/処置前 RMSPE 比の順位"
+            f"（{n_donors + 1} 単位中 {rank} 位）、標準誤差はドナーのプラセボ ATT の標準偏差、"
+            "正規近似の信頼区間"
+        )
         diagnostics.update(extra)
     att = main["att"]
     if not math.isfinite(att):
@@ -372,6 +389,13 @@ def synthetic_control(
         diagnostics=diagnostics,
         provenance=dict(data.attrs.get("ebpm", {})),
         assumption=_SC_ASSUMPTION if method == "sc" else _SDID_ASSUMPTION,
+        translations={
+            "ja": {
+                "estimand": "処置単位の平均処置効果（ATT）",
+                "inference": inference_ja,
+                "assumption": _SC_ASSUMPTION_JA if method == "sc" else _SDID_ASSUMPTION_JA,
+            }
+        },
         plotter=_plot_paths,
     )
 
@@ -580,8 +604,9 @@ def _treatment_line(result: EstimateResult, ax: Any) -> None:
         )
 
 
-def _plot_paths(result: EstimateResult, ax: Any) -> Any:
+def _plot_paths(result: EstimateResult, ax: Any, lang: str = "en") -> Any:
     """Treated unit vs its synthetic control, treatment time marked."""
+    w = words(FIGURES, lang)
     d = result.diagnostics
     ax.plot(
         d["treated"].index,
@@ -590,7 +615,7 @@ def _plot_paths(result: EstimateResult, ax: Any) -> Any:
         lw=1.8,
         label=str(result.design["treated_unit"]),
     )
-    label = "synthetic control" if result.design["method"] == "sc" else "synthetic (SDID)"
+    label = w["synthetic_sc"] if result.design["method"] == "sc" else w["synthetic_sdid"]
     ax.plot(
         d["synthetic"].index,
         d["synthetic"].to_numpy(),
@@ -602,19 +627,27 @@ def _plot_paths(result: EstimateResult, ax: Any) -> Any:
     _treatment_line(result, ax)
     ax.set_xlabel(str(result.design["time"]))
     ax.set_ylabel(str(result.design["outcome"]))
-    ax.set_title(f"{result.title}: ATT {result.estimate:.2f}")
+    ax.set_title(w["sc_title"].format(title=result.title_in(lang), att=f"{result.estimate:.2f}"))
     ax.legend(frameon=False)
     return ax
 
 
-def plot_gaps(result: EstimateResult, ax: Any = None, *, max_ratio_pre: float | None = 5.0) -> Any:
+def plot_gaps(
+    result: EstimateResult,
+    ax: Any = None,
+    *,
+    max_ratio_pre: float | None = 5.0,
+    lang: str | None = None,
+) -> Any:
     """Gap (treated minus synthetic) of the treated unit over the donors' placebo gaps in grey.
 
     Placebos whose pre-period RMSPE exceeds ``max_ratio_pre`` times the treated unit's are left
-    out, as in Abadie et al. (2010, fig. 5-7); ``None`` keeps all. Returns the Axes.
+    out, as in Abadie et al. (2010, fig. 5-7); ``None`` keeps all. Words in ``lang`` (default:
+    the report's, :func:`ebpm.report.language`). Returns the Axes.
     """
     from ebpm.plotting import get_ax
 
+    w = words(FIGURES, current_lang(lang))
     ax = get_ax(ax)
     d = result.diagnostics
     n_shown = 0
@@ -634,10 +667,10 @@ def plot_gaps(result: EstimateResult, ax: Any = None, *, max_ratio_pre: float | 
         label=f"{result.design['treated_unit']}",
     )
     if n_shown:
-        ax.plot([], [], color="0.75", lw=0.8, label=f"placebos ({n_shown} donors)")
+        ax.plot([], [], color="0.75", lw=0.8, label=w["placebos"].format(n=n_shown))
     ax.axhline(0, color="0.4", lw=0.8)
     _treatment_line(result, ax)
     ax.set_xlabel(str(result.design["time"]))
-    ax.set_ylabel(f"gap in {result.design['outcome']} (treated − synthetic)")
+    ax.set_ylabel(w["gap"].format(outcome=result.design["outcome"]))
     ax.legend(frameon=False)
     return ax

@@ -19,10 +19,9 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from ebpm._lang import DESIGN, FOOTER, LANGS, check_lang, when
+from ebpm._lang import DESIGN, FOOTER, check_lang, current_lang, when
 from ebpm._lang import words as area_words
 from ebpm._protocol import (
-    LANG_ENV,
     PROVENANCE_MIME,
     RESULT_MIME,
     RUN_ID_ENV,
@@ -94,8 +93,7 @@ def language() -> str:
 
     A notebook can follow it too: ``lang = lang or report.language()``.
     """
-    lang = os.environ.get(LANG_ENV, "en")
-    return lang if lang in LANGS else "en"
+    return current_lang()
 
 
 def say(*, en: str, ja: str, lang: str | None = None) -> None:

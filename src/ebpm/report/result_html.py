@@ -2,8 +2,9 @@
 
 :func:`ebpm.report.result_html` displays a result with :func:`result_html`; on a Japanese site
 (``ebpm run --lang ja``) the design, the table's columns, the counts, the inference and the
-interval read in Japanese. What the estimator wrote in words (its inference method, its
-identifying assumption, an estimand described at length) is shown as it wrote it.
+interval read in Japanese, and so do the estimator's own sentences (its estimand, inference
+method and identifying assumption), which it writes in each language
+(:meth:`ebpm.results.EstimateResult.said`).
 """
 
 from __future__ import annotations
@@ -51,21 +52,21 @@ def result_html(result: EstimateResult, lang: str = "en") -> str:
     roles = w["sep"].join(
         f"{esc(w[k])} <code>{esc(str(d[k]))}</code>" for k in ROLE_KEYS if d.get(k) is not None
     )
-    label = w.get(result.interval_label, result.interval_label)
+    said = result.said(lang)
+    label = w.get(said["interval_label"], said["interval_label"])
     level = f"{result.conf_level:.0%}"
     facts = w["sep"].join(
         [
             w["n"].format(n=f"{result.n_obs:,}"),
-            w["inference"].format(esc(result.inference)),
+            w["inference"].format(esc(said["inference"])),
             w["intervals"].format(level=level, label=esc(label)),
         ]
     )
-    assumption = (
-        "<br>" + w["assumption"].format(esc(result.assumption)) if result.assumption else ""
-    )
+    stated = "null hypothesis" if result.assumption_label == "null hypothesis" else "assumption"
+    assumption = "<br>" + w[stated].format(esc(said["assumption"])) if said["assumption"] else ""
     return (
         f'<div class="ebpm-result"><p><strong>{esc(design_title(result, lang))}</strong> '
-        f"({esc(result.estimand)}{w['sep']}{roles})<br>{facts}{assumption}</p>"
+        f"({esc(said['estimand'])}{w['sep']}{roles})<br>{facts}{assumption}</p>"
         f'<table class="ebpm-tidy"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )

@@ -83,6 +83,17 @@ def test_lisa_default_title_and_lazy_geo_exports(planted) -> None:
     plt.close("all")
 
 
+def test_lisa_map_in_japanese(planted) -> None:
+    result = geo.lisa(planted, "value", kind="rook", seed=8, alpha=0.01)
+    ax = result.plot(lang="ja")
+    assert ax.get_title() == "LISAクラスター地図：value（p ≤ 0.01）"
+    legend = ax.get_legend()
+    assert legend.get_title().get_text() == "クラスター"
+    names = [t.get_text().rsplit(" (", 1)[0] for t in legend.get_texts()]
+    assert names == ["高-高（HH）", "低-低（LL）", "低-高（LH）", "高-低（HL）", "有意でない"]
+    plt.close("all")
+
+
 def test_lisa_map_text_is_japanese_on_an_axes_made_after_rcdefaults():
     import matplotlib as mpl
     import matplotlib.pyplot as plt

@@ -208,6 +208,22 @@ _MORAN_ASSUMPTION = (
     "units is equally likely"
 )
 
+_MORAN_ASSUMPTION_JA = (
+    "重みのもとでの空間的ランダム性（I 自体は記述統計で、仮定を置かない）：重みが近隣関係を定め、"
+    "観測値の単位への割り当てはどれも等しく起こりうる"
+)
+#: The weights ebpm builds, in Japanese (user-supplied and other descriptions stay as given).
+_WEIGHTS_JA = {
+    "queen contiguity": "クイーン型隣接",
+    "rook contiguity": "ルーク型隣接",
+    "user-supplied weights": "利用者が指定した重み",
+}
+
+
+def _weights_ja(description: str) -> str:
+    head, sep, rest = description.partition(";")
+    return _WEIGHTS_JA.get(head, head) + sep + rest
+
 
 def moran(
     gdf: gpd.GeoDataFrame,
@@ -364,6 +380,15 @@ def moran(
         plotter=partial(_moran_scatter, z=zs, lag=lag, column=str(column)),
         assumption_label="null hypothesis",
         interval_label=_moran_interval_label(permutations),
+        translations={
+            "ja": {
+                "estimand": f"{column} のMoranのI（空間重み：{_weights_ja(built.description)}、"
+                "行基準化）",
+                "inference": _moran_inference(permutations, seed, crit, lang="ja"),
+                "assumption": _MORAN_ASSUMPTION_JA,
+                "interval_label": _moran_interval_label(permutations, lang="ja"),
+            }
+        },
     )
 
 
@@ -405,8 +430,18 @@ def _moran_test(
     return se, stat, p_value, diag
 
 
-def _moran_inference(permutations: int, seed: int, crit: float) -> str:
+def _moran_inference(permutations: int, seed: int, crit: float, lang: str = "en") -> str:
     """What the p-value and the rough interval of a Moran result are."""
+    if lang == "ja" and permutations:
+        return (
+            f"並べ替え検定（{permutations} 回、シード {seed}、疑似p値）。信頼区間：I ± "
+            f"{crit:.2f} × 並べ替え分布の標準偏差（目安。判断には並べ替え検定のp値を用いる）"
+        )
+    if lang == "ja":
+        return (
+            "ランダム化のもとでの解析的検定（両側、正規近似のp値）。信頼区間：I ± "
+            f"{crit:.2f} × ランダム化のもとでの標準偏差（解析的、目安。判断にはp値を用いる）"
+        )
     if permutations:
         return (
             f"permutation test ({permutations} permutations, seed {seed}; pseudo p-value); "
@@ -420,8 +455,11 @@ def _moran_inference(permutations: int, seed: int, crit: float) -> str:
     )
 
 
-def _moran_interval_label(permutations: int) -> str:
+def _moran_interval_label(permutations: int, lang: str = "en") -> str:
     """The footer of ``summary()``: the spread behind the rough interval of a Moran result."""
+    if lang == "ja":
+        spread = "並べ替え分布の標準偏差" if permutations else "ランダム化のもとでの標準偏差"
+        return f"信頼区間（I ± z × {spread}、目安）"
     if permutations:
         return "intervals: I ± z × sd of the permutation distribution, a rough guide"
     return "intervals: I ± z × sd under randomisation (analytical), a rough guide"

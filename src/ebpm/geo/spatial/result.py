@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ebpm._json import jsonable
+from ebpm._lang import FIGURES, current_lang, words
 from ebpm.geo.spatial._units import _list
 from ebpm.results import EstimateResult, ResultDisplay, _fmt
 
@@ -48,22 +49,30 @@ def _font() -> dict[str, Any]:
 
 
 def _moran_scatter(
-    result: EstimateResult, ax: Any, *, z: np.ndarray, lag: np.ndarray, column: str
+    result: EstimateResult,
+    ax: Any,
+    lang: str = "en",
+    *,
+    z: np.ndarray,
+    lag: np.ndarray,
+    column: str,
 ) -> Any:
     from ebpm.plotting import OKABE_ITO
 
+    w = words(FIGURES, lang)
     slope = result.estimate
     ax.axhline(0, color="0.6", lw=0.8, ls="--")
     ax.axvline(0, color="0.6", lw=0.8, ls="--")
     ax.scatter(z, lag, s=20, color=OKABE_ITO[0], alpha=0.75, edgecolor="white", linewidth=0.4)
     xs = np.array([z.min(), z.max()])
-    ax.plot(xs, slope * xs, color=OKABE_ITO[1], lw=1.6, label=f"slope = Moran's I = {slope:.3f}")
-    font = _font()
-    ax.set_xlabel(f"{column} (standardised)", fontproperties=font)
-    ax.set_ylabel(f"spatial lag of {column}", fontproperties=font)
-    ax.set_title(
-        f"Moran scatterplot: I = {slope:.3f}, p = {result.p_value:.3g}", fontproperties=font
+    ax.plot(
+        xs, slope * xs, color=OKABE_ITO[1], lw=1.6, label=w["moran_slope"].format(i=f"{slope:.3f}")
     )
+    font = _font()
+    ax.set_xlabel(w["moran_x"].format(column=column), fontproperties=font)
+    ax.set_ylabel(w["moran_y"].format(column=column), fontproperties=font)
+    title = w["moran_title"].format(i=f"{slope:.3f}", p=f"{result.p_value:.3g}")
+    ax.set_title(title, fontproperties=font)
     ax.legend(loc="best", frameon=False, prop=font)
     return ax
 
@@ -164,12 +173,21 @@ class LisaResult(ResultDisplay):
             f"<table><tr>{cells}</tr></table></div>"
         )
 
-    def plot(self, ax: Any = None, *, title: str | None = None, legend: bool = True) -> Any:
+    def plot(
+        self,
+        ax: Any = None,
+        *,
+        title: str | None = None,
+        legend: bool = True,
+        lang: str | None = None,
+    ) -> Any:
         """Cluster map: HH red, LL blue, LH light blue, HL pink, not significant grey.
 
         Returns the Axes (a new figure when ``ax`` is None). Japanese names in the column or
-        title render with the bundled Japanese font (``ebpm.plotting``).
+        title render with the bundled Japanese font (``ebpm.plotting``); the title and legend
+        are in ``lang`` (default: the report's, :func:`ebpm.report.language`).
         """
+        w = words(FIGURES, current_lang(lang))
         from matplotlib.patches import Patch
 
         from ebpm.plotting import get_ax
@@ -182,13 +200,16 @@ class LisaResult(ResultDisplay):
         ax.set_axis_off()
         font = _font()
         ax.set_title(
-            title or f"LISA cluster map: {self.column} (p <= {self.alpha:g})", fontproperties=font
+            title or w["lisa_title"].format(column=self.column, alpha=f"{self.alpha:g}"),
+            fontproperties=font,
         )
         if legend:
             counts = self.counts()
             handles = [
                 Patch(
-                    facecolor=CLUSTER_COLOURS[c], edgecolor="0.5", label=f"{c} ({int(counts[c])})"
+                    facecolor=CLUSTER_COLOURS[c],
+                    edgecolor="0.5",
+                    label=f"{w[c]} ({int(counts[c])})",
                 )
                 for c in CLUSTERS
             ]
@@ -196,7 +217,7 @@ class LisaResult(ResultDisplay):
                 handles=handles,
                 loc="lower right",
                 frameon=False,
-                title="cluster",
+                title=w["cluster"],
                 prop=font,
                 title_fontproperties=font,
             )
