@@ -364,6 +364,9 @@ def test_every_japanese_text_is_drawn_with_the_embedded_glyphs(browser, served) 
         "reports/demo/prefecture_profile.html",
     ):
         browser.get(base + page)
+        toggle = browser.find_elements("id", "ebpm-toggle-code")
+        if toggle:  # the parameters shown under "Show code" read as Japanese too
+            toggle[0].click()
         _fonts_ready(browser)
         drawn = _fonts_of_japanese_text(browser)
         assert drawn, page

@@ -120,3 +120,12 @@ def test_a_japanese_run_estimates_what_the_english_run_does(organ_donations_ja, 
     assert ja["organ_donations"]["estimate"] == en["organ_donations"]["estimate"]
     assert ja["organ_donations"]["std_error"] == en["organ_donations"]["std_error"]
     assert ja["organ_donations"]["estimate"] == pytest.approx(-0.0225, abs=5e-5)
+
+
+def test_publishing_elsewhere_leaves_the_run_folder_as_the_run_made_it(demo_run, site_ja) -> None:
+    """The Japanese site above was published from the demo's recorded run: the report copies
+    in the run's folder are still the ones the run wrote, in English."""
+    result, _out, _events = demo_run
+    page = (result.run_dir / "organ_donations.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page
+    assert "コードを表示" not in page

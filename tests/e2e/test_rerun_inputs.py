@@ -236,13 +236,15 @@ def test_an_edited_csv_read_by_path_reruns_the_task(runs) -> None:
     assert runs["stable"]["task"].status == "unchanged", runs["stable"]["why"]
 
 
-def test_a_deleted_input_reruns_the_task_and_restoring_it_does_not(runs) -> None:
+def test_a_deleted_input_reruns_the_task_and_restoring_it_reruns_the_failed_task(runs) -> None:
     gone = runs["gone"]
     assert gone["why"] == "project file data/rates.csv is gone"
     assert gone["task"].status == "failed"
     assert "FileNotFoundError" in gone["task"].reason
     restored = runs["restored"]
-    assert restored["task"].status == "unchanged", restored["why"]
+    # its last run failed: the next run runs it again (issue 18), and it succeeds
+    assert restored["why"] == f"it failed in run {gone['run'].run_id}"
+    assert restored["task"].status == "ok", restored["task"].reason
 
 
 def test_a_record_from_before_is_not_compared_on_entries_and_files(runs) -> None:

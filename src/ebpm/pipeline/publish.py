@@ -245,10 +245,12 @@ def render_task(
     git: dict[str, Any] | None = None,
     versions: dict[str, Any] | None = None,
     last_good: str | None = None,
+    in_run: bool = True,
 ) -> None:
     """Write one task's report, or its failure page, into the site; a rendering error turns
     the task into a failure with a failure page. ``last_good`` is the site path of the last
-    good report a failure page links to."""
+    good report a failure page links to. ``in_run``: the run is publishing its own task (its
+    folder gets a copy of the report); False when publishing a recorded run later."""
     from ebpm import site as site_mod
 
     if nb is None and result.output_notebook:
@@ -256,7 +258,7 @@ def render_task(
         take_outputs(result, nb)
     with _site_lock(site):
         lang = site_mod.load_state(site).get("lang", "en")
-    page = _Page(spec, run_id, run_dir, site, lang, git, versions, last_good)
+    page = _Page(spec, run_id, run_dir, site, lang, git, versions, last_good, in_run)
     key = None
     try:
         key = _publish_unguarded(result, page, nb)
@@ -319,6 +321,7 @@ class _Page:
     git: dict[str, Any] | None
     versions: dict[str, Any] | None
     last_good: str | None
+    in_run: bool = True  # the run publishing its own task: its folder keeps a copy of the page
 
 
 def _publish_unguarded(result: TaskResult, at: _Page, nb: Any) -> dict[str, Any] | None:
@@ -357,7 +360,8 @@ def _publish_unguarded(result: TaskResult, at: _Page, nb: Any) -> dict[str, Any]
             lang=at.lang,
             informs=[(t, h) for t, h in key["informs"]],
         )
-        atomic_write_text(at.run_dir / f"{result.name}.html", page)
+        if at.in_run:  # publishing recorded runs later leaves their folders as they were
+            atomic_write_text(at.run_dir / f"{result.name}.html", page)
         atomic_write_text(site / rel, page)
         result.report = rel
         (site / failure_path(spec.name, result.name)).unlink(missing_ok=True)
@@ -716,6 +720,7 @@ def _render_recorded(
         git=m.get("git"),
         versions=m.get("versions"),
         last_good=last_good,
+        in_run=False,
     )
 
 
