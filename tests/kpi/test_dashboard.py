@@ -389,8 +389,54 @@ def test_kpi_table_by_hand_in_english_and_japanese(model) -> None:
     ja = dashboard.kpi_table(report, lang="ja")
     assert "<th>最新期間</th><th>実績</th><th>目標経路</th>" in ja
     (row,) = _cells(ja)
-    assert row[0] == "1人あたりたばこ販売量 低いほど良い、基準値 90.1（1988）"
-    assert row[5:] == ["✗ 遅れ", "2000までに40", "97%", "前期（1999）比 −5.6"]
+    assert row == [  # every value with its unit; the path and the gap to the data's decimals
+        "1人あたりたばこ販売量 低いほど良い、基準値 90.1 packs per person（1988）",
+        "2000",
+        "41.6 packs per person",
+        "40.0 packs per person",
+        "+1.6 packs per person",
+        "✗ 遅れ",
+        "2000までに40 packs per person",
+        "97%",
+        "前期（1999）比 −5.6 packs per person",
+    ]
+
+
+def test_kpi_table_of_a_fiscal_year_kpi_in_japanese(model) -> None:
+    """Fiscal years read as Japanese statistics name them, the era year beside the year."""
+    import dataclasses
+
+    import pandas as pd
+
+    k = model.kpis[0]
+    fiscal = dataclasses.replace(
+        k,
+        frequency="fiscal_year",
+        baseline=dataclasses.replace(k.baseline, period=pd.Period("1988-04-01", "Y-MAR")),
+        target=dataclasses.replace(k.target, period=pd.Period("2000-04-01", "Y-MAR")),
+    )
+    report = kpi.compute(dataclasses.replace(model, kpis=(fiscal,)))
+    (row,) = _cells(dashboard.kpi_table(report, lang="ja"))
+    assert row[0].endswith("基準値 90.1 packs per person（1988年度（昭和63年度））")
+    assert row[1] == "2000年度（平成12年度）"
+    assert row[6] == "2000年度（平成12年度）までに40 packs per person"
+    assert row[8] == "前期（1999年度（平成11年度））比 −5.6 packs per person"
+    (row,) = _cells(dashboard.kpi_table(report))  # English pages keep FY2000
+    assert row[1:3] == ["FY2000", "41.6 packs per person"]
+    assert row[6:] == ["40 by FY2000", "97%", "−5.6 since FY1999"]
+
+
+def test_period_text_names_the_era_of_a_fiscal_year() -> None:
+    import pandas as pd
+
+    from ebpm.kpi.model._periods import period_label, period_text
+
+    assert period_text("FY2024", "ja") == "2024年度（令和6年度）"
+    assert period_text("FY2019", "ja") == "2019年度（令和元年度）"  # April 2019: 令和元年度
+    assert period_text("FY2024", "en") == "FY2024"
+    assert period_text("2024Q1", "ja") == "2024Q1"  # other periods as given
+    assert period_label(pd.Period("2024-04-01", "Y-MAR"), "ja") == "2024年度（令和6年度）"
+    assert period_label(pd.Period("2024-04-01", "Y-MAR")) == "FY2024"
 
 
 def test_kpi_table_before_the_baseline_says_no_data(model) -> None:
@@ -492,7 +538,7 @@ def test_plot_kpis_titles_and_legend_in_the_page_language(model) -> None:
         assert ax.get_title(loc="left") == title
         texts = [t.get_text() for t in ax.get_legend().get_texts()]
         assert texts[:2] == legend
-        assert texts[-1] == ("target 40" if lang == "en" else "目標 40")
+        assert texts[-1] == ("target 40" if lang == "en" else "目標 40 packs per person")
         plt.close(fig)
 
 

@@ -17,11 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from ebpm._format import significant
+from ebpm._format import fixed, significant
 from ebpm._lang import DASHBOARD, DIAGRAM
 from ebpm._protocol import KPI_MIME, NEEDS_ENV, NOT_OK_ENV, RESULT_MIME, RUN_DIR_ENV, TASK_ENV
 from ebpm.errors import check_option
 from ebpm.kpi.model import LogicModel
+from ebpm.kpi.model._periods import period_text
 from ebpm.kpi.verdict import Expected, Verdict, verdict
 
 __all__ = [
@@ -456,24 +457,28 @@ def kpi_table(report: Any, *, lang: str = "en") -> str:
         s = report.summaries[k.id]
         name = (k.name_ja or k.name) if lang == "ja" else k.name
         unit = f" {k.unit}" if k.unit else ""
+        v = _shown_values(k, s, lang)
         better = words["lower" if k.direction == "lower" else "higher"]
         baseline = words["baseline_at"].format(
-            value=_fmt(k.baseline.value), period=k.baseline.label
+            value=v["baseline"], period=period_text(k.baseline.label, lang)
         )
-        target = words["target_by"].format(value=_fmt(k.target.value), period=k.target.label)
+        target = words["target_by"].format(
+            value=v["target"], period=period_text(k.target.label, lang)
+        )
         progress = "–" if _missing(s["progress"]) else f"{float(s['progress']):.0f}%"
         change = (
             "–"
             if _missing(s["change"])
             else words["since"].format(
-                value=_fmt(s["change"], sign=True), period=s["previous_period"]
+                value=v["change"], period=period_text(s["previous_period"], lang)
             )
         )
+        latest = period_text(s["latest_period"], lang) if s["latest_period"] else "–"
         cells = [  # (text, a number read from the right)
-            (str(s["latest_period"] or "–"), False),
+            (latest, False),
             (f"{_fmt(s['latest_actual'])}{unit}" if s["latest_period"] else "–", True),
-            (_fmt(s["target_path"]), True),
-            (_fmt(s["gap"], sign=True), True),
+            (v["target_path"], True),
+            (v["gap"], True),
             (_status_word(str(s["status"]), lang), False),
             (target, False),
             (progress, True),
@@ -500,6 +505,41 @@ def kpi_table(report: Any, *, lang: str = "en") -> str:
         )
     )
     return _table(head, rows)
+
+
+def _shown_values(k: Any, s: dict[str, Any], lang: str) -> dict[str, str]:
+    """A KPI's baseline, target, target path, gap and change as the table shows them. On a
+    Japanese page each carries the KPI's unit, and the path and the gap (computed, so with
+    any number of decimals) are rounded to the decimals of the KPI's own values (41.6: one)."""
+    if lang != "ja":
+        return {
+            "baseline": _fmt(k.baseline.value),
+            "target": _fmt(k.target.value),
+            "target_path": _fmt(s["target_path"]),
+            "gap": _fmt(s["gap"], sign=True),
+            "change": _fmt(s["change"], sign=True),
+        }
+    decimals = max(_decimals(v) for v in (k.baseline.value, k.target.value, s["latest_actual"]))
+
+    def with_unit(text: str) -> str:
+        return f"{text} {k.unit}" if k.unit and text != "–" else text
+
+    def rounded(value: Any, sign: bool = False) -> str:
+        return fixed(value, decimals, thousands=True, sign=sign, minus=True, missing="–")
+
+    return {
+        "baseline": with_unit(_fmt(k.baseline.value)),
+        "target": with_unit(_fmt(k.target.value)),
+        "target_path": with_unit(rounded(s["target_path"])),
+        "gap": with_unit(rounded(s["gap"], sign=True)),
+        "change": with_unit(_fmt(s["change"], sign=True)),
+    }
+
+
+def _decimals(value: Any) -> int:
+    """The decimals a value is written with (``41.6``: 1; ``727277``: 0)."""
+    text = significant(value, thousands=False)
+    return len(text.split(".", 1)[1]) if "." in text and "e" not in text else 0
 
 
 def _table(head: str, rows: list[str]) -> str:
@@ -556,6 +596,7 @@ def plot_kpis(model: LogicModel, report: Any, *, lang: str = "en") -> Any:
         len(kpis), 1, figsize=(7.5, 3.2 * max(len(kpis), 1)), layout="constrained", squeeze=False
     )
     for ax, kpi in zip(axes[:, 0], kpis, strict=True):
+        unit = f" {kpi.unit}" if kpi.unit and lang == "ja" else ""
         table = report.table(kpi.id)
         x = table["period_start"]
         ax.plot(x, table["target_path"], "--", color=OKABE_ITO[1], label=words["legend_path"])
@@ -595,7 +636,7 @@ def plot_kpis(model: LogicModel, report: Any, *, lang: str = "en") -> Any:
                 s=90,
                 color=OKABE_ITO[7],
                 zorder=4,
-                label=words[name].format(value=_fmt(milestone.value)),
+                label=words[name].format(value=_fmt(milestone.value) + unit),
             )
         better = words["lower" if kpi.direction == "lower" else "higher"]
         name = (kpi.name_ja or kpi.name) if lang == "ja" else kpi.name

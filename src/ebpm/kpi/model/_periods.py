@@ -31,12 +31,14 @@ _DAY = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 _FORMS = '1988, "2024Q1", "2024-03", "2024-03-31" or "FY2024"'
 
 
-def period_label(period: pd.Period) -> str:
+def period_label(period: pd.Period, lang: str = "en") -> str:
     """A period as text: ``1988`` (annual), ``FY2024`` (Japanese fiscal year, April 2024 to
-    March 2025), ``2024Q1`` (quarterly), ``2024-03`` (monthly)."""
+    March 2025), ``2024Q1`` (quarterly), ``2024-03`` (monthly). With ``lang="ja"``, as a
+    Japanese page shows it (:func:`period_text`): a fiscal year reads ``2024年度（令和6年度）``.
+    """
     freq = period.freqstr
     if freq == "Y-MAR":
-        return f"FY{period.start_time.year}"
+        return period_text(f"FY{period.start_time.year}", lang)
     if freq.startswith("Y"):
         return str(period.year)
     if freq.startswith("Q"):
@@ -44,6 +46,25 @@ def period_label(period: pd.Period) -> str:
     if freq == "M":
         return f"{period.year}-{period.month:02d}"
     return str(period)
+
+
+_FY_LABEL = re.compile(r"FY(\d{4})")
+
+
+def period_text(label: str, lang: str = "en") -> str:
+    """A period's label (:func:`period_label`'s, as reports and records keep it) as a page in
+    ``lang`` shows it: on a Japanese page the fiscal year ``FY2024`` reads
+    ``2024年度（令和6年度）``, the era year of April 2024 to March 2025 as Japanese statistics
+    name it (``FY2019`` is 令和元年度); any other label is shown as given."""
+    from ebpm._lang import check_lang
+
+    m = _FY_LABEL.fullmatch(str(label))
+    if check_lang(lang) != "ja" or m is None:
+        return str(label)
+    from ebpm.japan.wareki import to_wareki
+
+    year = int(m.group(1))
+    return f"{year}年度（{to_wareki(year)}度）"
 
 
 def _year(text: str) -> int:
