@@ -90,6 +90,15 @@ def test_many_missing_units_are_counted_in_the_footnote(prefs):
     assert _legend_texts(ax)[-1] == "欠測  (n=7)"
 
 
+def test_a_japanese_map_says_no_data_in_japanese(prefs, monkeypatch):
+    prefs.loc[:6, "rate"] = np.nan
+    ax = choropleth(prefs, "rate", lang="ja")
+    assert [t.get_text() for t in ax.texts] == ["データなし：7 地域"]
+    assert _legend_texts(ax)[-1] == "データなし  (n=7)"
+    monkeypatch.setenv("EBPM_LANG", "ja")  # a kernel of a Japanese site: the default follows
+    assert [t.get_text() for t in choropleth(prefs, "rate").texts] == ["データなし：7 地域"]
+
+
 def test_missing_units_are_named_by_index_without_a_name_column(grid):
     frame = grid.drop(columns="name").set_index(pd.Index(list("abcdef")))
     frame.loc["c", "value"] = np.nan

@@ -105,10 +105,19 @@ def _draw(
         )
 
 
-def _missing_note(names: Sequence[str], missing_label: str) -> str:
+#: What a map says of areas without a value, by language: the default label, the footnote
+#: listing them and the footnote counting them.
+_NO_VALUE = {
+    "en": ("データなし / no data", "{label}: {names}", "{label}: {n} units"),
+    "ja": ("データなし", "{label}：{names}", "{label}：{n} 地域"),
+}
+
+
+def _missing_note(names: Sequence[str], missing_label: str, lang: str = "en") -> str:
+    _, listed, counted = _NO_VALUE[lang]
     if len(names) <= _MAX_LISTED:
-        return f"{missing_label}: {', '.join(names)}"
-    return f"{missing_label}: {len(names)} units"
+        return listed.format(label=missing_label, names=", ".join(names))
+    return counted.format(label=missing_label, n=len(names))
 
 
 def choropleth(
@@ -126,11 +135,12 @@ def choropleth(
     legend_kwds: Mapping[str, Any] | None = None,
     inset: bool | Literal["auto"] = "auto",
     pref_borders: bool | Literal["auto"] = "auto",
-    missing_label: str = "データなし / no data",
+    missing_label: str | None = None,
     label: str | None = None,
     fmt: str | Callable[[float], str] | None = None,
     assume_crs: Any = None,
     seed: int | None = 0,
+    lang: str | None = None,
 ) -> Any:
     """Draw a classed choropleth map of ``column`` and return its Axes.
 
@@ -187,8 +197,9 @@ def choropleth(
         ``"auto"`` does so for a map of municipalities in several prefectures (more rows than
         prefectures, told by the code or name columns the inset uses); ``True`` whenever the
         prefecture of every row can be told (error otherwise); ``False`` never.
-    missing_label : str, default "データなし / no data"
-        Legend and footnote text for areas without a value.
+    missing_label : str, optional
+        Legend and footnote text for areas without a value; by default "データなし / no data"
+        on an English page, "データなし" on a Japanese one.
     label : str, optional
         Column naming the areas in the missing-value footnote. Each row takes the first
         non-missing, non-empty value of ``label`` (when given), ``name_ja``, ``name``,
@@ -202,6 +213,9 @@ def choropleth(
     seed : int or None, default 0
         Seed for the k-means of ``scheme="natural_breaks"`` so the same data give the same map;
         numpy's global random state is restored afterwards. ``None`` leaves it unseeded.
+    lang : {"en", "ja"}, optional
+        Language of the words ebpm writes on the map (the areas without a value); by default
+        the report's (:func:`ebpm.report.language`).
 
     Returns
     -------
@@ -251,8 +265,12 @@ def choropleth(
     >>> prefs = ebpm.catalog.load("geo.japan_prefectures")                # doctest: +SKIP
     >>> ax = choropleth(prefs, "rate", scheme="fisher_jenks", title="出生率")  # doctest: +SKIP
     """
+    from ebpm._lang import current_lang
     from ebpm.plotting import get_ax
 
+    chosen = current_lang(lang)
+    if missing_label is None:
+        missing_label = _NO_VALUE[chosen][0]
     gdf = _require_gdf(gdf, "choropleth", assume_crs)
     _check_column(gdf, column)
     gdf, no_geometry = _areas(gdf, column, "choropleth")
@@ -315,7 +333,9 @@ def choropleth(
             family=family,
         )
     if missing.any():
-        _missing_footnote(ax, missing_names, missing, missing_label, column=column, family=family)
+        _missing_footnote(
+            ax, missing_names, missing, missing_label, column=column, family=family, lang=chosen
+        )
     ax.ebpm_classes = MapClasses(
         column=str(column),
         scheme=scheme,
@@ -437,10 +457,11 @@ def _missing_footnote(
     *,
     column: str,
     family: list[str],
+    lang: str = "en",
 ) -> None:
-    """Name the areas without a value under the map, and in the log."""
+    """Name the areas without a value under the map (in ``lang``), and in the log."""
     ax.annotate(
-        _missing_note(missing_names, missing_label),
+        _missing_note(missing_names, missing_label, lang),
         xy=(0, 0),
         xycoords="axes fraction",
         xytext=(0, -2),
