@@ -137,6 +137,9 @@ def test_an_evaluation_that_failed_in_this_run_is_shown_as_its_last_good_estimat
     table = dashboard.evidence_table(model, {SC: ev})
     assert "did not succeed in this run (R2)" in table
     assert "! warn" in table
+    ja = dashboard.evidence_table(model, {SC: ev}, lang="ja")  # a Japanese page says it so
+    assert "注意：この実行（R2）では成功しませんでした。実行 R1 の直近の正常な推定値です" in ja
+    assert "did not succeed" not in ja
 
     monkeypatch.setenv(RUN_DIR_ENV, str(tmp_path / "runs" / "other" / "R9"))  # another pipeline's
     assert "failed_now" not in dashboard.evidence(model, out_dir=tmp_path)[SC]
@@ -507,6 +510,19 @@ def test_an_unknown_language_is_refused_not_shown_in_english(model) -> None:
         dashboard.kpi_table(report, lang="fr")
     with pytest.raises(InvalidOptionError, match=unknown):
         dashboard.changes_since(report, now, lang="fr")
+
+
+def test_the_diagnostics_of_an_evaluation_read_in_japanese(model, tmp_path, monkeypatch) -> None:
+    head = _headline(-19, -29, -9, method="event_study", diagnostics={"pretrend": {"p_value": 0.4}})
+    _manifest(tmp_path, "R1", [{"name": SC[1], "status": "ok", "headline": head}])
+    monkeypatch.delenv(RUN_DIR_ENV, raising=False)
+    ev = dashboard.evidence(model, out_dir=tmp_path)[SC]
+    assert ev["diagnostics"] == [
+        "pass: pre-trends: p = 0.4 (no evidence against parallel pre-trends)"
+    ]
+    ja = dashboard.evidence_table(model, {SC: ev}, lang="ja")
+    assert "適合：事前トレンドの検定：p = 0.4（平行トレンドに反する証拠なし）" in ja
+    assert "pass: pre-trends" in dashboard.evidence_table(model, {SC: ev})
 
 
 def test_evidence_table_in_japanese(model) -> None:

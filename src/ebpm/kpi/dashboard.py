@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from ebpm._format import fixed, significant
-from ebpm._lang import DASHBOARD, DIAGRAM
+from ebpm._lang import DASHBOARD, DIAGRAM, SITE
 from ebpm._protocol import KPI_MIME, NEEDS_ENV, NOT_OK_ENV, RESULT_MIME, RUN_DIR_ENV, TASK_ENV
 from ebpm.errors import check_option
 from ebpm.kpi.model import LogicModel
@@ -128,6 +128,7 @@ def _summarise(headline: dict[str, Any], *, pipeline: str, task: str, run_id: st
     numbers = headline.get("headline") or {}
     checks = diagnostics(headline)
     status = "warn" if any(c["status"] == "warn" for c in checks) else "ok"
+    site_ja = SITE["ja"]
     return {
         "pipeline": pipeline,
         "task": task,
@@ -140,6 +141,9 @@ def _summarise(headline: dict[str, Any], *, pipeline: str, task: str, run_id: st
         "conf_level": headline.get("conf_level", 0.95),
         "status": status,
         "diagnostics": [f"{c['status']}: {c['text']}" for c in checks],
+        "diagnostics_ja": [  # what a Japanese page shows
+            f"{site_ja['diag_' + c['status']]}：{c['text']}" for c in diagnostics(headline, "ja")
+        ],
         "report": f"../{pipeline}/{task}.html",
     }
 
@@ -209,6 +213,11 @@ def evidence(model: LogicModel, *, out_dir: str | Path | None = None) -> dict[tu
                 f"warn: it did not succeed in this run ({hit['failed_now']}); this is its last "
                 f"good estimate, from run {hit['run_id']}",
                 *hit["diagnostics"],
+            ]
+            hit["diagnostics_ja"] = [
+                f"注意：この実行（{hit['failed_now']}）では成功しませんでした。実行 "
+                f"{hit['run_id']} の直近の正常な推定値です",
+                *hit["diagnostics_ja"],
             ]
     return found
 
@@ -409,6 +418,7 @@ def evidence_table(
             continue
         level = words["ci"].format(level=f"{float(ev.get('conf_level') or 0.95):.0%}")
         status = esc(_status_word(str(ev["status"]), lang))
+        checks = ev.get("diagnostics_ja", ev["diagnostics"]) if lang == "ja" else ev["diagnostics"]
         said_now = verdict(ev, expected=_expected(link))
         expected = said[f"expected_{link.evidence.expected}"]
         rows.append(
@@ -420,7 +430,7 @@ def evidence_table(
             f'<td data-verdict="{esc(said_now)}">'
             f"<b>{esc(verdict_word(said_now, lang=lang, long=True))}</b><br>"
             f"<small>{esc(expected)}</small></td>"
-            f"<td>{status}: {esc('; '.join(ev['diagnostics']) or '–')}</td></tr>"
+            f"<td>{status}: {esc(words['semi'].join(checks) or '–')}</td></tr>"
         )
     if not rows:
         return f"<p>{esc(words['no_evidence'])}</p>"
