@@ -453,3 +453,18 @@ def test_moran_analytical_test_needs_four_units() -> None:
     four = moran(grid(1, 4, [1.0, 2.0, 4.0, 3.0]), "value", kind="rook", permutations=0)
     assert math.isfinite(four.p_value)
     assert math.isfinite(four.std_error)
+
+
+def test_moran_states_its_weights_and_test_in_japanese(columbus) -> None:
+    located = columbus.set_crs("EPSG:4326", allow_override=True)
+    result = moran(located, "CRIME", kind="knn", k=5, permutations=99, seed=1)
+    said = result.said("ja")
+    assert said["estimand"] == "CRIME のMoranのI（空間重み：重心間距離で最も近い5単位、行基準化）"
+    assert said["inference"].startswith(
+        "並べ替え検定（99 回、シード 1、疑似p値）。信頼区間：I ± 1.96"
+    )
+    assert said["interval_label"] == "信頼区間（I ± z × 並べ替え分布の標準偏差、目安）"
+    assert result.estimand.startswith("Moran's I of CRIME (weights: 5 nearest neighbours")
+    analytic = moran(columbus, "CRIME", permutations=0).said("ja")
+    assert analytic["inference"].startswith("ランダム化のもとでの解析的検定")
+    assert analytic["estimand"] == "CRIME のMoranのI（空間重み：クイーン型隣接、行基準化）"

@@ -9,6 +9,7 @@ statistics themselves (I, E[I], analytical variances, local I, quadrants) come f
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -220,9 +221,19 @@ _WEIGHTS_JA = {
 }
 
 
+_ISLANDS_LINKED = re.compile(r"; islands linked to their (\d+) nearest unit\(s\)")
+
+
+_KNN = re.compile(r"(\d+) nearest neighbours \(centroid distance\)")
+_BAND = re.compile(r"distance band \(<= (.+)\)")
+
+
 def _weights_ja(description: str) -> str:
     head, sep, rest = description.partition(";")
-    return _WEIGHTS_JA.get(head, head) + sep + rest
+    rest = _ISLANDS_LINKED.sub(r"、近隣のない単位は最も近い\1単位と連結", sep + rest)
+    head = _KNN.sub(r"重心間距離で最も近い\1単位", head)
+    head = _BAND.sub(r"距離帯（\1以内）", head)
+    return _WEIGHTS_JA.get(head, head) + rest
 
 
 def moran(
