@@ -1,9 +1,11 @@
 """``ebpm export`` and ``ebpm publish --formats`` on the demo's real reports (issue 18): the
-Japanese regional profile as PDF and Word, every report beside the site's pages."""
+Japanese regional profile as PDF and Word, the KPI dashboard with its logic-model diagram
+drawn as a picture, every report beside the site's pages."""
 
 from __future__ import annotations
 
 import io
+import time
 
 import docx
 import numpy as np
@@ -17,6 +19,7 @@ from ebpm.pipeline.publish import publish_runs
 pytestmark = pytest.mark.slow
 
 TASK = "demo/tokyo_profile-OWNH"
+KPI = "demo/prop99_kpi"
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +59,46 @@ def test_the_word_file_has_headings_a_table_and_the_maps(exported):
     assert any(r[0] == "13 東京都" and r[1] == "55" for r in rows)
     assert len(doc.inline_shapes) == 3  # the map, Moran's scatter, the LISA map
     assert doc.inline_shapes[0]._inline.docPr.get("descr") == "Figure: Map"
+
+
+@pytest.fixture(scope="module")
+def kpi_exported(demo_run, tmp_path_factory):
+    _, out, _ = demo_run
+    folder = tmp_path_factory.mktemp("kpi")
+    start = time.perf_counter()
+    pdf = export_report(KPI, to="pdf", out_dir=out, output=folder / "kpi.pdf")
+    seconds = time.perf_counter() - start
+    print(f"prop99_kpi.pdf: {pdf.stat().st_size / 1e3:.0f} kB in {seconds:.2f} s")
+    word = export_report(KPI, to="docx", out_dir=out, output=folder / "kpi.docx")
+    return pdf, word
+
+
+def test_the_kpi_dashboards_logic_model_is_a_picture_on_a_landscape_page(kpi_exported):
+    pdf, _ = kpi_exported
+    data = pdf.read_bytes()
+    reader = PdfReader(io.BytesIO(data))
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert "HTML report" not in text  # no marker: the diagram is drawn
+    wide = [i for i, p in enumerate(reader.pages) if p.mediabox.width > p.mediabox.height]
+    assert len(wide) == 1, wide  # the diagram's page, then back to portrait
+    page = reader.pages[wide[0]]
+    (picture,) = page.images
+    assert picture.image.width >= 2_000  # drawn at twice its size: sharp on the page
+    assert picture.image.width > 3 * picture.image.height
+    rendered = pypdfium2.PdfDocument(data)[wide[0]].render(scale=1).to_pil().convert("L")
+    top = np.asarray(rendered, dtype=float)[: rendered.height // 2]
+    assert top.std() > 8  # the diagram's boxes, lines and words, not an empty frame
+    assert (top < 230).sum() > 5_000
+    assert reader.pages[-1].mediabox.width < reader.pages[-1].mediabox.height
+
+
+def test_the_kpi_dashboards_logic_model_is_a_picture_in_word(kpi_exported):
+    _, word = kpi_exported
+    doc = docx.Document(str(word))
+    alts = [s._inline.docPr.get("descr") for s in doc.inline_shapes]
+    assert "California Proposition 99 tobacco control programme" in alts, alts
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "HTML report" not in text
 
 
 def test_publish_formats_puts_them_beside_every_report(demo_run, tmp_path):

@@ -115,3 +115,39 @@ def sample(lang: str = "en") -> Document:
         datasets=[DATASET],
         lang=lang,
     )
+
+
+#: A small logic model, Japanese labels included, drawn by ebpm.kpi.diagram as the KPI
+#: dashboard draws it (inline SVG, class ``ebpm-logic-model``).
+LOGIC_MODEL_TITLE = "Proposition 99 / 提案99号"
+_NODES = [
+    {"id": "tax", "kind": "input", "label": "25-cent tax on each pack (1989)"},
+    {"id": "media", "kind": "activity", "label": "反喫煙メディアキャンペーン"},
+    {"id": "sales", "kind": "short_term_outcome", "label": "Cigarette sales fall"},
+    {"id": "health", "kind": "impact", "label": "喫煙関連死亡の減少"},
+]
+_LINKS = [
+    {"source": "tax", "target": "media", "evidence": None},
+    {"source": "media", "target": "sales", "evidence": None},
+    {"source": "sales", "target": "health", "evidence": None},
+]
+
+
+def logic_model_svg() -> str:
+    """The logic model's ``<svg>`` element."""
+    from ebpm.kpi.diagram import logic_model_svg as draw
+
+    return draw(_NODES, _LINKS, title=LOGIC_MODEL_TITLE)
+
+
+def logic_model_html() -> str:
+    """The diagram as the dashboard shows it: inside a scrolling ``<div>``."""
+    return f'<div class="ebpm-scroll">{logic_model_svg()}</div>'
+
+
+def pixels(png: bytes) -> Any:
+    """A PNG as an array of grey levels (0 black, 255 white)."""
+    import numpy as np
+    from PIL import Image as PILImage
+
+    return np.asarray(PILImage.open(io.BytesIO(png)).convert("L"), dtype=float)

@@ -3,8 +3,12 @@ of blocks, as the HTML report shows it."""
 
 from __future__ import annotations
 
+import logging
+import re
+
 import pandas as pd
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
 from ebpm.errors import DisclosureError, InvalidOptionError
 from ebpm.site.export import (
@@ -20,9 +24,18 @@ from ebpm.site.export import (
     markdown_blocks,
     notebook_blocks,
     render_document,
+    svg_png,
     write_document,
 )
-from tests.site.export_sample import TITLE, notebook, sample
+from tests.site.export_sample import (
+    LOGIC_MODEL_TITLE,
+    TITLE,
+    logic_model_html,
+    logic_model_svg,
+    notebook,
+    pixels,
+    sample,
+)
 
 
 def _kinds(blocks):
@@ -73,7 +86,7 @@ def test_html_notes_images_and_what_is_dropped():
         '<style>p{color:red}</style><p class="ebpm-note" role="note"><strong>Note:</strong> '
         "Only 4 clusters.</p><h2>Map</h2><img src='data:image/png;base64,iVBORw0KGgo=' alt='m'>"
         "<script>alert(1)</script><dl><dt>Estimand</dt><dd>ATT</dd></dl>"
-        "<svg><title>Logic model</title><text>x</text></svg>"
+        "<svg><title>Logic model</title><text>&nbsp;x</text></svg>"  # not XML: not drawn
     )
     assert blocks[0] == Note("Note:", "Only 4 clusters.")
     assert blocks[1] == Heading(2, "Map")
@@ -84,6 +97,81 @@ def test_html_notes_images_and_what_is_dropped():
     assert "HTML report" in blocks[4].text
     assert "alert" not in str(blocks)
     assert "color" not in str(blocks)
+
+
+def _svg_size(svg: str) -> tuple[float, float]:
+    m = re.search(r'<svg[^>]* width="([\d.]+)" height="([\d.]+)"', svg)
+    assert m, svg[:300]
+    return float(m.group(1)), float(m.group(2))
+
+
+def test_an_inline_svg_diagram_is_drawn_as_a_picture_with_its_title_as_alt_text():
+    svg = logic_model_svg()
+    blocks = html_blocks(f"<h2>Logic model</h2>{logic_model_html()}<p>after</p>")
+    assert _kinds(blocks) == ["Heading", "Image", "Paragraph"]
+    image = blocks[1]
+    assert image.alt == LOGIC_MODEL_TITLE
+    width, height = _svg_size(svg)
+    assert width > 2 * height  # a wide diagram
+    assert image.width / image.height == pytest.approx(width / height, rel=0.01)
+    assert image.width == pytest.approx(2 * width, abs=1)  # twice its size: sharp when scaled
+    assert image.dpi == 192  # 96 CSS px per inch, times two
+    grey = pixels(image.png)
+    assert grey.shape == (image.height, image.width)
+    assert grey.std() > 10  # boxes, lines and words, not a blank picture
+    assert grey.min() < 80  # black text on white
+    assert "HTML report" not in str(blocks)
+
+
+def test_an_inline_svg_is_drawn_in_notebook_order_and_keeps_its_alt_text():
+    nb = notebook()
+    nb.cells.append(new_markdown_cell("## Logic model"))
+    output = new_output("display_data", data={"text/html": logic_model_html()})
+    nb.cells.append(new_code_cell("svg", outputs=[output]))
+    blocks = notebook_blocks(nb)
+    assert _kinds(blocks)[-2:] == ["Heading", "Image"]
+    assert blocks[-1].alt == LOGIC_MODEL_TITLE  # its own title, not "Figure: Logic model"
+
+
+def _text_svg(text: str) -> str:
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="60">'
+        f'<text x="10" y="42" font-size="32" font-family="sans-serif">{text}</text></svg>'
+    )
+
+
+def test_japanese_text_in_an_svg_is_drawn_in_ipaexgothic():
+    blank = pixels(svg_png(_text_svg(""))[0])
+    assert blank.min() == 255  # white background, nothing drawn
+    drawn = [pixels(svg_png(_text_svg(text))[0]) for text in ("日本語", "語本日")]
+    for grey in drawn:
+        assert grey.shape == (120, 480)
+        ink = grey[10:100, 10:220] < 128  # where the words are, at twice the size
+        assert ink.sum() > 500
+    # real glyphs, not three identical "missing glyph" boxes in either order
+    assert (abs(drawn[0] - drawn[1]) > 64).sum() > 300
+
+
+def test_an_svg_that_cannot_be_drawn_is_named_and_the_reason_logged(caplog):
+    caplog.set_level(logging.DEBUG, logger="ebpm.site._blocks")
+    svg = "<svg><title>Broken</title><text>&nbsp;x</text></svg>"
+    assert svg_png(svg) is None
+    assert "'Broken' not drawn" in caplog.text
+    (block,) = html_blocks(svg)
+    assert isinstance(block, Paragraph)
+    assert block.text == "Diagram (shown in the HTML report): Broken"
+
+
+def test_a_huge_svg_is_drawn_smaller_not_past_the_cap():
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 6000 300">'
+        '<rect x="10" y="10" width="5980" height="280" fill="#0072B2"/></svg>'
+    )
+    _, dpi = svg_png(svg)
+    (image,) = html_blocks(svg)
+    assert max(image.width, image.height) <= 4800
+    assert image.width / image.height == pytest.approx(20, rel=0.01)
+    assert dpi == pytest.approx(96 * 4800 / 6000)
 
 
 def test_the_notebook_reads_as_the_report_shows_it():

@@ -8,8 +8,9 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
+from ebpm.site.export import Document, Heading, html_blocks
 from ebpm.site.export_docx import EAST_ASIAN_FONT, docx_bytes
-from tests.site.export_sample import TITLE, sample
+from tests.site.export_sample import LOGIC_MODEL_TITLE, TITLE, logic_model_html, pixels, sample
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +58,20 @@ def test_the_note_and_no_secrets(word):
     assert "do-not-print" not in text
     assert "SECRET-ID" not in text
     assert "出典：政府統計の総合窓口(e-Stat)" in text
+
+
+def test_an_inline_svg_diagram_is_an_inline_picture_with_its_title_as_alt_text():
+    blocks = (Heading(2, "Logic model"), *html_blocks(logic_model_html()))
+    word = docx.Document(
+        io.BytesIO(docx_bytes(Document("t", "s", "r", "en", blocks, sample().about)))
+    )
+    (shape,) = word.inline_shapes
+    assert shape._inline.docPr.get("descr") == LOGIC_MODEL_TITLE
+    section = word.sections[0]
+    assert shape.width == section.page_width - section.left_margin - section.right_margin
+    assert shape.width / shape.height == pytest.approx(blocks[1].width / blocks[1].height, rel=0.01)
+    blip = shape._inline.graphic.graphicData.pic.blipFill.blip.embed
+    png = word.part.related_parts[blip].blob
+    assert png == blocks[1].png
+    assert pixels(png).std() > 10
+    assert "HTML report" not in "\n".join(p.text for p in word.paragraphs)

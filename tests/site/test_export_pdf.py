@@ -9,9 +9,18 @@ import pypdfium2
 import pytest
 from pypdf import PdfReader
 
-from ebpm.site.export import Bullets, Document, Heading, Note, Paragraph, Run, Table
+from ebpm.site.export import (
+    Bullets,
+    Document,
+    Heading,
+    Note,
+    Paragraph,
+    Run,
+    Table,
+    html_blocks,
+)
 from ebpm.site.export_pdf import pdf_bytes
-from tests.site.export_sample import TITLE, sample
+from tests.site.export_sample import TITLE, logic_model_html, sample
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +91,29 @@ def test_long_and_wide_content_stays_on_the_page():
     text = _text(data)
     assert "市区町村79" in text
     assert "column 10" in text
+
+
+def test_a_wide_diagram_gets_a_landscape_page_with_its_heading():
+    diagram = html_blocks(logic_model_html())
+    blocks = (
+        Paragraph((Run("before"),)),
+        Heading(2, "Logic model"),
+        *diagram,
+        Paragraph((Run("after the diagram"),)),
+    )
+    data = pdf_bytes(Document("t", "s", "r", "en", blocks, sample().about))
+    reader = PdfReader(io.BytesIO(data))
+    wide = [p.mediabox.width > p.mediabox.height for p in reader.pages]
+    assert wide == [False, True, False, False]  # then the text and the about block, portrait
+    page = reader.pages[1]
+    assert "Logic model" in page.extract_text()  # the heading went with its figure
+    (picture,) = page.images
+    assert (picture.image.width, picture.image.height) == (diagram[0].width, diagram[0].height)
+    assert "after the diagram" in reader.pages[2].extract_text()
+    grey = np.asarray(pypdfium2.PdfDocument(data)[1].render(scale=1).to_pil().convert("L"))
+    assert grey[100:300].std() > 10  # the diagram is on the page, below the heading
+
+
+def test_a_small_figure_stays_on_a_portrait_page(pdf):
+    reader = PdfReader(io.BytesIO(pdf))
+    assert all(p.mediabox.width < p.mediabox.height for p in reader.pages)

@@ -6,20 +6,27 @@ Markdown is read line by line (ATX headings, paragraphs, lists, fenced code, ``$
 pipe tables, block quotes; bold, italic, code and links inline; TeX left as written). HTML is
 read with the standard library's :class:`html.parser.HTMLParser`: DataFrame and Styler tables
 become :class:`Table` (header rows joined column by column, spans laid out), ``<img>`` PNGs
-:class:`Image`, ebpm's reader notes :class:`Note`; styles and scripts are dropped, and an
-inline SVG (which neither writer draws) is named in a line saying where to see it.
+:class:`Image`, ebpm's reader notes :class:`Note`; styles and scripts are dropped. An inline
+SVG (the KPI dashboard's logic-model diagram; neither writer draws SVG) is rasterized offline
+with resvg (``resvg-py``, a Rust renderer in the wheel) at twice its CSS size, its text set in
+DejaVu Sans and IPAexGothic, and becomes an :class:`Image` with its ``<title>`` as alt text;
+if it cannot be drawn, a line names it and says where to see it.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import html
+import importlib.util
+import logging
 import re
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html.parser import HTMLParser
+from pathlib import Path
 
 __all__ = [
     "WORDS",
@@ -31,10 +38,14 @@ __all__ = [
     "Paragraph",
     "Run",
     "Table",
+    "font_files",
     "html_blocks",
     "image",
     "markdown_blocks",
+    "svg_png",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: The words the documents add around the notebook's own (figure labels, the diagram notice).
 WORDS = {
@@ -96,12 +107,15 @@ class Table:
 
 @dataclass(frozen=True)
 class Image:
-    """A PNG figure with its alt text and its size in pixels."""
+    """A PNG figure with its alt text, its size in pixels and the pixels per inch it is drawn
+    at (matplotlib's inline figures: 100; a rasterized SVG: 96 CSS px per inch times its zoom),
+    which sets its natural size on the page."""
 
     png: bytes
     alt: str
     width: int
     height: int
+    dpi: float = 100.0
 
 
 @dataclass(frozen=True)
@@ -495,7 +509,7 @@ class _Html(HTMLParser):
         elif tag == "br":
             self.runs.append(Run("\n"))
         elif tag == "img":
-            self.image(a.get("src") or "", a.get("alt") or "")
+            self.image(a.get("src") or "", a.get("alt") or "", a.get("data-ebpm-dpi"))
         elif tag in ("ul", "ol"):
             self.end_block()
             self.list_stack.append((tag == "ol", []))
@@ -547,11 +561,16 @@ class _Html(HTMLParser):
             if tag == "p":
                 self.note = False
 
-    def image(self, src: str, alt: str) -> None:
+    def image(self, src: str, alt: str, dpi: str | None = None) -> None:
         m = re.match(r"data:image/png;base64,(.*)", src, re.S)
         if m:
             self.end_block()
-            self.blocks.append(image(base64.b64decode(m.group(1)), alt))
+            try:  # set by _svg_figure: the pixels per inch a rasterized SVG is drawn at
+                ppi = float(dpi or 100)
+            except ValueError:
+                ppi = 100.0
+            ppi = ppi if 10 <= ppi <= 2400 else 100.0
+            self.blocks.append(image(base64.b64decode(m.group(1)), alt, dpi=ppi))
 
 
 def _span(value: str | None) -> int:
@@ -561,22 +580,124 @@ def _span(value: str | None) -> int:
         return 1
 
 
-def _svg_marker(m: re.Match[str]) -> str:
-    """An inline SVG (the KPI dashboard's logic model) as a marker naming it: neither writer
-    draws SVG with text, so the document says where to see it."""
-    title = re.search(r"<title[^>]*>(.*?)</title>", m.group(0), re.S | re.I)
-    label = html.unescape(re.sub(r"<[^>]+>", "", title.group(1))).strip() if title else ""
+def _svg_title(svg: str) -> str:
+    title = re.search(r"<title[^>]*>(.*?)</title>", svg, re.S | re.I)
+    return html.unescape(re.sub(r"<[^>]+>", "", title.group(1))).strip() if title else ""
+
+
+def _svg_marker(label: str) -> str:
+    """A marker naming an inline SVG that could not be drawn: the document says where to see
+    it."""
     return f'<ebpm-svg data-label="{html.escape(label, quote=True)}"></ebpm-svg>'
 
 
+def _svg_figure(m: re.Match[str], alt: str) -> str:
+    """An inline SVG as an ``<img>`` of its PNG (alt text: its title, else ``alt``), or as a
+    marker naming it when resvg cannot draw it."""
+    svg = m.group(0)
+    label = _svg_title(svg)
+    drawn = svg_png(svg)
+    if drawn is None:
+        return _svg_marker(label)
+    png, dpi = drawn
+    return (
+        f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
+        f'alt="{html.escape(label or alt, quote=True)}" data-ebpm-dpi="{dpi:g}">'
+    )
+
+
 def html_blocks(text: str, lang: str = "en") -> list[Block]:
-    """The blocks of an HTML output (tables parsed into :class:`Table`, ``<img>`` PNGs into
-    :class:`Image`, ebpm's notes into :class:`Note`; styles and scripts dropped)."""
-    parser = _Html(WORDS.get(lang, WORDS["en"]))
-    parser.feed(_SVG.sub(_svg_marker, text))
+    """The blocks of an HTML output (tables parsed into :class:`Table`, ``<img>`` PNGs and
+    inline SVGs into :class:`Image`, ebpm's notes into :class:`Note`; styles and scripts
+    dropped)."""
+    words = WORDS.get(lang, WORDS["en"])
+    parser = _Html(words)
+    parser.feed(_SVG.sub(lambda m: _svg_figure(m, words["figure"]), text))
     parser.close()
     parser.end_block()
     return parser.blocks
+
+
+# --- inline SVG -------------------------------------------------------------------------------
+
+#: An SVG is drawn at twice its CSS size (192 px per inch: sharp when a 2,000 px diagram is
+#: scaled to a page), smaller when its longest side would pass ``_SVG_MAX_SIDE`` px.
+_SVG_ZOOM = 2.0
+_SVG_MAX_SIDE = 4800
+_CSS_PPI = 96.0
+_SVG_OPEN = re.compile(r"<svg\b[^>]*>", re.I)
+_LENGTH = re.compile(r"^\s*([\d.]+)\s*(?:px)?\s*$")
+
+
+@functools.cache
+def font_files() -> dict[str, Path]:
+    """The documents' font files: DejaVu from matplotlib's data (Latin, code, symbols) and
+    IPAexGothic from matplotlib-fontja (:mod:`ebpm.report.fonts`; Japanese)."""
+    from ebpm.report.fonts import _font_path
+
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - a dependency
+        raise ImportError("matplotlib is not installed; reinstall ebpm")
+    ttf = Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
+    return {
+        "": ttf / "DejaVuSans.ttf",
+        "B": ttf / "DejaVuSans-Bold.ttf",
+        "I": ttf / "DejaVuSans-Oblique.ttf",
+        "mono": ttf / "DejaVuSansMono.ttf",
+        "ja": _font_path(),
+    }
+
+
+def _svg_size(svg: str) -> tuple[float, float]:
+    """An SVG's CSS size in px: its ``width`` and ``height``, else its ``viewBox``'s (0, 0 if
+    neither is given)."""
+    head = _SVG_OPEN.match(svg)
+    attrs = dict(re.findall(r'([\w:-]+)\s*=\s*["\']([^"\']*)["\']', head.group(0))) if head else {}
+    w, h = (_LENGTH.match(attrs.get(k, "")) for k in ("width", "height"))
+    if w and h:
+        return float(w.group(1)), float(h.group(1))
+    box = attrs.get("viewBox", "").replace(",", " ").split()
+    try:
+        return (float(box[2]), float(box[3])) if len(box) == 4 else (0.0, 0.0)
+    except ValueError:
+        return 0.0, 0.0
+
+
+def svg_png(svg: str) -> tuple[bytes, float] | None:
+    """``svg`` as a PNG on white and the pixels per inch it is drawn at, or None (logged at
+    debug level) when it cannot be drawn.
+
+    Only the documents' own fonts are used (:func:`font_files`, no system fonts), so the
+    picture is the same on every machine: the SVG's sans-serif family is DejaVu Sans, and a
+    character DejaVu lacks (Japanese) is taken from IPAexGothic. Inline SVG in HTML may omit
+    its namespace, which XML needs: it is added.
+    """
+    head = _SVG_OPEN.match(svg)
+    if head and not re.search(r"\sxmlns\s*=", head.group(0)):
+        svg = '<svg xmlns="http://www.w3.org/2000/svg"' + svg[4:]
+    width, height = _svg_size(svg)
+    zoom = min(_SVG_ZOOM, _SVG_MAX_SIDE / max(width, height)) if width and height else 1.0
+    try:
+        import resvg_py
+
+        fonts = font_files()
+        png = bytes(
+            resvg_py.svg_to_bytes(
+                svg_string=svg,
+                zoom=zoom,
+                background="white",
+                skip_system_fonts=True,
+                font_files=[str(fonts[k]) for k in ("", "B", "I", "ja")],
+                sans_serif_family="DejaVu Sans",
+            )
+        )
+    except (ImportError, ValueError, OSError) as err:
+        logger.debug("inline SVG %r not drawn: %s", _svg_title(svg), err)
+        return None
+    if _png_size(png) == (0, 0):
+        logger.debug("inline SVG %r not drawn: resvg returned no PNG", _svg_title(svg))
+        return None
+    return png, _CSS_PPI * zoom
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -590,7 +711,7 @@ def _png_size(png: bytes) -> tuple[int, int]:
     return 0, 0
 
 
-def image(png: bytes, alt: str) -> Image:
+def image(png: bytes, alt: str, dpi: float = 100.0) -> Image:
     """An :class:`Image` of ``png`` with its size read from the file."""
     width, height = _png_size(png)
-    return Image(png, alt, width, height)
+    return Image(png, alt, width, height, dpi)

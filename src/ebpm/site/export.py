@@ -4,7 +4,8 @@ An executed notebook is read into one :class:`Document`, a list of blocks (headi
 with bold, italic and code runs, lists, tables, figures, notes) and the report's "about" facts;
 :mod:`ebpm.site.export_pdf` writes it as A4 PDF with fpdf2 and :mod:`ebpm.site.export_docx` as
 Word with python-docx. Both are pure Python: nothing needs LaTeX, a browser or a system
-library.
+library (an inline SVG, the KPI dashboard's logic model, is rasterized by resvg, a Rust
+renderer inside its wheel).
 
 The document is built from the notebook, not from the HTML report, so each writer gets real
 headings, tables and pictures rather than a page to take apart. What a reader sees is what the
@@ -20,6 +21,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -42,6 +44,7 @@ from ebpm.site._blocks import (
     html_blocks,
     image,
     markdown_blocks,
+    svg_png,
 )
 
 __all__ = [
@@ -63,6 +66,7 @@ __all__ = [
     "markdown_blocks",
     "notebook_blocks",
     "render_document",
+    "svg_png",
     "write_document",
 ]
 
@@ -123,7 +127,7 @@ def notebook_blocks(nb: Any, lang: str = "en") -> list[Block]:
         if isinstance(b, Heading):
             heading = b.text
         elif isinstance(b, Image) and not b.alt:
-            b = Image(b.png, f"{figure}: {heading}" if heading else figure, b.width, b.height)
+            b = replace(b, alt=f"{figure}: {heading}" if heading else figure)
         named.append(b)
     return named
 

@@ -48,8 +48,6 @@ _HEAD_FILL = "E8ECF0"
 _NOTE_FILL = "FFF7EC"
 _NOTE_BAR = "B35806"
 _CODE_FILL = "F5F5F5"
-#: Pixels per inch a figure is taken to have (matplotlib's inline figures: 100).
-_DPI = 100
 
 
 def _east_asian(doc: Any, lang: str) -> None:
@@ -162,7 +160,7 @@ def _table(doc: Any, block: Table) -> None:
 def _image(doc: Any, block: Image) -> None:
     section = doc.sections[0]
     room = section.page_width - section.left_margin - section.right_margin
-    width = Emu(min(room, int(block.width * 914400 / _DPI))) if block.width else Emu(room)
+    width = Emu(min(room, int(block.width * 914400 / block.dpi))) if block.width else Emu(room)
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     shape = p.add_run().add_picture(io.BytesIO(block.png), width=width)

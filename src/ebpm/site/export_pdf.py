@@ -9,19 +9,17 @@ outlines, the same in both scripts. Embedding a font in a document that renders 
 
 Each page has the report's title and run id on top (from the second page on) and its number
 at the bottom; tables have a shaded header row repeated after a page break and wrap their
-cells; figures are scaled to the text width (and down to a page); a level-1 heading, a level-2
-heading near the foot of a page and the about block start a new page.
+cells; figures are scaled to the text width (and down to a page), and a figure much wider than
+tall and than the text (the logic-model diagram) gets a landscape page; a level-1 heading, a
+level-2 heading near the foot of a page and the about block start a new page.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import io
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableCellFillMode, TextEmphasis, TextMode, WrapMode, XPos, YPos
@@ -38,6 +36,7 @@ from ebpm.site._blocks import (
     Paragraph,
     Run,
     Table,
+    font_files,
 )
 
 __all__ = ["pdf_bytes"]
@@ -57,28 +56,14 @@ _CODE_FILL = (245, 245, 245)
 _SIZE = 10.0
 _LINE = 5.2
 _HEADING_SIZE = {1: 16.0, 2: 13.5, 3: 11.5}
-#: Pixels per inch a figure is taken to have (matplotlib's inline figures: 100).
-_DPI = 100
+#: A figure this many times wider than tall that a portrait page would shrink to less than
+#: ``1 / _LANDSCAPE_SHRINK`` of its own size (the logic-model diagram: about 6:1, 500 mm wide)
+#: gets a landscape page with the heading above it; a matplotlib figure of 7.5 in stays.
+_LANDSCAPE_RATIO = 1.6
+_LANDSCAPE_SHRINK = 1.5
 #: First code point drawn in IPAexGothic, where lines may break between any two characters.
 _CJK = 0x2E80
 _MARGIN = 18.0
-
-
-@functools.cache
-def _fonts() -> dict[str, Path]:
-    """The font files: DejaVu from matplotlib's data, IPAexGothic from matplotlib-fontja."""
-    from ebpm.report.fonts import _font_path
-
-    spec = importlib.util.find_spec("matplotlib")
-    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - a dependency
-        raise ImportError("matplotlib is not installed; reinstall ebpm")
-    ttf = Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
-    return {
-        "": ttf / "DejaVuSans.ttf",
-        "I": ttf / "DejaVuSans-Oblique.ttf",
-        "mono": ttf / "DejaVuSansMono.ttf",
-        "ja": _font_path(),
-    }
 
 
 def _wrap(text: str) -> WrapMode:
@@ -95,7 +80,8 @@ class _Pdf(FPDF):
     def __init__(self, doc: Document) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.doc = doc
-        fonts = _fonts()
+        self.landscape = False  # on a landscape page a wide figure asked for
+        fonts = font_files()  # DejaVu from matplotlib's data, IPAexGothic from matplotlib-fontja
         self.add_font("ebpm", "", fonts[""])
         self.add_font("ebpm", "I", fonts["I"])
         self.add_font("ebpm-mono", "", fonts["mono"])
@@ -277,16 +263,38 @@ def _table(pdf: _Pdf, table: Table) -> None:
     pdf.ln(3)
 
 
+def _landscape(pdf: _Pdf, block: Block) -> bool:
+    """Whether ``block`` is a figure to draw on a landscape page."""
+    if not isinstance(block, Image) or not block.width or not block.height:
+        return False
+    natural = block.width * 25.4 / block.dpi  # mm
+    portrait = min(pdf.w, pdf.h) - pdf.l_margin - pdf.r_margin
+    return block.width >= _LANDSCAPE_RATIO * block.height and natural > _LANDSCAPE_SHRINK * portrait
+
+
+def _orient(pdf: _Pdf, block: Block, after: Block | None) -> None:
+    """A landscape page for a wide figure (and the heading just above it), and a portrait one
+    for what follows it."""
+    wide = _landscape(pdf, block) or (
+        isinstance(block, Heading) and after is not None and _landscape(pdf, after)
+    )
+    if wide and not pdf.landscape:
+        pdf.add_page(orientation="L")
+    elif pdf.landscape and not wide:
+        pdf.add_page(orientation="P")
+    pdf.landscape = wide
+
+
 def _image(pdf: _Pdf, block: Image) -> None:
     width = pdf.epw
     if block.width:
-        width = min(pdf.epw, block.width * 25.4 / _DPI)
+        width = min(pdf.epw, block.width * 25.4 / block.dpi)
     height = width * block.height / block.width if block.width else width * 0.6
     room = pdf.eph - 4
     if height > room:  # taller than a page: as large as a page allows
         width, height = width * room / height, room
     if pdf.will_page_break(height):
-        pdf.add_page()
+        pdf.add_page(orientation="L" if pdf.landscape else "P")
     x = pdf.l_margin + (pdf.epw - width) / 2
     pdf.image(io.BytesIO(block.png), x=x, w=width, h=height, alt_text=block.alt)
     pdf.ln(3)
@@ -314,7 +322,7 @@ def _note(pdf: _Pdf, block: Note) -> None:
 
 
 def _about(pdf: _Pdf, about: About) -> None:
-    pdf.add_page()
+    pdf.add_page(orientation="P")
     _heading(pdf, Heading(2, about.title), first=True)
     for fact in about.facts:
         _runs(pdf, [Run(fact.label, bold=True)])
@@ -341,7 +349,8 @@ def _title(pdf: _Pdf, doc: Document) -> None:
     pdf.ln(5)
 
 
-def _block(pdf: _Pdf, block: Block, first: bool) -> None:
+def _block(pdf: _Pdf, block: Block, first: bool, after: Block | None = None) -> None:
+    _orient(pdf, block, after)
     if isinstance(block, Heading):
         _heading(pdf, block, first)
     elif isinstance(block, Paragraph):
@@ -371,6 +380,6 @@ def pdf_bytes(doc: Document) -> bytes:
     pdf.add_page()
     _title(pdf, doc)
     for i, block in enumerate(doc.blocks):
-        _block(pdf, block, first=i == 0)
+        _block(pdf, block, first=i == 0, after=(doc.blocks[i + 1 : i + 2] or (None,))[0])
     _about(pdf, doc.about)
     return bytes(pdf.output())
