@@ -165,3 +165,21 @@ def test_an_unknown_format_suggests_the_close_one() -> None:
         r"'markdown', 'latex'\.$",
     ):
         etable(SMALL, format="HTML")
+
+
+def test_on_a_japanese_page_the_fit_rows_read_in_japanese(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    ja = dataclasses.replace(
+        SMALL,
+        translations={"ja": {"estimand": "処置群平均処置効果", "inference": "クラスター頑健"}},
+    )
+    monkeypatch.setenv("EBPM_LANG", "ja")
+    text = str(etable(ja, format="markdown"))
+    assert "| 推定対象 | 処置群平均処置効果 |" in text
+    assert "| 手法 | 差の差分法（二方向固定効果） |" in text
+    assert "| 推論 | クラスター頑健 |" in text
+    assert "| 観測数 | 1,234 |" in text
+    assert "| 信頼水準 | 95% |" in text
+    assert "| treated | -0.0225 |" in text  # the numbers as in English
+    assert str(etable(ja, format="markdown", lang="en")).count("| estimand | ATT |") == 1

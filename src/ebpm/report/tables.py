@@ -10,7 +10,8 @@ from typing import Any, Literal
 import pandas as pd
 
 from ebpm._format import fixed
-from ebpm.comparison import compare
+from ebpm._lang import check_lang, current_lang
+from ebpm.comparison import _named, compare
 from ebpm.errors import InvalidOptionError, did_you_mean
 from ebpm.results import EstimateResult
 
@@ -63,6 +64,38 @@ def _num(x: Any, digits: int) -> str:
     return "" if x is None else str(x)
 
 
+#: The fit rows' labels on a Japanese page (the table's words; the values are the estimators').
+FIT_LABELS_JA = {
+    "estimand": "推定対象",
+    "method": "手法",
+    "observations": "観測数",
+    "inference": "推論",
+    "confidence level": "信頼水準",
+    "R²": "R²",
+    "R² within": "R²（グループ内）",
+    "pre-period RMSPE": "処置前のRMSPE",
+    "placebo p-value": "プラセボのp値",
+    "treated observations": "処置群の観測数",
+}
+
+
+def _in_japanese(fit_rows: list[list[str]], results: list[EstimateResult]) -> list[list[str]]:
+    """The fit rows of :func:`_cells` with Japanese labels, and each estimator's own words
+    (estimand, method, inference) in Japanese where it gives them."""
+    words = {
+        "estimand": [r.said("ja")["estimand"] for r in results],
+        "method": [r.title_in("ja") for r in results],
+        "inference": [r.said("ja")["inference"] for r in results],
+    }
+    out = []
+    for row in fit_rows:
+        label = row[0]
+        if label in words:
+            row = [label, *words[label]]
+        out.append([FIT_LABELS_JA.get(label, label), *row[1:]])
+    return out
+
+
 def _cells(frame: pd.DataFrame, base: int) -> list[list[str]]:
     """Rows of display text: term, (se), [ci] per term, then the fit rows."""
     out: list[list[str]] = []
@@ -108,12 +141,15 @@ def etable(
     terms: Sequence[str] | None = None,
     digits: int = 3,
     caption: str | None = None,
+    lang: str | None = None,
 ) -> Table:
     """Render results side by side as an HTML, Markdown or LaTeX table.
 
     Each term shows its estimate, its standard error in parentheses and its confidence interval
     in brackets; below come the estimand, method, observations, inference and diagnostics rows of
-    :func:`ebpm.compare`. In a notebook the returned :class:`Table` displays itself.
+    :func:`ebpm.compare`. In a notebook the returned :class:`Table` displays itself. ``lang``
+    ("en" or "ja"; default the site's, :func:`ebpm.report.language`) is the language of the
+    row labels and of what each estimator says in words (estimand, method, inference).
     """
     if format not in FORMATS:
         raise InvalidOptionError(
@@ -122,6 +158,9 @@ def etable(
         )
     frame = compare(results, names=names, terms=terms)
     rows = _cells(frame, digits)
+    if check_lang(lang if lang is not None else current_lang()) == "ja":
+        fit = len(frame.loc["fit"])
+        rows = rows[:-fit] + _in_japanese(rows[-fit:], list(_named(results, names).values()))
     header = ["", *map(str, frame.columns)]
     if format == "markdown":
         lines = [
