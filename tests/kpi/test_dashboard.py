@@ -378,16 +378,16 @@ def test_kpi_table_by_hand_in_english_and_japanese(model) -> None:
     1999 was 47.2; progress (41.6 − 90.1) / (40 − 90.1) = 96.8%."""
     report = kpi.compute(model)
     (row,) = _cells(dashboard.kpi_table(report))
-    assert row == [
-        "Cigarette sales per capita lower is better; baseline 90.1 (1988)",
+    assert row == [  # every value with its unit; the path and the gap to the data's decimals
+        "Cigarette sales per capita lower is better; baseline 90.1 packs per person (1988)",
         "2000",
         "41.6 packs per person",
-        "40",
-        "+1.6",
+        "40.0 packs per person",
+        "+1.6 packs per person",
         "✗ off track",
-        "40 by 2000",
+        "40 packs per person by 2000",
         "97%",
-        "−5.6 since 1999",
+        "−5.6 packs per person since 1999",
     ]
     ja = dashboard.kpi_table(report, lang="ja")
     assert "<th>最新期間</th><th>実績</th><th>目標経路</th>" in ja
@@ -426,7 +426,7 @@ def test_kpi_table_of_a_fiscal_year_kpi_in_japanese(model) -> None:
     assert row[8] == "前期（1999年度（平成11年度））比 −5.6 packs per person"
     (row,) = _cells(dashboard.kpi_table(report))  # English pages keep FY2000
     assert row[1:3] == ["FY2000", "41.6 packs per person"]
-    assert row[6:] == ["40 by FY2000", "97%", "−5.6 since FY1999"]
+    assert row[6:] == ["40 packs per person by FY2000", "97%", "−5.6 packs per person since FY1999"]
 
 
 def test_period_text_names_the_era_of_a_fiscal_year() -> None:
@@ -456,9 +456,9 @@ def test_kpi_table_before_the_baseline_says_no_data(model) -> None:
         "–",
         "–",
         "– no data",
-        "40 by 2000",
+        "40 packs per person by 2000",
         "–",
-        "−2.2 since 1986",
+        "−2.2 packs per person since 1986",
     ]
 
 
@@ -554,7 +554,9 @@ def test_plot_kpis_titles_and_legend_in_the_page_language(model) -> None:
         assert ax.get_title(loc="left") == title
         texts = [t.get_text() for t in ax.get_legend().get_texts()]
         assert texts[:2] == legend
-        assert texts[-1] == ("target 40" if lang == "en" else "目標 40 packs per person")
+        assert texts[-1] == (
+            "target 40 packs per person" if lang == "en" else "目標 40 packs per person"
+        )
         plt.close(fig)
 
 
@@ -583,8 +585,8 @@ def test_plot_kpis_draws_the_path_on_to_a_target_the_data_has_not_reached(model)
     assert ys[-1] == 40000.0
     assert pd.Timestamp(xs[0]) == panel["period_start"].iloc[-1]  # where the data stops
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "baseline 90,100" in labels
-    assert "target 40,000" in labels
+    assert "baseline 90,100 packs per person" in labels
+    assert "target 40,000 packs per person" in labels
     fig.canvas.draw()
     ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
     assert any("," in t for t in ticks), ticks

@@ -518,17 +518,9 @@ def kpi_table(report: Any, *, lang: str = "en") -> str:
 
 
 def _shown_values(k: Any, s: dict[str, Any], lang: str) -> dict[str, str]:
-    """A KPI's baseline, target, target path, gap and change as the table shows them. On a
-    Japanese page each carries the KPI's unit, and the path and the gap (computed, so with
-    any number of decimals) are rounded to the decimals of the KPI's own values (41.6: one)."""
-    if lang != "ja":
-        return {
-            "baseline": _fmt(k.baseline.value),
-            "target": _fmt(k.target.value),
-            "target_path": _fmt(s["target_path"]),
-            "gap": _fmt(s["gap"], sign=True),
-            "change": _fmt(s["change"], sign=True),
-        }
+    """A KPI's baseline, target, target path, gap and change as the table shows them: each
+    carries the KPI's unit, and the path and the gap (computed, so with any number of
+    decimals) are rounded to the decimals of the KPI's own values (41.6: one)."""
     decimals = max(_decimals(v) for v in (k.baseline.value, k.target.value, s["latest_actual"]))
 
     def with_unit(text: str) -> str:
@@ -606,7 +598,7 @@ def plot_kpis(model: LogicModel, report: Any, *, lang: str = "en") -> Any:
         len(kpis), 1, figsize=(7.5, 3.2 * max(len(kpis), 1)), layout="constrained", squeeze=False
     )
     for ax, kpi in zip(axes[:, 0], kpis, strict=True):
-        unit = f" {kpi.unit}" if kpi.unit and lang == "ja" else ""
+        unit = f" {kpi.unit}" if kpi.unit else ""
         table = report.table(kpi.id)
         x = table["period_start"]
         ax.plot(x, table["target_path"], "--", color=OKABE_ITO[1], label=words["legend_path"])
