@@ -740,3 +740,27 @@ def test_an_unknown_verdict_word_is_refused() -> None:
         InvalidOptionError, match=r"^verdict='support' is not supported\. Did you mean 'supports'"
     ):
         dashboard.verdict_word("support")
+
+
+def test_what_changed_names_fiscal_years_by_era_in_japanese(model) -> None:
+    import dataclasses
+
+    import pandas as pd
+
+    from ebpm import catalog
+
+    k = model.kpis[0]
+    fiscal = dataclasses.replace(
+        k,
+        frequency="fiscal_year",
+        baseline=dataclasses.replace(k.baseline, period=pd.Period("1988-04-01", "Y-MAR")),
+        target=dataclasses.replace(k.target, period=pd.Period("2000-04-01", "Y-MAR")),
+    )
+    fm = dataclasses.replace(model, kpis=(fiscal,))
+    panel = catalog.load("studies.prop99")
+    before = kpi.compute(fm, data={"sales_per_capita": panel[panel["Year"] < 2000]}).to_dict()
+    now = kpi.compute(fm)
+    ja = dashboard.changes_since(now, before, lang="ja")
+    assert "2000年度（平成12年度）" in ja
+    assert "FY" not in ja
+    assert "FY2000" in dashboard.changes_since(now, before)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ from ebpm.errors import (
 )
 from ebpm.kpi.diagram import STATUSES as _STATUS_WORDS
 from ebpm.kpi.model import KPI, LogicModel, parse_period, period_label
+from ebpm.kpi.model._periods import period_text
 from ebpm.results import ResultDisplay
 
 __all__ = ["REPORT_VERSION", "STATUSES", "KPIReport", "changes", "compute"]
@@ -706,10 +708,19 @@ def _kpi_changes(
     found += _period_changes(before, now, say)
     found += _status_change(before, now, say, lang)
     name = _kpi_name(kpi_id, now, lang)
+    if lang == "ja":  # fiscal years as Japanese readers name them: 2024年度（令和6年度）
+        found = [
+            (k, p, o, n, _FY.sub(lambda m: period_text(m.group(0), "ja"), msg))
+            for k, p, o, n, msg in found
+        ]
     return [
         _change(kpi_id, kind, period, old, new, say["kpi"].format(kpi=name, message=message))
         for kind, period, old, new, message in found
     ]
+
+
+#: A fiscal-year label in a message (``FY2024``).
+_FY = re.compile(r"\bFY\d{4}\b")
 
 
 def _target_changes(
