@@ -12,13 +12,16 @@
 # ---
 
 # %% tags=["parameters"]
+from typing import Literal
+
 dataset: str = "studies.organ_donations"  # catalog entry (see `ebpm catalog list`)
 outcome: str = "Rate"  # outcome column
 unit: str = "State"  # unit column (state, prefecture, municipality)
 time: str = "quarter_num"  # period column
 treated: str = "treated"  # 0/1 column: unit treated in that period
 cluster: str | None = None  # cluster standard errors by this column (default: unit)
-vcov: str = "cluster"  # standard errors: cluster, hetero or iid
+# standard errors: cluster-robust, heteroskedasticity-robust, iid, or the wild cluster bootstrap
+vcov: Literal["cluster", "hetero", "iid", "wild"] = "cluster"
 title: str = "Active-choice framing and organ donor registration"  # report title
 # the policy evaluated, in words
 policy: str = "California's active-choice question on driver's licence forms (Q3 2011)"

@@ -12,13 +12,16 @@
 # ---
 
 # %% tags=["parameters"]
+from typing import Literal
+
 dataset: str = "studies.mpdta"  # catalog entry (see `ebpm catalog list`)
 outcome: str = "lemp"  # outcome column
 unit: str = "countyreal"  # unit column (county, prefecture, municipality)
 time: str = "year"  # period column (whole numbers: years, quarter numbers)
 cohort: str = "first_treat"  # first treated period of each unit; 0 or empty = never treated
 ref_period: int = -1  # event time normalised to zero (-1 = the period before adoption)
-estimator: str = "twfe"  # main estimator: twfe or sun_abraham (the other is the robustness check)
+# main estimator: two-way fixed effects or Sun & Abraham (the other is the robustness check)
+estimator: Literal["twfe", "sun_abraham"] = "twfe"
 title: str = "Minimum-wage increases and teen employment"  # report title
 # the policy evaluated, in words
 policy: str = "State minimum wage raised above the federal level (2004, 2006 or 2007)"

@@ -12,12 +12,15 @@
 # ---
 
 # %% tags=["parameters"]
+from typing import Literal
+
 dataset: str = "studies.mpdta"  # catalog entry (see `ebpm catalog list`)
 outcome: str = "lemp"  # outcome column
 unit: str = "countyreal"  # unit column (county, prefecture, municipality)
 time: str = "year"  # period column (numeric)
 cohort: str = "first_treat"  # first treated period of the unit; 0 or empty = never treated
-control_group: str = "never_treated"  # comparison units: never_treated or not_yet_treated
+# comparison units: never treated, or not yet treated
+control_group: Literal["never_treated", "not_yet_treated"] = "never_treated"
 title: str = "Minimum-wage increases and teen employment"  # report title
 # the policy evaluated, in words
 policy: str = "state minimum wage raised above the federal level (adopted 2004, 2006 or 2007)"

@@ -12,13 +12,16 @@
 # ---
 
 # %% tags=["parameters"]
+from typing import Literal
+
 dataset: str = "studies.prop99"  # catalog entry (see `ebpm catalog list`)
 outcome: str = "PacksPerCapita"  # outcome column
 unit: str = "State"  # unit column (state, prefecture, municipality)
 time: str = "Year"  # period column
 treated_unit: str = "California"  # the one treated unit
 treatment_time: int = 1989  # first treated period
-method: str = "sc"  # sc (synthetic control) or sdid (synthetic difference-in-differences)
+# synthetic control, or synthetic difference-in-differences
+method: Literal["sc", "sdid"] = "sc"
 title: str = "Proposition 99 and cigarette sales in California"  # report title
 # the policy evaluated, in words
 policy: str = "California's Proposition 99 tobacco tax and control programme (1989)"
