@@ -378,3 +378,49 @@ def test_a_policy_naming_an_unknown_evaluation_is_reported(project: Path) -> Non
     assert problem.path == "pipelines/policies/good.yaml"
     assert "prop98" in problem.message
     assert "prop99" in problem.message  # the close match
+
+
+# --- columns the dataset declares (issue 19) ---------------------------------------------------
+DECLARED = CATALOG.replace(
+    "    kwargs: {package: causaldata, resource: prop99.csv}\n",
+    "    kwargs: {package: causaldata, resource: prop99.csv}\n"
+    "    metadata:\n"
+    "      columns: {State: unit, Year: time, PacksPerCapita: outcome, treated: treatment}\n",
+)
+
+
+def test_a_column_the_dataset_does_not_declare_is_caught_with_a_close_match(
+    project: Path,
+) -> None:
+    _write(project, "catalogs/studies.yaml", DECLARED)
+    spec = _task("    parameters:\n      dataset: studies.prop99\n      outcome: PacksPerCapit\n")
+    _write(project, "pipelines/p.yaml", spec)
+    (problem,) = check_paths(["pipelines/p.yaml"], root=project)
+    assert problem.line == 7
+    assert problem.message == (
+        "task 't': `outcome` = 'PacksPerCapit' is not a column of studies.prop99 (its catalog "
+        "entry declares 'State', 'Year', 'PacksPerCapita', 'treated'). Did you mean "
+        "'PacksPerCapita'? See `ebpm catalog show studies.prop99`."
+    )
+
+
+def test_columns_are_not_checked_where_nothing_is_declared_or_a_notebook_derives_them(
+    project: Path,
+) -> None:
+    # the prop99 entry of CATALOG declares no columns: any outcome passes
+    spec = _task("    parameters:\n      dataset: studies.prop99\n      outcome: anything\n")
+    _write(project, "pipelines/p.yaml", spec)
+    assert check_paths(["pipelines/p.yaml"], root=project) == []
+    # a parameter that is not a column role (here `group`) may name a column the notebook
+    # makes itself
+    _write(project, "catalogs/studies.yaml", DECLARED)
+    notebook = NOTEBOOK.replace(
+        "years: list[int]", 'group: str = "region"  # column for a summary\nyears: list[int]'
+    )
+    _write(project, "notebooks/nb.py", notebook)
+    spec = _task(
+        "    parameters:\n      dataset: studies.prop99\n      outcome: PacksPerCapita\n"
+        "      group: region\n"
+    )
+    _write(project, "pipelines/p.yaml", spec)
+    assert check_paths(["pipelines/p.yaml"], root=project) == []

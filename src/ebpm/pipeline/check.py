@@ -55,6 +55,13 @@ def _files(folder: Path, suffixes: tuple[str, ...], *, recursive: bool) -> list[
     )
 
 
+#: Parameters that name a column of the task's dataset, by ebpm's shared column roles (the
+#: estimators' keyword names); ``ebpm check`` looks them up in the entry's declared columns.
+COLUMN_ROLES = frozenset(
+    {"outcome", "unit", "time", "treated", "cohort", "running", "cluster", "indicator", "code"}
+)
+
+
 class _Checker:
     def __init__(self, root: Path):
         self.root = root
@@ -63,6 +70,7 @@ class _Checker:
         self._notebooks: dict[Path, dict[str, NotebookParameter] | EbpmError] = {}
         self._catalogs: dict[Path, tuple[set[str], set[str], Path] | None] = {}
         self._checked_catalogs: set[Path] = set()
+        self._opened: dict[str, Path] = {}  # catalog file by namespace, once it loaded
         self.policies: list[Path] = []
 
     def add(
@@ -219,7 +227,10 @@ class _Checker:
             if known is None:
                 continue
             names, broken, folder = known
-            if value in names or value.split(".", 1)[0] in broken:
+            if value in names:
+                self.columns(shown, task, value)
+                continue
+            if value.split(".", 1)[0] in broken:
                 continue
             self.add(
                 shown,
@@ -284,7 +295,46 @@ class _Checker:
             self._checked_catalogs.add(path)
             return None
         self._checked_catalogs.add(path)
+        self._opened[path.stem] = path
         return names
+
+    def columns(self, shown: str, task: Any, entry: str) -> None:
+        """Column-role parameters (:data:`COLUMN_ROLES`, described by the notebook as a column)
+        whose value the dataset's declared ``metadata.columns`` do not have: caught here, with a
+        close match, not in the kernel. A notebook may derive other columns; those are not
+        checked."""
+        declared = self.declared(task.notebook)
+        known = self._entry_columns(entry)
+        if isinstance(declared, EbpmError) or not known:
+            return
+        for name, value in task.parameters.items():
+            param = declared.get(name)
+            if name not in COLUMN_ROLES or param is None or "column" not in param.help.lower():
+                continue
+            values = value if isinstance(value, list) else [value]
+            for v in values:
+                if isinstance(v, str) and v not in known:
+                    self.add(
+                        shown,
+                        task.param_lines.get(name) or task.line,
+                        f"task {task.group!r}: `{name}` = {v!r} is not a column of {entry} "
+                        f"(its catalog entry declares {', '.join(map(repr, known))})."
+                        f"{did_you_mean(v, known)} See `ebpm catalog show {entry}`.",
+                    )
+
+    def _entry_columns(self, entry: str) -> list[str]:
+        """The columns a catalog entry declares (``metadata.columns``); [] when it declares
+        none, so nothing is checked."""
+        from ebpm.catalog import open_catalog
+
+        path = self._opened.get(entry.split(".", 1)[0])
+        if path is None:
+            return []
+        try:
+            columns = open_catalog(path).info(entry).metadata.get("columns")
+        except (EbpmError, KeyError):
+            return []
+        return [str(c) for c in columns] if isinstance(columns, dict) else []
 
     # --- notebooks ---------------------------------------------------------------------------
     def notebook(self, path: Path) -> None:
