@@ -652,3 +652,25 @@ def test_demo_kpi_dashboard_shows_the_logic_model_its_evidence_and_targets(demo)
     ) in evaluation
     organ = (folder / "organ_donations.html").read_text(encoding="utf-8")
     assert 'class="ebpm-informs"' not in organ
+
+
+def test_a_misspelt_dataset_stops_the_run_before_any_kernel(tmp_path, monkeypatch) -> None:
+    """As ``ebpm check`` says it, with the close match; no run folder is left behind."""
+    from ebpm.errors import ParameterError
+    from tests.e2e.test_pipeline_runs import _project
+
+    (tmp_path / "catalogs").mkdir()
+    (tmp_path / "catalogs" / "t.yaml").write_text(
+        "entries:\n  stats:\n    reader: ebpm.catalog.files:RemoteTable\n"
+        "    kwargs: {url: 'http://127.0.0.1:9/x.csv'}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("EBPM_CATALOG_DIR", str(tmp_path / "catalogs"))
+    spec = _project(tmp_path, [{"name": "a", "parameters": {"dataset": "t.stat"}}])
+    with pytest.raises(
+        ParameterError,
+        match=r"`dataset` = 't\.stat' is not an entry of the catalogs .*Did you mean 't\.stats'\?"
+        r"(.|\n)*nothing was run",
+    ):
+        run_pipeline(spec, out_dir=tmp_path, jobs=1)
+    assert [p.name for p in (tmp_path / "runs" / "p").iterdir() if p.is_dir()] == []

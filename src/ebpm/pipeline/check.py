@@ -430,3 +430,18 @@ def check_paths(
     for nb in notebooks:
         checker.notebook(nb)
     return checker.problems
+
+
+def dataset_problems(spec: PipelineSpec, tasks: Sequence[Any]) -> list[Problem]:
+    """The dataset names and column-role parameters of ``tasks`` (resolved: overrides applied)
+    that the project's catalogs do not have, as :func:`check_paths` reports them.
+
+    ``ebpm run`` calls it for the tasks it is about to run, so a misspelt dataset or column
+    stops the run before a kernel starts; a run with nothing to do does not pay for loading the
+    catalogs.
+    """
+    checker = _Checker(spec.root)
+    shown = shown_path(spec.path, spec.root)
+    for task in tasks:
+        checker.datasets(spec, shown, task)
+    return [p for p in checker.problems if p.level == "error"]

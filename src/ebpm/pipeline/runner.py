@@ -29,6 +29,7 @@ nothing half-written is published.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -290,6 +291,7 @@ def run_pipeline(
             previous_runs=previous_runs,
             lang=site_lang,
         )
+        _check_datasets(spec, plans, run_dir)
         ctx = RunContext(
             spec=spec,
             plans=plans,
@@ -335,6 +337,24 @@ def run_pipeline(
         duration_s=duration,
         cancelled=cancelled,
     )
+
+
+def _check_datasets(spec: PipelineSpec, plans: dict[str, Any], run_dir: Path) -> None:
+    """Stop before any kernel starts when a task about to run names a dataset or a column its
+    catalog does not have (as ``ebpm check`` says it); the empty run folder goes. A run with
+    nothing to do loads no catalog."""
+    to_run = [p.task for p in plans.values() if p.result.status != "unchanged"]
+    if not to_run:
+        return
+    from ebpm.pipeline.check import dataset_problems
+
+    problems = dataset_problems(spec, to_run)
+    if problems:
+        with contextlib.suppress(OSError):
+            run_dir.rmdir()  # nothing ran: no trace of a run
+        raise ParameterError(
+            "\n".join(str(p) for p in problems) + "\nnothing was run; fix the values above"
+        )
 
 
 def _site_language(site: Path) -> str:
