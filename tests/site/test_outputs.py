@@ -100,12 +100,14 @@ def test_tracebacks_lose_the_server_paths() -> None:
     tb = (
         'File "/srv/ebpm/.venv/lib/python3.11/site-packages/pandas/core/frame.py", line 3\n'
         'File "/tmp/ipykernel_123/456.py", line 2\n'
+        'File "/var/folders/q1/x8z/T/ipykernel_77/9.py", line 5\n'
         "FileNotFoundError: [Errno 2] No such file: '/home/analyst/secret-project/data.csv'\n"
         'File "/usr/lib/python3.11/json/decoder.py", line 337'
     )
     assert reader_traceback(tb) == (
         'File "pandas/core/frame.py", line 3\n'
         'File "cell", line 2\n'
+        'File "cell", line 5\n'
         "FileNotFoundError: [Errno 2] No such file: 'data.csv'\n"
         'File "json/decoder.py", line 337'
     )

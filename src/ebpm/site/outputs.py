@@ -300,7 +300,9 @@ def reader_source(source: str) -> str:
 
 
 _ABSOLUTE_PATH = re.compile(r"(?P<path>(?:/[^/\s\"':,()]+)+/?)")
-_KERNEL_CELL = re.compile(r"/tmp/ipykernel_\d+/\d+\.py")
+#: A notebook cell as ipykernel names it: ``<the temp folder>/ipykernel_<pid>/<hash>.py``,
+#: wherever the machine's temp folder is (``/tmp``, macOS's ``/var/folders/…/T``).
+_KERNEL_CELL = re.compile(r"(?:/[^/\s\"':,()]+)*/ipykernel_\d+/\d+\.py")
 
 
 #: Where an installed package's files are, then the standard library's.
