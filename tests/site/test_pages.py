@@ -125,6 +125,7 @@ def test_about_block_in_japanese_names_the_source_licence_and_query() -> None:
                 "source": "e-Stat",
                 "licence": "政府標準利用規約 2.0",
                 "params": {"cdCat01": "A4101"},
+                "publisher_updated": "2025-06-20",
             }
         ],
         downloads={},
@@ -134,7 +135,9 @@ def test_about_block_in_japanese_names_the_source_licence_and_query() -> None:
         "出典：e-Stat; 利用条件：政府標準利用規約 2.0; 条件：<code>cdCat01=A4101</code>"
         in html_text
     )
+    assert "2025-06-20 更新" in html_text  # the data's vintage in the page's language
     assert "source:" not in html_text
+    assert "updated" not in html_text
 
 
 def test_about_block_with_nothing_recorded() -> None:

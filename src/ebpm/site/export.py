@@ -168,7 +168,7 @@ def about_facts(
             bits.append(w["d_query"].format(", ".join(f"{k}={v}" for k, v in query.items())))
         if d.get("attribution"):
             bits.append(str(d["attribution"]))
-        bits.append(data_vintage(d))
+        bits.append(data_vintage(d, lang))
         if d.get("sha256"):
             bits.append(f"sha256 {d['sha256']}")
         data.append("; ".join(bits))

@@ -106,7 +106,7 @@ def about_block(
             bits.append(w["d_query"].format(f"<code>{esc(shown)}</code>"))
         if d.get("attribution"):
             bits.append(esc(str(d["attribution"])))
-        bits.append(esc(data_vintage(d)))
+        bits.append(esc(data_vintage(d, lang)))
         if d.get("sha256"):
             bits.append(f"sha256 <code>{esc(str(d['sha256']))}</code>")
         data.append("<li>" + "; ".join(bits) + "</li>")
