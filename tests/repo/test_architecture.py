@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
         "ebpm._lang",
         "ebpm._yaml",
         "ebpm._protocol",
+        "ebpm._progress",
         "ebpm._env",
         "ebpm._lazy",
         "ebpm._package_data",
