@@ -11,7 +11,7 @@ run's progress.
 
 from __future__ import annotations
 
-from ebpm.cli import catalog, export, japan, kpi, run, schedule  # noqa: F401 - they add commands
+from ebpm.cli import catalog, export, japan, kpi, lab, run, schedule  # noqa: F401 - they add commands
 from ebpm.cli._base import boundary, main
 from ebpm.cli._display import _RunDisplay
 
