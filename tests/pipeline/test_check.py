@@ -424,3 +424,61 @@ def test_columns_are_not_checked_where_nothing_is_declared_or_a_notebook_derives
     )
     _write(project, "pipelines/p.yaml", spec)
     assert check_paths(["pipelines/p.yaml"], root=project) == []
+
+
+# --- the notebook's own defaults, and TODOs ---------------------------------------------------
+def test_a_misspelt_dataset_in_the_notebooks_default_is_caught(project: Path) -> None:
+    _write(project, "notebooks/nb.py", NOTEBOOK.replace('"studies.prop99"', '"studies.prop9"'))
+    spec = _write(project, "pipelines/p.yaml", _task("    parameters: {outcome: y}\n"))
+    (problem,) = [p for p in check_paths([spec], root=project) if p.level == "error"]
+    assert problem.line == 3  # the task: the value is not in the spec
+    assert problem.message.startswith(
+        "task 't': `dataset` = 'studies.prop9' (the default in notebooks/nb.py) is not an entry "
+        "of the catalogs in catalogs. Did you mean 'studies.prop99'?"
+    )
+
+
+def test_a_value_still_saying_todo_is_an_error_wherever_it_is_given(project: Path) -> None:
+    _write(project, "notebooks/nb.py", NOTEBOOK.replace("str = None", 'str = "TODO"'))
+    spec = _write(
+        project,
+        "pipelines/p.yaml",
+        _task("    parameters: {dataset: TODO fill in}\n"),
+    )
+    errors = [(p.line, p.message) for p in check_paths([spec], root=project)]
+    assert errors == [
+        (
+            5,
+            "task 't': `dataset` still says 'TODO fill in'; fill it in (the comment beside it "
+            "says what it should be)",
+        ),
+        (
+            3,
+            "task 't': `outcome` still says 'TODO' (the default in notebooks/nb.py); fill it in "
+            "(the comment beside it says what it should be)",
+        ),
+    ]
+
+
+def test_a_policy_line_still_saying_todo_is_listed(project: Path) -> None:
+    (project / "pipelines" / "policies").mkdir()
+    policy = _write(
+        project,
+        "pipelines/policies/x.yaml",
+        "title: X\nowner: TODO  # the ministry\nnodes:\n"
+        '  - {id: a, kind: activity, label: "TODO"}\n  - id: b\n    kind: impact\n'
+        "    label: fine # not TODO\n",
+    )
+    problems = [(p.line, p.message) for p in check_paths([policy], root=project)]
+    assert problems == [
+        (
+            2,
+            "`owner` still says TODO; fill it in (the comment beside it or above says what it "
+            "should be)",
+        ),
+        (
+            4,
+            "`label` still says TODO; fill it in (the comment beside it or above says what it "
+            "should be)",
+        ),
+    ]

@@ -355,10 +355,14 @@ def test_defaults_must_be_a_mapping(project: Path) -> None:
         load_spec(_spec(project, text))
 
 
-@pytest.mark.parametrize("tasks", ["", "tasks: []", "tasks: notebooks/did.py", "tasks: {a: 1}"])
-def test_tasks_must_be_a_non_empty_list(project: Path, tasks: str) -> None:
-    with pytest.raises(SpecError, match=r"`tasks` must be a non-empty list"):
+@pytest.mark.parametrize("tasks", ["", "tasks: notebooks/did.py", "tasks: {a: 1}"])
+def test_tasks_must_be_a_list(project: Path, tasks: str) -> None:
+    with pytest.raises(SpecError, match=r"`tasks` must be a list of tasks \(empty in a new"):
         load_spec(_spec(project, f"name: p\n{tasks}\n"))
+
+
+def test_a_new_pipeline_may_have_no_tasks_yet(project: Path) -> None:
+    assert load_spec(_spec(project, "name: p\ntasks: []\n")).tasks == ()
 
 
 def test_task_must_be_a_mapping(project: Path) -> None:

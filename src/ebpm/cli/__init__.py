@@ -5,13 +5,23 @@ the full traceback of a library error instead.
 
 One module per command group: :mod:`._base` (the group, the error boundary, shared options),
 :mod:`.catalog` (catalog, estat), :mod:`.japan`, :mod:`.kpi` (review-sheet), :mod:`.run`
-(run, check, runs, rerun, publish), :mod:`.export`, :mod:`.schedule`; :mod:`._display` draws a
+(run, check, runs, rerun, publish), :mod:`.export`, :mod:`.schedule`, :mod:`.lab`, :mod:`.new`;
+:mod:`._display` draws a
 run's progress.
 """
 
 from __future__ import annotations
 
-from ebpm.cli import catalog, export, japan, kpi, lab, run, schedule  # noqa: F401 - they add commands
+from ebpm.cli import (  # noqa: F401 - they add commands
+    catalog,
+    export,
+    japan,
+    kpi,
+    lab,
+    new,
+    run,
+    schedule,
+)
 from ebpm.cli._base import boundary, main
 from ebpm.cli._display import _RunDisplay
 

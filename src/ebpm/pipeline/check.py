@@ -57,6 +57,9 @@ def _files(folder: Path, suffixes: tuple[str, ...], *, recursive: bool) -> list[
 
 #: Parameters that name a column of the task's dataset, by ebpm's shared column roles (the
 #: estimators' keyword names); ``ebpm check`` looks them up in the entry's declared columns.
+#: A value that starts with it is a placeholder to fill in (``ebpm new`` writes them).
+TODO_MARK = "TODO"
+_TODO_VALUE = re.compile(r"""(?:^|[{,])\s*-?\s*(\w+)\s*:\s*["']?TODO\b""")
 COLUMN_ROLES = frozenset(
     {"outcome", "unit", "time", "treated", "cohort", "running", "cluster", "indicator", "code"}
 )
@@ -160,6 +163,23 @@ class _Checker:
             ]
             for p in problems:
                 self.add(shown_path(path, self.root), p.line, p.message, p.level)
+        self.policy_todos(path)
+
+    def policy_todos(self, path: Path) -> None:
+        """Lines of a policy file whose value still says TODO (``ebpm new`` stubs)."""
+        shown = shown_path(path, self.root)
+        reported = {p.line for p in self.problems if p.path == shown}
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        for number, line in enumerate(lines, start=1):
+            value = re.split(r"\s#", line, maxsplit=1)[0]
+            m = _TODO_VALUE.search(value)
+            if m and number not in reported:
+                self.add(
+                    shown,
+                    number,
+                    f"`{m.group(1)}` still says TODO; fill it in (the comment beside it or above "
+                    "says what it should be)",
+                )
 
     # --- specs -------------------------------------------------------------------------------
     def spec(self, path: Path) -> None:
@@ -171,6 +191,14 @@ class _Checker:
             self.add(shown_path(path, self.root), line, message)
             return
         shown = shown_path(spec.path, self.root)
+        if not spec.tasks:
+            self.add(
+                shown,
+                None,
+                f"pipeline {spec.name!r} has no tasks yet; add one with `ebpm new evaluation NAME "
+                f"--design did --dataset NS.ENTRY --pipeline {spec.name}`",
+                "warning",
+            )
         for task in spec.tasks:
             declared = self.declared(task.notebook)
             if isinstance(declared, EbpmError):
@@ -182,6 +210,7 @@ class _Checker:
                 )
             else:
                 self.task_parameters(spec, shown, task, declared)
+            self.todos(spec, shown, task)
             self.datasets(spec, shown, task)
 
     def _spec_root(self, path: Path) -> Path:
@@ -219,8 +248,35 @@ class _Checker:
             label = task.group if same else task.name
             self.add(shown, line, f"task {label!r}: {p.message}")
 
+    def effective(self, task: Any) -> dict[str, Any]:
+        """The parameters the task's notebook would run with: its defaults, then the spec's."""
+        declared = self.declared(task.notebook)
+        if isinstance(declared, EbpmError):
+            return dict(task.parameters)
+        defaults = {n: p.default for n, p in declared.items() if p.default is not None}
+        return {**defaults, **task.parameters}
+
+    def where(self, task: Any, name: str, spec_root: Path) -> tuple[int | None, str]:
+        """The spec line of parameter ``name``, and "" (given in the spec) or a note naming the
+        notebook whose default it is."""
+        if name in task.parameters:
+            return task.param_lines.get(name) or task.line, ""
+        return task.line, f" (the default in {shown_path(task.notebook, spec_root)})"
+
+    def todos(self, spec: PipelineSpec, shown: str, task: Any) -> None:
+        """Values still saying TODO (``ebpm new`` writes them where it could not guess)."""
+        for name, value in self.effective(task).items():
+            if isinstance(value, str) and value.strip().upper().startswith(TODO_MARK):
+                line, note = self.where(task, name, spec.root)
+                self.add(
+                    shown,
+                    line,
+                    f"task {task.group!r}: `{name}` still says {value!r}{note}; fill it in "
+                    "(the comment beside it says what it should be)",
+                )
+
     def datasets(self, spec: PipelineSpec, shown: str, task: Any) -> None:
-        for name, value in task.parameters.items():
+        for name, value in self.effective(task).items():
             if not (name == "dataset" or name.endswith("_dataset")) or not isinstance(value, str):
                 continue
             known = self.catalog(spec.root)
@@ -228,15 +284,16 @@ class _Checker:
                 continue
             names, broken, folder = known
             if value in names:
-                self.columns(shown, task, value)
+                self.columns(spec, shown, task, value)
                 continue
-            if value.split(".", 1)[0] in broken:
+            if value.split(".", 1)[0] in broken or value.upper().startswith(TODO_MARK):
                 continue
+            line, note = self.where(task, name, spec.root)
             self.add(
                 shown,
-                task.param_lines.get(name) or task.line,
-                f"task {task.group!r}: `{name}` = {value!r} is not an entry of the catalogs in "
-                f"{shown_path(folder, spec.root)}.{did_you_mean(value, sorted(names))} See "
+                line,
+                f"task {task.group!r}: `{name}` = {value!r}{note} is not an entry of the catalogs "
+                f"in {shown_path(folder, spec.root)}.{did_you_mean(value, sorted(names))} See "
                 "`ebpm catalog list`, or add the entry to a catalog file.",
             )
 
@@ -298,7 +355,7 @@ class _Checker:
         self._opened[path.stem] = path
         return names
 
-    def columns(self, shown: str, task: Any, entry: str) -> None:
+    def columns(self, spec: PipelineSpec, shown: str, task: Any, entry: str) -> None:
         """Column-role parameters (:data:`COLUMN_ROLES`, described by the notebook as a column)
         whose value the dataset's declared ``metadata.columns`` do not have: caught here, with a
         close match, not in the kernel. A notebook may derive other columns; those are not
@@ -307,17 +364,18 @@ class _Checker:
         known = self._entry_columns(entry)
         if isinstance(declared, EbpmError) or not known:
             return
-        for name, value in task.parameters.items():
+        for name, value in self.effective(task).items():
             param = declared.get(name)
             if name not in COLUMN_ROLES or param is None or "column" not in param.help.lower():
                 continue
             values = value if isinstance(value, list) else [value]
             for v in values:
-                if isinstance(v, str) and v not in known:
+                if isinstance(v, str) and v not in known and not v.upper().startswith(TODO_MARK):
+                    line, note = self.where(task, name, spec.root)
                     self.add(
                         shown,
-                        task.param_lines.get(name) or task.line,
-                        f"task {task.group!r}: `{name}` = {v!r} is not a column of {entry} "
+                        line,
+                        f"task {task.group!r}: `{name}` = {v!r}{note} is not a column of {entry} "
                         f"(its catalog entry declares {', '.join(map(repr, known))})."
                         f"{did_you_mean(v, known)} See `ebpm catalog show {entry}`.",
                     )
@@ -443,5 +501,6 @@ def dataset_problems(spec: PipelineSpec, tasks: Sequence[Any]) -> list[Problem]:
     checker = _Checker(spec.root)
     shown = shown_path(spec.path, spec.root)
     for task in tasks:
+        checker.todos(spec, shown, task)
         checker.datasets(spec, shown, task)
     return [p for p in checker.problems if p.level == "error"]

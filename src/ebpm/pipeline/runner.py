@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ebpm._env import env_number
-from ebpm.errors import ParameterError, did_you_mean
+from ebpm.errors import ParameterError, PipelineError, did_you_mean
 from ebpm.pipeline import history
 from ebpm.pipeline.events import Planned, Progress, TaskDone
 from ebpm.pipeline.fingerprint import Hasher, environment_fingerprint, source_fingerprint
@@ -248,6 +248,11 @@ def run_pipeline(
 
     t_start = time.perf_counter()
     spec = load_spec(spec_path)
+    if not spec.tasks:
+        raise PipelineError(
+            f"{spec.display_path}: pipeline {spec.name!r} has no tasks yet; add one with `ebpm new "
+            f"evaluation NAME --design did --dataset NS.ENTRY --pipeline {spec.name}`"
+        )
     overrides = dict(parameters or {})
     selected = _check_all(spec, overrides, set(tasks) if tasks else None, task_parameters)
     if lang is not None:

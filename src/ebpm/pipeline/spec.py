@@ -76,7 +76,7 @@ _EXPECTED = {
     "retries": "a whole number ≥ 0",
     "tolerance": 'a number ≥ 0 (an absolute change) or a percentage such as "5%" (a relative '
     "change)",
-    "tasks": "a non-empty list; each task needs a `notebook`",
+    "tasks": "a list of tasks (empty in a new pipeline); each task needs a `notebook`",
     "notebook": "the path of a notebook, e.g. notebooks/did.py",
     "output": 'a name template, e.g. "{task}-{dataset}"',
     "needs": "the name of a task of this spec, or a list of them",
