@@ -22,6 +22,10 @@ from typing import Any
 import pandas as pd
 
 from ebpm._catalog_files import CATALOG_DIR_ENV, catalog_dir, entry_digests
+
+# Imported before ``browse`` and ``show`` are defined below, so that those names are the
+# functions: importing the submodule later would bind ``catalog.browse`` to the module.
+from ebpm.catalog.browse import Browse, Show, browse_view, show_view
 from ebpm.catalog.provenance import finish
 from ebpm.errors import (
     CatalogError,
@@ -35,6 +39,7 @@ __all__ = [
     "CATALOG_DIR_ENV",
     "Catalog",
     "ParameterSpec",
+    "browse",
     "catalog_dir",
     "describe",
     "egov_package",
@@ -51,6 +56,7 @@ __all__ = [
     "open_catalog",
     "provenance",
     "read_local_table",
+    "show",
     "worldbank",
 ]
 
@@ -499,6 +505,40 @@ def list_entries(search: str | None = None) -> pd.DataFrame:
 def describe(name: str) -> EntryInfo:
     """What the catalog says about entry ``name``, without reading data."""
     return open_catalog().info(name)
+
+
+def browse(search: str | None = None, *, lang: str | None = None) -> Browse:
+    """The catalog as a table to filter in a notebook (:mod:`ebpm.catalog.browse`).
+
+    Parameters
+    ----------
+    search : str, optional
+        Keep the entries containing every word, as :func:`list_entries` does.
+    lang : {"en", "ja"}, optional
+        The headings' language (default: the site's, ``EBPM_LANG``).
+
+    Returns
+    -------
+    Browse
+        Name, title, source, licence and whether the data are here (packaged, local, cached
+        or not downloaded); HTML with a filter box in JupyterLab, text elsewhere, and
+        ``.to_frame()``.
+    """
+    return browse_view(open_catalog(), list_entries(search), search, lang)
+
+
+def show(name: str, *, rows: int = 5, lang: str | None = None) -> Show:
+    """Entry ``name`` in full, with its first ``rows`` rows when its data are on this machine
+    (packaged, local or cached); otherwise how to get them. Nothing is downloaded.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        No entry is called ``name``; the message names a close match.
+    InvalidOptionError
+        ``rows`` is not a whole number of 0 or more, or ``lang`` is not ``"en"`` or ``"ja"``.
+    """
+    return show_view(open_catalog(), name, rows=rows, lang=lang)
 
 
 def provenance(df: pd.DataFrame) -> dict[str, Any]:
