@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ebpm._lang import FIGURES, words
+from ebpm._progress import progress
 from ebpm.errors import (
     DataError,
     EbpmWarning,
@@ -531,7 +532,7 @@ def _sensitivity(
     h_l, h_r = bandwidths["h_left"], bandwidths["h_right"]
     b_l, b_r = bandwidths["b_left"], bandwidths["b_right"]
     rows = []
-    for m in BANDWIDTH_MULTIPLIERS:
+    for m in progress(BANDWIDTH_MULTIPLIERS, desc="bandwidth sensitivity"):
         row: dict[str, Any] = {"multiplier": m, "h": m * h_l}
         try:
             r, _ = fit(h=[m * h_l, m * h_r], b=[m * b_l, m * b_r])

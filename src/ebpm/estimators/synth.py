@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ebpm._lang import FIGURES, current_lang, words
+from ebpm._progress import progress
 from ebpm.errors import (
     DataError,
     EstimationError,
@@ -66,9 +67,9 @@ def _fit_sc(y: np.ndarray, t0: int, x: np.ndarray | None = None) -> list[dict[st
     if x is None:
         w = sc_weights(np.transpose(y0[:, :, :t0], (0, 2, 1)), y1[:, :t0])
     else:
-        fits = [
+        fits = [  # one nested V search per panel: the placebos' are the slow part
             v_weights_fit(x[b, :, :-1], x[b, :, -1], y0[b, :, :t0].T, y1[b, :t0])
-            for b in range(y.shape[0])
+            for b in progress(range(y.shape[0]), desc="synthetic control fits")
         ]
         w = np.array([f[0] for f in fits])
         vs = [f[1] for f in fits]
@@ -91,7 +92,7 @@ def _fit_sdid(y: np.ndarray, t0: int, x: np.ndarray | None = None) -> list[dict[
     import synthdid
 
     out = []
-    for yb in y:
+    for yb in progress(y, total=len(y), desc="synthdid fits"):
         est = synthdid.synthdid_estimate(yb, yb.shape[0] - 1, t0)
         # synthdid sets .weights in SynthDIDEstimate.__new__ and names it only in __slots__, so
         # its type hints do not show the attribute
