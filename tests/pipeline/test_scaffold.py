@@ -125,10 +125,16 @@ def test_what_cannot_be_guessed_is_todo_and_check_lists_it(project: Path) -> Non
     ]
     errors = _errors([project / "pipelines" / "fiscal.yaml"], project)
     assert errors == [
-        f"pipelines/fiscal.yaml, line 8: task 'fiscal': `{p}` still says 'TODO' (the default in "
-        "notebooks/fiscal.py); fill it in (the comment beside it says what it should be)"
-        for p in ("outcome", "treated", "policy")
+        *(
+            f"pipelines/fiscal.yaml, line 8: task 'fiscal': `{p}` still says 'TODO' (the default "
+            "in notebooks/fiscal.py); fill it in (the comment beside it says what it should be)"
+            for p in ("outcome", "treated")
+        ),
+        "pipelines/fiscal.yaml, line 12: task 'fiscal': `policy` still says 'TODO'; fill it in "
+        "(the comment beside it says what it should be)",
     ]
+    spec = (project / "pipelines" / "fiscal.yaml").read_text(encoding="utf-8")
+    assert spec.endswith('      policy: "TODO"  # TODO: the policy evaluated, in words\n')
     with pytest.raises(PipelineError, match=r"`outcome` still says 'TODO'"):
         run_pipeline(project / "pipelines" / "fiscal.yaml", out_dir=project)
 

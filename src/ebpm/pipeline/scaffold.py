@@ -364,7 +364,7 @@ def new_evaluation(
     nb_text = _fill_notebook(template.read_text(encoding="utf-8"), values)
     files: dict[Path, str] = {notebook: nb_text}
     changed: list[Path] = []
-    task_block = _task_block(name, project.shown(notebook), design, dataset, lang)
+    task_block = _task_block(name, project.shown(notebook), design, dataset, lang, values)
     if spec_file.exists():
         files[spec_file] = _add_task(spec_file, task_block, project)
         changed.append(spec_file)
@@ -488,11 +488,28 @@ def _spec_text(name: str, description: str, lang: str, today: dt.date | None) ->
     )
 
 
-def _task_block(name: str, notebook: str, design: str, dataset: str, lang: str) -> str:
+def _task_block(
+    name: str,
+    notebook: str,
+    design: str,
+    dataset: str,
+    lang: str,
+    values: Mapping[str, tuple[Any, str | None, bool]],
+) -> str:
+    """The task's lines: the report's title and the policy are given here too, as the evidence
+    registry and the site's index list them from the spec."""
+    title, _, _ = values["title"]
+    policy, note, todo = values["policy"]
+    policy_line = f"      policy: {_yaml_scalar(policy)}"
+    if todo:
+        policy_line += f"  # TODO: {note}"
     return (
         f"  # {_say(lang, 'task_comment').format(design=DESIGNS[design].title, dataset=dataset)}\n"
         f"  - name: {name}\n"
         f"    notebook: {notebook}\n"
+        "    parameters:\n"
+        f"      title: {_yaml_scalar(title)}\n"
+        f"{policy_line}\n"
     )
 
 
