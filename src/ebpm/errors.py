@@ -50,6 +50,7 @@ __all__ = [
     "ParameterError",
     "PipelineError",
     "Problem",
+    "RecordedAnswerWarning",
     "RemoteError",
     "RunCancelledError",
     "RunNotFoundError",
@@ -131,6 +132,11 @@ class MissingValueWarning(EbpmWarning):
 
 class BalancedPanelWarning(EbpmWarning):
     """Units not observed in every period were dropped to balance the panel."""
+
+
+class RecordedAnswerWarning(EbpmWarning):
+    """A remote table was read from a recorded answer shipped with ebpm, not downloaded: no
+    application ID and no cached copy (set the source's ID to get the current figures)."""
 
 
 # --- catalog -------------------------------------------------------------------------------

@@ -59,6 +59,12 @@ def _filter_names() -> tuple[str, ...]:
 FILTERS = _filter_names()
 
 
+def api_base() -> str:
+    """The API base URL asked: ``EBPM_ESTAT_API`` when set (a mirror or test server), else
+    :data:`DEFAULT_API`."""
+    return base_url(API_ENV, DEFAULT_API)
+
+
 # --- arguments -------------------------------------------------------------------------------
 def _check_id(stats_data_id: Any) -> str:
     if isinstance(stats_data_id, int) and not isinstance(stats_data_id, bool):
@@ -174,7 +180,7 @@ def _call(
 
     A cached answer that is not data (an error status, or STATUS 1) is asked again once.
     """
-    url = f"{base_url(API_ENV, DEFAULT_API)}/json/{endpoint}"
+    url = f"{api_base()}/json/{endpoint}"
     probe = Request.get(url, params)
     app_id = _app_id(probe, refresh=refresh, what=what, why=why)
     req = Request.get(url, {"appId": app_id, **params})

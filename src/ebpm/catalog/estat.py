@@ -1,6 +1,6 @@
 """e-Stat (政府統計の総合窓口) through its API 3.0: tables as tidy frames, metadata and search.
 
-e-Stat publishes Japan's official statistics; its API (https://www.e-stat.go.jp/api/) serves
+e-Stat publishes Japan's official statistics; its API (e-Stat API 3.0) serves
 every database table by its 10-digit table id (``statsDataId``). :func:`estat` reads one table
 (``getStatsData``) into a tidy frame, one row per published value, with codes and labels for each
 dimension, the value as a float, the published symbol of a suppressed value in ``flag``,
@@ -19,7 +19,11 @@ Environment
     https://www.e-stat.go.jp/mypage/user/preregister, then マイページ → API機能（アプリケーションID
     発行）). Needed only to download: a table already in the cache loads without it, and offline
     mode (``EBPM_OFFLINE=1``) never asks for it. The ID is sent to e-Stat but never stored in the
-    cache, the provenance, logs or messages.
+    cache, the provenance, logs or messages. Without it (or offline) and without a cached copy,
+    the few requests of the Japanese examples (table 0000010101, 出生数 A4101 and 15歳未満人口
+    A1301 for 全国) are answered from a recorded answer shipped in ``ebpm/data/estat_recorded/``,
+    with a :class:`~ebpm.errors.RecordedAnswerWarning` and provenance that say so; every other
+    request needs the ID.
 ``EBPM_ESTAT_API``
     The API base URL (default ``https://api.e-stat.go.jp/rest/3.0/app``), for a mirror or a test
     server.
@@ -66,14 +70,16 @@ from ebpm.catalog._estat_api import (
     _message,
     _raise_for_status,
     _text,
+    api_base,
 )
 from ebpm.catalog._estat_api import FILTERS as FILTERS
 from ebpm.catalog._estat_api import REGISTER_URL as REGISTER_URL
 from ebpm.catalog._estat_codes import AREA_LEVELS, decode_area, decode_time
 from ebpm.catalog._estat_frame import FORMAT, _attribution, _build, _source
-from ebpm.catalog.cache import base_url, cached_table, is_offline
+from ebpm.catalog._estat_recorded import has_recorded, recorded
+from ebpm.catalog.cache import cached_table, is_offline
 from ebpm.catalog.provenance import finish, remote_origin
-from ebpm.errors import InvalidOptionError, SourceStatusError
+from ebpm.errors import CredentialError, InvalidOptionError, OfflineError, SourceStatusError
 
 __all__ = [
     "API_ENV",
@@ -104,16 +110,24 @@ def _load(
     flt = _check_filters(filters)
     parts = {
         "source": "e-stat",
-        "api": base_url(API_ENV, DEFAULT_API),
+        "api": api_base(),
         "endpoint": "getStatsData",
         "stats_data_id": sid,
         "lang": lang,
         "filters": flt,
         "format": FORMAT,
     }
-    df = cached_table(
-        parts, lambda: _build(sid, lang, flt, refresh=refresh), refresh=refresh, columns=columns
-    )
+    try:
+        df = cached_table(
+            parts, lambda: _build(sid, lang, flt, refresh=refresh), refresh=refresh, columns=columns
+        )
+    except (CredentialError, OfflineError):
+        # No application ID (or offline) and no cached copy: the recorded answer shipped with
+        # ebpm stands in for exactly this request, with a warning and its own provenance. A
+        # refresh asks e-Stat on purpose, so it keeps its error, as does any other request.
+        if refresh or not has_recorded(sid, lang, flt):
+            raise
+        df = recorded(sid, lang, flt, columns=list(columns) if columns is not None else None)
     return df, {"stats_data_id": sid, "lang": lang, **flt}
 
 
@@ -166,12 +180,19 @@ def estat(
     InvalidOptionError
         A malformed table id, ``lang``, or an unknown filter (the message lists close names).
     CredentialError
-        The table must be downloaded and ``EBPM_ESTAT_APP_ID`` is not set.
+        The table must be downloaded and ``EBPM_ESTAT_APP_ID`` is not set (and no recorded
+        answer stands for the request).
     SourceStatusError
         e-Stat answered with an error status (bad application ID, unknown table, bad
         parameters) or no value matched the filters.
     OfflineError
-        ``EBPM_OFFLINE`` is set and the table is not in the cache.
+        ``EBPM_OFFLINE`` is set and the table is not in the cache (nor recorded).
+
+    Warns
+    -----
+    RecordedAnswerWarning
+        No application ID (or offline) and no cached copy, but ebpm ships a recorded answer to
+        this exact request (see Notes): it is returned instead, and said so once.
     RemoteError, SourceFormatError
         The download failed, or the answer is not the JSON e-Stat sends.
 
@@ -184,6 +205,12 @@ def estat(
     ``annotation`` mark means (:class:`EStatReader` keeps them in the origin under ``notes`` and
     ``annotations``, with the dimension names under ``dimensions``). The cache key holds the API
     base URL, so a mirror or test server (``EBPM_ESTAT_API``) never shares a table with e-Stat.
+
+    A recorded answer (``ebpm/data/estat_recorded/``, the figures of the Japanese examples,
+    assembled in e-Stat's JSON from the published statistics) is used only for a request to
+    e-Stat itself without an application ID or offline, with nothing cached and not
+    ``refresh``; it is never cached, and its provenance says ``recorded answer of <date>, not a
+    live download`` in ``source``, with the file's sha256 and the date as ``publisher_updated``.
 
     References
     ----------

@@ -131,7 +131,8 @@ def finish(
     """
     origin = dict(df.attrs.get("ebpm", {}).get("origin", {}))
     md = dict(metadata or {})
-    remote = origin.get("kind") == "remote"
+    # a recorded answer of a remote source (ebpm.catalog._estat_recorded) speaks as the source
+    remote = origin.get("kind") in ("remote", "recorded")
 
     def pick(key: str) -> Any:
         # A remote source knows what was actually served (the dataset's own title, licence and
