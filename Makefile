@@ -1,6 +1,6 @@
 # ebpm: two commands on a fresh machine with Python 3.11+:
-#   make demo   set up .venv, install, run pipelines/demo.yaml and japan_mergers.yaml, print where
-#               the report site is
+#   make demo   set up .venv, install, run pipelines/demo.yaml, japan_mergers.yaml and
+#               japan_kpi.yaml (offline), print where the report site is
 #   make test   set up .venv, install, run every test
 PYTHON ?= python3
 VENV   ?= .venv
@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 venv: $(STAMP)  ## create .venv and install ebpm with its dependencies
 
 demo: $(STAMP)  ## run the demo pipelines on the embedded data and print where the site is
-	$(BIN)/ebpm run pipelines/demo.yaml pipelines/japan_mergers.yaml
+	$(BIN)/ebpm run pipelines/demo.yaml pipelines/japan_mergers.yaml pipelines/japan_kpi.yaml
 
 test: $(STAMP)  ## run the whole test suite (end-to-end tests included)
 	$(BIN)/python -m pytest

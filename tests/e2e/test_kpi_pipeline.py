@@ -69,3 +69,31 @@ def test_two_quarterly_followups_of_the_japanese_policy(estat, tmp_path) -> None
     )
     assert first.run_id in history
     assert second.run_id in history
+
+
+def test_a_new_user_sees_the_dashboard_on_the_recorded_answer(tmp_path, monkeypatch) -> None:
+    """`make demo` without an application ID, a cache or the network: the recorded e-Stat
+    answer shipped with ebpm, said so on the page and in the data section."""
+    from ebpm.pipeline import run_pipeline
+
+    for name in ("EBPM_ESTAT_APP_ID", "EBPM_ESTAT_API", "EBPM_OFFLINE", "EBPM_LANG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("EBPM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("EBPM_CATALOG_DIR", str(REPO / "catalogs"))
+    result = run_pipeline(SPEC, out_dir=tmp_path, jobs=1)
+    (task,) = result.tasks
+    assert task.status == "ok", task.reason
+    page = (tmp_path / "site" / task.report).read_text(encoding="utf-8")
+    # the KPI table: the latest year and the change from the year before, from the recording
+    assert '<td>2024</td><td class="num">686,061 人 (births)</td>' in page
+    assert '<td>2024</td><td class="num">13,830,000 人 (persons)</td>' in page
+    assert "前期（2023）比 −41,227 人 (births)" in page
+    # the warning, as a note for the reader, once per request
+    assert page.count("Recorded e-Stat answer of 2025-06-04 used for table 0000010101") == 2
+    # the data section: the recorded answer, its date and the sha256 of its file
+    assert "recorded answer of 2025-06-04, not a live download" in page
+    assert "12907e415964ca29e75cb23aba00ceb690ba8104383ccf72b24668b8e08bed03" in page
+    assert "1d8714ffe3a1acb8ee47790d4f37962b38048e2f86877839fd1bfa6756edffb1" in page
+    assert "updated 2025-06-04" in page
+    assert "出典：政府統計の総合窓口(e-Stat)" in page
+    assert list((tmp_path / "cache").rglob("*.parquet")) == []  # nothing posed as a download
