@@ -60,7 +60,8 @@ def main(offline: bool) -> None:
 
     \b
     Environment:
-      EBPM_ESTAT_APP_ID   your e-Stat application ID (free: https://www.e-stat.go.jp/api/)
+      EBPM_ESTAT_APP_ID   your e-Stat application ID (free sign-up:
+                          https://www.e-stat.go.jp/mypage/user/preregister)
       EBPM_CACHE_DIR      where downloads are cached (default: your user cache folder)
       EBPM_OFFLINE=1      never download; serve only from the cache
       EBPM_DEBUG=1        a traceback instead of a one-line error
