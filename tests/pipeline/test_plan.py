@@ -336,3 +336,30 @@ def test_run_context_to_run_leaves_out_unchanged_tasks(spec: PipelineSpec) -> No
     plans["b"].result.status = "unchanged"
     plans["c"].result.status = "failed"
     assert context(spec, plans, run_id=R3).to_run == ["a", "c", "d"]
+
+
+def test_a_changed_notebook_says_which_cells_changed(spec: PipelineSpec) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    root = spec.root
+    good = _good(spec, "c")
+    write_run(root, "p", R1, [good])
+    executed = new_notebook(
+        cells=[
+            new_code_cell("k: int = 0  # a number", metadata={"tags": ["parameters"]}),
+            new_code_cell("# Parameters\nk = 3\n", metadata={"tags": ["injected-parameters"]}),
+            new_code_cell("print(k)"),
+        ]
+    )
+    (root / "runs" / "p" / R1 / "c.ipynb").write_text(nbformat.writes(executed), "utf-8")
+    # a later run kept c's report: the cells are compared with the run that made it
+    write_run(root, "p", R2, [{**good, "status": "unchanged", "unchanged_since": R1}])
+    (root / "notebooks" / "n.py").write_text(
+        NOTEBOOK.replace("print(k)", "print(k * 2)") + "\n# %%\nscratch = 1\n", encoding="utf-8"
+    )
+    _, reasons = _plan(spec, selected=["c"])
+    assert reasons == {
+        "c": f"notebook changed since run {R1}: cell 2 edited (`print(k * 2)`), cell 3 added "
+        "(`scratch = 1`)"
+    }

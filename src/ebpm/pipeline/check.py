@@ -279,6 +279,8 @@ class _Checker:
         for name, value in self.effective(task).items():
             if not (name == "dataset" or name.endswith("_dataset")) or not isinstance(value, str):
                 continue
+            if not value and name not in task.parameters:
+                continue  # a notebook's empty default: no dataset unless one is given
             known = self.catalog(spec.root)
             if known is None:
                 continue

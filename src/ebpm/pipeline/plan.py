@@ -129,7 +129,7 @@ def plan_tasks(
         elif name in failed_in:
             same, why = False, failed_in[name]
         else:
-            same, why = _unchanged(plan, hasher, site, out, spec.root)
+            same, why = _unchanged(plan, hasher, site, out, spec.root, pipeline=spec.name)
         reasons[name] = why
         if same and plan.previous is not None:  # same: there is a previous good run
             _keep(plan, *plan.previous)
@@ -194,8 +194,25 @@ def _rerun_dependents(plans: dict[str, Plan], reasons: dict[str, str]) -> None:
                 changed = True
 
 
+def _notebook_changed(plan: Plan, record: dict[str, Any], runs: Path, run_of: str) -> str:
+    """``"notebook changed: cell 4 edited (`...`)"``: which cells differ from the executed copy
+    of the task's last good run (a record that kept an older report points to that run)."""
+    from ebpm.pipeline._cells import notebook_changes
+
+    ran_in = record.get("unchanged_since") or run_of
+    executed = runs / str(ran_in) / f"{plan.task.name}.ipynb"
+    detail = notebook_changes(plan.task.notebook, executed)
+    return f"notebook changed since run {ran_in}: {detail}" if detail else "notebook changed"
+
+
 def _unchanged(
-    plan: Plan, hasher: Hasher, site: Path, out: Path, root: Path | None = None
+    plan: Plan,
+    hasher: Hasher,
+    site: Path,
+    out: Path,
+    root: Path | None = None,
+    *,
+    pipeline: str | None = None,
 ) -> tuple[bool, str]:
     """Whether nothing the task depends on changed since its last good record, and why not.
 
@@ -208,10 +225,12 @@ def _unchanged(
     root = root or out
     if plan.previous is None:
         return False, "never ran successfully"
-    _, record = plan.previous
+    run_of, record = plan.previous
     old = record.get("fingerprint") or {}
     for part in ("notebook", "parameters", "environment"):
         if old.get(part) != plan.fingerprint.get(part):
+            if part == "notebook" and pipeline is not None:
+                return False, _notebook_changed(plan, record, out / "runs" / pipeline, run_of)
             return False, f"{part} changed"
     if old.get("lang", "en") != plan.fingerprint.get("lang", "en"):  # before: English only
         return False, "the site's language changed"
