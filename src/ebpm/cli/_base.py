@@ -53,6 +53,8 @@ def main(offline: bool) -> None:
       ebpm catalog fetch world.population  download a remote dataset into the cache
       ebpm estat search 人口推計           find e-Stat tables (needs EBPM_ESTAT_APP_ID)
       ebpm japan convert 22201 --from 2000-04-01   a municipality code through the mergers
+      ebpm new evaluation mine --design did --dataset studies.prop99   start your own
+      ebpm lab prop99-hetero               explore a task on a scratch copy in JupyterLab
       ebpm run pipelines/demo.yaml         run the notebooks of a pipeline, build site/
       ebpm publish --lang ja               rebuild site/ from the recorded runs, in Japanese
       ebpm export demo/organ_donations --to pdf    one report as PDF (or --to docx)
