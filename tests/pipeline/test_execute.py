@@ -221,3 +221,21 @@ def test_python3_kernel_is_this_interpreter_even_with_a_foreign_user_kernelspec(
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "foreign"))
     result = run_pipeline(PIPELINES / "rerun.yaml", out_dir=tmp_path / "out")
     assert result.ok, [t.reason for t in result.tasks]
+
+
+def test_a_tuple_parameter_is_injected_as_a_tuple() -> None:
+    from papermill.translators import translate_parameters
+
+    from ebpm.pipeline.execute import _register_tuple_translator
+
+    _register_tuple_translator()
+    text = translate_parameters(
+        "python", "python", {"items": (1, 2), "one": ("a",), "nested": {"k": (1.5, None)}}, "#"
+    )
+    assert "items = (1, 2)\n" in text
+    assert "one = ('a',)\n" in text or 'one = ("a",)\n' in text
+    namespace: dict = {}
+    exec(text, namespace)  # the cell papermill injects
+    assert namespace["items"] == (1, 2)
+    assert namespace["one"] == ("a",)
+    assert namespace["nested"] == {"k": (1.5, None)}

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -257,6 +258,23 @@ def _start_kernel(*, kernel: str, env: dict[str, str], cwd: str, timeout: float)
 
 #: Run in the kernel before the notebook: record the project files it opens. It binds no name
 #: in the notebook's namespace and, run with ``store_history=False``, takes no execution count.
+@functools.cache
+def _register_tuple_translator() -> None:
+    """Make papermill write a tuple parameter as a tuple literal: its Python translator knows no
+    tuples and injected ``items = "(1, 2)"``, a string, for a ``tuple[int, ...]`` parameter."""
+    from papermill.translators import PythonTranslator, papermill_translators
+
+    class TupleTranslator(PythonTranslator):
+        @classmethod
+        def translate(cls, val: Any) -> str:
+            if isinstance(val, tuple):
+                items = ", ".join(cls.translate(v) for v in val)
+                return f"({items},)" if len(val) == 1 else f"({items})"
+            return str(super().translate(val))
+
+    papermill_translators.register("python", TupleTranslator)
+
+
 _RECORD_READS = "__import__('ebpm._reads', fromlist=['install']).install()"
 #: Run before the notebook too: its figures get the Japanese font and the project's palette
 #: (:func:`ebpm.plotting.setup_on_import`; matplotlib loads only if the notebook plots).
@@ -448,6 +466,7 @@ def execute_task(payload: Payload, *, km: Any = None, cancel: Any = None) -> Out
     from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
+    _register_tuple_translator()
     # ebpm checked the parameters against the notebook's own cell before the run; papermill's
     # guesses about annotated lines ("Unable to parse line ...") would only be noise
     logging.getLogger("papermill").setLevel(logging.ERROR)
