@@ -90,8 +90,9 @@ def test_the_provenance_names_the_recorded_answer_its_date_and_sha256(no_app_id)
     prov = df.attrs["ebpm"]
     digest = hashlib.sha256((FOLDER / "0000010101_A1301_00000.json").read_bytes()).hexdigest()
     assert prov["source"].startswith(
-        "recorded answer of 2025-06-04, not a live download "
-        "(ebpm/data/estat_recorded/0000010101_A1301_00000.json): e-Stat (政府統計の総合窓口)"
+        "published figures of 2025-06-04 in e-Stat's format, shipped with ebpm; not a live "
+        "download (ebpm/data/estat_recorded/0000010101_A1301_00000.json): "
+        "e-Stat (政府統計の総合窓口)"
     )
     assert prov["sha256"] == digest == prov["files"][0]["sha256"]
     assert prov["publisher_updated"] == "2025-06-04"
@@ -109,7 +110,7 @@ def test_the_warning_is_given_once_per_request(no_app_id):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RecordedAnswerWarning)
         again = estat(PREF, **BIRTHS)
-    assert again.attrs["ebpm"]["source"].startswith("recorded answer of 2025-06-04")
+    assert again.attrs["ebpm"]["source"].startswith("published figures of 2025-06-04")
 
 
 def test_in_japanese_when_the_site_is(no_app_id, monkeypatch):
@@ -136,7 +137,9 @@ def test_through_the_catalog_entry_of_the_japanese_kpis(no_app_id):
         df = open_catalog(CATALOG_DIR).load("japan.prefecture_indicator", **BIRTHS)
     prov = df.attrs["ebpm"]
     assert prov["entry"] == "japan.prefecture_indicator"
-    assert prov["source"].startswith("recorded answer of 2025-06-04, not a live download")
+    assert prov["source"].startswith(
+        "published figures of 2025-06-04 in e-Stat's format, shipped with ebpm; not a live download"
+    )
     assert len(df) == 25  # 2000-2024
 
 

@@ -91,7 +91,10 @@ def test_a_new_user_sees_the_dashboard_on_the_recorded_answer(tmp_path, monkeypa
     # the warning, as a note for the reader, once per request
     assert page.count("Recorded e-Stat answer of 2025-06-04 used for table 0000010101") == 2
     # the data section: the recorded answer, its date and the sha256 of its file
-    assert "recorded answer of 2025-06-04, not a live download" in page
+    assert (
+        "published figures of 2025-06-04 in e-Stat's format, shipped with ebpm; not a live download"
+        in page
+    )
     assert "12907e415964ca29e75cb23aba00ceb690ba8104383ccf72b24668b8e08bed03" in page
     assert "1d8714ffe3a1acb8ee47790d4f37962b38048e2f86877839fd1bfa6756edffb1" in page
     assert "updated 2025-06-04" in page

@@ -110,7 +110,10 @@ def recorded(
     params = {"statsDataId": sid, "lang": lang, **filters, "annotationGetFlg": "Y"}
     request = f"{_estat_api.DEFAULT_API}/json/getStatsData?{urlencode(params)}"
     stamp = f"{RECORDED_ON}T00:00:00+09:00"
-    note = f"recorded answer of {RECORDED_ON}, not a live download"
+    note = (
+        f"published figures of {RECORDED_ON} in e-Stat's format, shipped with ebpm; not a live "
+        "download"
+    )
     df.attrs["ebpm"] = {
         "origin": {
             "kind": "recorded",

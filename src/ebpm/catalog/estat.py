@@ -209,8 +209,9 @@ def estat(
     A recorded answer (``ebpm/data/estat_recorded/``, the figures of the Japanese examples,
     assembled in e-Stat's JSON from the published statistics) is used only for a request to
     e-Stat itself without an application ID or offline, with nothing cached and not
-    ``refresh``; it is never cached, and its provenance says ``recorded answer of <date>, not a
-    live download`` in ``source``, with the file's sha256 and the date as ``publisher_updated``.
+    ``refresh``; it is never cached, and its provenance says ``published figures of <date> in
+    e-Stat's format, shipped with ebpm; not a live download`` in ``source``, with the file's
+    sha256 and the date as ``publisher_updated``.
 
     References
     ----------
