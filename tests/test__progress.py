@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from ebpm._progress import progress, shows_progress
+from ebpm._progress import counter, progress, shows_progress
 from ebpm._protocol import RUN_ID_ENV
 
 
@@ -88,3 +88,23 @@ def test_a_pipeline_page_holds_no_progress_output(monkeypatch: pytest.MonkeyPatc
     assert _run_cell(cell), "a kernel the analyst runs should show the bar"
     monkeypatch.setenv(RUN_ID_ENV, "20260101-000000")
     assert _run_cell(cell) == []
+
+
+def test_a_counter_advanced_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = _terminal(monkeypatch)
+    bar = counter(total=10, desc="download", unit="values", delay=0)
+    bar.update(4)
+    bar.update(6)
+    assert bar.n == 10
+    bar.close()
+    assert "download" in terminal.getvalue()
+    assert "/10 [" in terminal.getvalue()  # counts to the total, in values
+
+
+def test_a_counter_in_a_pipeline_run_writes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = _terminal(monkeypatch)
+    monkeypatch.setenv(RUN_ID_ENV, "20260101-000000")
+    bar = counter(total=10, desc="download", delay=0)
+    bar.update(10)
+    bar.close()
+    assert terminal.getvalue() == ""

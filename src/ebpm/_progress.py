@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from ebpm._protocol import RUN_ID_ENV
 
-__all__ = ["progress", "shows_progress"]
+__all__ = ["counter", "progress", "shows_progress"]
 
 T = TypeVar("T")
 
@@ -79,3 +79,35 @@ def progress(
     options: dict[str, Any] = {"total": total, "desc": desc, "delay": delay, "leave": False}
     bar: Iterator[T] = tqdm(iterable, **options)
     return bar
+
+
+class _Silent:
+    """A counter that counts nothing: what :func:`counter` gives where no bar is shown."""
+
+    def update(self, n: int = 1) -> None:
+        """Nothing."""
+
+    def close(self) -> None:
+        """Nothing."""
+
+
+def counter(
+    *,
+    total: int | None = None,
+    desc: str | None = None,
+    unit: str = "it",
+    delay: float | None = None,
+) -> Any:
+    """A bar advanced by hand (``bar.update(n)``, then ``bar.close()``), for work that is not a
+    loop over a known sequence: the pages of a download, counted in values or bytes.
+
+    Shown where :func:`progress` would be, after ``delay`` seconds (default :data:`DELAY`);
+    elsewhere an object whose ``update`` and ``close`` do nothing.
+    """
+    if not shows_progress():
+        return _Silent()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from tqdm.auto import tqdm
+    wait = DELAY if delay is None else delay
+    return tqdm(total=total, desc=desc, unit=unit, delay=wait, leave=False)

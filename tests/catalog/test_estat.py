@@ -513,6 +513,32 @@ def test_non_json_answer_is_a_format_error(api):
         estat(PREF)
 
 
+def test_a_paged_download_shows_its_progress_where_someone_watches(api, monkeypatch):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    serve_pref(api)
+    err = Terminal()
+    monkeypatch.setattr("sys.stderr", err)
+    monkeypatch.delenv("EBPM_RUN_ID", raising=False)
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    monkeypatch.setattr("ebpm._progress.DELAY", 0.0)
+    estat(PREF, cdCat01="A1101")
+    shown = err.getvalue()
+    assert f"e-Stat {PREF}" in shown
+    assert "/6 [" in shown  # counted in values, of TOTAL_NUMBER
+
+
+def test_a_paged_download_in_a_pipeline_run_draws_nothing(api, monkeypatch, capsys):
+    serve_pref(api)
+    monkeypatch.setenv("EBPM_RUN_ID", "20260101T000000Z-0001")
+    estat(PREF, cdCat01="A1101")
+    assert capsys.readouterr() == ("", "")
+
+
 def test_next_key_that_does_not_advance_stops_paging(api):
     data = json.loads(body("pref_page1.json"))
     data["GET_STATS_DATA"]["STATISTICAL_DATA"]["RESULT_INF"]["NEXT_KEY"] = 1

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ebpm._progress import counter
 from ebpm.catalog._estat_api import (
     CREDIT,
     LICENCE,
@@ -42,61 +43,104 @@ _THOUSANDS_RE = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
 def _fetch_pages(
     sid: str, lang: str, filters: dict[str, str], *, refresh: bool
 ) -> tuple[list[Fetched], list[dict[str, Any]]]:
-    fetched, pages = [], []
+    fetched: list[Fetched] = []
+    pages: list[dict[str, Any]] = []
     start: int | None = None
-    while True:
-        params = {
-            "statsDataId": sid,
-            "lang": lang,
-            **filters,
-            "annotationGetFlg": "Y",
-            "startPosition": start,
-        }
-        what = f"e-Stat table {sid}" + (f" (values from {start})" if start else "")
-        got, body, status = _call(
-            "getStatsData", params, root="GET_STATS_DATA", what=what, refresh=refresh
+    bar: Any = None  # a progress bar once the first page says there are more
+    try:
+        while True:
+            nxt = _fetch_page(sid, lang, filters, start, refresh, fetched, pages)
+            info = pages[-1].get("RESULT_INF") or {}
+            if bar is None and nxt is not None:
+                bar = counter(
+                    total=_int(info.get("TOTAL_NUMBER")), desc=f"e-Stat {sid}", unit="values"
+                )
+            if bar is not None:
+                bar.update(_values_in(info))
+            if nxt is None:
+                return fetched, pages
+            start = nxt
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _values_in(info: dict[str, Any]) -> int:
+    """How many values a page holds (``TO_NUMBER - FROM_NUMBER + 1``), 0 when not said."""
+    first, last = _int(info.get("FROM_NUMBER")), _int(info.get("TO_NUMBER"))
+    return last - first + 1 if first is not None and last is not None else 0
+
+
+def _fetch_page(
+    sid: str,
+    lang: str,
+    filters: dict[str, str],
+    start: int | None,
+    refresh: bool,
+    fetched: list[Fetched],
+    pages: list[dict[str, Any]],
+) -> int | None:
+    """Fetch the page from ``start`` into ``fetched`` and ``pages``; the next page's start, or
+    None after the last page."""
+    params = {
+        "statsDataId": sid,
+        "lang": lang,
+        **filters,
+        "annotationGetFlg": "Y",
+        "startPosition": start,
+    }
+    what = f"e-Stat table {sid}" + (f" (values from {start})" if start else "")
+    got, body, status = _call(
+        "getStatsData", params, root="GET_STATS_DATA", what=what, refresh=refresh
+    )
+    _raise_for_status(
+        status,
+        body,
+        what=what,
+        hint=f"Check the table id {sid!r} (find ids with estat_search(...)) and the filters "
+        f"{filters} (valid codes: estat_meta({sid!r})).",
+    )
+    data = body.get("STATISTICAL_DATA") or {}
+    if status == 1 or not _listify((data.get("DATA_INF") or {}).get("VALUE")):
+        shown = ", ".join(f"{k}={v!r}" for k, v in filters.items()) or "no filters"
+        raise SourceStatusError(
+            f"e-Stat table {sid} has no values for {shown} (STATUS {status}: "
+            f"{_message(body) or 'no VALUE'}). Check the codes against "
+            f"estat_meta({sid!r}) (area codes have 5 digits, e.g. '13000'; time codes 10, "
+            "e.g. '2020100000') or drop a filter. An empty table is not returned, because "
+            "an analysis of it would fail silently."
         )
-        _raise_for_status(
-            status,
-            body,
-            what=what,
-            hint=f"Check the table id {sid!r} (find ids with estat_search(...)) and the filters "
-            f"{filters} (valid codes: estat_meta({sid!r})).",
+    fetched.append(got)
+    pages.append(data)
+    info = data.get("RESULT_INF") or {}
+    log.info(
+        "%s: values %s-%s of %s%s",
+        what,
+        info.get("FROM_NUMBER", "?"),
+        info.get("TO_NUMBER", "?"),
+        info.get("TOTAL_NUMBER", "?"),
+        " (cached)" if got.from_cache else "",
+    )
+    nxt = info.get("NEXT_KEY")
+    if nxt in (None, ""):
+        return None
+    try:
+        nxt = int(nxt)
+    except (TypeError, ValueError):
+        raise SourceFormatError(f"{what}: NEXT_KEY {nxt!r} is not a number") from None
+    if nxt <= (start or 1):
+        raise SourceFormatError(
+            f"{what}: NEXT_KEY {nxt} does not move past startPosition {start or 1}; the "
+            "answer is malformed, so paging stopped instead of looping"
         )
-        data = body.get("STATISTICAL_DATA") or {}
-        if status == 1 or not _listify((data.get("DATA_INF") or {}).get("VALUE")):
-            shown = ", ".join(f"{k}={v!r}" for k, v in filters.items()) or "no filters"
-            raise SourceStatusError(
-                f"e-Stat table {sid} has no values for {shown} (STATUS {status}: "
-                f"{_message(body) or 'no VALUE'}). Check the codes against "
-                f"estat_meta({sid!r}) (area codes have 5 digits, e.g. '13000'; time codes 10, "
-                "e.g. '2020100000') or drop a filter. An empty table is not returned, because "
-                "an analysis of it would fail silently."
-            )
-        fetched.append(got)
-        pages.append(data)
-        info = data.get("RESULT_INF") or {}
-        log.info(
-            "%s: values %s-%s of %s%s",
-            what,
-            info.get("FROM_NUMBER", "?"),
-            info.get("TO_NUMBER", "?"),
-            info.get("TOTAL_NUMBER", "?"),
-            " (cached)" if got.from_cache else "",
-        )
-        nxt = info.get("NEXT_KEY")
-        if nxt in (None, ""):
-            return fetched, pages
-        try:
-            nxt = int(nxt)
-        except (TypeError, ValueError):
-            raise SourceFormatError(f"{what}: NEXT_KEY {nxt!r} is not a number") from None
-        if nxt <= (start or 1):
-            raise SourceFormatError(
-                f"{what}: NEXT_KEY {nxt} does not move past startPosition {start or 1}; the "
-                "answer is malformed, so paging stopped instead of looping"
-            )
-        start = nxt
+    return int(nxt)
 
 
 def _classes(pages: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, dict[str, dict]]]:
