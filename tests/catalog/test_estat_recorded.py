@@ -27,7 +27,7 @@ JSON = "application/json;charset=utf-8"
 APP_ID = "test-app-id-rec-51b2"
 #: The warning's words: the date, that it is not a live download, and how to get the figures.
 SAYS = (
-    r"Recorded e-Stat answer of 2025-06-04 used for table 0000010101 \(cdArea=00000, "
+    r"Published figures of 2025-06-04 used for table 0000010101 \(cdArea=00000, "
     r"cdCat01=A4101\), not a live download .*; set EBPM_ESTAT_APP_ID \(sign up at "
     r"https://www\.e-stat\.go\.jp/mypage/user/preregister\) to get the current figures\."
 )

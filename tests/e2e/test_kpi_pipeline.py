@@ -89,7 +89,7 @@ def test_a_new_user_sees_the_dashboard_on_the_recorded_answer(tmp_path, monkeypa
     assert '<td>2024</td><td class="num">13,830,000 人 (persons)</td>' in page
     assert "前期（2023）比 −41,227 人 (births)" in page
     # the warning, as a note for the reader, once per request
-    assert page.count("Recorded e-Stat answer of 2025-06-04 used for table 0000010101") == 2
+    assert page.count("Published figures of 2025-06-04 used for table 0000010101") == 2
     # the data section: the recorded answer, its date and the sha256 of its file
     assert (
         "published figures of 2025-06-04 in e-Stat's format, shipped with ebpm; not a live download"

@@ -73,7 +73,7 @@ def message(sid: str, filters: Mapping[str, str], lang: str) -> str:
     shown = ", ".join(f"{k}={v}" for k, v in sorted(filters.items()))
     what = f"table {sid}" + (f" ({shown})" if shown else "")
     english = (
-        f"Recorded e-Stat answer of {RECORDED_ON} used for {what}, not a live download (shipped "
+        f"Published figures of {RECORDED_ON} used for {what}, not a live download (shipped "
         "with ebpm, assembled in e-Stat's format from the figures published by then); set "
         f"{APP_ID_ENV} (sign up at {REGISTER_URL}) to get the current figures."
     )
@@ -81,8 +81,8 @@ def message(sid: str, filters: Mapping[str, str], lang: str) -> str:
         return english
     where = f"統計表 {sid}" + (f"（{shown}）" if shown else "")
     japanese = (
-        f"{where}には、ebpm 同梱の {RECORDED_ON} 時点の e-Stat 回答の記録（その時点の公表値から"
-        "e-Stat の形式で作成）を使っています。e-Stat からの最新の取得ではありません。最新の数値を"
+        f"{where}には、ebpm 同梱の {RECORDED_ON} 時点の公表値（e-Stat の形式で作成）を"
+        "使っています。e-Stat からの最新の取得ではありません。最新の数値を"
         f"得るには {APP_ID_ENV} を設定してください（利用登録：{REGISTER_URL}）。"
     )
     return f"{japanese}\n{english}"
