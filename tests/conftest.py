@@ -26,6 +26,21 @@ FIXTURES = TESTS / "fixtures"
 _real_connect = socket.socket.connect
 
 
+def template_project(root: Path) -> Path:
+    """A project in ``root`` as ``ebpm new`` finds one: the repository's catalogs, the design
+    templates of ``notebooks/`` and an empty ``pipelines/``; returns ``root``."""
+    import shutil
+
+    from ebpm.pipeline.scaffold import DESIGNS
+
+    shutil.copytree(ROOT / "catalogs", root / "catalogs")
+    (root / "notebooks").mkdir()
+    for design in DESIGNS.values():
+        shutil.copy(ROOT / "notebooks" / design.template, root / "notebooks")
+    (root / "pipelines").mkdir()
+    return root
+
+
 def _guarded_connect(self, address):
     host = address[0] if isinstance(address, tuple) else None
     if host is not None:

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from ebpm.pipeline.scaffold import DESIGNS
 from tests.cli.conftest import invoke
-from tests.conftest import ROOT
+from tests.conftest import template_project
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(ROOT / "catalogs", tmp_path / "catalogs")
-    (tmp_path / "notebooks").mkdir()
-    for design in DESIGNS.values():
-        shutil.copy(ROOT / "notebooks" / design.template, tmp_path / "notebooks")
-    (tmp_path / "pipelines").mkdir()
+    template_project(tmp_path)
     monkeypatch.delenv("EBPM_CATALOG_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path

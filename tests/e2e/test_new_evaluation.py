@@ -4,15 +4,14 @@ passes ``ebpm check`` and runs, and gives the design's published number on that 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from ebpm.pipeline import run_pipeline
 from ebpm.pipeline.check import check_paths
-from ebpm.pipeline.scaffold import DESIGNS, new_evaluation
-from tests.conftest import ROOT
+from ebpm.pipeline.scaffold import new_evaluation
+from tests.conftest import template_project
 
 pytestmark = pytest.mark.slow
 
@@ -29,12 +28,7 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def scaffolded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict]]:
-    root = tmp_path_factory.mktemp("new")
-    shutil.copytree(ROOT / "catalogs", root / "catalogs")
-    (root / "notebooks").mkdir()
-    for design in DESIGNS.values():
-        shutil.copy(ROOT / "notebooks" / design.template, root / "notebooks")
-    (root / "pipelines").mkdir()
+    root = template_project(tmp_path_factory.mktemp("new"))
     for design, (dataset, _, _) in CASES.items():
         new_evaluation(
             f"my_{design}",

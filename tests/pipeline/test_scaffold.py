@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,20 +13,16 @@ from ebpm.errors import DatasetNotFoundError, InvalidOptionError, PipelineError
 from ebpm.pipeline import run_pipeline
 from ebpm.pipeline.check import check_paths
 from ebpm.pipeline.notebooks import declared_parameters
-from ebpm.pipeline.scaffold import DESIGNS, _write_all, new_evaluation, new_pipeline, new_policy
+from ebpm.pipeline.scaffold import _write_all, new_evaluation, new_pipeline, new_policy
 from ebpm.pipeline.spec import load_spec
-from tests.conftest import ROOT
+from tests.conftest import ROOT, template_project
 
 DAY = dt.date(2026, 12, 7)
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(ROOT / "catalogs", tmp_path / "catalogs")
-    (tmp_path / "notebooks").mkdir()
-    for design in DESIGNS.values():
-        shutil.copy(ROOT / "notebooks" / design.template, tmp_path / "notebooks")
-    (tmp_path / "pipelines").mkdir()
+    template_project(tmp_path)
     monkeypatch.delenv("EBPM_CATALOG_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
