@@ -63,11 +63,13 @@ def test_list_entries_without_search_has_one_row_per_entry(project_catalog_env: 
         "japan.prefecture_fiscal_indices": "panel",
         "japan.prefecture_indicator": "panel",
         "japan.prefecture_population": "panel",
+        "studies.germany": "panel",
         "studies.mpdta": "panel",
         "studies.nsw_mixtape": "cross-section",
         "studies.organ_donations": "panel",
         "studies.prop99": "panel",
         "studies.senate": "cross-section",
+        "studies.smoking_adh2010": "panel",
         "world.gdp_per_capita": "panel",
         "world.oecd_unemployment": "panel",
         "world.population": "panel",
@@ -78,7 +80,7 @@ def test_list_entries_without_search_has_one_row_per_entry(project_catalog_env: 
 @pytest.mark.parametrize(
     ("search", "expected"),
     [
-        ("prop 99", ["studies.prop99"]),
+        ("prop 99", ["studies.prop99", "studies.smoking_adh2010"]),
         (
             "japan map",
             [
