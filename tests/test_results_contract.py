@@ -63,6 +63,12 @@ def _senate():
     return CATALOG.load("studies.senate"), {"outcome": "vote", "running": "margin"}
 
 
+def _senate_take_up():
+    """The Senate data with a made-up take-up: assignment, flipped in years divisible by 8."""
+    data = CATALOG.load("studies.senate")
+    return data.assign(takeup=((data["margin"] >= 0) != (data["year"] % 8 == 0)).astype(int))
+
+
 def _california():
     data = CATALOG.load("studies.prop99")
     data = data[data["State"] == "California"]
@@ -79,6 +85,38 @@ ESTIMATORS: dict[str, tuple[Callable[..., EstimateResult], Callable[[], tuple]]]
     "rdd": (
         ebpm.rdd,
         lambda: (CATALOG.load("studies.senate"), {"outcome": "vote", "running": "margin"}),
+    ),
+    # issue 20: a fuzzy design with a selector, a plug-in variance, weights and covariates;
+    # a kink with separate bandwidths, a bias bandwidth and CR2 clusters
+    "rdd_fuzzy": (
+        ebpm.rdd,
+        lambda: (
+            _senate_take_up(),
+            {
+                "outcome": "vote",
+                "running": "margin",
+                "fuzzy": "takeup",
+                "bwselect": "certwo",
+                "vce": "hc3",
+                "weights": "population",
+                "covariates": ["class"],
+            },
+        ),
+    ),
+    "rdd_kink": (
+        ebpm.rdd,
+        lambda: (
+            CATALOG.load("studies.senate"),
+            {
+                "outcome": "vote",
+                "running": "margin",
+                "deriv": 1,
+                "bandwidth": (25.0, 30.0),
+                "bias_bandwidth": (40.0, 45.0),
+                "vce": "cr2",
+                "cluster": "state",
+            },
+        ),
     ),
     "moran": (
         ebpm.geo.moran,

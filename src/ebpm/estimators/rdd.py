@@ -1,6 +1,7 @@
-"""Sharp regression discontinuity by local polynomials (rdrobust, rddensity).
+"""Regression discontinuity and kink designs, sharp or fuzzy, by local polynomials.
 
-rdrobust and rddensity are GPL-3.0 packages; they are imported lazily inside :func:`rdd`, so
+Wraps rdrobust (estimates, every bandwidth selector and variance estimator) and rddensity (the
+manipulation test). Both are GPL-3.0 packages; they are imported lazily inside :func:`rdd`, so
 importing ebpm neither loads them nor pays their start-up cost (numba, scipy.stats, pyplot).
 """
 
@@ -12,7 +13,7 @@ import logging
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,19 +31,38 @@ from ebpm.estimators._common import (
     check_columns,
     check_complete,
     check_numeric,
-    check_option,
     drop_missing,
     missing_rows,
     require_frame,
 )
+from ebpm.estimators._rdd_options import (
+    BANDWIDTH_SELECTORS,
+    KERNELS,
+    VCES,
+    BandwidthSelector,
+    Kernel,
+    RddOptions,
+    Vce,
+    check_options,
+    selector_words,
+    variance_words,
+)
 from ebpm.results import EstimateResult
 
-__all__ = ["BANDWIDTH_MULTIPLIERS", "KERNELS", "Kernel", "rdd"]
+__all__ = [
+    "BANDWIDTH_MULTIPLIERS",
+    "BANDWIDTH_SELECTORS",
+    "KERNELS",
+    "VCES",
+    "BandwidthSelector",
+    "Kernel",
+    "Vce",
+    "WeakFirstStageWarning",
+    "rdd",
+]
 
 logger = logging.getLogger(__name__)
 
-Kernel = Literal["triangular", "epanechnikov", "uniform"]
-KERNELS: tuple[Kernel, ...] = get_args(Kernel)
 #: Bandwidths of the sensitivity table, as multiples of the main bandwidth.
 BANDWIDTH_MULTIPLIERS: tuple[float, ...] = (0.5, 0.75, 1.0, 1.5, 2.0)
 #: Evenly spaced bins per side of the cutoff in the binned scatter (fewer with little data).
@@ -51,6 +71,11 @@ MAX_BINS = 20
 HEADLINE = "RD effect"
 CONVENTIONAL = "conventional"
 ROBUST = "robust bias-corrected"
+FIRST_STAGE = "first stage"
+
+
+class WeakFirstStageWarning(EbpmWarning):
+    """A fuzzy design's jump in take-up at the cutoff is not distinguishable from zero."""
 
 
 def _quiet(func: Any, *args: Any, stacklevel: int = 3, **kwargs: Any) -> Any:
@@ -76,6 +101,14 @@ def _quiet(func: Any, *args: Any, stacklevel: int = 3, **kwargs: Any) -> Any:
                 FewClustersWarning,
                 stacklevel=stacklevel,
             )
+        elif (
+            issubclass(w.category, RuntimeWarning)
+            and "encountered in divide" in text
+            and w.filename.replace("\\", "/").endswith("rdrobust/funs.py")
+        ):
+            # rdrobust's CR2 weights take np.where(sigma2 < tiny, 0, .../sigma2): numpy
+            # evaluates the discarded 0/0 branch too and warns; the result is finite
+            continue
         elif issubclass(w.category, FutureWarning | DeprecationWarning | ResourceWarning):
             # pandas/numpy notices from inside the engines, and garbage collection noticing
             # an unclosed file or event loop of someone else's, are not the analyst's
@@ -150,22 +183,6 @@ def _plot_rdd(result: EstimateResult, ax: Any, lang: str = "en") -> Any:
     return ax
 
 
-def _check_bandwidth(bandwidth: Any) -> float | None:
-    if bandwidth is None:
-        return None
-    if (
-        isinstance(bandwidth, bool)
-        or not isinstance(bandwidth, int | float | np.integer | np.floating)
-        or not math.isfinite(float(bandwidth))
-        or bandwidth <= 0
-    ):
-        raise DataError(
-            f"bandwidth={bandwidth!r} must be a positive number in units of the running "
-            "variable, or None for rdrobust's MSE-optimal bandwidth"
-        )
-    return float(bandwidth)
-
-
 def _range_text(x: np.ndarray) -> str:
     return f"{float(np.min(x)):g} to {float(np.max(x)):g}"
 
@@ -176,19 +193,28 @@ def rdd(
     outcome: str,
     running: str,
     cutoff: float = 0.0,
+    fuzzy: str | None = None,
+    deriv: int = 0,
     covariates: Sequence[str] | None = None,
-    bandwidth: float | None = None,
+    bandwidth: float | tuple[float, float] | None = None,
+    bias_bandwidth: float | tuple[float, float] | None = None,
+    rho: float | None = None,
+    bwselect: BandwidthSelector = "mserd",
     kernel: Kernel = "triangular",
-    p: int = 1,
+    p: int | None = None,
+    vce: Vce | None = None,
+    nnmatch: int | None = None,
+    weights: str | None = None,
     cluster: str | None = None,
     conf_level: float = 0.95,
 ) -> EstimateResult:
-    """Sharp regression discontinuity: the jump in the outcome at the cutoff.
+    """Regression discontinuity or kink, sharp or fuzzy, by local polynomials (rdrobust).
 
     Fits local polynomials of order ``p`` on each side of the cutoff with rdrobust (Calonico,
     Cattaneo & Titiunik) and reports, as rdrobust does, the conventional point estimate with
     the robust bias-corrected confidence interval and p-value. Units with
-    ``running >= cutoff`` are treated.
+    ``running >= cutoff`` are assigned to treatment. Every option maps one-to-one onto
+    rdrobust's (named in brackets), so a published rdrobust call can be reproduced.
 
     Parameters
     ----------
@@ -199,23 +225,52 @@ def rdd(
     running : str
         Column with the running variable (score) that assigns treatment at ``cutoff``.
     cutoff : float, default 0.0
-        Treatment starts at ``running >= cutoff``.
+        Treatment is assigned at ``running >= cutoff`` [``c``].
+    fuzzy : str, optional
+        Column with the treatment actually taken up (0/1) when assignment at the cutoff is
+        not compliance: a fuzzy design [``fuzzy``]. The estimate is then the jump in the
+        outcome divided by the jump in take-up, the local average treatment effect (LATE) for
+        compliers at the cutoff. None (default): a sharp design.
+    deriv : {0, 1}, default 0
+        0: the jump in the outcome at the cutoff (discontinuity). 1: the change in its slope
+        (regression kink; with ``fuzzy``, the slope change of the outcome over that of
+        take-up) [``deriv``].
     covariates : sequence of str, optional
-        Pre-determined covariates added linearly for efficiency (rdrobust's ``covs``); they
-        should not change the estimate much if the design is valid.
-    bandwidth : float, optional
-        Bandwidth ``h`` on both sides, in units of the running variable. None (default) uses
-        rdrobust's MSE-optimal common bandwidth (``bwselect="mserd"``) and its bias bandwidth
-        ``b``; with a bandwidth given, ``b = h`` (rdrobust's rule for a manual bandwidth).
+        Pre-determined covariates added linearly for efficiency [``covs``]; they should not
+        change the estimate much if the design is valid.
+    bandwidth : float or (float, float), optional
+        Bandwidth ``h`` in units of the running variable: one number for both sides or a
+        ``(left, right)`` pair [``h``]. None (default): chosen by ``bwselect``.
+    bias_bandwidth : float or (float, float), optional
+        Bandwidth ``b`` of the bias correction, one number or ``(left, right)``; only with
+        ``bandwidth`` [``b``]. None: ``b = h`` with a manual bandwidth, else the selector's.
+    rho : float, optional
+        Sets ``b = h / rho`` (with a manual or a selected ``h``) [``rho``].
+    bwselect : str, default "mserd"
+        rdrobust's bandwidth selector, one of ``"mserd"``, ``"msetwo"``, ``"msesum"``,
+        ``"msecomb1"``, ``"msecomb2"`` (mean squared error optimal: for the point estimate) or
+        ``"cerrd"``, ``"certwo"``, ``"cersum"``, ``"cercomb1"``, ``"cercomb2"`` (coverage
+        error rate optimal: for the interval); ``*two`` choose one bandwidth per side
+        [``bwselect``]. Not with ``bandwidth``.
     kernel : {"triangular", "epanechnikov", "uniform"}, default "triangular"
-        Kernel weighting observations by their distance to the cutoff.
-    p : int, default 1
-        Order of the local polynomial (1: local linear). The bias correction uses ``p + 1``.
+        Kernel weighting observations by their distance to the cutoff [``kernel``].
+    p : int, optional
+        Order of the local polynomial, at least ``deriv + 1``; default ``deriv + 1`` (local
+        linear for a discontinuity, local quadratic for a kink). The bias correction uses
+        ``p + 1`` [``p``].
+    vce : {"nn", "hc0", "hc1", "hc2", "hc3", "cr1", "cr2", "cr3"}, optional
+        Variance estimator [``vce``]: nearest-neighbour (``"nn"``, the default without
+        clusters), plug-in residuals HC0-HC3, or with ``cluster`` cluster-robust CR1 (the
+        default), CR2 (Bell-McCaffrey) or CR3.
+    nnmatch : int, optional
+        Neighbours of the nearest-neighbour variance (``vce="nn"`` only; default 3)
+        [``nnmatch``].
+    weights : str, optional
+        Column of non-negative weights, multiplying the kernel weights [``weights``].
     cluster : str, optional
-        Column to cluster standard errors by (rdrobust's CR1). Without it, rdrobust's
-        heteroskedasticity-robust nearest-neighbour variance (3 neighbours).
+        Column to cluster standard errors by [``cluster``]; needs a ``cr*`` ``vce``.
     conf_level : float, default 0.95
-        Confidence level of the intervals.
+        Confidence level of the intervals [``level``, in percent].
 
     Returns
     -------
@@ -223,8 +278,9 @@ def rdd(
         Terms: ``"RD effect"`` (headline: conventional estimate and standard error, robust
         bias-corrected z statistic, p-value and interval), ``"conventional"`` (conventional
         estimate, standard error, test and interval) and ``"robust bias-corrected"``
-        (bias-corrected estimate with the robust standard error, test and interval). The
-        extra column ``interval`` says which interval each row carries. ``diagnostics``:
+        (bias-corrected estimate with the robust standard error, test and interval); with
+        ``fuzzy`` also ``"first stage"`` (the jump in take-up, reported like the headline).
+        The extra column ``interval`` says which interval each row carries. ``diagnostics``:
 
         - ``bandwidth``: ``{"h_left", "h_right", "b_left", "b_right", "selector"}``
         - ``n_effective``: ``{"left", "right"}`` observations within ``h``
@@ -232,37 +288,48 @@ def rdd(
           cutoff (Cattaneo, Jansson & Ma 2020): ``{"statistic", "p_value", "h_left",
           "h_right", "n_left", "n_right", "method"}``, on every row with a running value
         - ``bandwidth_sensitivity``: DataFrame with one row per multiple of ``h`` in
-          :data:`BANDWIDTH_MULTIPLIERS` (``b`` scaled alike): multiplier, h, estimate,
-          std_error, p_value, conf_low, conf_high (robust), n_left, n_right, note
-        - ``kernel``, ``p``, ``q``, ``vce``, ``mass_points`` (rdrobust reported mass points in
-          the running variable)
-        - ``bins`` (binned means for the figure) and ``fit`` (local polynomial coefficients in
-          powers of ``running - cutoff``, per side; without covariate adjustment terms)
+          :data:`BANDWIDTH_MULTIPLIERS` (``b`` scaled alike): multiplier, h (left), h_right,
+          estimate, std_error, p_value, conf_low, conf_high (robust), n_left, n_right, note
+        - ``first_stage`` (fuzzy only): ``{"estimate", "std_error", "p_value", "conf_low",
+          "conf_high"}``, conventional estimate and SE, robust test and interval
+        - ``kernel``, ``p``, ``q``, ``deriv``, ``vce``, ``nnmatch``, ``mass_points``
+          (rdrobust reported mass points in the running variable)
+        - ``bins`` (binned means of the outcome for the figure) and ``fit`` (the outcome's
+          local polynomial coefficients in powers of ``running - cutoff``, per side; without
+          covariate adjustment terms)
 
     Raises
     ------
     ColumnNotFoundError
         A column named in a role is missing (the message suggests a close match).
     NonNumericError
-        The outcome, running variable or a covariate is not numeric.
+        The outcome, running variable, take-up, a covariate or the weights are not numeric.
     EmptySideError
         No observations (or too few distinct running values to fit) on one side of the cutoff.
     MissingValueError
         The cluster column has missing values.
     InvalidOptionError
-        ``kernel`` is not one of the choices.
+        ``kernel``, ``bwselect`` or ``vce`` is not one of the choices, or ``vce`` does not fit
+        ``cluster`` (a ``cr*`` estimator needs clusters, clusters need one).
     DataError
-        ``p`` is not a positive integer, ``bandwidth`` is not positive, ``conf_level`` is not
-        between 0 and 1.
+        ``p`` is not an integer of at least ``deriv + 1``; ``deriv`` is not 0 or 1;
+        ``bandwidth``/``bias_bandwidth`` is not a positive number or ``(left, right)`` pair;
+        ``rho`` or ``nnmatch`` is invalid; options conflict (``bandwidth`` with a
+        ``bwselect``, ``bias_bandwidth`` without ``bandwidth`` or with ``rho``, ``nnmatch``
+        without ``vce="nn"``); ``conf_level`` is not between 0 and 1; the take-up column is
+        not 0/1 or does not change at the cutoff; weights are negative or all zero.
     EstimationError
         rdrobust cannot estimate with valid-looking input.
 
     Warns
     -----
     MissingValueWarning
-        Rows with a missing or infinite outcome, running variable or covariate were dropped.
+        Rows with a missing or infinite outcome, running variable, take-up, covariate or
+        weight were dropped.
     FewClustersWarning
         Few clusters within the bandwidth on a side (rdrobust's check).
+    WeakFirstStageWarning
+        Fuzzy design: the robust interval of the jump in take-up covers zero.
 
     Notes
     -----
@@ -271,12 +338,21 @@ def rdd(
     units just above. It fails when units can precisely manipulate their score around the
     cutoff (check the density test) or when other things change at the same cutoff (check
     pre-determined covariates as placebo outcomes). The estimand is local: the effect for
-    units at the cutoff.
+    units at the cutoff. A fuzzy design adds monotonicity (no one takes the treatment up
+    because they are below the cutoff) and exclusion (assignment affects the outcome only
+    through take-up): the ratio is then the effect for compliers at the cutoff. A kink
+    design needs the derivatives of the potential outcomes to be continuous at the cutoff;
+    its estimate is the change in slope, to be divided by the known change in the slope of
+    the policy (a sharp kink) to give an effect per unit of the policy.
 
     References
     ----------
     Calonico, S., Cattaneo, M. D. and Titiunik, R. (2014). Robust nonparametric confidence
     intervals for regression-discontinuity designs. *Econometrica* 82(6), 2295-2326.
+    Calonico, S., Cattaneo, M. D., Farrell, M. H. and Titiunik, R. (2017). rdrobust: Software
+    for regression-discontinuity designs. *The Stata Journal* 17(2), 372-404.
+    Card, D., Lee, D. S., Pei, Z. and Weber, A. (2015). Inference on causal effects in a
+    generalized regression kink design. *Econometrica* 83(6), 2453-2483.
     Cattaneo, M. D., Jansson, M. and Ma, X. (2020). Simple local polynomial density estimators.
     *Journal of the American Statistical Association* 115(531), 1449-1455.
     Cattaneo, M. D., Frandsen, B. and Titiunik, R. (2015). Randomization inference in the
@@ -285,40 +361,63 @@ def rdd(
     """
     data = require_frame(data, func="rdd")
     covariates = [covariates] if isinstance(covariates, str) else list(covariates or [])
-    kernel, p, h_manual, cutoff = _validate(
-        kernel=kernel, p=p, bandwidth=bandwidth, conf_level=conf_level, cutoff=cutoff
+    opts = check_options(
+        kernel=kernel,
+        p=p,
+        deriv=deriv,
+        bandwidth=bandwidth,
+        bias_bandwidth=bias_bandwidth,
+        rho=rho,
+        bwselect=bwselect,
+        vce=vce,
+        nnmatch=nnmatch,
+        cluster=cluster,
+        conf_level=conf_level,
+        cutoff=cutoff,
     )
     check_columns(
         data,
-        {"outcome": outcome, "running": running, "covariates": covariates, "cluster": cluster},
+        {
+            "outcome": outcome,
+            "running": running,
+            "fuzzy": fuzzy,
+            "covariates": covariates,
+            "weights": weights,
+            "cluster": cluster,
+        },
     )
     y_all = check_numeric(data, outcome, role="outcome")
     x_all = check_numeric(data, running, role="running")
-    cov_all = {c: check_numeric(data, c, role=f"covariates={c!r}: covariate") for c in covariates}
+    extra = {c: check_numeric(data, c, role=f"covariates={c!r}: covariate") for c in covariates}
+    if fuzzy is not None:
+        extra[fuzzy] = check_numeric(data, fuzzy, role="fuzzy")
+    if weights is not None:
+        extra[weights] = check_numeric(data, weights, role="weights")
     if cluster is not None:
         check_complete(data, cluster, role="cluster")
 
-    drop_missing(data, [outcome, running, *covariates], func="rdd")  # warns with counts
+    used = list(dict.fromkeys([outcome, running, *extra]))
+    drop_missing(data, used, func="rdd")  # warns with counts
     # rows by position, never by index label: a repeated label (after pd.concat) must not
     # duplicate or mispair rows
-    keep = ~missing_rows(data, [outcome, running, *covariates])
-    y, x, common = _prepare(
-        data,
-        y_all,
-        x_all,
-        cov_all,
-        keep,
-        covariates=covariates,
-        cluster=cluster,
-        options={"c": cutoff, "p": p, "kernel": kernel, "level": conf_level * 100},
+    keep = ~missing_rows(data, used)
+    y = y_all.to_numpy()[keep]
+    x = x_all.to_numpy()[keep]
+    common = opts.engine()
+    common["covs"] = (
+        np.column_stack([extra[c].to_numpy()[keep] for c in covariates]) if covariates else None
     )
-    _check_sides(x, cutoff=cutoff, p=p, running=running)
+    common["cluster"] = (
+        pd.factorize(data[cluster].to_numpy()[keep])[0] if cluster is not None else None
+    )
+    if fuzzy is not None:
+        common["fuzzy"] = _check_take_up(extra[fuzzy].to_numpy()[keep], x, fuzzy=fuzzy, opts=opts)
+    if weights is not None:
+        common["weights"] = _check_weights(extra[weights].to_numpy()[keep], weights=weights)
+    _check_sides(x, cutoff=opts.cutoff, p=opts.p, running=running)
     rdrobust, rddensity = _engines()
     fit = _fitter(rdrobust, y, x, common, outcome=outcome, running=running)
-    if h_manual is None:
-        main, printed = fit(bwselect="mserd")
-    else:
-        main, printed = fit(h=h_manual)
+    main, printed = fit(**opts.bandwidths())
     if "Not enough observations to perform bandwidth" in printed:
         warnings.warn(
             f"rdd(): only {len(x)} observations, too few for rdrobust's bandwidth selector; it "
@@ -327,110 +426,133 @@ def rdd(
             EbpmWarning,
             stacklevel=2,
         )
-    bandwidths = _bandwidths(main, manual=h_manual is not None)
-    sensitivity = _sensitivity(fit, x, cutoff=cutoff, bandwidths=bandwidths)
-    density_test = _density_test(rddensity, x_all, cutoff=cutoff)
+    bandwidths = _bandwidths(main, opts)
+    sensitivity = _sensitivity(fit, x, cutoff=opts.cutoff, bandwidths=bandwidths)
+    density_test = _density_test(rddensity, x_all, cutoff=opts.cutoff)
     n_clusters = int(main.n_clust) if cluster is not None else None
     design: dict[str, Any] = {
         "outcome": outcome,
         "running": running,
-        "cutoff": cutoff,
+        "cutoff": opts.cutoff,
+        "fuzzy": fuzzy,
+        "deriv": opts.deriv,
         "covariates": covariates,
+        "weights": weights,
         "cluster": cluster,
-        "n_left": int((x < cutoff).sum()),
-        "n_right": int((x >= cutoff).sum()),
+        "n_left": int((x < opts.cutoff).sum()),
+        "n_right": int((x >= opts.cutoff).sum()),
     }
     if n_clusters is not None:
         design["n_clusters"] = n_clusters
+    diagnostics: dict[str, Any] = {
+        "bandwidth": bandwidths,
+        "n_effective": {"left": int(main.N_h[0]), "right": int(main.N_h[1])},
+        "density_test": density_test,
+        "bandwidth_sensitivity": sensitivity,
+        "kernel": opts.kernel,
+        "p": opts.p,
+        "q": int(main.q),
+        "deriv": opts.deriv,
+        "vce": opts.vce,
+        "nnmatch": opts.nnmatch if opts.vce == "nn" else None,
+        "mass_points": "Mass points detected" in printed,
+        "bins": _bins(x, y, opts.cutoff),
+        "fit": {
+            "left": _outcome_coefficients(main.beta_p_l, opts.p),
+            "right": _outcome_coefficients(main.beta_p_r, opts.p),
+        },
+    }
+    table = _table(main)
+    if fuzzy is not None:
+        first = _first_stage(main)
+        diagnostics["first_stage"] = first
+        table = pd.concat([table, pd.DataFrame([{"term": FIRST_STAGE, **first}])])
+        table = table.assign(interval=table["interval"].fillna(ROBUST)).reset_index(drop=True)
+        _warn_weak_first_stage(first, fuzzy=fuzzy, conf_level=opts.conf_level)
+    words = _words(design, opts, n_clusters=n_clusters)
     return EstimateResult(
         method="rdd",
-        title="Regression discontinuity (sharp, local polynomial)",
-        estimand=f"Average effect at the cutoff ({running} = {cutoff:g})",
-        table=_table(main),
+        title=words["en"]["title"],
+        estimand=words["en"]["estimand"],
+        table=table,
         headline=HEADLINE,
         n_obs=len(x),
-        inference=_inference(cluster, n_clusters=n_clusters, conf_level=conf_level),
-        translations={"ja": _words_ja(design, conf_level=conf_level)},
-        conf_level=conf_level,
+        inference=words["en"]["inference"],
+        translations={"ja": {k: v for k, v in words["ja"].items() if k != "title"}},
+        conf_level=opts.conf_level,
         design=design,
-        diagnostics={
-            "bandwidth": bandwidths,
-            "n_effective": {"left": int(main.N_h[0]), "right": int(main.N_h[1])},
-            "density_test": density_test,
-            "bandwidth_sensitivity": sensitivity,
-            "kernel": kernel,
-            "p": p,
-            "q": int(main.q),
-            "vce": str(main.vce),
-            "mass_points": "Mass points detected" in printed,
-            "bins": _bins(x, y, cutoff),
-            "fit": {
-                "left": np.asarray(main.beta_p_l, float).ravel()[: p + 1].tolist(),
-                "right": np.asarray(main.beta_p_r, float).ravel()[: p + 1].tolist(),
-            },
-        },
+        diagnostics=diagnostics,
         provenance=dict(data.attrs.get("ebpm", {})),
-        assumption=(
-            "Continuity at the cutoff: average potential outcomes change smoothly in the "
-            "running variable at the cutoff (no precise manipulation of the score, nothing "
-            "else changes there), so units just below are a valid comparison for units just "
-            "above."
-        ),
+        assumption=words["en"]["assumption"],
         plotter=_plot_rdd,
     )
 
 
-# --- steps: validate, prepare, fit, result ---------------------------------------------------
-def _validate(
-    *, kernel: Any, p: Any, bandwidth: Any, conf_level: float, cutoff: Any
-) -> tuple[Kernel, int, float | None, float]:
-    """The checked kernel, polynomial order, manual bandwidth (None: selected) and cutoff."""
-    checked = check_option("kernel", kernel, KERNELS)
-    if isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 1:
+# --- steps: validate, fit, result ------------------------------------------------------------
+def _check_take_up(t: np.ndarray, x: np.ndarray, *, fuzzy: str, opts: RddOptions) -> np.ndarray:
+    """The take-up column as 0/1 floats; raise unless it is 0/1 and changes at the cutoff."""
+    bad = t[(t != 0) & (t != 1)]
+    if bad.size:
         raise DataError(
-            f"p={p!r} must be a positive integer, the order of the local polynomial "
-            "(1: local linear, the default; 2: local quadratic)"
+            f"fuzzy={fuzzy!r} must hold treatment take-up as 0/1 (1: treated); it holds "
+            f"{bad[0]:g} ({bad.size} value(s) not 0 or 1). Recode it, e.g. "
+            f"(df[{fuzzy!r}] > 0).astype(int)"
         )
-    h_manual = _check_bandwidth(bandwidth)
-    if not 0 < conf_level < 1:
-        raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
-    if isinstance(cutoff, bool) or not isinstance(cutoff, int | float | np.integer | np.floating):
-        raise DataError(f"cutoff={cutoff!r} must be a number on the scale of the running variable")
-    return checked, int(p), h_manual, float(cutoff)
+    below, above = t[x < opts.cutoff], t[x >= opts.cutoff]
+    if below.size and above.size:
+        lo, hi = np.unique(below), np.unique(above)
+        if lo.size == 1 and hi.size == 1 and lo[0] == hi[0]:
+            raise DataError(
+                f"fuzzy={fuzzy!r} does not jump at the cutoff {opts.cutoff:g}: it is "
+                f"{lo[0]:g} for every unit on both sides, so take-up does not depend on "
+                "assignment and the fuzzy effect is not identified. Check the column, or drop "
+                "fuzzy for a sharp design"
+            )
+    return t.astype(float)
 
 
-def _prepare(
-    data: pd.DataFrame,
-    y_all: pd.Series,
-    x_all: pd.Series,
-    cov_all: dict[str, pd.Series],
-    keep: np.ndarray,
-    *,
-    covariates: list[str],
-    cluster: str | None,
-    options: dict[str, Any],
-) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """Outcome and running variable of the rows kept, and rdrobust's options for every fit:
-    ``options`` (c, p, kernel, level) with the engine's kernel name, covariates and clusters."""
-    work = pd.DataFrame(
-        {
-            "y": y_all.to_numpy()[keep],
-            "x": x_all.to_numpy()[keep],
-            **{f"z{i}": v.to_numpy()[keep] for i, v in enumerate(cov_all.values())},
-        }
-    )
-    x = work["x"].to_numpy(float)
-    y = work["y"].to_numpy(float)
-    zs = [f"z{i}" for i in range(len(covariates))]
-    common: dict[str, Any] = {
-        "c": options["c"],
-        "p": options["p"],
-        "kernel": {"triangular": "tri", "epanechnikov": "epa", "uniform": "uni"}[options["kernel"]],
-        "covs": work[zs].to_numpy(float) if zs else None,
-        "cluster": pd.factorize(data[cluster].to_numpy()[keep])[0] if cluster is not None else None,
-        "level": options["level"],
+def _check_weights(w: np.ndarray, *, weights: str) -> np.ndarray:
+    negative = int((w < 0).sum())
+    if negative:
+        raise DataError(
+            f"weights={weights!r} has {negative} negative value(s) (first {w[w < 0][0]:g}); "
+            "weights must be non-negative. Fix or drop those rows"
+        )
+    if not (w > 0).any():
+        raise DataError(f"weights={weights!r} is zero for every row; nothing would be fitted")
+    return w
+
+
+def _outcome_coefficients(beta: Any, p: int) -> list[float]:
+    """The outcome's polynomial coefficients (column 0; take-up and covariates come after)."""
+    arr = np.asarray(beta, float)
+    arr = arr.reshape(p + 1, -1) if arr.ndim < 2 else arr
+    return arr[: p + 1, 0].tolist()
+
+
+def _first_stage(main: Any) -> dict[str, float]:
+    """The jump in take-up: conventional estimate and SE, robust test and interval."""
+    return {
+        "estimate": float(main.tau_T.iloc[0, 0]),
+        "std_error": float(main.se_T.iloc[0, 0]),
+        "statistic": float(main.z_T.iloc[2, 0]),
+        "p_value": float(main.pv_T.iloc[2, 0]),
+        "conf_low": float(main.ci_T.iloc[2, 0]),
+        "conf_high": float(main.ci_T.iloc[2, 1]),
     }
-    return y, x, common
+
+
+def _warn_weak_first_stage(first: dict[str, float], *, fuzzy: str, conf_level: float) -> None:
+    if first["conf_low"] <= 0 <= first["conf_high"]:
+        warnings.warn(
+            f"rdd(): the jump in take-up fuzzy={fuzzy!r} at the cutoff is "
+            f"{first['estimate']:.3g} with a robust {conf_level:.0%} interval of "
+            f"[{first['conf_low']:.3g}, {first['conf_high']:.3g}], which covers zero: a weak "
+            "first stage, so the fuzzy estimate and its interval are unreliable. Check that "
+            "assignment at the cutoff changes take-up",
+            WeakFirstStageWarning,
+            stacklevel=3,
+        )
 
 
 def _check_sides(x: np.ndarray, *, cutoff: float, p: int, running: str) -> None:
@@ -510,14 +632,14 @@ def _table(main: Any) -> pd.DataFrame:
     )
 
 
-def _bandwidths(main: Any, *, manual: bool) -> dict[str, Any]:
+def _bandwidths(main: Any, opts: RddOptions) -> dict[str, Any]:
     bws = main.bws
     return {
         "h_left": float(bws.loc["h", "left"]),
         "h_right": float(bws.loc["h", "right"]),
         "b_left": float(bws.loc["b", "left"]),
         "b_right": float(bws.loc["b", "right"]),
-        "selector": "manual" if manual else "mserd (MSE-optimal, common)",
+        "selector": selector_words(opts),
     }
 
 
@@ -533,7 +655,7 @@ def _sensitivity(
     b_l, b_r = bandwidths["b_left"], bandwidths["b_right"]
     rows = []
     for m in progress(BANDWIDTH_MULTIPLIERS, desc="bandwidth sensitivity"):
-        row: dict[str, Any] = {"multiplier": m, "h": m * h_l}
+        row: dict[str, Any] = {"multiplier": m, "h": m * h_l, "h_right": m * h_r}
         try:
             r, _ = fit(h=[m * h_l, m * h_r], b=[m * b_l, m * b_r])
         except EstimationError as err:
@@ -588,38 +710,93 @@ def _density_test(rddensity: Any, x_all: pd.Series, *, cutoff: float) -> dict[st
         return {"statistic": np.nan, "p_value": np.nan, "error": str(err)}
 
 
+_ASSUMPTION = (
+    "Continuity at the cutoff: average potential outcomes change smoothly in the running "
+    "variable at the cutoff (no precise manipulation of the score, nothing else changes "
+    "there), so units just below are a valid comparison for units just above."
+)
+_ASSUMPTION_KINK = (
+    "Smoothness at the cutoff: the slopes of average potential outcomes in the running "
+    "variable are continuous at the cutoff (no precise manipulation of the score, nothing "
+    "else changes its slope there), so a change in the slope of the outcome is the policy's."
+)
+_ASSUMPTION_FUZZY = (
+    " Fuzzy design: assignment at the cutoff changes the outcome only through take-up "
+    "(exclusion), and no one takes the treatment up because of being below the cutoff "
+    "(monotonicity), so the ratio is the effect for compliers at the cutoff."
+)
 _ASSUMPTION_JA = (
     "閾値での連続性：潜在的結果の平均は閾値において割当変数に対して滑らかに変化する（得点の精密な"
     "操作がなく、閾値でほかに何も変わらない）ため、閾値のすぐ下の単位はすぐ上の単位の妥当な"
     "比較対象となる。"
 )
+_ASSUMPTION_KINK_JA = (
+    "閾値での滑らかさ：潜在的結果の平均の割当変数に対する傾きは閾値で連続である（得点の精密な"
+    "操作がなく、閾値でほかに傾きを変えるものがない）ため、結果の傾きの変化は政策によるもの"
+    "である。"
+)
+_ASSUMPTION_FUZZY_JA = (
+    "ファジー・デザイン：閾値での割当は受け入れ（テイクアップ）を通じてのみ結果に影響し"
+    "（除外制約）、閾値の下にいるために処置を受ける者はいない（単調性）ため、比は閾値での"
+    "コンプライアーに対する効果となる。"
+)
 
 
-def _words_ja(design: dict[str, Any], *, conf_level: float) -> dict[str, str]:
-    """The estimand, inference and assumption in Japanese, from the design's facts."""
-    cluster = design["cluster"]
-    variance = (
-        f"{cluster} 単位のクラスター頑健分散（CR1）、クラスター数 {design['n_clusters']}"
-        if cluster is not None
-        else "不均一分散に頑健な最近傍分散"
-    )
-    return {
-        "estimand": f"閾値での平均効果（{design['running']} = {design['cutoff']:g}）",
-        "inference": f"推定値と標準誤差は通常の方法、z 値・p値・{conf_level:.0%}信頼区間は"
-        f"頑健バイアス補正（CCT 2014）、{variance}",
-        "assumption": _ASSUMPTION_JA,
-    }
-
-
-def _inference(cluster: str | None, *, n_clusters: int | None, conf_level: float) -> str:
-    if cluster is not None:
-        return (
-            f"conventional estimate and SE; robust bias-corrected z, p-value and "
-            f"{conf_level:.0%} interval (CCT 2014), cluster-robust (CR1) by {cluster}, "
-            f"{n_clusters} clusters"
+def _words(
+    design: dict[str, Any], opts: RddOptions, *, n_clusters: int | None
+) -> dict[str, dict[str, str]]:
+    """Title, estimand, inference and assumption of the design, in English and Japanese."""
+    running, fuzzy, outcome = design["running"], design["fuzzy"], design["outcome"]
+    at = f"{running} = {opts.cutoff:g}"
+    kink = opts.deriv == 1
+    sharpness = "fuzzy" if fuzzy else "sharp"
+    if kink and fuzzy:
+        estimand = (
+            f"Change in the slope of {outcome} over the change in the slope of take-up "
+            f"({fuzzy}) at the cutoff ({at})"
         )
-    return (
-        f"conventional estimate and SE; robust bias-corrected z, p-value and "
-        f"{conf_level:.0%} interval (CCT 2014), heteroskedasticity-robust "
-        "nearest-neighbour variance"
+        estimand_ja = (
+            f"閾値での {outcome} の傾きの変化と受け入れ（{fuzzy}）の傾きの変化の比（{at}）"
+        )
+    elif kink:
+        estimand = f"Change in the slope of {outcome} at the cutoff ({at})"
+        estimand_ja = f"閾値での {outcome} の傾きの変化（{at}）"
+    elif fuzzy:
+        estimand = (
+            f"Local average treatment effect of take-up ({fuzzy}) for compliers at the cutoff "
+            f"({at})"
+        )
+        estimand_ja = f"閾値でのコンプライアーに対する受け入れ（{fuzzy}）の局所平均処置効果（{at}）"
+    else:
+        estimand = f"Average effect at the cutoff ({at})"
+        estimand_ja = f"閾値での平均効果（{at}）"
+    cluster = design["cluster"]
+    variance = variance_words(opts, cluster=cluster, n_clusters=n_clusters)
+    variance_ja = variance_words(opts, cluster=cluster, n_clusters=n_clusters, lang="ja")
+    level = f"{opts.conf_level:.0%}"
+    inference = (
+        f"conventional estimate and SE; robust bias-corrected z, p-value and {level} interval "
+        f"(CCT 2014), {variance}"
     )
+    inference_ja = (
+        f"推定値と標準誤差は通常の方法、z 値・p値・{level}信頼区間は頑健バイアス補正"
+        f"（CCT 2014）、{variance_ja}"
+    )
+    if design["weights"] is not None:
+        inference += f"; observations weighted by {design['weights']} (times the kernel)"
+        inference_ja += f"、観測値は {design['weights']} で重み付け（カーネルとの積）"
+    assumption = _ASSUMPTION_KINK if kink else _ASSUMPTION
+    assumption_ja = _ASSUMPTION_KINK_JA if kink else _ASSUMPTION_JA
+    if fuzzy:
+        assumption += _ASSUMPTION_FUZZY
+        assumption_ja += _ASSUMPTION_FUZZY_JA
+    kind = "Regression kink" if kink else "Regression discontinuity"
+    return {
+        "en": {
+            "title": f"{kind} ({sharpness}, local polynomial)",
+            "estimand": estimand,
+            "inference": inference,
+            "assumption": assumption,
+        },
+        "ja": {"estimand": estimand_ja, "inference": inference_ja, "assumption": assumption_ja},
+    }
