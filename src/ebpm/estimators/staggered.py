@@ -9,12 +9,14 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
+from scipy import stats
 
 from ebpm._lang import FIGURES, words
 from ebpm.errors import (
     BalancedPanelWarning,
     DataError,
     EstimationError,
+    NonNumericError,
     NoPrePeriodError,
     NoTreatedUnitsError,
     UnitNotFoundError,
@@ -28,15 +30,28 @@ from ebpm.estimators._common import (
     drop_missing,
     require_frame,
 )
+from ebpm.estimators._staggered_inference import INFERENCES, Inference, standard_errors
 from ebpm.results import EstimateResult
 
-__all__ = ["BalancedPanelWarning", "ControlGroup", "StaggeredAggregate", "staggered_did"]
+__all__ = [
+    "BalancedPanelWarning",
+    "BasePeriod",
+    "ControlGroup",
+    "EstMethod",
+    "Inference",
+    "StaggeredAggregate",
+    "staggered_did",
+]
 
 
 ControlGroup = Literal["never_treated", "not_yet_treated"]
 StaggeredAggregate = Literal["simple", "event", "group", "calendar"]
 CONTROL_GROUPS: tuple[ControlGroup, ...] = get_args(ControlGroup)
 AGGREGATES: tuple[StaggeredAggregate, ...] = get_args(StaggeredAggregate)
+EstMethod = Literal["dr", "ipw", "reg"]
+BasePeriod = Literal["varying", "universal"]
+EST_METHODS: tuple[EstMethod, ...] = get_args(EstMethod)
+BASE_PERIODS: tuple[BasePeriod, ...] = get_args(BasePeriod)
 _MD_CONTROL = {"never_treated": "nevertreated", "not_yet_treated": "notyettreated"}
 _MD_AGGREGATE = {"simple": "simple", "event": "dynamic", "group": "group", "calendar": "calendar"}
 _ASSUMPTION = (
@@ -53,11 +68,15 @@ _ASSUMPTION_JA = (
 
 
 def _cohort_codes(
-    frame: pd.DataFrame, unit: str, time: str, cohort: str, periods: np.ndarray
+    frame: pd.DataFrame,
+    unit: str,
+    time: str,
+    cohort: str,
+    periods: np.ndarray,
+    values: pd.Series,
 ) -> pd.Series:
     """Cohort per row as a float (0 = never treated), after the cohort checks."""
-    g = check_numeric(frame, cohort, role="cohort")
-    g = g.where(np.isfinite(g), 0.0)  # 0, missing or inf = never treated
+    g = values.where(np.isfinite(values), 0.0)  # 0, missing or inf = never treated
     varying = g.groupby(frame[unit].to_numpy()).nunique()
     varying = varying[varying > 1]
     if len(varying):
@@ -204,12 +223,19 @@ def staggered_did(
     data: pd.DataFrame,
     *,
     outcome: str,
-    unit: str,
+    unit: str | None,
     time: str,
     cohort: str,
     control_group: ControlGroup = "never_treated",
     aggregate: StaggeredAggregate = "simple",
     covariates: Sequence[str] | None = None,
+    est_method: EstMethod = "dr",
+    base_period: BasePeriod = "varying",
+    anticipation: int = 0,
+    weights: str | None = None,
+    panel: bool = True,
+    inference: Inference = "bootstrap",
+    uniform_bands: bool | None = None,
     cluster: str | None = None,
     seed: int | None = None,
     conf_level: float = 0.95,
@@ -218,20 +244,23 @@ def staggered_did(
     """Difference-in-differences with staggered adoption (Callaway & Sant'Anna 2021).
 
     Estimates every group-time average treatment effect ATT(g,t) (cohort ``g`` = units first
-    treated in period ``g``, at period ``t``) by a doubly-robust 2x2 comparison with the
-    never-treated or not-yet-treated units, then aggregates them. The engine is ``moderndid``,
-    a port of the R ``did`` package; on ``mpdta`` it reproduces the R vignette to 4 decimals.
+    treated in period ``g``, at period ``t``) by a 2x2 comparison with the never-treated or
+    not-yet-treated units, then aggregates them. The estimates come from ``moderndid``, a port
+    of the R ``did`` package; the standard errors and bands are formed as R ``did`` 2.5 forms
+    them (see Notes). On ``mpdta`` both reproduce R ``did`` to 1e-8 or better.
 
     Parameters
     ----------
     data : pandas.DataFrame
-        A panel, one row per unit and period. Not modified.
+        A panel, one row per unit and period (or, with ``panel=False``, repeated
+        cross-sections, one row per observation). Not modified.
     outcome : str
         Column with the (numeric) outcome.
-    unit : str
-        Column identifying units.
+    unit : str or None
+        Column identifying units. May be None only with ``panel=False``.
     time : str
-        Numeric column of periods (years, quarters as integers ...).
+        Column of periods: numbers (years, quarters as integers ...) or dates; with dates each
+        distinct date is one period, and ``cohort`` must hold dates too (NaT: never treated).
     cohort : str
         Column with the unit's first treated period (a value of ``time``); 0, NaN or inf marks
         units never treated within the panel. Must be constant within a unit.
@@ -244,10 +273,33 @@ def staggered_did(
         by calendar period. The headline term ``"ATT"`` is always the overall
         summary of that aggregation (for ``"event"``, the average over event times >= 0).
     covariates : sequence of str, optional
-        Pre-treatment covariates for conditional parallel trends (doubly-robust adjustment,
-        values taken from each unit's base period).
+        Pre-treatment covariates for conditional parallel trends (values taken from each unit's
+        base period).
+    est_method : {"dr", "ipw", "reg"}, default "dr"
+        The 2x2 estimator: doubly robust (Sant'Anna & Zhao 2020), inverse probability
+        weighting, or outcome regression (R ``did``'s ``est_method``).
+    base_period : {"varying", "universal"}, default "varying"
+        Pre-treatment ATT(g,t) against the period before ``t`` ("varying") or every ATT(g,t)
+        against the period before ``g - anticipation`` ("universal"; that cell is reported as
+        0 with no standard error), as R ``did``'s ``base_period``.
+    anticipation : int, default 0
+        Periods before ``g`` in which units may already react; the base period moves back by
+        as many periods.
+    weights : str, optional
+        Column of sampling weights (positive; constant within a unit for panels).
+    panel : bool, default True
+        False for repeated cross-sections: each row is its own observation, and ``unit`` is
+        not needed.
+    inference : {"bootstrap", "analytic"}, default "bootstrap"
+        Standard errors from the multiplier bootstrap of the influence functions, or analytic
+        ones from the same influence functions (R ``did``'s ``bstrap=FALSE``). Both are
+        clustered by ``cluster`` when given.
+    uniform_bands : bool, optional
+        Simultaneous (sup-t) bands for the aggregated rows and the ATT(g,t); they need the
+        bootstrap. Default: True with the bootstrap, False (pointwise) with analytic errors.
     cluster : str, optional
-        A unit-invariant column to cluster the bootstrap by; defaults to ``unit``.
+        A unit-invariant column to cluster the standard errors by (unit clustering is always
+        implied, as in R ``did``); defaults to ``unit``.
     seed : int, optional
         Seed of the multiplier bootstrap, for reproducible standard errors.
     conf_level : float, default 0.95
@@ -263,10 +315,11 @@ def staggered_did(
         ``"calendar"`` rows ``"time=t"`` (column ``period``). ``diagnostics`` holds:
 
         - ``att_gt``: DataFrame of every ATT(g,t): group, time, att, std_error, conf_low,
-          conf_high (simultaneous band), event_time;
+          conf_high (simultaneous band when ``uniform_bands``), event_time;
         - ``pretrend``: Wald test that every pre-treatment ATT(g,t) is zero (``statistic``,
           ``df``, ``p_value``), from the influence functions (clustered when ``cluster`` is);
-        - ``control_group``, ``aggregate``, ``n_cohorts``, ``cohort_sizes`` (units per cohort,
+        - ``control_group``, ``aggregate``, ``est_method``, ``base_period``, ``anticipation``,
+          ``inference``, ``uniform_bands``, ``n_cohorts``, ``cohort_sizes`` (units per cohort,
           ``"never_treated"`` for the rest), ``critical_value`` (of the ATT(g,t) band).
 
     Raises
@@ -274,13 +327,16 @@ def staggered_did(
     ColumnNotFoundError
         A column named in a role is missing (the message suggests a close match).
     NonNumericError
-        ``outcome``, ``time`` or ``cohort`` is not numeric.
+        ``outcome``, ``cohort`` or ``weights`` is not numeric, or ``time`` is neither numbers
+        nor dates (or ``cohort`` is not of the same kind as ``time``).
     MissingValueError
-        ``unit``, ``time`` or ``cluster`` has missing values.
+        ``unit``, ``time``, ``weights`` or ``cluster`` has missing values.
     DuplicateRowsError
         A unit has two rows in the same period.
     DataError
-        The cohort varies within a unit, or ``cluster`` varies within a unit.
+        The cohort, weight or cluster varies within a unit; a weight is not positive;
+        ``anticipation`` is not a whole number >= 0; ``unit`` is None for a panel; ``cluster``
+        with ``panel=False``; uniform bands asked of analytic standard errors.
     UnitNotFoundError
         A cohort value is neither a period of ``time`` nor 0/NaN.
     NoPrePeriodError
@@ -288,19 +344,29 @@ def staggered_did(
     NoTreatedUnitsError
         No unit is ever treated, or ``control_group="never_treated"`` without never-treated units.
     InvalidOptionError
-        ``control_group`` or ``aggregate`` is not one of the choices.
+        ``control_group``, ``aggregate``, ``est_method``, ``base_period`` or ``inference`` is
+        not one of the choices.
+    EstimationError
+        moderndid could not estimate the group-time effects (e.g. a singular design).
 
     Notes
     -----
-    Identification rests on parallel trends conditional on cohort and on no anticipation: had
-    they not been treated, units first treated in ``g`` would have followed the same average
-    path as the comparison units. Each ATT(g,t) uses the varying base period of R ``did``
-    (``g - 1`` for post-treatment cells, ``t - 1`` for pre-treatment cells), so pre-treatment
-    estimates are placebo period-on-period changes. Standard errors come from the multiplier
-    bootstrap of the influence functions, clustered by unit (or ``cluster``); rows other than the
-    headline carry simultaneous (uniform) bands from the bootstrap sup-t critical value, the
-    headline a pointwise normal interval, as in R ``did``. Unbalanced panels are balanced by
-    dropping units with missing periods, as in R ``did``.
+    Identification rests on parallel trends conditional on cohort (and covariates) and on no
+    anticipation beyond ``anticipation`` periods: had they not been treated, units first
+    treated in ``g`` would have followed the same average path as the comparison units. With
+    ``base_period="varying"`` each ATT(g,t) uses ``g - 1`` as the base for post-treatment
+    cells and ``t - 1`` for pre-treatment cells, so pre-treatment estimates are placebo
+    period-on-period changes.
+
+    Inference follows R ``did`` 2.5 (Callaway & Sant'Anna 2021, Remark 10): the influence
+    functions are summed within clusters (units by default), the analytic standard error is
+    ``sqrt(sum of squared cluster sums) / n``, and the multiplier bootstrap draws one Mammen
+    weight per cluster and scales its interquartile range to a standard error. moderndid 0.2
+    averages instead of summing within clusters, which with counties clustered by state gave
+    standard errors 0.99-2.66 times R's; ebpm does not use its bootstrap. The headline carries
+    a pointwise normal interval; the other rows, with ``uniform_bands``, simultaneous bands
+    from the bootstrap sup-t critical value, as in R ``did``. Unbalanced panels are balanced by
+    dropping units with missing periods, as R ``did`` does by default.
 
     References
     ----------
@@ -313,6 +379,17 @@ def staggered_did(
     covariates = list(covariates or [])
     control_group = check_option("control_group", control_group, CONTROL_GROUPS)
     aggregate = check_option("aggregate", aggregate, AGGREGATES)
+    est_method = check_option("est_method", est_method, EST_METHODS)
+    base_period = check_option("base_period", base_period, BASE_PERIODS)
+    inference = check_option("inference", inference, INFERENCES)
+    uniform = _check_options(
+        inference=inference,
+        uniform_bands=uniform_bands,
+        anticipation=anticipation,
+        unit=unit,
+        panel=panel,
+        cluster=cluster,
+    )
     _validate(
         data,
         {
@@ -321,57 +398,89 @@ def staggered_did(
             "time": time,
             "cohort": cohort,
             "covariates": covariates,
+            "weights": weights,
             "cluster": cluster,
         },
         conf_level=conf_level,
         n_boot=n_boot,
     )
-    frame = drop_missing(data, [outcome, *covariates], func="staggered_did", label=[unit, time])
+    label = [c for c in (unit, time) if c is not None]
+    extra = [weights] if weights is not None else []
+    frame = drop_missing(data, [outcome, *covariates, *extra], func="staggered_did", label=label)
+    if unit is None or not panel:
+        # repeated cross-sections: every row is its own observation
+        unit = "__ebpm_row__"
+        frame = frame.assign(**{unit: np.arange(len(frame))})
     y = check_numeric(frame, outcome, role="outcome")
-    t = check_numeric(frame, time, role="time")
-    check_unique_panel(frame, unit=unit, time=time)
+    t, cohort_values, labels = _period_values(frame, time=time, cohort=cohort)
+    if panel:
+        check_unique_panel(frame, unit=unit, time=time)
     periods = np.sort(t.unique())
-    frame, y, t = _balance(frame, y, t, unit=unit, time=time, periods=periods)
-    g = _cohort_codes(frame, unit, time, cohort, periods)
+    if panel:
+        frame, y, t = _balance(frame, y, t, unit=unit, time=time, periods=periods)
+        cohort_values = cohort_values.loc[frame.index]
+    g = _cohort_codes(frame, unit, time, cohort, periods, cohort_values)
     _check_comparison(g, cohort=cohort, control_group=control_group)
     key, work = _work_frame(frame, y, t, g, periods, unit=unit, covariates=covariates)
+    if weights is not None:
+        # named as moderndid names its weights, so that its aggregation weights cohorts by them
+        work["weights"] = _weights(frame, weights, unit=unit)
     cluster_codes = _cluster_codes(frame, work, unit=unit, cluster=cluster)
     mp, agg = _estimate(
         work,
         n_covariates=len(covariates),
-        clustered=cluster_codes is not None,
         control_group=control_group,
         aggregate=aggregate,
-        conf_level=conf_level,
-        n_boot=n_boot,
-        seed=seed,
+        est_method=est_method,
+        base_period=base_period,
+        anticipation=anticipation,
+        weighted=weights is not None,
+        panel=panel,
     )
-    as_int = all(float(p).is_integer() for p in periods)
-    back = {i: (int(p) if as_int else p) for i, p in enumerate(periods.tolist(), start=1)}
-    att_gt = _att_gt(mp, back)
+    options: dict[str, Any] = {
+        "inference": inference,
+        "n_boot": n_boot,
+        "seed": seed,
+        "conf_level": conf_level,
+    }
+    gt_se, gt_crit = standard_errors(np.asarray(mp.influence_func), cluster_codes, **options)
+    if not uniform:
+        gt_crit = float(stats.norm.ppf(0.5 + conf_level / 2))
+    time_back = _back(periods, labels)
+    att_gt = _att_gt(mp, time_back, gt_se, gt_crit)
     pretrend = _pretrend(
         np.asarray(mp.att_gt, float),
         np.asarray(mp.influence_func),
-        mp.times < mp.groups,
+        (mp.times < mp.groups) & np.isfinite(gt_se),
         cluster_codes,
     )
     sizes = key.assign(g=np.where(np.isinf(key["g"]), np.nan, key["g"]))["g"]
     n_units = len(key)
     n_clusters = len(np.unique(cluster_codes)) if cluster_codes is not None else n_units
     cl_name = cluster if cluster is not None and cluster_codes is not None else unit
+    if not panel:
+        cl_name = "observation"
+    how: dict[str, Any] = {"inference": inference, "n_boot": n_boot, "uniform": uniform}
     return EstimateResult(
         method="staggered_did",
         title="Staggered difference-in-differences (Callaway & Sant'Anna)",
         estimand="ATT",
-        table=_table(agg, aggregate=aggregate, back=back, conf_level=conf_level),
+        table=_table(
+            agg,
+            cluster_codes,
+            options,
+            aggregate=aggregate,
+            back=time_back,
+            uniform=uniform,
+        ),
         headline="ATT",
         n_obs=len(work),
-        inference=_inference(aggregate, n_boot=n_boot, cluster=cl_name, n_clusters=n_clusters),
+        inference=_inference(aggregate, cluster=cl_name, n_clusters=n_clusters, **how),
         translations={
             "ja": {
                 "estimand": "処置群の平均処置効果（ATT）",
                 "inference": _inference_ja(
-                    aggregate, n_boot=n_boot, cluster=cl_name, n_clusters=n_clusters
+                    aggregate, cluster=cl_name, n_clusters=n_clusters, **how
                 ),
                 "assumption": _ASSUMPTION_JA,
             }
@@ -379,10 +488,12 @@ def staggered_did(
         conf_level=conf_level,
         design={
             "outcome": outcome,
-            "unit": unit,
+            "unit": unit if panel else None,
             "time": time,
             "cohort": cohort,
             "covariates": covariates,
+            "weights": weights,
+            "panel": panel,
             "cluster": cl_name,
             "control_group": control_group,
             "n_units": n_units,
@@ -396,12 +507,17 @@ def staggered_did(
             "att_gt": att_gt,
             "pretrend": pretrend,
             "control_group": control_group,
+            "est_method": est_method,
+            "base_period": base_period,
+            "anticipation": anticipation,
+            "inference": inference,
+            "uniform_bands": uniform,
             "n_cohorts": int(sizes.dropna().nunique()),
             "cohort_sizes": {
-                (f"{v:g}" if np.isfinite(v) else "never_treated"): int(n)
+                (_fmt(labels.get(v, v)) if np.isfinite(v) else "never_treated"): int(n)
                 for v, n in sizes.value_counts(dropna=False).sort_index(na_position="last").items()
             },
-            "critical_value": float(mp.critical_value),
+            "critical_value": float(gt_crit),
             "seed": seed,
         },
         provenance=dict(data.attrs.get("ebpm", {})),
@@ -418,9 +534,131 @@ def _validate(data: pd.DataFrame, roles: dict[str, Any], *, conf_level: float, n
     if not isinstance(n_boot, int) or isinstance(n_boot, bool) or n_boot < 99:
         raise DataError(f"n_boot={n_boot!r} is too few bootstrap draws; use 999 or more")
     check_columns(data, roles)
-    for role in ("unit", "time", "cluster"):
+    for role in ("unit", "time", "weights", "cluster"):
         if roles[role] is not None:
             check_complete(data, roles[role], role=role)
+
+
+def _check_options(
+    *,
+    inference: Inference,
+    uniform_bands: bool | None,
+    anticipation: Any,
+    unit: str | None,
+    panel: bool,
+    cluster: str | None,
+) -> bool:
+    """Check the options that depend on each other; return whether bands are uniform."""
+    if not isinstance(panel, bool):
+        raise DataError(f"panel={panel!r} must be True (a panel) or False (cross-sections)")
+    if unit is None and panel:
+        raise DataError(
+            "unit=None needs panel=False (repeated cross-sections); for a panel name the "
+            "column identifying units, e.g. unit='county'"
+        )
+    if cluster is not None and not panel:
+        raise DataError(
+            f"cluster={cluster!r} with panel=False is not supported: ebpm cannot yet align "
+            "clusters with the cross-sections' influence functions; drop cluster or pass a panel"
+        )
+    if (
+        isinstance(anticipation, bool)
+        or not isinstance(anticipation, int | np.integer)
+        or anticipation < 0
+    ):
+        raise DataError(
+            f"anticipation={anticipation!r} must be a whole number of periods >= 0, e.g. 1"
+        )
+    if uniform_bands is None:
+        return inference == "bootstrap"
+    if uniform_bands and inference == "analytic":
+        raise DataError(
+            "uniform_bands=True needs the bootstrap's sup-t critical value; use "
+            'inference="bootstrap", or uniform_bands=False for pointwise intervals'
+        )
+    return bool(uniform_bands)
+
+
+def _period_values(
+    frame: pd.DataFrame, *, time: str, cohort: str
+) -> tuple[pd.Series, pd.Series, dict[float, Any]]:
+    """``time`` and ``cohort`` as floats, with labels for periods that are dates.
+
+    Numbers are used as they are. Dates (or pandas Periods) become their rank among the
+    distinct dates (1, 2, ...), and ``labels`` maps each rank back to its date.
+    """
+    col = frame[time]
+    dated = isinstance(col.dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(col)
+    if not dated:
+        return (
+            check_numeric(frame, time, role="time"),
+            check_numeric(frame, cohort, role="cohort"),
+            {},
+        )
+    dates = np.sort(col.unique())
+    rank = pd.Series(np.arange(1, len(dates) + 1, dtype=float), index=pd.Index(dates))
+    first = frame[cohort]
+    kind = "pandas Periods" if isinstance(col.dtype, pd.PeriodDtype) else "dates"
+    if pd.api.types.is_numeric_dtype(first) and not first.fillna(0).astype(bool).any():
+        g = pd.Series(0.0, index=frame.index)  # nobody treated: reported below
+    elif first.dtype != col.dtype and not (
+        pd.api.types.is_datetime64_any_dtype(first) and pd.api.types.is_datetime64_any_dtype(col)
+    ):
+        raise NonNumericError(
+            f"time={time!r} holds {kind} (dtype {col.dtype}), so cohort={cohort!r} must hold "
+            f"the first treated {kind[:-1]} of each unit (NaT for never treated), not dtype "
+            f"{first.dtype}; e.g. convert both with .dt.year"
+        )
+    else:
+        known = first.dropna()
+        outside = sorted(set(known.unique()) - set(dates))
+        if outside:
+            raise UnitNotFoundError(
+                f"cohort={cohort!r} holds first-treated {kind} {[str(v) for v in outside[:3]]} "
+                f"that are not periods of time={time!r} (which runs {dates[0]} to "
+                f"{dates[-1]}); a cohort must be an observed period, or NaT for never treated"
+            )
+        g = first.map(rank).astype(float).fillna(0.0)
+    labels = {float(i + 1): pd.Timestamp(d) if kind == "dates" else d for i, d in enumerate(dates)}
+    return col.map(rank).astype(float), g, labels
+
+
+def _fmt(value: Any) -> str:
+    """A period for a term or key: 2004, 2.5, or 2004-07-01 for a date."""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat()
+    if isinstance(value, int | float | np.number):
+        return f"{value:g}"
+    return str(value)
+
+
+def _back(periods: np.ndarray, labels: dict[float, Any]) -> dict[int, Any]:
+    """moderndid's period ranks (1..T) back to the panel's periods."""
+    if labels:
+        return {i: labels[float(p)] for i, p in enumerate(periods.tolist(), start=1)}
+    as_int = all(float(p).is_integer() for p in periods)
+    return {i: (int(p) if as_int else p) for i, p in enumerate(periods.tolist(), start=1)}
+
+
+def _weights(frame: pd.DataFrame, weights: str, *, unit: str) -> np.ndarray:
+    """Sampling weights: numeric, positive, and (in a panel) constant within a unit."""
+    w = check_numeric(frame, weights, role="weights")
+    bad = w[~(w > 0)]
+    if len(bad):
+        raise DataError(
+            f"weights={weights!r} must be positive; it holds {bad.iloc[0]:g} (row "
+            f"{bad.index[0]!r}). Drop those rows or give them a positive weight"
+        )
+    varying = w.groupby(frame[unit].to_numpy()).nunique()
+    if (varying > 1).any():
+        bad_unit = varying.index[varying > 1][0]
+        bad_unit = bad_unit.item() if isinstance(bad_unit, np.generic) else bad_unit
+        raise DataError(
+            f"weights={weights!r} varies within unit {bad_unit!r}; panel sampling weights "
+            "must be the unit's, e.g. its first-period weight: "
+            f"df[{weights!r}] = df.groupby({unit!r})[{weights!r}].transform('first')"
+        )
+    return w.to_numpy()
 
 
 def _balance(
@@ -496,8 +734,8 @@ def _work_frame(
 def _cluster_codes(
     frame: pd.DataFrame, work: pd.DataFrame, *, unit: str, cluster: str | None
 ) -> np.ndarray | None:
-    """Each unit's cluster code in unit-code order (None: clustered by unit); adds ``cl`` to
-    ``work``. A cluster must hold whole units."""
+    """Each unit's cluster code in unit-code order (None: clustered by unit). A cluster must
+    hold whole units."""
     if cluster is None or cluster == unit:
         return None
     cl = frame[cluster].groupby(frame[unit].to_numpy()).nunique()
@@ -508,29 +746,32 @@ def _cluster_codes(
             f"cluster={cluster!r} varies within unit {bad!r}; clusters must contain whole "
             "units (e.g. the state of a county)"
         )
-    work["cl"] = pd.factorize(frame[cluster])[0]
-    return work.drop_duplicates("id").set_index("id")["cl"].sort_index().to_numpy("int64")
+    per_unit = pd.Series(frame[cluster].to_numpy(), index=work["id"].to_numpy())
+    per_unit = per_unit[~per_unit.index.duplicated()].sort_index()
+    # numbered in unit-code order, so the bootstrap draws do not depend on the row order
+    return pd.factorize(per_unit)[0].astype("int64")
 
 
 def _estimate(
     work: pd.DataFrame,
     *,
     n_covariates: int,
-    clustered: bool,
     control_group: ControlGroup,
     aggregate: StaggeredAggregate,
-    conf_level: float,
-    n_boot: int,
-    seed: int | None,
+    est_method: EstMethod,
+    base_period: BasePeriod,
+    anticipation: int,
+    weighted: bool,
+    panel: bool,
 ) -> tuple[Any, Any]:
-    """ATT(g,t) by moderndid (doubly robust, varying base period, multiplier bootstrap) and
-    their aggregation."""
+    """ATT(g,t), their influence functions and their aggregation, by moderndid (no bootstrap:
+    the standard errors are formed from the influence functions afterwards)."""
     import moderndid
 
     xnames = [f"x{i}" for i in range(n_covariates)]
     with warnings.catch_warnings():
-        # moderndid's notes on how it computed bands and why it skips its own pre-test when
-        # clustering are not the analyst's to act on (ebpm reports its own pre-test).
+        # moderndid's notes (anticipation, its own pre-test) are not the analyst's to act on:
+        # ebpm reports its own pre-test and inference.
         warnings.simplefilter("ignore", UserWarning)
         try:
             mp = moderndid.att_gt(
@@ -540,17 +781,16 @@ def _estimate(
                 idname="id",
                 gname="g",
                 xformla=("~ " + " + ".join(xnames)) if xnames else None,
-                alp=1 - conf_level,
-                cband=True,
-                boot=True,
-                biters=int(n_boot),
-                clustervars=["cl"] if clustered else None,
-                est_method="dr",
+                weightsname="weights" if weighted else None,
+                cband=False,
+                boot=False,
+                est_method=est_method,
+                panel=panel,
                 control_group=_MD_CONTROL[control_group],
-                base_period="varying",
-                random_state=seed,
+                anticipation=int(anticipation),
+                base_period=base_period,
             )
-            agg = moderndid.aggte(mp, type=_MD_AGGREGATE[aggregate], random_state=seed, na_rm=True)
+            agg = moderndid.aggte(mp, type=_MD_AGGREGATE[aggregate], na_rm=True)
         except (ValueError, np.linalg.LinAlgError) as err:
             raise EstimationError(
                 f"moderndid could not estimate the group-time effects: {err}"
@@ -558,13 +798,11 @@ def _estimate(
     return mp, agg
 
 
-def _att_gt(mp: Any, back: dict[int, Any]) -> pd.DataFrame:
-    """Every ATT(g,t) with its simultaneous band, periods back in the panel's units."""
+def _att_gt(mp: Any, back: dict[int, Any], se_gt: np.ndarray, crit: float) -> pd.DataFrame:
+    """Every ATT(g,t) with its band, periods back in the panel's units."""
     groups = np.array([back[int(v)] for v in mp.groups])
     times = np.array([back[int(v)] for v in mp.times])
     att = np.asarray(mp.att_gt, float)
-    se_gt = np.asarray(mp.se_gt, float)
-    crit = float(mp.critical_value)
     return pd.DataFrame(
         {
             "group": groups,
@@ -579,14 +817,20 @@ def _att_gt(mp: Any, back: dict[int, Any]) -> pd.DataFrame:
 
 
 def _table(
-    agg: Any, *, aggregate: StaggeredAggregate, back: dict[int, Any], conf_level: float
+    agg: Any,
+    cluster_codes: np.ndarray | None,
+    options: dict[str, Any],
+    *,
+    aggregate: StaggeredAggregate,
+    back: dict[int, Any],
+    uniform: bool,
 ) -> pd.DataFrame:
     """The headline ATT (pointwise normal interval), then the aggregation's rows (uniform
-    bands)."""
-    from scipy import stats
-
-    z = float(stats.norm.ppf(0.5 + conf_level / 2))
-    table = _rows(["ATT"], [agg.overall_att], [agg.overall_se], z, z, uniform=False)
+    bands when ``uniform``)."""
+    z = float(stats.norm.ppf(0.5 + options["conf_level"] / 2))
+    psi = np.asarray(agg.influence_func_overall, float).reshape(-1, 1)
+    se, _ = standard_errors(psi, cluster_codes, **options)
+    table = _rows(["ATT"], [agg.overall_att], se, z, z, uniform=False)
     if aggregate == "simple":
         return table
     labels = np.asarray(agg.event_times, float)
@@ -594,36 +838,68 @@ def _table(
         col, terms, values = "event_time", [f"event_time={int(e)}" for e in labels], labels
     elif aggregate == "group":
         values = np.array([back[int(v)] for v in labels])
-        col, terms = "group", [f"group={v:g}" for v in values]
+        col, terms = "group", [f"group={_fmt(v)}" for v in values]
     else:
         values = np.array([back[int(v)] for v in labels])
-        col, terms = "period", [f"time={v:g}" for v in values]
-    crit_rows = agg.critical_values if agg.critical_values is not None else z
-    detail = _rows(terms, agg.att_by_event, agg.se_by_event, crit_rows, z, uniform=True)
+        col, terms = "period", [f"time={_fmt(v)}" for v in values]
+    se_rows, crit = standard_errors(np.asarray(agg.influence_func, float), cluster_codes, **options)
+    detail = _rows(terms, agg.att_by_event, se_rows, crit if uniform else z, z, uniform=True)
     detail[col] = values
     return pd.concat([table, detail], ignore_index=True)
 
 
-def _inference(aggregate: StaggeredAggregate, *, n_boot: int, cluster: str, n_clusters: int) -> str:
-    uniform = "simultaneous (uniform) bootstrap sup-t bands" if aggregate != "simple" else ""
+def _inference(
+    aggregate: StaggeredAggregate,
+    *,
+    inference: Inference,
+    n_boot: int,
+    uniform: bool,
+    cluster: str,
+    n_clusters: int,
+) -> str:
+    how = (
+        f"multiplier bootstrap ({int(n_boot)} draws)"
+        if inference == "bootstrap"
+        else "analytic standard errors"
+    )
+    if aggregate == "simple":
+        rest = ""
+    elif uniform:
+        rest = ", simultaneous (uniform) bootstrap sup-t bands for the other rows"
+    else:
+        rest = ", pointwise normal intervals for the other rows"
+    bands = "simultaneous" if uniform else "pointwise"
     return (
-        f"multiplier bootstrap ({int(n_boot)} draws) clustered by {cluster}, {n_clusters} "
-        f"clusters; pointwise normal interval for ATT"
-        + (f", {uniform} for the other rows" if uniform else "")
-        + "; ATT(g,t) bands in diagnostics are simultaneous"
+        f"{how} clustered by {cluster}, {n_clusters} clusters (cluster sums of the influence "
+        f"functions, as R did 2.5); pointwise normal interval for ATT{rest}; ATT(g,t) bands "
+        f"in diagnostics are {bands}"
     )
 
 
 def _inference_ja(
-    aggregate: StaggeredAggregate, *, n_boot: int, cluster: str, n_clusters: int
+    aggregate: StaggeredAggregate,
+    *,
+    inference: Inference,
+    n_boot: int,
+    uniform: bool,
+    cluster: str,
+    n_clusters: int,
 ) -> str:
-    uniform = (
-        "、その他の行はブートストラップ sup-t 同時（一様）信頼帯" if aggregate != "simple" else ""
+    how = (
+        f"乗数ブートストラップ（{int(n_boot)} 回）"
+        if inference == "bootstrap"
+        else "解析的標準誤差"
     )
+    if aggregate == "simple":
+        rest = ""
+    elif uniform:
+        rest = "、その他の行はブートストラップ sup-t 同時（一様）信頼帯"
+    else:
+        rest = "、その他の行は各点の正規近似信頼区間"
+    bands = "同時信頼帯" if uniform else "各点の信頼区間"
     return (
-        f"{cluster} 単位でクラスター化した乗数ブートストラップ（{int(n_boot)} 回）、クラスター数 "
-        f"{n_clusters}。ATT は各点の正規近似信頼区間{uniform}。diagnostics の ATT(g,t) の"
-        "信頼帯は同時信頼帯"
+        f"{cluster} 単位でクラスター化した{how}、クラスター数 {n_clusters}。ATT は各点の正規近似"
+        f"信頼区間{rest}。diagnostics の ATT(g,t) の信頼帯は{bands}"
     )
 
 
