@@ -45,8 +45,8 @@ from ebpm.estimators._rdd_options import (
     Vce,
     check_options,
     selector_words,
-    variance_words,
 )
+from ebpm.estimators._rdd_words import design_words
 from ebpm.results import EstimateResult
 
 __all__ = [
@@ -375,45 +375,16 @@ def rdd(
         conf_level=conf_level,
         cutoff=cutoff,
     )
-    check_columns(
+    y, x, x_all, common = _prepare(
         data,
-        {
-            "outcome": outcome,
-            "running": running,
-            "fuzzy": fuzzy,
-            "covariates": covariates,
-            "weights": weights,
-            "cluster": cluster,
-        },
+        outcome=outcome,
+        running=running,
+        fuzzy=fuzzy,
+        covariates=covariates,
+        weights=weights,
+        cluster=cluster,
+        opts=opts,
     )
-    y_all = check_numeric(data, outcome, role="outcome")
-    x_all = check_numeric(data, running, role="running")
-    extra = {c: check_numeric(data, c, role=f"covariates={c!r}: covariate") for c in covariates}
-    if fuzzy is not None:
-        extra[fuzzy] = check_numeric(data, fuzzy, role="fuzzy")
-    if weights is not None:
-        extra[weights] = check_numeric(data, weights, role="weights")
-    if cluster is not None:
-        check_complete(data, cluster, role="cluster")
-
-    used = list(dict.fromkeys([outcome, running, *extra]))
-    drop_missing(data, used, func="rdd")  # warns with counts
-    # rows by position, never by index label: a repeated label (after pd.concat) must not
-    # duplicate or mispair rows
-    keep = ~missing_rows(data, used)
-    y = y_all.to_numpy()[keep]
-    x = x_all.to_numpy()[keep]
-    common = opts.engine()
-    common["covs"] = (
-        np.column_stack([extra[c].to_numpy()[keep] for c in covariates]) if covariates else None
-    )
-    common["cluster"] = (
-        pd.factorize(data[cluster].to_numpy()[keep])[0] if cluster is not None else None
-    )
-    if fuzzy is not None:
-        common["fuzzy"] = _check_take_up(extra[fuzzy].to_numpy()[keep], x, fuzzy=fuzzy, opts=opts)
-    if weights is not None:
-        common["weights"] = _check_weights(extra[weights].to_numpy()[keep], weights=weights)
     _check_sides(x, cutoff=opts.cutoff, p=opts.p, running=running)
     rdrobust, rddensity = _engines()
     fit = _fitter(rdrobust, y, x, common, outcome=outcome, running=running)
@@ -469,7 +440,7 @@ def rdd(
         table = pd.concat([table, pd.DataFrame([{"term": FIRST_STAGE, **first}])])
         table = table.assign(interval=table["interval"].fillna(ROBUST)).reset_index(drop=True)
         _warn_weak_first_stage(first, fuzzy=fuzzy, conf_level=opts.conf_level)
-    words = _words(design, opts, n_clusters=n_clusters)
+    words = design_words(design, opts, n_clusters=n_clusters)
     return EstimateResult(
         method="rdd",
         title=words["en"]["title"],
@@ -488,7 +459,52 @@ def rdd(
     )
 
 
-# --- steps: validate, fit, result ------------------------------------------------------------
+# --- steps: validate, prepare, fit, result ------------------------------------------------
+def _prepare(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    running: str,
+    fuzzy: str | None,
+    covariates: list[str],
+    weights: str | None,
+    cluster: str | None,
+    opts: RddOptions,
+) -> tuple[np.ndarray, np.ndarray, pd.Series, dict[str, Any]]:
+    """Check the columns; the outcome and running variable of the complete rows, the running
+    variable of every row (for the density test) and rdrobust's options for every fit."""
+    roles = {"fuzzy": fuzzy, "covariates": covariates, "weights": weights, "cluster": cluster}
+    check_columns(data, {"outcome": outcome, "running": running, **roles})
+    y_all = check_numeric(data, outcome, role="outcome")
+    x_all = check_numeric(data, running, role="running")
+    extra = {c: check_numeric(data, c, role=f"covariates={c!r}: covariate") for c in covariates}
+    if fuzzy is not None:
+        extra[fuzzy] = check_numeric(data, fuzzy, role="fuzzy")
+    if weights is not None:
+        extra[weights] = check_numeric(data, weights, role="weights")
+    if cluster is not None:
+        check_complete(data, cluster, role="cluster")
+    used = list(dict.fromkeys([outcome, running, *extra]))
+    drop_missing(data, used, func="rdd")  # warns with counts
+    # rows by position, never by index label: a repeated label (after pd.concat) must not
+    # duplicate or mispair rows
+    keep = ~missing_rows(data, used)
+    y = y_all.to_numpy()[keep]
+    x = x_all.to_numpy()[keep]
+    common = opts.engine()
+    common["covs"] = (
+        np.column_stack([extra[c].to_numpy()[keep] for c in covariates]) if covariates else None
+    )
+    common["cluster"] = (
+        pd.factorize(data[cluster].to_numpy()[keep])[0] if cluster is not None else None
+    )
+    if fuzzy is not None:
+        common["fuzzy"] = _check_take_up(extra[fuzzy].to_numpy()[keep], x, fuzzy=fuzzy, opts=opts)
+    if weights is not None:
+        common["weights"] = _check_weights(extra[weights].to_numpy()[keep], weights=weights)
+    return y, x, x_all, common
+
+
 def _check_take_up(t: np.ndarray, x: np.ndarray, *, fuzzy: str, opts: RddOptions) -> np.ndarray:
     """The take-up column as 0/1 floats; raise unless it is 0/1 and changes at the cutoff."""
     bad = t[(t != 0) & (t != 1)]
@@ -708,95 +724,3 @@ def _density_test(rddensity: Any, x_all: pd.Series, *, cutoff: float) -> dict[st
             stacklevel=3,  # rdd() -> here: point at the caller of rdd()
         )
         return {"statistic": np.nan, "p_value": np.nan, "error": str(err)}
-
-
-_ASSUMPTION = (
-    "Continuity at the cutoff: average potential outcomes change smoothly in the running "
-    "variable at the cutoff (no precise manipulation of the score, nothing else changes "
-    "there), so units just below are a valid comparison for units just above."
-)
-_ASSUMPTION_KINK = (
-    "Smoothness at the cutoff: the slopes of average potential outcomes in the running "
-    "variable are continuous at the cutoff (no precise manipulation of the score, nothing "
-    "else changes its slope there), so a change in the slope of the outcome is the policy's."
-)
-_ASSUMPTION_FUZZY = (
-    " Fuzzy design: assignment at the cutoff changes the outcome only through take-up "
-    "(exclusion), and no one takes the treatment up because of being below the cutoff "
-    "(monotonicity), so the ratio is the effect for compliers at the cutoff."
-)
-_ASSUMPTION_JA = (
-    "閾値での連続性：潜在的結果の平均は閾値において割当変数に対して滑らかに変化する（得点の精密な"
-    "操作がなく、閾値でほかに何も変わらない）ため、閾値のすぐ下の単位はすぐ上の単位の妥当な"
-    "比較対象となる。"
-)
-_ASSUMPTION_KINK_JA = (
-    "閾値での滑らかさ：潜在的結果の平均の割当変数に対する傾きは閾値で連続である（得点の精密な"
-    "操作がなく、閾値でほかに傾きを変えるものがない）ため、結果の傾きの変化は政策によるもの"
-    "である。"
-)
-_ASSUMPTION_FUZZY_JA = (
-    "ファジー・デザイン：閾値での割当は受け入れ（テイクアップ）を通じてのみ結果に影響し"
-    "（除外制約）、閾値の下にいるために処置を受ける者はいない（単調性）ため、比は閾値での"
-    "コンプライアーに対する効果となる。"
-)
-
-
-def _words(
-    design: dict[str, Any], opts: RddOptions, *, n_clusters: int | None
-) -> dict[str, dict[str, str]]:
-    """Title, estimand, inference and assumption of the design, in English and Japanese."""
-    running, fuzzy, outcome = design["running"], design["fuzzy"], design["outcome"]
-    at = f"{running} = {opts.cutoff:g}"
-    kink = opts.deriv == 1
-    sharpness = "fuzzy" if fuzzy else "sharp"
-    if kink and fuzzy:
-        estimand = (
-            f"Change in the slope of {outcome} over the change in the slope of take-up "
-            f"({fuzzy}) at the cutoff ({at})"
-        )
-        estimand_ja = (
-            f"閾値での {outcome} の傾きの変化と受け入れ（{fuzzy}）の傾きの変化の比（{at}）"
-        )
-    elif kink:
-        estimand = f"Change in the slope of {outcome} at the cutoff ({at})"
-        estimand_ja = f"閾値での {outcome} の傾きの変化（{at}）"
-    elif fuzzy:
-        estimand = (
-            f"Local average treatment effect of take-up ({fuzzy}) for compliers at the cutoff "
-            f"({at})"
-        )
-        estimand_ja = f"閾値でのコンプライアーに対する受け入れ（{fuzzy}）の局所平均処置効果（{at}）"
-    else:
-        estimand = f"Average effect at the cutoff ({at})"
-        estimand_ja = f"閾値での平均効果（{at}）"
-    cluster = design["cluster"]
-    variance = variance_words(opts, cluster=cluster, n_clusters=n_clusters)
-    variance_ja = variance_words(opts, cluster=cluster, n_clusters=n_clusters, lang="ja")
-    level = f"{opts.conf_level:.0%}"
-    inference = (
-        f"conventional estimate and SE; robust bias-corrected z, p-value and {level} interval "
-        f"(CCT 2014), {variance}"
-    )
-    inference_ja = (
-        f"推定値と標準誤差は通常の方法、z 値・p値・{level}信頼区間は頑健バイアス補正"
-        f"（CCT 2014）、{variance_ja}"
-    )
-    if design["weights"] is not None:
-        inference += f"; observations weighted by {design['weights']} (times the kernel)"
-        inference_ja += f"、観測値は {design['weights']} で重み付け（カーネルとの積）"
-    assumption = _ASSUMPTION_KINK if kink else _ASSUMPTION
-    assumption_ja = _ASSUMPTION_KINK_JA if kink else _ASSUMPTION_JA
-    if fuzzy:
-        assumption += _ASSUMPTION_FUZZY
-        assumption_ja += _ASSUMPTION_FUZZY_JA
-    kind = "Regression kink" if kink else "Regression discontinuity"
-    return {
-        "en": {
-            "title": f"{kind} ({sharpness}, local polynomial)",
-            "estimand": estimand,
-            "inference": inference,
-            "assumption": assumption,
-        },
-        "ja": {"estimand": estimand_ja, "inference": inference_ja, "assumption": assumption_ja},
-    }
