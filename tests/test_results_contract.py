@@ -44,6 +44,30 @@ def _mpdta():
     }
 
 
+def _staggered_options():
+    data, kw = _mpdta()
+    data = data.assign(
+        state=data["countyreal"] // 1000,
+        wt=1.0 + data["countyreal"] % 3,
+        year=pd.to_datetime(data["year"].astype(str) + "-01-01"),
+        first_treat=pd.to_datetime(
+            data["first_treat"].where(data["first_treat"] > 0).astype("Int64").astype(str)
+            + "-01-01",
+            errors="coerce",
+        ),
+    )
+    return data, {
+        **kw,
+        "aggregate": "event",
+        "covariates": ["lpop"],
+        "est_method": "reg",
+        "base_period": "universal",
+        "weights": "wt",
+        "inference": "analytic",
+        "cluster": "state",
+    }
+
+
 def _without(made: tuple, key: str) -> tuple:
     data, kwargs = made
     return data, {k: v for k, v in kwargs.items() if k != key}
@@ -80,6 +104,8 @@ ESTIMATORS: dict[str, tuple[Callable[..., EstimateResult], Callable[[], tuple]]]
     "did": (ebpm.did, _organ),
     "event_study": (ebpm.event_study, lambda: _without(_mpdta(), "seed")),
     "staggered_did": (ebpm.staggered_did, _mpdta),
+    # issue 20: R did's options with analytic errors clustered by state, and dates as periods
+    "staggered_did_options": (ebpm.staggered_did, lambda: _staggered_options()),
     "synthetic_control": (ebpm.synthetic_control, _prop99),
     "its": (ebpm.its, _california),
     "rdd": (
