@@ -10,6 +10,11 @@ where ``clust`` is the county's state, countyreal // 1000). All use ``bstrap = F
 
 from __future__ import annotations
 
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -179,6 +184,10 @@ def test_dates_as_periods_give_the_yearly_numbers(mpdta) -> None:
                                         "group=2007-01-01"]  # fmt: skip
     assert res.diagnostics["att_gt"]["time"].iloc[0] == pd.Timestamp("2004-01-01")
     assert res.diagnostics["cohort_sizes"]["2006-01-01"] == 40
+    ax = res.plot()
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["2004-01-01", "2005-01-01"]
+    assert "2004-01-01" in ax.get_legend().get_texts()[0].get_text()
+    plt.close("all")
 
 
 def test_dates_with_a_numeric_cohort_name_the_time_column(mpdta) -> None:

@@ -195,9 +195,13 @@ def _plot(result: EstimateResult, ax: Any, lang: str = "en") -> Any:
         gt = result.diagnostics["att_gt"]
         groups = sorted(gt["group"].unique())
         width = 0.6 / max(len(groups), 1)
+        dated = not pd.api.types.is_numeric_dtype(gt["time"])
+        times = sorted(gt["time"].unique())
+        position = {v: i for i, v in enumerate(times)}  # dates: one slot per period
         for i, g in enumerate(groups):
             s = gt[gt["group"] == g]
-            x = s["time"].to_numpy(float) + (i - (len(groups) - 1) / 2) * width
+            base = s["time"].map(position) if dated else s["time"]
+            x = base.to_numpy(float) + (i - (len(groups) - 1) / 2) * width
             colour = OKABE_ITO[i % len(OKABE_ITO)]
             pre = (s["time"] < g).to_numpy()
             err = [s["att"] - s["conf_low"], s["conf_high"] - s["att"]]
@@ -207,10 +211,12 @@ def _plot(result: EstimateResult, ax: Any, lang: str = "en") -> Any:
                 s["att"][~pre],
                 "o",
                 color=colour,
-                label=w["cs_cohort"].format(cohort=f"{g:g}"),
+                label=w["cs_cohort"].format(cohort=_fmt(g)),
             )
             ax.plot(x[pre], s["att"][pre], "o", mfc="white", color=colour)
         ax.axhline(0, color="0.3", lw=0.8)
+        if dated:
+            ax.set_xticks(range(len(times)), [_fmt(pd.Timestamp(v)) for v in times])
         ax.set_xlabel(w["cs_time"].format(time=result.design["time"]))
         ax.set_title(w["cs_by_cohort"])
     level = f"{result.conf_level:.0%}"
