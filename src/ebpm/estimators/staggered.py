@@ -11,12 +11,10 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from ebpm._lang import FIGURES, words
 from ebpm.errors import (
     BalancedPanelWarning,
     DataError,
     EstimationError,
-    NonNumericError,
     NoPrePeriodError,
     NoTreatedUnitsError,
     UnitNotFoundError,
@@ -31,6 +29,14 @@ from ebpm.estimators._common import (
     require_frame,
 )
 from ebpm.estimators._staggered_inference import INFERENCES, Inference, standard_errors
+from ebpm.estimators._staggered_plot import plot as _plot
+from ebpm.estimators._staggered_prepare import (
+    back,
+    check_options,
+    fmt,
+    period_values,
+    unit_weights,
+)
 from ebpm.results import EstimateResult
 
 __all__ = [
@@ -162,67 +168,6 @@ def _rows(
             "conf_high": estimate + half,
         }
     )
-
-
-def _plot(result: EstimateResult, ax: Any, lang: str = "en") -> Any:
-    from ebpm.plotting import OKABE_ITO
-
-    w = words(FIGURES, lang)
-    if result.diagnostics["aggregate"] == "event":
-        t = result.table.dropna(subset=["event_time"])
-        e = t["event_time"].to_numpy(float)
-        for mask, colour, label in (
-            (e < 0, OKABE_ITO[1], w["cs_pre"]),
-            (e >= 0, OKABE_ITO[0], w["cs_post"]),
-        ):
-            s = t[mask]
-            ax.errorbar(
-                s["event_time"],
-                s["estimate"],
-                yerr=[s["estimate"] - s["conf_low"], s["conf_high"] - s["estimate"]],
-                fmt="o",
-                color=colour,
-                ecolor=colour,
-                capsize=3,
-                label=label,
-            )
-        ax.axhline(0, color="0.3", lw=0.8)
-        ax.axvline(-0.5, color="0.5", lw=0.8, ls="--")
-        ax.set_xlabel(w["cs_x"])
-        ax.set_xticks(e.astype(int))
-        ax.set_title(w["cs_title"])
-    else:
-        gt = result.diagnostics["att_gt"]
-        groups = sorted(gt["group"].unique())
-        width = 0.6 / max(len(groups), 1)
-        dated = not pd.api.types.is_numeric_dtype(gt["time"])
-        times = sorted(gt["time"].unique())
-        position = {v: i for i, v in enumerate(times)}  # dates: one slot per period
-        for i, g in enumerate(groups):
-            s = gt[gt["group"] == g]
-            base = s["time"].map(position) if dated else s["time"]
-            x = base.to_numpy(float) + (i - (len(groups) - 1) / 2) * width
-            colour = OKABE_ITO[i % len(OKABE_ITO)]
-            pre = (s["time"] < g).to_numpy()
-            err = [s["att"] - s["conf_low"], s["conf_high"] - s["att"]]
-            ax.errorbar(x, s["att"], yerr=err, fmt="none", ecolor=colour, capsize=2)
-            ax.plot(
-                x[~pre],
-                s["att"][~pre],
-                "o",
-                color=colour,
-                label=w["cs_cohort"].format(cohort=_fmt(g)),
-            )
-            ax.plot(x[pre], s["att"][pre], "o", mfc="white", color=colour)
-        ax.axhline(0, color="0.3", lw=0.8)
-        if dated:
-            ax.set_xticks(range(len(times)), [_fmt(pd.Timestamp(v)) for v in times])
-        ax.set_xlabel(w["cs_time"].format(time=result.design["time"]))
-        ax.set_title(w["cs_by_cohort"])
-    level = f"{result.conf_level:.0%}"
-    ax.set_ylabel(w["effect_band"].format(outcome=result.design["outcome"], level=level))
-    ax.legend(frameon=False, fontsize="small")
-    return ax
 
 
 def staggered_did(
@@ -388,7 +333,7 @@ def staggered_did(
     est_method = check_option("est_method", est_method, EST_METHODS)
     base_period = check_option("base_period", base_period, BASE_PERIODS)
     inference = check_option("inference", inference, INFERENCES)
-    uniform = _check_options(
+    uniform = check_options(
         inference=inference,
         uniform_bands=uniform_bands,
         anticipation=anticipation,
@@ -418,7 +363,7 @@ def staggered_did(
         unit = "__ebpm_row__"
         frame = frame.assign(**{unit: np.arange(len(frame))})
     y = check_numeric(frame, outcome, role="outcome")
-    t, cohort_values, labels = _period_values(frame, time=time, cohort=cohort)
+    t, cohort_values, labels = period_values(frame, time=time, cohort=cohort)
     if panel:
         check_unique_panel(frame, unit=unit, time=time)
     periods = np.sort(t.unique())
@@ -430,7 +375,7 @@ def staggered_did(
     key, work = _work_frame(frame, y, t, g, periods, unit=unit, covariates=covariates)
     if weights is not None:
         # named as moderndid names its weights, so that its aggregation weights cohorts by them
-        work["weights"] = _weights(frame, weights, unit=unit)
+        work["weights"] = unit_weights(frame, weights, unit=unit)
     cluster_codes = _cluster_codes(frame, work, unit=unit, cluster=cluster)
     mp, agg = _estimate(
         work,
@@ -452,7 +397,7 @@ def staggered_did(
     gt_se, gt_crit = standard_errors(np.asarray(mp.influence_func), cluster_codes, **options)
     if not uniform:
         gt_crit = float(stats.norm.ppf(0.5 + conf_level / 2))
-    time_back = _back(periods, labels)
+    time_back = back(periods, labels)
     att_gt = _att_gt(mp, time_back, gt_se, gt_crit)
     pretrend = _pretrend(
         np.asarray(mp.att_gt, float),
@@ -508,28 +453,60 @@ def staggered_did(
             "n_treated_units": int(np.isfinite(key["g"]).sum()),
             "n_never_treated": int(np.isinf(key["g"]).sum()),
         },
-        diagnostics={
-            "aggregate": aggregate,
-            "att_gt": att_gt,
-            "pretrend": pretrend,
-            "control_group": control_group,
-            "est_method": est_method,
-            "base_period": base_period,
-            "anticipation": anticipation,
-            "inference": inference,
-            "uniform_bands": uniform,
-            "n_cohorts": int(sizes.dropna().nunique()),
-            "cohort_sizes": {
-                (_fmt(labels.get(v, v)) if np.isfinite(v) else "never_treated"): int(n)
-                for v, n in sizes.value_counts(dropna=False).sort_index(na_position="last").items()
-            },
-            "critical_value": float(gt_crit),
-            "seed": seed,
-        },
+        diagnostics=_diagnostics(
+            att_gt,
+            pretrend,
+            sizes,
+            labels,
+            gt_crit,
+            seed=seed,
+            uniform=uniform,
+            aggregate=aggregate,
+            control_group=control_group,
+            est_method=est_method,
+            base_period=base_period,
+            anticipation=anticipation,
+            inference=inference,
+        ),
         provenance=dict(data.attrs.get("ebpm", {})),
         assumption=_ASSUMPTION,
         plotter=_plot,
     )
+
+
+def _diagnostics(
+    att_gt: pd.DataFrame,
+    pretrend: dict[str, Any],
+    sizes: pd.Series,
+    labels: dict[float, Any],
+    gt_crit: float,
+    *,
+    seed: int | None,
+    uniform: bool,
+    **options: Any,
+) -> dict[str, Any]:
+    """The result's diagnostics mapping (see the docstring of :func:`staggered_did`)."""
+    aggregate, control_group = options["aggregate"], options["control_group"]
+    est_method, base_period = options["est_method"], options["base_period"]
+    anticipation, inference = options["anticipation"], options["inference"]
+    return {
+        "aggregate": aggregate,
+        "att_gt": att_gt,
+        "pretrend": pretrend,
+        "control_group": control_group,
+        "est_method": est_method,
+        "base_period": base_period,
+        "anticipation": anticipation,
+        "inference": inference,
+        "uniform_bands": uniform,
+        "n_cohorts": int(sizes.dropna().nunique()),
+        "cohort_sizes": {
+            (fmt(labels.get(v, v)) if np.isfinite(v) else "never_treated"): int(n)
+            for v, n in sizes.value_counts(dropna=False).sort_index(na_position="last").items()
+        },
+        "critical_value": float(gt_crit),
+        "seed": seed,
+    }
 
 
 # --- steps: validate, prepare, fit, result ---------------------------------------------------
@@ -543,128 +520,6 @@ def _validate(data: pd.DataFrame, roles: dict[str, Any], *, conf_level: float, n
     for role in ("unit", "time", "weights", "cluster"):
         if roles[role] is not None:
             check_complete(data, roles[role], role=role)
-
-
-def _check_options(
-    *,
-    inference: Inference,
-    uniform_bands: bool | None,
-    anticipation: Any,
-    unit: str | None,
-    panel: bool,
-    cluster: str | None,
-) -> bool:
-    """Check the options that depend on each other; return whether bands are uniform."""
-    if not isinstance(panel, bool):
-        raise DataError(f"panel={panel!r} must be True (a panel) or False (cross-sections)")
-    if unit is None and panel:
-        raise DataError(
-            "unit=None needs panel=False (repeated cross-sections); for a panel name the "
-            "column identifying units, e.g. unit='county'"
-        )
-    if cluster is not None and not panel:
-        raise DataError(
-            f"cluster={cluster!r} with panel=False is not supported: ebpm cannot yet align "
-            "clusters with the cross-sections' influence functions; drop cluster or pass a panel"
-        )
-    if (
-        isinstance(anticipation, bool)
-        or not isinstance(anticipation, int | np.integer)
-        or anticipation < 0
-    ):
-        raise DataError(
-            f"anticipation={anticipation!r} must be a whole number of periods >= 0, e.g. 1"
-        )
-    if uniform_bands is None:
-        return inference == "bootstrap"
-    if uniform_bands and inference == "analytic":
-        raise DataError(
-            "uniform_bands=True needs the bootstrap's sup-t critical value; use "
-            'inference="bootstrap", or uniform_bands=False for pointwise intervals'
-        )
-    return bool(uniform_bands)
-
-
-def _period_values(
-    frame: pd.DataFrame, *, time: str, cohort: str
-) -> tuple[pd.Series, pd.Series, dict[float, Any]]:
-    """``time`` and ``cohort`` as floats, with labels for periods that are dates.
-
-    Numbers are used as they are. Dates (or pandas Periods) become their rank among the
-    distinct dates (1, 2, ...), and ``labels`` maps each rank back to its date.
-    """
-    col = frame[time]
-    dated = isinstance(col.dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(col)
-    if not dated:
-        return (
-            check_numeric(frame, time, role="time"),
-            check_numeric(frame, cohort, role="cohort"),
-            {},
-        )
-    dates = np.sort(col.unique())
-    rank = pd.Series(np.arange(1, len(dates) + 1, dtype=float), index=pd.Index(dates))
-    first = frame[cohort]
-    kind = "pandas Periods" if isinstance(col.dtype, pd.PeriodDtype) else "dates"
-    if pd.api.types.is_numeric_dtype(first) and not first.fillna(0).astype(bool).any():
-        g = pd.Series(0.0, index=frame.index)  # nobody treated: reported below
-    elif first.dtype != col.dtype and not (
-        pd.api.types.is_datetime64_any_dtype(first) and pd.api.types.is_datetime64_any_dtype(col)
-    ):
-        raise NonNumericError(
-            f"time={time!r} holds {kind} (dtype {col.dtype}), so cohort={cohort!r} must hold "
-            f"the first treated {kind[:-1]} of each unit (NaT for never treated), not dtype "
-            f"{first.dtype}; e.g. convert both with .dt.year"
-        )
-    else:
-        known = first.dropna()
-        outside = sorted(set(known.unique()) - set(dates))
-        if outside:
-            raise UnitNotFoundError(
-                f"cohort={cohort!r} holds first-treated {kind} {[str(v) for v in outside[:3]]} "
-                f"that are not periods of time={time!r} (which runs {dates[0]} to "
-                f"{dates[-1]}); a cohort must be an observed period, or NaT for never treated"
-            )
-        g = first.map(rank).astype(float).fillna(0.0)
-    labels = {float(i + 1): pd.Timestamp(d) if kind == "dates" else d for i, d in enumerate(dates)}
-    return col.map(rank).astype(float), g, labels
-
-
-def _fmt(value: Any) -> str:
-    """A period for a term or key: 2004, 2.5, or 2004-07-01 for a date."""
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat()
-    if isinstance(value, int | float | np.number):
-        return f"{value:g}"
-    return str(value)
-
-
-def _back(periods: np.ndarray, labels: dict[float, Any]) -> dict[int, Any]:
-    """moderndid's period ranks (1..T) back to the panel's periods."""
-    if labels:
-        return {i: labels[float(p)] for i, p in enumerate(periods.tolist(), start=1)}
-    as_int = all(float(p).is_integer() for p in periods)
-    return {i: (int(p) if as_int else p) for i, p in enumerate(periods.tolist(), start=1)}
-
-
-def _weights(frame: pd.DataFrame, weights: str, *, unit: str) -> np.ndarray:
-    """Sampling weights: numeric, positive, and (in a panel) constant within a unit."""
-    w = check_numeric(frame, weights, role="weights")
-    bad = w[~(w > 0)]
-    if len(bad):
-        raise DataError(
-            f"weights={weights!r} must be positive; it holds {bad.iloc[0]:g} (row "
-            f"{bad.index[0]!r}). Drop those rows or give them a positive weight"
-        )
-    varying = w.groupby(frame[unit].to_numpy()).nunique()
-    if (varying > 1).any():
-        bad_unit = varying.index[varying > 1][0]
-        bad_unit = bad_unit.item() if isinstance(bad_unit, np.generic) else bad_unit
-        raise DataError(
-            f"weights={weights!r} varies within unit {bad_unit!r}; panel sampling weights "
-            "must be the unit's, e.g. its first-period weight: "
-            f"df[{weights!r}] = df.groupby({unit!r})[{weights!r}].transform('first')"
-        )
-    return w.to_numpy()
 
 
 def _balance(
@@ -844,10 +699,10 @@ def _table(
         col, terms, values = "event_time", [f"event_time={int(e)}" for e in labels], labels
     elif aggregate == "group":
         values = np.array([back[int(v)] for v in labels])
-        col, terms = "group", [f"group={_fmt(v)}" for v in values]
+        col, terms = "group", [f"group={fmt(v)}" for v in values]
     else:
         values = np.array([back[int(v)] for v in labels])
-        col, terms = "period", [f"time={_fmt(v)}" for v in values]
+        col, terms = "period", [f"time={fmt(v)}" for v in values]
     se_rows, crit = standard_errors(np.asarray(agg.influence_func, float), cluster_codes, **options)
     detail = _rows(terms, agg.att_by_event, se_rows, crit if uniform else z, z, uniform=True)
     detail[col] = values
