@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["sc_weights", "v_weights_fit"]
+__all__ = ["sc_weights", "search_v", "v_weights_fit"]
 
 _FW_KERNEL: Any = None
 
@@ -175,32 +175,121 @@ def _simplex_lsq(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return w / total if total > 0 else np.full(a.shape[1], 1.0 / a.shape[1])
 
 
-def v_weights_fit(
-    x0: np.ndarray, x1: np.ndarray, y0: np.ndarray, y1: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Nested ADH optimisation: predictor weights V minimise the pre-period outcome MSPE.
+#: Random starts of the V search beyond Synth's two, and their seed: fixed, so a rerun gives
+#: the same V (the outer loss is flat in places and kinked, so the start matters).
+N_RANDOM_STARTS = 4
+V_SEED = 2010
+#: Nelder-Mead restarts per start at most: its simplex collapses on the kinks of the loss, and
+#: a fresh simplex from where it stopped goes on (the equal start of Prop 99 needs five).
+MAX_RESTARTS = 10
 
-    ``x0`` (K x J) and ``x1`` (K) are standardised predictors, ``y0`` (T0 x J) and ``y1`` (T0)
-    the pre-period outcomes. For a diagonal V on the simplex (softmax parameters) the donor
-    weights solve ``min (x1 - x0 w)' V (x1 - x0 w)`` exactly; Nelder-Mead searches V.
+
+def _predictor_fit(x0: np.ndarray, x1: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Donor weights minimising ``(x1 - x0 w)' diag(v) (x1 - x0 w)`` over the simplex."""
+    root = np.sqrt(v)
+    return _simplex_lsq(x0 * root[:, None], x1 * root)
+
+
+def _mspe(y0: np.ndarray, y1: np.ndarray, w: np.ndarray) -> float:
+    r = y1 - y0 @ w
+    return float(r @ r) / max(len(r), 1)
+
+
+def _regression_start(x0: np.ndarray, x1: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> np.ndarray:
+    """Synth's second start: squared coefficients of the outcomes on the predictors, by row.
+
+    Every unit's loss-period outcomes are regressed on its standardised predictors (with an
+    intercept); a predictor's start weight is the sum over periods of its squared coefficient.
+    """
+    xs = np.column_stack([np.ones(x0.shape[1] + 1), np.column_stack([x0, x1]).T])
+    zs = np.column_stack([y0, y1]).T
+    beta = np.linalg.lstsq(xs, zs, rcond=None)[0][1:]
+    s = np.einsum("kt,kt->k", beta, beta)
+    total = s.sum()
+    return s / total if np.isfinite(total) and total > 0 else np.full(len(s), 1.0 / len(s))
+
+
+def search_v(
+    x0: np.ndarray, x1: np.ndarray, y0: np.ndarray, y1: np.ndarray
+) -> tuple[np.ndarray, float, list[tuple[str, float]]]:
+    """Predictor weights V (summing to one) minimising the outcome MSPE of the weights they give.
+
+    ``x0`` (K x J) and ``x1`` (K) are standardised predictors, ``y0`` (T x J) and ``y1`` (T)
+    the outcomes the loss is taken over. Nelder-Mead on ``|theta| / sum |theta|`` (Synth's
+    parametrisation, which reaches zero weights) from several starts: equal weights (Synth's
+    default), the regression start (Synth's second) and ``N_RANDOM_STARTS`` Dirichlet draws
+    with a fixed seed; each search restarts from where it stopped until a restart no longer
+    improves (at most ``MAX_RESTARTS``), as Nelder-Mead's simplex collapses on the kinks. The
+    best MSPE wins; an exact tie keeps the earlier start. Returns V, its MSPE and each start's
+    name and MSPE.
     """
     from scipy.optimize import minimize
 
     k = x0.shape[0]
 
-    def inner(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        v = np.exp(theta - theta.max())
-        v /= v.sum()
-        root = np.sqrt(v)
-        return _simplex_lsq(x0 * root[:, None], x1 * root), v
+    def to_v(theta: np.ndarray) -> np.ndarray:
+        a = np.abs(theta)
+        total = a.sum()
+        return a / total if total > 0 else np.full(k, 1.0 / k)
 
     def loss(theta: np.ndarray) -> float:
-        r = y1 - y0 @ inner(theta)[0]
-        return float(r @ r)
+        return _mspe(y0, y1, _predictor_fit(x0, x1, to_v(theta)))
 
-    starts = [np.zeros(k)]
-    best = min(
-        (minimize(loss, s0, method="Nelder-Mead", options={"maxiter": 300 * k}) for s0 in starts),
-        key=lambda r: r.fun,
-    )
-    return inner(best.x)
+    if k == 1:
+        one = np.ones(1)
+        return one, loss(one), [("equal", loss(one))]
+    rng = np.random.default_rng(V_SEED)
+    starts = [
+        ("equal", np.full(k, 1.0 / k)),
+        ("regression", _regression_start(x0, x1, y0, y1)),
+        *((f"random {i + 1}", rng.dirichlet(np.ones(k))) for i in range(N_RANDOM_STARTS)),
+    ]
+    options = {"maxiter": 500 * k, "xatol": 1e-7, "fatol": 1e-9}
+    best_v, best, table = starts[0][1], np.inf, []
+    for name, theta in starts:
+        reached = np.inf
+        for _ in range(MAX_RESTARTS):
+            res = minimize(loss, theta, method="Nelder-Mead", options=options)
+            theta, improved = res.x, reached - res.fun > 1e-10 * max(1.0, abs(res.fun))
+            reached = min(reached, float(res.fun))
+            if not improved:
+                break
+        v = to_v(theta)
+        value = loss(v)
+        table.append((name, value))
+        if not np.isfinite(best) or value < best - 1e-12 * max(1.0, abs(best)):
+            best_v, best = v, value
+    return best_v, best, table
+
+
+def v_weights_fit(
+    x0: np.ndarray,
+    x1: np.ndarray,
+    y0: np.ndarray,
+    y1: np.ndarray,
+    *,
+    v: np.ndarray | None = None,
+    training: tuple[np.ndarray, np.ndarray] | None = None,
+) -> dict[str, Any]:
+    """Nested ADH optimisation: donor weights on predictors, weighted by V.
+
+    ``x0`` (K x J) and ``x1`` (K) are the standardised predictors the donor weights match,
+    ``y0`` (T x J) and ``y1`` (T) the outcomes V's loss is taken over. ``v`` fixes V (no
+    search). ``training`` (``x0``, ``x1`` of predictors measured in a training window) makes
+    the search choose V on those instead, as in Abadie, Diamond & Hainmueller (2015), before
+    the final weights match ``x0``, ``x1`` with it. Returns ``weights``, ``v``, ``v_mspe`` (the
+    loss V reached) and ``starts`` (each start's name and loss; empty when ``v`` is given).
+    """
+    starts: list[tuple[str, float]] = []
+    if v is None:
+        tx0, tx1 = training if training is not None else (x0, x1)
+        v, v_mspe, starts = search_v(tx0, tx1, y0, y1)
+    else:
+        tx0, tx1 = training if training is not None else (x0, x1)
+        v_mspe = _mspe(y0, y1, _predictor_fit(tx0, tx1, v))
+    return {
+        "weights": _predictor_fit(x0, x1, v),
+        "v": v,
+        "v_mspe": v_mspe,
+        "starts": starts,
+    }

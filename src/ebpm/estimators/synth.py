@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -26,6 +27,15 @@ from ebpm.estimators._common import (
     check_option,
     check_unique_panel,
     require_frame,
+)
+from ebpm.estimators._synth_predictors import (
+    Predictors,
+    PredictorSpec,
+    parse_predictors,
+    parse_v,
+    predictor_values,
+    standardise,
+    validation_index,
 )
 from ebpm.estimators._synth_weights import sc_weights, v_weights_fit
 from ebpm.results import EstimateResult
@@ -57,22 +67,39 @@ _SDID_ASSUMPTION_JA = (
 
 
 # --- fits ------------------------------------------------------------------------------------
-def _fit_sc(y: np.ndarray, t0: int, x: np.ndarray | None = None) -> list[dict[str, Any]]:
+def _fit_sc(
+    y: np.ndarray,
+    t0: int,
+    x: np.ndarray | None = None,
+    *,
+    k: int = 0,
+    v: np.ndarray | None = None,
+    loss: Sequence[int] | None = None,
+) -> list[dict[str, Any]]:
     """SC on a batch ``y`` (B x units x periods), the treated unit in the last row of each.
 
-    ``x`` (B x K x units), when given, holds standardised predictors (nested V search).
+    ``x`` (B x K' x units), when given, holds standardised predictors: the first ``k`` rows
+    are matched by the weights, the rest (training predictors) choose V. ``v`` fixes V;
+    ``loss`` lists the pre-periods V's outcome MSPE is taken over (default: all before ``t0``).
     """
     y0, y1 = y[:, :-1, :], y[:, -1, :]
-    vs: list[np.ndarray | None] = [None] * y.shape[0]
+    fits: list[dict[str, Any]] = [{"v": None}] * y.shape[0]
     if x is None:
         w = sc_weights(np.transpose(y0[:, :, :t0], (0, 2, 1)), y1[:, :t0])
     else:
+        idx = [i for i in (loss or []) if i < t0] or list(range(t0))
         fits = [  # one nested V search per panel: the placebos' are the slow part
-            v_weights_fit(x[b, :, :-1], x[b, :, -1], y0[b, :, :t0].T, y1[b, :t0])
+            v_weights_fit(
+                x[b, :k, :-1],
+                x[b, :k, -1],
+                y0[b][:, idx].T,
+                y1[b, idx],
+                v=v,
+                training=(x[b, k:, :-1], x[b, k:, -1]) if x.shape[1] > k else None,
+            )
             for b in progress(range(y.shape[0]), desc="synthetic control fits")
         ]
-        w = np.array([f[0] for f in fits])
-        vs = [f[1] for f in fits]
+        w = np.array([f["weights"] for f in fits])
     synthetic = np.einsum("bj,bjt->bt", w, y0)
     gap = y1 - synthetic
     return [
@@ -81,7 +108,7 @@ def _fit_sc(y: np.ndarray, t0: int, x: np.ndarray | None = None) -> list[dict[st
             "synthetic": synthetic[b],
             "gap": gap[b],
             "att": float(gap[b, t0:].mean()),
-            "v": vs[b],
+            **{key: fits[b][key] for key in ("v", "v_mspe", "starts") if key in fits[b]},
         }
         for b in range(y.shape[0])
     ]
@@ -215,7 +242,10 @@ def synthetic_control(
     time: str,
     treated_unit: Any,
     treatment_time: Any,
-    predictors: Sequence[str] | None = None,
+    predictors: Sequence[PredictorSpec] | None = None,
+    v: Sequence[float] | Mapping[str, float] | None = None,
+    training_predictors: Sequence[PredictorSpec] | None = None,
+    validation_periods: Any = None,
     method: SynthMethod = "sc",
     placebos: bool = True,
     conf_level: float = 0.95,
@@ -244,9 +274,23 @@ def synthetic_control(
         The value of ``unit`` that was treated.
     treatment_time : object
         First treated period; periods before it are the pre-period.
-    predictors : sequence of str, optional
-        Columns averaged over the pre-period and matched with V-weights (``"sc"`` only).
-        Default: match the pre-period outcome path.
+    predictors : sequence of str or (str, periods), optional
+        Predictors matched with V-weights (``"sc"`` only): a column name (its pre-period
+        mean) or a pair (column, period or periods), its mean over those periods, e.g.
+        ``[("beer", range(1984, 1989)), ("cigsale", 1975)]``. Periods may lie after
+        ``treatment_time`` only if the policy cannot have moved them. V is searched from
+        several starts (equal weights, Synth's regression start, four seeded random ones) for
+        the lowest outcome MSPE over the pre-period. Default: match the outcome path.
+    v : sequence of float or mapping of str to float, optional
+        Predictor weights given by hand (one per predictor, or by predictor label as in
+        ``diagnostics["predictor_weights"]``), scaled to sum to one; no search.
+    training_predictors : sequence of str or (str, periods), optional
+        Abadie, Diamond & Hainmueller's (2015) training window: V is chosen on these
+        predictors (one per predictor, same order, measured earlier) and then weighs
+        ``predictors`` for the donor weights.
+    validation_periods : period or sequence of periods, optional
+        Pre-treatment periods whose outcome MSPE V minimises (ADH 2015's validation window);
+        default the whole pre-period.
     method : {"sc", "sdid"}, default "sc"
         Synthetic control or synthetic difference-in-differences.
     placebos : bool, default True
@@ -272,7 +316,12 @@ def synthetic_control(
         - ``p_value``: the rank p-value of the RMSPE ratio (Abadie et al. 2010);
         - ``in_time_placebo``: the estimate with a fake treatment date halfway through the
           pre-period (dict: ``treatment_time``, ``estimate``, ``pre_rmspe``, ``post_rmspe``);
-        - ``time_weights`` (sdid only) and ``predictor_weights`` (with ``predictors``).
+        - ``pre_mspe``: mean squared pre-period gap;
+        - ``time_weights`` (sdid only);
+        - with ``predictors``: ``predictor_weights`` (V, by predictor label), ``v_mspe`` (the
+          loss V reached, over ``validation_periods`` with training predictors when given),
+          ``v_starts`` (each start of the V search and its loss) and ``predictor_balance``
+          (treated, synthetic and donor-mean value of each predictor, ADH 2010 Table 1).
 
     Raises
     ------
@@ -286,7 +335,8 @@ def synthetic_control(
         A unit has two rows for the same period.
     DataError
         The panel is unbalanced (the message names missing unit-periods), or fewer than two
-        donors.
+        donors; a predictor option is malformed, lacks ``predictors``, names periods not in
+        the data or has no value for a unit.
     NonNumericError
         The outcome or a predictor is not numeric.
     MissingValueError
@@ -314,6 +364,8 @@ def synthetic_control(
     ----------
     Abadie, A., Diamond, A. and Hainmueller, J. (2010). Synthetic control methods for
     comparative case studies. JASA 105(490), 493-505.
+    Abadie, A., Diamond, A. and Hainmueller, J. (2015). Comparative politics and the synthetic
+    control method. American Journal of Political Science 59(2), 495-510.
     Arkhangelsky, D., Athey, S., Hirshberg, D. A., Imbens, G. W. and Wager, S. (2021).
     Synthetic difference-in-differences. American Economic Review 111(12), 4088-4118.
     """
@@ -321,13 +373,16 @@ def synthetic_control(
     method = check_option("method", method, SYNTH_METHODS)
     if not 0 < conf_level < 1:
         raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
-    predictors = list(predictors or [])
-    if predictors and method == "sdid":
-        raise DataError(
-            "predictors are only used by method='sc'; synthetic difference-in-differences "
-            "weights match the outcome path. Drop predictors or use method='sc'"
-        )
-    y_values = _validate(data, outcome=outcome, unit=unit, time=time, predictors=predictors)
+    spec = parse_predictors(predictors, role="predictors")
+    training = parse_predictors(training_predictors, role="training_predictors")
+    _check_v_options(spec, training, v=v, validation_periods=validation_periods, method=method)
+    y_values = _validate(
+        data,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        predictors=list(dict.fromkeys(spec.columns + training.columns)),
+    )
     panel = _prepare(
         data,
         y_values,
@@ -337,10 +392,18 @@ def synthetic_control(
         treated_unit=treated_unit,
         treatment_time=treatment_time,
     )
-    x = _predictor_matrix(data, predictors, panel, unit=unit, time=time) if predictors else None
-    fit = _fit_sdid if method == "sdid" else _fit_sc
+    x, raw = _predictor_matrix(data, spec, training, panel, unit=unit, time=time)
+    loss = (
+        None
+        if validation_periods is None
+        else validation_index(validation_periods, panel.times, panel.t0, time=time)
+    )
+    fixed_v = None if v is None else parse_v(v, spec.labels)
+    fit: Any = _fit_sdid
+    if method == "sc":
+        fit = functools.partial(_fit_sc, k=len(spec.labels), v=fixed_v, loss=loss)
     main = fit(panel.y[None], panel.t0, None if x is None else x[None])[0]
-    diagnostics = _diagnostics(main, panel, unit=unit, method=method, predictors=predictors)
+    diagnostics = _diagnostics(main, panel, unit=unit, method=method, labels=spec.labels, raw=raw)
     se = p_value = math.nan
     inference = "none (placebos=False): no standard error or p-value"
     inference_ja = "なし（placebos=False）：標準誤差・p値なし"
@@ -377,7 +440,10 @@ def synthetic_control(
             "time": time,
             "treated_unit": panel.treated,
             "treatment_time": treatment_time,
-            "predictors": predictors,
+            "predictors": spec.labels,
+            "training_predictors": training.labels,
+            "validation_periods": None if loss is None else [_py(panel.times[i]) for i in loss],
+            "v_given": v is not None,
             "method": method,
             "n_units": len(panel.units),
             "n_donors": len(panel.donors),
@@ -456,28 +522,86 @@ def _prepare(
     return _Panel(y=y, units=units, donors=donors, treated=treated, times=times, pre=pre, t0=t0)
 
 
-def _predictor_matrix(
-    data: pd.DataFrame, predictors: list[str], panel: _Panel, *, unit: str, time: str
-) -> np.ndarray:
-    """Pre-period means of the predictors, standardised: K x units, donors first."""
-    rows = data[data[time].isin(panel.times[panel.pre])]
-    cols = {}
-    for col in predictors:
-        vals = check_numeric(rows, col, role="predictors")
-        vals = vals.where(np.isfinite(vals))  # inf is missing, as in every estimator
-        cols[col] = vals.groupby(rows[unit].to_numpy()).mean()
-    pm = pd.DataFrame(cols).reindex([*panel.donors, panel.treated])
-    if pm.isna().to_numpy().any():
-        bad = pm.columns[pm.isna().any()].tolist()
-        raise DataError(
-            f"predictors {bad} have no pre-period value for some units; fill them first"
+def _check_v_options(
+    spec: Predictors,
+    training: Predictors,
+    *,
+    v: Any,
+    validation_periods: Any,
+    method: SynthMethod,
+) -> None:
+    """The predictor options fit together: all need predictors and method='sc'."""
+    given = [
+        name
+        for name, value in (
+            ("predictors", spec.labels),
+            ("v", v),
+            ("training_predictors", training.labels),
+            ("validation_periods", validation_periods),
         )
-    sd = pm.std(ddof=1).replace(0, 1.0)
-    return ((pm - pm.mean()) / sd).to_numpy(float).T  # K x units
+        if value is not None and (not isinstance(value, list) or value)
+    ]
+    if given and method == "sdid":
+        raise DataError(
+            f"{', '.join(given)} are only used by method='sc'; synthetic difference-in-"
+            "differences weights match the outcome path. Drop them or use method='sc'"
+        )
+    if not spec.labels and len(given) > 0:
+        raise DataError(
+            f"{', '.join(given)} need predictors: V weighs predictors. Pass predictors=[...] "
+            "as well"
+        )
+    if v is not None and (training.labels or validation_periods is not None):
+        raise DataError(
+            "v fixes the predictor weights, so training_predictors and validation_periods, "
+            "which choose them, have nothing to do; drop v or drop those"
+        )
+    if training.labels and len(training.labels) != len(spec.labels):
+        raise DataError(
+            f"training_predictors has {len(training.labels)} predictor(s) for "
+            f"{len(spec.labels)} predictors {spec.labels}; give one training predictor per "
+            "predictor, in the same order (V found on the one weighs the other)"
+        )
+
+
+def _predictor_matrix(
+    data: pd.DataFrame,
+    spec: Predictors,
+    training: Predictors,
+    panel: _Panel,
+    *,
+    unit: str,
+    time: str,
+) -> tuple[np.ndarray | None, pd.DataFrame | None]:
+    """Standardised predictors, K x units (donors first), training rows stacked below; and
+    the raw predictor values (K x units) for the balance table."""
+    if not spec.labels:
+        return None, None
+    units = [*panel.donors, panel.treated]
+    where = {
+        "units": units,
+        "pre_times": panel.times[panel.pre],
+        "all_times": panel.times,
+        "unit": unit,
+        "time": time,
+    }
+    raw = predictor_values(data, spec, role="predictors", **where)
+    blocks = [standardise(raw)]
+    if training.labels:
+        blocks.append(
+            standardise(predictor_values(data, training, role="training_predictors", **where))
+        )
+    return np.vstack(blocks), raw
 
 
 def _diagnostics(
-    main: dict[str, Any], panel: _Panel, *, unit: str, method: SynthMethod, predictors: list[str]
+    main: dict[str, Any],
+    panel: _Panel,
+    *,
+    unit: str,
+    method: SynthMethod,
+    labels: list[str],
+    raw: pd.DataFrame | None,
 ) -> dict[str, Any]:
     """The main fit's weights, paths and fit before and after treatment."""
     gap, times, t0 = main["gap"], panel.times, panel.t0
@@ -492,13 +616,25 @@ def _diagnostics(
         "treated": pd.Series(panel.y[-1], index=times, name=str(panel.treated)),
         "pre_rmspe": _rmspe(gap[:t0]),
         "post_rmspe": _rmspe(gap[t0:]),
+        "pre_mspe": float(np.mean(gap[:t0] ** 2)),
     }
     if method == "sdid":
         diagnostics["time_weights"] = pd.Series(
             main["time_weights"], index=times[:t0], name="time_weight"
         )
-    if main["v"] is not None:
-        diagnostics["predictor_weights"] = pd.Series(main["v"], index=predictors, name="v")
+    if main["v"] is not None and raw is not None:
+        diagnostics["predictor_weights"] = pd.Series(main["v"], index=labels, name="v")
+        diagnostics["v_mspe"] = main["v_mspe"]
+        diagnostics["v_starts"] = pd.DataFrame(main["starts"], columns=["start", "mspe"])
+        values = raw.to_numpy(float)
+        diagnostics["predictor_balance"] = pd.DataFrame(
+            {
+                "treated": values[:, -1],
+                "synthetic": values[:, :-1] @ main["weights"],
+                "donor_mean": values[:, :-1].mean(axis=1),
+            },
+            index=pd.Index(labels, name="predictor"),
+        )
     return diagnostics
 
 
