@@ -21,6 +21,7 @@ from ebpm.estimators._common import check_numeric
 __all__ = [
     "PredictorSpec",
     "Predictors",
+    "check_v_options",
     "parse_predictors",
     "parse_v",
     "predictor_values",
@@ -184,3 +185,45 @@ def validation_index(periods: Any, times: pd.Index, t0: int, *, time: str) -> li
             f"({_py(pre[0])!r} to {_py(pre[-1])!r}); V is chosen on the fit before treatment"
         )
     return sorted(set(out))
+
+
+def check_v_options(
+    spec: Predictors,
+    training: Predictors,
+    *,
+    v: Any,
+    validation_periods: Any,
+    method: str,
+) -> None:
+    """The predictor options fit together: all need predictors and method='sc'."""
+    given = [
+        name
+        for name, value in (
+            ("predictors", spec.labels),
+            ("v", v),
+            ("training_predictors", training.labels),
+            ("validation_periods", validation_periods),
+        )
+        if value is not None and (not isinstance(value, list) or value)
+    ]
+    if given and method == "sdid":
+        raise DataError(
+            f"{', '.join(given)} are only used by method='sc'; synthetic difference-in-"
+            "differences weights match the outcome path. Drop them or use method='sc'"
+        )
+    if not spec.labels and len(given) > 0:
+        raise DataError(
+            f"{', '.join(given)} need predictors: V weighs predictors. Pass predictors=[...] "
+            "as well"
+        )
+    if v is not None and (training.labels or validation_periods is not None):
+        raise DataError(
+            "v fixes the predictor weights, so training_predictors and validation_periods, "
+            "which choose them, have nothing to do; drop v or drop those"
+        )
+    if training.labels and len(training.labels) != len(spec.labels):
+        raise DataError(
+            f"training_predictors has {len(training.labels)} predictor(s) for "
+            f"{len(spec.labels)} predictors {spec.labels}; give one training predictor per "
+            "predictor, in the same order (V found on the one weighs the other)"
+        )

@@ -31,6 +31,7 @@ from ebpm.estimators._common import (
 from ebpm.estimators._synth_predictors import (
     Predictors,
     PredictorSpec,
+    check_v_options,
     parse_predictors,
     parse_v,
     predictor_values,
@@ -375,7 +376,7 @@ def synthetic_control(
         raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
     spec = parse_predictors(predictors, role="predictors")
     training = parse_predictors(training_predictors, role="training_predictors")
-    _check_v_options(spec, training, v=v, validation_periods=validation_periods, method=method)
+    check_v_options(spec, training, v=v, validation_periods=validation_periods, method=method)
     y_values = _validate(
         data,
         outcome=outcome,
@@ -520,48 +521,6 @@ def _prepare(
         )
     y = wide.loc[[*donors, treated]].to_numpy(float)
     return _Panel(y=y, units=units, donors=donors, treated=treated, times=times, pre=pre, t0=t0)
-
-
-def _check_v_options(
-    spec: Predictors,
-    training: Predictors,
-    *,
-    v: Any,
-    validation_periods: Any,
-    method: SynthMethod,
-) -> None:
-    """The predictor options fit together: all need predictors and method='sc'."""
-    given = [
-        name
-        for name, value in (
-            ("predictors", spec.labels),
-            ("v", v),
-            ("training_predictors", training.labels),
-            ("validation_periods", validation_periods),
-        )
-        if value is not None and (not isinstance(value, list) or value)
-    ]
-    if given and method == "sdid":
-        raise DataError(
-            f"{', '.join(given)} are only used by method='sc'; synthetic difference-in-"
-            "differences weights match the outcome path. Drop them or use method='sc'"
-        )
-    if not spec.labels and len(given) > 0:
-        raise DataError(
-            f"{', '.join(given)} need predictors: V weighs predictors. Pass predictors=[...] "
-            "as well"
-        )
-    if v is not None and (training.labels or validation_periods is not None):
-        raise DataError(
-            "v fixes the predictor weights, so training_predictors and validation_periods, "
-            "which choose them, have nothing to do; drop v or drop those"
-        )
-    if training.labels and len(training.labels) != len(spec.labels):
-        raise DataError(
-            f"training_predictors has {len(training.labels)} predictor(s) for "
-            f"{len(spec.labels)} predictors {spec.labels}; give one training predictor per "
-            "predictor, in the same order (V found on the one weighs the other)"
-        )
 
 
 def _predictor_matrix(
