@@ -107,6 +107,22 @@ ESTIMATORS: dict[str, tuple[Callable[..., EstimateResult], Callable[[], tuple]]]
     # issue 20: R did's options with analytic errors clustered by state, and dates as periods
     "staggered_did_options": (ebpm.staggered_did, lambda: _staggered_options()),
     "synthetic_control": (ebpm.synthetic_control, _prop99),
+    "synthetic_control_v": (
+        ebpm.synthetic_control,
+        lambda: (
+            CATALOG.load("studies.germany"),
+            {
+                "outcome": "gdp",
+                "unit": "country",
+                "time": "year",
+                "treated_unit": "West Germany",
+                "treatment_time": 1991,
+                "predictors": [("gdp", range(1981, 1991)), ("trade", range(1981, 1991))],
+                "training_predictors": [("gdp", range(1971, 1981)), ("trade", range(1971, 1981))],
+                "validation_periods": range(1981, 1991),
+            },
+        ),
+    ),
     "its": (ebpm.its, _california),
     "rdd": (
         ebpm.rdd,
