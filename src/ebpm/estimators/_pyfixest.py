@@ -32,7 +32,6 @@ __all__ = [
     "r2_within",
     "tidy",
     "vcov",
-    "wild_bootstrap",
 ]
 
 
@@ -83,22 +82,6 @@ def tidy(fit: Feols, *, conf_level: float) -> pd.DataFrame:
             "conf_high": table[high_col].to_numpy(float),
         }
     )
-
-
-def wild_bootstrap(
-    fit: Feols, *, param: str, reps: int, seed: int | None, weights_type: str
-) -> tuple[float, np.ndarray]:
-    """Wild cluster bootstrap of ``param`` (pyfixest/wildboottest, WCR): the bootstrap p-value
-    and the bootstrapped t statistics."""
-    with quiet():
-        boot, tstats = fit.wildboottest(
-            reps=reps,
-            param=param,
-            seed=seed,
-            weights_type=weights_type,
-            return_bootstrapped_t_stats=True,
-        )
-    return float(boot["Pr(>|t|)"]), np.asarray(tstats, dtype=float)
 
 
 def coef_names(fit: Feols) -> list[str]:

@@ -27,6 +27,7 @@ from ebpm.estimators._common import (
     duplicate_rows_error,
     require_frame,
 )
+from ebpm.estimators._did_wild import wild_cluster_bootstrap
 from ebpm.results import EstimateResult, tidy_table
 
 if TYPE_CHECKING:
@@ -233,10 +234,13 @@ def did(
     vcov : {"cluster", "hetero", "iid", "wild"}, optional
         Standard errors: cluster-robust (CRV1, the default), heteroskedasticity-robust (HC1),
         classical, or the wild cluster bootstrap ("wild": restricted WCR-11 of MacKinnon &
-        Webb, via pyfixest/wildboottest; Rademacher weights, Webb's six-point weights with 12 or
-        fewer clusters). With "wild" the p-value is the bootstrap p-value and the interval a
-        symmetric bootstrap-t interval from the bootstrapped t statistics; the standard error
-        shown is CRV1's.
+        Webb, as Stata's boottest and R's fwildclusterboot; Rademacher weights, every sign
+        pattern when there are no more than ``reps``, Webb's six-point weights with 12 or fewer
+        clusters). With "wild" the p-value is the bootstrap p-value of ``treated = 0`` and the
+        interval is found by test inversion, as those tools report it: the values ``r`` of the
+        effect that the bootstrap test of ``treated = r`` does not reject at ``1 - conf_level``.
+        It need not be symmetric about the estimate, and it is unbounded (``inf``) when no value
+        is rejected, as with one treated cluster. The standard error shown is CRV1's.
     conf_level : float, default 0.95
         Confidence level of the intervals.
     reps : int, default 9999
@@ -320,7 +324,8 @@ def did(
         )
     extra: dict[str, object] = {}
     if vcov == "wild":
-        extra = _wild(fit.model, table, panel, conf_level=conf_level, reps=reps, seed=seed)
+        kept_safe = [t for t in fit.raw["term"] if t != "d"]
+        extra = _wild(panel, kept_safe, table, conf_level=conf_level, reps=reps, seed=seed)
     return EstimateResult(
         method="did",
         title="Difference-in-differences (two-way fixed effects)",
@@ -623,30 +628,70 @@ def _fit_pyfixest(
     return _Fit(raw, _pyfixest.n_obs(model), _pyfixest.r2(model), _pyfixest.r2_within(model), model)
 
 
+def _residualiser(
+    fe: np.ndarray, w: np.ndarray | None, covs: np.ndarray
+) -> Callable[[np.ndarray], np.ndarray]:
+    """``M1`` in the sqrt-weight-transformed space: residuals of columns on the fixed effects
+    coded in ``fe`` and the columns of ``covs`` (weighted least squares with ``w``)."""
+    n = len(fe)
+    weights = np.ones(n) if w is None else w.astype(float)
+    root = np.sqrt(weights)[:, None]
+
+    def demean(q: np.ndarray) -> np.ndarray:
+        out, _ = _pyfixest.demean(np.ascontiguousarray(q, dtype=float), fe, weights, tol=1e-12)
+        return np.asarray(out)
+
+    cov_t = demean(covs) * root if covs.shape[1] else None
+
+    def residualise(z: np.ndarray) -> np.ndarray:
+        out = demean(z / root) * root
+        if cov_t is not None:
+            out -= cov_t @ np.linalg.lstsq(cov_t, out, rcond=None)[0]
+        return out
+
+    return residualise
+
+
 def _wild(
-    model: Feols | None,
-    table: pd.DataFrame,
     panel: _Panel,
+    kept: list[str],
+    table: pd.DataFrame,
     *,
     conf_level: float,
     reps: int,
     seed: int | None,
 ) -> dict[str, object]:
-    """Wild cluster bootstrap: set the treated row's p-value and bootstrap-t interval in
-    ``table`` (in place) and return its diagnostics."""
-    if model is None:  # the balanced shortcut never serves vcov="wild"
-        raise EstimationError("the wild bootstrap needs a pyfixest fit, and there is none")
-    weights_type = "webb" if panel.n_clusters <= 12 else "rademacher"
-    p_value, tstats = _pyfixest.wild_bootstrap(
-        model, param="d", reps=reps, seed=seed, weights_type=weights_type
+    """Wild cluster bootstrap: set the treated row's bootstrap p-value and test-inversion
+    interval in ``table`` (in place) and return its diagnostics."""
+    use = np.ones(len(panel.d), dtype=bool) if panel.w is None else panel.w > 0
+    w = None if panel.w is None else panel.w[use]
+    fe = np.column_stack([panel.u_codes[use], panel.t_codes[use]]).astype(np.uint64)
+    covs = (
+        np.column_stack([panel.xs[name][use] for name in kept])
+        if kept
+        else np.empty((use.sum(), 0))
     )
-    crit = float(np.quantile(np.abs(tstats), conf_level))
+    residualise = _residualiser(fe, w, covs)
+    root = np.ones(int(use.sum())) if w is None else np.sqrt(w)
+    yx = residualise(np.column_stack([panel.y[use], panel.d[use]]) * root[:, None])
+    clusters, n_clusters = _codes(pd.Series(panel.cl_codes[use]))
+    weights_type: Literal["webb", "rademacher"] = "webb" if n_clusters <= 12 else "rademacher"
+    boot = wild_cluster_bootstrap(
+        yx[:, 0],
+        yx[:, 1],
+        clusters,
+        n_clusters,
+        residualise,
+        reps=reps,
+        seed=seed,
+        weights_type=weights_type,
+        conf_level=conf_level,
+    )
     row = table.index[table["term"] == panel.labels["d"]][0]
-    est, se = table.at[row, "estimate"], table.at[row, "std_error"]
     table.loc[row, ["p_value", "conf_low", "conf_high"]] = [
-        p_value,
-        est - crit * se,
-        est + crit * se,
+        boot.p_value,
+        boot.conf_low,
+        boot.conf_high,
     ]
     n_treated_clusters = int(np.count_nonzero(np.bincount(panel.cl_codes[panel.d > 0])))
     if n_treated_clusters < 5:
@@ -659,11 +704,12 @@ def _wild(
         )
     return {
         "wild_bootstrap": {
-            "reps": reps,
+            "reps": boot.reps,
             "seed": seed,
             "weights": weights_type,
             "type": "WCR-11 (null imposed)",
-            "critical_value": crit,
+            "interval": "test inversion: the null values the bootstrap test does not reject",
+            "full_enumeration": boot.full_enumeration,
             "n_treated_clusters": n_treated_clusters,
         }
     }
@@ -682,7 +728,7 @@ def _inference(
             "iid": "古典的な標準誤差（iid）",
             "wild": (
                 f"{cluster} 単位のワイルド・クラスター・ブートストラップ（WCR、{reps} 回、"
-                f"シード {seed}）、クラスター数 {n_clusters}、ブートストラップ t 信頼区間"
+                f"シード {seed}）、クラスター数 {n_clusters}、検定の反転による信頼区間"
             ),
         }[vcov]
     return {
@@ -693,7 +739,7 @@ def _inference(
         "iid": "classical (iid)",
         "wild": (
             f"wild cluster bootstrap by {cluster} (WCR, {reps} reps, seed {seed}), "
-            f"{n_clusters} clusters; bootstrap-t interval"
+            f"{n_clusters} clusters; interval by test inversion"
         ),
     }[vcov]
 
