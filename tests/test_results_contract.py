@@ -124,6 +124,34 @@ ESTIMATORS: dict[str, tuple[Callable[..., EstimateResult], Callable[[], tuple]]]
         ),
     ),
     "its": (ebpm.its, _california),
+    "its_counts": (
+        ebpm.its,
+        lambda: (
+            CATALOG.load("studies.sicily"),
+            {
+                "outcome": "aces",
+                "time": "time",
+                "intervention": [25, 37],
+                "family": "quasipoisson",
+                "offset": "stdpop",
+                "seasonal": 12,
+                "harmonics": 2,
+            },
+        ),
+    ),
+    "its_controlled": (
+        ebpm.its,
+        lambda: (
+            CATALOG.load("studies.prop99"),
+            {
+                "outcome": "PacksPerCapita",
+                "time": "Year",
+                "intervention": 1989,
+                "unit": "State",
+                "treated_unit": "California",
+            },
+        ),
+    ),
     "rdd": (
         ebpm.rdd,
         lambda: (CATALOG.load("studies.senate"), {"outcome": "vote", "running": "margin"}),

@@ -1,7 +1,9 @@
-"""Interrupted time series: segmented regression with Newey-West (HAC) standard errors."""
+"""Interrupted time series: segmented regression with Newey-West (HAC) standard errors, models
+of counts with an offset, several interruptions and a comparison series (controlled ITS)."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,16 +19,21 @@ from ebpm.errors import (
     EstimationError,
     InvalidOptionError,
     NoPrePeriodError,
+    UnitNotFoundError,
+    did_you_mean,
 )
 from ebpm.estimators._common import (
     check_columns,
     check_numeric,
+    check_option,
+    check_unique_panel,
     drop_missing,
     require_frame,
 )
-from ebpm.results import EstimateResult
+from ebpm.estimators._its_fit import COUNT_FAMILIES, Family, Fit, fit_counts, fit_gaussian
+from ebpm.results import EstimateResult, tidy_table
 
-__all__ = ["MIN_SEGMENT", "default_hac_lags", "its"]
+__all__ = ["MIN_SEGMENT", "Family", "default_hac_lags", "its"]
 
 #: Fewest periods allowed on each side of the intervention (a line needs two, a check three).
 MIN_SEGMENT = 3
@@ -40,6 +47,17 @@ ASSUMPTION = (
 ASSUMPTION_JA = (
     "政策がなければ、介入前の結果変数の水準とトレンド（および季節パターン）は介入後も変わらず続き、"
     "同じ時期にほかの変化もなかった。"
+)
+
+ASSUMPTION_CONTROL = (
+    "Without the policy, the treated series' level and trend would have changed at the "
+    "intervention as the comparison series' did (the pre-intervention difference between the "
+    "two continuing), and nothing else affected one series and not the other at that time."
+)
+
+ASSUMPTION_CONTROL_JA = (
+    "政策がなければ、処置系列の水準とトレンドは介入時点で比較系列と同じように変化し（介入前の"
+    "両者の差はそのまま続き）、同じ時期に一方の系列だけに影響するほかの変化もなかった。"
 )
 
 
@@ -83,9 +101,20 @@ def _coerce_intervention(value: Any, kind: str, series: pd.Series, time: str) ->
 
 
 def _seasonal_dummies(
-    seasonal: int | str | None, frame: pd.DataFrame, n: int
+    seasonal: int | str | None,
+    frame: pd.DataFrame,
+    n: int,
+    *,
+    position: np.ndarray | None = None,
+    harmonics: int | None = None,
 ) -> tuple[pd.DataFrame, str | None]:
-    """Dummies for the seasons (first season the reference) and a description."""
+    """Dummies for the seasons (first season the reference), or ``harmonics`` sine-cosine
+    pairs of the cycle, and a description. ``n`` is the number of periods of the series;
+    ``position`` the period number of each row of ``frame`` (its rank in time)."""
+    if position is None:
+        position = np.arange(len(frame))
+    if harmonics is not None:
+        return _fourier_terms(seasonal, position, n, harmonics)
     if seasonal is None:
         return pd.DataFrame(index=range(n)), None
     if isinstance(seasonal, bool) or not isinstance(seasonal, int | str | np.integer):
@@ -106,7 +135,7 @@ def _seasonal_dummies(
                 f"and {n // 2} (half the {n} periods), e.g. 12 for monthly or 4 for quarterly "
                 "data; or None for no seasonal terms."
             )
-        season = (np.arange(n) % seasonal).astype(str)
+        season = (np.asarray(position).astype(int) % seasonal).astype(str)
         label = f"cycle of {seasonal} periods"
         names = {s: f"season_{int(s) + 1}" for s in pd.unique(season)}
     levels = list(pd.unique(season))
@@ -116,9 +145,48 @@ def _seasonal_dummies(
             "Drop it or name a column with at least two seasons."
         )
     dummies = pd.DataFrame(
-        {names[lvl]: (season == lvl).astype(float) for lvl in levels[1:]}, index=range(n)
+        {names[lvl]: (season == lvl).astype(float) for lvl in levels[1:]},
+        index=range(len(frame)),
     )
     return dummies, label
+
+
+def _fourier_terms(
+    seasonal: int | str | None, position: np.ndarray, n: int, harmonics: Any
+) -> tuple[pd.DataFrame, str]:
+    """``harmonics`` pairs ``sin(2 pi j p / period)``, ``cos(2 pi j p / period)`` of the
+    period number ``p`` (Bernal et al. 2017's ``harmonic(month, 2, 12)``)."""
+    if isinstance(seasonal, bool) or not isinstance(seasonal, int | np.integer):
+        raise InvalidOptionError(
+            f"harmonics={harmonics!r} needs the length of the seasonal cycle as a number, "
+            f"e.g. seasonal=12 for monthly data; got seasonal={seasonal!r}. Give seasonal=12 "
+            "(or 4 for quarters), or drop harmonics to use seasonal dummies."
+        )
+    period = int(seasonal)
+    if period < 2 or period > n // 2:
+        raise InvalidOptionError(
+            f"seasonal={period} must be a whole number of periods per cycle between 2 "
+            f"and {n // 2} (half the {n} periods), e.g. 12 for monthly or 4 for quarterly "
+            "data; or None for no seasonal terms."
+        )
+    top = period // 2
+    if (
+        isinstance(harmonics, bool)
+        or not isinstance(harmonics, int | np.integer)
+        or not 1 <= harmonics <= top
+    ):
+        raise InvalidOptionError(
+            f"harmonics={harmonics!r} must be a whole number of sine-cosine pairs from 1 to "
+            f"{top} (half the cycle of {period}), e.g. harmonics=2 as Bernal et al. (2017)"
+        )
+    angle = 2 * np.pi * np.asarray(position, float) / period
+    terms: dict[str, np.ndarray] = {}
+    for j in range(1, int(harmonics) + 1):
+        if 2 * j < period:  # at j = period / 2 the sine is 0 at every period: left out
+            terms[f"sin_{j}"] = np.sin(j * angle)
+        terms[f"cos_{j}"] = np.cos(j * angle)
+    label = f"{int(harmonics)} harmonic{'s' if harmonics != 1 else ''} of {period} periods"
+    return pd.DataFrame(terms, index=range(len(position))), label
 
 
 def its(
@@ -128,76 +196,140 @@ def its(
     time: str,
     intervention: Any,
     seasonal: int | str | None = None,
+    harmonics: int | None = None,
     covariates: Sequence[str] | None = None,
     hac_lags: int | None = None,
     conf_level: float = 0.95,
+    family: Family = "gaussian",
+    offset: str | None = None,
+    unit: str | None = None,
+    treated_unit: Any = None,
+    control: Any = None,
+    slope_change: bool = True,
 ) -> EstimateResult:
-    """Interrupted time series by segmented regression with Newey-West standard errors.
+    """Interrupted time series by segmented regression, of one series or against a comparison.
 
-    Fits, by OLS on one series (one row per period),
-    ``outcome ~ 1 + t + post + t_since (+ seasonal dummies) (+ covariates)`` where ``t`` is time,
+    Fits, on one series (one row per period),
+    ``outcome ~ 1 + t + post + t_since (+ seasonal terms) (+ covariates)`` where ``t`` is time,
     ``post`` is 1 from the intervention on and ``t_since = (t - intervention) * post``. The
     coefficient on ``post`` is the immediate level change at the intervention (the headline),
-    the one on ``t_since`` the change in slope. Standard errors are Newey-West (HAC, Bartlett
-    kernel) with the small-sample factor n/(n-k) and t(n-k) intervals, as Stata's ``newey`` and
-    Linden's ``itsa`` compute them.
+    the one on ``t_since`` the change in slope. With ``family="gaussian"`` (the default) the
+    fit is OLS with Newey-West (HAC, Bartlett kernel) standard errors, the small-sample factor
+    n/(n-k) and t(n-k) intervals, as Stata's ``newey`` and Linden's ``itsa`` compute them.
+
+    Counts (``family="poisson"``, ``"quasipoisson"``, ``"negative_binomial"``) are modelled on
+    the log scale with ``log(offset)`` as an offset, as Bernal, Cummins & Gasparrini (2017) do:
+    coefficients are log rate ratios, the tidy table adds ``rate_ratio``, ``rr_conf_low`` and
+    ``rr_conf_high`` (their exponentials), and intervals are normal.
+
+    Several interventions (``intervention=[t1, t2, ...]``) give a level and a slope change at
+    each: ``level_change_1``, ``slope_change_1``, ``level_change_2``, ... (each slope change
+    adds to the slope of the segment before it).
+
+    A comparison series (``unit``, ``treated_unit``, ``control``) turns the design into a
+    controlled ITS (Linden 2015's multiple-group ``itsa``): the treated and comparison series
+    are stacked, with ``z`` = 1 for the treated, and
+    ``outcome ~ 1 + t + z + z*t + post + t_since + z*post + z*t_since``. ``level_change`` and
+    ``slope_change`` are then the treated series' changes minus the comparison's (a
+    difference-in-differences of the changes); the comparison's own changes are
+    ``control_level_change`` and ``control_slope_change``, the pre-period differences
+    ``level_difference`` and ``pre_slope_difference``. Newey-West lags run within each series.
 
     Parameters
     ----------
     data : pandas.DataFrame
-        One series, one row per period (filter a panel to one unit first). Not modified; rows
-        may come in any order.
+        One series, one row per period; or, with ``unit``, a panel of series. Not modified;
+        rows may come in any order.
     outcome : str
-        Column with the outcome.
+        Column with the outcome (counts for the count families).
     time : str
         Column with the period: numbers (years, month counts; slopes are then per unit of
         time), or datetimes / pandas Periods (ordered; slopes are then per observation, so the
         series should be regularly spaced).
-    intervention : scalar
+    intervention : scalar or sequence of scalars
         The first period with the policy, a value of ``time`` (for datetimes anything
         :class:`pandas.Timestamp` accepts, e.g. ``"2011-07-01"``). Rows at or after it are post.
+        A list of increasing values gives several interruptions.
     seasonal : int or str, optional
-        Seasonal dummies. An int is the number of periods in a cycle (12 for monthly data, 4
+        Seasonal terms. An int is the number of periods in a cycle (12 for monthly data, 4
         for quarterly): the season of each row is its position in the time order modulo that
         number, counted from the first period. A str names a column holding the season (e.g.
-        ``"month"``). The first season is the reference.
+        ``"month"``). Dummies, the first season the reference, unless ``harmonics`` is given.
+    harmonics : int, optional
+        Instead of dummies, this many sine-cosine pairs of the cycle of ``seasonal`` periods
+        (which must then be an int), as ``tsModel::harmonic`` in Bernal et al. (2017).
     covariates : sequence of str, optional
         Time-varying controls added linearly.
     hac_lags : int, optional
-        Newey-West maximum lag. Default ``floor(4 * (n / 100) ** (2 / 9))`` (Newey & West 1994's
-        rule of thumb; 3 for 31 to 99 periods). 0 gives heteroskedasticity-robust errors.
+        Newey-West maximum lag (``family="gaussian"`` only). Default
+        ``floor(4 * (n / 100) ** (2 / 9))`` of the treated series' n periods (Newey & West
+        1994's rule of thumb; 3 for 31 to 99 periods). 0 gives heteroskedasticity-robust
+        errors.
     conf_level : float, default 0.95
         Confidence level of the intervals.
+    family : {"gaussian", "poisson", "quasipoisson", "negative_binomial"}, default "gaussian"
+        The outcome model. ``"poisson"``: a Poisson GLM with model-based standard errors.
+        ``"quasipoisson"``: the same coefficients, standard errors scaled by the square root
+        of the Pearson dispersion (R's ``quasipoisson``, Stata's ``glm, scale(x2)``: the
+        tutorial's choice for overdispersed counts). ``"negative_binomial"``: NB2 with the
+        dispersion estimated by maximum likelihood.
+    offset : str, optional
+        Column of exposures (e.g. population) for the count families; its log enters with
+        coefficient 1, so the coefficients are changes in the rate ``outcome / offset``.
+    unit : str, optional
+        Column identifying the series of a panel; needs ``treated_unit``.
+    treated_unit : scalar, optional
+        The value of ``unit`` whose series is evaluated.
+    slope_change : bool, default True
+        Fit a change in slope at each intervention. False fits level changes only (the
+        step-change impact model of Bernal et al. 2017's main example).
+    control : scalar or sequence, optional
+        The value(s) of ``unit`` used as the comparison. Default: every other unit. Their
+        rows are stacked, which gives the same coefficients as their per-period mean when
+        every comparison series covers the same periods (Linden's ``itsa``).
 
     Returns
     -------
     EstimateResult
-        Terms ``level_change`` (headline), ``slope_change``, ``pre_slope``, ``intercept``, then
-        seasonal dummies and covariates. ``diagnostics``:
+        Terms ``level_change`` (headline), ``slope_change``, ``pre_slope``, ``intercept``
+        (suffixed ``_1``, ``_2``, ... with several interventions; the headline is then
+        ``level_change_1``), then the controlled design's extra terms, seasonal terms and
+        covariates. ``diagnostics``:
 
-        - ``counterfactual``: Series by time, the fitted series with ``post`` and ``t_since``
-          set to 0 (what the pre-intervention line predicts without the policy);
-        - ``fitted``: Series by time, the fitted values;
+        - ``counterfactual``: Series by time, the treated series' fitted values with the
+          policy terms set to 0 (for counts, expected counts);
+        - ``fitted``, ``observed``: Series by time for the treated series;
         - ``residual_autocorrelation``: ``{"durbin_watson": float, "ljung_box_pvalue":
-          {lag: p}}`` for a few lags (1, 2, 4, and the seasonal period when it fits);
-        - ``hac_lags``, ``n_pre``, ``n_post``, ``r2``;
-        - ``effect_at_end``: fitted minus counterfactual at the last period.
+          {lag: p}}`` of the treated series' residuals (Pearson residuals for counts) for a
+          few lags (1, 2, 4, and the seasonal period when it fits);
+        - ``hac_lags`` (None for counts), ``n_pre``, ``n_post``, ``r2`` (gaussian only);
+        - ``effect_at_end``: fitted minus counterfactual at the last period;
+        - counts: ``rate_ratio`` ({term: exp(estimate)}), ``dispersion`` (Pearson X2 / df, for
+          the Poisson families) or ``alpha`` (negative binomial);
+        - controlled: ``control_observed`` and ``control_fitted`` (the comparison's mean by
+          time), ``control_units``, ``treated_level_change`` and ``treated_slope_change``
+          (the treated series' own changes, sums of coefficients).
 
     Raises
     ------
     ColumnNotFoundError
         A column named in a role is missing (the message suggests a close match).
     NonNumericError
-        The outcome or a covariate is not numeric.
+        The outcome, offset or a covariate is not numeric.
     DuplicateRowsError
-        Two rows share a time point.
+        Two rows share a time point (of one unit).
     NoPrePeriodError
-        The intervention is outside the time range, or leaves fewer than 3 periods on a side.
+        An intervention is outside the time range, or leaves fewer than 3 periods in a
+        segment.
     InvalidOptionError
-        ``seasonal`` or ``hac_lags`` is not a valid choice.
+        ``seasonal``, ``harmonics``, ``hac_lags``, ``family``, ``offset`` or the unit options
+        are not a valid choice or combination.
+    UnitNotFoundError
+        ``treated_unit`` or a ``control`` unit is not in the data.
     DataError
-        The time column is neither numeric nor datetime/period, or ``intervention`` is of
-        another kind than it, or ``conf_level`` is not in (0, 1).
+        The time column is neither numeric nor datetime/period, ``intervention`` is of
+        another kind than it or not increasing, ``conf_level`` is not in (0, 1), counts are
+        negative or an exposure is not positive.
     EstimationError
         The regressors are collinear (e.g. a covariate that is a linear trend).
 
@@ -205,11 +337,14 @@ def its(
     -----
     The identifying assumption is that the pre-intervention level and trend (and seasonality)
     would have continued without the policy, and that nothing else that moves the outcome
-    changed at the intervention. Autocorrelated errors do not bias the OLS coefficients but
-    make classical standard errors too small, hence HAC; check the residual autocorrelation.
-    HAC intervals still under-cover in short series with strong autocorrelation (about 83%
-    for a nominal 95% with 100 periods and AR(1) coefficient 0.4 in ebpm's tests); treat
-    borderline p-values with care, or model the autocorrelation.
+    changed at the intervention; with a comparison series, that the changes the comparison
+    shows at the intervention are those the treated series would have shown without it.
+    Autocorrelated errors do not bias the OLS coefficients but make classical standard errors
+    too small, hence HAC; check the residual autocorrelation. HAC intervals still under-cover
+    in short series with strong autocorrelation (about 83% for a nominal 95% with 100 periods
+    and AR(1) coefficient 0.4 in ebpm's tests); treat borderline p-values with care, or model
+    the autocorrelation. Quasi-Poisson errors allow for overdispersion but not for
+    autocorrelation.
 
     References
     ----------
@@ -228,6 +363,14 @@ def its(
     covariates = list(covariates or [])
     if not 0 < conf_level < 1:
         raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
+    family = check_option(
+        "family",
+        family,
+        Family,
+        why="Use a count family for counts, with offset= naming the exposure.",
+    )
+    counts = family in COUNT_FAMILIES
+    _check_family_options(family, offset=offset, hac_lags=hac_lags)
     check_columns(
         data,
         {
@@ -235,87 +378,187 @@ def its(
             "time": time,
             "covariates": covariates,
             "seasonal": seasonal if isinstance(seasonal, str) else None,
+            "offset": offset,
+            "unit": unit,
         },
+    )
+    original = data
+    data, treated_unit, controls = _select_series(
+        data, unit=unit, treated_unit=treated_unit, control=control
     )
     used = [outcome, time, *covariates]
     if isinstance(seasonal, str):
         used.append(seasonal)
-    frame = drop_missing(data, used, func="its", label=[time])
-    kind = _check_time(frame, time)
+    if offset is not None:
+        used.append(offset)
+    if unit is not None:
+        used.append(unit)
+    frame = drop_missing(data, used, func="its", label=[time] if unit is None else [unit, time])
+    kind = _check_time(frame, time, unit=unit)
     y_all = check_numeric(frame, outcome, role="outcome")
     covs = {c: check_numeric(frame, c, role="covariate") for c in covariates}
-    series = _segments(frame, y_all, time=time, intervention=intervention, kind=kind)
-    design_x, seasonal_label = _design_matrix(frame, covs, series, seasonal=seasonal)
+    exposure = None if offset is None else check_numeric(frame, offset, role="offset")
+    if counts:
+        _check_counts(y_all, outcome=outcome, exposure=exposure, offset=offset)
+    z = np.ones(len(frame)) if unit is None else (frame[unit] == treated_unit).to_numpy(float)
+    series = _segments(frame, y_all, z, time=time, intervention=intervention, kind=kind, unit=unit)
+    design_x, seasonal_label, policy_terms = _design_matrix(
+        frame,
+        covs,
+        series,
+        seasonal=seasonal,
+        harmonics=harmonics,
+        controlled=unit is not None,
+        slopes=_check_flag(slope_change),
+    )
     n = series.n
-    hac_lags = _check_hac_lags(hac_lags, n)
-
-    import statsmodels.api as sm
-
-    fit = sm.OLS(series.y, design_x).fit(
-        cov_type="HAC",
-        cov_kwds={"maxlags": hac_lags, "use_correction": True},
-        use_t=True,
+    groups = None if unit is None else frame[unit].to_numpy()[series.order]
+    if counts:
+        log_offset = (
+            np.zeros(len(series.y))
+            if exposure is None
+            else np.log(exposure.to_numpy(float)[series.order])
+        )
+        fit = fit_counts(series.y, design_x, family=family, log_offset=log_offset)
+        hac_used = None
+    else:
+        log_offset = np.zeros(len(series.y))
+        hac_used = _check_hac_lags(hac_lags, n)
+        fit = fit_gaussian(series.y, design_x, hac_lags=hac_used, groups=groups)
+    return _result(
+        original,
+        fit=fit,
+        design_x=design_x,
+        series=series,
+        policy_terms=policy_terms,
+        log_offset=log_offset,
+        groups=groups,
+        spec={
+            "outcome": outcome,
+            "time": time,
+            "intervention": intervention,
+            "kind": kind,
+            "seasonal": seasonal,
+            "seasonal_label": seasonal_label,
+            "covariates": covariates,
+            "family": family,
+            "offset": offset,
+            "unit": unit,
+            "treated_unit": treated_unit,
+            "controls": controls,
+            "hac_lags": hac_used,
+            "conf_level": conf_level,
+            "slope_change": slope_change,
+        },
     )
-    index = pd.Index(series.times, name=time)
-    fitted = pd.Series(fit.fittedvalues.to_numpy(float), index=index, name="fitted")
+
+
+def _result(
+    data: pd.DataFrame,
+    *,
+    fit: Fit,
+    design_x: pd.DataFrame,
+    series: _Series,
+    policy_terms: list[str],
+    log_offset: np.ndarray,
+    groups: np.ndarray | None,
+    spec: dict[str, Any],
+) -> EstimateResult:
+    """The one result object from a fit: table, counterfactual, diagnostics, words."""
+    family, conf_level = spec["family"], spec["conf_level"]
+    counts = family in COUNT_FAMILIES
+    controlled = spec["unit"] is not None
+    n = series.n
+    table = _table(fit, design_x, conf_level=conf_level, counts=counts, k=len(series.starts))
+    headline = str(table["term"].iloc[0])
+    treated = series.z == 1
+    index = pd.Index(series.times[treated].to_numpy(), name=spec["time"])
+    params = pd.Series(fit.params, index=design_x.columns)
     cf_x = design_x.copy()
-    cf_x["level_change"] = 0.0
-    cf_x["slope_change"] = 0.0
-    counterfactual = pd.Series(
-        cf_x.to_numpy() @ fit.params.to_numpy(), index=index, name="counterfactual"
-    )
-    df_resid = int(fit.df_resid)
+    cf_x[policy_terms] = 0.0
+    cf_linear = cf_x.to_numpy(float) @ fit.params
+    link = np.exp if counts else (lambda v: v)
+    fitted_all = link(fit.linear + log_offset)
+    cf_all = link(cf_linear + log_offset)
+    fitted = pd.Series(fitted_all[treated], index=index, name="fitted")
+    counterfactual = pd.Series(cf_all[treated], index=index, name="counterfactual")
+    inference, inference_ja = _inference_words(family, fit, spec["hac_lags"], controlled)
+    diagnostics: dict[str, Any] = {
+        "counterfactual": counterfactual,
+        "fitted": fitted,
+        "residual_autocorrelation": _autocorrelation(
+            fit.resid[treated], n=n, seasonal=spec["seasonal"]
+        ),
+        "hac_lags": spec["hac_lags"],
+        "n_pre": series.n_pre,
+        "n_post": series.n_post,
+        "effect_at_end": float(fitted.iloc[-1] - counterfactual.iloc[-1]),
+        "observed": pd.Series(series.y[treated], index=index, name=spec["outcome"]),
+        "breaks": series.breaks,
+        "formula": _formula(spec, k=len(series.starts)),
+        **fit.extra,
+    }
+    if counts:
+        diagnostics["rate_ratio"] = dict(
+            zip(table["term"], np.exp(table["estimate"].to_numpy(float)), strict=True)
+        )
+    if controlled:
+        diagnostics.update(_control_diagnostics(series, params, fitted_all, spec))
+    design = {
+        "outcome": spec["outcome"],
+        "time": spec["time"],
+        "intervention": _intervention_value(spec["intervention"], series, spec["kind"]),
+        "seasonal": spec["seasonal_label"],
+        "covariates": spec["covariates"],
+        "family": family,
+        "offset": spec["offset"],
+        "slopes": series.time_unit,
+        "n_periods": n,
+        "n_pre": series.n_pre,
+        "n_post": series.n_post,
+        "first_period": series.times[treated].iloc[0],
+        "last_period": series.times[treated].iloc[-1],
+    }
+    if controlled:
+        design.update(
+            unit=spec["unit"],
+            treated_unit=spec["treated_unit"],
+            control=list(spec["controls"]),
+            n_units=1 + len(spec["controls"]),
+        )
+    what = "log rate ratio of the level change" if counts else "level change"
+    what_ja = "水準の変化の対数率比" if counts else "水準の変化"
+    if controlled:
+        estimand = (
+            f"Difference between the treated and comparison series in the {what} at the "
+            "intervention (and in the change in slope)"
+        )
+        estimand_ja = f"介入時点での{what_ja}（および傾きの変化）の処置系列と比較系列の差"
+    else:
+        estimand = f"{what[0].upper()}{what[1:]} at the intervention (and change in slope)"
+        estimand_ja = f"介入時点での{what_ja}（および傾きの変化）"
     return EstimateResult(
         method="its",
-        title="Interrupted time series (segmented regression)",
-        estimand="Level change at the intervention (and change in slope)",
-        table=_table(fit, design_x, conf_level=conf_level),
-        headline="level_change",
-        n_obs=n,
-        inference=(
-            f"Newey-West HAC (Bartlett kernel, {hac_lags} lag{'s' if hac_lags != 1 else ''}, "
-            f"small-sample n/(n-k)), t({df_resid})"
-        ),
+        title="Interrupted time series (segmented regression)"
+        if not controlled
+        else "Controlled interrupted time series (segmented regression)",
+        estimand=estimand,
+        table=table,
+        headline=headline,
+        n_obs=len(series.y),
+        inference=inference,
         translations={
             "ja": {
-                "estimand": "介入時点での水準の変化（および傾きの変化）",
-                "inference": f"Newey-West HAC 標準誤差（Bartlett カーネル、ラグ {hac_lags}、"
-                f"小標本補正 n/(n-k)）、t({df_resid})",
-                "assumption": ASSUMPTION_JA,
+                "estimand": estimand_ja,
+                "inference": inference_ja,
+                "assumption": ASSUMPTION_CONTROL_JA if controlled else ASSUMPTION_JA,
             }
         },
         conf_level=conf_level,
-        design={
-            "outcome": outcome,
-            "time": time,
-            "intervention": series.start if kind != "numeric" else intervention,
-            "seasonal": seasonal_label,
-            "covariates": covariates,
-            "slopes": series.time_unit,
-            "n_periods": n,
-            "n_pre": series.n_pre,
-            "n_post": series.n_post,
-            "first_period": series.times.iloc[0],
-            "last_period": series.times.iloc[-1],
-        },
-        diagnostics={
-            "counterfactual": counterfactual,
-            "fitted": fitted,
-            "residual_autocorrelation": _autocorrelation(
-                fit.resid.to_numpy(float), n=n, seasonal=seasonal
-            ),
-            "hac_lags": hac_lags,
-            "n_pre": series.n_pre,
-            "n_post": series.n_post,
-            "r2": float(fit.rsquared),
-            "effect_at_end": float(fitted.iloc[-1] - counterfactual.iloc[-1]),
-            "observed": pd.Series(series.y, index=index, name=outcome),
-            "formula": f"{outcome} ~ 1 + t + post + t_since"
-            + (f" + season({seasonal_label})" if seasonal_label else "")
-            + "".join(f" + {c}" for c in covariates),
-        },
+        design=design,
+        diagnostics=diagnostics,
         provenance=dict(data.attrs.get("ebpm", {})),
-        assumption=ASSUMPTION,
+        assumption=ASSUMPTION_CONTROL if controlled else ASSUMPTION,
         plotter=_plot_its,
     )
 
@@ -323,23 +566,103 @@ def its(
 # --- steps: validate, prepare, fit, result ---------------------------------------------------
 @dataclass(frozen=True)
 class _Series:
-    """The series in time order, split at the intervention, with its time terms."""
+    """The stacked series in row order (treated first, each series in time order), split at
+    the interventions, with the time terms."""
 
-    order: np.ndarray  # positions of the rows in time order
+    order: np.ndarray  # positions of the frame's rows in this order
     times: pd.Series
     y: np.ndarray
-    n: int
-    start: Any  # the intervention, comparable with ``times``
-    post: np.ndarray
+    z: np.ndarray  # 1 for the treated series' rows
+    n: int  # periods of the treated series
+    starts: list[Any]  # the interventions, comparable with ``times``
+    post: list[np.ndarray]  # per intervention: 1 from it on
+    t_since: list[np.ndarray]  # per intervention: time since it, 0 before
     n_pre: int
     n_post: int
+    breaks: list[int]  # positions in the treated series where a segment starts
     t: np.ndarray  # the trend term
-    t_since: np.ndarray  # time since the intervention, 0 before it
+    position: np.ndarray  # the period number (rank of the time among all periods)
     time_unit: str  # what a slope is per
 
 
-def _check_time(frame: pd.DataFrame, time: str) -> str:
-    """The kind of the time column (numeric, datetime, period), once it has one row a period."""
+def _check_family_options(family: str, *, offset: str | None, hac_lags: Any) -> None:
+    """An offset only with counts; Newey-West lags only with the linear model."""
+    if family in COUNT_FAMILIES and hac_lags is not None:
+        raise InvalidOptionError(
+            f"hac_lags={hac_lags!r} applies to family='gaussian' (Newey-West errors); with "
+            f"family={family!r} drop it, and use family='quasipoisson' to allow for "
+            "overdispersion (Bernal et al. 2017)"
+        )
+    if family not in COUNT_FAMILIES and offset is not None:
+        raise InvalidOptionError(
+            f"offset={offset!r} needs a count family: family='poisson', 'quasipoisson' or "
+            "'negative_binomial' (a linear model has no offset; model a rate as the outcome "
+            "instead)"
+        )
+
+
+def _find_unit(units: Sequence[Any], value: Any, *, role: str, unit: str) -> Any:
+    """``value`` as it is spelled in the unit column (or its text), else a helpful error."""
+    if value in set(units):
+        return value
+    as_text = {str(u): u for u in units}
+    if str(value) in as_text:
+        return as_text[str(value)]
+    raise UnitNotFoundError(
+        f"{role}={value!r} is not a value of unit={unit!r}."
+        f"{did_you_mean(str(value), as_text)} Units are: "
+        f"{', '.join(list(as_text)[:10])}{' ...' if len(as_text) > 10 else ''}."
+    )
+
+
+def _select_series(
+    data: pd.DataFrame, *, unit: str | None, treated_unit: Any, control: Any
+) -> tuple[pd.DataFrame, Any, list[Any]]:
+    """The rows of the treated series and its comparison units, the treated unit as the data
+    spell it, and the comparison units."""
+    if unit is None:
+        if treated_unit is not None or control is not None:
+            given = "treated_unit" if treated_unit is not None else "control"
+            raise InvalidOptionError(
+                f"{given}= needs unit=, the column that tells the series apart, e.g. "
+                "its(df, unit='State', treated_unit='California', ...)"
+            )
+        return data, None, []
+    if treated_unit is None:
+        raise InvalidOptionError(
+            f"unit={unit!r} needs treated_unit=, the value of {unit!r} whose series is "
+            "evaluated (the other units are the comparison unless control= names some)"
+        )
+    units = list(pd.unique(data[unit].dropna()))
+    treated = _find_unit(units, treated_unit, role="treated_unit", unit=unit)
+    if control is None:
+        controls = [u for u in units if u != treated]
+    else:
+        asked = (
+            [control]
+            if isinstance(control, str) or not isinstance(control, Sequence | pd.Index)
+            else list(control)
+        )
+        controls = list(
+            dict.fromkeys(_find_unit(units, c, role="control", unit=unit) for c in asked)
+        )
+    if treated in controls:
+        raise InvalidOptionError(
+            f"control={control!r} includes the treated unit {treated!r}; a series cannot be "
+            "its own comparison. Name the other units, or leave control=None for all of them"
+        )
+    if not controls:
+        raise InvalidOptionError(
+            f"unit={unit!r} has no unit besides treated_unit={treated!r} to compare with; "
+            "drop unit= and treated_unit= for a single-series ITS"
+        )
+    keep = data[unit].isin([treated, *controls]).to_numpy()
+    return data.loc[keep], treated, controls
+
+
+def _check_time(frame: pd.DataFrame, time: str, *, unit: str | None = None) -> str:
+    """The kind of the time column (numeric, datetime, period), once it has one row a period
+    (of each unit)."""
     kind = _time_kind(frame[time])
     if kind == "other":
         raise DataError(
@@ -347,44 +670,155 @@ def _check_time(frame: pd.DataFrame, time: str) -> str:
             f"{frame[time].dtype} (e.g. {frame[time].iloc[0]!r}). Convert it, e.g. "
             f"df[{time!r}] = pd.to_datetime(df[{time!r}]) or pd.PeriodIndex(..., freq='M')"
         )
+    if unit is not None:
+        check_unique_panel(frame, unit=unit, time=time)
+        return kind
     dup = frame[time].duplicated(keep=False)
     if dup.any():
         raise DuplicateRowsError(
             f"{int(dup.sum())} rows share a {time!r} value, e.g. {time}="
             f"{frame.loc[dup, time].iloc[0]}; an interrupted time series needs one row per "
-            "period. Filter to one unit or aggregate first (df.groupby(time).mean())"
+            "period. Filter to one unit or aggregate first (df.groupby(time).mean()), or "
+            "name the series with unit= and treated_unit="
         )
     return kind
 
 
+def _check_counts(
+    y: pd.Series, *, outcome: str, exposure: pd.Series | None, offset: str | None
+) -> None:
+    """Counts are not negative; exposures are positive (their log is the offset)."""
+    negative = y < 0
+    if negative.any():
+        raise DataError(
+            f"outcome={outcome!r} holds a negative value ({y[negative].iloc[0]:g}, row "
+            f"{y.index[negative][0]!r}), but a count family needs counts of 0 or more; use "
+            "family='gaussian' for other outcomes"
+        )
+    if exposure is not None:
+        bad = exposure <= 0
+        if bad.any():
+            raise DataError(
+                f"offset={offset!r} must be a positive exposure (its log is the offset); it "
+                f"holds {exposure[bad].iloc[0]:g} (row {exposure.index[bad][0]!r}). Drop those "
+                "rows or fix the exposure"
+            )
+
+
+def _starts(intervention: Any, kind: str, times: pd.Series, time: str) -> list[Any]:
+    """The interventions as a list of increasing values comparable with the time column."""
+    several = isinstance(intervention, list | tuple | np.ndarray | pd.Index)
+    values = list(intervention) if several else [intervention]
+    if not values:
+        raise DataError(
+            "intervention=[] names no period; give the first period with the policy, e.g. "
+            "intervention=1989, or a list of such periods"
+        )
+    starts = [_coerce_intervention(v, kind, times, time) for v in values]
+    if any(b <= a for a, b in itertools.pairwise(starts)):
+        raise DataError(
+            f"intervention={values!r} must be increasing, one value per interruption in "
+            f"time order, e.g. intervention={sorted(set(values), key=str)!r}"
+        )
+    return starts
+
+
 def _segments(
-    frame: pd.DataFrame, y_all: pd.Series, *, time: str, intervention: Any, kind: str
+    frame: pd.DataFrame,
+    y_all: pd.Series,
+    z_all: np.ndarray,
+    *,
+    time: str,
+    intervention: Any,
+    kind: str,
+    unit: str | None = None,
 ) -> _Series:
-    """Sort the series, split it at the intervention (enough periods on each side) and build
-    the trend and time-since-intervention terms."""
-    order = np.argsort(frame[time].to_numpy(), kind="stable")
+    """Stack the series (treated first, each in time order), split them at the interventions
+    (enough periods in each segment of the treated series) and build the time terms."""
+    codes, uniques = pd.factorize(frame[time], sort=True)
+    series_key = (
+        pd.factorize(frame[unit].astype(str), sort=True)[0]
+        if unit is not None
+        else np.zeros(len(frame), dtype=int)
+    )
+    order = np.lexsort((codes, series_key, -z_all))
     times = frame[time].iloc[order].reset_index(drop=True)
     y = y_all.iloc[order].to_numpy(float)
-    n = len(times)
-    start = _coerce_intervention(intervention, kind, times, time)
-    post = (times >= start).to_numpy()
-    n_pre, n_post = int((~post).sum()), int(post.sum())
-    if n_pre < MIN_SEGMENT or n_post < MIN_SEGMENT:
-        raise NoPrePeriodError(
-            f"intervention={intervention!r} leaves {n_pre} period(s) before and {n_post} at or "
-            f"after it, but each side needs at least {MIN_SEGMENT}; the data cover {time} "
-            f"{times.iloc[0]} to {times.iloc[-1]} ({n} periods). Choose an intervention inside "
-            "that range with at least 3 periods on each side"
+    z = z_all[order]
+    position = codes[order].astype(float)
+    periods = pd.Index(uniques)
+    treated_times = times[z == 1].reset_index(drop=True)
+    n = len(treated_times)
+    starts = _starts(intervention, kind, treated_times, time)
+    counts = [int((treated_times < starts[0]).sum())]
+    for a, b in zip(starts, [*starts[1:], None], strict=True):
+        after = treated_times >= a
+        counts.append(
+            int((after & (treated_times < b)).sum()) if b is not None else int(after.sum())
         )
+    if min(counts) < MIN_SEGMENT:
+        shown = intervention
+        if len(starts) == 1:
+            detail = f"leaves {counts[0]} period(s) before and {counts[1]} at or after it"
+        else:
+            detail = f"splits the series into segments of {', '.join(map(str, counts))} periods"
+        raise NoPrePeriodError(
+            f"intervention={shown!r} {detail}, but each segment needs at least {MIN_SEGMENT}; "
+            f"the data cover {time} {treated_times.iloc[0]} to {treated_times.iloc[-1]} "
+            f"({n} periods). Choose interventions inside that range with at least 3 periods "
+            "in each segment"
+        )
+    post, t_since = [], []
     if kind == "numeric":
-        t = times.to_numpy(float) - float(times.iloc[0])
-        t_since = np.where(post, times.to_numpy(float) - start, 0.0)
+        tv = times.to_numpy(float)
+        t = tv - float(times.min())
+        for s in starts:
+            p = tv >= s
+            post.append(p)
+            t_since.append(np.where(p, tv - s, 0.0))
         time_unit = f"per unit of {time}"
     else:
-        t = np.arange(n, dtype=float)
-        t_since = np.where(post, t - t[post].min(), 0.0)
+        t = position
+        for s in starts:
+            p = (times >= s).to_numpy()
+            first = float(np.argmax(np.asarray(periods >= s)))
+            post.append(p)
+            t_since.append(np.where(p, position - first, 0.0))
         time_unit = "per period"
-    return _Series(order, times, y, n, start, post, n_pre, n_post, t, t_since, time_unit)
+    breaks = list(np.cumsum(counts[:-1]).astype(int))
+    return _Series(
+        order=order,
+        times=times,
+        y=y,
+        z=z,
+        n=n,
+        starts=starts,
+        post=post,
+        t_since=t_since,
+        n_pre=counts[0],
+        n_post=n - counts[0],
+        breaks=[int(b) for b in breaks],
+        t=np.asarray(t, float),
+        position=position,
+        time_unit=time_unit,
+    )
+
+
+def _check_flag(value: Any) -> bool:
+    """``slope_change`` as a bool, or an error naming the two choices."""
+    if not isinstance(value, bool | np.bool_):
+        raise InvalidOptionError(
+            f"slope_change={value!r} must be True (a level and a slope change at each "
+            "intervention) or False (level changes only)"
+        )
+    return bool(value)
+
+
+def _policy_names(k: int) -> list[tuple[str, str]]:
+    """(level, slope) term names of each intervention: unsuffixed for one, _1, _2 ... else."""
+    if k == 1:
+        return [("level_change", "slope_change")]
+    return [(f"level_change_{j}", f"slope_change_{j}") for j in range(1, k + 1)]
 
 
 def _design_matrix(
@@ -393,36 +827,57 @@ def _design_matrix(
     series: _Series,
     *,
     seasonal: int | str | None,
-) -> tuple[pd.DataFrame, str | None]:
-    """The regressors in time order (segments, seasons, covariates), checked estimable, and
-    the description of the seasons."""
+    harmonics: int | None = None,
+    controlled: bool = False,
+    slopes: bool = True,
+) -> tuple[pd.DataFrame, str | None, list[str]]:
+    """The regressors in row order (segments, seasons, covariates), checked estimable, the
+    description of the seasons and the policy terms (those the counterfactual sets to 0)."""
     n, order = series.n, series.order
     sorted_frame = frame.iloc[order].reset_index(drop=True)
-    dummies, seasonal_label = _seasonal_dummies(seasonal, sorted_frame, n)
-    design_x = pd.DataFrame(
-        {
-            "intercept": 1.0,
-            "pre_slope": series.t,
-            "level_change": series.post.astype(float),
-            "slope_change": series.t_since,
-        }
+    dummies, seasonal_label = _seasonal_dummies(
+        seasonal, sorted_frame, n, position=series.position, harmonics=harmonics
     )
+    columns: dict[str, Any] = {"intercept": 1.0, "pre_slope": series.t}
+    policy: list[str] = []
+    names = _policy_names(len(series.starts))
+    if controlled:
+        z = series.z
+        columns["level_difference"] = z
+        columns["pre_slope_difference"] = z * series.t
+        for (level, slope), p, since in zip(names, series.post, series.t_since, strict=True):
+            columns[level] = z * p
+            columns[f"control_{level}"] = p.astype(float)
+            policy.append(level)
+            if slopes:
+                columns[slope] = z * since
+                columns[f"control_{slope}"] = since
+                policy.append(slope)
+    else:
+        for (level, slope), p, since in zip(names, series.post, series.t_since, strict=True):
+            columns[level] = p.astype(float)
+            policy.append(level)
+            if slopes:
+                columns[slope] = since
+                policy.append(slope)
+    design_x = pd.DataFrame(columns, index=range(len(series.y))).astype(float)
     design_x = pd.concat([design_x, dummies], axis=1)
     for c, values in covs.items():
         design_x[c] = values.iloc[order].to_numpy(float)
     k = design_x.shape[1]
-    if n - k < 1:
+    n_rows = len(series.y)
+    if n_rows - k < 1:
         raise NoPrePeriodError(
-            f"{n} periods cannot fit {k} coefficients (segments, seasons, covariates); use "
-            "fewer seasonal terms or covariates, or a longer series"
+            f"{n_rows} periods cannot fit {k} coefficients (segments, seasons, covariates); "
+            "use fewer seasonal terms, covariates or interventions, or a longer series"
         )
     if np.linalg.matrix_rank(design_x.to_numpy()) < k:
         raise EstimationError(
             "the segmented-regression terms are collinear (a covariate or season duplicates "
             "the trend, the level change or another term); drop the redundant column(s): "
-            f"{', '.join(design_x.columns[4:]) or 'none'}"
+            f"{', '.join(c for c in design_x.columns if c in {*dummies.columns, *covs}) or 'none'}"
         )
-    return design_x, seasonal_label
+    return design_x, seasonal_label, policy
 
 
 def _check_hac_lags(hac_lags: Any, n: int) -> int:
@@ -441,24 +896,106 @@ def _check_hac_lags(hac_lags: Any, n: int) -> int:
     return int(hac_lags)
 
 
-def _table(fit: Any, design_x: pd.DataFrame, *, conf_level: float) -> pd.DataFrame:
-    """The coefficients, level and slope changes first, then the seasons and covariates."""
-    ci = fit.conf_int(alpha=1 - conf_level)
-    table = pd.DataFrame(
-        {
-            "term": list(design_x.columns),
-            "estimate": fit.params.to_numpy(float),
-            "std_error": fit.bse.to_numpy(float),
-            "statistic": fit.tvalues.to_numpy(float),
-            "p_value": fit.pvalues.to_numpy(float),
-            "conf_low": ci.iloc[:, 0].to_numpy(float),
-            "conf_high": ci.iloc[:, 1].to_numpy(float),
-        }
+def _table(
+    fit: Fit, design_x: pd.DataFrame, *, conf_level: float, counts: bool, k: int
+) -> pd.DataFrame:
+    """The coefficients, level and slope changes first, then the trend, the intercept and the
+    rest in design order; for counts the rate ratios beside."""
+    table = tidy_table(
+        list(design_x.columns), fit.params, fit.bse, df=fit.df, conf_level=conf_level
     )
-    front = ["level_change", "slope_change", "pre_slope", "intercept"]
-    return pd.concat(
-        [table.set_index("term").loc[front].reset_index(), table.iloc[4:]], ignore_index=True
+    if counts:
+        table["rate_ratio"] = np.exp(table["estimate"])
+        table["rr_conf_low"] = np.exp(table["conf_low"])
+        table["rr_conf_high"] = np.exp(table["conf_high"])
+    front = [term for pair in _policy_names(k) for term in pair] + ["pre_slope", "intercept"]
+    front = [term for term in front if term in set(design_x.columns)]
+    rest = [t for t in table["term"] if t not in front]
+    return table.set_index("term").loc[front + rest].reset_index()
+
+
+def _inference_words(
+    family: str, fit: Fit, hac_lags: int | None, controlled: bool
+) -> tuple[str, str]:
+    """How the standard errors were computed, in English and Japanese."""
+    if family == "gaussian":
+        within = ", within each series" if controlled else ""
+        within_ja = "、系列ごと" if controlled else ""
+        df = int(fit.df or 0)
+        return (
+            f"Newey-West HAC (Bartlett kernel, {hac_lags} lag{'s' if hac_lags != 1 else ''}"
+            f"{within}, small-sample n/(n-k)), t({df})",
+            f"Newey-West HAC 標準誤差（Bartlett カーネル、ラグ {hac_lags}{within_ja}、"
+            f"小標本補正 n/(n-k)）、t({df})",
+        )
+    if family == "quasipoisson":
+        phi = fit.extra["dispersion"]
+        return (
+            f"quasi-Poisson: Poisson standard errors times sqrt of the Pearson dispersion "
+            f"({phi:.3f}), normal intervals",
+            f"準ポアソン：ポアソン標準誤差に Pearson 分散比（{phi:.3f}）の平方根を掛けたもの、"
+            "正規近似の信頼区間",
+        )
+    if family == "poisson":
+        return (
+            "Poisson model-based standard errors, normal intervals",
+            "ポアソンモデルに基づく標準誤差、正規近似の信頼区間",
+        )
+    alpha = fit.extra["alpha"]
+    return (
+        f"negative binomial (NB2, alpha {alpha:.4f}) maximum-likelihood standard errors, "
+        "normal intervals",
+        f"負の二項（NB2、alpha {alpha:.4f}）最尤法の標準誤差、正規近似の信頼区間",
     )
+
+
+def _formula(spec: dict[str, Any], *, k: int) -> str:
+    """The model in words, e.g. ``y ~ 1 + t + post + t_since + x``."""
+    lhs = spec["outcome"]
+    if spec["family"] in COUNT_FAMILIES:
+        lhs = f"log E[{lhs}]"
+        if spec["offset"]:
+            lhs += f" - log({spec['offset']})"
+    suffixes = [""] if k == 1 else [str(i) for i in range(1, k + 1)]
+    slope = " + t_since{}" if spec["slope_change"] else ""
+    segments = " + ".join(f"post{j}" + slope.format(j) for j in suffixes)
+    text = f"{lhs} ~ 1 + t + {segments}"
+    if spec["unit"] is not None:
+        text += f" + z + z:t + z:({segments})"
+    if spec["seasonal_label"]:
+        text += f" + season({spec['seasonal_label']})"
+    return text + "".join(f" + {c}" for c in spec["covariates"])
+
+
+def _intervention_value(intervention: Any, series: _Series, kind: str) -> Any:
+    """The intervention(s) for the design mapping: as given for numbers, else as compared."""
+    several = isinstance(intervention, list | tuple | np.ndarray | pd.Index)
+    if kind == "numeric":
+        return list(intervention) if several else intervention
+    return list(series.starts) if several else series.starts[0]
+
+
+def _control_diagnostics(
+    series: _Series, params: pd.Series, fitted_all: np.ndarray, spec: dict[str, Any]
+) -> dict[str, Any]:
+    """The comparison's mean observed and fitted series, and the treated series' own
+    changes (the comparison's change plus the difference)."""
+    rows = series.z == 0
+    frame = pd.DataFrame(
+        {"time": series.times[rows].to_numpy(), "y": series.y[rows], "fit": fitted_all[rows]}
+    )
+    means = frame.groupby("time", sort=True).mean()
+    means.index.name = spec["time"]
+    out: dict[str, Any] = {
+        "control_observed": means["y"].rename(spec["outcome"]),
+        "control_fitted": means["fit"].rename("fitted"),
+        "control_units": list(spec["controls"]),
+    }
+    for level, slope in _policy_names(len(series.starts)):
+        out[f"treated_{level}"] = float(params[level] + params[f"control_{level}"])
+        if slope in params.index:
+            out[f"treated_{slope}"] = float(params[slope] + params[f"control_{slope}"])
+    return out
 
 
 def _autocorrelation(resid: np.ndarray, *, n: int, seasonal: int | str | None) -> dict[str, Any]:
@@ -484,16 +1021,24 @@ def _plot_x(index: pd.Index) -> Any:
     return index
 
 
+#: The comparison series' legend label (the shared figure words have no such key).
+_COMPARISON = {"en": "comparison (mean)", "ja": "比較系列（平均）"}
+
+
 def _plot_its(result: EstimateResult, ax: Any, lang: str = "en") -> Any:
-    """Observed points, the fitted segments, the dashed counterfactual and the intervention."""
+    """Observed points, the fitted segments, the dashed counterfactual and the interventions;
+    with a comparison, its mean and fitted line in grey."""
     w = words(FIGURES, lang)
     diag = result.diagnostics
     observed, fitted, cf = diag["observed"], diag["fitted"], diag["counterfactual"]
     x = _plot_x(observed.index)
-    n_pre = diag["n_pre"]
+    breaks = list(diag.get("breaks", [diag["n_pre"]]))
     ax.scatter(x, observed.to_numpy(), s=14, color="0.35", label=w["observed"], zorder=3)
-    ax.plot(x[:n_pre], fitted.to_numpy()[:n_pre], color="#0072B2", lw=2, label=w["fitted"])
-    ax.plot(x[n_pre:], fitted.to_numpy()[n_pre:], color="#0072B2", lw=2)
+    edges = [0, *breaks, len(x)]
+    for j, (a, b) in enumerate(itertools.pairwise(edges)):
+        label = w["fitted"] if j == 0 else None
+        ax.plot(x[a:b], fitted.to_numpy()[a:b], color="#0072B2", lw=2, label=label)
+    n_pre = breaks[0]
     ax.plot(
         x[n_pre:],
         cf.to_numpy()[n_pre:],
@@ -502,10 +1047,18 @@ def _plot_its(result: EstimateResult, ax: Any, lang: str = "en") -> Any:
         ls="--",
         label=w["counterfactual"],
     )
-    start = result.design["intervention"]
-    line_at = start if isinstance(start, int | float | np.number) else x[n_pre]
-    ax.axvline(line_at, color="0.4", lw=1, ls=":", label=w["intervention"])
-    if isinstance(start, int | np.integer):
+    if "control_observed" in diag:
+        c_obs, c_fit = diag["control_observed"], diag["control_fitted"]
+        cx = _plot_x(c_obs.index)
+        ax.scatter(cx, c_obs.to_numpy(), s=10, color="0.7", marker="s", label=_COMPARISON[lang])
+        ax.plot(cx, c_fit.to_numpy(), color="0.6", lw=1.5)
+    starts = result.design["intervention"]
+    starts = list(starts) if isinstance(starts, list) else [starts]
+    for j, (start, at) in enumerate(zip(starts, breaks, strict=True)):
+        line_at = start if isinstance(start, int | float | np.number) else x[at]
+        label = w["intervention"] if j == 0 else None
+        ax.axvline(line_at, color="0.4", lw=1, ls=":", label=label)
+    if isinstance(starts[0], int | np.integer):
         from matplotlib.ticker import MaxNLocator
 
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
