@@ -30,6 +30,7 @@ ENTRY_NAMES = [
     "japan.prefecture_fiscal_indices",
     "japan.prefecture_indicator",
     "japan.prefecture_population",
+    "studies.castle",
     "studies.germany",
     "studies.mpdta",
     "studies.nsw_mixtape",
