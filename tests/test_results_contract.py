@@ -99,10 +99,39 @@ def _california():
     return data, {"outcome": "PacksPerCapita", "time": "Year", "intervention": 1989}
 
 
+def _did_options():
+    """issue 20: the castle data with the wild bootstrap's test-inversion interval."""
+    roles = {"outcome": "l_homicide", "unit": "sid", "time": "year", "treated": "post"}
+    return CATALOG.load("studies.castle"), {**roles, "vcov": "wild", "reps": 999, "seed": 1}
+
+
+def _event_study_options():
+    """issue 20: mpdta with dates as periods, a time-varying covariate and weights."""
+    data = CATALOG.load("studies.mpdta")
+    data = data.assign(
+        date=pd.to_datetime(data["year"].astype(str) + "-01-01"),
+        start=pd.to_datetime(data["first_treat"].astype(str) + "-01-01", errors="coerce").where(
+            data["first_treat"] > 0
+        ),
+        lpop_trend=data["lpop"] * (data["year"] - 2003),
+        pop=data["lpop"].rpow(10),
+    )
+    return data, {
+        "outcome": "lemp",
+        "unit": "countyreal",
+        "time": "date",
+        "cohort": "start",
+        "covariates": ["lpop_trend"],
+        "weights": "pop",
+    }
+
+
 #: name -> (estimator, data and keyword arguments); new designs are added here.
 ESTIMATORS: dict[str, tuple[Callable[..., EstimateResult], Callable[[], tuple]]] = {
     "did": (ebpm.did, _organ),
     "event_study": (ebpm.event_study, lambda: _without(_mpdta(), "seed")),
+    "event_study_options": (ebpm.event_study, _event_study_options),
+    "did_options": (ebpm.did, _did_options),
     "staggered_did": (ebpm.staggered_did, _mpdta),
     # issue 20: R did's options with analytic errors clustered by state, and dates as periods
     "staggered_did_options": (ebpm.staggered_did, lambda: _staggered_options()),

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ebpm._lang import FIGURES, words
 from ebpm.errors import (
+    CollinearityWarning,
     DataError,
     EbpmWarning,
     EstimationError,
@@ -31,6 +32,13 @@ from ebpm.estimators._common import (
     check_unique_panel,
     drop_missing,
     require_frame,
+)
+from ebpm.estimators._did_event_inputs import (
+    add_controls,
+    check_window,
+    integer_valued,
+    is_dates,
+    periods_from_dates,
 )
 from ebpm.results import EstimateResult, tidy_table
 
@@ -50,37 +58,6 @@ HEADLINE = "post_avg"
 def event_time_label(k: int) -> str:
     """The tidy term of event time ``k``: ``"t-3"``, ``"t+0"``, ``"t+2"``."""
     return f"t{k:+d}"
-
-
-def _integer_valued(values: pd.Series, *, role: str, column: str) -> pd.Series:
-    finite = values.dropna()
-    frac = (finite - np.round(finite)).abs()
-    if (frac > 1e-9).any():
-        bad = finite[frac > 1e-9].iloc[0]
-        raise DataError(
-            f"{role}={column!r} must hold whole periods (years, quarter numbers ...) so that event "
-            f"time is a whole number of periods; it holds {bad!r}. Number the periods 1, 2, 3 ..."
-        )
-    return values
-
-
-def _check_window(window: Any) -> tuple[int, int] | None:
-    if window is None:
-        return None
-    ok = (
-        isinstance(window, Sequence)
-        and not isinstance(window, str)
-        and len(window) == 2
-        and all(
-            isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_) for v in window
-        )
-    )
-    if not ok or not window[0] < 0 <= window[1]:
-        raise InvalidOptionError(
-            f"window={window!r} is malformed; give two whole numbers (lo, hi) with lo < 0 <= hi, "
-            "the first and last event times to keep, e.g. window=(-4, 3)"
-        )
-    return int(window[0]), int(window[1])
 
 
 def _wald(
@@ -172,6 +149,8 @@ def event_study(
     ref_period: int = -1,
     window: tuple[int, int] | None = None,
     estimator: EventStudyEstimator = "twfe",
+    covariates: Sequence[str] | None = None,
+    weights: str | None = None,
     cluster: str | None = None,
     conf_level: float = 0.95,
 ) -> EstimateResult:
@@ -190,10 +169,15 @@ def event_study(
     unit : str
         Column identifying units.
     time : str
-        Column with the period, a whole number (year, quarter number ...).
+        Column with the period: a whole number (year, quarter number ...), or dates
+        (datetimes or pandas Periods). With dates, the periods are the distinct dates of the
+        panel in order, so event time counts observed periods (keep the dates regularly spaced:
+        monthly, quarterly, yearly).
     cohort : str
         Column with the unit's first treated period, in the units of ``time``; 0, missing
-        or inf means never treated (in the panel). Must be constant within a unit.
+        or inf means never treated (in the panel). Must be constant within a unit. With dates
+        in ``time``, give dates here too (missing = never treated): a unit's cohort is the first
+        period on or after its date.
     ref_period : int, default -1
         Event time whose coefficient is normalised to zero (the comparison period); negative.
     window : (int, int), optional
@@ -211,6 +195,13 @@ def event_study(
         never-treated units, or, when there are none, the last-treated cohort (periods from its
         adoption on are dropped). A cohort never observed at ``ref_period`` is dropped with an
         ``EbpmWarning``.
+    covariates : sequence of str, optional
+        Time-varying controls added linearly to the regression (as in fixest's
+        ``y ~ sunab(...) + x | unit + time``); one absorbed by the fixed effects is dropped
+        with a ``CollinearityWarning``.
+    weights : str, optional
+        Column of observation (analytic) weights for the regression, as fixest's ``weights``.
+        Sun & Abraham's cohort shares stay counts of observations.
     cluster : str, optional
         Column to cluster standard errors by (CRV1); defaults to ``unit``.
     conf_level : float, default 0.95
@@ -243,7 +234,8 @@ def event_study(
         ``estimator`` unknown, ``window`` malformed, ``ref_period`` not negative, outside the
         window, or not an event time in the data (the message lists those available).
     NonNumericError
-        ``outcome``, ``time`` or ``cohort`` is not numeric.
+        ``outcome``, ``time``, ``cohort``, a covariate or ``weights`` is not numeric (dates
+        in ``time`` are accepted, with dates in ``cohort``).
     MissingValueError
         The cluster, unit or time column has missing values.
     DuplicateRowsError
@@ -254,7 +246,8 @@ def event_study(
         A cohort starts before the first period of the panel.
     DataError
         A cohort lies after the last period, varies within a unit, or every unit is treated at
-        the same time with no never-treated units (no comparison).
+        the same time with no never-treated units (no comparison); ``time`` holds dates but
+        ``cohort`` does not; ``weights`` are negative or all zero.
     EstimationError
         An event-time coefficient is collinear with the fixed effects (with no never-treated
         units, bin the endpoints with ``window``).
@@ -293,23 +286,17 @@ def event_study(
         estimator, conf_level=conf_level, ref_period=ref_period, window=window
     )
     cluster = cluster or unit
-    check_columns(
-        data,
-        {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort, "cluster": cluster},
-    )
-    check_complete(data, unit, role="unit")
-    check_complete(data, time, role="time")
-    check_complete(data, cluster, role="cluster")
-    check_unique_panel(data, unit=unit, time=time)
-    frame = drop_missing(data, [outcome], func="event_study", label=[unit, time])
-    y, t, g = _prepare(frame, outcome=outcome, unit=unit, time=time, cohort=cohort)
-    cohorts = _check_cohorts(g, t, time=time, cohort=cohort)
-    work, available = _work_frame(frame, y, t, g, unit=unit, cluster=cluster, win=win)
-    if ref_period not in available:
-        raise InvalidOptionError(
-            f"ref_period={ref_period} is not an event time in the data; available event times "
-            f"are {available}. Choose one of them (usually -1, the period before adoption)"
-        )
+    covariates = list(covariates or [])
+    roles = {
+        "outcome": outcome,
+        "unit": unit,
+        "time": time,
+        "cohort": cohort,
+        "cluster": cluster,
+        "covariates": covariates,
+        "weights": weights,
+    }
+    frame, g, cohorts, work, available = _inputs(data, roles, win=win, ref_period=ref_period)
     spec = _cells(
         work,
         cohorts,
@@ -319,7 +306,7 @@ def event_study(
         available=available,
         window=window,
     )
-    beta, vcov, n_obs = _regress(spec, unit=unit, time=time)
+    beta, vcov, n_obs = _regress(spec, unit=unit, time=time, covariates=covariates)
     rmat, weights_table, cohort_effects = _aggregate(spec, beta, vcov, estimator=estimator)
     est = rmat @ beta
     cov = rmat @ vcov @ rmat.T
@@ -357,11 +344,7 @@ def event_study(
         },
         conf_level=float(conf_level),
         design={
-            "outcome": outcome,
-            "unit": unit,
-            "time": time,
-            "cohort": cohort,
-            "cluster": cluster,
+            **roles,
             "estimator": estimator,
             **_counts(spec, n_clusters=n_clusters, n_never=n_never),
         },
@@ -376,7 +359,14 @@ def event_study(
             "vcov": pd.DataFrame(cov, index=terms, columns=terms),
             "weights": weights_table,
             "cohort_effects": cohort_effects,
-            "formula": _formula(estimator, outcome, unit=unit, time=time, ref_period=ref_period),
+            "formula": _formula(
+                estimator,
+                outcome,
+                unit=unit,
+                time=time,
+                ref_period=ref_period,
+                covariates=covariates,
+            ),
         },
         provenance=dict(data.attrs.get("ebpm", {})),
         assumption=(
@@ -425,7 +415,7 @@ def _validate(
             f"ref_period={ref_period} is a treated event time; the reference must come before "
             "adoption (a negative event time, usually -1)"
         )
-    win = _check_window(window)
+    win = check_window(window)
     if win is not None and not win[0] <= ref_period <= win[1]:
         raise InvalidOptionError(
             f"ref_period={ref_period} lies outside window={window!r}; widen the window or "
@@ -434,13 +424,43 @@ def _validate(
     return checked, ref_period, win
 
 
+def _inputs(
+    data: pd.DataFrame, roles: dict[str, Any], *, win: tuple[int, int] | None, ref_period: int
+) -> tuple[pd.DataFrame, pd.Series, list[float], pd.DataFrame, list[int]]:
+    """Check the columns and build the regression frame: the rows used, each row's cohort, the
+    treated cohorts, the frame and the event times present."""
+    outcome, unit, time, cohort = roles["outcome"], roles["unit"], roles["time"], roles["cohort"]
+    cluster, covariates, weights = roles["cluster"], roles["covariates"], roles["weights"]
+    check_columns(data, roles)
+    check_complete(data, unit, role="unit")
+    check_complete(data, time, role="time")
+    check_complete(data, cluster, role="cluster")
+    check_unique_panel(data, unit=unit, time=time)
+    extra = [*covariates, *([weights] if weights else [])]
+    frame = drop_missing(data, [outcome, *extra], func="event_study", label=[unit, time])
+    y, t, g = _prepare(frame, outcome=outcome, unit=unit, time=time, cohort=cohort)
+    cohorts = _check_cohorts(g, t, time=time, cohort=cohort)
+    work, available = _work_frame(frame, y, t, g, unit=unit, cluster=cluster, win=win)
+    add_controls(work, frame, covariates=covariates, weights=weights)
+    if ref_period not in available:
+        raise InvalidOptionError(
+            f"ref_period={ref_period} is not an event time in the data; available event times "
+            f"are {available}. Choose one of them (usually -1, the period before adoption)"
+        )
+    return frame, g, cohorts, work, available
+
+
 def _prepare(
     frame: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Outcome, period and cohort as numbers (cohort NaN: never treated), checked whole."""
     y = check_numeric(frame, outcome, role="outcome")
-    t = _integer_valued(check_numeric(frame, time, role="time"), role="time", column=time)
-    g = _integer_valued(check_numeric(frame, cohort, role="cohort"), role="cohort", column=cohort)
+    if is_dates(frame[time]):
+        t, g = periods_from_dates(frame, time=time, cohort=cohort)
+    else:
+        t = integer_valued(check_numeric(frame, time, role="time"), role="time", column=time)
+        g = check_numeric(frame, cohort, role="cohort")
+        g = integer_valued(g, role="cohort", column=cohort)
     g = g.where((g != 0) & np.isfinite(g))  # 0, missing or inf = never treated
     varying = g.fillna(-np.inf).groupby(frame[unit], sort=False).nunique()
     if (varying > 1).any():
@@ -595,12 +615,19 @@ def _sun_abraham_sample(
     return work, cohorts, comparison, dropped
 
 
-def _regress(spec: _Cells, *, unit: str, time: str) -> tuple[np.ndarray, np.ndarray, int]:
-    """``y ~ cells | unit + time`` by pyfixest, CRV1 by cluster: the cells' coefficients in
-    the order of ``spec.names``, their covariance and the observations used."""
-    fml = f"y ~ {' + '.join(spec.names)} | fe_unit + fe_time"
+def _regress(
+    spec: _Cells, *, unit: str, time: str, covariates: list[str]
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """``y ~ cells + covariates | unit + time`` by pyfixest (weighted by ``w`` when the
+    frame has it), CRV1 by cluster: the cells' coefficients in the order of ``spec.names``,
+    their covariance and the observations used."""
+    controls = [f"x{i}" for i in range(len(covariates))]
+    fml = f"y ~ {' + '.join([*spec.names, *controls])} | fe_unit + fe_time"
+    weighted = "w" in spec.work.columns
     try:
-        fit = _pyfixest.feols(fml, spec.work, vcov={"CRV1": "cl"})
+        fit = _pyfixest.feols(
+            fml, spec.work, vcov={"CRV1": "cl"}, weights="w" if weighted else None
+        )
     except Exception as err:  # pyfixest raises plain errors for degenerate designs
         raise EstimationError(
             f"the event-study regression failed ({err}); with no never-treated units, bin the "
@@ -616,6 +643,14 @@ def _regress(spec: _Cells, *, unit: str, time: str) -> tuple[np.ndarray, np.ndar
             "function of unit and period); bin the endpoints with window=(lo, hi) or add "
             "never-treated units"
         )
+    for name, col in zip(controls, covariates, strict=True):
+        if name not in coefnames:
+            warnings.warn(
+                f"covariate {col!r} was dropped: it is collinear with the {unit}/{time} fixed "
+                "effects and the event-time indicators (time-invariant, say); remove it",
+                CollinearityWarning,
+                stacklevel=3,  # event_study() -> here: point at the caller
+            )
     order = [coefnames.index(n) for n in spec.names]
     beta = _pyfixest.coefficients(fit)[order]
     vcov = _pyfixest.vcov(fit)[np.ix_(order, order)]
@@ -688,12 +723,19 @@ def _table(
 
 
 def _formula(
-    estimator: EventStudyEstimator, outcome: str, *, unit: str, time: str, ref_period: int
+    estimator: EventStudyEstimator,
+    outcome: str,
+    *,
+    unit: str,
+    time: str,
+    ref_period: int,
+    covariates: list[str],
 ) -> str:
+    controls = "".join(f" + {c}" for c in covariates)
     if estimator == "twfe":
-        return f"{outcome} ~ i(event_time, ref={ref_period}) | {unit} + {time}"
+        return f"{outcome} ~ i(event_time, ref={ref_period}){controls} | {unit} + {time}"
     return (
-        f"{outcome} ~ i(event_time, cohort, ref={ref_period}) | {unit} + {time}, "
+        f"{outcome} ~ i(event_time, cohort, ref={ref_period}){controls} | {unit} + {time}, "
         "aggregated with cohort-share weights"
     )
 
