@@ -102,7 +102,13 @@ def _california():
 def _did_options():
     """issue 20: the castle data with the wild bootstrap's test-inversion interval."""
     roles = {"outcome": "l_homicide", "unit": "sid", "time": "year", "treated": "post"}
-    return CATALOG.load("studies.castle"), {**roles, "vcov": "wild", "reps": 999, "seed": 1}
+    return CATALOG.load("studies.castle"), {
+        **roles,
+        "vcov": "wild",
+        "reps": 999,
+        "seed": 1,
+        "placebos": True,  # and placebo inference across the control states
+    }
 
 
 def _event_study_options():

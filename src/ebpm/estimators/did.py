@@ -207,6 +207,7 @@ def did(
     conf_level: float = 0.95,
     reps: int = 9999,
     seed: int | None = None,
+    placebos: bool = False,
 ) -> EstimateResult:
     """Difference-in-differences with unit and time fixed effects.
 
@@ -246,7 +247,14 @@ def did(
     reps : int, default 9999
         Bootstrap replications for ``vcov="wild"``.
     seed : int, optional
-        Seed of the wild bootstrap, for reproducible p-values.
+        Seed of the wild bootstrap and of the placebo draws, for reproducible p-values.
+    placebos : bool, default False
+        Placebo (permutation) inference across control units: the treated units' treatment
+        paths are given to control units instead (every choice of controls, or ``reps`` random
+        ones when there are more), the model is fitted on the control units alone, and
+        ``diagnostics["placebo"]`` holds the placebo estimates and the permutation p-value
+        ``(1 + #{|placebo| >= |estimate|}) / (1 + placebos)`` (Conley & Taber 2011). With few
+        treated units it is a check that does not lean on many clusters.
 
     Returns
     -------
@@ -323,9 +331,11 @@ def did(
             stacklevel=2,
         )
     extra: dict[str, object] = {}
+    kept_safe = [t for t in fit.raw["term"] if t != "d"]
     if vcov == "wild":
-        kept_safe = [t for t in fit.raw["term"] if t != "d"]
         extra = _wild(panel, kept_safe, table, conf_level=conf_level, reps=reps, seed=seed)
+    if placebos:
+        extra["placebo"] = _placebos(frame, panel, kept_safe, table, reps=reps, seed=seed)
     return EstimateResult(
         method="did",
         title="Difference-in-differences (two-way fixed effects)",
@@ -650,6 +660,37 @@ def _residualiser(
         return out
 
     return residualise
+
+
+def _placebos(
+    frame: pd.DataFrame,
+    panel: _Panel,
+    kept: list[str],
+    table: pd.DataFrame,
+    *,
+    reps: int,
+    seed: int | None,
+) -> dict[str, Any]:
+    """Placebo inference across control units (:mod:`._did_placebo`)."""
+    from ebpm.estimators._did_placebo import placebo_test
+
+    names = pd.Series(frame[panel.unit].to_numpy(), index=panel.u_codes)
+    unit_names = names.groupby(level=0).first().reindex(range(panel.n_u)).tolist()
+    covs = [panel.xs[name] for name in kept]
+    return placebo_test(
+        y=panel.y,
+        d=panel.d,
+        u_codes=panel.u_codes,
+        t_codes=panel.t_codes,
+        n_t=panel.n_t,
+        covariates=np.column_stack(covs) if covs else np.empty((len(panel.y), 0)),
+        weights=panel.w,
+        residualiser=_residualiser,
+        estimate=float(table.loc[table["term"] == panel.labels["d"], "estimate"].iloc[0]),
+        unit_names=unit_names,
+        reps=reps,
+        seed=seed,
+    )
 
 
 def _wild(
