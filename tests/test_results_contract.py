@@ -83,6 +83,18 @@ def _prop99():
     }
 
 
+def _germany_sdid(**options):
+    """West Germany from 1991 with placebo adoptions (Austria and Switzerland, in 1991 or,
+    when staggered, 1995); inflation as a covariate (complete 1961-1999)."""
+    data = CATALOG.load("studies.germany")
+    data = data[data["year"].between(1961, 1999)]
+    later = 1995 if options.pop("staggered") else 1991
+    first = data["country"].map({"West Germany": 1991, "Austria": later, "Switzerland": later})
+    data = data.assign(d=(first.fillna(9999) <= data["year"]).astype(int))
+    roles = {"outcome": "gdp", "unit": "country", "time": "year", "treated": "d"}
+    return data, {**roles, "method": "sdid", **options}
+
+
 def _senate():
     return CATALOG.load("studies.senate"), {"outcome": "vote", "running": "margin"}
 
@@ -157,6 +169,15 @@ ESTIMATORS: dict[str, tuple[Callable[..., EstimateResult], Callable[[], tuple]]]
                 "validation_periods": range(1981, 1991),
             },
         ),
+    ),
+    # issue 20: SDID with several treated units, staggered adoption, covariates, resampled SEs
+    "synthdid_bootstrap": (
+        ebpm.synthetic_control,
+        lambda: _germany_sdid(staggered=False, se="bootstrap", replications=10, seed=1),
+    ),
+    "synthdid_staggered": (
+        ebpm.synthetic_control,
+        lambda: _germany_sdid(staggered=True, covariates=["infrate"], se="jackknife"),
     ),
     "its": (ebpm.its, _california),
     "its_counts": (

@@ -11,23 +11,25 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from ebpm._lang import FIGURES, current_lang, words
 from ebpm._progress import progress
 from ebpm.errors import (
     DataError,
     EstimationError,
-    NoPrePeriodError,
-    UnitNotFoundError,
-    did_you_mean,
+    InvalidOptionError,
 )
 from ebpm.estimators._common import (
     check_columns,
-    check_complete,
-    check_numeric,
     check_option,
-    check_unique_panel,
     require_frame,
 )
+from ebpm.estimators._synth_input import (
+    find_unit,
+    pre_mask,
+    py_value,
+    validate_panel,
+    wide_outcome,
+)
+from ebpm.estimators._synth_plot import plot_cohorts, plot_gaps, plot_paths
 from ebpm.estimators._synth_predictors import (
     Predictors,
     PredictorSpec,
@@ -38,10 +40,18 @@ from ebpm.estimators._synth_predictors import (
     standardise,
     validation_index,
 )
+from ebpm.estimators._synth_sdid import (
+    SYNTH_SES,
+    SynthSE,
+    adoption_from_column,
+    covariate_array,
+    fit_sdid_panel,
+    sdid_panel,
+)
 from ebpm.estimators._synth_weights import sc_weights, v_weights_fit
-from ebpm.results import EstimateResult
+from ebpm.results import EstimateResult, tidy_table
 
-__all__ = ["SynthMethod", "plot_gaps", "synthetic_control"]
+__all__ = ["SynthMethod", "SynthSE", "plot_gaps", "synthetic_control"]
 
 SynthMethod = Literal["sc", "sdid"]
 SYNTH_METHODS: tuple[SynthMethod, ...] = get_args(SynthMethod)
@@ -148,92 +158,6 @@ def _rmspe(gap: np.ndarray) -> float:
     return float(np.sqrt(np.mean(gap**2))) if gap.size else math.nan
 
 
-# --- input handling --------------------------------------------------------------------------
-def _find_unit(units: pd.Index, treated_unit: Any, unit: str) -> Any:
-    if treated_unit in set(units):
-        return treated_unit
-    as_text = {str(u): u for u in units}
-    if str(treated_unit) in as_text:
-        return as_text[str(treated_unit)]
-    raise UnitNotFoundError(
-        f"treated_unit={treated_unit!r} is not a value of {unit}={unit!r}."
-        f"{did_you_mean(str(treated_unit), as_text)} Units are: "
-        f"{', '.join(list(as_text)[:10])}{' ...' if len(as_text) > 10 else ''}."
-    )
-
-
-def _py(value: Any) -> Any:
-    """A numpy scalar as the plain Python value (for messages and JSON)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _pre_mask(times: pd.Index, treatment_time: Any, time: str) -> np.ndarray:
-    first, last = _py(times[0]), _py(times[-1])
-    second = _py(times[1]) if len(times) > 1 else first
-    values = times
-    tt = treatment_time
-    try:
-        if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(
-            values.dtype
-        ):
-            tt = pd.Timestamp(treatment_time)
-            tz = getattr(values, "tz", None)
-            if tz is not None and tt.tzinfo is None:
-                tt = tt.tz_localize(tz)
-        elif isinstance(values.dtype, pd.PeriodDtype):
-            tt = pd.Period(treatment_time, freq=values.dtype.freq)
-        elif not pd.api.types.is_numeric_dtype(values.dtype):
-            tt = str(treatment_time)
-            values = values.astype(str)
-        pre = np.asarray(values < tt, dtype=bool)
-    except (TypeError, ValueError) as err:
-        raise DataError(
-            f"treatment_time={treatment_time!r} cannot be compared with {time}={time!r} values "
-            f"such as {first!r}; pass it in the same type"
-        ) from err
-    if not pre.any():
-        raise NoPrePeriodError(
-            f"treatment_time={treatment_time!r} leaves no period before treatment: {time} starts "
-            f"at {first!r}. Synthetic control fits weights on pre-treatment periods; choose a "
-            f"treatment_time after {first!r}"
-        )
-    if pre.all():
-        raise NoPrePeriodError(
-            f"treatment_time={treatment_time!r} is after the last period {last!r} of "
-            f"{time}: there is no post-treatment period to estimate an effect on. Choose a "
-            f"treatment_time between {second!r} and "
-            f"{last!r}"
-        )
-    if pre.sum() < 2:
-        raise NoPrePeriodError(
-            f"treatment_time={treatment_time!r} leaves one pre-treatment period ({first!r}); "
-            "synthetic control needs at least two to fit donor weights"
-        )
-    return pre
-
-
-def _wide(
-    frame: pd.DataFrame, *, outcome: str, unit: str, time: str, values: pd.Series
-) -> pd.DataFrame:
-    wide = (
-        pd.DataFrame({"u": frame[unit].to_numpy(), "t": frame[time].to_numpy(), "y": values})
-        .pivot(index="u", columns="t", values="y")
-        .sort_index(axis=0)
-        .sort_index(axis=1)
-    )
-    missing = wide.isna()
-    if missing.to_numpy().any():
-        pairs = missing.stack()
-        pairs = pairs[pairs].index.tolist()
-        shown = ", ".join(f"({_py(u)!r}, {_py(t)!r})" for u, t in pairs[:5])
-        raise DataError(
-            f"the panel is unbalanced: {len(pairs)} {unit}-{time} pair(s) have no row, e.g. "
-            f"{shown}{' ...' if len(pairs) > 5 else ''}. Synthetic control needs every unit in "
-            "every period: fill the gaps or drop those units or periods"
-        )
-    return wide
-
-
 # --- public ----------------------------------------------------------------------------------
 def synthetic_control(
     data: pd.DataFrame,
@@ -241,13 +165,18 @@ def synthetic_control(
     outcome: str,
     unit: str,
     time: str,
-    treated_unit: Any,
-    treatment_time: Any,
+    treated_unit: Any = None,
+    treatment_time: Any = None,
+    treated: str | None = None,
+    covariates: Sequence[str] | None = None,
     predictors: Sequence[PredictorSpec] | None = None,
     v: Sequence[float] | Mapping[str, float] | None = None,
     training_predictors: Sequence[PredictorSpec] | None = None,
     validation_periods: Any = None,
     method: SynthMethod = "sc",
+    se: SynthSE = "placebo",
+    replications: int = 200,
+    seed: int | None = None,
     placebos: bool = True,
     conf_level: float = 0.95,
 ) -> EstimateResult:
@@ -259,7 +188,11 @@ def synthetic_control(
     With ``predictors``, the weights instead match pre-period means of those columns, weighted
     by V, and V is chosen to minimise the pre-period outcome MSPE (the nested ADH problem).
     ``method="sdid"``: synthetic difference-in-differences (Arkhangelsky et al. 2021) by the
-    ``synthdid`` package: unit and time weights and a level shift.
+    ``synthdid`` package: unit and time weights and a level shift. With ``treated`` (a 0/1
+    column) SDID takes several treated units adopting together, or staggered adoption: each
+    adoption cohort is its own block against the never-treated units and the cohort estimates
+    are averaged with weights proportional to treated unit-periods (Arkhangelsky et al. 2021,
+    appendix; Stata ``sdid``).
 
     Parameters
     ----------
@@ -272,9 +205,17 @@ def synthetic_control(
     time : str
         Column identifying periods (sortable).
     treated_unit : object
-        The value of ``unit`` that was treated.
+        The value of ``unit`` that was treated (one treated unit; give ``treatment_time`` too).
     treatment_time : object
         First treated period; periods before it are the pre-period.
+    treated : str, optional
+        ``method="sdid"`` only, instead of ``treated_unit``/``treatment_time``: a 0/1 column
+        marking treated unit-periods, absorbing (once 1, 1 after). Units never 1 are donors;
+        units switching on in different periods make a staggered design.
+    covariates : sequence of str, optional
+        ``method="sdid"`` only: time-varying covariates; the outcome is taken net of
+        ``X beta``, ``beta`` fitted jointly with the weights (synthdid's covariate
+        adjustment). Without ``treated``, the placebo standard error is synthdid's random one.
     predictors : sequence of str or (str, periods), optional
         Predictors matched with V-weights (``"sc"`` only): a column name (its pre-period
         mean) or a pair (column, period or periods), its mean over those periods, e.g.
@@ -294,6 +235,16 @@ def synthetic_control(
         default the whole pre-period.
     method : {"sc", "sdid"}, default "sc"
         Synthetic control or synthetic difference-in-differences.
+    se : {"placebo", "bootstrap", "jackknife"}, default "placebo"
+        ``method="sdid"``: the standard error (Algorithms 2-4 of Arkhangelsky et al. 2021).
+        ``"bootstrap"`` resamples units and refits; ``"jackknife"`` leaves one unit out with
+        the weights fixed; both need at least two treated units. ``"placebo"`` relabels
+        donors as treated. With one treated unit and no covariates, the placebo runs over
+        every donor in turn (below); otherwise it draws ``replications`` times.
+    replications : int, default 200
+        Bootstrap or placebo draws (``se="bootstrap"``, or the drawn placebo).
+    seed : int, optional
+        Seed of those draws: the same seed gives synthdid's own standard error.
     placebos : bool, default True
         Run the in-space placebo test (every donor in turn as the treated unit, the real
         treated unit dropped from its donor pool) and the in-time placebo. Without it there is
@@ -319,6 +270,11 @@ def synthetic_control(
           pre-period (dict: ``treatment_time``, ``estimate``, ``pre_rmspe``, ``post_rmspe``);
         - ``pre_mspe``: mean squared pre-period gap;
         - ``time_weights`` (sdid only);
+        - with ``treated``, ``covariates`` or ``se`` other than the placebo: ``cohorts``
+          (adoption period, treated and control units, pre and post periods, estimate and
+          weight of each cohort), ``treated_units`` and ``covariate_coefficients`` (beta);
+          staggered designs give ``weights`` and ``time_weights`` as DataFrames, one column a
+          cohort, and no paths; in-space placebos and the in-time placebo are not run;
         - with ``predictors``: ``predictor_weights`` (V, by predictor label), ``v_mspe`` (the
           loss V reached, over ``validation_periods`` with training predictors when given),
           ``v_starts`` (each start of the V search and its loss) and ``predictor_balance``
@@ -343,7 +299,11 @@ def synthetic_control(
     MissingValueError
         The outcome, unit or time has missing values.
     InvalidOptionError
-        ``method`` is not one of the choices.
+        ``method`` or ``se`` is not one of the choices; an SDID option with ``"sc"``;
+        ``treated`` together with ``treated_unit``; ``se="bootstrap"``/``"jackknife"`` with
+        one treated unit; ``se="placebo"`` with no more donors than treated units.
+    NoTreatedUnitsError
+        ``treated`` is 0 everywhere.
 
     Notes
     -----
@@ -372,26 +332,32 @@ def synthetic_control(
     """
     data = require_frame(data, func="synthetic_control")
     method = check_option("method", method, SYNTH_METHODS)
+    se = check_option("se", se, SYNTH_SES)
     if not 0 < conf_level < 1:
         raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
+    covariates = _check_sdid_options(
+        method, treated, treated_unit, treatment_time, covariates, se, replications
+    )
     spec = parse_predictors(predictors, role="predictors")
     training = parse_predictors(training_predictors, role="training_predictors")
     check_v_options(spec, training, v=v, validation_periods=validation_periods, method=method)
-    y_values = _validate(
-        data,
-        outcome=outcome,
-        unit=unit,
-        time=time,
-        predictors=list(dict.fromkeys(spec.columns + training.columns)),
+    roles = {"outcome": outcome, "unit": unit, "time": time}
+    if method == "sdid" and (treated is not None or covariates or se != "placebo"):
+        return _sdid(
+            data,
+            roles,
+            treated=treated,
+            treated_unit=treated_unit,
+            treatment_time=treatment_time,
+            covariates=covariates,
+            options={"se": se, "replications": replications, "seed": seed, "placebos": placebos},
+            conf_level=conf_level,
+        )
+    y_values = validate_panel(
+        data, **roles, predictors=list(dict.fromkeys(spec.columns + training.columns))
     )
     panel = _prepare(
-        data,
-        y_values,
-        outcome=outcome,
-        unit=unit,
-        time=time,
-        treated_unit=treated_unit,
-        treatment_time=treatment_time,
+        data, y_values, **roles, treated_unit=treated_unit, treatment_time=treatment_time
     )
     x, raw = _predictor_matrix(data, spec, training, panel, unit=unit, time=time)
     loss = (
@@ -405,11 +371,11 @@ def synthetic_control(
         fit = functools.partial(_fit_sc, k=len(spec.labels), v=fixed_v, loss=loss)
     main = fit(panel.y[None], panel.t0, None if x is None else x[None])[0]
     diagnostics = _diagnostics(main, panel, unit=unit, method=method, labels=spec.labels, raw=raw)
-    se = p_value = math.nan
+    std_error = p_value = math.nan
     inference = "none (placebos=False): no standard error or p-value"
     inference_ja = "なし（placebos=False）：標準誤差・p値なし"
     if placebos:
-        se, p_value, inference, extra = _placebos(panel, main, fit, x, unit=unit)
+        std_error, p_value, inference, extra = _placebos(panel, main, fit, x, unit=unit)
         n_donors, rank = len(extra["placebos"]), extra["treated_rank"]
         inference_ja = (
             f"ドナー {n_donors} 単位でのプラセボ並べ替え：p値は処置後/処置前 RMSPE 比の順位"
@@ -422,6 +388,151 @@ def synthetic_control(
         raise EstimationError(  # pragma: no cover - defensive
             "the synthetic control estimate is not finite; check the outcome for extreme values"
         )
+    design = {
+        **roles,
+        "treated_unit": panel.treated,
+        "treatment_time": treatment_time,
+        "predictors": spec.labels,
+        "training_predictors": training.labels,
+        "validation_periods": None if loss is None else [py_value(panel.times[i]) for i in loss],
+        "v_given": v is not None,
+        "method": method,
+        "n_units": len(panel.units),
+        "n_donors": len(panel.donors),
+        "n_periods": len(panel.times),
+        "n_pre_periods": panel.t0,
+        "n_post_periods": len(panel.times) - panel.t0,
+        "first_period": py_value(panel.times[0]),
+        "last_period": py_value(panel.times[-1]),
+    }
+    return _result(
+        data,
+        _table(att, std_error, p_value, conf_level=conf_level),
+        method=method,
+        n_obs=int(panel.y.size),
+        inference=(inference, inference_ja),
+        conf_level=conf_level,
+        design=design,
+        diagnostics=diagnostics,
+        plotter=plot_paths,
+    )
+
+
+def _check_sdid_options(
+    method: SynthMethod,
+    treated: str | None,
+    treated_unit: Any,
+    treatment_time: Any,
+    covariates: Sequence[str] | None,
+    se: SynthSE,
+    replications: int,
+) -> list[str]:
+    """The treated roles given one way, and SDID's options only with ``method="sdid"``."""
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates or [])
+    if treated is not None and (treated_unit is not None or treatment_time is not None):
+        raise InvalidOptionError(
+            f"give either treated={treated!r} (a 0/1 column) or treated_unit and "
+            "treatment_time (one treated unit), not both"
+        )
+    if treated is None and (treated_unit is None or treatment_time is None):
+        raise InvalidOptionError(
+            "synthetic_control() needs treated_unit and treatment_time (one treated unit), or, "
+            "with method='sdid', treated= a 0/1 column marking treated unit-periods"
+        )
+    given = {
+        "treated": treated is not None,
+        "covariates": bool(covariates),
+        "se": se != "placebo",
+    }
+    if method == "sc" and any(given.values()):
+        names = ", ".join(k for k, v in given.items() if v)
+        raise InvalidOptionError(
+            f"{names} apply to synthetic difference-in-differences only; pass method='sdid' "
+            "(method='sc' takes one treated_unit and the placebo test)"
+        )
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 2:
+        raise InvalidOptionError(
+            f"replications={replications!r} must be a whole number of draws, at least 2, e.g. 200"
+        )
+    return covariates
+
+
+def _sdid(
+    data: pd.DataFrame,
+    roles: dict[str, str],
+    *,
+    treated: str | None,
+    treated_unit: Any,
+    treatment_time: Any,
+    covariates: list[str],
+    options: dict[str, Any],
+    conf_level: float,
+) -> EstimateResult:
+    """SDID with several treated units, staggered adoption, covariates or resampled errors."""
+    unit, time = roles["unit"], roles["time"]
+    check_columns(data, {"treated": treated, "covariates": covariates})
+    y_values = validate_panel(data, **roles, predictors=[])
+    wide = wide_outcome(data, **roles, values=y_values.to_numpy())
+    units, times = wide.index, wide.columns
+    if treated is None:
+        found = find_unit(units, treated_unit, unit)
+        adoption = np.where(units == found, int(pre_mask(times, treatment_time, time).sum()), -1)
+    else:
+        adoption = adoption_from_column(
+            data, treated=treated, unit=unit, time=time, units=units, times=times
+        )
+    x = covariate_array(data, covariates, unit=unit, time=time, units=units, times=times)
+    panel = sdid_panel(
+        wide.to_numpy(float), units=units, times=times, adoption=adoption, x=x,
+        covariates=covariates,
+    )  # fmt: skip
+    fit = fit_sdid_panel(panel, **options)
+    cohorts = fit["diagnostics"]["cohorts"]
+    n1 = panel.n_treated
+    design = {
+        **roles,
+        "treated": treated,
+        "treated_unit": py_value(panel.units[-1]) if n1 == 1 else None,
+        "treatment_time": None if fit["staggered"] else cohorts["adoption_time"].iloc[0],
+        "covariates": covariates,
+        "method": "sdid",
+        "se": options["se"],
+        "replications": options["replications"],
+        "seed": options["seed"],
+        "staggered": fit["staggered"],
+        "adoption_times": list(cohorts["adoption_time"]),
+        "n_units": len(units),
+        "n_treated": n1,
+        "n_donors": panel.n0,
+        "n_periods": len(times),
+        "first_period": py_value(times[0]),
+        "last_period": py_value(times[-1]),
+    }
+    return _result(
+        data,
+        tidy_table(["ATT"], [fit["att"]], [fit["se"]], conf_level=conf_level),
+        method="sdid",
+        n_obs=int(panel.y.size),
+        inference=(fit["inference"], fit["inference_ja"]),
+        conf_level=conf_level,
+        design=design,
+        diagnostics=fit["diagnostics"],
+        plotter=plot_cohorts if fit["staggered"] else plot_paths,
+    )
+
+
+def _result(
+    data: pd.DataFrame,
+    table: pd.DataFrame,
+    *,
+    method: SynthMethod,
+    n_obs: int,
+    inference: tuple[str, str],
+    conf_level: float,
+    design: dict[str, Any],
+    diagnostics: dict[str, Any],
+    plotter: Any,
+) -> EstimateResult:
     return EstimateResult(
         method="synthetic_control" if method == "sc" else "synthdid",
         title=(
@@ -430,41 +541,23 @@ def synthetic_control(
             else "Synthetic difference-in-differences (Arkhangelsky et al. 2021)"
         ),
         estimand="ATT",
-        table=_table(att, se, p_value, conf_level=conf_level),
+        table=table,
         headline="ATT",
-        n_obs=int(panel.y.size),
-        inference=inference,
+        n_obs=n_obs,
+        inference=inference[0],
         conf_level=conf_level,
-        design={
-            "outcome": outcome,
-            "unit": unit,
-            "time": time,
-            "treated_unit": panel.treated,
-            "treatment_time": treatment_time,
-            "predictors": spec.labels,
-            "training_predictors": training.labels,
-            "validation_periods": None if loss is None else [_py(panel.times[i]) for i in loss],
-            "v_given": v is not None,
-            "method": method,
-            "n_units": len(panel.units),
-            "n_donors": len(panel.donors),
-            "n_periods": len(panel.times),
-            "n_pre_periods": panel.t0,
-            "n_post_periods": len(panel.times) - panel.t0,
-            "first_period": _py(panel.times[0]),
-            "last_period": _py(panel.times[-1]),
-        },
+        design=design,
         diagnostics=diagnostics,
         provenance=dict(data.attrs.get("ebpm", {})),
         assumption=_SC_ASSUMPTION if method == "sc" else _SDID_ASSUMPTION,
         translations={
             "ja": {
                 "estimand": "処置単位の平均処置効果（ATT）",
-                "inference": inference_ja,
+                "inference": inference[1],
                 "assumption": _SC_ASSUMPTION_JA if method == "sc" else _SDID_ASSUMPTION_JA,
             }
         },
-        plotter=_plot_paths,
+        plotter=plotter,
     )
 
 
@@ -482,19 +575,6 @@ class _Panel:
     t0: int  # how many
 
 
-def _validate(
-    data: pd.DataFrame, *, outcome: str, unit: str, time: str, predictors: list[str]
-) -> pd.Series:
-    """Check the columns and the panel's keys; return the outcome as numbers."""
-    check_columns(data, {"outcome": outcome, "unit": unit, "time": time, "predictors": predictors})
-    for col, role in ((unit, "unit"), (time, "time")):
-        check_complete(data, col, role=role)
-    y_values = check_numeric(data, outcome, role="outcome")
-    check_complete(data.assign(**{outcome: y_values}), outcome, role="outcome")
-    check_unique_panel(data, unit=unit, time=time)
-    return y_values
-
-
 def _prepare(
     data: pd.DataFrame,
     y_values: pd.Series,
@@ -506,10 +586,10 @@ def _prepare(
     treatment_time: Any,
 ) -> _Panel:
     """The balanced outcome matrix, the treated unit found, the pre-period and the donors."""
-    wide = _wide(data, outcome=outcome, unit=unit, time=time, values=y_values.to_numpy())
+    wide = wide_outcome(data, outcome=outcome, unit=unit, time=time, values=y_values.to_numpy())
     units, times = wide.index, wide.columns
-    treated = _find_unit(units, treated_unit, unit)
-    pre = _pre_mask(times, treatment_time, time)
+    treated = find_unit(units, treated_unit, unit)
+    pre = pre_mask(times, treatment_time, time)
     t0 = int(pre.sum())
     if not pre[:t0].all():
         raise DataError(f"{time}={time!r} must sort with the pre-period first")  # pragma: no cover
@@ -674,99 +754,8 @@ def _in_time_placebo(
     out = fit(y[None, :, :t0], fake, None if x is None else x[None])[0]
     g = out["gap"]
     return {
-        "treatment_time": _py(times[fake]),
+        "treatment_time": py_value(times[fake]),
         "estimate": out["att"],
         "pre_rmspe": _rmspe(g[:fake]),
         "post_rmspe": _rmspe(g[fake:]),
     }
-
-
-# --- figures ---------------------------------------------------------------------------------
-def _treatment_line(result: EstimateResult, ax: Any) -> None:
-    times = result.diagnostics["gap"].index
-    tt = result.design["treatment_time"]
-    pos = times.get_indexer([tt])[0] if tt in set(times) else None
-    x = tt if pos is None or pos >= 0 else None
-    if x is not None and pd.api.types.is_numeric_dtype(times.dtype):
-        ax.axvline(x, color="0.4", lw=0.8, ls="--")
-        ax.annotate(
-            f"{result.design['treatment_time']}",
-            (x, 1),
-            xycoords=("data", "axes fraction"),
-            fontsize=8,
-            color="0.3",
-            xytext=(3, -10),
-            textcoords="offset points",
-        )
-
-
-def _plot_paths(result: EstimateResult, ax: Any, lang: str = "en") -> Any:
-    """Treated unit vs its synthetic control, treatment time marked."""
-    w = words(FIGURES, lang)
-    d = result.diagnostics
-    ax.plot(
-        d["treated"].index,
-        d["treated"].to_numpy(),
-        color="#000000",
-        lw=1.8,
-        label=str(result.design["treated_unit"]),
-    )
-    label = w["synthetic_sc"] if result.design["method"] == "sc" else w["synthetic_sdid"]
-    ax.plot(
-        d["synthetic"].index,
-        d["synthetic"].to_numpy(),
-        color="#D55E00",
-        lw=1.8,
-        ls="--",
-        label=label,
-    )
-    _treatment_line(result, ax)
-    ax.set_xlabel(str(result.design["time"]))
-    ax.set_ylabel(str(result.design["outcome"]))
-    ax.set_title(w["sc_title"].format(title=result.title_in(lang), att=f"{result.estimate:.2f}"))
-    ax.legend(frameon=False)
-    return ax
-
-
-def plot_gaps(
-    result: EstimateResult,
-    ax: Any = None,
-    *,
-    max_ratio_pre: float | None = 5.0,
-    lang: str | None = None,
-) -> Any:
-    """Gap (treated minus synthetic) of the treated unit over the donors' placebo gaps in grey.
-
-    Placebos whose pre-period RMSPE exceeds ``max_ratio_pre`` times the treated unit's are left
-    out, as in Abadie et al. (2010, fig. 5-7); ``None`` keeps all. Words in ``lang`` (default:
-    the report's, :func:`ebpm.report.language`). Returns the Axes.
-    """
-    from ebpm.plotting import get_ax
-
-    w = words(FIGURES, current_lang(lang))
-    ax = get_ax(ax)
-    d = result.diagnostics
-    n_shown = 0
-    if "placebo_gaps" in d:
-        gaps = d["placebo_gaps"]
-        pre = d["placebos"].set_index(result.design["unit"])["pre_rmspe"]
-        for donor in gaps.columns:
-            if max_ratio_pre is not None and pre[donor] > max_ratio_pre * d["pre_rmspe"]:
-                continue
-            ax.plot(gaps.index, gaps[donor].to_numpy(), color="0.75", lw=0.8)
-            n_shown += 1
-    ax.plot(
-        d["gap"].index,
-        d["gap"].to_numpy(),
-        color="#000000",
-        lw=2,
-        label=f"{result.design['treated_unit']}",
-    )
-    if n_shown:
-        ax.plot([], [], color="0.75", lw=0.8, label=w["placebos"].format(n=n_shown))
-    ax.axhline(0, color="0.4", lw=0.8)
-    _treatment_line(result, ax)
-    ax.set_xlabel(str(result.design["time"]))
-    ax.set_ylabel(w["gap"].format(outcome=result.design["outcome"]))
-    ax.legend(frameon=False)
-    return ax
