@@ -70,7 +70,7 @@ def test_list_entries_without_search_has_one_row_per_entry(project_catalog_env: 
         "studies.organ_donations": "panel",
         "studies.prop99": "panel",
         "studies.senate": "cross-section",
-        "studies.sicily": "time series",
+        "studies.sicily": "time-series",
         "studies.smoking_adh2010": "panel",
         "world.gdp_per_capita": "panel",
         "world.oecd_unemployment": "panel",

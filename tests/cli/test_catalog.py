@@ -65,9 +65,12 @@ def test_catalog_list_shows_every_entry(catalog_env: None) -> None:
 @pytest.mark.parametrize(
     ("search", "names"),
     [
-        ("prop 99", ["studies.prop99"]),
+        ("prop 99", ["studies.prop99", "studies.smoking_adh2010"]),
         ("organ", ["studies.organ_donations"]),
-        ("usa did", ["studies.mpdta", "studies.organ_donations", "studies.prop99"]),
+        (
+            "usa did",
+            ["studies.castle", "studies.mpdta", "studies.organ_donations", "studies.prop99"],
+        ),
         ("都道府県 map", ["geo.japan_prefectures", "geo.prefecture_municipal_structure"]),
         (
             "都道府県",

@@ -201,21 +201,25 @@ def _yearly_panel(dates: bool) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_an_event_study_on_a_datetime_time_column_says_to_convert_it() -> None:
+def test_an_event_study_on_a_datetime_time_column_takes_dates_or_says_what_to_do() -> None:
     import ebpm
-    from ebpm.errors import NonNumericError
+    from ebpm.errors import DataError
 
     panel = _yearly_panel(dates=True)
+    # dates in `time` and a cohort in numbers: the message names both columns and the fixes
     with pytest.raises(
-        NonNumericError,
-        match=r"time='year' holds dates \(dtype datetime64\[\w+\]\).*\.dt\.year for yearly",
+        DataError,
+        match=r"time='year' holds dates \(datetime64\[\w+\]\) but cohort='cohort' holds int64 "
+        r"values such as .*2005.*; give cohort as the date each unit was first treated",
     ):
         ebpm.event_study(panel, outcome="y", unit="unit", time="year", cohort="cohort")
-    fixed = panel.assign(year=panel["year"].dt.year)  # the fix the message gives works
-    ebpm.event_study(fixed, outcome="y", unit="unit", time="year", cohort="cohort")
-    periods = panel.assign(year=panel["year"].dt.to_period("Y"))
-    with pytest.raises(NonNumericError, match=r"time='year' holds dates \(dtype period\[Y"):
-        ebpm.event_study(periods, outcome="y", unit="unit", time="year", cohort="cohort")
+    numbers = panel.assign(year=panel["year"].dt.year)
+    by_number = ebpm.event_study(numbers, outcome="y", unit="unit", time="year", cohort="cohort")
+    # the cohort as a date works too, and gives the same estimates
+    starts = pd.to_datetime(panel["cohort"].astype("Int64").astype(str) + "-01-01", errors="coerce")
+    dated = panel.assign(cohort=starts.where(panel["cohort"] > 0))
+    by_date = ebpm.event_study(dated, outcome="y", unit="unit", time="year", cohort="cohort")
+    assert by_date.estimate == pytest.approx(by_number.estimate, abs=1e-12)
 
 
 # --- an unwritable, read-only or full folder -------------------------------------------------
