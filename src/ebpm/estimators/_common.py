@@ -13,6 +13,7 @@ from ebpm.errors import (
     ColumnNotFoundError,
     DataError,
     MissingValueWarning,
+    UnitNotFoundError,
     check_option,
     did_you_mean,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "check_option",
     "check_unique_panel",
     "drop_missing",
+    "find_unit",
     "infinite",
     "missing_rows",
     "require_frame",
@@ -202,4 +204,20 @@ def duplicate_rows_error(data: pd.DataFrame, dup: Any, *, unit: str, time: str) 
         f"{int(dup.sum())} rows share a ({unit}, {time}) pair, e.g. {unit}={u!r}, "
         f"{time}={t!r}; a panel needs one row per unit and period. Aggregate or "
         "drop the duplicates (df.drop_duplicates([unit, time]))"
+    )
+
+
+def find_unit(units: Iterable[Any], value: Any, *, role: str, unit: str) -> Any:
+    """``value`` as it is spelled in the unit column (or matched by its text: ``6`` for
+    ``"6"``), else a :class:`UnitNotFoundError` with a close match and the units."""
+    units = list(units)
+    if value in set(units):
+        return value
+    as_text = {str(u): u for u in units}
+    if str(value) in as_text:
+        return as_text[str(value)]
+    raise UnitNotFoundError(
+        f"{role}={value!r} is not a value of unit={unit!r}."
+        f"{did_you_mean(str(value), as_text)} Units are: "
+        f"{', '.join(list(as_text)[:10])}{' ...' if len(as_text) > 10 else ''}."
     )

@@ -18,11 +18,10 @@ from ebpm.errors import (
     EstimationError,
     InvalidOptionError,
     NoPrePeriodError,
-    UnitNotFoundError,
-    did_you_mean,
 )
 from ebpm.estimators._common import (
     check_unique_panel,
+    find_unit,
 )
 from ebpm.estimators._its_fit import COUNT_FAMILIES
 
@@ -195,20 +194,6 @@ def _check_family_options(family: str, *, offset: str | None, hac_lags: Any) -> 
         )
 
 
-def _find_unit(units: Sequence[Any], value: Any, *, role: str, unit: str) -> Any:
-    """``value`` as it is spelled in the unit column (or its text), else a helpful error."""
-    if value in set(units):
-        return value
-    as_text = {str(u): u for u in units}
-    if str(value) in as_text:
-        return as_text[str(value)]
-    raise UnitNotFoundError(
-        f"{role}={value!r} is not a value of unit={unit!r}."
-        f"{did_you_mean(str(value), as_text)} Units are: "
-        f"{', '.join(list(as_text)[:10])}{' ...' if len(as_text) > 10 else ''}."
-    )
-
-
 def _select_series(
     data: pd.DataFrame, *, unit: str | None, treated_unit: Any, control: Any
 ) -> tuple[pd.DataFrame, Any, list[Any]]:
@@ -228,7 +213,7 @@ def _select_series(
             "evaluated (the other units are the comparison unless control= names some)"
         )
     units = list(pd.unique(data[unit].dropna()))
-    treated = _find_unit(units, treated_unit, role="treated_unit", unit=unit)
+    treated = find_unit(units, treated_unit, role="treated_unit", unit=unit)
     if control is None:
         controls = [u for u in units if u != treated]
     else:
@@ -238,7 +223,7 @@ def _select_series(
             else list(control)
         )
         controls = list(
-            dict.fromkeys(_find_unit(units, c, role="control", unit=unit) for c in asked)
+            dict.fromkeys(find_unit(units, c, role="control", unit=unit) for c in asked)
         )
     if treated in controls:
         raise InvalidOptionError(

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ebpm.errors import DataError, NoPrePeriodError, UnitNotFoundError, did_you_mean
+from ebpm.errors import DataError, NoPrePeriodError
 from ebpm.estimators._common import (
     check_columns,
     check_complete,
@@ -16,23 +16,10 @@ from ebpm.estimators._common import (
     check_unique_panel,
 )
 
-__all__ = ["find_unit", "pre_mask", "py_value", "validate_panel", "wide_outcome"]
+__all__ = ["pre_mask", "py_value", "validate_panel", "wide_outcome"]
 
 
 # --- input handling --------------------------------------------------------------------------
-def find_unit(units: pd.Index, treated_unit: Any, unit: str) -> Any:
-    if treated_unit in set(units):
-        return treated_unit
-    as_text = {str(u): u for u in units}
-    if str(treated_unit) in as_text:
-        return as_text[str(treated_unit)]
-    raise UnitNotFoundError(
-        f"treated_unit={treated_unit!r} is not a value of {unit}={unit!r}."
-        f"{did_you_mean(str(treated_unit), as_text)} Units are: "
-        f"{', '.join(list(as_text)[:10])}{' ...' if len(as_text) > 10 else ''}."
-    )
-
-
 def py_value(value: Any) -> Any:
     """A numpy scalar as the plain Python value (for messages and JSON)."""
     return value.item() if isinstance(value, np.generic) else value

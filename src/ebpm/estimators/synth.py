@@ -20,10 +20,10 @@ from ebpm.errors import (
 from ebpm.estimators._common import (
     check_columns,
     check_option,
+    find_unit,
     require_frame,
 )
 from ebpm.estimators._synth_input import (
-    find_unit,
     pre_mask,
     py_value,
     validate_panel,
@@ -475,7 +475,7 @@ def _sdid(
     wide = wide_outcome(data, **roles, values=y_values.to_numpy())
     units, times = wide.index, wide.columns
     if treated is None:
-        found = find_unit(units, treated_unit, unit)
+        found = find_unit(units, treated_unit, role="treated_unit", unit=unit)
         adoption = np.where(units == found, int(pre_mask(times, treatment_time, time).sum()), -1)
     else:
         adoption = adoption_from_column(
@@ -588,7 +588,7 @@ def _prepare(
     """The balanced outcome matrix, the treated unit found, the pre-period and the donors."""
     wide = wide_outcome(data, outcome=outcome, unit=unit, time=time, values=y_values.to_numpy())
     units, times = wide.index, wide.columns
-    treated = find_unit(units, treated_unit, unit)
+    treated = find_unit(units, treated_unit, role="treated_unit", unit=unit)
     pre = pre_mask(times, treatment_time, time)
     t0 = int(pre.sum())
     if not pre[:t0].all():
