@@ -307,8 +307,8 @@ def test_bad_new_options(mpdta) -> None:
         staggered_did(mpdta, **MPDTA, **ANALYTIC, uniform_bands=True)
     with pytest.raises(DataError, match=r"unit=None needs panel=False"):
         staggered_did(mpdta, **{**MPDTA, "unit": None})
-    with pytest.raises(DataError, match=r"cluster='state' with panel=False is not supported"):
-        staggered_did(mpdta, **MPDTA, panel=False, cluster="state")
+    with pytest.raises(DataError, match=r"allow_unbalanced_panel='yes' must be True or False"):
+        staggered_did(mpdta, **MPDTA, allow_unbalanced_panel="yes")  # type: ignore[arg-type]
 
 
 def test_bad_weights(mpdta) -> None:
@@ -316,3 +316,92 @@ def test_bad_weights(mpdta) -> None:
         staggered_did(mpdta.assign(w=np.where(mpdta.index == 7, -1.0, 1.0)), **MPDTA, weights="w")
     with pytest.raises(DataError, match=r"weights='w' varies within unit 8001.*transform"):
         staggered_did(mpdta.assign(w=mpdta["year"] - 2000.0), **MPDTA, weights="w")
+
+
+# --- unbalanced panels kept (allow_unbalanced_panel) ------------------------------------------
+def _unbalanced(mpdta: pd.DataFrame, share: float = 0.1, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return mpdta[rng.random(len(mpdta)) >= share].reset_index(drop=True)
+
+
+def test_an_unbalanced_panel_kept_is_estimated_as_cross_sections_summed_by_unit(mpdta) -> None:
+    import moderndid
+
+    data = _unbalanced(mpdta)
+    kept = staggered_did(data, **MPDTA, **ANALYTIC, allow_unbalanced_panel=True)
+    # the point estimate is the repeated-cross-section estimator on every row kept (R did's
+    # allow_unbalanced_panel=TRUE), as moderndid computes it on the same rows
+    rows = data.rename(columns={"lemp": "y", "year": "t", "first_treat": "g"})
+    fit = moderndid.att_gt(
+        data=rows.assign(row=np.arange(len(rows))),
+        yname="y",
+        tname="t",
+        idname="row",
+        gname="g",
+        panel=False,
+        boot=False,
+        cband=False,
+    )
+    assert kept.estimate == pytest.approx(
+        moderndid.aggte(fit, type="simple").overall_att, abs=1e-12
+    )
+    assert kept.n_obs == len(data)
+    assert kept.design["panel"] is False
+    assert kept.design["n_clusters"] == data["countyreal"].nunique()
+    assert "clustered by countyreal, 500 clusters" in kept.inference
+    # the default drops the units missing a period instead
+    with pytest.warns(UserWarning, match=r"dropped \d+ unit\(s\) not observed in all 5"):
+        dropped = staggered_did(data, **MPDTA, **ANALYTIC)
+    assert dropped.n_obs < len(data)
+
+
+def test_kept_rows_do_not_depend_on_their_order(mpdta) -> None:
+    data = _unbalanced(mpdta)
+    options = {"allow_unbalanced_panel": True, "seed": 5}
+    one = staggered_did(data, **MPDTA, **options)
+    two = staggered_did(data.sample(frac=1, random_state=3), **MPDTA, **options)
+    assert one.estimate == two.estimate
+    assert one.std_error == two.std_error
+
+
+def test_a_balanced_panel_is_a_panel_either_way(mpdta) -> None:
+    kept = staggered_did(mpdta, **MPDTA, **ANALYTIC, allow_unbalanced_panel=True)
+    panel = staggered_did(mpdta, **MPDTA, **ANALYTIC)
+    assert kept.estimate == panel.estimate
+    assert kept.std_error == panel.std_error
+
+
+def test_summing_by_unit_measures_the_spread_of_the_estimate() -> None:
+    """Simulated truth: units with persistent levels, 15% of rows missing at random, an effect
+    of 1. The unit-summed standard error tracks the estimates' spread over 40 panels; the
+    row-by-row one (each row its own cluster) overstates it several times."""
+    rng = np.random.default_rng(11)
+    estimates, summed, rowwise = [], [], []
+    for _ in range(40):
+        units = np.arange(120)
+        first = rng.choice([0, 3, 4], size=len(units))
+        rows = pd.DataFrame([(u, t) for u in units for t in range(1, 6)], columns=["u", "t"])
+        rows["g"] = first[rows.u]
+        level = rng.normal(scale=3.0, size=len(units))[rows.u]
+        treated = (rows.g > 0) & (rows.t >= rows.g)
+        rows["y"] = level + 0.2 * rows.t + 1.0 * treated + rng.normal(scale=0.5, size=len(rows))
+        rows = rows[rng.random(len(rows)) >= 0.15]
+        roles = {"outcome": "y", "unit": "u", "time": "t", "cohort": "g", **ANALYTIC}
+        fit = staggered_did(rows, **roles, allow_unbalanced_panel=True)
+        estimates.append(fit.estimate)
+        summed.append(fit.std_error)
+        alone = staggered_did(rows.drop(columns="u"), **{**roles, "unit": None}, panel=False)
+        rowwise.append(alone.std_error)
+    spread = float(np.std(estimates, ddof=1))
+    assert abs(np.mean(estimates) - 1.0) < 3 * spread / np.sqrt(40)
+    assert 0.7 < np.mean(summed) / spread < 1.4
+    assert np.mean(rowwise) / spread > 2
+
+
+def test_cross_sections_clustered_by_a_column(mpdta) -> None:
+    data = mpdta.assign(state=mpdta["countyreal"] // 1000)
+    alone = staggered_did(data, **MPDTA, **ANALYTIC, panel=False)
+    by_state = staggered_did(data, **MPDTA, **ANALYTIC, panel=False, cluster="state")
+    assert by_state.estimate == alone.estimate
+    assert by_state.std_error != alone.std_error
+    assert f"clustered by state, {data['state'].nunique()} clusters" in by_state.inference

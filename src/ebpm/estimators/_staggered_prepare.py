@@ -29,11 +29,6 @@ def check_options(
             "unit=None needs panel=False (repeated cross-sections); for a panel name the "
             "column identifying units, e.g. unit='county'"
         )
-    if cluster is not None and not panel:
-        raise DataError(
-            f"cluster={cluster!r} with panel=False is not supported: ebpm cannot yet align "
-            "clusters with the cross-sections' influence functions; drop cluster or pass a panel"
-        )
     if (
         isinstance(anticipation, bool)
         or not isinstance(anticipation, int | np.integer)

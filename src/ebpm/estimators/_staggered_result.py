@@ -122,7 +122,7 @@ def _result(
     n_units = len(key)
     n_clusters = len(np.unique(cluster_codes)) if cluster_codes is not None else n_units
     cl_name = cluster if cluster is not None and cluster_codes is not None else unit
-    if not panel:
+    if not panel and cluster_codes is None:
         cl_name = "observation"
     how: dict[str, Any] = {"inference": inference, "n_boot": n_boot, "uniform": uniform}
     return EstimateResult(

@@ -117,6 +117,7 @@ def staggered_did(
     anticipation: int = 0,
     weights: str | None = None,
     panel: bool = True,
+    allow_unbalanced_panel: bool = False,
     inference: Inference = "bootstrap",
     uniform_bands: bool | None = None,
     cluster: str | None = None,
@@ -173,6 +174,12 @@ def staggered_did(
     panel : bool, default True
         False for repeated cross-sections: each row is its own observation, and ``unit`` is
         not needed.
+    allow_unbalanced_panel : bool, default False
+        Keep the units missing a period instead of dropping them (R did's
+        ``allow_unbalanced_panel=TRUE``): an unbalanced panel is then estimated as repeated
+        cross-sections, each row an observation, with the influence functions summed by unit
+        (or by ``cluster``) for the standard errors. A balanced panel is estimated as a panel
+        either way.
     inference : {"bootstrap", "analytic"}, default "bootstrap"
         Standard errors from the multiplier bootstrap of the influence functions, or analytic
         ones from the same influence functions (R ``did``'s ``bstrap=FALSE``). Both are
@@ -281,6 +288,9 @@ def staggered_did(
     label = [c for c in (unit, time) if c is not None]
     extra = [weights] if weights is not None else []
     frame = drop_missing(data, [outcome, *covariates, *extra], func="staggered_did", label=label)
+    panel, frame, rc_cluster = _cross_sections(
+        frame, unit=unit, time=time, panel=panel, cluster=cluster, keep=allow_unbalanced_panel
+    )
     if unit is None or not panel:
         # repeated cross-sections: every row is its own observation
         unit = "__ebpm_row__"
@@ -299,7 +309,11 @@ def staggered_did(
     if weights is not None:
         # named as moderndid names its weights, so that its aggregation weights cohorts by them
         work["weights"] = unit_weights(frame, weights, unit=unit)
-    cluster_codes = _cluster_codes(frame, work, unit=unit, cluster=cluster)
+    cluster_codes = (
+        _cluster_codes(frame, work, unit=unit, cluster=cluster)
+        if panel
+        else _row_cluster_codes(frame, work, rc_cluster)
+    )
     mp, agg = _estimate(
         work,
         n_covariates=len(covariates),
@@ -330,7 +344,7 @@ def staggered_did(
             "cohort": cohort,
             "covariates": covariates,
             "weights": weights,
-            "cluster": cluster,
+            "cluster": cluster if panel else rc_cluster,
             "panel": panel,
         },
         choices={
@@ -375,6 +389,46 @@ def _validate(data: pd.DataFrame, roles: dict[str, Any], *, conf_level: float, n
     for role in ("unit", "time", "weights", "cluster"):
         if roles[role] is not None:
             check_complete(data, roles[role], role=role)
+
+
+def _cross_sections(
+    frame: pd.DataFrame,
+    *,
+    unit: str | None,
+    time: str,
+    panel: bool,
+    cluster: str | None,
+    keep: Any,
+) -> tuple[bool, pd.DataFrame, str | None]:
+    """Whether the data are estimated as a panel, the frame, and the column the cross-sections'
+    influence functions are summed by (None: each row on its own).
+
+    ``keep`` (``allow_unbalanced_panel``) turns an unbalanced panel into repeated
+    cross-sections summed by unit, as R did does; rows are put in unit and period order so the
+    bootstrap's draws do not depend on the order they came in.
+    """
+    if not isinstance(keep, bool):
+        raise DataError(f"allow_unbalanced_panel={keep!r} must be True or False")
+    if not (panel and keep and unit is not None):
+        return panel, frame, (cluster if not panel else None)
+    check_unique_panel(frame, unit=unit, time=time)
+    per_unit = frame.groupby(unit, sort=False)[time].transform("size")
+    if (per_unit == frame[time].nunique()).all():
+        return True, frame, None  # balanced: a panel, as R did estimates it
+    return False, frame.sort_values([unit, time], kind="mergesort"), cluster or unit
+
+
+def _row_cluster_codes(
+    frame: pd.DataFrame, work: pd.DataFrame, cluster: str | None
+) -> np.ndarray | None:
+    """The cluster code of each row of moderndid's cross-section influence functions, which
+    come sorted by period, cohort (never treated last) and row id."""
+    if cluster is None:
+        return None
+    order = np.lexsort(
+        (work["id"].to_numpy(), np.where(work["g"] == 0, np.inf, work["g"]), work["t"].to_numpy())
+    )
+    return pd.factorize(frame[cluster].to_numpy()[order])[0].astype("int64")
 
 
 def _balance(
