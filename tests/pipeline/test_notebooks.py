@@ -161,6 +161,27 @@ def test_declared_parameters_of_a_py_notebook_whose_cell_is_the_last(tmp_path: P
     assert declared_parameters(nb) == {"k": NotebookParameter("k", "int", 5, "folds", False)}
 
 
+def test_an_unchanged_notebook_is_parsed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ebpm.pipeline.notebooks as notebooks
+
+    nb = tmp_path / "n.ipynb"
+    nb.write_bytes(IPYNB.read_bytes())
+    reads: list[Path] = []
+    real = notebooks.read_notebook
+    monkeypatch.setattr(notebooks, "read_notebook", lambda p: reads.append(p) or real(p))
+    first = declared_parameters(nb)
+    first.pop("region")  # the caller's copy: the next call is not affected
+    again = declared_parameters(nb)
+    assert len(reads) == 1
+    assert list(again) == ["region", "years", "threshold", "code"]
+    # new bytes are parsed again, even when size and time would not tell
+    nb.write_bytes(IPYNB.read_bytes().replace(b"threshold", b"treshold_"))
+    assert "treshold_" in declared_parameters(nb)
+    assert len(reads) == 2
+
+
 def test_declared_parameters_error_names_the_notebook_as_shown(tmp_path: Path) -> None:
     nb = tmp_path / "plain.py"
     nb.write_text("# %%\nx = 1\n", encoding="utf-8")

@@ -10,6 +10,8 @@ admit ``None`` (``dataset: str = None  # required``). Annotations are checked by
 from __future__ import annotations
 
 import ast
+import functools
+import hashlib
 import io
 import re
 import tokenize
@@ -158,9 +160,24 @@ def declared_parameters(
 ) -> dict[str, NotebookParameter]:
     """The parameters a notebook declares, without jupytext when the format allows.
 
-    ``shown`` is how error messages name the notebook (default: its path).
+    ``shown`` is how error messages name the notebook (default: its path). A notebook whose
+    bytes were parsed before is not parsed again (a run checks its tasks' parameters, then their
+    datasets and columns, from the same cell; an ``.ipynb`` would import nbformat each time).
     """
     shown = notebook if shown is None else shown
+    try:
+        digest = hashlib.sha256(Path(notebook).read_bytes()).hexdigest()
+    except OSError:
+        return _declared(Path(notebook), str(shown))  # its own clear error
+    return dict(_declared_cached(Path(notebook), str(shown), digest))
+
+
+@functools.lru_cache(maxsize=256)
+def _declared_cached(notebook: Path, shown: str, digest: str) -> dict[str, NotebookParameter]:
+    return _declared(notebook, shown)
+
+
+def _declared(notebook: Path, shown: str) -> dict[str, NotebookParameter]:
     source = _fast_parameters_source(notebook)
     if source is not None:
         cell = _Cell(cell_type="code", metadata={"tags": ["parameters"]}, source=source)
