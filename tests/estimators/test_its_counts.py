@@ -179,6 +179,7 @@ def test_negative_counts_and_exposures(sicily: pd.DataFrame) -> None:
         ({"harmonics": 2, "seasonal": "month"}, "harmonics=2 needs the length"),
         ({"harmonics": 7, "seasonal": 12}, "harmonics=7 must be a whole number .* 1 to 6"),
         ({"harmonics": 0, "seasonal": 12}, "harmonics=0 must be a whole number"),
+        ({"harmonics": 1, "seasonal": 40}, "seasonal=40 must be a whole number .* 2 and 29"),
         ({"slope_change": "no"}, "slope_change='no' must be True"),
     ],
 )

@@ -96,13 +96,7 @@ def _seasonal_dummies(
         label = f"column {seasonal!r}"
         names = {s: f"{seasonal}={s}" for s in pd.unique(season)}
     else:
-        seasonal = int(seasonal)
-        if seasonal < 2 or seasonal > n // 2:
-            raise InvalidOptionError(
-                f"seasonal={seasonal} must be a whole number of periods per cycle between 2 "
-                f"and {n // 2} (half the {n} periods), e.g. 12 for monthly or 4 for quarterly "
-                "data; or None for no seasonal terms."
-            )
+        seasonal = _cycle_length(int(seasonal), n)
         season = (np.asarray(position).astype(int) % seasonal).astype(str)
         label = f"cycle of {seasonal} periods"
         names = {s: f"season_{int(s) + 1}" for s in pd.unique(season)}
@@ -119,6 +113,17 @@ def _seasonal_dummies(
     return dummies, label
 
 
+def _cycle_length(period: int, n: int) -> int:
+    """``seasonal`` as a number of periods per cycle: at least 2, at most half the series."""
+    if period < 2 or period > n // 2:
+        raise InvalidOptionError(
+            f"seasonal={period} must be a whole number of periods per cycle between 2 "
+            f"and {n // 2} (half the {n} periods), e.g. 12 for monthly or 4 for quarterly "
+            "data; or None for no seasonal terms."
+        )
+    return period
+
+
 def _fourier_terms(
     seasonal: int | str | None, position: np.ndarray, n: int, harmonics: Any
 ) -> tuple[pd.DataFrame, str]:
@@ -130,13 +135,7 @@ def _fourier_terms(
             f"e.g. seasonal=12 for monthly data; got seasonal={seasonal!r}. Give seasonal=12 "
             "(or 4 for quarters), or drop harmonics to use seasonal dummies."
         )
-    period = int(seasonal)
-    if period < 2 or period > n // 2:
-        raise InvalidOptionError(
-            f"seasonal={period} must be a whole number of periods per cycle between 2 "
-            f"and {n // 2} (half the {n} periods), e.g. 12 for monthly or 4 for quarterly "
-            "data; or None for no seasonal terms."
-        )
+    period = _cycle_length(int(seasonal), n)
     top = period // 2
     if (
         isinstance(harmonics, bool)

@@ -116,6 +116,11 @@ class Scaffold:
 
 
 # --- names and files -------------------------------------------------------------------------
+def _project(root: str | os.PathLike[str] | None) -> Project:
+    """The project at ``root``, or the one around the current folder."""
+    return Project.find() if root is None else Project(Path(root))
+
+
 def _check_name(name: str, what: str) -> str:
     if not _NAME.match(name):
         fixed = re.sub(r"\W+", "_", name).strip("_")
@@ -313,7 +318,7 @@ def new_evaluation(
     PipelineError
         A file it would write exists, or the template notebook is missing.
     """
-    project = Project.find(root) if root is None else Project(Path(root))
+    project = _project(root)
     _check_name(name, "evaluation")
     pipeline = _check_name(pipeline or name, "pipeline")
     if design not in DESIGNS:
@@ -402,7 +407,7 @@ def new_pipeline(
     PipelineError
         The spec exists.
     """
-    project = Project.find(root) if root is None else Project(Path(root))
+    project = _project(root)
     _check_name(name, "pipeline")
     path = project.pipelines / f"{name}.yaml"
     _refuse_existing(project, [path])
@@ -428,7 +433,7 @@ def new_policy(
     PipelineError
         The file exists.
     """
-    project = Project.find(root) if root is None else Project(Path(root))
+    project = _project(root)
     _check_name(name, "policy")
     path = project.policies / f"{name}.yaml"
     _refuse_existing(project, [path])
