@@ -78,3 +78,17 @@ def test_nothing_to_say_without_a_readable_copy(tmp_path: Path) -> None:
     assert notebook_changes(nb, tmp_path / "bad.ipynb") == ""
     (tmp_path / "empty.ipynb").write_text(json.dumps({"cells": []}), encoding="utf-8")
     assert notebook_changes(nb, tmp_path / "empty.ipynb").startswith("cell 1 added (`k: int = 0")
+
+
+def test_a_line_naming_a_secret_is_not_repeated() -> None:
+    before = ["code\nx = 1"]
+    after = [
+        "code\napi_token = 'sk-live-123'",
+        "code\nload('https://h/x?appId=abc123')",
+        "code\nload('https://me:hunter2@h/x')",
+    ]
+    assert cell_changes(before, after) == [
+        ("edited", 1, "a line naming a secret, not shown"),
+        ("added", 2, "a line naming a secret, not shown"),
+        ("added", 3, "load('https://me:***@h/x')"),  # a password in a URL is blanked
+    ]

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from pathlib import Path
+
+from ebpm._protocol import is_secret_name, redact_text
 
 __all__ = ["cell_changes", "describe_changes", "notebook_changes"]
 
@@ -52,8 +55,13 @@ def cell_changes(before: list[str], after: list[str]) -> list[tuple[str, int, st
 
 
 def _first_line(source: str) -> str:
+    """The cell's first line, shortened; a line naming a secret (``token = ...``) is not
+    repeated, since the reason goes into the manifest and the run's output."""
     kind, _, text = source.partition("\n")
     line = next((s.strip() for s in text.splitlines() if s.strip()), f"(empty {kind} cell)")
+    if any(is_secret_name(word) for word in re.findall(r"[A-Za-z_]\w*", line)):
+        return "a line naming a secret, not shown"
+    line = redact_text(line)
     return line if len(line) <= 50 else line[:49] + "…"
 
 
