@@ -386,8 +386,16 @@ def test_text_or_zero_weights_raise(panel: pd.DataFrame) -> None:
     text = panel.assign(w=np.where(panel.index == 3, "heavy", "1"))
     with pytest.raises(NonNumericError, match=r"weights='w' must be numeric; it holds 'heavy'"):
         did(text, **SIM_ROLES, weights="w")
-    with pytest.raises(DataError, match=r"weights='w' sum to zero"):
+    with pytest.raises(DataError, match=rf"weights='w' is 0 in {len(panel)} row\(s\); a row"):
         did(panel.assign(w=0.0), **SIM_ROLES, weights="w")
+    # one zero is refused too, naming the fix (pyfixest itself fails on it with a misleading
+    # "must have only non-negative values")
+    one = panel.assign(w=np.where(panel.index == 3, 0.0, 1.0))
+    with pytest.raises(
+        DataError,
+        match=r"weights='w' is 0 in 1 row\(s\).*drop those rows first \(data\[data\['w'\] > 0\]\)",
+    ):
+        did(one, **SIM_ROLES, weights="w")
 
 
 def test_missing_outcome_rows_are_dropped_with_a_warning(organ: pd.DataFrame) -> None:

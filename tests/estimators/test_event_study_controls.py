@@ -111,6 +111,9 @@ def test_time_invariant_covariate_is_dropped_with_a_warning(mpdta: pd.DataFrame)
 def test_negative_weights_are_refused(mpdta: pd.DataFrame) -> None:
     with pytest.raises(DataError, match=r"weights='w' must be non-negative"):
         _quiet(data=mpdta.assign(w=mpdta["lemp"] - 5), **MPDTA_ROLES, weights="w")
+    zero = mpdta.assign(w=np.where(mpdta.index == 0, 0.0, 1.0))
+    with pytest.raises(DataError, match=r"weights='w' is 0 in 1 row\(s\)"):
+        _quiet(data=zero, **MPDTA_ROLES, weights="w")
 
 
 def test_dates_give_the_same_event_study_as_period_numbers(mpdta: pd.DataFrame) -> None:

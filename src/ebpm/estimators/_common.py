@@ -25,6 +25,7 @@ __all__ = [
     "check_numeric",
     "check_option",
     "check_unique_panel",
+    "check_weights",
     "drop_missing",
     "find_unit",
     "infinite",
@@ -221,3 +222,20 @@ def find_unit(units: Iterable[Any], value: Any, *, role: str, unit: str) -> Any:
         f"{did_you_mean(str(value), as_text)} Units are: "
         f"{', '.join(list(as_text)[:10])}{' ...' if len(as_text) > 10 else ''}."
     )
+
+
+def check_weights(data: pd.DataFrame, column: str) -> np.ndarray:
+    """Observation weights from ``column``: numbers, none negative and none zero (pyfixest fits
+    only positive weights; a row of weight 0 carries nothing and is better dropped)."""
+    w = check_numeric(data, column, role="weights").to_numpy()
+    if (w < 0).any():
+        raise DataError(
+            f"weights={column!r} must be non-negative; its smallest value is {float(w.min()):g}"
+        )
+    zero = int((w == 0).sum())
+    if zero:
+        raise DataError(
+            f"weights={column!r} is 0 in {zero} row(s); a row of weight 0 carries nothing: drop "
+            f"those rows first (data[data[{column!r}] > 0])"
+        )
+    return w

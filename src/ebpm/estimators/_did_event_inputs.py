@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ebpm.errors import DataError, InvalidOptionError, NoPrePeriodError
-from ebpm.estimators._common import check_numeric
+from ebpm.estimators._common import check_numeric, check_weights
 
 __all__ = ["add_controls", "check_window", "integer_valued", "is_dates", "periods_from_dates"]
 
@@ -96,16 +96,8 @@ def add_controls(
     work: pd.DataFrame, frame: pd.DataFrame, *, covariates: list[str], weights: str | None
 ) -> None:
     """Add the covariates (``x0``, ``x1`` ...) and the weights (``w``) to the regression
-    frame, checked numeric (weights non-negative, not all zero)."""
+    frame, checked numeric (weights positive)."""
     for i, col in enumerate(covariates):
         work[f"x{i}"] = check_numeric(frame, col, role="covariate").to_numpy()
     if weights:
-        w = check_numeric(frame, weights, role="weights").to_numpy()
-        if (w < 0).any():
-            raise DataError(
-                f"weights={weights!r} must be non-negative; its smallest value is "
-                f"{float(w.min()):g}"
-            )
-        if w.sum() == 0:
-            raise DataError(f"weights={weights!r} sum to zero; no observation carries weight")
-        work["w"] = w
+        work["w"] = check_weights(frame, weights)

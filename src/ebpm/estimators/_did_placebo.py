@@ -111,11 +111,11 @@ def placebo_test(
     estimates = np.empty(len(picks))
     for start in range(0, len(picks), _CHUNK):
         chunk = picks[start : start + _CHUNK]
-        fake = np.zeros((len(pos), len(chunk)))
-        for j, chosen in enumerate(chunk):
-            for i, c in enumerate(chosen):
-                rows = pos == c
-                fake[rows, j] = paths[i, t[rows]]
+        # slot[j, c]: which treated path control c takes in placebo j (-1: none)
+        slot = np.full((len(chunk), len(controls)), -1)
+        np.put_along_axis(slot, chunk, np.arange(k)[None, :], axis=1)
+        given = slot[:, pos].T  # rows x placebos
+        fake = np.where(given >= 0, paths[np.maximum(given, 0), t[:, None]], 0.0)
         r_d = residualise(fake * root)
         denom = np.einsum("ij,ij->j", r_d, r_d)
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -23,6 +23,7 @@ from ebpm.estimators._common import (
     check_complete,
     check_numeric,
     check_option,
+    check_weights,
     drop_missing,
     duplicate_rows_error,
     require_frame,
@@ -478,17 +479,8 @@ def _prepare(frame: pd.DataFrame, roles: dict[str, Any]) -> _Panel:
 
 
 def _weights(frame: pd.DataFrame, weights: str | None) -> np.ndarray | None:
-    """The weights column as an array (None without one), checked non-negative, not all zero."""
-    if not weights:
-        return None
-    w = check_numeric(frame, weights, role="weights").to_numpy()
-    if (w < 0).any():
-        raise DataError(
-            f"weights={weights!r} must be non-negative; its smallest value is {float(w.min()):g}"
-        )
-    if w.sum() == 0:
-        raise DataError(f"weights={weights!r} sum to zero; no observation carries weight")
-    return w
+    """The weights column as an array (None without one), checked positive."""
+    return check_weights(frame, weights) if weights else None
 
 
 def _collinear_error(panel: _Panel) -> EstimationError:
@@ -704,18 +696,12 @@ def _wild(
 ) -> dict[str, object]:
     """Wild cluster bootstrap: set the treated row's bootstrap p-value and test-inversion
     interval in ``table`` (in place) and return its diagnostics."""
-    use = np.ones(len(panel.d), dtype=bool) if panel.w is None else panel.w > 0
-    w = None if panel.w is None else panel.w[use]
-    fe = np.column_stack([panel.u_codes[use], panel.t_codes[use]]).astype(np.uint64)
-    covs = (
-        np.column_stack([panel.xs[name][use] for name in kept])
-        if kept
-        else np.empty((use.sum(), 0))
-    )
-    residualise = _residualiser(fe, w, covs)
-    root = np.ones(int(use.sum())) if w is None else np.sqrt(w)
-    yx = residualise(np.column_stack([panel.y[use], panel.d[use]]) * root[:, None])
-    clusters, n_clusters = _codes(pd.Series(panel.cl_codes[use]))
+    fe = np.column_stack([panel.u_codes, panel.t_codes]).astype(np.uint64)
+    covs = np.column_stack([panel.xs[name] for name in kept]) if kept else np.empty((len(fe), 0))
+    residualise = _residualiser(fe, panel.w, covs)  # weights are positive (check_weights)
+    root = np.ones(len(fe)) if panel.w is None else np.sqrt(panel.w)
+    yx = residualise(np.column_stack([panel.y, panel.d]) * root[:, None])
+    clusters, n_clusters = _codes(pd.Series(panel.cl_codes))
     weights_type: Literal["webb", "rademacher"] = "webb" if n_clusters <= 12 else "rademacher"
     boot = wild_cluster_bootstrap(
         yx[:, 0],
