@@ -482,3 +482,12 @@ def test_a_policy_line_still_saying_todo_is_listed(project: Path) -> None:
             "should be)",
         ),
     ]
+
+
+def test_a_value_that_merely_starts_with_todo_is_not_a_placeholder(project: Path) -> None:
+    spec = _write(
+        project,
+        "pipelines/p.yaml",
+        _task('    parameters: {dataset: studies.prop99, outcome: "Todoroki ward"}\n'),
+    )
+    assert [p for p in check_paths([spec], root=project) if p.level == "error"] == []

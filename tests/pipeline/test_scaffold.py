@@ -240,7 +240,9 @@ def test_an_unknown_design_names_the_designs(project: Path) -> None:
         new_evaluation("x", design="diid", dataset="studies.prop99", root=project)
 
 
-@pytest.mark.parametrize(("name", "fix"), [("my eval", "my_eval"), ("2024", "x_2024")])
+@pytest.mark.parametrize(
+    ("name", "fix"), [("my eval", "my_eval"), ("2024", "x_2024"), ("名前", "evaluation")]
+)
 def test_a_name_that_cannot_name_a_file_gets_a_fix(project: Path, name: str, fix: str) -> None:
     with pytest.raises(
         InvalidOptionError, match=rf"evaluation name '{name}' must start .*try '{fix}'"
@@ -284,3 +286,17 @@ def test_a_new_policy_lists_every_todo_until_filled(project: Path) -> None:
     )
     with pytest.raises(PipelineError, match=r"allowance\.yaml already exists"):
         new_policy("allowance", root=project)
+
+
+def test_a_secret_in_a_text_is_refused_before_anything_is_written(project: Path) -> None:
+    with pytest.raises(InvalidOptionError, match=r"--policy holds a secret \(appId=\.\.\.\)"):
+        new_evaluation(
+            "x",
+            design="did",
+            dataset="studies.prop99",
+            policy="see https://x.example/?appId=SECRET123",
+            root=project,
+        )
+    assert not (project / "notebooks" / "x.py").exists()
+    with pytest.raises(InvalidOptionError, match=r"--title holds a secret \(token=\.\.\.\)"):
+        new_policy("y", title="https://x.example/?token=abc", root=project)

@@ -57,8 +57,14 @@ def _files(folder: Path, suffixes: tuple[str, ...], *, recursive: bool) -> list[
 
 #: Parameters that name a column of the task's dataset, by ebpm's shared column roles (the
 #: estimators' keyword names); ``ebpm check`` looks them up in the entry's declared columns.
-#: A value that starts with it is a placeholder to fill in (``ebpm new`` writes them).
+#: A value that starts with the word TODO is a placeholder to fill in (``ebpm new`` writes
+#: them); "Todoroki" or "todofuken" is not.
 TODO_MARK = "TODO"
+_TODO_START = re.compile(rf"^\s*{TODO_MARK}\b")
+
+
+def _is_todo(value: Any) -> bool:
+    return isinstance(value, str) and bool(_TODO_START.match(value))
 _TODO_VALUE = re.compile(r"""(?:^|[{,])\s*-?\s*(\w+)\s*:\s*["']?TODO\b""")
 COLUMN_ROLES = frozenset(
     {"outcome", "unit", "time", "treated", "cohort", "running", "cluster", "indicator", "code"}
@@ -266,7 +272,7 @@ class _Checker:
     def todos(self, spec: PipelineSpec, shown: str, task: Any) -> None:
         """Values still saying TODO (``ebpm new`` writes them where it could not guess)."""
         for name, value in self.effective(task).items():
-            if isinstance(value, str) and value.strip().upper().startswith(TODO_MARK):
+            if _is_todo(value):
                 line, note = self.where(task, name, spec.root)
                 self.add(
                     shown,
@@ -288,7 +294,7 @@ class _Checker:
             if value in names:
                 self.columns(spec, shown, task, value)
                 continue
-            if value.split(".", 1)[0] in broken or value.upper().startswith(TODO_MARK):
+            if value.split(".", 1)[0] in broken or _is_todo(value):
                 continue
             line, note = self.where(task, name, spec.root)
             self.add(
@@ -372,7 +378,7 @@ class _Checker:
                 continue
             values = value if isinstance(value, list) else [value]
             for v in values:
-                if isinstance(v, str) and v not in known and not v.upper().startswith(TODO_MARK):
+                if isinstance(v, str) and v not in known and not _is_todo(v):
                     line, note = self.where(task, name, spec.root)
                     self.add(
                         shown,

@@ -24,14 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from ebpm._io import atomic_write_text
+from ebpm._protocol import secret_query_keys
 from ebpm.errors import InvalidOptionError, PipelineError, SpecError, did_you_mean
 from ebpm.pipeline._guess import Guess, column_roles, from_data
+from ebpm.pipeline.check import TODO_MARK
 from ebpm.project import Project
 
 __all__ = ["DESIGNS", "TODO", "Scaffold", "new_evaluation", "new_pipeline", "new_policy"]
 
 #: The placeholder for a value the analyst must give; ``ebpm check`` reports every one left.
-TODO = "TODO"
+TODO = TODO_MARK
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _LINE = 100  # ruff's line length for notebooks
 
@@ -121,9 +123,20 @@ def _project(root: str | os.PathLike[str] | None) -> Project:
     return Project.find() if root is None else Project(Path(root))
 
 
+def _check_texts(**texts: str | None) -> None:
+    """Refuse a title or policy text that holds a secret (a URL with ``?appId=...``): it would be
+    written into the notebook, the spec and the logic model, and from there onto pages."""
+    for name, text in texts.items():
+        if text and secret_query_keys(text):
+            raise InvalidOptionError(
+                f"--{name} holds a secret ({', '.join(secret_query_keys(text))}=...); write the "
+                "text without it: keys belong in the environment, not in project files"
+            )
+
+
 def _check_name(name: str, what: str) -> str:
     if not _NAME.match(name):
-        fixed = re.sub(r"\W+", "_", name).strip("_")
+        fixed = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_") or what
         fixed = fixed if fixed[:1].isalpha() else f"x_{fixed}"
         raise InvalidOptionError(
             f"{what} name {name!r} must start with a letter and hold only letters, digits and "
@@ -320,6 +333,7 @@ def new_evaluation(
     """
     project = _project(root)
     _check_name(name, "evaluation")
+    _check_texts(title=title, policy=policy)
     pipeline = _check_name(pipeline or name, "pipeline")
     if design not in DESIGNS:
         raise InvalidOptionError(
@@ -435,6 +449,7 @@ def new_policy(
     """
     project = _project(root)
     _check_name(name, "policy")
+    _check_texts(title=title)
     path = project.policies / f"{name}.yaml"
     _refuse_existing(project, [path])
     when = (today or dt.date.today()).isoformat()
