@@ -672,5 +672,9 @@ def test_a_misspelt_dataset_stops_the_run_before_any_kernel(tmp_path, monkeypatc
         match=r"`dataset` = 't\.stat' is not an entry of the catalogs .*Did you mean 't\.stats'\?"
         r"(.|\n)*nothing was run",
     ):
-        run_pipeline(spec, out_dir=tmp_path, jobs=1)
+        run_pipeline(spec, out_dir=tmp_path, jobs=1, lang="ja")
     assert [p.name for p in (tmp_path / "runs" / "p").iterdir() if p.is_dir()] == []
+    # nor is the site's language changed by a run that did not run
+    from ebpm.site import load_state
+
+    assert load_state(tmp_path / "site").get("lang", "en") == "en"

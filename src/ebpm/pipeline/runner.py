@@ -29,7 +29,6 @@ nothing half-written is published.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import time
@@ -269,13 +268,10 @@ def run_pipeline(
     jobs = jobs or default_jobs()
     with PipelineLock(runs, pipeline=spec.name, run_id=run_id):
         run_dir = runs / run_id
-        run_dir.mkdir(parents=True, exist_ok=False)
         site = out / "site"
         site.mkdir(parents=True, exist_ok=True)
         repair_site_state(out, site)
-        if lang is not None:
-            set_site_language(site, lang)
-        site_lang = _site_language(site)
+        site_lang = lang if lang is not None else _site_language(site)
         started = utc_now()
         git = git_state(spec.root)  # once per run: every report and the manifest name this commit
         hasher = Hasher(out / "runs" / ".fingerprints.json")
@@ -296,7 +292,10 @@ def run_pipeline(
             previous_runs=previous_runs,
             lang=site_lang,
         )
-        _check_datasets(spec, plans, run_dir)
+        _check_datasets(spec, plans)  # before the run leaves any trace
+        run_dir.mkdir(parents=True, exist_ok=False)
+        if lang is not None:
+            set_site_language(site, lang)
         ctx = RunContext(
             spec=spec,
             plans=plans,
@@ -344,10 +343,10 @@ def run_pipeline(
     )
 
 
-def _check_datasets(spec: PipelineSpec, plans: dict[str, Any], run_dir: Path) -> None:
-    """Stop before any kernel starts when a task about to run names a dataset or a column its
-    catalog does not have (as ``ebpm check`` says it); the empty run folder goes. A run with
-    nothing to do loads no catalog."""
+def _check_datasets(spec: PipelineSpec, plans: dict[str, Any]) -> None:
+    """Stop before any kernel starts, and before the run folder or the site's language is
+    written, when a task about to run names a dataset or a column its catalog does not have
+    (as ``ebpm check`` says it). A run with nothing to do loads no catalog."""
     to_run = [p.task for p in plans.values() if p.result.status != "unchanged"]
     if not to_run:
         return
@@ -355,8 +354,6 @@ def _check_datasets(spec: PipelineSpec, plans: dict[str, Any], run_dir: Path) ->
 
     problems = dataset_problems(spec, to_run)
     if problems:
-        with contextlib.suppress(OSError):
-            run_dir.rmdir()  # nothing ran: no trace of a run
         raise ParameterError(
             "\n".join(str(p) for p in problems) + "\nnothing was run; fix the values above"
         )
