@@ -17,6 +17,7 @@ import pandas as pd
 
 from ebpm.errors import DataError
 from ebpm.estimators._common import check_numeric
+from ebpm.estimators._synth_input import py_value
 
 __all__ = [
     "PredictorSpec",
@@ -37,10 +38,6 @@ _FORM = (
 )
 
 
-def _py(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
-
-
 @dataclass(frozen=True)
 class Predictors:
     """Parsed predictors: a label, a column and the periods (None: the pre-period) for each."""
@@ -51,7 +48,7 @@ class Predictors:
 
 
 def _periods_text(periods: list[Any]) -> str:
-    values = [_py(p) for p in periods]
+    values = [py_value(p) for p in periods]
     ints = all(isinstance(p, int | float) and float(p).is_integer() for p in values)
     if len(values) > 2 and ints and np.all(np.diff([float(p) for p in values]) == 1):
         return f"{int(values[0])}-{int(values[-1])}"
@@ -75,7 +72,7 @@ def parse_predictors(predictors: Sequence[PredictorSpec] | None, *, role: str) -
             raise DataError(f"{role} item {item!r} is not a predictor: give {_FORM}")
         col, when = item
         many = isinstance(when, list | tuple | range | np.ndarray | pd.Index | pd.Series)
-        chosen = [_py(p) for p in when] if many else [_py(when)]
+        chosen = [py_value(p) for p in when] if many else [py_value(when)]
         if not chosen:
             raise DataError(f"{role} item {item!r} has no periods: give {_FORM}")
         labels.append(f"{col} {_periods_text(chosen)}")
@@ -112,8 +109,8 @@ def predictor_values(
             if absent:
                 raise DataError(
                     f"{role} {label!r}: period(s) {absent} are not values of {time}={time!r} "
-                    f"(it runs {_py(all_times[0])!r} to {_py(all_times[-1])!r}); choose periods "
-                    "in the data"
+                    f"(it runs {py_value(all_times[0])!r} to {py_value(all_times[-1])!r}); "
+                    "choose periods in the data"
                 )
             periods = when
         sub = data[data[time].isin(periods)]
@@ -123,7 +120,7 @@ def predictor_values(
     table = pd.DataFrame(rows, index=pd.Index(units)).T
     if table.isna().to_numpy().any():
         bad = {
-            lab: [_py(u) for u in table.columns[table.loc[lab].isna()]][:5]
+            lab: [py_value(u) for u in table.columns[table.loc[lab].isna()]][:5]
             for lab in table.index[table.isna().any(axis=1)]
         }
         raise DataError(
@@ -161,7 +158,7 @@ def parse_v(v: Sequence[float] | Mapping[str, float], labels: list[str]) -> np.n
     arr = np.asarray(values, dtype=float)
     if not np.isfinite(arr).all() or (arr < 0).any() or arr.sum() <= 0:
         raise DataError(
-            f"v={[_py(x) for x in values]!r} must be non-negative finite weights with a "
+            f"v={[py_value(x) for x in values]!r} must be non-negative finite weights with a "
             "positive sum (they are scaled to sum to one)"
         )
     return arr / arr.sum()
@@ -170,7 +167,7 @@ def parse_v(v: Sequence[float] | Mapping[str, float], labels: list[str]) -> np.n
 def validation_index(periods: Any, times: pd.Index, t0: int, *, time: str) -> list[int]:
     """Positions of the V-loss periods among the pre-period ``times[:t0]``."""
     many = isinstance(periods, list | tuple | range | np.ndarray | pd.Index | pd.Series)
-    chosen = [_py(p) for p in periods] if many else [_py(periods)]
+    chosen = [py_value(p) for p in periods] if many else [py_value(periods)]
     pre = times[:t0]
     out, bad = [], []
     for p in chosen:
@@ -182,7 +179,8 @@ def validation_index(periods: Any, times: pd.Index, t0: int, *, time: str) -> li
     if bad or not out:
         raise DataError(
             f"validation_periods {bad or chosen} are not pre-treatment values of {time}={time!r} "
-            f"({_py(pre[0])!r} to {_py(pre[-1])!r}); V is chosen on the fit before treatment"
+            f"({py_value(pre[0])!r} to {py_value(pre[-1])!r}); V is chosen on the fit before "
+            "treatment"
         )
     return sorted(set(out))
 

@@ -299,7 +299,7 @@ def _fit_staggered(
         for r in by.itertuples()
     ]
     fits: list[Any] = [est.estimates[key] for key in by["adoption_time"]]
-    labels = [_label(r[0]) for r in rows]
+    labels = [py_value(r[0]) for r in rows]
     n0 = panel.n0
     diagnostics: dict[str, Any] = {
         "cohorts": _cohort_table(rows),
@@ -376,14 +376,6 @@ def _leave_out(blocks: list[tuple[Any, ...]], n0: int, i: int) -> float:
     return num / den if den else math.nan
 
 
-def _time_weights(fit: Any, times: pd.Index) -> pd.Series:
-    return pd.Series(np.asarray(fit.weights.lambda_, float), index=times[: fit.setup.T0])
-
-
-def _label(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def _unit_weights(units: list[Any], omega: Any) -> pd.Series:
     return (
         pd.Series(np.asarray(omega, float), index=pd.Index(units), name="weight")
@@ -405,5 +397,5 @@ def _cohort_table(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
             "weight",
         ],
     )
-    table["adoption_time"] = [_label(v) for v in table["adoption_time"]]
+    table["adoption_time"] = [py_value(v) for v in table["adoption_time"]]
     return table

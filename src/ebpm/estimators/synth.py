@@ -126,7 +126,10 @@ def _fit_sc(
 
 
 def _fit_sdid(y: np.ndarray, t0: int, x: np.ndarray | None = None) -> list[dict[str, Any]]:
-    """SDID by the synthdid package on each panel of the batch ``y`` (B x units x periods)."""
+    """SDID by the synthdid package on each panel of the batch ``y`` (B x units x periods).
+
+    ``x`` keeps the signature of ``_fit_sc`` (the placebo loops call either); SDID uses no
+    predictors, and the options refuse predictors with ``method="sdid"``."""
     import synthdid
 
     out = []

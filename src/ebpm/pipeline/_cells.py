@@ -56,7 +56,7 @@ def cell_changes(before: list[str], after: list[str]) -> list[tuple[str, int, st
 
 def _first_line(source: str) -> str:
     """The cell's first line, shortened; a line naming a secret (``token = ...``) is not
-    repeated, since the reason goes into the manifest and the run's output."""
+    repeated, since the reason is printed by the run and logged by scheduled runs."""
     kind, _, text = source.partition("\n")
     line = next((s.strip() for s in text.splitlines() if s.strip()), f"(empty {kind} cell)")
     if any(is_secret_name(word) for word in re.findall(r"[A-Za-z_]\w*", line)):

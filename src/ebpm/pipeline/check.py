@@ -65,6 +65,8 @@ _TODO_START = re.compile(rf"^\s*{TODO_MARK}\b")
 
 def _is_todo(value: Any) -> bool:
     return isinstance(value, str) and bool(_TODO_START.match(value))
+
+
 _TODO_VALUE = re.compile(r"""(?:^|[{,])\s*-?\s*(\w+)\s*:\s*["']?TODO\b""")
 COLUMN_ROLES = frozenset(
     {"outcome", "unit", "time", "treated", "cohort", "running", "cluster", "indicator", "code"}

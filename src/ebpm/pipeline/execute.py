@@ -256,8 +256,6 @@ def _start_kernel(*, kernel: str, env: dict[str, str], cwd: str, timeout: float)
     return km
 
 
-#: Run in the kernel before the notebook: record the project files it opens. It binds no name
-#: in the notebook's namespace and, run with ``store_history=False``, takes no execution count.
 @functools.cache
 def _register_tuple_translator() -> None:
     """Make papermill write a tuple parameter as a tuple literal: its Python translator knows no
@@ -275,6 +273,8 @@ def _register_tuple_translator() -> None:
     papermill_translators.register("python", TupleTranslator)
 
 
+#: Run in the kernel before the notebook: record the project files it opens. It binds no name
+#: in the notebook's namespace and, run with ``store_history=False``, takes no execution count.
 _RECORD_READS = "__import__('ebpm._reads', fromlist=['install']).install()"
 #: Run before the notebook too: its figures get the Japanese font and the project's palette
 #: (:func:`ebpm.plotting.setup_on_import`; matplotlib loads only if the notebook plots).

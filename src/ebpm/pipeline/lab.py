@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ebpm._io import atomic_write_text
 from ebpm._protocol import is_secret_name
 from ebpm.errors import ParameterError, PipelineError, did_you_mean
 from ebpm.pipeline.spec import PipelineSpec, Task, load_spec
@@ -300,10 +301,7 @@ def make_scratch_copy(
     import nbformat
 
     nb = _scratch_notebook(spec, copy)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    nbformat.write(nb, tmp)
-    os.replace(tmp, path)
+    atomic_write_text(path, nbformat.writes(nb))
     log.info("scratch copy of %s for task %s: %s", task, checked.name, path)
     return copy
 
