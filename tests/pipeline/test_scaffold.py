@@ -280,6 +280,8 @@ def test_a_new_policy_lists_every_todo_until_filled(project: Path) -> None:
     path = project / "pipelines" / "policies" / "allowance.yaml"
     assert made.created == [path]
     errors = _errors([path], project)
+    lines = [p.line or 0 for p in check_paths([path], root=project)]
+    assert lines == sorted(lines)  # in the file's order, model problems and TODOs alike
     assert any("`direction` must be one of higher, lower" in e for e in errors)
     assert any(
         e.startswith("pipelines/policies/allowance.yaml, line 9: `label` still") for e in errors

@@ -187,14 +187,14 @@ def estat(
         parameters) or no value matched the filters.
     OfflineError
         ``EBPM_OFFLINE`` is set and the table is not in the cache (nor recorded).
+    RemoteError, SourceFormatError
+        The download failed, or the answer is not the JSON e-Stat sends.
 
     Warns
     -----
     RecordedAnswerWarning
-        No application ID (or offline) and no cached copy, but ebpm ships a recorded answer to
-        this exact request (see Notes): it is returned instead, and said so once.
-    RemoteError, SourceFormatError
-        The download failed, or the answer is not the JSON e-Stat sends.
+        No application ID (or offline) and no cached copy, but ebpm ships published figures for
+        this exact request (see Notes): they are returned instead, and said so once.
 
     Notes
     -----

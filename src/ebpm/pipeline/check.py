@@ -163,6 +163,7 @@ class _Checker:
     def policy(self, path: Path) -> None:
         from ebpm.kpi import load
 
+        first = len(self.problems)
         try:
             load(path, root=self._spec_root(path.parent))
         except SpecError as err:
@@ -172,6 +173,8 @@ class _Checker:
             for p in problems:
                 self.add(shown_path(path, self.root), p.line, p.message, p.level)
         self.policy_todos(path)
+        # the model's problems and the TODO lines, in the file's order
+        self.problems[first:] = sorted(self.problems[first:], key=lambda p: p.line or 0)
 
     def policy_todos(self, path: Path) -> None:
         """Lines of a policy file whose value still says TODO (``ebpm new`` stubs)."""
