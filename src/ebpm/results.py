@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -12,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ebpm._display import ResultDisplay
 from ebpm._format import fixed
 from ebpm._json import jsonable
 
@@ -66,38 +66,6 @@ def _fmt(x: Any, digits: int = 4) -> str:
     if isinstance(x, float | np.floating):
         return fixed(x, digits, tiny=True)
     return "" if x is None else str(x)
-
-
-class ResultDisplay:
-    """How every result-like object of ebpm shows itself: one small mixin.
-
-    A class defines ``summary()`` (plain text) and ``to_dict()`` (JSON-able data); the mixin
-    gives ``str()`` (the summary), a notebook view (``_repr_html_``: the summary as text, unless
-    the class draws a richer one) and :meth:`to_json`. Estimates (:class:`EstimateResult`),
-    local spatial statistics (:class:`~ebpm.geo.LisaResult`), KPI follow-ups
-    (:class:`~ebpm.kpi.KPIReport`) and tables after disclosure control
-    (:class:`~ebpm.disclosure.Suppressed`) share it; a contract test holds them to it.
-    """
-
-    def summary(self) -> str:
-        """A plain-text report (each class says what)."""
-        raise NotImplementedError
-
-    def to_dict(self) -> dict[str, Any]:
-        """The object as JSON-able data (each class says what)."""
-        raise NotImplementedError
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        kind = type(self).__name__.lower()
-        return f'<div class="ebpm-{kind}"><pre>{html.escape(self.summary())}</pre></div>'
-
-    def to_json(self, **kwargs: Any) -> str:
-        """:meth:`to_dict` as a JSON string (NaN as null; keyword arguments go to
-        :func:`json.dumps`)."""
-        return json.dumps(jsonable(self.to_dict()), ensure_ascii=False, **kwargs)
 
 
 @dataclass(frozen=True, eq=False)

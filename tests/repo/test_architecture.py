@@ -35,9 +35,11 @@ LAYERS: list[tuple[str, ...]] = [
         "ebpm._catalog_files",
         "ebpm._reads",
         "ebpm._graph",
+        "ebpm._display",
         "ebpm.project",
         "ebpm.plotting",
     ),
+    ("ebpm.trust",),  # how far an estimate can be trusted: reads numbers, not results
     ("ebpm.japan", "ebpm.results", "ebpm.catalog"),
     ("ebpm.estimators", "ebpm.geo", "ebpm.disclosure", "ebpm.describe", "ebpm.comparison"),
     ("ebpm.report",),  # the kernel side: what a notebook calls
