@@ -60,6 +60,9 @@ class TaskResult:
     unchanged_since: str | None = None  # run id whose report is still current
     revision: dict[str, Any] | None = None
     worker: str | None = None
+    #: how the task stands against the pipeline's analysis plan (:mod:`ebpm.pipeline.prereg`);
+    #: None when the pipeline has no plan
+    prereg: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, as written to ``manifest.json``."""
