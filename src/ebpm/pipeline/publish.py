@@ -126,6 +126,11 @@ def publish_finished(plan: Plan, ctx: RunContext) -> None:
     if r.output_notebook:
         nb = read_executed(ctx.run_dir / r.output_notebook)
         take_outputs(r, nb)
+    from ebpm.pipeline.prereg import task_check  # how it stands against its analysis plan
+
+    r.prereg = task_check(
+        ctx.spec, plan.task, r.parameters, r.datasets, manifests=ctx.previous_runs
+    )
     r.fingerprint = {
         **plan.fingerprint,
         "data": {data_key(d): d.get("sha256") for d in r.datasets},
@@ -337,6 +342,10 @@ def _publish_unguarded(result: TaskResult, at: _Page, nb: Any) -> dict[str, Any]
         check_disclosure(nb)  # before anything of this task reaches the site
         key = _page_key(spec, result.name, at.run_id, at.lang)
         notice = _revision_notice(result.revision) if result.revision else None
+        if result.prereg:  # the pipeline has an analysis plan: does this run follow it?
+            from ebpm.site.pages import plan_block
+
+            notice = (notice or "") + plan_block(result.prereg, at.lang)
         rel = report_path(spec.name, result.name)
         folder = str(Path(rel).parent)
         downloads = _write_downloads(result, at.run_dir, site / folder, at.lang)

@@ -44,6 +44,7 @@ from ebpm.pipeline.fingerprint import Hasher, environment_fingerprint, source_fi
 from ebpm.pipeline.manifest import write_manifest
 from ebpm.pipeline.notebooks import NotebookParameter, declared_parameters
 from ebpm.pipeline.plan import RerunPlan, RunContext, plan_tasks, rerun_plan
+from ebpm.pipeline.prereg import check_unchanged
 from ebpm.pipeline.publish import (
     publish_history,
     publish_runs,
@@ -292,6 +293,7 @@ def run_pipeline(
             previous_runs=previous_runs,
             lang=site_lang,
         )
+        check_unchanged(spec, plans, reasons, previous_runs)  # against the analysis plan, if any
         _check_datasets(spec, plans)  # before the run leaves any trace
         run_dir.mkdir(parents=True, exist_ok=False)
         if lang is not None:
