@@ -136,6 +136,17 @@ else:
         f"同時 Wald 検定（クラスター頑健な共分散）：F = {stat}（{pre['distribution']}）、"
         f"p = {p}。検定の結果、{verdict['ja']}。",
     )
+    s50, s80 = f"{pre['power_slope_50']:.3g}", f"{pre['power_slope_80']:.3g}"
+    report.say(
+        en=f"What this test can see (Roth 2022): a linear pre-trend of {s50} per period (in units "
+        f"of {outcome}, growing with the distance from event time {ref_period}) would be "
+        f"detected only half the time, and one of {s80} per period 80% of the time. A gentler "
+        "pre-trend could pass this test unnoticed.",
+        ja=f"この検定の検出力（Roth 2022）：1 期あたり {s50}（{outcome} の単位。イベント時点 "
+        f"{ref_period} から離れるほど大きくなる）の線形な事前トレンドは半分の確率でしか検出されず、"
+        f"1 期あたり {s80} のトレンドでも検出される確率は 80% である。"
+        "これより緩やかな事前トレンドはこの検定で見逃されうる。",
+    )
 
 # %%
 report.say(

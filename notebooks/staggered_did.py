@@ -131,6 +131,17 @@ report.say(
     en=f"Wald test that every pre-treatment ATT(g,t) is zero: chi2({pre['df']}) = {stat}, p = {p}.",
     ja=f"処置前の ATT(g,t) がすべて 0 であることの Wald 検定：χ²({pre['df']}) = {stat}、p = {p}。",
 )
+if pre["df"] > 0 and pre["power_slope_50"] == pre["power_slope_50"]:  # not NaN
+    s50, s80 = f"{pre['power_slope_50']:.3g}", f"{pre['power_slope_80']:.3g}"
+    report.say(
+        en=f"What this test can see (Roth 2022): a linear pre-trend of {s50} per period (in units "
+        f"of {outcome}) would be detected only half the time, and one of {s80} per period 80% of "
+        "the time. A gentler pre-trend could pass this test unnoticed.",
+        ja=f"この検定の検出力（Roth 2022）：1 期あたり {s50}（{outcome} の単位）の線形な"
+        f"事前トレンドは半分の確率でしか検出されず、1 期あたり {s80} のトレンドでも"
+        "検出される確率は 80% である。"
+        "これより緩やかな事前トレンドはこの検定で見逃されうる。",
+    )
 ax = event.plot()
 
 # %%

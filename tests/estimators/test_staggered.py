@@ -116,6 +116,49 @@ def test_pretrend_wald_matches_r(simple: EstimateResult) -> None:
     assert pre["p_value"] == pytest.approx(0.16812, abs=1e-5)
 
 
+def test_pretrend_power_slopes(simple: EstimateResult) -> None:
+    pre = simple.diagnostics["pretrend"]
+    assert pre["power_test"] == "wald"
+    assert 0 < pre["power_slope_50"] < pre["power_slope_80"]
+    assert json.loads(json.dumps(simple.to_dict()))["diagnostics"]["pretrend"]["power_test"] == (
+        "wald"
+    )
+
+
+def test_pretrend_power_does_not_depend_on_the_base_period(mpdta: pd.DataFrame) -> None:
+    """Universal-base cells are invertible sums of the varying-base ones: the Wald test and a
+    linear trend's noncentrality are the same, so must be the slopes (this checks the periods
+    from each cell's base, one for a varying base, t - (g - 1) for a universal one)."""
+    varying = staggered_did(mpdta, **MPDTA, inference="analytic").diagnostics["pretrend"]
+    universal = staggered_did(
+        mpdta, **MPDTA, inference="analytic", base_period="universal"
+    ).diagnostics["pretrend"]
+    assert universal["statistic"] == pytest.approx(varying["statistic"], rel=1e-9)
+    for key in ("power_slope_50", "power_slope_80"):
+        assert universal[key] == pytest.approx(varying[key], rel=1e-9)
+
+
+def test_pretrend_power_is_slope_for_power_on_the_influence_covariance() -> None:
+    from ebpm.estimators._staggered_result import _pretrend, _steps
+    from ebpm.trust.power import slope_for_power
+
+    rng = np.random.default_rng(3)
+    influence = rng.normal(size=(400, 4))
+    times, groups = np.array([1.0, 2.0, 3.0, 4.0]), np.array([4.0, 4.0, 4.0, 4.0])
+    steps = _steps(times, groups, base_period="universal", anticipation=0)
+    np.testing.assert_array_equal(steps, [-2.0, -1.0, 0.0, 1.0])
+    varying = _steps(times, groups, base_period="varying", anticipation=1)
+    np.testing.assert_array_equal(varying, [1.0, 1.0, 1.0, 2.0])  # t = 3, 4 from g - 1 - 1 = 2
+    pre = times < groups
+    got = _pretrend(rng.normal(size=4), influence, pre, None, steps=varying)
+    vcov = influence[:, :3].T @ influence[:, :3] / 400**2
+    want = slope_for_power(vcov, [1.0, 1.0, 1.0], reference=0, power=0.8, pre=[0, 1, 2])
+    assert got["power_slope_80"] == pytest.approx(want, rel=1e-12)
+    assert np.isnan(
+        _pretrend(np.zeros(4), influence, ~pre & pre, None, steps=varying)["power_slope_50"]
+    )
+
+
 def test_event_study_matches_the_r_vignette(event: EstimateResult) -> None:
     t = event.tidy()
     rows = t.dropna(subset=["event_time"])

@@ -14,6 +14,7 @@ from ebpm.estimators._staggered_inference import standard_errors
 from ebpm.estimators._staggered_plot import plot as _plot
 from ebpm.estimators._staggered_prepare import back, fmt
 from ebpm.results import EstimateResult
+from ebpm.trust.power import pretrend_power
 
 _ASSUMPTION = (
     "Parallel trends conditional on cohort and no anticipation: without the policy, each "
@@ -34,14 +35,19 @@ def _pretrend(
     influence: np.ndarray,
     pre: np.ndarray,
     cluster_codes: np.ndarray | None,
+    *,
+    steps: np.ndarray,
 ) -> dict[str, Any]:
-    """Wald test that every pre-treatment ATT(g,t) is zero, from the influence functions."""
+    """Wald test that every pre-treatment ATT(g,t) is zero, from the influence functions, with
+    its power against a linear pre-trend (Roth 2022). ``steps``: periods between each cell and
+    its base period (see :func:`_steps`)."""
     from scipy import stats
 
     keep = pre & np.isfinite(att)
     k = int(keep.sum())
+    blind = {"power_slope_50": float("nan"), "power_slope_80": float("nan"), "power_test": "wald"}
     if k == 0:
-        return {"statistic": float("nan"), "df": 0, "p_value": float("nan")}
+        return {"statistic": float("nan"), "df": 0, "p_value": float("nan"), **blind}
     n = influence.shape[0]
     psi = influence[:, keep]
     if cluster_codes is not None:
@@ -51,8 +57,31 @@ def _pretrend(
     try:
         statistic = float(a @ np.linalg.solve(vcov, a))
     except np.linalg.LinAlgError:
-        return {"statistic": float("nan"), "df": k, "p_value": float("nan")}
-    return {"statistic": statistic, "df": k, "p_value": float(stats.chi2.sf(statistic, k))}
+        return {"statistic": float("nan"), "df": k, "p_value": float("nan"), **blind}
+    # A trend gamma per period in levels moves each cell by gamma * (its periods from its base):
+    # times = steps, reference 0, every cell tested (chi-square, as the test above).
+    power = pretrend_power(vcov, steps[keep], reference=0.0, test="wald", pre=list(range(k)))
+    return {
+        "statistic": statistic,
+        "df": k,
+        "p_value": float(stats.chi2.sf(statistic, k)),
+        "power_slope_50": power["slope_50"],
+        "power_slope_80": power["slope_80"],
+        "power_test": "wald",
+    }
+
+
+def _steps(
+    times: np.ndarray, groups: np.ndarray, *, base_period: str, anticipation: int
+) -> np.ndarray:
+    """Periods (ranks) from each ATT(g,t)'s base period to t, as R ``did`` picks the base:
+    ``g - 1 - anticipation`` for every cell with a universal base, and for the cells from
+    ``g - anticipation`` on with a varying one; ``t - 1`` for the earlier cells with a varying
+    base (period-on-period placebos, which a linear trend moves by one slope each)."""
+    base = groups - 1.0 - anticipation
+    if base_period == "varying":
+        base = np.where(times < groups - anticipation, times - 1.0, base)
+    return np.asarray(times - base, float)
 
 
 def _rows(
@@ -112,11 +141,13 @@ def _result(
         gt_crit = float(stats.norm.ppf(0.5 + conf_level / 2))
     time_back = back(periods, labels)
     att_gt = _att_gt(mp, time_back, gt_se, gt_crit)
+    times, groups = np.asarray(mp.times, float), np.asarray(mp.groups, float)
     pretrend = _pretrend(
         np.asarray(mp.att_gt, float),
         np.asarray(mp.influence_func),
-        (mp.times < mp.groups) & np.isfinite(gt_se),
+        (times < groups) & np.isfinite(gt_se),
         cluster_codes,
+        steps=_steps(times, groups, base_period=base_period, anticipation=anticipation),
     )
     sizes = key.assign(g=np.where(np.isinf(key["g"]), np.nan, key["g"]))["g"]
     n_units = len(key)

@@ -41,6 +41,7 @@ from ebpm.estimators._did_event_inputs import (
     periods_from_dates,
 )
 from ebpm.results import EstimateResult, tidy_table
+from ebpm.trust.power import pretrend_power
 
 __all__ = ["EventStudyEstimator", "event_study", "event_time_label"]
 
@@ -92,6 +93,21 @@ def _wald(
         "p_value_chi2": float(stats.chi2.sf(chi2, q)),
         "distribution": f"F({q}, {df_denom})",
         "terms": [terms[i] for i in idx],
+    }
+
+
+def _power(
+    cov: np.ndarray, event_times: list[int], pre: list[int], *, ref_period: int, dof: int
+) -> dict[str, Any]:
+    """The slopes of a linear pre-trend that the Wald test above detects with 50% and 80%
+    power (Roth 2022), in outcome units per period; NaN with no pre-period coefficient."""
+    if not pre:
+        return {"power_slope_50": math.nan, "power_slope_80": math.nan, "power_test": "wald"}
+    power = pretrend_power(cov, event_times, reference=ref_period, test="wald", df=dof, pre=pre)
+    return {
+        "power_slope_50": power["slope_50"],
+        "power_slope_80": power["slope_80"],
+        "power_test": "wald",
     }
 
 
@@ -218,7 +234,11 @@ def event_study(
 
         - ``pretrend``: joint Wald test that every pre-period coefficient is zero, from the
           clustered covariance: ``statistic`` (F = chi2 / df), ``df``, ``df_denom`` (clusters
-          - 1), ``p_value`` (F), ``chi2``, ``p_value_chi2``, ``terms``;
+          - 1), ``p_value`` (F), ``chi2``, ``p_value_chi2``, ``terms``; and its power
+          (Roth 2022): ``power_slope_50`` and ``power_slope_80``, the slopes (outcome units per
+          period) of a linear pre-trend ``slope * (t - ref_period)`` that this F test detects
+          half the time and 80% of the time (NaN with no pre-period), ``power_test`` ``"wald"``
+          (see :func:`ebpm.trust.power.slope_for_power`);
         - ``ref_period``, ``window`` (``[lo, hi]`` or None), ``estimator``;
         - ``n_cohorts`` (treated cohorts used) and ``cohort_sizes`` (units per cohort, never
           treated as ``"never"``);
@@ -323,7 +343,9 @@ def event_study(
             stacklevel=2,
         )
     cohort_sizes, n_never = _cohort_sizes(frame, g, unit=unit)
-    pretrend = _wald(est, cov, [i for i, k in enumerate(spec.event_times) if k < 0], dof, terms)
+    pre = [i for i, k in enumerate(spec.event_times) if k < 0]
+    pretrend = _wald(est, cov, pre, dof, terms)
+    pretrend.update(_power(cov, spec.event_times, pre, ref_period=ref_period, dof=dof))
     log.debug("event_study %s: %d event times, pretrend %s", estimator, len(terms), pretrend)
     return EstimateResult(
         method="event_study",

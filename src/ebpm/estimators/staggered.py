@@ -207,7 +207,14 @@ def staggered_did(
         - ``att_gt``: DataFrame of every ATT(g,t): group, time, att, std_error, conf_low,
           conf_high (simultaneous band when ``uniform_bands``), event_time;
         - ``pretrend``: Wald test that every pre-treatment ATT(g,t) is zero (``statistic``,
-          ``df``, ``p_value``), from the influence functions (clustered when ``cluster`` is);
+          ``df``, ``p_value``), from the influence functions (clustered when ``cluster`` is),
+          and its power (Roth 2022): ``power_slope_50``, ``power_slope_80``, the slopes
+          (outcome units per period) of a linear pre-trend that this chi-square test detects
+          half the time and 80% of the time, ``power_test`` ``"wald"``. A trend moves each
+          pre-treatment ATT(g,t) by the slope times the periods from its base period: one
+          period with ``base_period="varying"``, ``t - (g - 1 - anticipation)`` with
+          ``"universal"``. NaN when the test cannot be run (no pre-treatment cell, or a singular
+          covariance);
         - ``control_group``, ``aggregate``, ``est_method``, ``base_period``, ``anticipation``,
           ``inference``, ``uniform_bands``, ``n_cohorts``, ``cohort_sizes`` (units per cohort,
           ``"never_treated"`` for the rest), ``critical_value`` (of the ATT(g,t) band).
