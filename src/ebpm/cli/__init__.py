@@ -5,9 +5,8 @@ the full traceback of a library error instead.
 
 One module per command group: :mod:`._base` (the group, the error boundary, shared options),
 :mod:`.catalog` (catalog, estat), :mod:`.japan`, :mod:`.kpi` (review-sheet), :mod:`.run`
-(run, check, runs, rerun, publish), :mod:`.export`, :mod:`.schedule`, :mod:`.lab`, :mod:`.new`;
-:mod:`._display` draws a
-run's progress.
+(run, check, runs, rerun, publish), :mod:`.export`, :mod:`.schedule`, :mod:`.lab`, :mod:`.new`,
+:mod:`.plan` (analysis plans); :mod:`._display` draws a run's progress.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from ebpm.cli import (  # noqa: F401 - they add commands
     kpi,
     lab,
     new,
+    plan,
     run,
     schedule,
 )
