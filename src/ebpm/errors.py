@@ -61,6 +61,7 @@ __all__ = [
     "SourceStatusError",
     "SpecError",
     "SplitWarning",
+    "StaggeredAdoptionWarning",
     "TaskFailedError",
     "UnitNotFoundError",
     "UnmatchedNamesWarning",
@@ -132,6 +133,13 @@ class MissingValueWarning(EbpmWarning):
 
 class BalancedPanelWarning(EbpmWarning):
     """Units not observed in every period were dropped to balance the panel."""
+
+
+class StaggeredAdoptionWarning(EbpmWarning):
+    """A two-way fixed-effects DiD whose treatment starts at different times across units, or
+    switches off: its coefficient averages comparisons with already-treated controls
+    (Goodman-Bacon 2021). ``bacon_decomposition`` shows their weight; ``staggered_did``
+    estimates by adoption cohort."""
 
 
 class RecordedAnswerWarning(EbpmWarning):

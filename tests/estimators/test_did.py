@@ -21,6 +21,7 @@ from ebpm.errors import (
     InvalidOptionError,
     MissingValueError,
     NonNumericError,
+    StaggeredAdoptionWarning,
 )
 from ebpm.estimators import MissingValueWarning
 from ebpm.results import TIDY_COLUMNS, EstimateResult
@@ -220,7 +221,8 @@ def test_column_names_with_spaces_and_kanji(panel: pd.DataFrame) -> None:
 
 def test_vcov_kinds_change_only_the_standard_error() -> None:
     data = simulate_panel(effect=1.0, seed=11, staggered=True)
-    fits = {kind: did(data, **SIM_ROLES, vcov=kind) for kind in ("cluster", "hetero", "iid")}
+    with pytest.warns(StaggeredAdoptionWarning, match=r"switches on at 2 different times \(6, 8\)"):
+        fits = {kind: did(data, **SIM_ROLES, vcov=kind) for kind in ("cluster", "hetero", "iid")}
     estimates = [f.estimate for f in fits.values()]
     assert estimates == pytest.approx([estimates[0]] * 3, abs=1e-12)
     ses = {kind: f.std_error for kind, f in fits.items()}
@@ -285,7 +287,8 @@ def test_staggered_adoption_with_no_never_treated_is_estimated() -> None:
     data["treated"] = (data["period"] >= 4 + data["unit"] % 3).astype(int)
     data["y"] += 1.5 * data["treated"]
     assert data.groupby("unit")["treated"].max().eq(1).all()
-    res = did(data, **SIM_ROLES)
+    with pytest.warns(StaggeredAdoptionWarning, match=r"3 different times \(4, 5, 6\)"):
+        res = did(data, **SIM_ROLES)
     assert abs(res.estimate - 1.5) < 3 * res.std_error
 
 

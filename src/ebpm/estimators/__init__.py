@@ -4,7 +4,9 @@ Heavy engines (pyfixest, moderndid, rdrobust, statsmodels, synthdid) are importe
 estimators, on first use, so ``import ebpm`` stays fast in every notebook kernel.
 """
 
+from ebpm.errors import StaggeredAdoptionWarning
 from ebpm.estimators._common import MissingValueWarning
+from ebpm.estimators.bacon import BaconDecomposition, bacon_decomposition
 from ebpm.estimators.balance import balance
 from ebpm.estimators.did import did
 from ebpm.estimators.event_study import event_study
@@ -14,8 +16,11 @@ from ebpm.estimators.staggered import BalancedPanelWarning, staggered_did
 from ebpm.estimators.synth import plot_gaps, synthetic_control
 
 __all__ = [
+    "BaconDecomposition",
     "BalancedPanelWarning",
     "MissingValueWarning",
+    "StaggeredAdoptionWarning",
+    "bacon_decomposition",
     "balance",
     "did",
     "event_study",

@@ -29,6 +29,7 @@ from ebpm.estimators._common import (
     require_frame,
 )
 from ebpm.estimators._did_wild import wild_cluster_bootstrap
+from ebpm.estimators.bacon import check_adoption
 from ebpm.results import EstimateResult, tidy_table
 
 if TYPE_CHECKING:
@@ -261,7 +262,9 @@ def did(
     -------
     EstimateResult
         Headline term ``treated`` (the ATT); covariates follow. ``diagnostics`` holds
-        ``r2``, ``r2_within``, ``n_treated_obs`` and ``dropped_covariates``.
+        ``r2``, ``r2_within``, ``n_treated_obs``, ``dropped_covariates`` and ``adoption``
+        (``staggered``, ``adoption_times``, ``switches_off``: when treatment starts, and where
+        it stops).
 
     Raises
     ------
@@ -287,6 +290,8 @@ def did(
         time-invariant, say) or it is a combination of ``treated`` and covariates before it.
         The test is on shares of each column's variation, so its units (a population in the
         millions) do not matter.
+    StaggeredAdoptionWarning
+        Treatment starts in several periods or switches off: see ``bacon_decomposition``.
 
     Notes
     -----
@@ -318,6 +323,7 @@ def did(
         used.append(weights)
     frame = drop_missing(data, used, func="did", label=[unit, time])
     panel = _prepare(frame, roles)
+    adoption = check_adoption(frame, panel.d, unit=unit, time=time, treated=treated)
     balanced = len(panel.d) == panel.n_u * panel.n_t
     fast = balanced and not weights and vcov != "wild" and cluster == unit
     fit = _fit(panel, vcov=vcov, fast=fast, weighted=bool(weights), conf_level=conf_level)
@@ -370,6 +376,7 @@ def did(
             "n_treated_obs": panel.n_treated,
             "formula": f"{outcome} ~ {' + '.join([treated, *kept])} | {unit} + {time}",
             "dropped_covariates": [c for c in covariates if c not in kept],
+            "adoption": adoption,
             **extra,
         },
         provenance=dict(data.attrs.get("ebpm", {})),
