@@ -280,6 +280,54 @@ def test_a_plan_locked_after_the_first_run_says_so(project: Path) -> None:
     assert words.endswith(", after this task first ran (2000-01-01 00:00 UTC)")
 
 
+# --- ebpm check ------------------------------------------------------------------------------
+def test_check_warns_when_the_spec_departs_from_the_plan(project: Path) -> None:
+    from ebpm.pipeline.check import check_paths
+
+    assert check_paths([project]) == []
+    prereg.lock(project, by="me")
+    assert check_paths([project]) == []
+    project.write_text(
+        SPEC.replace("label: a", "label: renamed").replace("  - name: b", "  - name: bb"),
+        encoding="utf-8",
+    )
+    problems = [(p.level, p.line, p.message) for p in check_paths([project])]
+    fix = (
+        'relock with `ebpm plan lock pipelines/p.yaml --reason "..."` or undo the change '
+        "(`ebpm plan diff pipelines/p.yaml` says it in full)"
+    )
+    assert problems == [
+        (
+            "warning",
+            3,
+            "task 'a' departs from its analysis plan (pipelines/plans/p.plan.json): parameter "
+            f"`label`; {fix}",
+        ),
+        (
+            "warning",
+            6,
+            "task 'bb' departs from its analysis plan (pipelines/plans/p.plan.json): not in the "
+            f"plan; {fix}",
+        ),
+        (
+            "warning",
+            None,
+            "the analysis plan (pipelines/plans/p.plan.json) has task(s) no longer in the spec: "
+            f"b; {fix}",
+        ),
+    ]
+
+
+def test_check_reports_an_unreadable_plan_as_an_error(project: Path) -> None:
+    from ebpm.pipeline.check import check_paths
+
+    (project.parent / "plans").mkdir()
+    (project.parent / "plans" / "p.plan.json").write_text("[]", encoding="utf-8")
+    (problem,) = check_paths([project])
+    assert problem.level == "error"
+    assert "is not an analysis plan (no `tasks` mapping)" in problem.message
+
+
 # --- secrets ---------------------------------------------------------------------------------
 def test_a_secret_parameter_is_refused_and_no_plan_is_written(project: Path) -> None:
     project.write_text(SPEC.replace("label: a", f'label: "https://x.jp/?token={SECRET}"'))

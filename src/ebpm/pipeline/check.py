@@ -223,6 +223,10 @@ class _Checker:
                 self.task_parameters(spec, shown, task, declared)
             self.todos(spec, shown, task)
             self.datasets(spec, shown, task)
+        from ebpm.pipeline.prereg import plan_warnings  # its analysis plan, when it has one
+
+        for line, message, level in plan_warnings(spec):
+            self.add(shown, line, message, "error" if level == "error" else "warning")
 
     def _spec_root(self, path: Path) -> Path:
         parent = path.resolve().parent

@@ -55,6 +55,7 @@ __all__ = [
     "first_ran",
     "lock",
     "plan_path",
+    "plan_warnings",
     "read_plan",
     "resolve_tasks",
     "snapshot",
@@ -104,6 +105,24 @@ def read_plan(spec: PipelineSpec) -> dict[str, Any] | None:
 
 
 # --- what a task is now ----------------------------------------------------------------------
+def _resolved(spec: PipelineSpec, task: Task) -> Task:
+    """``task`` with its parameters checked and coerced against its notebook (raises
+    :class:`ParameterError`)."""
+    from dataclasses import replace
+
+    from ebpm.pipeline.notebooks import declared_parameters
+    from ebpm.pipeline.params import check_parameters
+
+    coerced = check_parameters(
+        task.name,
+        dict(task.parameters),
+        declared_parameters(task.notebook),
+        where=spec.where(task),
+        notebook=task.notebook.name,
+    )
+    return replace(task, parameters=coerced)
+
+
 def resolve_tasks(spec: PipelineSpec, only: list[str] | None = None) -> list[Task]:
     """The spec's tasks (or those named in ``only``: task or spec-task names) with their
     parameters checked and coerced against their notebooks, as ``ebpm run`` does before any
@@ -114,11 +133,6 @@ def resolve_tasks(spec: PipelineSpec, only: list[str] | None = None) -> list[Tas
     ParameterError
         A name in ``only`` is not a task of the spec, or a task's parameters are wrong.
     """
-    from dataclasses import replace
-
-    from ebpm.pipeline.notebooks import declared_parameters
-    from ebpm.pipeline.params import check_parameters
-
     names = [t.name for t in spec.tasks]
     known = set(names) | {t.group for t in spec.tasks}
     for want in only or []:
@@ -131,23 +145,14 @@ def resolve_tasks(spec: PipelineSpec, only: list[str] | None = None) -> list[Tas
     for task in spec.tasks:
         if only and task.name not in only and task.group not in only:
             continue
-        where = spec.where(task)
         try:
-            coerced = check_parameters(
-                task.name,
-                dict(task.parameters),
-                declared_parameters(task.notebook),
-                where=where,
-                notebook=task.notebook.name,
-            )
+            tasks.append(_resolved(spec, task))
         except ParameterError as err:
             errors.append(str(err))
-            continue
-        tasks.append(replace(task, parameters=coerced))
     if errors:
         raise ParameterError(
-            f"{len(errors)} task(s) of {spec.display_path} have bad parameters; nothing was "
-            "locked.\n  " + "\n  ".join(errors)
+            f"{len(errors)} task(s) of {spec.display_path} have bad parameters (`ebpm run` "
+            "would refuse them too); nothing was locked or compared.\n  " + "\n  ".join(errors)
         )
     return tasks
 
@@ -619,3 +624,60 @@ def check_unchanged(
         r.datasets, r.fingerprint = [], {}
         reasons[name] = "its analysis plan was locked or changed since its report was made"
     _rerun_dependents(dict(plans), reasons)
+
+
+def _short(d: Mapping[str, Any]) -> str:
+    """A deviation in a few words, for ``ebpm check`` (``ebpm plan diff`` says it in full)."""
+    kind = str(d.get("kind"))
+    if kind.startswith("parameter"):
+        return f"parameter `{d.get('name')}`"
+    if kind == "cell":
+        return f"cell {d.get('cell')} {d.get('change')}"
+    return {"not_in_plan": "not in the plan"}.get(kind, kind.replace("_", " "))
+
+
+def plan_warnings(spec: PipelineSpec) -> list[tuple[int | None, str, str]]:
+    """What ``ebpm check`` says of the pipeline's plan, as (line, message, level): each task
+    whose spec or notebook departs from the locked plan (its data are not compared: that
+    needs the runs; ``ebpm plan diff`` does), the plan's tasks gone from the spec, and a plan
+    file that does not read. A task whose parameters are wrong is left to the parameter check.
+    """
+    try:
+        plan = read_plan(spec)
+    except PipelineError as err:
+        return [(None, str(err), "error")]
+    if plan is None:
+        return []
+    shown = relative(plan_path(spec), spec.root)
+    fix = (
+        f'relock with `ebpm plan lock {spec.display_path} --reason "..."` or undo the change '
+        f"(`ebpm plan diff {spec.display_path}` says it in full)"
+    )
+    out: list[tuple[int | None, str, str]] = []
+    for task in spec.tasks:
+        try:
+            resolved = _resolved(spec, task)
+        except (ParameterError, PipelineError):
+            continue
+        now = snapshot(resolved, root=spec.root)
+        deviations = check_against(plan, task.name, now, plan_file=shown)["deviations"]
+        if deviations:
+            what = ", ".join(dict.fromkeys(_short(d) for d in deviations))
+            out.append(
+                (
+                    task.line,
+                    f"task {task.name!r} departs from its analysis plan ({shown}): {what}; {fix}",
+                    "warning",
+                )
+            )
+    dropped = [t for t in plan["tasks"] if t not in {t.name for t in spec.tasks}]
+    if dropped:
+        out.append(
+            (
+                None,
+                f"the analysis plan ({shown}) has task(s) no longer in the spec: "
+                f"{', '.join(dropped)}; {fix}",
+                "warning",
+            )
+        )
+    return out
