@@ -1,7 +1,8 @@
 """Contract: every result-like object shows itself the same way (issue 17, STYLE "One result
 object").
 
-Estimates, local spatial statistics, KPI follow-ups and tables after disclosure control share
+Estimates, Goodman-Bacon decompositions, sensitivity analyses, local spatial statistics, KPI
+follow-ups and tables after disclosure control share
 :class:`ebpm.results.ResultDisplay`: ``summary()`` is text and is what ``str()`` prints, the
 notebook view is HTML, ``tidy()`` is a frame, and ``to_dict()`` is strict JSON.
 """
@@ -45,7 +46,28 @@ def _suppressed() -> Any:
     return ebpm.disclosure.suppress(table, k=3, name="患者数")
 
 
+def _bacon() -> Any:
+    data = ebpm.catalog.load("studies.castle")
+    return ebpm.bacon_decomposition(
+        data, outcome="l_homicide", unit="sid", time="year", treated="post"
+    )
+
+
+def _sensitivity() -> Any:
+    from ebpm.trust.sensitivity import sensitivity
+
+    return sensitivity(
+        [0.0, 0.01, 0.3],
+        [[1e-4, 0, 0], [0, 1e-4, 0], [0, 0, 1e-4]],
+        n_pre=2,
+        method="smoothness",
+        bounds=[0, 0.05],
+    )
+
+
 MAKERS: dict[str, Callable[[], Any]] = {
+    "BaconDecomposition": _bacon,
+    "Sensitivity": _sensitivity,
     "EstimateResult": _estimate,
     "LisaResult": _lisa,
     "KPIReport": _kpis,

@@ -43,6 +43,7 @@ _LAZY = {
     "its": "ebpm.estimators",
     "rdd": "ebpm.estimators",
     "staggered_did": "ebpm.estimators",
+    "bacon_decomposition": "ebpm.estimators",
     "synthetic_control": "ebpm.estimators",
     "EstimateResult": "ebpm.results",
 }
@@ -66,6 +67,7 @@ SUBMODULES = (
     "report",
     "results",
     "site",
+    "trust",
 )
 
 
@@ -98,6 +100,7 @@ __all__ = [
     "TaskFailedError",
     "UnitNotFoundError",
     "__version__",
+    "bacon_decomposition",
     "balance",
     "compare",
     "did",

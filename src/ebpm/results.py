@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -14,6 +14,7 @@ import pandas as pd
 from ebpm._display import ResultDisplay
 from ebpm._format import fixed
 from ebpm._json import jsonable
+from ebpm.errors import InvalidOptionError
 
 __all__ = ["TIDY_COLUMNS", "EstimateResult", "ResultDisplay", "tidy_table"]
 
@@ -194,6 +195,97 @@ class EstimateResult(ResultDisplay):
             DESIGN_TITLES_JA.get(self.method, self.title)
             if check_lang(lang) == "ja"
             else self.title
+        )
+
+    # --- trust -----------------------------------------------------------------------------
+    def checks(self, lang: str = "en") -> pd.DataFrame:
+        """The diagnostics that apply to this design, in words: one row per check with the
+        columns ``check`` (English name), ``status`` (pass, warn or info), ``value``,
+        ``p_value`` and ``text`` (in ``lang``, "en" or "ja"); the same shape for every design
+        (:func:`ebpm.trust.checks.checks` says which checks each design has)."""
+        from ebpm._lang import check_lang
+        from ebpm.trust.checks import CHECK_KEYS, checks
+
+        rows = checks(self.to_dict(), check_lang(lang))
+        return pd.DataFrame(rows, columns=list(CHECK_KEYS))
+
+    def sensitivity(
+        self,
+        method: str = "relative_magnitude",
+        *,
+        Mbar: Sequence[float] | None = None,  # noqa: N803 - the papers' and HonestDiD's name
+        M: Sequence[float] | None = None,  # noqa: N803
+        target: str | int = "average",
+        refine: int | None = None,
+    ) -> Any:
+        """How far the post-period effect survives violations of parallel trends (Rambachan &
+        Roth 2023), for an event study (``event_study``, or ``staggered_did`` with
+        ``aggregate="event"`` and ``base_period="universal"``).
+
+        Parameters
+        ----------
+        method : {"relative_magnitude", "smoothness"}
+            Bound post-period violations by ``Mbar`` times the largest pre-period one, or bound
+            the change in the slope of the trend difference by ``M`` per period.
+        Mbar, M : sequence of float, optional
+            The bounds to try (give the one of ``method``); defaults: M̄ 0.5, 1, 1.5, 2; M six
+            values from 0 to the largest pre-period standard error.
+        target : "average" or int
+            The average post-period effect (the headline of :func:`event_study`) or one event
+            time's effect.
+        refine : int, optional
+            Bisection steps that narrow the breakdown value (see
+            :func:`ebpm.trust.sensitivity.sensitivity`).
+
+        Returns
+        -------
+        ebpm.trust.sensitivity.Sensitivity
+            ``tidy()`` has one row per bound (``Mbar`` or ``M``, ``conf_low``, ``conf_high``);
+            ``breakdown`` is the bound at which the robust set first includes zero.
+        """
+        from ebpm.trust.sensitivity import (
+            BOUND,
+            METHODS,
+            event_coefficients,
+            sensitivity,
+            target_weights,
+        )
+
+        if method not in METHODS:
+            raise InvalidOptionError(
+                f"method={method!r} is not a sensitivity method; use one of {', '.join(METHODS)}"
+            )
+        wrong = "M" if method == "relative_magnitude" else "Mbar"
+        if (M if wrong == "M" else Mbar) is not None:
+            raise InvalidOptionError(
+                f"{wrong}= bounds {'smoothness' if wrong == 'M' else 'relative magnitudes'}, not "
+                f"{method}: pass {BOUND[method]}=[...] or method="
+                f"{'smoothness' if wrong == 'M' else 'relative_magnitude'!r}"
+            )
+        if self.diagnostics.get("base_period", self.design.get("base_period")) == "varying":
+            raise InvalidOptionError(
+                "sensitivity() needs a universal base period: estimate staggered_did(..., "
+                'aggregate="event", base_period="universal") (HonestDiD\'s requirement too)'
+            )
+        b, sigma, n_pre, post = event_coefficients(
+            self.table,
+            self.diagnostics.get("vcov"),
+            method_name=self.method,
+            ref_period=self.diagnostics.get("ref_period", self.design.get("ref_period", -1)),
+        )
+        weights, key, label = target_weights(target, post)
+        return sensitivity(
+            b,
+            sigma,
+            n_pre=n_pre,
+            method=method,  # type: ignore[arg-type]
+            bounds=Mbar if method == "relative_magnitude" else M,
+            target=key,
+            l_vec=weights,
+            target_label=label,
+            post_times=post,
+            conf_level=self.conf_level,
+            refine=refine,
         )
 
     # --- tables ----------------------------------------------------------------------------

@@ -31,6 +31,7 @@ ENTRY_NAMES = [
     "japan.prefecture_indicator",
     "japan.prefecture_population",
     "studies.castle",
+    "studies.ehec_medicaid",
     "studies.germany",
     "studies.mpdta",
     "studies.nsw_mixtape",

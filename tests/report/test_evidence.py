@@ -68,6 +68,7 @@ def test_the_smallest_finite_ljung_box_p_value_counts() -> None:
     (check,) = diagnostics(_head("its", {"residual_autocorrelation": {"ljung_box_pvalue": lags}}))
     assert check == {
         "check": "residual autocorrelation",
+        "value": None,
         "p_value": 0.12,
         "status": "info",
         "text": "Ljung-Box p = 0.12: no autocorrelation detected",

@@ -10,7 +10,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from ebpm.estimators._staggered_inference import standard_errors
+from ebpm.estimators._staggered_inference import cluster_sums, standard_errors
 from ebpm.estimators._staggered_plot import plot as _plot
 from ebpm.estimators._staggered_prepare import back, fmt
 from ebpm.results import EstimateResult
@@ -156,6 +156,23 @@ def _result(
     if not panel and cluster_codes is None:
         cl_name = "observation"
     how: dict[str, Any] = {"inference": inference, "n_boot": n_boot, "uniform": uniform}
+    diagnostics = _diagnostics(
+        att_gt,
+        pretrend,
+        sizes,
+        labels,
+        gt_crit,
+        seed=seed,
+        uniform=uniform,
+        aggregate=aggregate,
+        control_group=control_group,
+        est_method=est_method,
+        base_period=base_period,
+        anticipation=anticipation,
+        inference=inference,
+    )
+    if aggregate == "event":
+        diagnostics["vcov"] = _event_vcov(agg, cluster_codes)
     return EstimateResult(
         method="staggered_did",
         title="Staggered difference-in-differences (Callaway & Sant'Anna)",
@@ -184,25 +201,20 @@ def _result(
             "n_treated_units": int(np.isfinite(key["g"]).sum()),
             "n_never_treated": int(np.isinf(key["g"]).sum()),
         },
-        diagnostics=_diagnostics(
-            att_gt,
-            pretrend,
-            sizes,
-            labels,
-            gt_crit,
-            seed=seed,
-            uniform=uniform,
-            aggregate=aggregate,
-            control_group=control_group,
-            est_method=est_method,
-            base_period=base_period,
-            anticipation=anticipation,
-            inference=inference,
-        ),
+        diagnostics=diagnostics,
         provenance=dict(data.attrs.get("ebpm", {})),
         assumption=_ASSUMPTION,
         plotter=_plot,
     )
+
+
+def _event_vcov(agg: Any, cluster_codes: np.ndarray | None) -> pd.DataFrame:
+    """The analytic covariance of the event-time ATTs, from their influence functions summed
+    by cluster (as R's HonestDiD example reads it from an ``aggte`` event study)."""
+    psi = np.nan_to_num(np.asarray(agg.influence_func, float))
+    sums = cluster_sums(psi, cluster_codes)
+    terms = [f"event_time={int(e)}" for e in np.asarray(agg.event_times, float)]
+    return pd.DataFrame(sums.T @ sums / psi.shape[0] ** 2, index=terms, columns=terms)
 
 
 def _translations(aggregate: str, **how: Any) -> dict[str, dict[str, str]]:

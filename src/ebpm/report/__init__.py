@@ -111,11 +111,19 @@ def say(*, en: str, ja: str, lang: str | None = None) -> None:
     _display({"text/markdown": text, "text/plain": text})
 
 
-def headline(result: EstimateResult, *, label: str | None = None, lang: str | None = None) -> None:
+def headline(
+    result: EstimateResult,
+    *,
+    label: str | None = None,
+    lang: str | None = None,
+    sensitivity: Any = None,
+) -> None:
     """Show ``result`` and mark it as this report's headline estimate.
 
     ``lang`` ("en" or "ja"; default :func:`language`) is the language of the table's
-    columns, the design's name and the facts under it.
+    columns, the design's name and the facts under it. ``sensitivity`` (what
+    ``result.sensitivity(...)`` returned) goes with the headline, so that the site's
+    diagnostics and the evaluation's evidence grade read its breakdown value.
     """
     from ebpm.report.result_html import result_html
     from ebpm.results import EstimateResult
@@ -125,6 +133,15 @@ def headline(result: EstimateResult, *, label: str | None = None, lang: str | No
     lang = check_lang(lang if lang is not None else language())
     payload = result.to_dict()
     payload["label"] = label or result.title
+    if sensitivity is not None:
+        from ebpm.trust.sensitivity import Sensitivity
+
+        if not isinstance(sensitivity, Sensitivity):
+            raise TypeError(
+                "headline(sensitivity=...) takes what result.sensitivity() returned, got "
+                f"{type(sensitivity).__name__}"
+            )
+        payload["diagnostics"]["sensitivity"] = sensitivity.to_dict()
     _display(
         {
             "text/html": result_html(result, lang),

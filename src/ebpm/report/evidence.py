@@ -15,11 +15,9 @@ from typing import Any
 
 from ebpm._format import finite
 from ebpm._lang import DIAGNOSTICS, when, words
+from ebpm.trust.checks import ALPHA, checks
 
-__all__ = ["data_vintage", "diagnostics", "estimate_missing"]
-
-ALPHA = 0.05
-
+__all__ = ["ALPHA", "data_vintage", "diagnostics", "estimate_missing"]
 
 _num = finite
 
@@ -37,85 +35,11 @@ def estimate_missing(headline: Mapping[str, Any] | None) -> bool:
     return not isinstance(numbers, Mapping) or _num(numbers.get("estimate")) is None
 
 
-def _check(
-    name: str, p: Any, passes: str, fails: str, w: Mapping[str, str]
-) -> dict[str, Any] | None:
-    p = _num(p)
-    if p is None:
-        return None
-    ok = p >= ALPHA
-    return {
-        "check": name,
-        "p_value": p,
-        "status": "pass" if ok else "warn",
-        "text": w["test"].format(name=w[name], p=f"{p:.3g}", says=w[passes if ok else fails]),
-    }
-
-
 def diagnostics(headline: Mapping[str, Any] | None, lang: str = "en") -> list[dict[str, Any]]:
     """The checks a published result carries, each with its status and a one-line text in
-    ``lang`` ("en" or "ja"; ``check`` stays the English name, for machines)."""
-    if not headline:
-        return []
-    w = words(DIAGNOSTICS, lang)
-    d = headline.get("diagnostics") or {}
-    method = headline.get("method")
-    out: list[dict[str, Any] | None] = []
-    if isinstance(d.get("pretrend"), Mapping):
-        p = d["pretrend"].get("p_value")
-        out.append(_check("pre-trends", p, "parallel", "not_parallel", w))
-    if isinstance(d.get("density_test"), Mapping):
-        p = d["density_test"].get("p_value")
-        out.append(_check("density test", p, "no_sorting", "sorting", w))
-    if method == "synthetic_control" and _num(d.get("p_value")) is not None:
-        p = float(d["p_value"])
-        out.append(
-            {
-                "check": "placebo (in-space permutation)",
-                "p_value": p,
-                "status": "info",
-                "text": w["placebo"].format(p=f"{p:.3g}"),
-            }
-        )
-    in_time = d.get("in_time_placebo")
-    if isinstance(in_time, Mapping) and _num(in_time.get("estimate")) is not None:
-        out.append(
-            {
-                "check": "in-time placebo",
-                "p_value": None,
-                "status": "info",
-                "text": w["in_time"].format(
-                    at=in_time.get("treatment_time"), estimate=f"{float(in_time['estimate']):.3g}"
-                ),
-            }
-        )
-    auto = d.get("residual_autocorrelation")
-    if isinstance(auto, Mapping) and isinstance(auto.get("ljung_box_pvalue"), Mapping):
-        found = [_num(v) for v in auto["ljung_box_pvalue"].values()]
-        pvals = [p for p in found if p is not None]
-        if pvals:
-            p = min(pvals)
-            out.append(
-                {
-                    "check": "residual autocorrelation",
-                    "p_value": p,
-                    "status": "info",
-                    "text": w["ljung_box"].format(
-                        p=f"{p:.3g}", says=w["autocorrelated" if p < ALPHA else "independent"]
-                    ),
-                }
-            )
-    if method == "moran" and _num(d.get("p_sim")) is not None:
-        p = float(d["p_sim"])
-        out.append(
-            {
-                "check": "permutation test",
-                "p_value": p,
-                "status": "info",
-                "text": w["permutation"].format(p=f"{p:.3g}", n=d.get("permutations", "?")),
-            }
-        )
-    return [c for c in out if c is not None]
+    ``lang`` ("en" or "ja"; ``check`` stays the English name, for machines): those of
+    :func:`ebpm.trust.checks.checks`, the one reader of a result's diagnostics."""
+    return checks(headline, lang)
 
 
 def data_identity(d: dict[str, Any]) -> str:
