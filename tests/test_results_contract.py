@@ -376,3 +376,35 @@ def test_the_figure_speaks_the_pages_language(fitted, monkeypatch) -> None:
     monkeypatch.setenv("EBPM_LANG", "ja")  # what `ebpm run --lang ja` gives each kernel
     assert _texts(result.plot()) == ja
     plt.close("all")
+
+
+#: The checks each design's results carry (issue 21): one method, the same shape for all.
+EXPECTED_CHECKS = {
+    "did": set(),
+    "did_options": {"staggered adoption"},  # castle: laws passed in different years
+    "event_study": {"pre-trends", "pre-trend power"},
+    "event_study_options": {"pre-trends", "pre-trend power"},
+    "staggered_did": {"pre-trends", "pre-trend power"},
+    "staggered_did_options": {"pre-trends", "pre-trend power"},
+    "synthetic_control": {"placebo (in-space permutation)"},
+    "rdd": {"density test"},
+    "its": {"residual autocorrelation"},
+    "moran": {"permutation test"},
+}
+
+
+def test_checks_have_one_shape_for_every_design(fitted) -> None:
+    from ebpm.trust.checks import CHECK_KEYS
+
+    name, result, _, _ = fitted
+    for lang in ("en", "ja"):
+        table = result.checks(lang)
+        assert isinstance(table, pd.DataFrame)
+        assert list(table.columns) == list(CHECK_KEYS)
+        assert set(table["status"]) <= {"pass", "warn", "info"}
+        assert table["text"].map(lambda t: isinstance(t, str) and t != "").all()
+        assert table["check"].is_unique
+    english = result.checks()
+    assert list(english["check"]) == list(result.checks("ja")["check"])  # names stay English
+    if name in EXPECTED_CHECKS:
+        assert set(english["check"]) >= EXPECTED_CHECKS[name]

@@ -278,3 +278,63 @@ def test_event_times_must_be_consecutive() -> None:
     table["event_time"] = [-2, 0, 2]
     with pytest.raises(DataError, match=r"consecutive post-period event times from 0.*\[0, 2\]"):
         event_coefficients(table, vcov, method_name="event_study")
+
+
+# --- staggered adoption: against moderndid's own honest_did on its event study ---------------
+def test_staggered_event_study_matches_moderndid_honest_did() -> None:
+    import warnings
+
+    import moderndid as md
+    from moderndid.didhonest import honest_did
+
+    from ebpm.estimators.staggered import staggered_did
+
+    data = CATALOG.load("studies.mpdta")
+    res = staggered_did(
+        data,
+        outcome="lemp",
+        unit="countyreal",
+        time="year",
+        cohort="first_treat",
+        aggregate="event",
+        base_period="universal",
+        inference="analytic",
+    )
+    ours = res.sensitivity("smoothness", M=[0, 0.01, 0.02], target=0, refine=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gt = md.att_gt(
+            data=md.load_mpdta(),
+            yname="lemp",
+            tname="year",
+            idname="countyreal",
+            gname="first.treat",
+            base_period="universal",
+        )
+        ref = honest_did(
+            md.aggte(gt, type="dynamic"),
+            event_time=0,
+            sensitivity_type="smoothness",
+            m_vec=[0, 0.01, 0.02],
+        )
+    expected = ref.robust_ci.select(["lb", "ub"]).to_numpy()
+    got = ours.tidy()[["conf_low", "conf_high"]].to_numpy()
+    assert got == pytest.approx(expected, abs=1e-9)
+    assert ours.original == pytest.approx((ref.original_ci.lb, ref.original_ci.ub), abs=1e-9)
+
+
+def test_staggered_with_a_varying_base_period_is_refused() -> None:
+    from ebpm.estimators.staggered import staggered_did
+
+    data = CATALOG.load("studies.mpdta")
+    res = staggered_did(
+        data,
+        outcome="lemp",
+        unit="countyreal",
+        time="year",
+        cohort="first_treat",
+        aggregate="event",
+        inference="analytic",
+    )
+    with pytest.raises(InvalidOptionError, match=r'needs a universal base period.*"universal"'):
+        res.sensitivity("smoothness")
