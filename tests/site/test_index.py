@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from ebpm import site
 from ebpm.site.index import _FILTER_JS
@@ -250,3 +251,67 @@ def test_a_japanese_index_says_status_interval_diagnostics_and_dates_in_japanese
     assert "適合</span> 事前トレンドの検定：p = 0.4（平行トレンドに反する証拠なし）" in text
     assert "2026年1月3日 05:04（日本時間）" in text  # 20:04 UTC is the next morning in Japan
     assert "2026年1月1日 09:00（日本時間） 取得" in text
+
+
+def _graded() -> dict[str, Any]:
+    """A headline of an event study whose pre-trend test failed (SMS 3, one level down)."""
+    return {**ORGAN, "method": "event_study", "diagnostics": {"pretrend": {"p_value": 0.01}}}
+
+
+def test_each_evaluation_shows_its_evidence_grade_and_why(tmp_path: Path) -> None:
+    state = record({"pipelines": {}}, "es", ok_record("r1", _graded(), "reports/demo/es.html"))
+    state = record(state, "organ", ok_record("r1", ORGAN, "reports/demo/organ.html"))
+    text = site.build_index(tmp_path, state).read_text(encoding="utf-8")
+    (es,) = [r for r in _rows(text) if "es.html" in r]
+    assert (
+        '<details class="grade" data-grade="2"><summary title="Maryland Scientific Methods '
+        'Scale level 2: cross-section or before-and-after comparison, with controls">'
+        "Evidence grade: <b>SMS 2/5</b></summary>"
+    ) in es
+    assert (
+        "<ul><li>event study: the treated before and after against a comparison group, period "
+        "by period (SMS 3)</li><li>one level down: the pre-trend test rejects parallel trends "
+        "(p = 0.01)</li></ul></details>"
+    ) in es
+    (organ,) = [r for r in _rows(text) if "organ.html" in r]
+    assert "grade" not in organ  # a headline that names no design is not graded
+    assert '<td data-key="none">–</td>' in organ
+
+
+def test_the_grade_in_japanese(tmp_path: Path) -> None:
+    state = record({"pipelines": {}}, "es", ok_record("r1", _graded(), "reports/demo/es.html"))
+    state["lang"] = "ja"
+    text = site.build_index(tmp_path, state).read_text(encoding="utf-8")
+    assert "エビデンスの強さ：<b>SMS 2/5</b>" in text
+    assert (
+        'title="メリーランド科学的手法尺度 レベル2：統制変数のある横断比較または前後比較"' in text
+    )
+    assert "<li>1 段階下げる：事前トレンドの検定が平行トレンドを棄却（p = 0.01）</li>" in text
+
+
+def test_the_grade_cell_is_escaped_and_holds_no_secret(tmp_path: Path) -> None:
+    """The grade reads the headline's method, design and diagnostics: whatever they hold
+    (markup, a key passed as a parameter) reaches the page escaped or not at all."""
+    head = {
+        **_graded(),
+        "label": "<img src=x onerror=alert(1)>",
+        "design": {"unit": "<script>alert(1)</script>", "control": ['"><script>x</script>']},
+        "method": "its",
+    }
+    head["diagnostics"] = {
+        "pretrend": {"p_value": 0.01},
+        "api_key": "SECRET-KEY-123",
+        "sensitivity": {"method": "<b>rm</b>", "original": [-2, -1], "breakdown": 0.5},
+    }
+    rec = ok_record("r1", head, "reports/demo/its.html")
+    rec["parameters"] = {"appId": "SECRET-KEY-123", "api_key": "SECRET-KEY-123"}
+    state = record({"pipelines": {}}, "its", rec)
+    text = site.build_index(tmp_path, state).read_text(encoding="utf-8")
+    (row,) = _rows(text)
+    grade_cell = re.search(r'<details class="grade".*?</details>', row)
+    assert grade_cell is not None
+    assert "SMS 2/5" in grade_cell.group(0)  # a controlled ITS (3), one level down
+    assert "SECRET-KEY-123" not in text
+    for raw in ("<script>", "<img", "<b>rm</b>"):
+        assert raw not in row
+    assert text.count("<script>") == 1  # ebpm's own filter and sort script

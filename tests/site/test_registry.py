@@ -157,6 +157,13 @@ def test_rows_describe_each_evaluation() -> None:
     assert es["policy"] == "たばこ税 (1989)"
     assert (es["estimate"], es["conf_low"], es["conf_high"]) == (-1.5, -2.5, -0.5)
     assert es["diagnostics_status"] == "warn"
+    # the event study's design is SMS 3, one level down for its failed pre-trend test
+    assert (es["grade"], es["grade_scale"]) == (2, "Maryland SMS")
+    assert es["grade_reasons"] == [
+        "event study: the treated before and after against a comparison group, period by "
+        "period (SMS 3)",
+        "one level down: the pre-trend test rejects parallel trends (p = 0.01)",
+    ]
     assert es["datasets"] == ["estat.sales", "studies.prop99"]
     assert es["data_vintage"] == (
         "estat.sales: updated 2026-10-31; studies.prop99: synthdid-py 0.1.0"
@@ -168,6 +175,19 @@ def test_rows_describe_each_evaluation() -> None:
     assert rd["run_id"] == "R3"
     assert rd["estimate"] == -1.5
     assert rd["diagnostics_status"] == "pass"
+    assert (rd["grade"], len(rd["grade_reasons"])) == (4, 1)  # the last good estimate's design
+
+
+def test_a_design_that_is_not_graded_has_empty_grade_fields() -> None:
+    state = site.record_task(
+        {"pipelines": {}},
+        pipeline="p",
+        description="",
+        task="moran",
+        record={"status": "ok", "run_id": "R1", "headline": _head("moran", {"p_sim": 0.01})},
+    )
+    (row,) = evidence_rows(state)
+    assert (row["grade"], row["grade_scale"], row["grade_reasons"]) == (None, None, [])
 
 
 def test_registry_files_agree_with_the_rows(tmp_path: Path) -> None:
@@ -183,6 +203,9 @@ def test_registry_files_agree_with_the_rows(tmp_path: Path) -> None:
     assert float(table[0]["estimate"]) == -1.5
     assert table[0]["diagnostics"] == ("pre-trends: p = 0.01 (pre-period effects differ from zero)")
     assert table[1]["revised_from"] == ""
+    assert (table[0]["grade"], table[0]["grade_scale"]) == ("2", "Maryland SMS")
+    assert table[0]["grade_reasons"] == "; ".join(rows[0]["grade_reasons"])
+    assert table[1]["grade"] == "4"
     assert table[1]["report"] == "reports/p/rd.html"  # the last good report stays listed
 
 
@@ -193,6 +216,12 @@ def test_the_index_links_the_registry_and_shows_diagnostics(tmp_path: Path) -> N
     assert '<input id="filter" type="search"' in text
     assert text.count('<tr class="evaluation">') == 2
     assert (
-        '<td data-key="warn"><span class="failed">warn</span> pre-trends: p = 0.01 '
+        '<td data-key="warn"><details class="grade" data-grade="2">'
+        '<summary title="Maryland Scientific Methods Scale level 2: cross-section or '
+        'before-and-after comparison, with controls">Evidence grade: <b>SMS 2/5</b></summary>'
+    ) in text
+    assert (
+        "<li>one level down: the pre-trend test rejects parallel trends (p = 0.01)</li></ul>"
+        '</details><span class="failed">warn</span> pre-trends: p = 0.01 '
         "(pre-period effects differ from zero)</td>"
     ) in text

@@ -1,5 +1,6 @@
-"""The site's index: every evaluation with its status, headline estimate, diagnostics, data
-and run, filterable and sortable; built with the evidence registry from the site state.
+"""The site's index: every evaluation with its status, headline estimate, evidence grade and
+diagnostics, data and run, filterable and sortable; built with the evidence registry from the
+site state.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ebpm.report.evidence import data_identity, data_vintage, diagnostics, estim
 from ebpm.site.pages import page, words
 from ebpm.site.registry import write_registry
 from ebpm.site.state import load_state
+from ebpm.trust.grade import grade, grade_short
 
 __all__ = ["build_index"]
 
@@ -110,10 +112,31 @@ _FILTER_JS = """
 """
 
 
+#: What the grade is called on the index, by language (the scale is named in its tooltip).
+_GRADE_WORD = {"en": "Evidence grade", "ja": "エビデンスの強さ"}
+
+
+def _grade_html(h: dict[str, Any] | None, lang: str) -> str:
+    """The evaluation's evidence grade (:func:`ebpm.trust.grade.grade`), "SMS 3/5", its level
+    in words as a tooltip and, unfolded, why that level: escaped; "" when not graded."""
+    g = grade(h, lang)
+    if g is None:
+        return ""
+    esc = html.escape
+    word = _GRADE_WORD["ja" if lang == "ja" else "en"] + ("：" if lang == "ja" else ": ")
+    reasons = "".join(f"<li>{esc(r)}</li>" for r in g["reasons"])
+    return (
+        f'<details class="grade" data-grade="{int(g["level"])}">'
+        f'<summary title="{esc(g["label"])}">{esc(word)}<b>{esc(grade_short(g))}</b></summary>'
+        f'<span class="muted">{esc(g["label"])}</span><ul>{reasons}</ul></details>'
+    )
+
+
 def _diagnostics_cell(h: dict[str, Any] | None, w: dict[str, str], lang: str) -> str:
     checks = diagnostics(h, lang)
+    graded = _grade_html(h, lang)
     if not checks:
-        return '<td data-key="none">–</td>'
+        return f'<td data-key="none">{graded or "–"}</td>'
     marks = {"pass": "ok", "warn": "failed", "info": "muted"}
     items = "<br>".join(
         f'<span class="{marks[c["status"]]}">{html.escape(w["diag_" + c["status"]])}</span> '
@@ -121,7 +144,7 @@ def _diagnostics_cell(h: dict[str, Any] | None, w: dict[str, str], lang: str) ->
         for c in checks
     )
     worst = "warn" if any(c["status"] == "warn" for c in checks) else checks[0]["status"]
-    return f'<td data-key="{worst}">{items}</td>'
+    return f'<td data-key="{worst}">{graded}{items}</td>'
 
 
 def _task_row(

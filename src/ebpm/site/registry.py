@@ -3,7 +3,10 @@
 Every publish writes ``site/evidence.json`` and ``site/evidence.csv`` from the site state: for
 each evaluation its question, design, data and vintage, headline estimate with its interval, the
 status of its diagnostics (pre-trends, placebo, density test, residual autocorrelation,
-permutation test; read by :func:`ebpm.report.evidence.diagnostics`), the run that gave its
+permutation test; read by :func:`ebpm.report.evidence.diagnostics`), the evidence grade of its
+design (``grade``: its level on ``grade_scale``, the Maryland Scientific Methods Scale, with
+``grade_reasons``; :func:`ebpm.trust.grade.grade`; empty for a design that is not graded), the
+run that gave its
 status and the run that made the estimate shown (after a failure, the last good one). The site
 state it reads is derived from the recorded runs (:mod:`ebpm.pipeline.standing`), so the same
 runs give the same registry wherever and whenever they are published.
@@ -21,6 +24,7 @@ from typing import Any
 from ebpm._format import finite
 from ebpm._io import atomic_write_text
 from ebpm.report.evidence import data_vintage, diagnostics
+from ebpm.trust.grade import grade
 
 __all__ = ["COLUMNS", "evidence_rows", "write_registry"]
 
@@ -40,6 +44,9 @@ COLUMNS = (
     "inference",
     "diagnostics_status",
     "diagnostics",
+    "grade",
+    "grade_scale",
+    "grade_reasons",
     "datasets",
     "data_vintage",
     "status",
@@ -73,6 +80,7 @@ def evidence_rows(state: Mapping[str, Any]) -> list[dict[str, Any]]:
                 if any(c["status"] == "pass" for c in checks)
                 else ("info" if checks else "none")
             )
+            graded = grade(h) or {}
             datasets = t.get("datasets") or []
             rev = t.get("revision") or {}
             rows.append(
@@ -91,6 +99,9 @@ def evidence_rows(state: Mapping[str, Any]) -> list[dict[str, Any]]:
                     "inference": h.get("inference"),
                     "diagnostics_status": worst,
                     "diagnostics": checks,
+                    "grade": graded.get("level"),
+                    "grade_scale": graded.get("scale"),
+                    "grade_reasons": graded.get("reasons", []),
                     "datasets": [d.get("entry") for d in datasets],
                     "data_vintage": _vintage(datasets),
                     "status": t.get("status"),
@@ -115,6 +126,7 @@ def _csv(rows: list[dict[str, Any]]) -> str:
         flat = dict(r)
         flat["diagnostics"] = "; ".join(c["text"] for c in r["diagnostics"])
         flat["datasets"] = "; ".join(str(d) for d in r["datasets"])
+        flat["grade_reasons"] = "; ".join(r["grade_reasons"])
         w.writerow({k: "" if v is None else v for k, v in flat.items()})
     return buf.getvalue()
 
