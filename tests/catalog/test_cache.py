@@ -264,3 +264,23 @@ def test_old_partial_downloads_are_swept(http_server, cache_dir):
     fetch(same_folder, what="b")
     assert not old.exists()
     assert fresh.exists()  # another process may still be writing it
+
+
+def test_cache_only_is_for_this_thread_and_leaves_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+    import threading
+
+    from ebpm.catalog.cache import OFFLINE_ENV, cache_only, is_offline
+
+    monkeypatch.delenv(OFFLINE_ENV, raising=False)
+    seen: list[bool] = []
+    with cache_only():
+        assert is_offline()
+        assert OFFLINE_ENV not in os.environ  # child processes and other threads unaffected
+        worker = threading.Thread(target=lambda: seen.append(is_offline()))
+        worker.start()
+        worker.join()
+    assert seen == [False]
+    assert not is_offline()

@@ -9,6 +9,7 @@ they differ). :mod:`ebpm.catalog.cache` re-exports the public names and tells th
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import json
 import logging
@@ -59,12 +60,29 @@ def _writing() -> Iterator[None]:
         ) from err
 
 
+#: Set inside :func:`cache_only`: cache-only reads for this thread or task, without touching
+#: the process's environment (which other threads and child processes share).
+_CACHE_ONLY: contextvars.ContextVar[bool] = contextvars.ContextVar("ebpm_cache_only", default=False)
+
+
 def is_offline() -> bool:
-    """Whether ``EBPM_OFFLINE`` asks for cache-only reads (``1``, ``true``, ``yes``, ``on``).
+    """Whether reads are cache-only: inside :func:`cache_only`, or when ``EBPM_OFFLINE`` says so
+    (``1``, ``true``, ``yes``, ``on``).
 
     Raises :class:`ebpm.errors.SettingError` for a value that is neither on nor off.
     """
-    return env_flag(OFFLINE_ENV)
+    return _CACHE_ONLY.get() or env_flag(OFFLINE_ENV)
+
+
+@contextlib.contextmanager
+def cache_only() -> Iterator[None]:
+    """Cache-only reads inside the block, as with ``EBPM_OFFLINE=1`` but for this thread only:
+    a preview or a scaffold's look at the data never downloads."""
+    token = _CACHE_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _CACHE_ONLY.reset(token)
 
 
 @dataclass(frozen=True)

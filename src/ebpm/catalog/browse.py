@@ -16,18 +16,17 @@ Headings follow the site's language (``EBPM_LANG``, :func:`ebpm.report.language`
 
 from __future__ import annotations
 
-import contextlib
 import html
 import itertools
 import os
 import textwrap
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from ebpm._lang import Lang, current_lang
+from ebpm.catalog.cache import cache_only
 from ebpm.errors import CatalogError, InvalidOptionError, OfflineError
 
 __all__ = ["Browse", "Show", "browse_view", "show_view"]
@@ -246,22 +245,6 @@ def browse_view(cat: Any, table: pd.DataFrame, search: str | None, lang: Any) ->
 
 
 # --- show ------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _offline() -> Iterator[None]:
-    """Cache-only reads inside the block (``EBPM_OFFLINE=1``): a preview never downloads."""
-    from ebpm.catalog.cache import OFFLINE_ENV
-
-    before = os.environ.get(OFFLINE_ENV)
-    os.environ[OFFLINE_ENV] = "1"
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(OFFLINE_ENV, None)
-        else:
-            os.environ[OFFLINE_ENV] = before
-
-
 def _shown_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A plain frame to show: a geometry column as its shapes' type, not their coordinates."""
     out = pd.DataFrame(df)
@@ -389,7 +372,7 @@ def show_view(cat: Any, name: str, *, rows: int, lang: Any) -> Show:
     elif rows:
         params = dict(records[0].get("params") or {}) if records else {}
         try:
-            with _offline():
+            with cache_only():
                 df = cat.load(name, **params)
         except OfflineError:  # the cached copy went away since it was recorded
             state, how = "missing", _how(info, language)

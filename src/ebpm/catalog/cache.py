@@ -53,6 +53,7 @@ from ebpm.catalog._cache_store import (
     _download_paths,
     _writing,
     cache_dir,
+    cache_only,
     is_offline,
 )
 from ebpm.catalog._cache_tables import cached_table, table_state
@@ -69,6 +70,7 @@ __all__ = [
     "base_url",
     "cache_dir",
     "cache_entries",
+    "cache_only",
     "cached_sha256",
     "cached_table",
     "check_settings",

@@ -245,19 +245,14 @@ def _entry(dataset: str, project: Project) -> Any:
 def _data_offline(dataset: str, project: Project) -> Any | None:
     """The dataset when it loads without the network (shipped, local or cached); else None."""
     from ebpm import catalog
+    from ebpm.catalog.cache import cache_only
     from ebpm.errors import EbpmError
 
-    before = os.environ.get("EBPM_OFFLINE")
-    os.environ["EBPM_OFFLINE"] = "1"
     try:
-        return catalog.open_catalog(project.catalogs).load(dataset)
+        with cache_only():
+            return catalog.open_catalog(project.catalogs).load(dataset)
     except (EbpmError, OSError, ValueError):
         return None
-    finally:
-        if before is None:
-            os.environ.pop("EBPM_OFFLINE", None)
-        else:
-            os.environ["EBPM_OFFLINE"] = before
 
 
 def _guesses(dataset: str, info: Any, project: Project) -> tuple[dict[str, Guess], Any]:
