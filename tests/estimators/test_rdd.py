@@ -398,19 +398,19 @@ def test_unknown_kernel_lists_the_choices(sim: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize("p", [0, -1, 1.5, True, "1"])
 def test_p_must_be_a_positive_integer(sim: pd.DataFrame, p: object) -> None:
-    with pytest.raises(DataError, match=rf"p={p!r} must be a positive integer"):
+    with pytest.raises(InvalidOptionError, match=rf"p={p!r} must be a positive integer"):
         rdd(sim, **SIM, p=p)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("bandwidth", [0, -2.5, float("nan"), "wide"])
 def test_bandwidth_must_be_positive(sim: pd.DataFrame, bandwidth: object) -> None:
-    with pytest.raises(DataError, match=r"bandwidth=.* must be a positive number"):
+    with pytest.raises(InvalidOptionError, match=r"bandwidth=.* must be a positive number"):
         rdd(sim, **SIM, bandwidth=bandwidth)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("level", [95, 0, 1.0])
 def test_conf_level_must_be_a_fraction(sim: pd.DataFrame, level: float) -> None:
-    with pytest.raises(DataError, match=rf"conf_level={level!r} must be between 0 and 1"):
+    with pytest.raises(InvalidOptionError, match=rf"conf_level={level!r} must be between 0 and 1"):
         rdd(sim, **SIM, conf_level=level)
 
 

@@ -427,7 +427,7 @@ def test_negative_or_zero_weights_raise() -> None:
 @pytest.mark.parametrize("bandwidth", [(1, 2, 3), (0.5, -1), (), [0.5, "a"], (0.5,), (0, 0.5)])
 def test_bandwidth_must_be_a_number_or_a_pair(bandwidth: object) -> None:
     with pytest.raises(
-        DataError,
+        InvalidOptionError,
         match=r"bandwidth=.* must be a positive number or a \(left, right\) pair of positive "
         r"numbers, the bandwidth h in units of the running variable, e\.g\. "
         r"bandwidth=\(10, 15\)",
@@ -436,22 +436,26 @@ def test_bandwidth_must_be_a_number_or_a_pair(bandwidth: object) -> None:
 
 
 def test_bias_bandwidth_must_be_a_number_or_a_pair() -> None:
-    with pytest.raises(DataError, match=r"bias_bandwidth=\(1, 2, 3\) must be a positive number"):
+    with pytest.raises(
+        InvalidOptionError, match=r"bias_bandwidth=\(1, 2, 3\) must be a positive number"
+    ):
         rdd(_sharp(n=200), **SIM, bandwidth=0.5, bias_bandwidth=(1, 2, 3))  # type: ignore[arg-type]
 
 
 def test_bias_bandwidth_needs_a_bandwidth() -> None:
     with pytest.raises(
-        DataError, match=r"bias_bandwidth=0.6 needs a manual bandwidth too.*use rho="
+        InvalidOptionError, match=r"bias_bandwidth=0.6 needs a manual bandwidth too.*use rho="
     ):
         rdd(_sharp(n=200), **SIM, bias_bandwidth=0.6)
 
 
 def test_rho_conflicts_with_bias_bandwidth_and_must_be_positive() -> None:
-    with pytest.raises(DataError, match=r"rho=2 sets b = h / rho, but bias_bandwidth=0.6"):
+    with pytest.raises(InvalidOptionError, match=r"rho=2 sets b = h / rho, but bias_bandwidth=0.6"):
         rdd(_sharp(n=200), **SIM, bandwidth=0.3, bias_bandwidth=0.6, rho=2)
     for rho in (0, -1.0, "2", float("inf")):
-        with pytest.raises(DataError, match=r"rho=.* must be a positive number: the ratio h / b"):
+        with pytest.raises(
+            InvalidOptionError, match=r"rho=.* must be a positive number: the ratio h / b"
+        ):
             rdd(_sharp(n=200), **SIM, rho=rho)  # type: ignore[arg-type]
 
 
@@ -469,7 +473,8 @@ def test_unknown_selector_lists_the_choices(selector: str, expected: str) -> Non
 
 def test_selector_conflicts_with_a_manual_bandwidth() -> None:
     with pytest.raises(
-        DataError, match=r"bwselect='msetwo' chooses a bandwidth, but bandwidth=0.3 sets one"
+        InvalidOptionError,
+        match=r"bwselect='msetwo' chooses a bandwidth, but bandwidth=0.3 sets one",
     ):
         rdd(_sharp(n=200), **SIM, bwselect="msetwo", bandwidth=0.3)
 
@@ -496,24 +501,42 @@ def test_vce_must_fit_the_clusters() -> None:
 
 
 def test_nnmatch_needs_the_nearest_neighbour_variance() -> None:
-    with pytest.raises(DataError, match=r"nnmatch=5 sets the neighbours .* but vce='hc1'"):
+    with pytest.raises(InvalidOptionError, match=r"nnmatch=5 sets the neighbours .* but vce='hc1'"):
         rdd(_sharp(n=200), **SIM, vce="hc1", nnmatch=5)
-    with pytest.raises(DataError, match=r"nnmatch=0 must be a positive integer"):
+    with pytest.raises(InvalidOptionError, match=r"nnmatch=0 must be a positive integer"):
         rdd(_sharp(n=200), **SIM, nnmatch=0)
 
 
 @pytest.mark.parametrize("deriv", [2, -1, True, 0.5, "1"])
 def test_deriv_must_be_zero_or_one(deriv: object) -> None:
-    with pytest.raises(DataError, match=rf"deriv={deriv!r} must be 0 .* or 1 \(the change"):
+    with pytest.raises(
+        InvalidOptionError, match=rf"deriv={deriv!r} must be 0 .* or 1 \(the change"
+    ):
         rdd(_sharp(n=200), **SIM, deriv=deriv)  # type: ignore[arg-type]
 
 
 def test_kink_needs_p_above_deriv() -> None:
     with pytest.raises(
-        DataError,
+        InvalidOptionError,
         match=r"p=1 is too low for deriv=1: .*\(p >= deriv \+ 1 = 2\)\. Use p=2, the default",
     ):
         rdd(_sharp(n=200), **SIM, deriv=1, p=1)
+
+
+@pytest.mark.parametrize("cutoff", ["0", float("nan"), None, True])
+def test_cutoff_must_be_a_finite_number(cutoff: object) -> None:
+    with pytest.raises(
+        InvalidOptionError, match=r"cutoff=.* must be a number on the scale of the running"
+    ):
+        rdd(_sharp(n=200), **{**SIM, "cutoff": cutoff})  # type: ignore[arg-type]
+
+
+def test_option_errors_are_value_errors_not_data_errors() -> None:
+    # a bad keyword is the caller's option, not a fault in the data; ``except ValueError``
+    # keeps catching it
+    with pytest.raises(ValueError, match=r"rho=0 must be a positive number") as info:
+        rdd(_sharp(n=200), **SIM, rho=0)
+    assert not isinstance(info.value, DataError)
 
 
 def test_new_options_leave_the_data_untouched(senate: pd.DataFrame) -> None:

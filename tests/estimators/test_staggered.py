@@ -357,5 +357,5 @@ def test_unbalanced_panel_is_balanced_with_a_warning(mpdta: pd.DataFrame) -> Non
 
 @pytest.mark.parametrize("n_boot", ["1000", 10, 99.5, True])
 def test_n_boot_must_be_an_integer_of_at_least_99(mpdta, n_boot) -> None:
-    with pytest.raises(DataError, match=r"n_boot=.* is too few bootstrap draws; use 999"):
+    with pytest.raises(InvalidOptionError, match=r"n_boot=.* is too few bootstrap draws; use 999"):
         staggered_did(mpdta, **MPDTA, n_boot=n_boot)

@@ -301,14 +301,34 @@ def test_bad_new_options(mpdta) -> None:
         staggered_did(mpdta, **MPDTA, base_period="fixed")  # type: ignore[arg-type]
     with pytest.raises(InvalidOptionError, match=r"inference='iid'.*'analytic'"):
         staggered_did(mpdta, **MPDTA, inference="iid")  # type: ignore[arg-type]
-    with pytest.raises(DataError, match=r"anticipation=-1 must be a whole number of periods"):
+    with pytest.raises(
+        InvalidOptionError, match=r"anticipation=-1 must be a whole number of periods"
+    ):
         staggered_did(mpdta, **MPDTA, anticipation=-1)
-    with pytest.raises(DataError, match=r"uniform_bands=True needs the bootstrap"):
+    with pytest.raises(InvalidOptionError, match=r"uniform_bands=True needs the bootstrap"):
         staggered_did(mpdta, **MPDTA, **ANALYTIC, uniform_bands=True)
-    with pytest.raises(DataError, match=r"unit=None needs panel=False"):
+    with pytest.raises(InvalidOptionError, match=r"unit=None needs panel=False"):
         staggered_did(mpdta, **{**MPDTA, "unit": None})
-    with pytest.raises(DataError, match=r"allow_unbalanced_panel='yes' must be True or False"):
+    with pytest.raises(
+        InvalidOptionError, match=r"allow_unbalanced_panel='yes' must be True or False"
+    ):
         staggered_did(mpdta, **MPDTA, allow_unbalanced_panel="yes")  # type: ignore[arg-type]
+    with pytest.raises(InvalidOptionError, match=r"panel='yes' must be True \(a panel\) or False"):
+        staggered_did(mpdta, **MPDTA, panel="yes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("level", [95, 0, 1.0])
+def test_conf_level_must_be_a_fraction(mpdta, level: float) -> None:
+    with pytest.raises(InvalidOptionError, match=rf"conf_level={level!r} must be between 0 and 1"):
+        staggered_did(mpdta, **MPDTA, conf_level=level)
+
+
+def test_option_errors_are_value_errors_not_data_errors(mpdta) -> None:
+    # a bad keyword is the caller's option, not a fault in the data; ``except ValueError``
+    # keeps catching it
+    with pytest.raises(ValueError, match=r"anticipation=-1") as info:
+        staggered_did(mpdta, **MPDTA, anticipation=-1)
+    assert not isinstance(info.value, DataError)
 
 
 def test_bad_weights(mpdta) -> None:

@@ -13,7 +13,7 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
-from ebpm.errors import DataError, InvalidOptionError, check_option
+from ebpm.errors import InvalidOptionError, check_option
 
 __all__ = [
     "BANDWIDTH_SELECTORS",
@@ -134,7 +134,7 @@ def _pair(name: str, value: Any, *, what: str, none: str) -> tuple[float, float]
         _is_number(v) and math.isfinite(float(v)) and v > 0 for v in items
     ):
         return float(items[0]), float(items[-1])
-    raise DataError(
+    raise InvalidOptionError(
         f"{name}={value!r} must be a positive number or a (left, right) pair of positive "
         f"numbers, {what} in units of the running variable, e.g. {name}=(10, 15); or {none}"
     )
@@ -144,12 +144,12 @@ def _check_p(p: Any, deriv: int) -> int:
     if p is None:
         return deriv + 1
     if isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 1:
-        raise DataError(
+        raise InvalidOptionError(
             f"p={p!r} must be a positive integer, the order of the local polynomial "
             "(1: local linear, the default; 2: local quadratic)"
         )
     if p < deriv + 1:
-        raise DataError(
+        raise InvalidOptionError(
             f"p={p!r} is too low for deriv={deriv}: the local polynomial must be at least one "
             f"order above the derivative it estimates (p >= deriv + 1 = {deriv + 1}). Use "
             f"p={deriv + 1}, the default for deriv={deriv}"
@@ -193,7 +193,7 @@ def check_options(
     """Check every option of :func:`rdd` alone and in combination; raise naming the fix."""
     kernel = check_option("kernel", kernel, KERNELS)
     if isinstance(deriv, bool) or deriv not in (0, 1):
-        raise DataError(
+        raise InvalidOptionError(
             f"deriv={deriv!r} must be 0 (the jump in the outcome: regression discontinuity) "
             "or 1 (the change in its slope: regression kink)"
         )
@@ -213,23 +213,23 @@ def check_options(
         none="None for b = h (manual h) or the selector's b",
     )
     if h is not None and bwselect != "mserd":
-        raise DataError(
+        raise InvalidOptionError(
             f"bwselect={bwselect!r} chooses a bandwidth, but bandwidth={bandwidth!r} sets one; "
             "drop one of them"
         )
     if b is not None and h is None:
-        raise DataError(
+        raise InvalidOptionError(
             f"bias_bandwidth={bias_bandwidth!r} needs a manual bandwidth too: rdrobust's "
             "selector chooses b with h. Set bandwidth=, or use rho= to set b = h / rho"
         )
     if rho is not None:
         if not _is_number(rho) or not math.isfinite(float(rho)) or rho <= 0:
-            raise DataError(
+            raise InvalidOptionError(
                 f"rho={rho!r} must be a positive number: the ratio h / b of the main to the "
                 "bias-correction bandwidth (rho=1: b = h)"
             )
         if b is not None:
-            raise DataError(
+            raise InvalidOptionError(
                 f"rho={rho!r} sets b = h / rho, but bias_bandwidth={bias_bandwidth!r} sets b "
                 "too; drop one of them"
             )
@@ -238,19 +238,21 @@ def check_options(
     if nnmatch is None:
         nnmatch = 3
     elif isinstance(nnmatch, bool) or not isinstance(nnmatch, int | np.integer) or nnmatch < 1:
-        raise DataError(
+        raise InvalidOptionError(
             f"nnmatch={nnmatch!r} must be a positive integer: the number of nearest neighbours "
             "of the variance estimator (vce='nn'; default 3)"
         )
     elif checked_vce != "nn":
-        raise DataError(
+        raise InvalidOptionError(
             f"nnmatch={nnmatch!r} sets the neighbours of the nearest-neighbour variance, but "
             f"vce={checked_vce!r} uses none; drop nnmatch or use vce='nn'"
         )
     if not _is_number(conf_level) or not 0 < conf_level < 1:
-        raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
+        raise InvalidOptionError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
     if not _is_number(cutoff) or not math.isfinite(float(cutoff)):
-        raise DataError(f"cutoff={cutoff!r} must be a number on the scale of the running variable")
+        raise InvalidOptionError(
+            f"cutoff={cutoff!r} must be a number on the scale of the running variable"
+        )
     return RddOptions(
         kernel=kernel,
         p=p,

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ebpm.errors import DataError, NonNumericError, UnitNotFoundError
+from ebpm.errors import DataError, InvalidOptionError, NonNumericError, UnitNotFoundError
 from ebpm.estimators._common import check_numeric
 from ebpm.estimators._staggered_inference import Inference
 
@@ -23,9 +23,11 @@ def check_options(
 ) -> bool:
     """Check the options that depend on each other; return whether bands are uniform."""
     if not isinstance(panel, bool):
-        raise DataError(f"panel={panel!r} must be True (a panel) or False (cross-sections)")
+        raise InvalidOptionError(
+            f"panel={panel!r} must be True (a panel) or False (cross-sections)"
+        )
     if unit is None and panel:
-        raise DataError(
+        raise InvalidOptionError(
             "unit=None needs panel=False (repeated cross-sections); for a panel name the "
             "column identifying units, e.g. unit='county'"
         )
@@ -34,13 +36,13 @@ def check_options(
         or not isinstance(anticipation, int | np.integer)
         or anticipation < 0
     ):
-        raise DataError(
+        raise InvalidOptionError(
             f"anticipation={anticipation!r} must be a whole number of periods >= 0, e.g. 1"
         )
     if uniform_bands is None:
         return inference == "bootstrap"
     if uniform_bands and inference == "analytic":
-        raise DataError(
+        raise InvalidOptionError(
             "uniform_bands=True needs the bootstrap's sup-t critical value; use "
             'inference="bootstrap", or uniform_bands=False for pointwise intervals'
         )

@@ -310,14 +310,16 @@ def rdd(
         The cluster column has missing values.
     InvalidOptionError
         ``kernel``, ``bwselect`` or ``vce`` is not one of the choices, or ``vce`` does not fit
-        ``cluster`` (a ``cr*`` estimator needs clusters, clusters need one).
-    DataError
-        ``p`` is not an integer of at least ``deriv + 1``; ``deriv`` is not 0 or 1;
+        ``cluster`` (a ``cr*`` estimator needs clusters, clusters need one); ``p`` is not an
+        integer of at least ``deriv + 1``; ``deriv`` is not 0 or 1;
         ``bandwidth``/``bias_bandwidth`` is not a positive number or ``(left, right)`` pair;
         ``rho`` or ``nnmatch`` is invalid; options conflict (``bandwidth`` with a
         ``bwselect``, ``bias_bandwidth`` without ``bandwidth`` or with ``rho``, ``nnmatch``
-        without ``vce="nn"``); ``conf_level`` is not between 0 and 1; the take-up column is
-        not 0/1 or does not change at the cutoff; weights are negative or all zero.
+        without ``vce="nn"``); ``conf_level`` is not between 0 and 1; ``cutoff`` is not a
+        finite number.
+    DataError
+        ``data`` is not a DataFrame; the take-up column is not 0/1 or does not change at the
+        cutoff; weights are negative or all zero.
     EstimationError
         rdrobust cannot estimate with valid-looking input.
 

@@ -13,6 +13,7 @@ from ebpm.errors import (
     BalancedPanelWarning,
     DataError,
     EstimationError,
+    InvalidOptionError,
     NoPrePeriodError,
     NoTreatedUnitsError,
     UnitNotFoundError,
@@ -231,9 +232,8 @@ def staggered_did(
     DuplicateRowsError
         A unit has two rows in the same period.
     DataError
-        The cohort, weight or cluster varies within a unit; a weight is not positive;
-        ``anticipation`` is not a whole number >= 0; ``unit`` is None for a panel; ``cluster``
-        with ``panel=False``; uniform bands asked of analytic standard errors.
+        The cohort, weight or cluster varies within a unit; a weight is not positive; no unit
+        is observed in every period.
     UnitNotFoundError
         A cohort value is neither a period of ``time`` nor 0/NaN.
     NoPrePeriodError
@@ -242,7 +242,10 @@ def staggered_did(
         No unit is ever treated, or ``control_group="never_treated"`` without never-treated units.
     InvalidOptionError
         ``control_group``, ``aggregate``, ``est_method``, ``base_period`` or ``inference`` is
-        not one of the choices.
+        not one of the choices; ``anticipation`` is not a whole number >= 0; ``panel`` or
+        ``allow_unbalanced_panel`` is not True or False; ``unit`` is None for a panel;
+        uniform bands asked of analytic standard errors; ``conf_level`` is not between 0 and
+        1; ``n_boot`` is not a whole number of at least 99.
     EstimationError
         moderndid could not estimate the group-time effects (e.g. a singular design).
 
@@ -389,9 +392,9 @@ def _options(
 def _validate(data: pd.DataFrame, roles: dict[str, Any], *, conf_level: float, n_boot: int) -> None:
     """Check the numeric options, the columns named in ``roles`` and the complete ones."""
     if not 0 < conf_level < 1:
-        raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
+        raise InvalidOptionError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
     if not isinstance(n_boot, int) or isinstance(n_boot, bool) or n_boot < 99:
-        raise DataError(f"n_boot={n_boot!r} is too few bootstrap draws; use 999 or more")
+        raise InvalidOptionError(f"n_boot={n_boot!r} is too few bootstrap draws; use 999 or more")
     check_columns(data, roles)
     for role in ("unit", "time", "weights", "cluster"):
         if roles[role] is not None:
@@ -415,7 +418,7 @@ def _cross_sections(
     bootstrap's draws do not depend on the order they came in.
     """
     if not isinstance(keep, bool):
-        raise DataError(f"allow_unbalanced_panel={keep!r} must be True or False")
+        raise InvalidOptionError(f"allow_unbalanced_panel={keep!r} must be True or False")
     if not (panel and keep and unit is not None):
         return panel, frame, (cluster if not panel else None)
     check_unique_panel(frame, unit=unit, time=time)
