@@ -140,7 +140,7 @@ def _fetch_page(
             f"{what}: NEXT_KEY {nxt} does not move past startPosition {start or 1}; the "
             "answer is malformed, so paging stopped instead of looping"
         )
-    return int(nxt)
+    return nxt
 
 
 def _classes(pages: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, dict[str, dict]]]:

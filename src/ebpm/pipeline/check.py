@@ -17,7 +17,7 @@ from typing import Any, Literal
 from ebpm.errors import EbpmError, Problem, SpecError, did_you_mean
 from ebpm.pipeline.notebooks import NotebookParameter, declared_parameters
 from ebpm.pipeline.params import ParameterTypeProblem, coerce, parameter_problems
-from ebpm.pipeline.spec import PipelineSpec, load_spec
+from ebpm.pipeline.spec import PipelineSpec, load_spec, no_tasks_message
 from ebpm.project import shown_path
 
 __all__ = ["Problem", "check_paths"]
@@ -206,8 +206,7 @@ class _Checker:
             self.add(
                 shown,
                 None,
-                f"pipeline {spec.name!r} has no tasks yet; add one with `ebpm new evaluation NAME "
-                f"--design did --dataset NS.ENTRY --pipeline {spec.name}`",
+                no_tasks_message(spec.name),
                 "warning",
             )
         for task in spec.tasks:

@@ -62,7 +62,7 @@ from ebpm.pipeline.records import (
     new_run_id,
     utc_now,
 )
-from ebpm.pipeline.spec import PipelineSpec, Task, load_spec
+from ebpm.pipeline.spec import PipelineSpec, Task, load_spec, no_tasks_message
 
 __all__ = [
     "Progress",
@@ -249,10 +249,7 @@ def run_pipeline(
     t_start = time.perf_counter()
     spec = load_spec(spec_path)
     if not spec.tasks:
-        raise PipelineError(
-            f"{spec.display_path}: pipeline {spec.name!r} has no tasks yet; add one with `ebpm new "
-            f"evaluation NAME --design did --dataset NS.ENTRY --pipeline {spec.name}`"
-        )
+        raise PipelineError(f"{spec.display_path}: {no_tasks_message(spec.name)}")
     overrides = dict(parameters or {})
     selected = _check_all(spec, overrides, set(tasks) if tasks else None, task_parameters)
     if lang is not None:

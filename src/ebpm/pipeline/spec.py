@@ -60,7 +60,16 @@ from ebpm.errors import ScheduleError, SpecError, did_you_mean
 from ebpm.pipeline._outputs import _expand_grid, _output_name, slug
 from ebpm.project import Project, shown_path
 
-__all__ = ["DEFAULT_TOLERANCE", "PipelineSpec", "Task", "Tolerance", "load_spec", "schema", "slug"]
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "PipelineSpec",
+    "Task",
+    "Tolerance",
+    "load_spec",
+    "no_tasks_message",
+    "schema",
+    "slug",
+]
 
 _NAME = re.compile(r"^[\w][\w.-]*$")
 _PERCENT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
@@ -216,6 +225,14 @@ class PipelineSpec:
 
 
 @functools.cache
+def no_tasks_message(name: str) -> str:
+    """What ``ebpm check`` warns and ``ebpm run`` refuses with for a pipeline without tasks."""
+    return (
+        f"pipeline {name!r} has no tasks yet; add one with `ebpm new evaluation NAME "
+        f"--design did --dataset NS.ENTRY --pipeline {name}`"
+    )
+
+
 def schema() -> dict[str, Any]:
     """The JSON Schema (draft-07) of a pipeline spec, as shipped in ``spec.schema.json``."""
     text = resources.files("ebpm.pipeline").joinpath("spec.schema.json").read_text("utf-8")
