@@ -124,9 +124,11 @@ def _results_in(notebook: Path, mime: str) -> list[Any]:
 
 def _summarise(headline: dict[str, Any], *, pipeline: str, task: str, run_id: str) -> dict:
     from ebpm.report.evidence import diagnostics
+    from ebpm.trust.grade import grade
 
     numbers = headline.get("headline") or {}
     checks = diagnostics(headline)
+    graded, graded_ja = grade(headline) or {}, grade(headline, "ja") or {}
     status = "warn" if any(c["status"] == "warn" for c in checks) else "ok"
     site_ja = SITE["ja"]
     return {
@@ -145,6 +147,10 @@ def _summarise(headline: dict[str, Any], *, pipeline: str, task: str, run_id: st
             f"{site_ja['diag_' + c['status']]}：{c['text']}" for c in diagnostics(headline, "ja")
         ],
         "report": f"../{pipeline}/{task}.html",
+        # the evidence grade of the design (Maryland SMS level; None: not graded) and why
+        "grade": graded.get("level"),
+        "grade_reasons": graded.get("reasons", []),
+        "grade_reasons_ja": graded_ja.get("reasons", []),
     }
 
 
@@ -280,6 +286,7 @@ def diagram(
                     "high": hit["high"],
                     "status": hit["status"],
                     "expected": link.evidence.expected,
+                    "grade": hit.get("grade"),
                 }
                 if hit
                 else {"label": link.evidence.task, "status": "not evaluated"}
@@ -417,7 +424,9 @@ def evidence_table(
             )
             continue
         level = words["ci"].format(level=f"{float(ev.get('conf_level') or 0.95):.0%}")
-        status = esc(_status_word(str(ev["status"]), lang))
+        # the evaluation's own status, without the ✓ of "ok": beside an interval that
+        # includes 0 a tick would read as "supported"; only the verdict says that
+        status = esc(_status_word(str(ev["status"]), lang).removeprefix("✓ "))
         checks = ev.get("diagnostics_ja", ev["diagnostics"]) if lang == "ja" else ev["diagnostics"]
         said_now = verdict(ev, expected=_expected(link))
         expected = said[f"expected_{link.evidence.expected}"]
@@ -428,7 +437,7 @@ def evidence_table(
             f"<td class=num>{_num(ev['estimate'])}</td>"
             f"<td class=num>{esc(level)} [{_num(ev['low'])}, {_num(ev['high'])}]</td>"
             f'<td data-verdict="{esc(said_now)}">'
-            f"<b>{esc(verdict_word(said_now, lang=lang, long=True))}</b><br>"
+            f"<b>{esc(verdict_word(said_now, lang=lang, long=True))}</b>{_grade_note(ev, lang)}<br>"
             f"<small>{esc(expected)}</small></td>"
             f"<td>{status}: {esc(words['semi'].join(checks) or '–')}</td></tr>"
         )
@@ -439,6 +448,17 @@ def evidence_table(
         for c in ("link", "evaluation", "estimate", "interval", "verdict", "diagnostics")
     )
     return _table(head, rows)
+
+
+def _grade_note(ev: dict[str, Any], lang: str) -> str:
+    """The evaluation's evidence grade beside its verdict, " (SMS 3/5)", why that level as a
+    tooltip; "" when not graded. Escaped."""
+    level = ev.get("grade")
+    if not isinstance(level, int) or isinstance(level, bool):
+        return ""
+    reasons = ev.get("grade_reasons_ja" if lang == "ja" else "grade_reasons") or []
+    tip = "; ".join(str(r) for r in reasons)
+    return f' <span class="grade" title="{html.escape(tip)}">(SMS {level}/5)</span>'
 
 
 def _status_word(status: str, lang: str) -> str:

@@ -71,11 +71,16 @@ def _link_sentence(link: _Link, by_id: dict[str, _Node], lang: str) -> str:
             hi = "–" if high is None else _number(high, d)
             parts.append(w["interval"].format(low=lo, high=hi))
         if link.verdict is not None and link.verdict.key:
-            parts.append(w[f"{link.verdict.key}_long"])
+            parts.append(w[f"{link.verdict.key}_long"] + _graded(link))
         if link.status.cls not in ("plain", "good"):
             parts.append(w["status"].format(status=link.status.text))
     tail = f"{w['colon']}{w['sep'].join(parts)}" if parts else ""
     return f"{w['link']} {link.index + 1}{w['colon']}{head}{tail}{w['stop']}"
+
+
+def _graded(link: _Link) -> str:
+    """The link's evidence grade after its verdict, " (SMS 3)"; "" when not known."""
+    return f" (SMS {link.grade})" if link.grade is not None else ""
 
 
 def _titled(link: _Link, lang: str) -> str:
@@ -153,7 +158,7 @@ def logic_model_text(
             if link.numbers:
                 bits.append(link.numbers)
             if link.verdict is not None and link.verdict.key:
-                bits.append(f"{link.verdict.symbol} {w[link.verdict.key + '_long']}")
+                bits.append(f"{link.verdict.symbol} {w[link.verdict.key + '_long']}{_graded(link)}")
             if link.status.cls not in ("plain", "good"):
                 bits.append(f"{link.status.symbol} {link.status.text}")
             tail = w["sep"].join(bits) if bits else "–"

@@ -69,6 +69,8 @@ class _Link:
     #: None when it has nothing to say (not evaluated, or a run that gave no result)
     verdict: _Status | None = None
     detail: str | None = None  # the evaluation's pipeline / task, beside its title
+    #: the evaluation's evidence grade (Maryland SMS level, 1-5; ebpm.trust.grade), if known
+    grade: int | None = None
     route: str = "forward"  # forward | back | same
     rows: list[tuple[str, str]] = field(default_factory=list)  # (style, text)
     w: float = 0.0
@@ -237,6 +239,18 @@ def _verdict(
     return _Status(key, VERDICT_CLASS[key], _WORDS[lang][key])
 
 
+def _grade(value: Any, where: str) -> int | None:
+    """An evidence grade: a Maryland SMS level 1-5, or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise DataError(
+            f"the grade of the evidence of {where} is {value!r}; pass a Maryland SMS level, an "
+            "integer from 1 to 5 (ebpm.trust.grade), or None."
+        )
+    return value
+
+
 def _read_evidence(i: int, source: str, target: str, raw: Any, lang: str) -> _Link:
     """Link ``i`` with its evidence: a label, numbers (floats or None), a status and what the
     numbers say about the link (its verdict)."""
@@ -265,4 +279,5 @@ def _read_evidence(i: int, source: str, target: str, raw: Any, lang: str) -> _Li
         st,
         _verdict(numbers, st, ev.get("expected"), lang, where),
         detail,
+        _grade(ev.get("grade"), where),
     )

@@ -137,7 +137,8 @@ def _measure(nodes: list[_Node], links: list[_Link], lang: str) -> None:
             elif link.numbers:
                 rows.append(("number", link.numbers))
             if link.verdict is not None:
-                rows.append(("verdict", f"{link.verdict.symbol} {link.verdict.text}"))
+                graded = f" (SMS {link.grade})" if link.grade is not None else ""
+                rows.append(("verdict", f"{link.verdict.symbol} {link.verdict.text}{graded}"))
             if link.status.cls not in ("plain", "good"):
                 # a warning (or a failure) beside the verdict; a status "✓ ok" is left out:
                 # next to an interval that includes 0 it would read as "supported"
