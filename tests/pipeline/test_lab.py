@@ -136,6 +136,25 @@ def test_a_missing_spec_is_a_spec_error(project: Path) -> None:
         find_task("single", project / "pipelines" / "nope.yaml")
 
 
+def test_a_broken_spec_elsewhere_does_not_stop_lab(project: Path) -> None:
+    (project / "pipelines" / "broken.yaml").write_text("name: [unclosed\n", "utf-8")
+    spec, task = find_task("single", root=project)
+    assert (spec.name, task.name) == ("p", "single")
+    with pytest.raises(
+        ParameterError,
+        match=r"task 'nope' is not in .*broken\.yaml could not be read, so its tasks were not "
+        r"searched",
+    ):
+        find_task("nope", root=project)
+
+
+def test_only_broken_specs_give_their_own_error(tmp_path: Path) -> None:
+    (tmp_path / "pipelines").mkdir()
+    (tmp_path / "pipelines" / "broken.yaml").write_text("name: [unclosed\n", "utf-8")
+    with pytest.raises(SpecError, match=r"broken\.yaml"):
+        find_task("single", root=tmp_path)
+
+
 # --- the copy --------------------------------------------------------------------------------
 def test_the_copy_goes_to_scratch_with_a_bilingual_note(project: Path) -> None:
     copy = make_scratch_copy("grid-ok", project / "pipelines" / "p.yaml")

@@ -31,7 +31,7 @@ from typing import Any
 
 from ebpm._io import atomic_write_text
 from ebpm._protocol import is_secret_name
-from ebpm.errors import ParameterError, PipelineError, did_you_mean
+from ebpm.errors import EbpmError, ParameterError, PipelineError, did_you_mean
 from ebpm.pipeline.spec import PipelineSpec, Task, load_spec
 from ebpm.project import Project, shown_path
 
@@ -135,7 +135,9 @@ def find_task(
                 f"no pipeline spec in {project.pipelines}; give the spec, e.g. "
                 f"`ebpm lab {task} pipelines/demo.yaml`"
             )
-        specs = [load_spec(p) for p in paths]
+        specs, broken = _readable(paths)
+        if not specs:
+            raise broken[0][1]
     found = [(s, _match(s, task)) for s in specs]
     hits = [(s, t) for s, ts in found if ts for t in ts]
     by_spec = {s.display_path: ts for s, ts in found if ts}
@@ -148,10 +150,14 @@ def find_task(
         names = [t.name for s in specs for t in s.tasks]
         groups = [t.group for s in specs for t in s.tasks]
         where = specs[0].display_path if len(specs) == 1 else "the project's pipelines"
+        unread = "".join(
+            f" {path.name} could not be read, so its tasks were not searched ({err})."
+            for path, err in (broken if pipeline is None else [])
+        )
         raise ParameterError(
             f"task {task!r} is not in {where}."
             f"{did_you_mean(task, dict.fromkeys([*names, *groups]))} Tasks: "
-            f"{', '.join(names)}."
+            f"{', '.join(names)}.{unread}"
         )
     if len(hits) > 1:
         choices = ", ".join(t.name for _, t in hits)
@@ -160,6 +166,18 @@ def find_task(
             f"`ebpm lab {hits[0][1].name}`"
         )
     return hits[0]
+
+
+def _readable(paths: list[Path]) -> tuple[list[PipelineSpec], list[tuple[Path, EbpmError]]]:
+    """The specs that load, and the errors of those that do not: a broken spec elsewhere in
+    the project does not stop ``ebpm lab`` on a task of a good one."""
+    specs, broken = [], []
+    for path in paths:
+        try:
+            specs.append(load_spec(path))
+        except EbpmError as err:
+            broken.append((path, err))
+    return specs, broken
 
 
 def _match(spec: PipelineSpec, name: str) -> list[Task]:
