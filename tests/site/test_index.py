@@ -315,3 +315,22 @@ def test_the_grade_cell_is_escaped_and_holds_no_secret(tmp_path: Path) -> None:
     for raw in ("<script>", "<img", "<b>rm</b>"):
         assert raw not in row
     assert text.count("<script>") == 1  # ebpm's own filter and sort script
+
+
+def test_the_index_says_whether_a_run_follows_its_analysis_plan(tmp_path: Path) -> None:
+    follows = {**ok_record("r1", ORGAN, "reports/demo/a.html"), "prereg": {"deviations": []}}
+    departs = {
+        **ok_record("r1", ORGAN, "reports/demo/b.html"),
+        "prereg": {"deviations": [{"kind": "parameter"}, {"kind": "cell"}]},
+    }
+    state = record(record({"pipelines": {}}, "a", follows), "b", departs)
+    state = record(state, "c", ok_record("r1", ORGAN, "reports/demo/c.html"))  # no plan
+    rows = _rows(site.build_index(tmp_path, state).read_text(encoding="utf-8"))
+    assert '<span class="muted" data-prereg="follows">follows its analysis plan</span>' in rows[0]
+    assert (
+        '<span class="warn" data-prereg="departs">departs from its analysis plan in 2 way(s)'
+        in rows[1]
+    )
+    assert "data-prereg" not in rows[2]  # a pipeline without a plan: nothing about plans
+    ja = site.build_index(tmp_path, {**state, "lang": "ja"}).read_text(encoding="utf-8")
+    assert "分析計画から 2 点の逸脱" in ja

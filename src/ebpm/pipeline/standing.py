@@ -107,6 +107,7 @@ def _task_standing(
         "checked_run_id": None,
         "failure": None,
         "reason": None,
+        "prereg": None,
     }
     if good is not None:
         g_run, g_m, g_rec = good
@@ -126,6 +127,7 @@ def _task_standing(
                 "revision": g_rec.get("revision") if g_rec.get("status") == "ok" else None,
                 "unchanged_since": g_run if checked else None,
                 "checked_run_id": checked,
+                "prereg": g_rec.get("prereg"),
             }
         )
     if bad is not None:

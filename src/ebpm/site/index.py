@@ -132,6 +132,26 @@ def _grade_html(h: dict[str, Any] | None, lang: str) -> str:
     )
 
 
+#: How an evaluation stands against its pipeline's analysis plan, on the index (the report
+#: page lists each deviation: :func:`ebpm.site.pages.plan_block`).
+_PLAN_NOTE = {
+    "en": ("follows its analysis plan", "departs from its analysis plan in {n} way(s)"),
+    "ja": ("分析計画どおり", "分析計画から {n} 点の逸脱"),
+}
+
+
+def _plan_note(prereg: Any, lang: str) -> str:
+    """A line under the status: whether the run follows the locked plan; nothing without one."""
+    if not isinstance(prereg, dict):
+        return ""
+    follows, departs = _PLAN_NOTE["ja" if lang == "ja" else "en"]
+    n = len(prereg.get("deviations") or [])
+    if n == 0:
+        return f'<br><span class="muted" data-prereg="follows">{html.escape(follows)}</span>'
+    text = html.escape(departs.format(n=n))
+    return f'<br><span class="warn" data-prereg="departs">{text}</span>'
+
+
 def _diagnostics_cell(h: dict[str, Any] | None, w: dict[str, str], lang: str) -> str:
     checks = diagnostics(h, lang)
     graded = _grade_html(h, lang)
@@ -165,6 +185,7 @@ def _task_row(
                 checked=esc(str(t.get("checked_run_id"))),
             )
             status += f'<br><span class="muted">{note}</span>'
+        status += _plan_note(t.get("prereg"), lang)
         rev = t.get("revision")
         if rev:
             was = w["was"].format(
