@@ -155,6 +155,42 @@ def test_declared_parameters_of_an_ipynb_notebook() -> None:
     assert declared["code"].required is True
 
 
+def test_the_parameters_of_an_ipynb_are_read_without_nbformat() -> None:
+    """Issue 22: reading one cell needs no schema validation (nbformat's validator builds its
+    URI grammars on import, seconds on a busy machine)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from ebpm.pipeline.notebooks import declared_parameters\n"
+        f"print(list(declared_parameters({str(IPYNB)!r})))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('nbformat', 'jupytext')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out == ["['region', 'years', 'threshold', 'code']", "[]"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]}, '
+        '"source": "k: int = 5  # folds\\n"}], "nbformat": 4, "nbformat_minor": 5, '
+        '"metadata": {}}',
+        '{"cells": [{"cell_type": "markdown", "metadata": {"tags": ["parameters"]}, '
+        '"source": ["x"]}, {"cell_type": "code", "metadata": {"tags": ["parameters"]}, '
+        '"source": ["k: int = 5", "  # folds\\n"]}], "nbformat": 4, "nbformat_minor": 5, '
+        '"metadata": {}}',
+    ],
+)
+def test_an_ipynb_cell_source_as_text_or_lines(tmp_path: Path, text: str) -> None:
+    nb = tmp_path / "n.ipynb"
+    nb.write_text(text, encoding="utf-8")
+    assert declared_parameters(nb) == {"k": NotebookParameter("k", "int", 5, "folds", False)}
+
+
 def test_declared_parameters_of_a_py_notebook_whose_cell_is_the_last(tmp_path: Path) -> None:
     nb = tmp_path / "last.py"
     nb.write_text('# %%\nimport os\n\n# %% tags=["parameters"]\nk: int = 5  # folds\n')
@@ -169,8 +205,8 @@ def test_an_unchanged_notebook_is_parsed_once(
     nb = tmp_path / "n.ipynb"
     nb.write_bytes(IPYNB.read_bytes())
     reads: list[Path] = []
-    real = notebooks.read_notebook
-    monkeypatch.setattr(notebooks, "read_notebook", lambda p: reads.append(p) or real(p))
+    real = notebooks._fast_parameters_source
+    monkeypatch.setattr(notebooks, "_fast_parameters_source", lambda p: reads.append(p) or real(p))
     first = declared_parameters(nb)
     first.pop("region")  # the caller's copy: the next call is not affected
     again = declared_parameters(nb)
