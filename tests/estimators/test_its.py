@@ -301,6 +301,16 @@ def test_intervention_outside_range_or_too_close_to_an_end(
         its(california, outcome="PacksPerCapita", time="Year", intervention=intervention)
 
 
+@pytest.mark.parametrize("empty", [[], (), np.array([])])
+def test_intervention_must_name_a_period(california: pd.DataFrame, empty: object) -> None:
+    with pytest.raises(
+        DataError,
+        match=r"intervention=\[\] names no period; give the first period with the policy, "
+        r"e\.g\. intervention=1989, or a list of such periods",
+    ):
+        its(california, outcome="PacksPerCapita", time="Year", intervention=empty)
+
+
 def test_intervention_of_the_wrong_kind(california: pd.DataFrame) -> None:
     with pytest.raises(DataError, match="intervention='1989' cannot be compared"):
         its(california, outcome="PacksPerCapita", time="Year", intervention="1989")

@@ -3,6 +3,8 @@ Linden's multiple-group numbers on the Prop 99 panel, recovery of known changes,
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -182,6 +184,28 @@ def test_unknown_treated_unit(prop99: pd.DataFrame) -> None:
 def test_bad_unit_options(prop99: pd.DataFrame, options: dict, match: str) -> None:
     with pytest.raises(InvalidOptionError, match=match):
         its(prop99, **{**ROLES, **options})
+
+
+def test_no_comparison_unit_besides_the_treated_one(prop99: pd.DataFrame) -> None:
+    ca = prop99.loc[prop99["State"] == "California"]
+    with pytest.raises(
+        InvalidOptionError,
+        match=r"unit='State' has no unit besides treated_unit='California' to compare with "
+        r"\(the data hold only that series\); add comparison units to the data, or drop unit= "
+        r"and treated_unit= for a single-series ITS",
+    ):
+        its(ca, **PANEL)
+
+
+@pytest.mark.parametrize("control", [[], ()])
+def test_empty_control_names_no_unit(prop99: pd.DataFrame, control: object) -> None:
+    with pytest.raises(
+        InvalidOptionError,
+        match=re.escape(f"control={control!r} names no unit")
+        + r"; name the comparison units, e\.g\. control=\['Alabama', 'Arkansas'\], or leave "
+        r"control=None to compare treated_unit='California' with every other unit",
+    ):
+        its(prop99, **PANEL, control=control)
 
 
 def test_panel_without_unit_says_how(prop99: pd.DataFrame) -> None:

@@ -178,6 +178,7 @@ def test_negative_counts_and_exposures(sicily: pd.DataFrame) -> None:
         ({"harmonics": 2}, "harmonics=2 needs the length of the seasonal cycle"),
         ({"harmonics": 2, "seasonal": "month"}, "harmonics=2 needs the length"),
         ({"harmonics": 7, "seasonal": 12}, "harmonics=7 must be a whole number .* 1 to 6"),
+        ({"harmonics": 4, "seasonal": 7}, r"harmonics=4 .* from 1 to 3 \(half the cycle of 7\)"),
         ({"harmonics": 0, "seasonal": 12}, "harmonics=0 must be a whole number"),
         ({"harmonics": 1, "seasonal": 40}, "seasonal=40 must be a whole number .* 2 and 29"),
         ({"slope_change": "no"}, "slope_change='no' must be True"),
@@ -186,3 +187,13 @@ def test_negative_counts_and_exposures(sicily: pd.DataFrame) -> None:
 def test_bad_seasonal_options(sicily: pd.DataFrame, options: dict, match: str) -> None:
     with pytest.raises(InvalidOptionError, match=match):
         its(sicily, **SICILY, family="poisson", **options)
+
+
+def test_too_many_harmonics_for_the_cycle_names_the_fix(sicily: pd.DataFrame) -> None:
+    # 12 months hold at most 6 sine-cosine pairs; the message gives the range and an example
+    with pytest.raises(
+        InvalidOptionError,
+        match=r"harmonics=8 must be a whole number of sine-cosine pairs from 1 to 6 \(half the "
+        r"cycle of 12\), e\.g\. harmonics=2 as Bernal et al\. \(2017\)",
+    ):
+        its(sicily, **SICILY, family="poisson", seasonal=12, harmonics=8)

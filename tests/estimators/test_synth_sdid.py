@@ -16,10 +16,12 @@ import synthdid
 from ebpm.errors import (
     ColumnNotFoundError,
     DataError,
+    EstimationError,
     InvalidOptionError,
     NonNumericError,
     NoTreatedUnitsError,
 )
+from ebpm.estimators import _synth_sdid
 from ebpm.estimators.synth import synthetic_control
 from ebpm.results import TIDY_COLUMNS
 
@@ -259,6 +261,49 @@ def test_placebo_with_more_treated_than_donors_raises(cps: pd.DataFrame) -> None
     with pytest.raises(InvalidOptionError, match=r"se='placebo' .*more of them \(25\) than "
                        r"treated units \(25\)\. Use se='bootstrap'"):  # fmt: skip
         synthetic_control(cps.assign(d=cps["open_carry"].astype(int)), **CPS, treated="d")
+
+
+@pytest.mark.parametrize(
+    ("se", "instead"),
+    [
+        ("jackknife", r"use se='placebo' or se='bootstrap', add donors"),
+        ("bootstrap", r"use se='placebo' or se='jackknife', add donors"),
+        ("placebo", r"use se='bootstrap' or se='jackknife', add donors"),
+    ],
+)
+def test_non_finite_standard_error_raises(monkeypatch, se: str, instead: str) -> None:
+    # synthdid-py returns NaN, not an error, e.g. for the jackknife when one donor carries all
+    # the weight; a result must not carry it as if it were a standard error
+    monkeypatch.setattr(_synth_sdid, "_block_se", lambda *args: float("nan"))
+    with pytest.raises(
+        EstimationError,
+        match=rf"the {se} standard error is nan \(.*; 35 donors, 5 treated unit\(s\)\); "
+        + instead
+        + r", or pass placebos=False to report the estimate without a standard error",
+    ):
+        synthetic_control(simulate(effects={21: 1.0}), **SIM, se=se, replications=5, seed=1)
+
+
+def test_non_finite_standard_error_with_one_treated_unit(monkeypatch) -> None:
+    # one treated unit: no other method applies, so the fix is more donors or no placebos
+    monkeypatch.setattr(_synth_sdid, "_block_se", lambda *args: float("inf"))
+    with pytest.raises(
+        EstimationError,
+        match=r"the placebo standard error is inf \(a placebo draw gave no estimate; 39 donors, "
+        r"1 treated unit\(s\)\); add donors, or pass placebos=False",
+    ):
+        synthetic_control(simulate(effects={21: 1.0}, n_per_cohort=1), **SIM, replications=5)
+
+
+def test_non_finite_staggered_jackknife_raises(monkeypatch) -> None:
+    monkeypatch.setattr(_synth_sdid, "jackknife_staggered", lambda *args: float("nan"))
+    data = simulate(effects={15: 1.0, 21: 2.0})
+    with pytest.raises(
+        EstimationError,
+        match=r"the jackknife standard error is nan \(the jackknife is undefined when one donor "
+        r"carries all the unit weight.*30 donors, 10 treated unit\(s\)\)",
+    ):
+        synthetic_control(data, **SIM, se="jackknife")
 
 
 @pytest.mark.parametrize(

@@ -229,10 +229,18 @@ def _select_series(
             f"control={control!r} includes the treated unit {treated!r}; a series cannot be "
             "its own comparison. Name the other units, or leave control=None for all of them"
         )
+    if not controls and control is not None:
+        others = [u.item() if isinstance(u, np.generic) else u for u in units if u != treated]
+        raise InvalidOptionError(
+            f"control={control!r} names no unit; name the comparison units, e.g. "
+            f"control={others[:2]!r}, or leave "
+            f"control=None to compare treated_unit={treated!r} with every other unit"
+        )
     if not controls:
         raise InvalidOptionError(
-            f"unit={unit!r} has no unit besides treated_unit={treated!r} to compare with; "
-            "drop unit= and treated_unit= for a single-series ITS"
+            f"unit={unit!r} has no unit besides treated_unit={treated!r} to compare with "
+            "(the data hold only that series); add comparison units to the data, or drop "
+            "unit= and treated_unit= for a single-series ITS"
         )
     keep = data[unit].isin([treated, *controls]).to_numpy()
     return data.loc[keep], treated, controls

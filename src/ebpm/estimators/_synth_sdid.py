@@ -199,10 +199,7 @@ def fit_sdid_panel(
     else:
         out = _fit_staggered(panel, se=se, replications=replications, seed=seed, placebos=placebos)
     if placebos and not math.isfinite(out["se"]):
-        raise EstimationError(
-            f"the {se} standard error is not finite (the jackknife is undefined when one donor "
-            "carries all the weight); use se='bootstrap' or se='placebo'"
-        )
+        raise _not_finite(panel, se, out["se"])
     fmt = {"replications": replications, "seed": seed}
     out["inference"] = (
         f"{_SE_WORDS[se].format(**fmt)}; normal interval"
@@ -215,6 +212,33 @@ def fit_sdid_panel(
         else "なし（placebos=False）：標準誤差・p値なし"
     )
     return out
+
+
+#: Why each standard error can come out NaN or infinite.
+_NOT_FINITE_WHY = {
+    "jackknife": "the jackknife is undefined when one donor carries all the unit weight or "
+    "leaving a unit out leaves no donor to compare with",
+    "bootstrap": "a resample of units gave no estimate",
+    "placebo": "a placebo draw gave no estimate",
+}
+
+
+def _not_finite(panel: SdidPanel, se: SynthSE, value: float) -> EstimationError:
+    """The error for a standard error that came out NaN or infinite, naming the methods the
+    data allow instead (``check_se``'s rules) or, failing those, ``placebos=False``."""
+    n1, n0 = panel.n_treated, panel.n0
+    allowed = [
+        m
+        for m in ("placebo", "bootstrap", "jackknife")
+        if m != se and ((m == "placebo" and n0 > n1) or (m != "placebo" and n1 >= 2))
+    ]
+    instead = " or ".join(f"se={m!r}" for m in allowed)
+    fix = f"use {instead}, add donors" if allowed else "add donors"
+    return EstimationError(
+        f"the {se} standard error is {value} ({_NOT_FINITE_WHY[se]}; {n0} donors, {n1} "
+        f"treated unit(s)); {fix}, or pass placebos=False to report the estimate without a "
+        "standard error"
+    )
 
 
 def _block_se(est: Any, se: SynthSE, replications: int, seed: int | None) -> float:
