@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from ebpm.estimators._did_fwl import Residualiser, residualiser, two_way
 
 __all__ = ["placebo_test"]
 
@@ -47,11 +48,11 @@ def placebo_test(
     n_t: int,
     covariates: np.ndarray,
     weights: np.ndarray | None,
-    residualiser: Callable[[np.ndarray, np.ndarray | None, np.ndarray], Callable[..., Any]],
     estimate: float,
     unit_names: list[Any],
     reps: int,
     seed: int | None,
+    residualiser: Residualiser = residualiser,
 ) -> dict[str, Any]:
     """The placebo estimates and the permutation p-value of ``estimate``.
 
@@ -62,9 +63,6 @@ def placebo_test(
         columns (n x p, possibly p = 0) and weights (None: equal).
     n_t : int
         Number of periods.
-    residualiser : callable
-        ``residualiser(fe, w, covs)`` returning the function that residualises columns on the
-        fixed effects ``fe`` and the covariates (``ebpm.estimators.did._residualiser``).
     estimate : float
         The actual estimate.
     unit_names : list
@@ -73,6 +71,10 @@ def placebo_test(
         Most placebos drawn at random when there are more choices of controls than this.
     seed : int, optional
         Seed of those draws.
+    residualiser : callable, optional
+        ``residualiser(fe, w, covs)`` returning ``M1``, the residualiser on the fixed effects
+        ``fe`` and the covariates; :func:`._did_fwl.residualiser`, the wild bootstrap's, unless
+        given.
 
     Returns
     -------
@@ -101,12 +103,9 @@ def placebo_test(
     position = np.full(len(ever), -1)
     position[controls] = np.arange(len(controls))
     pos, t = position[u_codes[keep]], t_codes[keep]
-    fe = np.column_stack([u_codes[keep], t_codes[keep]]).astype(np.uint64)
     w = None if weights is None else weights[keep]
-    residualise = residualiser(fe, w, covariates[keep])
-    # the residualiser works in the sqrt-weight-transformed space
-    root = (np.ones(len(pos)) if w is None else np.sqrt(w))[:, None]
-    r_y = residualise(y[keep].reshape(-1, 1) * root)[:, 0]
+    fwl = two_way(u_codes[keep], t_codes[keep], covariates[keep], w, make=residualiser)
+    r_y = fwl(y[keep].reshape(-1, 1))[:, 0]
     picks, exhaustive = _choices(len(controls), k, reps, seed)
     estimates = np.empty(len(picks))
     for start in range(0, len(picks), _CHUNK):
@@ -116,7 +115,7 @@ def placebo_test(
         np.put_along_axis(slot, chunk, np.arange(k)[None, :], axis=1)
         given = slot[:, pos].T  # rows x placebos
         fake = np.where(given >= 0, paths[np.maximum(given, 0), t[:, None]], 0.0)
-        r_d = residualise(fake * root)
+        r_d = fwl(fake)
         denom = np.einsum("ij,ij->j", r_d, r_d)
         with np.errstate(invalid="ignore", divide="ignore"):
             estimates[start : start + len(chunk)] = (r_d.T @ r_y) / denom

@@ -30,7 +30,9 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["WildResult", "wild_cluster_bootstrap"]
+from ebpm.estimators._did_fwl import two_way
+
+__all__ = ["WildResult", "wild_cluster_bootstrap", "wild_twfe"]
 
 WeightsType = Literal["rademacher", "webb"]
 #: Bisection stops when the bracket is narrower than this share of the standard error.
@@ -133,6 +135,40 @@ def wild_cluster_bootstrap(
         t_stat=beta / se,
         reps=v.shape[1],
         full_enumeration=weights_type == "rademacher" and 2**n_g <= reps,
+    )
+
+
+def wild_twfe(
+    y: np.ndarray,
+    d: np.ndarray,
+    *,
+    u_codes: np.ndarray,
+    t_codes: np.ndarray,
+    covariates: np.ndarray,
+    weights: np.ndarray | None,
+    clusters: np.ndarray,
+    n_clusters: int,
+    reps: int,
+    seed: int | None,
+    weights_type: WeightsType,
+    conf_level: float,
+) -> WildResult:
+    """WCR-11 bootstrap of the coefficient on ``d`` in the two-way fixed-effects regression
+    of ``y`` on ``d``, unit and period effects and ``covariates`` (n x p, p may be 0), weighted
+    by ``weights`` (None: equal): the Frisch-Waugh-Lovell set-up of :mod:`._did_fwl` (the one
+    placebo inference uses), then :func:`wild_cluster_bootstrap`."""
+    fwl = two_way(u_codes, t_codes, covariates, weights)
+    yx = fwl(np.column_stack([y, d]))
+    return wild_cluster_bootstrap(
+        yx[:, 0],
+        yx[:, 1],
+        clusters,
+        n_clusters,
+        fwl.residualise,
+        reps=reps,
+        seed=seed,
+        weights_type=weights_type,
+        conf_level=conf_level,
     )
 
 
