@@ -21,6 +21,7 @@ import pytest
 
 from ebpm.catalog import open_catalog
 from ebpm.errors import DataError, InvalidOptionError, NonNumericError, UnitNotFoundError
+from ebpm.estimators import _staggered_inference
 from ebpm.estimators.staggered import staggered_did
 from ebpm.results import EstimateResult
 from tests.conftest import ROOT
@@ -425,3 +426,35 @@ def test_cross_sections_clustered_by_a_column(mpdta) -> None:
     assert by_state.estimate == alone.estimate
     assert by_state.std_error != alone.std_error
     assert f"clustered by state, {data['state'].nunique()} clusters" in by_state.inference
+
+
+# --- the multiplier draws ----------------------------------------------------------------------
+def test_one_fit_draws_its_multipliers_once(mpdta) -> None:
+    # ATT(g,t), the overall aggregate and the aggregation's rows share one seeded draw
+    _staggered_inference._multipliers.cache_clear()
+    first = staggered_did(mpdta, **MPDTA, aggregate="event", n_boot=199, seed=11)
+    info = _staggered_inference._multipliers.cache_info()
+    assert (info.misses, info.hits) == (1, 2)
+    _staggered_inference._multipliers.cache_clear()
+    again = staggered_did(mpdta, **MPDTA, aggregate="event", n_boot=199, seed=11)
+    assert first.tidy().equals(again.tidy())
+
+
+def test_shared_draws_are_the_draws_of_each_call() -> None:
+    # reusing the draw changes no number: it is the matrix each seeded call drew before
+    shared = _staggered_inference._multipliers(5, 99, 7)
+    assert np.array_equal(shared, _staggered_inference._draw(99, 7, 5))
+    assert not shared.flags.writeable
+    assert _staggered_inference._multipliers(5, 99, 7) is shared
+
+
+def test_unseeded_or_generator_draws_are_not_shared() -> None:
+    psi = np.random.default_rng(0).normal(size=(50, 2))
+    options = {"inference": "bootstrap", "n_boot": 199, "conf_level": 0.95}
+    a, _ = _staggered_inference.standard_errors(psi, None, seed=None, **options)
+    b, _ = _staggered_inference.standard_errors(psi, None, seed=None, **options)
+    assert not np.array_equal(a, b)
+    rng = np.random.default_rng(1)
+    c, _ = _staggered_inference.standard_errors(psi, None, seed=rng, **options)
+    d, _ = _staggered_inference.standard_errors(psi, None, seed=rng, **options)
+    assert not np.array_equal(c, d)  # a Generator moves on between calls, as before

@@ -14,10 +14,18 @@ cross-sections) and ``S`` their cluster sums (each unit its own cluster by defau
   standard error is the interquartile range of ``b`` over ``qnorm(.75) - qnorm(.25)``, times
   ``sqrt(G) / n``, and the uniform band's critical value is the ``1 - alpha`` quantile of
   ``max_j |b_j / sigma_j|`` (R did's ``mboot``).
+
+R did draws a fresh set of multipliers at each call of ``mboot`` (for ATT(g,t), then for each
+aggregate), continuing R's random stream. Here every call is seeded with the same ``seed``, so
+the three calls of one fit (ATT(g,t), the overall aggregate, the aggregation's rows) would draw
+the same matrix three times: it is drawn once and reused (:func:`_multipliers`), which leaves
+every number as it was. Without an int seed (None, a Generator) each call draws afresh, as
+before.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal, get_args
 
 import numpy as np
@@ -60,10 +68,11 @@ def standard_errors(
         se = np.sqrt((sums**2).sum(axis=0)) / n
         return np.where(se > _TINY, se, np.nan), z
     n_clusters = sums.shape[0]
-    rng = np.random.default_rng(seed)
-    # the same draws as moderndid's unclustered bootstrap for the same seed
-    draws = rng.binomial(1, _P_MAMMEN, size=(n_boot, n_clusters))
-    v = np.where(draws == 1, 0.5 * (1 - np.sqrt(5)), 0.5 * (1 + np.sqrt(5)))
+    # an int seed gives the same matrix at every call: draw it once (a Generator moves on)
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
+        v = _multipliers(int(seed), n_boot, n_clusters)
+    else:
+        v = _draw(n_boot, n_clusters, seed)
     boot = np.sqrt(n_clusters) * (v @ sums) / n_clusters
     live = (boot**2).sum(axis=0) > _TINY
     se = np.full(psi.shape[1], np.nan)
@@ -79,3 +88,19 @@ def standard_errors(
     sup = sup[np.isfinite(sup)]
     crit = float(np.quantile(sup, conf_level, method="inverted_cdf")) if len(sup) else z
     return np.where(se > _TINY, se, np.nan), crit
+
+
+def _draw(n_boot: int, n_clusters: int, seed: int | None = None) -> np.ndarray:
+    """Mammen multipliers, draws x clusters: the same draws as moderndid's unclustered
+    bootstrap for the same seed."""
+    rng = np.random.default_rng(seed)
+    draws = rng.binomial(1, _P_MAMMEN, size=(n_boot, n_clusters))
+    return np.where(draws == 1, 0.5 * (1 - np.sqrt(5)), 0.5 * (1 + np.sqrt(5)))
+
+
+@lru_cache(maxsize=1)  # one fit's draws: its three calls share them, then the next fit's
+def _multipliers(seed: int, n_boot: int, n_clusters: int) -> np.ndarray:
+    """:func:`_draw` for a seed, drawn once per (seed, draws, clusters); read-only, as shared."""
+    v = _draw(n_boot, n_clusters, seed)
+    v.setflags(write=False)
+    return v
