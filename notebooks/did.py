@@ -108,4 +108,60 @@ report.headline(result, label=title)
 ax = result.plot()
 
 # %%
+report.say(
+    en="## Diagnostics\n\nThe checks this design allows, as the site's index shows them "
+    "(✓ no evidence against the design, ! read before the estimate, · for information):",
+    ja="## 診断\n\nこの評価デザインで行える確認（サイトの一覧と同じ表示。✓ デザインに反する"
+    "証拠なし、! 推定値より先に読むべき点、· 参考情報）：",
+)
+report.checks(result)
+
+# %%
+adoption = result.diagnostics.get("adoption", {})
+if adoption.get("staggered") or adoption.get("switches_off"):
+    report.say(
+        en="## Goodman-Bacon decomposition\n\nWith treatment starting at different times, the "
+        "two-way fixed-effects estimate is a weighted average of simple 2x2 comparisons, some "
+        "of which use already-treated units as controls: those are biased when effects change "
+        "over time (Goodman-Bacon 2021).",
+        ja="## Goodman-Bacon 分解\n\n処置の開始時期が単位によって異なると、二方向固定効果の"
+        "推定値は単純な 2×2 の比較の加重平均となり、その一部はすでに処置された単位を比較群に"
+        "使う。効果が時間とともに変わる場合、それらの比較は偏る（Goodman-Bacon 2021）。",
+    )
+if adoption.get("switches_off"):
+    off = ", ".join(map(str, adoption["switches_off"][:5]))
+    report.say(
+        en=f"The decomposition needs a treatment that stays on once it starts; here it switches "
+        f"off in {off}, so it cannot be computed. Estimate by cohort with staggered_did instead.",
+        ja=f"この分解は、一度始まった処置が続くことを前提とする。ここでは {off} で処置が終わるため"
+        "計算できない。staggered_did でコーホート別に推定すること。",
+    )
+elif adoption.get("staggered"):
+    bacon = ebpm.bacon_decomposition(data, outcome=outcome, unit=unit, time=time, treated=treated)
+    share = f"**{bacon.forbidden_weight:.1%}**"
+    report.say(
+        en=f"{share} of the weight falls on comparisons with already-treated controls (Later vs "
+        "Earlier or Always Treated). The larger this share, and the more those comparisons' "
+        "estimates differ from the others, the less the two-way fixed-effects estimate can be "
+        "read as an average effect; staggered_did avoids these comparisons.",
+        ja=f"ウェイトの {share} が、すでに処置された単位を比較群とする比較（Later vs Earlier "
+        "または Always Treated）にかかっている。この割合が大きいほど、またそれらの比較の推定値が"
+        "ほかと異なるほど、二方向固定効果の推定値を平均的な効果として読むことはできない。"
+        "staggered_did はこれらの比較を使わない。",
+    )
+    kinds = bacon.by_type()
+    if lang == "ja":  # the table's words in Japanese: its columns and comparisons
+        words = {"type": "比較の種類", "comparisons": "比較の数", "weight": "ウェイト"}
+        words |= {"estimate": "推定値"}
+        kinds = kinds.rename(columns=words)
+    display(kinds.round(4).style.hide(axis="index"))
+    ax = bacon.plot()
+    if lang == "ja":
+        ax.set(
+            xlabel="ウェイト",
+            ylabel=f"2×2 の差の差の推定値（{outcome}）",
+            title="Goodman-Bacon 分解",
+        )
+
+# %%
 report.footer(data)

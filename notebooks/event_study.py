@@ -25,6 +25,11 @@ estimator: Literal["twfe", "sun_abraham"] = "twfe"
 title: str = "Minimum-wage increases and teen employment"  # report title
 # the policy evaluated, in words
 policy: str = "State minimum wage raised above the federal level (2004, 2006 or 2007)"
+# sensitivity to violations of parallel trends (Rambachan & Roth 2023): "smoothness" (fast) or
+# "relative_magnitude" (slower: about 10 seconds per bound)
+sensitivity_method: Literal["relative_magnitude", "smoothness"] = "smoothness"
+# the bounds tried (M-bar for relative magnitudes, M for smoothness); None: the method's defaults
+sensitivity_bounds: list[float] | None = None
 
 # %%
 import matplotlib.pyplot as plt
@@ -101,10 +106,6 @@ table = result.tidy()
 display(table.round(4).style.hide(axis="index"))
 
 # %%
-report.say(en="## Headline: average effect after adoption", ja="## 主な推定値：導入後の平均効果")
-report.headline(result, label=title)
-
-# %%
 report.say(en="## Pre-trend test", ja="## 事前トレンドの検定")
 pre = result.diagnostics["pretrend"]
 if pre["df"] == 0:
@@ -147,6 +148,80 @@ else:
         f"1 期あたり {s80} のトレンドでも検出される確率は 80% である。"
         "これより緩やかな事前トレンドはこの検定で見逃されうる。",
     )
+
+# %%
+report.say(
+    en="## Sensitivity to violations of parallel trends",
+    ja="## 平行トレンドの仮定の破れに対する感度分析",
+)
+if pre["df"] < 2 or ref_period != -1:
+    s = None
+    report.say(
+        en="Not run: the sensitivity analysis (Rambachan & Roth 2023) reads how far trends moved "
+        "between pre-period coefficients, so it needs at least two of them besides the reference "
+        f"period, and event time -1 as the reference; this event study has {pre['df']}, with "
+        f"reference {ref_period}.",
+        ja="実施しない：感度分析（Rambachan & Roth 2023）は処置前の係数の間でトレンドがどれだけ"
+        "動いたかを読むため、基準期間のほかに処置前の係数が 2 つ以上あり、基準がイベント時点 -1 "
+        f"である必要がある。このイベントスタディでは {pre['df']} 個、基準は {ref_period}。",
+    )
+else:
+    bounds = {"Mbar" if sensitivity_method == "relative_magnitude" else "M": sensitivity_bounds}
+    s = result.sensitivity(sensitivity_method, **bounds)
+    if sensitivity_method == "relative_magnitude":
+        explain = dict(
+            en="Under relative magnitudes, a violation of parallel trends after adoption (the "
+            "change from one period to the next) may be up to M̄ times the largest one before "
+            "adoption. The breakdown value is the smallest M̄ at which the robust confidence set "
+            "includes zero: below 1, a violation no larger than those already seen before "
+            "adoption could explain the effect away; well above 1, it would take a much larger "
+            "one.",
+            ja="相対的大きさの考え方では、導入後の平行トレンドからの乖離（1 期ごとの変化）が、導入"
+            "前の最大の乖離の M̄ 倍までありうるとする。ブレークダウン値は、頑健な信頼集合が 0 を"
+            "含むようになる最小の M̄ である。1 未満なら、導入前に見られた程度の乖離で効果が説明"
+            "できてしまう。1 を大きく上回れば、それよりずっと大きな乖離が必要になる。",
+        )
+    else:
+        explain = dict(
+            en="Under smoothness, the difference in trends between adopters and comparison units "
+            "may bend after adoption: its slope may change by up to M (in units of "
+            f"{outcome}) from one period to the next; M = 0 lets a linear pre-trend continue. "
+            "The breakdown value is the smallest M at which the robust confidence set includes "
+            "zero: the smaller it is, the less the trends need to bend to explain the effect "
+            "away.",
+            ja="滑らかさの考え方では、導入単位と比較単位のトレンドの差が導入後に曲がることを"
+            f"許し、その傾きが 1 期ごとに最大 M（{outcome} の単位）だけ変わりうるとする。M = 0 "
+            "は線形の事前トレンドがそのまま続く場合である。ブレークダウン値は、頑健な信頼集合が "
+            "0 を含むようになる最小の M であり、小さいほど、わずかなトレンドの曲がりで効果が"
+            "説明できてしまう。",
+        )
+    level = f"{s.conf_level:.0%}"
+    report.say(
+        en="How far may parallel trends fail after adoption before the conclusion changes "
+        f"(Rambachan & Roth 2023)? Each bar is a {level} confidence set for the {s.label('en')} "
+        "that stays valid under any violation within the bound on the horizontal axis. "
+        f"{explain['en']}",
+        ja="導入後に平行トレンドの仮定がどこまで破れたら結論が変わるか（Rambachan & Roth 2023）。"
+        f"各棒は、横軸の上限までのどんな乖離の下でも有効な{s.label('ja')}の {level} 信頼集合"
+        f"である。{explain['ja']}",
+    )
+    ax = s.plot(lang=lang)
+    report.say(
+        en=f"Result for this estimate — {s.said('en')}.", ja=f"この推定の結果は「{s.said('ja')}」。"
+    )
+
+# %%
+report.say(en="## Headline: average effect after adoption", ja="## 主な推定値：導入後の平均効果")
+report.headline(result, label=title, sensitivity=s)
+
+# %%
+report.say(
+    en="## Diagnostics\n\nThe checks this design allows, as the site's index shows them "
+    "(✓ no evidence against the design, ! read before the estimate, · for information):",
+    ja="## 診断\n\nこの評価デザインで行える確認（サイトの一覧と同じ表示。✓ デザインに反する"
+    "証拠なし、! 推定値より先に読むべき点、· 参考情報）：",
+)
+report.checks(result, sensitivity=s)
 
 # %%
 report.say(

@@ -21,6 +21,17 @@ time: str = "year"  # period column (numeric)
 cohort: str = "first_treat"  # first treated period of the unit; 0 or empty = never treated
 # comparison units: never treated, or not yet treated
 control_group: Literal["never_treated", "not_yet_treated"] = "never_treated"
+# how the headline summarises ATT(g,t): one overall ATT, by event time (its headline: the average
+# over event times 0 and later), by cohort, or by calendar period
+aggregate: Literal["simple", "event", "group", "calendar"] = "simple"
+# pre-treatment ATT(g,t) against the period before each ("varying") or before adoption
+# ("universal"); the sensitivity analysis needs "universal" with aggregate "event"
+base_period: Literal["varying", "universal"] = "varying"
+# sensitivity to violations of parallel trends (Rambachan & Roth 2023): "smoothness" (fast) or
+# "relative_magnitude" (slower: about 10 seconds per bound)
+sensitivity_method: Literal["relative_magnitude", "smoothness"] = "smoothness"
+# the bounds tried (M-bar for relative magnitudes, M for smoothness); None: the method's defaults
+sensitivity_bounds: list[float] | None = None
 title: str = "Minimum-wage increases and teen employment"  # report title
 # the policy evaluated, in words
 policy: str = "state minimum wage raised above the federal level (adopted 2004, 2006 or 2007)"
@@ -37,7 +48,8 @@ data = catalog.load(dataset)
 info = catalog.describe(dataset)
 display(Markdown(f"# {title}\n\n{info.description}"))
 roles = {"outcome": outcome, "unit": unit, "time": time, "cohort": cohort}
-result = staggered_did(data, **roles, control_group=control_group, seed=20240501)
+options = {"control_group": control_group, "base_period": base_period}
+result = staggered_did(data, **roles, **options, aggregate=aggregate, seed=20240501)
 # Japanese names of the comparison groups and of the tables' columns (English: as in the code)
 ja = lang == "ja"
 groups = {"never_treated": "未処置群", "not_yet_treated": "未処置群とまだ処置されていない単位"}
@@ -118,12 +130,11 @@ display(result.diagnostics["att_gt"].round(4).style.hide(axis="index"))
 ax = result.plot()
 
 # %%
-report.say(en="## Estimate: overall ATT", ja="## 推定結果：全体の ATT")
-report.headline(result, label=title)
-
-# %%
 report.say(en="## Event study and pre-trend test", ja="## イベントスタディと事前トレンドの検定")
-event = staggered_did(data, **roles, control_group=control_group, aggregate="event", seed=1)
+if aggregate == "event":
+    event = result
+else:
+    event = staggered_did(data, **roles, **options, aggregate="event", seed=1)
 display(event.tidy().round(4).style.hide(axis="index"))
 pre = result.diagnostics["pretrend"]
 stat, p = f"{pre['statistic']:.3f}", f"{pre['p_value']:.3f}"
@@ -146,11 +157,101 @@ ax = event.plot()
 
 # %%
 report.say(
+    en="## Sensitivity to violations of parallel trends",
+    ja="## 平行トレンドの仮定の破れに対する感度分析",
+)
+n_pre = int((result.tidy()["event_time"] < -1).sum()) if aggregate == "event" else 0
+s = None
+if aggregate != "event" or base_period != "universal":
+    report.say(
+        en="Not run: the sensitivity analysis (Rambachan & Roth 2023) needs the headline by event "
+        'time against a fixed base period: run with aggregate "event" and base_period '
+        '"universal".',
+        ja="実施しない：感度分析（Rambachan & Roth 2023）には、イベント時点別で固定の基準期間に"
+        'よる推定が必要である。aggregate を "event"、base_period を "universal" にして実行する'
+        "こと。",
+    )
+elif n_pre < 2:
+    report.say(
+        en="Not run: the sensitivity analysis reads how far trends moved between pre-period "
+        "coefficients, so it needs at least two besides the reference period; this event study "
+        f"has {n_pre}.",
+        ja="実施しない：感度分析は処置前の係数の間でトレンドがどれだけ動いたかを読むため、基準期間"
+        f"のほかに処置前の係数が 2 つ以上必要である。このイベントスタディでは {n_pre} 個。",
+    )
+else:
+    bounds = {"Mbar" if sensitivity_method == "relative_magnitude" else "M": sensitivity_bounds}
+    s = result.sensitivity(sensitivity_method, **bounds)
+    if sensitivity_method == "relative_magnitude":
+        explain = dict(
+            en="Under relative magnitudes, a violation of parallel trends after adoption (the "
+            "change from one period to the next) may be up to M̄ times the largest one before "
+            "adoption. The breakdown value is the smallest M̄ at which the robust confidence set "
+            "includes zero: below 1, a violation no larger than those already seen before "
+            "adoption could explain the effect away; well above 1, it would take a much larger "
+            "one.",
+            ja="相対的大きさの考え方では、導入後の平行トレンドからの乖離（1 期ごとの変化）が、導入"
+            "前の最大の乖離の M̄ 倍までありうるとする。ブレークダウン値は、頑健な信頼集合が 0 を"
+            "含むようになる最小の M̄ である。1 未満なら、導入前に見られた程度の乖離で効果が説明"
+            "できてしまう。1 を大きく上回れば、それよりずっと大きな乖離が必要になる。",
+        )
+    else:
+        explain = dict(
+            en="Under smoothness, the difference in trends between adopters and comparison units "
+            "may bend after adoption: its slope may change by up to M (in units of "
+            f"{outcome}) from one period to the next; M = 0 lets a linear pre-trend continue. "
+            "The breakdown value is the smallest M at which the robust confidence set includes "
+            "zero: the smaller it is, the less the trends need to bend to explain the effect "
+            "away.",
+            ja="滑らかさの考え方では、導入単位と比較単位のトレンドの差が導入後に曲がることを"
+            f"許し、その傾きが 1 期ごとに最大 M（{outcome} の単位）だけ変わりうるとする。M = 0 "
+            "は線形の事前トレンドがそのまま続く場合である。ブレークダウン値は、頑健な信頼集合が "
+            "0 を含むようになる最小の M であり、小さいほど、わずかなトレンドの曲がりで効果が"
+            "説明できてしまう。",
+        )
+    level = f"{s.conf_level:.0%}"
+    report.say(
+        en="How far may parallel trends fail after adoption before the conclusion changes "
+        f"(Rambachan & Roth 2023)? Each bar is a {level} confidence set for the {s.label('en')} "
+        "that stays valid under any violation within the bound on the horizontal axis. "
+        f"{explain['en']}",
+        ja="導入後に平行トレンドの仮定がどこまで破れたら結論が変わるか（Rambachan & Roth 2023）。"
+        f"各棒は、横軸の上限までのどんな乖離の下でも有効な{s.label('ja')}の {level} 信頼集合"
+        f"である。{explain['ja']}",
+    )
+    ax = s.plot(lang=lang)
+    report.say(
+        en=f"Result for this estimate — {s.said('en')}.", ja=f"この推定の結果は「{s.said('ja')}」。"
+    )
+
+# %%
+headings = {
+    "simple": ("overall ATT", "全体の ATT"),
+    "event": ("average effect after adoption (event times 0 and later)", "導入後の平均効果"),
+    "group": ("average of the cohorts' effects", "コーホート別の効果の平均"),
+    "calendar": ("average of the periods' effects", "期間別の効果の平均"),
+}[aggregate]
+report.say(en=f"## Estimate: {headings[0]}", ja=f"## 推定結果：{headings[1]}")
+report.headline(result, label=title, sensitivity=s)
+
+# %%
+report.say(
+    en="## Diagnostics\n\nThe checks this design allows, as the site's index shows them "
+    "(✓ no evidence against the design, ! read before the estimate, · for information):",
+    ja="## 診断\n\nこの評価デザインで行える確認（サイトの一覧と同じ表示。✓ デザインに反する"
+    "証拠なし、! 推定値より先に読むべき点、· 参考情報）：",
+)
+report.checks(result, sensitivity=s)
+
+# %%
+report.say(
     en="## Robustness: not-yet-treated comparison units",
     ja="## 頑健性：まだ処置されていない単位を比較群に含める",
 )
 other = "not_yet_treated" if control_group == "never_treated" else "never_treated"
-robust = staggered_did(data, **roles, control_group=other, seed=20240501)
+robust = staggered_did(
+    data, **roles, control_group=other, base_period=base_period, aggregate=aggregate, seed=20240501
+)
 display(
     pd.DataFrame(
         [

@@ -13,15 +13,20 @@ from click.testing import CliRunner
 from ebpm.cli import main
 from ebpm.estimators.did import VcovKind
 from ebpm.estimators.event_study import EventStudyEstimator
-from ebpm.estimators.staggered import ControlGroup
+from ebpm.estimators.staggered import BasePeriod, ControlGroup, StaggeredAggregate
 from ebpm.estimators.synth import SynthMethod
 from ebpm.pipeline.notebooks import declared_parameters
+from ebpm.trust.sensitivity import SensitivityMethod
 from tests.conftest import ROOT
 
 CHOICES = [
     ("did.py", "vcov", VcovKind),
     ("event_study.py", "estimator", EventStudyEstimator),
+    ("event_study.py", "sensitivity_method", SensitivityMethod),
     ("staggered_did.py", "control_group", ControlGroup),
+    ("staggered_did.py", "aggregate", StaggeredAggregate),
+    ("staggered_did.py", "base_period", BasePeriod),
+    ("staggered_did.py", "sensitivity_method", SensitivityMethod),
     ("synthetic_control.py", "method", SynthMethod),
 ]
 

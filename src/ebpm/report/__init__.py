@@ -39,6 +39,7 @@ __all__ = [
     "RUN_ID_ENV",
     "TABLE_MIME",
     "TASK_ENV",
+    "checks",
     "design_statement",
     "etable",
     "footer",
@@ -147,6 +148,66 @@ def headline(
             "text/html": result_html(result, lang),
             "text/plain": result.summary(),
             RESULT_MIME: payload,
+        }
+    )
+
+
+#: The mark and colour (Okabe-Ito) shown before a check of each status.
+CHECK_MARKS = {"pass": ("✓", "#009E73"), "warn": ("!", "#D55E00"), "info": ("·", "#555555")}
+#: What :func:`checks` says when no diagnostic applies to a result's design.
+NO_CHECKS = {
+    "en": "No diagnostic applies to this design.",
+    "ja": "この評価デザインに当てはまる診断はない。",
+}
+
+
+def checks(result: EstimateResult, *, lang: str | None = None, sensitivity: Any = None) -> None:
+    """Show ``result``'s checks (:meth:`~ebpm.results.EstimateResult.checks`) as short lines,
+    each with its status mark: ✓ pass, ! warn (read before the estimate), · info.
+
+    The words are those the site's diagnostics show, in ``lang`` ("en" or "ja"; default
+    :func:`language`). ``sensitivity`` (what ``result.sensitivity(...)`` returned, as given to
+    :func:`headline`) adds its breakdown value, as the site shows it. A design with no
+    diagnostic gets one sentence saying so. The heading above is the notebook's.
+    """
+    from ebpm.results import EstimateResult
+    from ebpm.trust.checks import checks as checks_of
+
+    if not isinstance(result, EstimateResult):
+        raise TypeError(f"checks() takes an EstimateResult, got {type(result).__name__}")
+    lang = check_lang(lang if lang is not None else language())
+    record = result.to_dict()
+    if sensitivity is not None:
+        from ebpm.trust.sensitivity import Sensitivity
+
+        if not isinstance(sensitivity, Sensitivity):
+            raise TypeError(
+                "checks(sensitivity=...) takes what result.sensitivity() returned, got "
+                f"{type(sensitivity).__name__}"
+            )
+        record["diagnostics"] = {**record["diagnostics"], "sensitivity": sensitivity.to_dict()}
+    rows = checks_of(record, lang)
+    esc = html.escape
+    if not rows:
+        text = NO_CHECKS[lang]
+        _display({"text/html": f'<p class="ebpm-checks">{esc(text)}</p>', "text/plain": text})
+        return
+    items, lines = [], []
+    for row in rows:
+        status = str(row["status"])
+        mark, colour = CHECK_MARKS.get(status, ("·", "#555555"))
+        items.append(
+            f'<li class="ebpm-check ebpm-check-{esc(status)}">'
+            f'<span title="{esc(status)}" style="color:{colour};font-weight:bold;'
+            f'display:inline-block;width:1.2em">{esc(mark)}</span>{esc(str(row["text"]))}</li>'
+        )
+        lines.append(f"{mark} {row['text']}")
+    body = "".join(items)
+    _display(
+        {
+            "text/html": f'<ul class="ebpm-checks" style="list-style:none;padding-left:0">'
+            f"{body}</ul>",
+            "text/plain": "\n".join(lines),
         }
     )
 
