@@ -504,7 +504,7 @@ def test_wild_bootstrap_covers_a_known_effect_with_few_clusters() -> None:
 
 
 def test_reps_must_be_a_reasonable_integer(organ: pd.DataFrame) -> None:
-    with pytest.raises(DataError, match=r"reps=10 must be an integer of at least 99"):
+    with pytest.raises(InvalidOptionError, match=r"reps=10 must be an integer of at least 99"):
         did(organ, **ORGAN_ROLES, vcov="wild", reps=10)
 
 

@@ -15,6 +15,7 @@ from ebpm.errors import (
     DataError,
     EstimationError,
     FewClustersWarning,
+    InvalidOptionError,
     NoTreatedUnitsError,
 )
 from ebpm.estimators import _pyfixest
@@ -28,7 +29,7 @@ from ebpm.estimators._common import (
     duplicate_rows_error,
     require_frame,
 )
-from ebpm.estimators._did_wild import wild_cluster_bootstrap
+from ebpm.estimators._did_wild import wild_twfe
 from ebpm.estimators.bacon import check_adoption
 from ebpm.results import EstimateResult, tidy_table
 
@@ -434,7 +435,7 @@ def _validate(
         raise DataError(f"conf_level={conf_level!r} must be between 0 and 1, e.g. 0.95")
     check_columns(data, roles)
     if not isinstance(reps, int) or isinstance(reps, bool) or reps < 99:
-        raise DataError(f"reps={reps!r} must be an integer of at least 99, e.g. 9999")
+        raise InvalidOptionError(f"reps={reps!r} must be an integer of at least 99, e.g. 9999")
     check_complete(data, roles["cluster"], role="cluster")
     return checked
 
@@ -637,30 +638,6 @@ def _fit_pyfixest(
     return _Fit(raw, _pyfixest.n_obs(model), _pyfixest.r2(model), _pyfixest.r2_within(model), model)
 
 
-def _residualiser(
-    fe: np.ndarray, w: np.ndarray | None, covs: np.ndarray
-) -> Callable[[np.ndarray], np.ndarray]:
-    """``M1`` in the sqrt-weight-transformed space: residuals of columns on the fixed effects
-    coded in ``fe`` and the columns of ``covs`` (weighted least squares with ``w``)."""
-    n = len(fe)
-    weights = np.ones(n) if w is None else w.astype(float)
-    root = np.sqrt(weights)[:, None]
-
-    def demean(q: np.ndarray) -> np.ndarray:
-        out, _ = _pyfixest.demean(np.ascontiguousarray(q, dtype=float), fe, weights, tol=1e-12)
-        return np.asarray(out)
-
-    cov_t = demean(covs) * root if covs.shape[1] else None
-
-    def residualise(z: np.ndarray) -> np.ndarray:
-        out = demean(z / root) * root
-        if cov_t is not None:
-            out -= cov_t @ np.linalg.lstsq(cov_t, out, rcond=None)[0]
-        return out
-
-    return residualise
-
-
 def _placebos(
     frame: pd.DataFrame,
     panel: _Panel,
@@ -684,7 +661,6 @@ def _placebos(
         n_t=panel.n_t,
         covariates=np.column_stack(covs) if covs else np.empty((len(panel.y), 0)),
         weights=panel.w,
-        residualiser=_residualiser,
         estimate=float(table.loc[table["term"] == panel.labels["d"], "estimate"].iloc[0]),
         unit_names=unit_names,
         reps=reps,
@@ -703,19 +679,19 @@ def _wild(
 ) -> dict[str, object]:
     """Wild cluster bootstrap: set the treated row's bootstrap p-value and test-inversion
     interval in ``table`` (in place) and return its diagnostics."""
-    fe = np.column_stack([panel.u_codes, panel.t_codes]).astype(np.uint64)
-    covs = np.column_stack([panel.xs[name] for name in kept]) if kept else np.empty((len(fe), 0))
-    residualise = _residualiser(fe, panel.w, covs)  # weights are positive (check_weights)
-    root = np.ones(len(fe)) if panel.w is None else np.sqrt(panel.w)
-    yx = residualise(np.column_stack([panel.y, panel.d]) * root[:, None])
+    n = len(panel.y)
+    covs = np.column_stack([panel.xs[name] for name in kept]) if kept else np.empty((n, 0))
     clusters, n_clusters = _codes(pd.Series(panel.cl_codes))
     weights_type: Literal["webb", "rademacher"] = "webb" if n_clusters <= 12 else "rademacher"
-    boot = wild_cluster_bootstrap(
-        yx[:, 0],
-        yx[:, 1],
-        clusters,
-        n_clusters,
-        residualise,
+    boot = wild_twfe(  # weights are positive (check_weights)
+        panel.y,
+        panel.d,
+        u_codes=panel.u_codes,
+        t_codes=panel.t_codes,
+        covariates=covs,
+        weights=panel.w,
+        clusters=clusters,
+        n_clusters=n_clusters,
         reps=reps,
         seed=seed,
         weights_type=weights_type,
