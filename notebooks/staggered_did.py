@@ -182,47 +182,7 @@ elif n_pre < 2:
 else:
     bounds = {"Mbar" if sensitivity_method == "relative_magnitude" else "M": sensitivity_bounds}
     s = result.sensitivity(sensitivity_method, **bounds)
-    if sensitivity_method == "relative_magnitude":
-        explain = dict(
-            en="Under relative magnitudes, a violation of parallel trends after adoption (the "
-            "change from one period to the next) may be up to M̄ times the largest one before "
-            "adoption. The breakdown value is the smallest M̄ at which the robust confidence set "
-            "includes zero: below 1, a violation no larger than those already seen before "
-            "adoption could explain the effect away; well above 1, it would take a much larger "
-            "one.",
-            ja="相対的大きさの考え方では、導入後の平行トレンドからの乖離（1 期ごとの変化）が、導入"
-            "前の最大の乖離の M̄ 倍までありうるとする。ブレークダウン値は、頑健な信頼集合が 0 を"
-            "含むようになる最小の M̄ である。1 未満なら、導入前に見られた程度の乖離で効果が説明"
-            "できてしまう。1 を大きく上回れば、それよりずっと大きな乖離が必要になる。",
-        )
-    else:
-        explain = dict(
-            en="Under smoothness, the difference in trends between adopters and comparison units "
-            "may bend after adoption: its slope may change by up to M (in units of "
-            f"{outcome}) from one period to the next; M = 0 lets a linear pre-trend continue. "
-            "The breakdown value is the smallest M at which the robust confidence set includes "
-            "zero: the smaller it is, the less the trends need to bend to explain the effect "
-            "away.",
-            ja="滑らかさの考え方では、導入単位と比較単位のトレンドの差が導入後に曲がることを"
-            f"許し、その傾きが 1 期ごとに最大 M（{outcome} の単位）だけ変わりうるとする。M = 0 "
-            "は線形の事前トレンドがそのまま続く場合である。ブレークダウン値は、頑健な信頼集合が "
-            "0 を含むようになる最小の M であり、小さいほど、わずかなトレンドの曲がりで効果が"
-            "説明できてしまう。",
-        )
-    level = f"{s.conf_level:.0%}"
-    report.say(
-        en="How far may parallel trends fail after adoption before the conclusion changes "
-        f"(Rambachan & Roth 2023)? Each bar is a {level} confidence set for the {s.label('en')} "
-        "that stays valid under any violation within the bound on the horizontal axis. "
-        f"{explain['en']}",
-        ja="導入後に平行トレンドの仮定がどこまで破れたら結論が変わるか（Rambachan & Roth 2023）。"
-        f"各棒は、横軸の上限までのどんな乖離の下でも有効な{s.label('ja')}の {level} 信頼集合"
-        f"である。{explain['ja']}",
-    )
-    ax = s.plot(lang=lang)
-    report.say(
-        en=f"Result for this estimate — {s.said('en')}.", ja=f"この推定の結果は「{s.said('ja')}」。"
-    )
+    report.sensitivity(s, outcome=outcome)
 
 # %%
 headings = {

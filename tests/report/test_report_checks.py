@@ -142,3 +142,28 @@ def test_a_sensitivity_adds_its_breakdown_as_the_site_shows_it(
 def test_a_sensitivity_must_be_what_result_sensitivity_returned() -> None:
     with pytest.raises(TypeError, match=r"checks\(sensitivity=\.\.\.\) takes what"):
         report.checks(_result(), sensitivity={"breakdown": 1.0})
+
+
+def test_report_sensitivity_explains_plots_and_concludes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import IPython.display
+
+    shown: list[dict] = []
+    figures: list[Any] = []
+    monkeypatch.setattr(report, "_display", shown.append)
+    monkeypatch.setattr(IPython.display, "display", figures.append)
+    report.sensitivity(_sensitivity(), outcome="dins", lang="en")
+    explain, result = (b["text/plain"] for b in shown)
+    assert explain.startswith("How far may parallel trends fail after adoption")
+    assert "up to M̄ times the largest one before adoption" in explain
+    assert result == "Result for this estimate: breakdown value: M̄ = 0.8."
+    assert len(figures) == 1
+    assert figures[0].axes[0].get_xlabel().startswith("M̄")
+    shown.clear()
+    report.sensitivity(_sensitivity(), lang="ja")
+    assert "相対的大きさの考え方では" in shown[0]["text/plain"]
+    assert shown[1]["text/plain"] == "この推定の結果は「ブレークダウン値：M̄ = 0.8」。"
+    with pytest.raises(TypeError, match=r"sensitivity\(\) takes what result\.sensitivity"):
+        report.sensitivity({"breakdown": 1.0})

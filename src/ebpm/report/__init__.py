@@ -47,6 +47,7 @@ __all__ = [
     "language",
     "package_versions",
     "say",
+    "sensitivity",
     "table",
 ]
 
@@ -159,6 +160,29 @@ NO_CHECKS = {
     "en": "No diagnostic applies to this design.",
     "ja": "この評価デザインに当てはまる診断はない。",
 }
+
+
+def sensitivity(s: Any, *, outcome: str | None = None, lang: str | None = None) -> None:
+    """Show a sensitivity analysis (what ``result.sensitivity(...)`` returned) for a reader:
+    what its robust sets and breakdown value mean, its plot, and its result in words, in
+    ``lang`` ("en" or "ja"; default :func:`language`). ``outcome`` names the outcome's units."""
+    from ebpm.trust.sensitivity import Sensitivity
+
+    if not isinstance(s, Sensitivity):
+        raise TypeError(
+            f"sensitivity() takes what result.sensitivity() returned, got {type(s).__name__}"
+        )
+    lang = check_lang(lang if lang is not None else language())
+    text = s.explain(lang, outcome=outcome)
+    _display({"text/markdown": text, "text/plain": text})
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    ax = s.plot(lang=lang)
+    display(ax.figure)
+    plt.close(ax.figure)
+    said = s.conclusion(lang)
+    _display({"text/markdown": said, "text/plain": said})
 
 
 def checks(result: EstimateResult, *, lang: str | None = None, sensitivity: Any = None) -> None:

@@ -40,6 +40,8 @@ METHODS: tuple[str, ...] = ("relative_magnitude", "smoothness")
 BOUND = {"relative_magnitude": "Mbar", "smoothness": "M"}
 #: The computation each method uses (HonestDiD's default for it).
 ENGINE = {"relative_magnitude": "C-LF", "smoothness": "FLCI"}
+#: The bound as a reader writes it.
+_SYMBOL = {"Mbar": "M̄", "M": "M"}
 #: HonestDiD README's grid for relative magnitudes.
 DEFAULT_MBAR = (0.5, 1.0, 1.5, 2.0)
 
@@ -58,6 +60,22 @@ _WORDS = {
         "xlabel_relative_magnitude": "M̄ (post-period violation relative to the largest before)",
         "xlabel_smoothness": "M (change in the slope of the trend difference per period)",
         "ylabel": "robust {level:.0%} confidence set",
+        "intro": "How far may parallel trends fail after adoption before the conclusion "
+        "changes (Rambachan & Roth 2023)? Each bar is a {level:.0%} confidence set for the "
+        "{target} that stays valid under any violation within the bound on the horizontal axis.",
+        "explain_relative_magnitude": "Under relative magnitudes, a violation of parallel trends "
+        "after adoption (the change from one period to the next) may be up to M̄ times the "
+        "largest one before adoption. The breakdown value is the smallest M̄ at which the robust "
+        "confidence set includes zero: below 1, a violation no larger than those already seen "
+        "before adoption could explain the effect away; well above 1, it would take a much "
+        "larger one.",
+        "explain_smoothness": "Under smoothness, the difference in trends between adopters and "
+        "comparison units may bend after adoption: its slope may change by up to M (in units of "
+        "{outcome}) from one period to the next; M = 0 lets a linear pre-trend continue. The "
+        "breakdown value is the smallest M at which the robust confidence set includes zero: "
+        "the smaller it is, the less the trends need to bend to explain the effect away.",
+        "result": "Result for this estimate: {said}.",
+        "the_outcome": "the outcome",
     },
     "ja": {
         "relative_magnitude": "相対的大きさ",
@@ -73,6 +91,20 @@ _WORDS = {
         "xlabel_relative_magnitude": "M̄（処置前の最大の乖離に対する処置後の乖離の比）",
         "xlabel_smoothness": "M（トレンド差の傾きの 1 期あたりの変化）",
         "ylabel": "頑健な {level:.0%} 信頼集合",
+        "intro": "導入後に平行トレンドの仮定がどこまで破れたら結論が変わるか（Rambachan & Roth "
+        "2023）。各棒は、横軸の上限までのどんな乖離の下でも有効な{target}の {level:.0%} 信頼集合"
+        "である。",
+        "explain_relative_magnitude": "相対的大きさの考え方では、導入後の平行トレンドからの乖離"
+        "（1 期ごとの変化）が、導入前の最大の乖離の M̄ 倍までありうるとする。ブレークダウン値は、"
+        "頑健な信頼集合が 0 を含むようになる最小の M̄ である。1 未満なら、導入前に見られた程度の"
+        "乖離で効果が説明できてしまう。1 を大きく上回れば、それよりずっと大きな乖離が必要になる。",
+        "explain_smoothness": "滑らかさの考え方では、導入単位と比較単位のトレンドの差が導入後に"
+        "曲がることを許し、その傾きが 1 期ごとに最大 M（{outcome} の単位）だけ変わりうるとする。"
+        "M = 0 は線形の事前トレンドがそのまま続く場合である。ブレークダウン値は、頑健な信頼集合が"
+        " 0 を含むようになる最小の M であり、小さいほど、わずかなトレンドの曲がりで効果が説明"
+        "できてしまう。",
+        "result": "この推定の結果は「{said}」。",
+        "the_outcome": "結果変数",
     },
 }
 
@@ -144,11 +176,24 @@ class Sensitivity(ResultDisplay):
         if lo <= 0 <= hi:
             return w["not_significant"]
         values = self.table[self.bound]
+        name = _SYMBOL[self.bound]
         if self.breakdown is None:
-            return w["breakdown_none"].format(bound=self.bound, value=_num(values.max()))
+            return w["breakdown_none"].format(bound=name, value=_num(values.max()))
         if self.breakdown_bracket is None:
-            return w["breakdown_first"].format(bound=self.bound, value=_num(self.breakdown))
-        return w["breakdown"].format(bound=self.bound, value=_num(self.breakdown))
+            return w["breakdown_first"].format(bound=name, value=_num(self.breakdown))
+        return w["breakdown"].format(bound=name, value=_num(self.breakdown))
+
+    def conclusion(self, lang: str = "en") -> str:
+        """One sentence for a report: the result of this analysis, in ``lang``."""
+        return _WORDS["ja" if lang == "ja" else "en"]["result"].format(said=self.said(lang))
+
+    def explain(self, lang: str = "en", *, outcome: str | None = None) -> str:
+        """What the robust sets and the breakdown value mean, for a reader, in ``lang``;
+        ``outcome`` names the outcome's units (smoothness bounds are in them)."""
+        w = _WORDS["ja" if lang == "ja" else "en"]
+        intro = w["intro"].format(level=self.conf_level, target=self.label(lang))
+        more = w[f"explain_{self.method}"].format(outcome=outcome or w["the_outcome"])
+        return f"{intro}{'' if lang == 'ja' else ' '}{more}"
 
     def summary(self) -> str:
         """The sets as a plain-text table, with the original interval and the breakdown."""
