@@ -155,13 +155,7 @@ elif adoption.get("staggered"):
         words |= {"estimate": "推定値"}
         kinds = kinds.rename(columns=words)
     display(kinds.round(4).style.hide(axis="index"))
-    ax = bacon.plot()
-    if lang == "ja":
-        ax.set(
-            xlabel="ウェイト",
-            ylabel=f"2×2 の差の差の推定値（{outcome}）",
-            title="Goodman-Bacon 分解",
-        )
+    ax = bacon.plot(lang=lang)
 
 # %%
 report.footer(data)

@@ -336,3 +336,17 @@ def test_everyone_adopting_at_once_is_refused() -> None:
 def test_data_must_be_a_dataframe() -> None:
     with pytest.raises(DataError, match=r"takes a pandas DataFrame"):
         bacon_decomposition([1, 2, 3], **ROLES)  # type: ignore[arg-type]
+
+
+def test_the_plot_speaks_japanese(castle: pd.DataFrame) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    res = bacon_decomposition(castle, outcome="l_homicide", unit="sid", time="year", treated="post")
+    ax = res.plot(lang="ja")
+    assert ax.get_title() == "Goodman-Bacon 分解"
+    assert ax.get_xlabel() == "ウェイト"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "処置 vs 未処置" in labels
+    assert any(t.startswith("二方向固定効果の推定値") for t in labels)
+    assert res.plot(lang="en").get_title() == "Goodman-Bacon decomposition"

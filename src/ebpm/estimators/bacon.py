@@ -138,23 +138,30 @@ class BaconDecomposition(ResultDisplay):
             ]
         )
 
-    def plot(self, ax: Any = None) -> Any:
-        """Each 2x2 estimate against its weight, by type, with the TWFE estimate; the Axes."""
+    def plot(self, ax: Any = None, *, lang: str | None = None) -> Any:
+        """Each 2x2 estimate against its weight, by type, with the TWFE estimate; the Axes.
+        Labels in ``lang`` ("en" or "ja"; default the site's, ``EBPM_LANG``)."""
+        from ebpm._lang import current_lang
         from ebpm.plotting import get_ax
 
+        w = _PLOT_WORDS[current_lang(lang)]
         ax = get_ax(ax, figsize=(6, 4))
         for kind in COMPARISONS:
             part = self.table[self.table["type"] == kind]
             if len(part):
                 colour, marker = _STYLES[kind]
                 ax.scatter(
-                    part["weight"], part["estimate"], color=colour, marker=marker, label=kind
+                    part["weight"],
+                    part["estimate"],
+                    color=colour,
+                    marker=marker,
+                    label=w.get(kind, kind),
                 )
-        label = f"TWFE estimate {fixed(self.twfe_estimate, 4)}"
+        label = w["twfe"].format(value=fixed(self.twfe_estimate, 4))
         ax.axhline(self.twfe_estimate, color="0.3", lw=0.8, ls="--", label=label)
-        ax.set_xlabel("weight")
-        ax.set_ylabel(f"2x2 DiD estimate ({self.design.get('outcome', 'outcome')})")
-        ax.set_title("Goodman-Bacon decomposition")
+        ax.set_xlabel(w["weight"])
+        ax.set_ylabel(w["estimate"].format(outcome=self.design.get("outcome", "outcome")))
+        ax.set_title(w["title"])
         ax.legend(fontsize="small")
         return ax
 
@@ -171,6 +178,27 @@ class BaconDecomposition(ResultDisplay):
                 "provenance": dict(self.provenance),
             }
         )
+
+
+#: The plot's words; comparison types keep bacondecomp's English names as keys.
+_PLOT_WORDS = {
+    "en": {
+        "twfe": "TWFE estimate {value}",
+        "weight": "weight",
+        "estimate": "2x2 DiD estimate ({outcome})",
+        "title": "Goodman-Bacon decomposition",
+    },
+    "ja": {
+        "twfe": "二方向固定効果の推定値 {value}",
+        "weight": "ウェイト",
+        "estimate": "2×2 の差の差分推定値（{outcome}）",
+        "title": "Goodman-Bacon 分解",
+        "Earlier vs Later Treated": "先に導入 vs 後に導入（比較群）",
+        "Later vs Earlier Treated": "後に導入 vs 先に導入（処置済みが比較群）",
+        "Later vs Always Treated": "後に導入 vs 常に処置（処置済みが比較群）",
+        "Treated vs Untreated": "処置 vs 未処置",
+    },
+}
 
 
 def bacon_decomposition(
