@@ -120,7 +120,7 @@ def run(work: Path) -> str:
             "bisection steps) by one enumeration of the dual polytope's vertices "
             "(`ebpm.trust._lf_cv`); the same random draws, so the same sets: 'gap' is the "
             "largest difference of a bound. Smoothness (FLCI) is moderndid's computation "
-            "unchanged. ebpm's default adds the breakdown bisection (2 bounds for M̄, 8 for M).",
+            "unchanged. ebpm's default adds the breakdown bisection (4 bounds for M̄, 8 for M).",
             "",
             "| grid | moderndid directly | ebpm, `refine=0` (same work) | ebpm, default | "
             "speed-up | gap |",

@@ -27,9 +27,10 @@ aggregate: Literal["simple", "event", "group", "calendar"] = "simple"
 # pre-treatment ATT(g,t) against the period before each ("varying") or before adoption
 # ("universal"); the sensitivity analysis needs "universal" with aggregate "event"
 base_period: Literal["varying", "universal"] = "varying"
-# sensitivity to violations of parallel trends (Rambachan & Roth 2023): "smoothness" (fast) or
-# "relative_magnitude" (slower: about 10 seconds per bound)
-sensitivity_method: Literal["relative_magnitude", "smoothness"] = "smoothness"
+# sensitivity to violations of parallel trends (Rambachan & Roth 2023): "relative_magnitude"
+# (post-period violations up to M-bar times the largest before; the evidence grade reads it) or
+# "smoothness" (the slope of the trend difference may change by M per period)
+sensitivity_method: Literal["relative_magnitude", "smoothness"] = "relative_magnitude"
 # the bounds tried (M-bar for relative magnitudes, M for smoothness); None: the method's defaults
 sensitivity_bounds: list[float] | None = None
 title: str = "Minimum-wage increases and teen employment"  # report title

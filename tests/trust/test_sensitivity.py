@@ -121,11 +121,10 @@ def test_relative_magnitude_breakdown_is_just_below_two(relative: Sensitivity) -
     # README: "the breakdown value for a significant effect is M̄ = 2" (its grid's step is .5).
     assert relative.breakdown is not None
     assert 1.75 < relative.breakdown <= 2.0
-    assert relative.breakdown_bracket == (1.875, 2.0) or relative.breakdown_bracket == (
-        1.75,
-        1.875,
-    )
-    assert len(relative.refined) == 2
+    low, high = relative.breakdown_bracket  # type: ignore[misc]
+    assert high - low == pytest.approx(0.5 / 2**4)  # four bisection steps of the grid's .5
+    assert 1.5 < low < relative.breakdown == high <= 2.0
+    assert len(relative.refined) == 4
 
 
 def test_average_target_matches_the_stata_port(medicaid: EstimateResult) -> None:
