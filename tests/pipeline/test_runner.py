@@ -297,7 +297,9 @@ def test_demo_index_lists_every_estimate(demo) -> None:
     for name in _demo_tasks():
         assert f'<a href="reports/demo/{name}.html">{name}</a>' in index
     assert index.count('<span class="ok">ok</span>') == len(result.tasks)
-    assert '<span class="failed">' not in index
+    # red marks only for diagnostics that warn (the event study's sensitivity breakdown is
+    # below 1), never for a task's status
+    assert set(re.findall(r'<span class="failed">([^<]*)</span>', index)) <= {"warn"}
     assert f"<code>{result.run_id}</code>" in index
     assert f"sha256 {ORGAN_SHA256[:12]}" in index
 

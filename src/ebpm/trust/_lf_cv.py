@@ -31,7 +31,7 @@ restores moderndid's in ``finally``. It replaces the names wherever a ``moderndi
 module holds them (``arp_nuisance`` looks them up in its globals; ``delta.rm.rm`` and its
 siblings import ``compute_least_favorable_cv`` by name). This reaches into moderndid's
 internals, which is why ``pyproject.toml`` pins ``moderndid<0.3`` and
-``tests/trust/test_lf_cv.py`` checks that the patched and unpatched computations give the same
+``tests/trust/test__lf_cv.py`` checks that the patched and unpatched computations give the same
 numbers: a moderndid upgrade that changes them fails loudly there.
 """
 
