@@ -280,3 +280,16 @@ def test_write_history_pages_skips_empty_histories_and_follows_the_state(tmp_pat
     assert '<html lang="ja">' in page
     assert '<a href="../../reports/demo/its.html">最新のレポート</a>' in page
     assert not (tmp_path / "history" / "demo" / "never.html").exists()
+
+
+def test_an_unchanged_history_page_is_not_written_again(tmp_path: Path) -> None:
+    state = {"lang": "ja", "pipelines": {}}
+    histories = {"its": [_entry("r1", estimate=1.0)]}
+    (path,) = runs.write_history_pages(tmp_path, "demo", histories, state)
+    assert list((tmp_path / "_ebpm" / "fonts").glob("*.woff"))  # its glyphs, in the site's cache
+    stamp = path.stat().st_mtime_ns
+    assert runs.write_history_pages(tmp_path, "demo", histories, state) == []
+    assert path.stat().st_mtime_ns == stamp
+    histories["its"].append(_entry("r2", estimate=2.0))  # a new run: the page changes
+    assert runs.write_history_pages(tmp_path, "demo", histories, state) == [path]
+    assert "r2" in path.read_text(encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -197,3 +198,12 @@ def test_error_of_a_clean_notebook_is_none() -> None:
 def test_strip_ansi() -> None:
     assert strip_ansi("\x1b[0;31mred\x1b[0m and \x1b[1mbold\x1b[22m") == "red and bold"
     assert strip_ansi("plain [1] text") == "plain [1] text"
+
+
+def test_a_report_keeps_its_glyph_subset_in_the_sites_font_cache(tmp_path: Path) -> None:
+    cache, nb = tmp_path / "_ebpm" / "fonts", _nb()
+    page = report_page(nb, title="demo: t", font_cache=cache)
+    (subset,) = cache.glob("*.woff")
+    assert page == report_page(nb, title="demo: t", font_cache=cache)  # the same page again
+    subset.write_bytes(b"wOFF-cached")  # a second page with these glyphs does no font work
+    assert "d09GRi1jYWNoZWQ=" in report_page(nb, title="demo: t", font_cache=cache)

@@ -19,7 +19,7 @@ from typing import Any
 
 from ebpm._io import atomic_write_text, os_reason
 from ebpm.errors import PipelineError
-from ebpm.pipeline import history
+from ebpm.pipeline import history, rendered
 from ebpm.pipeline.events import Progress, Published
 from ebpm.pipeline.fingerprint import data_key
 from ebpm.pipeline.plan import Plan, RunContext, covering_runs
@@ -258,34 +258,58 @@ def render_task(
     folder gets a copy of the report); False when publishing a recorded run later."""
     from ebpm import site as site_mod
 
-    if nb is None and result.output_notebook:
-        nb = read_executed(run_dir / result.output_notebook)
-        take_outputs(result, nb)
     with _site_lock(site):
-        lang = site_mod.load_state(site).get("lang", "en")
+        state = site_mod.load_state(site)
+    lang = state.get("lang", "en")
     page = _Page(spec, run_id, run_dir, site, lang, git, versions, last_good, in_run)
-    key = None
+    inputs = None  # what the report is rendered from, when publishing a recorded run
+    if nb is None and not in_run and result.status == "ok" and result.output_notebook:
+        about = {"git": git, "versions": versions, "formats": state.get("formats")}
+        inputs = rendered.report_inputs(
+            result.to_dict(),
+            notebook=run_dir / result.output_notebook,
+            page={**_page_key(spec, result.name, run_id, lang), **about, "pipeline": spec.name},
+        )
+    rel = report_path(spec.name, result.name)
+    kept = inputs is not None and rendered.is_current(site, rel, inputs)
+    if kept:  # rendered from these very inputs: the page is kept
+        result.report = rel
+        (site / failure_path(spec.name, result.name)).unlink(missing_ok=True)
+        key: dict[str, Any] | None = _page_key(spec, result.name, run_id, lang)
+    else:
+        key = _render(result, page, nb)
+    if key is not None:
+        with _site_lock(site):
+            state = site_mod.load_state(site)
+            state.setdefault("pages", {})[rel] = key
+            site_mod.save_state(site, state)
+            if inputs is not None and not kept:
+                rendered.remember(site, rel, inputs)
+
+
+def _render(result: TaskResult, page: _Page, nb: Any) -> dict[str, Any] | None:
+    """Render the task's report or failure page (:func:`_publish_unguarded`); a rendering error
+    turns the task into a failure with a failure page."""
+    if nb is None and result.output_notebook:
+        nb = read_executed(page.run_dir / result.output_notebook)
+        take_outputs(result, nb)
     try:
-        key = _publish_unguarded(result, page, nb)
+        return _publish_unguarded(result, page, nb)
     except Exception as err:
         if result.status != "ok":
-            _raise_unwritable_site(site, err)
+            _raise_unwritable_site(page.site, err)
             raise
         result.status = "failed"
-        result.reason = _publish_failure(site, err)
+        result.reason = _publish_failure(page.site, err)
         # the reason is the task's line in the run's output and its failure page; the
         # traceback is for ebpm's developers (EBPM_DEBUG=1 shows it)
         log.debug("publishing %s failed", result.name, exc_info=True)
         try:
             _publish_unguarded(result, page, nb)
         except Exception as again:
-            _raise_unwritable_site(site, again)
+            _raise_unwritable_site(page.site, again)
             raise
-    if key is not None:
-        with _site_lock(site):
-            state = site_mod.load_state(site)
-            state.setdefault("pages", {})[report_path(spec.name, result.name)] = key
-            site_mod.save_state(site, state)
+    return None
 
 
 def _publish_failure(site: Path, err: Exception) -> str:
@@ -333,6 +357,7 @@ def _publish_unguarded(result: TaskResult, at: _Page, nb: Any) -> dict[str, Any]
     """Write the task's report or failure page; for a report, return what it was made from
     (:func:`_page_key`)."""
     from ebpm import site as site_mod
+    from ebpm.site.index import FONT_CACHE
     from ebpm.site.render import error_of
 
     spec, site = at.spec, at.site
@@ -368,6 +393,7 @@ def _publish_unguarded(result: TaskResult, at: _Page, nb: Any) -> dict[str, Any]
             about=about,
             lang=at.lang,
             informs=[(t, h) for t, h in key["informs"]],
+            font_cache=site / FONT_CACHE,
         )
         if at.in_run:  # publishing recorded runs later leaves their folders as they were
             atomic_write_text(at.run_dir / f"{result.name}.html", page)
@@ -392,6 +418,7 @@ def _publish_unguarded(result: TaskResult, at: _Page, nb: Any) -> dict[str, Any]
         if result.output_notebook
         else None,
         lang=at.lang,
+        font_cache=site / FONT_CACHE,
     )
     atomic_write_text(site / rel, page)
     result.failure_page = rel

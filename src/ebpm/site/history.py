@@ -142,9 +142,11 @@ def history_page(
     *,
     report: str | None = None,
     lang: str = "en",
+    font_cache: Path | None = None,
 ) -> str:
     """The run-history page of one task (``entries`` oldest first, from
-    :func:`ebpm.pipeline.history.task_history`). Every value is HTML-escaped here."""
+    :func:`ebpm.pipeline.history.task_history`). Every value is HTML-escaped here.
+    ``font_cache``: the folder of the site's glyph subsets."""
     from ebpm.site.pages import page, words
 
     esc = html.escape
@@ -204,13 +206,16 @@ def history_page(
         + f'<div class="wide"><table><thead><tr>{heads}</tr></thead>'
         + f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
-    return page(w["history_title"].format(task=task), body, lang)
+    return page(w["history_title"].format(task=task), body, lang, font_cache=font_cache)
 
 
 def write_history_pages(
     site: Path, pipeline: str, histories: dict[str, list[dict[str, Any]]], state: dict[str, Any]
 ) -> list[Path]:
-    """Write one history page per task of ``pipeline``; returns the pages written."""
+    """Write one history page per task of ``pipeline``; returns the pages written. A page whose
+    text did not change is left as it is (not written again)."""
+    from ebpm.site.index import FONT_CACHE
+
     lang = state.get("lang", "en")
     tasks = state.get("pipelines", {}).get(pipeline, {}).get("tasks", {})
     written = []
@@ -218,6 +223,18 @@ def write_history_pages(
         if not entries:
             continue
         report = (tasks.get(task) or {}).get("report")
-        page = history_page(pipeline, task, entries, report=report, lang=lang)
-        written.append(atomic_write_text(site / history_href(pipeline, task), page))
+        page = history_page(
+            pipeline, task, entries, report=report, lang=lang, font_cache=site / FONT_CACHE
+        )
+        path = site / history_href(pipeline, task)
+        if not _same_text(path, page):
+            written.append(atomic_write_text(path, page))
     return written
+
+
+def _same_text(path: Path, text: str) -> bool:
+    """Whether ``path`` holds ``text`` already."""
+    try:
+        return path.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False

@@ -153,9 +153,11 @@ def failure_page(
     last_good: str | None,
     executed_notebook: str | None,
     lang: str = "en",
+    font_cache: Path | None = None,
 ) -> str:
     """HTML explaining why a task failed: the failing cell, the error and the traceback, in the
-    site's language (the error itself is the kernel's, as raised)."""
+    site's language (the error itself is the kernel's, as raised). ``font_cache``: the folder
+    of the site's glyph subsets."""
     esc = html.escape
     w = words(lang)
     code = lambda text: f"<code>{esc(str(text))}</code>"  # noqa: E731
@@ -195,7 +197,7 @@ def failure_page(
         )
     else:
         parts.append(f"<p>{w['no_last_good']}</p>")
-    return page(w["failed_title"].format(task=task), "".join(parts), lang)
+    return page(w["failed_title"].format(task=task), "".join(parts), lang, font_cache=font_cache)
 
 
 # --- analysis plans --------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
+from pathlib import Path
 from typing import Any
 
 __all__ = ["check_disclosure", "error_of", "render_html", "report_page", "strip_ansi"]
@@ -237,6 +238,7 @@ def report_page(
     about: str | None = None,
     lang: str = "en",
     informs: list[tuple[str, str | None]] | None = None,
+    font_cache: Path | None = None,
 ) -> str:
     """A published report: the notebook with its code included but hidden behind a toggle, a
     bar linking back to the index (and to the policies whose logic models this evaluation is
@@ -245,6 +247,8 @@ def report_page(
     end.
 
     ``notice`` and ``about`` are HTML that the caller has escaped; ``informs`` is escaped here.
+    ``font_cache``: the folder of the site's glyph subsets
+    (:func:`ebpm.report.fonts.font_face_css`).
     """
     import html
 
@@ -278,7 +282,7 @@ def report_page(
     page = page.replace("</body>", (about or "") + _TOGGLE_JS + "</body>", 1)
     from ebpm.report.fonts import font_face_css
 
-    style = f"<style>\n{font_face_css(page)}\n{_page_css()}</style>\n"
+    style = f"<style>\n{font_face_css(page, cache_dir=font_cache)}\n{_page_css()}</style>\n"
     if 'class="ebpm-logic-model"' in page:
         # a logic model is wide (one column per stage): its page prints in landscape
         style += "<style>@media print{@page{size:A4 landscape;margin:10mm}}</style>\n"
