@@ -63,6 +63,7 @@ SUBMODULES = (
     "kpi",
     "pipeline",
     "plotting",
+    "privacy",
     "project",
     "report",
     "results",

@@ -41,7 +41,14 @@ LAYERS: list[tuple[str, ...]] = [
     ),
     ("ebpm.trust",),  # how far an estimate can be trusted: reads numbers, not results
     ("ebpm.japan", "ebpm.results", "ebpm.catalog"),
-    ("ebpm.estimators", "ebpm.geo", "ebpm.disclosure", "ebpm.describe", "ebpm.comparison"),
+    (
+        "ebpm.estimators",
+        "ebpm.geo",
+        "ebpm.disclosure",
+        "ebpm.privacy",
+        "ebpm.describe",
+        "ebpm.comparison",
+    ),
     ("ebpm.report",),  # the kernel side: what a notebook calls
     ("ebpm.site",),  # pages, registry, rendering: imports nothing of pipeline
     ("ebpm.kpi", "ebpm.pipeline"),  # runs, and publishing a run into the site

@@ -1,0 +1,32 @@
+"""Disclosure risk of microdata: how easily a record can be traced to its person.
+
+Record-level data (one row per person or firm) can be released or shared only when no one can
+be identified in them (匿名加工情報 under the Act on the Protection of Personal Information;
+匿名データ under the Statistics Act). The risk comes from the key variables (quasi-identifiers)
+an intruder could know from elsewhere, such as age, sex and municipality: a person alone in
+their combination of keys can be recognised.
+
+:func:`frequencies` counts, per record, the records sharing its keys (``fk``) and the people
+they stand for (``Fk``); :func:`individual_risk` turns them into the probability of a correct
+re-identification (Benedetti-Franconi); :func:`risk` summarises k-anonymity, expected
+re-identifications and global risk; :func:`l_diversity` checks that a sensitive variable is
+not revealed by the keys. The numbers are those of the R package sdcMicro, which the tests
+check against its own test cases. This is the first step of issue 23: anonymization methods
+and a release gate follow.
+"""
+
+from ebpm.privacy._freq import frequencies
+from ebpm.privacy._ldiv import L_THRESHOLD, LDiversity, l_diversity
+from ebpm.privacy._risk import K_LEVELS, Method, RiskMeasures, individual_risk, risk
+
+__all__ = [
+    "K_LEVELS",
+    "L_THRESHOLD",
+    "LDiversity",
+    "Method",
+    "RiskMeasures",
+    "frequencies",
+    "individual_risk",
+    "l_diversity",
+    "risk",
+]
