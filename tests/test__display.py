@@ -65,7 +65,27 @@ def _sensitivity() -> Any:
     )
 
 
+def _privacy_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "age": ["30s", "30s", "40s", "40s", "40s"],
+            "sex": ["f", "f", "m", "m", "f"],
+            "illness": ["a", "b", "a", "a", "c"],
+        }
+    )
+
+
+def _risk() -> Any:
+    return ebpm.privacy.risk(_privacy_frame(), keys=["age", "sex"])
+
+
+def _ldiversity() -> Any:
+    return ebpm.privacy.l_diversity(_privacy_frame(), keys=["age", "sex"], sensitive="illness")
+
+
 MAKERS: dict[str, Callable[[], Any]] = {
+    "RiskMeasures": _risk,
+    "LDiversity": _ldiversity,
     "BaconDecomposition": _bacon,
     "Sensitivity": _sensitivity,
     "EstimateResult": _estimate,
