@@ -8,8 +8,10 @@ import base64
 import hashlib
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from fontTools.ttLib import TTFont
 
 from ebpm.report import fonts
@@ -75,3 +77,47 @@ def test_the_cache_file_is_named_by_the_characters_and_its_folder_made(tmp_path:
     key = hashlib.sha256("京東都".encode()).hexdigest()[:32]  # the characters, sorted
     assert [p.name for p in folder.iterdir()] == [f"{key}.woff"]
     assert (folder / f"{key}.woff").read_bytes() == _woff(css)
+
+
+# --- expect: one cut for the pages at hand ----------------------------------------------------
+@pytest.fixture
+def fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No subsets cut yet in this process, no pages expected; the same second on every cut."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setattr(fonts, "_EXPECTED", [])
+    monkeypatch.setattr(fonts, "_BASE", {"chars": frozenset(), "ttf": b""})
+    fonts._subset_woff.cache_clear()
+    yield
+    fonts._subset_woff.cache_clear()
+
+
+def test_subsets_cut_from_the_expected_pages_glyphs_are_the_same_bytes(
+    fresh: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages = ["<p>東京都の失業率</p>", "<p>「縦書き」の大阪府</p>", "<p>京都</p>"]
+    direct = [_woff(fonts.font_face_css(p)) for p in pages]
+    fonts._subset_woff.cache_clear()
+    notebook = tmp_path / "n.ipynb"
+    notebook.write_text("".join(pages[:2]), encoding="utf-8")
+    fonts.expect(notebook, pages[2], tmp_path / "gone.ipynb")  # a missing file is skipped
+    assert fonts._BASE["ttf"] == b""  # nothing read or cut yet
+    sources: list[object] = []
+    original = fonts._cut
+
+    def cut(chars: str, source: Path | io.BytesIO, flavor: str | None) -> bytes:
+        sources.append(source)
+        return original(chars, source, flavor)
+
+    monkeypatch.setattr(fonts, "_cut", cut)
+    assert [_woff(fonts.font_face_css(p)) for p in pages] == direct
+    assert isinstance(sources[0], Path)  # the expected pages' glyphs, from the whole font...
+    assert all(isinstance(s, io.BytesIO) for s in sources[1:])  # ...each page's from those
+    assert len(sources) == 4
+    assert fonts._BASE["chars"] == frozenset(fonts.glyphs_needed("".join(pages)))
+
+
+def test_glyphs_not_expected_are_cut_from_the_whole_font(fresh: None) -> None:
+    fonts.expect("<p>東京</p>")
+    css = fonts.font_face_css("<p>北海道</p>")
+    font = TTFont(io.BytesIO(_woff(css)))
+    assert {chr(c) for c in font.getBestCmap()} >= set("北海道")

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from ebpm.site import redact_parameters
@@ -207,3 +208,23 @@ def test_a_report_keeps_its_glyph_subset_in_the_sites_font_cache(tmp_path: Path)
     assert page == report_page(nb, title="demo: t", font_cache=cache)  # the same page again
     subset.write_bytes(b"wOFF-cached")  # a second page with these glyphs does no font work
     assert "d09GRi1jYWNoZWQ=" in report_page(nb, title="demo: t", font_cache=cache)
+
+
+def test_highlighted_code_skips_bleach_but_the_page_is_still_sanitized() -> None:
+    from ebpm.site.render import _code_not_cleaned, _Highlighted
+
+    calls: list[str] = []
+    clean = _code_not_cleaned("clean_html", lambda html: calls.append(html) or "cleaned")
+    highlight = _code_not_cleaned("highlight_code", lambda source, **kw: f"<pre>{source}</pre>")
+    code = highlight("x &lt; 1", metadata={})
+    assert type(code) is _Highlighted
+    assert clean(code) == code  # Pygments escaped it: nothing for bleach to do
+    assert clean("<p>markdown</p>") == "cleaned"  # everything else is cleaned as before
+    assert calls == ["<p>markdown</p>"]
+    # what reaches the code's HTML from the notebook's metadata is still sanitized with the page
+    nb = _nb()
+    nb.metadata["language_info"] = {"name": 'python"><script>alert(1)</script><b x="'}
+    with pytest.warns(UserWarning, match="No lexer found"):
+        page = report_page(nb, title="t")
+    assert "<script>alert" not in page  # only as escaped text in a class name
+    assert "secret_sauce" in page

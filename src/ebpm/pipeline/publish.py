@@ -32,6 +32,7 @@ from ebpm.pipeline.records import (
 )
 from ebpm.pipeline.spec import PipelineSpec
 from ebpm.pipeline.standing import RAN_BAD, failure_path, pipeline_standing, report_path
+from ebpm.report import fonts
 
 __all__ = [
     "publish_finished",
@@ -690,6 +691,8 @@ def _publish_pipeline(
         parameters={t: rec.get("parameters") or {} for t, rec in standing["tasks"].items()},
     )
     runs = Path(latest["_path"]).parent.parent
+    goods = {t: r["report_run_id"] for t, r in standing["tasks"].items() if r.get("report_run_id")}
+    fonts.expect(*(runs / str(run) / f"{t}.ipynb" for t, run in goods.items()))  # cut once
     broken: dict[str, str] = {}  # task: why its last good report cannot be rendered
     for task, rec in standing["tasks"].items():
         good = rec.get("report_run_id")

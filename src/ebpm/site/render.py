@@ -60,13 +60,35 @@ def _offline(page: str) -> str:
     return _REMOTE_SCRIPT.sub("", page)
 
 
+class _Highlighted(str):
+    """Pygments' HTML of a code cell's source, every character of which it escaped."""
+
+
+def _code_not_cleaned(name: str, jinja_filter: Any) -> Any:
+    """nbconvert's filter ``name``, except that its ``clean_html`` (bleach) leaves the
+    highlighted code alone: Pygments escapes all of it, so bleach's pass over every code cell
+    changed nothing and took most of the time of a page with its code. The whole ``<body>`` still
+    goes through :func:`_sanitized`."""
+    if name == "highlight_code":
+        return lambda *args, **kw: _Highlighted(jinja_filter(*args, **kw))
+    if name == "clean_html":
+        return lambda html: html if type(html) is _Highlighted else jinja_filter(html)
+    return jinja_filter
+
+
 @functools.cache
 def _exporter(show_code: bool) -> Any:
     """One nbconvert exporter per setting: building one compiles its Jinja templates again
     (0.07-0.1 s per report, against 0.006 s reused)."""
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(
+    class Exporter(HTMLExporter):
+        def _register_filter(self, environ: Any, name: str, jinja_filter: Any) -> Any:
+            if callable(jinja_filter) and not isinstance(jinja_filter, type | str):
+                jinja_filter = _code_not_cleaned(name, jinja_filter)
+            return super()._register_filter(environ, name, jinja_filter)
+
+    return Exporter(
         exclude_input=not show_code,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
