@@ -62,14 +62,24 @@ def check_columns(data: pd.DataFrame, roles: dict[str, Any]) -> None:
 
 def infinite(series: pd.Series) -> np.ndarray:
     """Boolean mask of the ``inf``/``-inf`` values of ``series`` (strings never count)."""
-    if pd.api.types.is_bool_dtype(series):
-        return np.zeros(len(series), dtype=bool)
+    if series.dtype.kind in "biu" or pd.api.types.is_bool_dtype(series):
+        return np.zeros(len(series), dtype=bool)  # integers and booleans are never infinite
     if pd.api.types.is_numeric_dtype(series):
         return np.isinf(series.to_numpy(dtype="float64", na_value=np.nan))
     if series.dtype == object:
         values = series.to_numpy()
         return np.asarray((values == np.inf) | (values == -np.inf), dtype=bool)
     return np.zeros(len(series), dtype=bool)
+
+
+def _has_gaps(series: pd.Series) -> bool:
+    """Whether ``series`` holds a missing or infinite value, in one pass for NumPy numbers."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biu":
+        return False  # NumPy integers and booleans hold neither
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return not bool(np.isfinite(series.to_numpy()).all())
+    return bool(series.isna().any() or infinite(series).any())
 
 
 def _value_text(value: Any) -> str:
@@ -115,11 +125,11 @@ def drop_missing(
     unit and period) when given, else by index label.
     """
     columns = list(dict.fromkeys(columns))
+    if not any(_has_gaps(data[c]) for c in columns):
+        return data  # the common case, with no mask or frame built
     na = data[columns].isna()
     inf = pd.DataFrame({c: infinite(data[c]) for c in columns}, index=data.index)
     bad = na.to_numpy() | inf.to_numpy()
-    if not bad.any():
-        return data
     counts = []
     for j, col in enumerate(columns):
         n_na, n_inf = int(na.iloc[:, j].sum()), int(inf.iloc[:, j].sum())
@@ -177,6 +187,8 @@ def check_complete(data: pd.DataFrame, column: str, *, role: str) -> None:
     """Raise :class:`MissingValueError` if ``column`` has missing or infinite values."""
     from ebpm.errors import MissingValueError
 
+    if not _has_gaps(data[column]):
+        return
     bad = data[column].isna().to_numpy() | infinite(data[column])
     n = int(bad.sum())
     if n:

@@ -429,34 +429,46 @@ def _check_sum(table: pd.DataFrame, twfe: float, y: np.ndarray) -> None:
 
 
 def check_adoption(
-    frame: pd.DataFrame, d: np.ndarray, *, unit: str, time: str, treated: str
+    frame: pd.DataFrame,
+    d: np.ndarray,
+    *,
+    unit: str,
+    time: str,
+    treated: str,
+    units: tuple[np.ndarray, Any] | None = None,
+    periods: tuple[np.ndarray, Any] | None = None,
 ) -> dict[str, Any]:
     """When treatment starts, from the observed rows, warning when a TWFE DiD is at risk.
 
     Returns ``staggered`` (units adopt in different periods), ``adoption_times`` (the distinct
     first treated periods; the common one when not staggered) and ``switches_off`` (units
-    treated, then untreated again); ``d`` is the 0/1 treatment of ``frame``'s rows. Issues a
-    :class:`StaggeredAdoptionWarning` naming what it found when adoption is staggered or
-    treatment switches off.
+    treated, then untreated again, in the order they first appear); ``d`` is the 0/1 treatment
+    of ``frame``'s rows. ``units`` and ``periods``, when the caller has them, are the integer
+    codes of ``frame``'s rows and the label of each code (period codes in time order), so the
+    frame is not factorized again. Issues a :class:`StaggeredAdoptionWarning` naming what it
+    found when adoption is staggered or treatment switches off.
     """
-    u_codes, units = pd.factorize(frame[unit])
-    t_codes, periods = _periods(frame[time])
+    u_codes, unit_labels = pd.factorize(frame[unit]) if units is None else units
+    t_codes, period_labels = _periods(frame[time]) if periods is None else periods
+    n_units, n_periods = len(unit_labels), len(period_labels)
     on = d > 0
-    first = np.full(len(units), len(periods))
+    first = np.full(n_units, n_periods)
     np.minimum.at(first, u_codes[on], t_codes[on])
-    last_off = np.full(len(units), -1)
-    np.maximum.at(last_off, u_codes[~on], t_codes[~on])
+    first_of_row = first[u_codes]  # the row's unit's first treated period (n_periods: never)
     # a unit adopted after its last untreated period before its first treated one; with a
     # gap in a unit's rows that is a range, and adoption is staggered only when no one period
-    # fits every unit's range
-    before = np.full(len(units), -1)
-    pre = ~on & (t_codes < first[u_codes])
-    np.maximum.at(before, u_codes[pre], t_codes[pre])
-    ever = first < len(periods)
-    staggered = bool(ever.any() and before[ever].max() >= first[ever].min())
-    starts = np.unique(first[ever]) if staggered else first[ever].min(initial=len(periods))
-    times = [getattr(v, "item", lambda v=v: v)() for v in periods[np.atleast_1d(starts)]]
-    off = [getattr(u, "item", lambda u=u: u)() for u in units[last_off > first]]
+    # fits every unit's range (the rows of a treated unit before its first treated one are
+    # all untreated)
+    before = np.max(
+        t_codes, where=(t_codes < first_of_row) & (first_of_row < n_periods), initial=-1
+    )
+    ever = first < n_periods
+    staggered = bool(ever.any() and before >= first[ever].min())
+    starts = np.unique(first[ever]) if staggered else first[ever].min(initial=n_periods)
+    times = [getattr(v, "item", lambda v=v: v)() for v in period_labels[np.atleast_1d(starts)]]
+    # units untreated in a period after their first treated one
+    off_codes = _first_seen(u_codes, np.unique(u_codes[~on & (t_codes > first_of_row)]))
+    off = [getattr(u, "item", lambda u=u: u)() for u in unit_labels[off_codes]]
     found = {"staggered": staggered, "adoption_times": times, "switches_off": off}
     what = []
     if found["staggered"]:
@@ -475,3 +487,12 @@ def check_adoption(
             stacklevel=3,  # did() -> here: point at the caller of did()
         )
     return found
+
+
+def _first_seen(codes: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``wanted`` codes ordered by the first row of ``codes`` that holds each."""
+    if len(wanted) < 2:
+        return wanted
+    rows = np.flatnonzero(np.isin(codes, wanted))
+    found, first = np.unique(codes[rows], return_index=True)
+    return found[np.argsort(first)]

@@ -48,21 +48,23 @@ FEW_CLUSTERS = 30
 COLLINEAR_TOL = 1e-10
 
 
-def _codes(series: pd.Series) -> tuple[np.ndarray, int]:
-    """Integer codes 0..n-1 of a column's values, and n; small integer ids take a fast path."""
+def _codes(series: pd.Series) -> tuple[np.ndarray, int, Any]:
+    """Integer codes 0..n-1 of a column's values, n, and the value of each code; small integer
+    ids take a fast path whose codes follow the values' order."""
     values = series.to_numpy()
     if values.dtype.kind in "iu" and len(values):
         lo, hi = int(values.min()), int(values.max())
         if hi - lo < 4 * len(values) + 1024:
             present = np.zeros(hi - lo + 1, dtype=bool)
-            shifted = values - lo
+            shifted = values.astype(np.int64, copy=False)  # read, never written
+            shifted = shifted - lo if lo else shifted
             present[shifted] = True
             if present.all():  # ids are already 0..n-1 up to a shift
-                return shifted, len(present)
+                return shifted, len(present), np.arange(lo, hi + 1)
             rank = np.cumsum(present) - 1
-            return rank[shifted], int(present.sum())
+            return rank[shifted], int(present.sum()), np.flatnonzero(present) + lo
     codes, uniques = pd.factorize(series)
-    return codes, len(uniques)
+    return codes, len(uniques), uniques
 
 
 def _binary(series: pd.Series, role: str) -> np.ndarray:
@@ -81,24 +83,29 @@ def _binary(series: pd.Series, role: str) -> np.ndarray:
     )
 
 
-def _balanced_demeaner(cell: np.ndarray, n_u: int, n_t: int) -> Callable[[np.ndarray], np.ndarray]:
-    """Exact two-way demeaning of columns of a balanced panel whose rows sit at ``cell``."""
+def _balanced_demeaner(
+    cell: np.ndarray, n_u: int, n_t: int, *, in_order: bool
+) -> Callable[[np.ndarray], np.ndarray]:
+    """Exact two-way demeaning of columns of a balanced panel whose rows sit at ``cell``
+    (``in_order``: the rows are sorted by unit, then time, so row i sits at cell i)."""
     n = len(cell)
-    in_order = bool((np.diff(cell) == 1).all()) and cell[0] == 0  # sorted by unit, then time
 
     def demeaned(v: np.ndarray) -> np.ndarray:
         # rows are units, columns periods: the row order of the data does not matter for OLS
         if in_order:
-            grid = np.asarray(v, dtype=float).reshape(n_u, n_t)
+            out = v - v.mean()  # a new array, about the mean: a population in millions stays exact
         else:
-            flat = np.empty(n)
-            flat[cell] = v
-            grid = flat.reshape(n_u, n_t)
-        row_means = grid.mean(axis=1, keepdims=True)
-        out = grid - row_means
-        out -= grid.mean(axis=0, keepdims=True)
-        out += row_means.mean()  # the grand mean of a balanced grid
-        return out.ravel()  # in unit-then-time order, whatever the order of the rows
+            out = np.empty(n)
+            out[cell] = v
+            out -= out.mean()
+        # In place on one array (each new array of a large panel costs its page faults). In a
+        # balanced grid the period means of the unit-demeaned values are the period means less
+        # the grand mean, so this is v - unit mean - period mean + grand mean. einsum sums the
+        # short rows several times faster than grid.mean(axis=1).
+        grid = out.reshape(n_u, n_t)
+        grid -= np.einsum("ij->i", grid)[:, None] / n_t
+        grid -= np.einsum("ij->j", grid) / n_u
+        return out  # in unit-then-time order, whatever the order of the rows
 
     return demeaned
 
@@ -115,7 +122,7 @@ def _collinear(xd: np.ndarray, spread: np.ndarray) -> list[tuple[int, list[int]]
     """
     k = xd.shape[1]
     safe = np.where(spread > 0, spread, 1.0)
-    gram = (xd / safe).T @ (xd / safe)
+    gram = (xd.T @ xd) / np.outer(safe, safe)
     kept: list[int] = []
     dropped: list[tuple[int, list[int]]] = []
     for j in range(k):
@@ -162,18 +169,21 @@ def _twfe_balanced(
     n = len(y)
     # Solve on columns scaled to unit length, so a covariate in the millions (population) does
     # not make the normal equations look singular; the scaling is undone exactly after.
-    scale = np.sqrt(np.einsum("ij,ij->j", xd, xd))
-    z = xd / scale
-    inv = np.linalg.inv(z.T @ z) / np.outer(scale, scale)
+    # (X'X scaled to a unit diagonal is the cross-product of the scaled columns.)
     xtx = xd.T @ xd
+    root = np.sqrt(np.diag(xtx))
+    scale = np.outer(root, root)
+    inv = np.linalg.inv(xtx / scale) / scale
     beta = inv @ (xd.T @ yd)
-    e = yd - xd @ beta
     k = len(cols)
+    if k == 1:  # OpenBLAS multiplies a one-column matrix by a vector several times slower
+        e = xd[:, 0] * -beta[0]
+        e += yd
+    else:
+        e = yd - xd @ beta
     if vcov == "cluster":
-        if k == 1:
-            scores = (xd[:, 0] * e).reshape(n_u, n_t).sum(axis=1)[:, None]
-        else:
-            scores = (xd * e[:, None]).reshape(n_u, n_t, k).sum(axis=1)  # per unit (grid rows)
+        # per unit (grid rows); einsum sums the short rows faster than .sum(axis=1)
+        scores = np.einsum("ijk,ij->ik", xd.reshape(n_u, n_t, k), e.reshape(n_u, n_t))
         meat = scores.T @ scores
         df_k = k + n_t  # the unit effects are nested in the clusters; the time effects count
         adj = (n_u / (n_u - 1)) * (n - 1) / (n - df_k)
@@ -191,7 +201,8 @@ def _twfe_balanced(
         df_t = n - df_k
     cov = inv @ meat @ inv * adj
     table = tidy_table(cols, beta, np.sqrt(np.diag(cov)), df=df_t, conf_level=conf_level)
-    sst = float(np.var(y) * n)
+    centred = y - y.mean()
+    sst = float(centred @ centred)
     ssr = float(e @ e)
     return table, 1 - ssr / sst, 1 - ssr / float(yd @ yd)
 
@@ -324,7 +335,15 @@ def did(
         used.append(weights)
     frame = drop_missing(data, used, func="did", label=[unit, time])
     panel = _prepare(frame, roles)
-    adoption = check_adoption(frame, panel.d, unit=unit, time=time, treated=treated)
+    adoption = check_adoption(
+        frame,
+        panel.d,
+        unit=unit,
+        time=time,
+        treated=treated,
+        units=(panel.u_codes, panel.u_labels),
+        periods=panel.periods,
+    )
     balanced = len(panel.d) == panel.n_u * panel.n_t
     fast = balanced and not weights and vcov != "wild" and cluster == unit
     fit = _fit(panel, vcov=vcov, fast=fast, weighted=bool(weights), conf_level=conf_level)
@@ -343,7 +362,7 @@ def did(
     if vcov == "wild":
         extra = _wild(panel, kept_safe, table, conf_level=conf_level, reps=reps, seed=seed)
     if placebos:
-        extra["placebo"] = _placebos(frame, panel, kept_safe, table, reps=reps, seed=seed)
+        extra["placebo"] = _placebos(panel, kept_safe, table, reps=reps, seed=seed)
     return EstimateResult(
         method="did",
         title="Difference-in-differences (two-way fixed effects)",
@@ -402,11 +421,14 @@ class _Panel:
     time: str
     u_codes: np.ndarray
     n_u: int
+    u_labels: Any  # the unit of each code
     t_codes: np.ndarray
     n_t: int
+    periods: tuple[np.ndarray, Any] | None  # (codes, labels) when the codes are in time order
     cl_codes: np.ndarray
     n_clusters: int
     cell: np.ndarray  # row -> unit code * n_t + period code
+    cells_sorted: bool  # cell increases row by row (so no unit-period repeats)
     n_treated: int
 
 
@@ -447,9 +469,11 @@ def _prepare(frame: pd.DataFrame, roles: dict[str, Any]) -> _Panel:
     covariates = roles["covariates"]
     y = check_numeric(frame, roles["outcome"], role="outcome").to_numpy()
     d = _binary(frame[treated], "treated")
-    u_codes, n_u = _codes(frame[unit])
-    t_codes, n_t = _codes(frame[time])
-    cl_codes, n_clusters = (u_codes, n_u) if cluster == unit else _codes(frame[cluster])
+    u_codes, n_u, u_labels = _codes(frame[unit])
+    t_codes, n_t, t_labels = _codes(frame[time])
+    # check_adoption needs period codes in time order: numbers whose codes follow their values
+    t_ordered = frame[time].dtype.kind in "iuf" and bool(np.all(np.diff(t_labels) > 0))
+    cl_codes, n_clusters, _ = (u_codes, n_u, None) if cluster == unit else _codes(frame[cluster])
     xnames = [f"x{i}" for i in range(len(covariates))]
     xs = {
         name: check_numeric(frame, col, role="covariate").to_numpy()
@@ -463,10 +487,14 @@ def _prepare(frame: pd.DataFrame, roles: dict[str, Any]) -> _Panel:
             f"treated={treated!r} marks {state} row as treated; a difference-in-differences "
             "needs both treated and untreated unit-periods"
         )
-    cell = u_codes.astype(np.int64) * n_t + t_codes
-    counts = np.bincount(cell, minlength=n_u * n_t)
-    if counts.max() > 1:
-        raise duplicate_rows_error(frame, counts[cell] > 1, unit=unit, time=time)
+    cell = np.multiply(u_codes, n_t, dtype=np.int64)
+    cell += t_codes
+    # rows sorted by unit, then time, as panels usually are, cannot repeat a cell: no count
+    cells_sorted = bool((cell[1:] > cell[:-1]).all())
+    if not cells_sorted:
+        counts = np.bincount(cell, minlength=n_u * n_t)
+        if counts.max() > 1:
+            raise duplicate_rows_error(frame, counts[cell] > 1, unit=unit, time=time)
     return _Panel(
         y=y,
         d=d,
@@ -477,11 +505,14 @@ def _prepare(frame: pd.DataFrame, roles: dict[str, Any]) -> _Panel:
         time=time,
         u_codes=u_codes,
         n_u=n_u,
+        u_labels=u_labels,
         t_codes=t_codes,
         n_t=n_t,
+        periods=(t_codes, t_labels) if t_ordered else None,
         cl_codes=cl_codes,
         n_clusters=n_clusters,
         cell=cell,
+        cells_sorted=cells_sorted,
         n_treated=n_treated,
     )
 
@@ -508,7 +539,8 @@ def _fit(panel: _Panel, *, vcov: VcovKind, fast: bool, weighted: bool, conf_leve
     if xd is not None:
         gone = _drop_collinear(panel, regressors, xd, spread_w)
         xs = {name: v for name, v in xs.items() if name not in gone}
-        xd = xd[:, [j for j, name in enumerate(regressors) if name not in gone]]
+        if gone:  # a column selection copies every row
+            xd = xd[:, [j for j, name in enumerate(regressors) if name not in gone]]
     if fast and xd is not None:  # xd is always set on the fast path
         raw, r2, r2_within = _twfe_balanced(
             panel.y, yd, xd, ["d", *xs], panel.n_u, panel.n_t, vcov=vcov, conf_level=conf_level
@@ -525,8 +557,9 @@ def _demeaned(
     if fast:
         # Exact two-way demeaning of a balanced panel: the same numbers as pyfixest (the
         # tests check), several times faster on large panels (bench/RESULTS.md).
-        demeaned = _balanced_demeaner(panel.cell, panel.n_u, panel.n_t)
-        xd = np.column_stack([demeaned(v - v.mean()) for v in regressors.values()])
+        demeaned = _balanced_demeaner(panel.cell, panel.n_u, panel.n_t, in_order=panel.cells_sorted)
+        cols = [demeaned(v) for v in regressors.values()]
+        xd = cols[0][:, None] if len(cols) == 1 else np.column_stack(cols)
         return demeaned(panel.y), xd, None
     if not panel.xs:
         return np.empty(0), None, None
@@ -639,7 +672,6 @@ def _fit_pyfixest(
 
 
 def _placebos(
-    frame: pd.DataFrame,
     panel: _Panel,
     kept: list[str],
     table: pd.DataFrame,
@@ -650,8 +682,7 @@ def _placebos(
     """Placebo inference across control units (:mod:`._did_placebo`)."""
     from ebpm.estimators._did_placebo import placebo_test
 
-    names = pd.Series(frame[panel.unit].to_numpy(), index=panel.u_codes)
-    unit_names = names.groupby(level=0).first().reindex(range(panel.n_u)).tolist()
+    unit_names = pd.Index(panel.u_labels).tolist()
     covs = [panel.xs[name] for name in kept]
     return placebo_test(
         y=panel.y,
@@ -681,7 +712,7 @@ def _wild(
     interval in ``table`` (in place) and return its diagnostics."""
     n = len(panel.y)
     covs = np.column_stack([panel.xs[name] for name in kept]) if kept else np.empty((n, 0))
-    clusters, n_clusters = _codes(pd.Series(panel.cl_codes))
+    clusters, n_clusters, _ = _codes(pd.Series(panel.cl_codes))
     weights_type: Literal["webb", "rademacher"] = "webb" if n_clusters <= 12 else "rademacher"
     boot = wild_twfe(  # weights are positive (check_weights)
         panel.y,
