@@ -282,8 +282,9 @@ def render_task(
     if key is not None:
         with _site_lock(site):
             state = site_mod.load_state(site)
-            state.setdefault("pages", {})[rel] = key
-            site_mod.save_state(site, state)
+            if state.setdefault("pages", {}).get(rel) != key:  # a kept page's usually is
+                state["pages"][rel] = key
+                site_mod.save_state(site, state)
             if inputs is not None and not kept:
                 rendered.remember(site, rel, inputs)
 
@@ -302,8 +303,7 @@ def _render(result: TaskResult, page: _Page, nb: Any) -> dict[str, Any] | None:
             raise
         result.status = "failed"
         result.reason = _publish_failure(page.site, err)
-        # the reason is the task's line in the run's output and its failure page; the
-        # traceback is for ebpm's developers (EBPM_DEBUG=1 shows it)
+        # the reason is the task's line and failure page; the traceback is for EBPM_DEBUG=1
         log.debug("publishing %s failed", result.name, exc_info=True)
         try:
             _publish_unguarded(result, page, nb)
