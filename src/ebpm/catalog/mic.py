@@ -427,13 +427,32 @@ class _Matcher:
     finds no single code, the row's name is compared with the names in force then
     (:func:`ebpm.japan.codes_in_force`, Northern Territories left out) after :func:`_light`;
     a single hit is taken and recorded in :attr:`resolved`, with what ``municipality_code``
-    said.
+    said. A name that is exactly the official name of one municipality of the prefecture in
+    force then is that municipality's code without asking ``municipality_code`` (the same
+    answer, found in a dictionary: most of the ministry's rows are such names, and asking for
+    each of them took most of the spreadsheets' build time).
     """
 
     def __init__(self) -> None:
         self.resolved: list[dict[str, Any]] = []
         self._names: dict[tuple[str, str, int], tuple[str | None, str | None]] = {}
         self._in_force: dict[int, dict[str, tuple[str, str]]] = {}
+        self._official: dict[int, dict[tuple[str, str], str | None]] = {}
+
+    def official(self, fiscal_year: int) -> dict[tuple[str, str], str | None]:
+        """(prefecture code, official name) → the one code in force with it at the fiscal
+        year end (None when two share it, the Northern Territories' counted: then
+        ``municipality_code`` decides, and a resolution is recorded as before)."""
+        if fiscal_year not in self._official:
+            found = japan.codes_in_force(_fiscal_year_end(fiscal_year), wards=False)
+            table: dict[tuple[str, str], str | None] = {}
+            for code, pref_code, name in zip(
+                found["code"], found["pref_code"], found["name"], strict=True
+            ):
+                key = (pref_code, name)
+                table[key] = None if key in table or code in _NORTHERN_TERRITORIES else code
+            self._official[fiscal_year] = table
+        return self._official[fiscal_year]
 
     def in_force(self, fiscal_year: int) -> dict[str, tuple[str, str]]:
         """Code → (prefecture code, name) at the fiscal year end; no wards or 北方領土."""
@@ -452,6 +471,10 @@ class _Matcher:
         """``(code, None)`` or ``(None, why not)``."""
         key = (pref, name, fiscal_year)
         if key in self._names:
+            return self._names[key]
+        exact = self.official(fiscal_year).get((_pref_codes()[pref], name))
+        if exact is not None:
+            self._names[key] = (exact, None)
             return self._names[key]
         end = _fiscal_year_end(fiscal_year)
         try:
