@@ -36,11 +36,16 @@ links:
 """
 
 
+#: Bookkeeping, not content: what each page was rendered from, which `ebpm publish` keeps so
+#: that a republish leaves unchanged pages (issue 22); a run's own publishing does not write it.
+_BOOKKEEPING = {".state.lock", "rendered.json"}
+
+
 def _files(site: Path) -> dict[str, bytes]:
     return {
         p.relative_to(site).as_posix(): p.read_bytes()
         for p in sorted(site.rglob("*"))
-        if p.is_file() and p.name != ".state.lock"
+        if p.is_file() and p.name not in _BOOKKEEPING
     }
 
 
