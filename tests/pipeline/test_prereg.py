@@ -280,6 +280,19 @@ def test_a_plan_locked_after_the_first_run_says_so(project: Path) -> None:
     assert words.endswith(", after this task first ran (2000-01-01 00:00 UTC)")
 
 
+def test_a_lock_in_the_second_the_run_started_is_still_after_it(project: Path) -> None:
+    """Times have whole seconds: a lock in the same second as the run's start is known to come
+    after it by the run the lock recorded (CI once ran a short task and locked within it)."""
+    out = project.parent.parent
+    write_run(out, "p", "20000101T000000Z-0001", [record("a")], started_at="2000-01-01T00:00:00")
+    prereg.lock(project, out=out, by="me")
+    plan = _plan(project)
+    plan["locked_at"] = "2000-01-01T00:00:00"  # the same second, as text
+    (project.parent / "plans" / "p.plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    (words,) = _words(_status(project))
+    assert words.endswith(", after this task first ran (2000-01-01 00:00 UTC)")
+
+
 # --- ebpm check ------------------------------------------------------------------------------
 def test_check_warns_when_the_spec_departs_from_the_plan(project: Path) -> None:
     from ebpm.pipeline.check import check_paths

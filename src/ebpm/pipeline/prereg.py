@@ -495,7 +495,12 @@ def check_against(
     else:
         deviations += compare(planned, now)
         first_lock = _locks(plan)[0]
-        if first_ran is not None and str(first_lock.get("locked_at")) > first_ran:
+        # the lock's own record of a run before it is exact; times have whole seconds only, so
+        # a lock in the second the run started would otherwise pass for one before it
+        ran_before = ((first_lock.get("tasks") or {}).get(task) or {}).get("ran_before_lock")
+        if first_ran is not None and (
+            bool(ran_before) or str(first_lock.get("locked_at")) > first_ran
+        ):
             deviations.append(
                 {"kind": "locked_after_run", "at": first_lock.get("locked_at"), "ran": first_ran}
             )
