@@ -167,3 +167,19 @@ def test_report_sensitivity_explains_plots_and_concludes(monkeypatch: pytest.Mon
     assert shown[1]["text/plain"] == "この推定の結果は「ブレークダウン値：M̄ = 0.8」。"
     with pytest.raises(TypeError, match=r"sensitivity\(\) takes what result\.sensitivity"):
         report.sensitivity({"breakdown": 1.0})
+
+
+def test_headline_carries_a_sensitivity_and_refuses_anything_else(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ebpm._protocol import RESULT_MIME
+
+    shown: list[dict] = []
+    monkeypatch.setattr(report, "_display", shown.append)
+    r = _result(diagnostics=RDD)
+    report.headline(r, sensitivity=_sensitivity(), lang="en")
+    carried = shown[0][RESULT_MIME]["diagnostics"]["sensitivity"]
+    assert (carried["method"], carried["breakdown"]) == ("relative_magnitude", 0.8)
+    assert "sensitivity" not in r.diagnostics  # the result is left as it was
+    with pytest.raises(TypeError, match=r"headline\(sensitivity=\.\.\.\) takes what"):
+        report.headline(r, sensitivity={"breakdown": 1.0})

@@ -56,6 +56,15 @@ def test_pre_trend_power_passes_when_such_a_trend_is_small_beside_the_estimate()
     assert "80% の確率で検出する" in ja["text"]
 
 
+def test_pre_trend_power_counts_the_horizon_from_the_event_studys_reference() -> None:
+    # with ref_period -2 (kept in the diagnostics) post periods 0 and 1 lie 2 and 3 periods
+    # after it: on average 2.5, so 0.04 per period adds 0.1, twice the estimate 0.05
+    record = _event_record(0.05, 0.04)
+    record["diagnostics"]["ref_period"] = -2
+    row = _one(checks(record), "pre-trend power")
+    assert "such a trend is 0.1, as large as the estimate 0.05" in row["text"]
+
+
 def test_pre_trend_power_is_information_without_post_periods() -> None:
     record = _record(
         "staggered_did",

@@ -133,17 +133,8 @@ def headline(
     if not isinstance(result, EstimateResult):
         raise TypeError(f"headline() takes an EstimateResult, got {type(result).__name__}")
     lang = check_lang(lang if lang is not None else language())
-    payload = result.to_dict()
+    payload = _record(result, sensitivity, "headline")
     payload["label"] = label or result.title
-    if sensitivity is not None:
-        from ebpm.trust.sensitivity import Sensitivity
-
-        if not isinstance(sensitivity, Sensitivity):
-            raise TypeError(
-                "headline(sensitivity=...) takes what result.sensitivity() returned, got "
-                f"{type(sensitivity).__name__}"
-            )
-        payload["diagnostics"]["sensitivity"] = sensitivity.to_dict()
     _display(
         {
             "text/html": result_html(result, lang),
@@ -160,6 +151,23 @@ NO_CHECKS = {
     "en": "No diagnostic applies to this design.",
     "ja": "この評価デザインに当てはまる診断はない。",
 }
+
+
+def _record(result: EstimateResult, sensitivity: Any, caller: str) -> dict[str, Any]:
+    """``result``'s JSON record, with ``sensitivity`` (what ``result.sensitivity(...)``
+    returned, or None) among its diagnostics, as the site and the checks read it."""
+    record = result.to_dict()
+    if sensitivity is None:
+        return record
+    from ebpm.trust.sensitivity import Sensitivity
+
+    if not isinstance(sensitivity, Sensitivity):
+        raise TypeError(
+            f"{caller}(sensitivity=...) takes what result.sensitivity() returned, got "
+            f"{type(sensitivity).__name__}"
+        )
+    record["diagnostics"] = {**record["diagnostics"], "sensitivity": sensitivity.to_dict()}
+    return record
 
 
 def sensitivity(s: Any, *, outcome: str | None = None, lang: str | None = None) -> None:
@@ -200,17 +208,7 @@ def checks(result: EstimateResult, *, lang: str | None = None, sensitivity: Any 
     if not isinstance(result, EstimateResult):
         raise TypeError(f"checks() takes an EstimateResult, got {type(result).__name__}")
     lang = check_lang(lang if lang is not None else language())
-    record = result.to_dict()
-    if sensitivity is not None:
-        from ebpm.trust.sensitivity import Sensitivity
-
-        if not isinstance(sensitivity, Sensitivity):
-            raise TypeError(
-                "checks(sensitivity=...) takes what result.sensitivity() returned, got "
-                f"{type(sensitivity).__name__}"
-            )
-        record["diagnostics"] = {**record["diagnostics"], "sensitivity": sensitivity.to_dict()}
-    rows = checks_of(record, lang)
+    rows = checks_of(_record(result, sensitivity, "checks"), lang)
     esc = html.escape
     if not rows:
         text = NO_CHECKS[lang]

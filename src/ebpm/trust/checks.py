@@ -140,7 +140,10 @@ def _power(record: Mapping[str, Any], pre: Mapping[str, Any], m: Mapping[str, st
         return None
     text = m["power"].format(s80=_g(s80), s50=_g(s50))
     status = "info"
-    reference = _num(pre.get("reference", (record.get("design") or {}).get("ref_period", -1)))
+    d = record.get("diagnostics") or {}
+    design = record.get("design") or {}
+    # event_study keeps its reference period among the diagnostics, not in the design
+    reference = _num(pre.get("reference", d.get("ref_period", design.get("ref_period", -1))))
     horizon = _post_horizon(record, -1.0 if reference is None else reference)
     estimate = _num((record.get("headline") or {}).get("estimate"))
     if horizon is not None and estimate is not None:
