@@ -443,28 +443,28 @@ class _Matcher:
         """(prefecture code, official name) → the one code in force with it at the fiscal
         year end (None when two share it, the Northern Territories' counted: then
         ``municipality_code`` decides, and a resolution is recorded as before)."""
-        if fiscal_year not in self._official:
-            found = japan.codes_in_force(_fiscal_year_end(fiscal_year), wards=False)
-            table: dict[tuple[str, str], str | None] = {}
-            for code, pref_code, name in zip(
-                found["code"], found["pref_code"], found["name"], strict=True
-            ):
-                key = (pref_code, name)
-                table[key] = None if key in table or code in _NORTHERN_TERRITORIES else code
-            self._official[fiscal_year] = table
+        self._read(fiscal_year)
         return self._official[fiscal_year]
+
+    def _read(self, fiscal_year: int) -> None:
+        """Both tables of a fiscal year, from one :func:`ebpm.japan.codes_in_force`."""
+        if fiscal_year in self._in_force:
+            return
+        found = japan.codes_in_force(_fiscal_year_end(fiscal_year), wards=False)
+        in_force: dict[str, tuple[str, str]] = {}
+        official: dict[tuple[str, str], str | None] = {}
+        for code, pref_code, name in zip(
+            found["code"], found["pref_code"], found["name"], strict=True
+        ):
+            key = (pref_code, name)
+            official[key] = None if key in official or code in _NORTHERN_TERRITORIES else code
+            if code not in _NORTHERN_TERRITORIES:
+                in_force[code] = key
+        self._in_force[fiscal_year], self._official[fiscal_year] = in_force, official
 
     def in_force(self, fiscal_year: int) -> dict[str, tuple[str, str]]:
         """Code → (prefecture code, name) at the fiscal year end; no wards or 北方領土."""
-        if fiscal_year not in self._in_force:
-            table = japan.codes_in_force(_fiscal_year_end(fiscal_year), wards=False)
-            self._in_force[fiscal_year] = {
-                code: (pref_code, name)
-                for code, pref_code, name in zip(
-                    table["code"], table["pref_code"], table["name"], strict=True
-                )
-                if code not in _NORTHERN_TERRITORIES
-            }
+        self._read(fiscal_year)
         return self._in_force[fiscal_year]
 
     def by_name(self, pref: str, name: str, fiscal_year: int) -> tuple[str | None, str | None]:
