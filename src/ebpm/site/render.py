@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -64,16 +65,123 @@ class _Highlighted(str):
     """Pygments' HTML of a code cell's source, every character of which it escaped."""
 
 
-def _code_not_cleaned(name: str, jinja_filter: Any) -> Any:
+#: Marks where a code cell's highlighted HTML goes back after nbconvert's BeautifulSoup pass
+#: (:func:`_exporter`); random per process, so no notebook can write one.
+_HELD = f"ebpm-code-{secrets.token_hex(8)}-"
+_HELD_AT = re.compile(f'<div id="{re.escape(_HELD)}(\\d+)"></div>')
+
+
+@functools.lru_cache(maxsize=4096)
+def _highlight(highlighter: Any, source: str, language: str | None, magics: Any) -> str:
+    """``highlighter`` (nbconvert's ``Highlight2HTML``) on a cell's ``source``, memoized: the
+    reports of a grid's tasks show the same cells, and Pygments' HTML of the same source with
+    the same lexer and options is the same. ``magics``: the cell's ``magics_language``, the one
+    thing of its metadata the highlighter reads."""
+    metadata = {} if magics is None else {"magics_language": magics}
+    return str(highlighter(source, language=language, metadata=metadata))
+
+
+def _highlighter_key(jinja_filter: Any) -> Any:
+    """What of nbconvert's highlighter decides its HTML (its lexer and formatter options), or
+    None for a highlighter that is not nbconvert's (not memoized)."""
+    from nbconvert.filters.highlight import Highlight2HTML
+
+    if type(jinja_filter) is not Highlight2HTML:
+        return None
+    options = repr(sorted(jinja_filter.extra_formatter_options.items()))
+    return (jinja_filter.pygments_lexer, options)
+
+
+def _code_not_cleaned(name: str, jinja_filter: Any, held: list[str] | None = None) -> Any:
     """nbconvert's filter ``name``, except that its ``clean_html`` (bleach) leaves the
     highlighted code alone: Pygments escapes all of it, so bleach's pass over every code cell
     changed nothing and took most of the time of a page with its code. The whole ``<body>`` still
-    goes through :func:`_sanitized`."""
+    goes through :func:`_sanitized`.
+
+    The code is highlighted once per source, lexer and options in a process
+    (:func:`_highlight`). With ``held`` (a list), the highlighted HTML goes there and the page
+    gets a marker in its place, put back after nbconvert's BeautifulSoup pass
+    (:func:`_exporter`)."""
     if name == "highlight_code":
-        return lambda *args, **kw: _Highlighted(jinja_filter(*args, **kw))
+
+        def highlight(source: str, language: str | None = None, metadata: Any = None) -> str:
+            key = _highlighter_key(jinja_filter)
+            if key is None:
+                code = jinja_filter(source, language=language, metadata=metadata)
+            else:
+                magics = (metadata or {}).get("magics_language")
+                code = _highlight(_Memo(jinja_filter, key), source, language, magics)
+            if held is None:
+                return _Highlighted(code)
+            return _Highlighted(_hold(code, held))
+
+        return highlight
     if name == "clean_html":
         return lambda html: html if type(html) is _Highlighted else jinja_filter(html)
     return jinja_filter
+
+
+class _Memo:
+    """A highlighter as a memo key: equal when its lexer and formatter options are."""
+
+    def __init__(self, highlighter: Any, key: Any) -> None:
+        self.highlighter, self.key = highlighter, key
+
+    def __call__(self, *args: Any, **kw: Any) -> Any:
+        return self.highlighter(*args, **kw)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Memo) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+#: Pygments' HTML of a code cell: its ``<div>`` with the class nbconvert gave it, and the line
+#: end after it.
+_PYGMENTS = re.compile(r'<div class="([^"]*)">(.*</div>)(\s*)', re.S)
+
+
+def _hold(code: str, held: list[str]) -> str:
+    """Keep Pygments' HTML ``code`` in ``held`` and return the element that stands for it.
+
+    What is kept is the HTML as BeautifulSoup would have written it back: the class of the
+    ``<div>`` with single spaces (nbconvert's starts with one), and the whitespace after the
+    ``<div>`` left in the page (where BeautifulSoup writes a run of whitespace between elements
+    as one line end). The page is then the same, byte for byte, as with the code in the pass."""
+    m = _PYGMENTS.fullmatch(code)
+    if m is None:  # not the HTML of nbconvert's highlighter: it goes through the pass
+        return code
+    held.append(f'<div class="{" ".join(m.group(1).split())}">{m.group(2)}')
+    return f'<div id="{_HELD}{len(held) - 1}"></div>{m.group(3)}'
+
+
+def _put_back(page: str, held: list[str]) -> str:
+    """``page`` with each marker replaced by the highlighted code it stands for.
+
+    Raises
+    ------
+    RuntimeError
+        A marker is missing or repeated (nbconvert's template dropped or copied a code cell):
+        rather than publish a page whose code may be another cell's.
+    """
+    seen: list[int] = []
+
+    def code(m: re.Match[str]) -> str:
+        seen.append(int(m.group(1)))
+        return held[seen[-1]]
+
+    page = _HELD_AT.sub(code, page)
+    if sorted(seen) != list(range(len(held))):
+        import nbconvert
+
+        raise RuntimeError(
+            f"nbconvert {nbconvert.__version__} placed the notebook's code cells {len(seen)} "
+            f"times in the page for {len(held)} cells highlighted, so the page's code cannot "
+            "be told to be the notebook's; nothing was published. Install an nbconvert whose "
+            "'lab' template shows each code cell once (7.16 and later do)"
+        )
+    return page
 
 
 @functools.cache
@@ -83,15 +191,34 @@ def _exporter(show_code: bool) -> Any:
     from nbconvert import HTMLExporter
 
     class Exporter(HTMLExporter):
+        """nbconvert's HTML exporter, with the highlighted code kept out of its BeautifulSoup
+        pass: that pass (alt texts, ``tabindex``) parses and writes again every ``<span>``
+        Pygments wrote, half the time of a page with its code, and changes nothing in them
+        that :func:`_sanitized` does not write the same way. The code goes back after it."""
+
+        def __init__(self, **kw: Any) -> None:
+            self._held: list[str] = []  # this page's highlighted code, in order
+            super().__init__(**kw)
+
         def _register_filter(self, environ: Any, name: str, jinja_filter: Any) -> Any:
             if callable(jinja_filter) and not isinstance(jinja_filter, type | str):
-                jinja_filter = _code_not_cleaned(name, jinja_filter)
+                jinja_filter = _code_not_cleaned(name, jinja_filter, self._held)
             return super()._register_filter(environ, name, jinja_filter)
+
+        def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> Any:
+            self._held.clear()
+            try:
+                page, resources = super().from_notebook_node(nb, resources, **kw)
+                return _put_back(page, self._held), resources
+            finally:
+                self._held.clear()
 
     return Exporter(
         exclude_input=not show_code,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        # the notebook is checked once, after nbconvert's preprocessors, not after each
+        optimistic_validation=True,
     )
 
 
