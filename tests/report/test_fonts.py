@@ -71,12 +71,16 @@ def test_the_subset_keeps_the_copyright_names_and_the_vertical_forms() -> None:
     assert "vert" in features  # the brackets turn in vertical text
 
 
-def test_the_cache_file_is_named_by_the_characters_and_its_folder_made(tmp_path: Path) -> None:
+def test_the_cache_file_is_named_by_font_fonttools_and_characters(tmp_path: Path) -> None:
+    import fontTools
+
     folder = tmp_path / "site" / "_ebpm" / "fonts"  # not there yet
     css = fonts.font_face_css("東京都", cache_dir=folder)
-    key = hashlib.sha256("京東都".encode()).hexdigest()[:32]  # the characters, sorted
-    assert [p.name for p in folder.iterdir()] == [f"{key}.woff"]
-    assert (folder / f"{key}.woff").read_bytes() == _woff(css)
+    font = hashlib.sha256(fonts._font_path().read_bytes()).hexdigest()
+    key = f"{font}\n{fontTools.version}\n京東都"  # the characters, sorted
+    name = hashlib.sha256(key.encode()).hexdigest()[:32]
+    assert [p.name for p in folder.iterdir()] == [f"{name}.woff"]
+    assert (folder / f"{name}.woff").read_bytes() == _woff(css)
 
 
 # --- expect: one cut for the pages at hand ----------------------------------------------------
@@ -85,7 +89,7 @@ def fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No subsets cut yet in this process, no pages expected; the same second on every cut."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     monkeypatch.setattr(fonts, "_EXPECTED", [])
-    monkeypatch.setattr(fonts, "_BASE", {"chars": frozenset(), "ttf": b""})
+    monkeypatch.setattr(fonts, "_BASE", {"chars": frozenset(), "ttf": b"", "font": ""})
     fonts._subset_woff.cache_clear()
     yield
     fonts._subset_woff.cache_clear()
@@ -104,14 +108,15 @@ def test_subsets_cut_from_the_expected_pages_glyphs_are_the_same_bytes(
     sources: list[object] = []
     original = fonts._cut
 
-    def cut(chars: str, source: Path | io.BytesIO, flavor: str | None) -> bytes:
+    def cut(chars: str, source: bytes, flavor: str | None) -> bytes:
         sources.append(source)
         return original(chars, source, flavor)
 
     monkeypatch.setattr(fonts, "_cut", cut)
     assert [_woff(fonts.font_face_css(p)) for p in pages] == direct
-    assert isinstance(sources[0], Path)  # the expected pages' glyphs, from the whole font...
-    assert all(isinstance(s, io.BytesIO) for s in sources[1:])  # ...each page's from those
+    whole = fonts._font_path().read_bytes()
+    assert sources[0] == whole  # the expected pages' glyphs, from the whole font...
+    assert all(s == fonts._BASE["ttf"] for s in sources[1:])  # ...each page's from those
     assert len(sources) == 4
     assert fonts._BASE["chars"] == frozenset(fonts.glyphs_needed("".join(pages)))
 

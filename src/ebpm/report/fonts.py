@@ -66,12 +66,46 @@ def _font_path() -> Path:
     return Path(matplotlib_fontja.__file__).parent / "fonts" / "ipaexg.ttf"
 
 
+@functools.lru_cache(maxsize=2)
+def _read_font(path: Path, size: int, mtime_ns: int) -> tuple[str, bytes]:
+    """The font file's SHA-256 and bytes, read once per process while it stays as it was."""
+    data = path.read_bytes()
+    return hashlib.sha256(data).hexdigest(), data
+
+
+def _font() -> tuple[str, bytes]:
+    """IPAexGothic's SHA-256 and bytes: every subset is cut from the bytes hashed, so the key a
+    subset is kept under names the very font it was cut from."""
+    path = _font_path()
+    st = path.stat()
+    return _read_font(path, st.st_size, st.st_mtime_ns)
+
+
+def _font_bytes(font: str) -> bytes:
+    """The bytes of the font whose SHA-256 is ``font``.
+
+    Raises
+    ------
+    RuntimeError
+        The font file is another one now (replaced while pages were being written): rather
+        than keep its glyphs under the other font's name.
+    """
+    digest, data = _font()
+    if digest != font:
+        raise RuntimeError(
+            f"the font {_font_path()} changed while pages were being written (was "
+            "matplotlib-fontja upgraded?); nothing was cut from it. Publish again"
+        )
+    return data
+
+
 #: Text the next pages will show (files or strings, :func:`expect`), not yet looked at.
 _EXPECTED: list[Path | str] = []
-#: The characters of a cut of the font for the pages at hand, and that cut (TrueType). A subset
-#: of characters it covers is cut from it: a tenth of the time of cutting from the whole font,
-#: and the same bytes (the glyphs, their order and the layout closure do not change).
-_BASE: dict[str, Any] = {"chars": frozenset(), "ttf": b""}
+#: The characters of a cut of the font for the pages at hand, that cut (TrueType, without
+#: hinting) and the SHA-256 of the font it was cut from. A subset of characters it covers is
+#: cut from it: a tenth of the time of cutting from the whole font, and the same bytes (the
+#: glyphs, their order and the layout closure do not change).
+_BASE: dict[str, Any] = {"chars": frozenset(), "ttf": b"", "font": ""}
 
 
 def expect(*sources: Path | str) -> None:
@@ -96,11 +130,12 @@ def _options() -> Any:
     return options
 
 
-def _cut(chars: str, source: Path | io.BytesIO, flavor: str | None) -> bytes:
+def _cut(chars: str, source: bytes, flavor: str | None) -> bytes:
+    """``source`` (a TrueType font) cut down to ``chars``."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(source, lazy=True)
+    font = TTFont(io.BytesIO(source), lazy=True)
     subsetter = subset.Subsetter(_options())
     subsetter.populate(text=chars)
     subsetter.subset(font)
@@ -110,9 +145,11 @@ def _cut(chars: str, source: Path | io.BytesIO, flavor: str | None) -> bytes:
     return out.getvalue()
 
 
-def _source(chars: str) -> Path | io.BytesIO:
-    """Where to cut ``chars`` from: the cut for the expected pages when it covers them, else
-    the whole font."""
+def _base(font: str) -> bytes:
+    """The cut of the font with SHA-256 ``font`` for the expected pages, cut now if pages were
+    expected since; ``b""`` when there is none."""
+    if _BASE["font"] != font:
+        _BASE.update(chars=frozenset(), ttf=b"", font=font)
     if _EXPECTED:
         texts = []
         for item in _EXPECTED:
@@ -123,17 +160,28 @@ def _source(chars: str) -> Path | io.BytesIO:
         _EXPECTED.clear()
         wanted = _BASE["chars"] | set(glyphs_needed("".join(texts)))
         if wanted != _BASE["chars"]:
-            _BASE["ttf"] = _cut("".join(sorted(wanted)), _font_path(), None)
+            _BASE["ttf"] = _cut("".join(sorted(wanted)), _font_bytes(font), None)
             _BASE["chars"] = frozenset(wanted)
-    if _BASE["ttf"] and set(chars) <= _BASE["chars"]:
-        return io.BytesIO(_BASE["ttf"])
-    return _font_path()
+    return bytes(_BASE["ttf"])
 
 
 @functools.lru_cache(maxsize=64)
-def _subset_woff(chars: str) -> bytes:
-    """IPAexGothic cut down to ``chars``, as WOFF (zlib; no brotli needed)."""
-    return _cut(chars, _source(chars), "woff")
+def _subset_woff(font: str, chars: str) -> bytes:
+    """IPAexGothic (SHA-256 ``font``) cut down to ``chars``, as WOFF (zlib; no brotli needed):
+    from the cut for the expected pages when it covers them, else from the whole font."""
+    base = _base(font)
+    if base and set(chars) <= _BASE["chars"]:
+        return _cut(chars, base, "woff")
+    return _cut(chars, _font_bytes(font), "woff")
+
+
+def _cache_name(font: str, chars: str) -> str:
+    """The file name of a subset in a site's font cache: its font's SHA-256, the version of
+    fontTools that cut it and its characters, hashed."""
+    import fontTools
+
+    key = f"{font}\n{fontTools.version}\n{chars}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + ".woff"
 
 
 def font_face_css(text: str, *, cache_dir: Path | None = None) -> str:
@@ -144,8 +192,9 @@ def font_face_css(text: str, *, cache_dir: Path | None = None) -> str:
     text
         The page (HTML is fine: tags and base64 images are ASCII and add nothing).
     cache_dir
-        A folder to keep subsets in, keyed by their characters, so rebuilding a page whose
-        characters did not change costs no font work (the site keeps them in ``_ebpm/fonts``).
+        A folder to keep subsets in, keyed by the font's SHA-256, fontTools' version and the
+        characters, so rebuilding a page whose characters did not change costs no font work
+        (the site keeps them in ``_ebpm/fonts``).
 
     Returns
     -------
@@ -157,12 +206,12 @@ def font_face_css(text: str, *, cache_dir: Path | None = None) -> str:
     if not chars:
         return ""
     data = None
-    key = hashlib.sha256(chars.encode("utf-8")).hexdigest()[:32]
-    cached = cache_dir / f"{key}.woff" if cache_dir is not None else None
+    font = _font()[0]
+    cached = cache_dir / _cache_name(font, chars) if cache_dir is not None else None
     if cached is not None and cached.is_file():
         data = cached.read_bytes()
     if data is None:
-        data = _subset_woff(chars)
+        data = _subset_woff(font, chars)
         if cached is not None:
             from ebpm._io import atomic_write_bytes
 
