@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("ebpm.errors", "ebpm._version"),
     (
         "ebpm._io",
+        "ebpm._attrs",
         "ebpm._json",
         "ebpm._format",
         "ebpm._lang",
@@ -69,6 +70,7 @@ COMPAT_SHIMS = {
 #: layer may also use them.
 STRICT_BOTTOM = (
     "ebpm._io",
+    "ebpm._attrs",
     "ebpm._json",
     "ebpm._format",
     "ebpm._lang",

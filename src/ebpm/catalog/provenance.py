@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from ebpm._attrs import record as frozen
 from ebpm._protocol import redact_value
 
 __all__ = ["PROVENANCE_KEYS", "finish", "remote_origin"]
@@ -167,5 +168,5 @@ def finish(
         record["details"]["entry_title"] = md["title"]
     # The record is shown in reports and kept in run manifests: no secret of a request in it (a
     # URL's `?token=`). Names are a source's own (OECD's `key` is a series key, not a secret).
-    df.attrs["ebpm"] = redact_value(record, names=False)
+    df.attrs["ebpm"] = frozen(redact_value(record, names=False))
     return df

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ebpm import japan
+from ebpm._attrs import record as frozen
 from ebpm.catalog.boundaries import DETAILS, Detail, check_detail
 from ebpm.catalog.ksj import COLUMNS as _N03_COLUMNS
 from ebpm.errors import EbpmWarning, InvalidCodeError, InvalidOptionError
@@ -261,8 +262,6 @@ def municipalities(
 
 def _offline(pref: Any, *, wards: bool, detail: str) -> Any:
     """The shipped 2021 boundaries, all Japan or the prefectures of ``pref``."""
-    import copy
-
     from ebpm import catalog
 
     codes = _pref_codes(pref)
@@ -270,14 +269,13 @@ def _offline(pref: Any, *, wards: bool, detail: str) -> Any:
     gdf = _tidy(catalog.load(_OFFLINE_ENTRY, wards=wards, detail=detail))
     if len(codes) == 47:
         return gdf
-    attrs = copy.deepcopy(gdf.attrs)
     out = gdf[gdf["pref_code"].isin(codes)].reset_index(drop=True)
-    record = attrs["ebpm"]
+    record = dict(gdf.attrs["ebpm"])  # a new record: the national frame's is shared, read-only
     record["params"] = {"prefecture": codes[0] if len(codes) == 1 else codes, **record["params"]}
     names = "・".join(japan.prefecture_name(c) for c in codes)
     title = str(record.get("title") or "")
     record["title"] = title.replace("全国", names) if "全国" in title else f"{title} {names}"
-    out.attrs = attrs
+    out.attrs = {**gdf.attrs, "ebpm": frozen(record)}
     return out
 
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ebpm._attrs import record as frozen
 from ebpm.errors import (
     ColumnNotFoundError,
     DataError,
@@ -239,7 +240,7 @@ def harmonize(
         "incomplete": incomplete,
         "record": history.CREDIT,
     }
-    out.attrs["ebpm"] = info
+    out.attrs["ebpm"] = frozen(info)
     logger.info(
         "harmonized %d rows into %d on the boundaries of %s (%d merged, %d incomplete)",
         len(df),
@@ -375,10 +376,10 @@ def _crosswalks(
         xw["_as_of"] = as_of
         expected_parts.append(
             xw.loc[
-                xw["from_code"].isin(everyone) & xw["to_code"].notna(), ["to_code", "from_code"]
+                _isin(xw["from_code"], everyone) & xw["to_code"].notna(), ["to_code", "from_code"]
             ].assign(_as_of=as_of)
         )
-        walks.append(xw[xw["from_code"].isin(ok)])
+        walks.append(xw[_isin(xw["from_code"], ok)])
         _check_levels(codes, as_of, time, part[time].iloc[0])
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
@@ -523,11 +524,18 @@ def _check_shares(shares: pd.DataFrame, split: pd.DataFrame) -> dict[tuple[str, 
     )
 
 
+def _isin(codes: pd.Series, values: Any) -> pd.Series:
+    """``codes.isin(values)`` for text codes: pandas' Arrow strings turn every value into an
+    Arrow scalar first (0.006 s a call on 3,000 codes, 70 calls a panel); a set is 100× faster."""
+    wanted = set(values)
+    return pd.Series([c in wanted for c in codes.tolist()], index=codes.index, dtype=bool)
+
+
 def _check_levels(codes: list[str], as_of: date, time: str, t: Any) -> None:
     """Refuse a period that holds a designated city and one of its wards."""
     inforce = history.codes_in_force(as_of)
     wards = inforce[inforce["kind"] == "ward"]
-    both = wards[wards["code"].isin(codes) & wards["parent_code"].isin(codes)]
+    both = wards[_isin(wards["code"], codes) & _isin(wards["parent_code"], codes)]
     if not both.empty:
         first = both.iloc[0]
         raise DataError(
@@ -642,10 +650,12 @@ def merger_panel(
     data = panel.merge(cohorts[["code", "status", "cohort"]], on="code", how="left")
     data = data[data["status"].isin(["treated", "never_merged"])].reset_index(drop=True)
     data["cohort"] = data["cohort"].astype("int64")
-    in_panel = cohorts[cohorts["code"].isin(panel["code"])]
+    in_panel = cohorts[_isin(cohorts["code"], panel["code"])]
     data.attrs = dict(panel.attrs)
-    data.attrs["ebpm"] = {
-        **panel.attrs.get("ebpm", {}),
-        "cohorts": in_panel["status"].value_counts().to_dict(),
-    }
+    data.attrs["ebpm"] = frozen(
+        {
+            **panel.attrs.get("ebpm", {}),
+            "cohorts": in_panel["status"].value_counts().to_dict(),
+        }
+    )
     return data

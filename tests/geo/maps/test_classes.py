@@ -4,8 +4,12 @@ seeded schemes, class colours, legend bounds and counts, formats, and every bad 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
+import subprocess
+import sys
 import types
+from typing import Any
 
 import mapclassify
 import numpy as np
@@ -292,3 +296,34 @@ def test_seeded_draws_are_repeatable_and_restore_the_global_state() -> None:
     with _seeded(1):
         assert np.random.rand() == first
     assert first == np.random.RandomState(1).rand()  # what seed 1 draws first
+
+
+_FISHER_JENKS = """
+import json, sys
+import numpy as np
+{import_line}
+compiled_on_import = list(mapclassify.classifiers._fisher_jenks_means.signatures)
+y = np.random.default_rng(7).normal(size=400)
+bins = mapclassify.FisherJenks(y, k=5).bins.tolist()
+print(json.dumps({{"on_import": len(compiled_on_import), "bins": bins}}))
+"""
+
+
+def _fisher_jenks_in_a_new_process(import_line: str) -> dict[str, Any]:
+    code = _FISHER_JENKS.format(import_line=import_line)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_mapclassify_is_imported_without_compiling_fisher_jenks() -> None:
+    # A map that is not Fisher-Jenks no longer pays numba's compile on import; Fisher-Jenks
+    # compiles on first use and classes exactly as mapclassify imported the usual way.
+    ours = _fisher_jenks_in_a_new_process(
+        "from ebpm.geo.maps.classes import _mapclassify; mapclassify = _mapclassify()"
+    )
+    plain = _fisher_jenks_in_a_new_process("import mapclassify")
+    assert ours["on_import"] == 0
+    assert plain["on_import"] == 1
+    assert ours["bins"] == plain["bins"]

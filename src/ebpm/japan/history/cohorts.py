@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ebpm._attrs import record as frozen
 from ebpm.errors import InvalidDateError
 from ebpm.japan.history.convert import codes_in_force, convert_codes
 from ebpm.japan.history.record import CREDIT, _as_date, record_origin
@@ -51,17 +52,25 @@ def mergers(*, to: Any = "latest", since: Any = "1999-04-01") -> pd.DataFrame:
         )
     now = codes_in_force(t1, wards=False)
     xw = convert_codes(now["code"], from_date=t1, to_date=t0)
+    # Plain lists, not a groupby: 1,700 small frames cost more than the work done on them.
+    steps: dict[str, list[str]] = {}
+    successors: dict[str, list[str]] = {}
+    for code, text, pred in zip(xw["from_code"], xw["changes"], xw["to_code"], strict=True):
+        steps.setdefault(code, []).append(text)
+        successors.setdefault(code, [])
+        if not pd.isna(pred):
+            successors[code].append(pred)
     rows = []
-    for code, part in xw.groupby("from_code", sort=True):
+    for code in sorted(steps):
         dates = sorted(
             {
                 pd.Timestamp(step[:10])
-                for text in part["changes"]
+                for text in steps[code]
                 for step in text.split("; ")
                 if step and step[11:] in _MERGERS
             }
         )
-        preds = sorted(part["to_code"].dropna())
+        preds = sorted(successors[code])
         first = dates[0] if dates else pd.NaT
         fy = first.year - (first.month < 4) if dates else pd.NA
         rows.append(
@@ -78,12 +87,9 @@ def mergers(*, to: Any = "latest", since: Any = "1999-04-01") -> pd.DataFrame:
         )
     out = now[["code", "name", "pref_code"]].merge(pd.DataFrame(rows), on="code", how="left")
     out["first_merger_fy"] = out["first_merger_fy"].astype("Int64")
-    out.attrs["ebpm"] = {
-        "origin": record_origin(),
-        "credit": CREDIT,
-        "since": t0.isoformat(),
-        "to": t1.isoformat(),
-    }
+    out.attrs["ebpm"] = frozen(
+        {"origin": record_origin(), "credit": CREDIT, "since": t0.isoformat(), "to": t1.isoformat()}
+    )
     return out
 
 
@@ -143,5 +149,5 @@ def merger_cohorts(
         dtype="Int64",
     )
     m.attrs = dict(m.attrs)
-    m.attrs["ebpm"] = {**m.attrs.get("ebpm", {}), "first": first, "last": last}
+    m.attrs["ebpm"] = frozen({**m.attrs.get("ebpm", {}), "first": first, "last": last})
     return m

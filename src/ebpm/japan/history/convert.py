@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ebpm._attrs import record as frozen
 from ebpm.japan.history.record import (
     CREDIT,
     _as_date,
@@ -68,7 +69,7 @@ def changes(pref: Any = None, start: Any = None, end: Any = None) -> pd.DataFram
     out["date"] = pd.to_datetime(out["date"])
     cols = [c for c in out.columns if c not in ("date", "type", "event")]
     out[cols] = out[cols].replace("", pd.NA)
-    out.attrs["ebpm"] = {"origin": record_origin(), "credit": CREDIT}
+    out.attrs["ebpm"] = frozen({"origin": record_origin(), "credit": CREDIT})
     return out
 
 
@@ -117,7 +118,7 @@ def codes_in_force(date: Any, *, wards: bool = True, pref: Any = None) -> pd.Dat
         raise InvalidOptionError(f"wards={wards!r} must be True or False")
     pcode = prefecture_code(pref) if pref is not None else None
     out = _in_force(d, wards, pcode).copy()
-    out.attrs["ebpm"] = {"origin": record_origin(), "credit": CREDIT, "date": d.isoformat()}
+    out.attrs["ebpm"] = frozen({"origin": record_origin(), "credit": CREDIT, "date": d.isoformat()})
     return out
 
 
@@ -351,13 +352,15 @@ def convert_codes(
     if digits == 6:
         for col in ("from_code", "to_code"):
             out[col] = [c if pd.isna(c) else c + check_digit(c) for c in out[col]]
-    out.attrs["ebpm"] = {
-        "origin": record_origin(),
-        "credit": CREDIT,
-        "from_date": t0.isoformat(),
-        "to_date": t1.isoformat(),
-        "direction": "forward" if t1 >= t0 else "backward",
-    }
+    out.attrs["ebpm"] = frozen(
+        {
+            "origin": record_origin(),
+            "credit": CREDIT,
+            "from_date": t0.isoformat(),
+            "to_date": t1.isoformat(),
+            "direction": "forward" if t1 >= t0 else "backward",
+        }
+    )
     return out
 
 
