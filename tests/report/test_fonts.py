@@ -8,6 +8,7 @@ import base64
 import hashlib
 import io
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,13 +72,13 @@ def test_the_subset_keeps_the_copyright_names_and_the_vertical_forms() -> None:
     assert "vert" in features  # the brackets turn in vertical text
 
 
-def test_the_cache_file_is_named_by_font_fonttools_and_characters(tmp_path: Path) -> None:
+def test_the_cache_file_is_named_by_font_cut_and_characters(tmp_path: Path) -> None:
     import fontTools
 
     folder = tmp_path / "site" / "_ebpm" / "fonts"  # not there yet
     css = fonts.font_face_css("東京都", cache_dir=folder)
     font = hashlib.sha256(fonts._font_path().read_bytes()).hexdigest()
-    key = f"{font}\n{fontTools.version}\n京東都"  # the characters, sorted
+    key = f"{font}\n{fontTools.version}\n{sorted(fonts._CUT.items())!r}\n京東都"  # sorted
     name = hashlib.sha256(key.encode()).hexdigest()[:32]
     assert [p.name for p in folder.iterdir()] == [f"{name}.woff"]
     assert (folder / f"{name}.woff").read_bytes() == _woff(css)
@@ -101,6 +102,7 @@ def test_subsets_cut_from_the_expected_pages_glyphs_are_the_same_bytes(
     pages = ["<p>東京都の失業率</p>", "<p>「縦書き」の大阪府</p>", "<p>京都</p>"]
     direct = [_woff(fonts.font_face_css(p)) for p in pages]
     fonts._subset_woff.cache_clear()
+    shutil.rmtree(fonts._user_folder())  # cut again, not served from the user's cache
     notebook = tmp_path / "n.ipynb"
     notebook.write_text("".join(pages[:2]), encoding="utf-8")
     fonts.expect(notebook, pages[2], tmp_path / "gone.ipynb")  # a missing file is skipped

@@ -85,12 +85,51 @@ def test_the_same_glyphs_are_cut_once_per_process(fresh: list[str], tmp_path: Pa
     assert fonts._read_font.cache_info().misses == 1  # the font was read once
 
 
-def test_a_subset_in_the_folder_is_served_without_cutting(fresh: list[str], tmp_path: Path) -> None:
+def test_a_subset_in_the_sites_folder_is_served_without_cutting(
+    fresh: list[str], tmp_path: Path
+) -> None:
     css = fonts.font_face_css("<p>東京</p>", cache_dir=tmp_path)
-    fonts._subset_woff.cache_clear()  # a new process
+    fonts._subset_woff.cache_clear()  # a new process...
+    shutil.rmtree(fonts._user_folder())  # ...of a user whose cache was emptied
     fresh.clear()
     assert fonts.font_face_css("<p>京東</p>", cache_dir=tmp_path) == css
     assert fresh == []
+
+
+def test_a_new_site_gets_the_subsets_another_site_cut(fresh: list[str], tmp_path: Path) -> None:
+    css = fonts.font_face_css("<p>東京</p>", cache_dir=tmp_path / "one")
+    assert len(list(fonts._user_folder().glob("*.woff"))) == 1
+    fonts._subset_woff.cache_clear()  # a new process
+    fresh.clear()
+    assert fonts.font_face_css("<p>東京</p>", cache_dir=tmp_path / "two") == css
+    assert fresh == []
+    assert [p.name for p in (tmp_path / "two").iterdir()] == [
+        p.name for p in fonts._user_folder().iterdir()
+    ]
+
+
+def test_a_kept_file_that_is_no_woff_is_cut_again(fresh: list[str], tmp_path: Path) -> None:
+    css = fonts.font_face_css("<p>東京</p>", cache_dir=tmp_path)
+    (kept,) = tmp_path.glob("*.woff")
+    (user,) = fonts._user_folder().glob("*.woff")
+    kept.write_bytes(b"")  # cut short by a full disk
+    user.write_bytes(b"\0" * 8)
+    fonts._subset_woff.cache_clear()
+    fresh.clear()
+    assert fonts.font_face_css("<p>東京</p>", cache_dir=tmp_path) == css
+    assert fresh == ["京東"]
+    assert kept.read_bytes() == user.read_bytes() == _woff(css)
+
+
+def test_a_user_cache_that_cannot_be_written_only_costs_time(
+    fresh: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("EBPM_CACHE_DIR", str(blocker))  # no folder can be made under it
+    css = fonts.font_face_css("<p>東京</p>", cache_dir=tmp_path / "site")
+    assert _chars(_woff(css)) == set("東京")
+    assert len(list((tmp_path / "site").glob("*.woff"))) == 1
 
 
 def test_a_changed_font_file_is_cut_again(fresh: list[str], own_font: Path, tmp_path: Path) -> None:
@@ -101,6 +140,7 @@ def test_a_changed_font_file_is_cut_again(fresh: list[str], own_font: Path, tmp_
     assert TTFont(io.BytesIO(after))["head"].fontRevision == 9.5
     assert fresh == ["京東", "京東"]
     assert len(list(tmp_path.glob("*.woff"))) == 2  # each font's subset under its own name
+    assert len(list(fonts._user_folder().glob("*.woff"))) == 2
     fonts._subset_woff.cache_clear()  # a new process, with the changed font
     fresh.clear()
     again = _woff(fonts.font_face_css("<p>東京</p>", cache_dir=tmp_path))
@@ -133,3 +173,16 @@ def test_a_font_replaced_while_pages_are_written_fails_the_cut(
     ):
         fonts._subset_woff(hashed, "東")
     assert fresh == []
+
+
+@pytest.mark.parametrize("env", ["set", "unset"])
+def test_the_users_folder_is_in_ebpms_cache_folder(
+    env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ebpm.catalog.cache import cache_dir
+
+    if env == "set":
+        monkeypatch.setenv("EBPM_CACHE_DIR", str(tmp_path))
+    else:
+        monkeypatch.delenv("EBPM_CACHE_DIR")
+    assert fonts._user_folder() == cache_dir() / "fonts"

@@ -18,10 +18,13 @@ import base64
 import functools
 import hashlib
 import io
+import logging
 from pathlib import Path
 from typing import Any
 
 __all__ = ["FAMILY", "FONT_STACK", "MONO_STACK", "expect", "font_face_css", "glyphs_needed"]
+
+log = logging.getLogger(__name__)
 
 #: Chromium can keep drawing the text it laid out before the embedded font was decoded in the
 #: fallback font's empty boxes, even after the font has loaded (seen headless, on a machine
@@ -119,14 +122,21 @@ def expect(*sources: Path | str) -> None:
     _EXPECTED.extend(sources)
 
 
+#: How a subset is cut (fontTools' subsetter options); part of the name a subset is kept under.
+_CUT: dict[str, Any] = {
+    "layout_features": ["vert", "vrt2"],  # vertical forms only; no ligatures needed
+    "hinting": False,
+    "notdef_outline": True,
+    "name_IDs": [0, 1, 2, 3, 4, 5, 6],  # keep the copyright and licence names
+}
+
+
 def _options() -> Any:
     from fontTools import subset
 
     options = subset.Options()
-    options.layout_features = ["vert", "vrt2"]  # vertical forms only; no ligatures needed
-    options.hinting = False
-    options.notdef_outline = True
-    options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # keep the copyright and licence names
+    for name, value in _CUT.items():
+        setattr(options, name, list(value) if isinstance(value, list) else value)
     return options
 
 
@@ -176,12 +186,49 @@ def _subset_woff(font: str, chars: str) -> bytes:
 
 
 def _cache_name(font: str, chars: str) -> str:
-    """The file name of a subset in a site's font cache: its font's SHA-256, the version of
-    fontTools that cut it and its characters, hashed."""
+    """The file name of a subset in a folder of kept subsets: what it was cut from and how (the
+    font's SHA-256, fontTools' version, the options) and its characters, hashed."""
     import fontTools
 
-    key = f"{font}\n{fontTools.version}\n{chars}"
+    key = f"{font}\n{fontTools.version}\n{sorted(_CUT.items())!r}\n{chars}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + ".woff"
+
+
+def _kept(path: Path) -> bytes | None:
+    """The subset kept at ``path``, or None when there is none (or no WOFF: a file cut short
+    by a full disk is cut again)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if data[:4] == b"wOFF" else None
+
+
+def _keep(path: Path, data: bytes, *, required: bool) -> None:
+    """Keep a subset at ``path``; ``required`` False (the user cache): a folder that cannot be
+    written to only means the next site cuts it again."""
+    from ebpm._io import atomic_write_bytes
+
+    try:
+        atomic_write_bytes(path, data)
+    except OSError:
+        if required:
+            raise
+        log.debug("could not keep a glyph subset in %s", path.parent, exc_info=True)
+
+
+def _user_folder() -> Path:
+    """The subsets kept for every site of this user: ``fonts`` in ebpm's cache folder, the one
+    :func:`ebpm.catalog.cache.cache_dir` names (not imported from there: the catalog brings
+    pandas, which publishing does not otherwise load)."""
+    import os
+
+    env = os.environ.get("EBPM_CACHE_DIR")
+    if env:
+        return Path(env).expanduser() / "fonts"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("ebpm", appauthor=False)) / "fonts"
 
 
 def font_face_css(text: str, *, cache_dir: Path | None = None) -> str:
@@ -192,30 +239,38 @@ def font_face_css(text: str, *, cache_dir: Path | None = None) -> str:
     text
         The page (HTML is fine: tags and base64 images are ASCII and add nothing).
     cache_dir
-        A folder to keep subsets in, keyed by the font's SHA-256, fontTools' version and the
-        characters, so rebuilding a page whose characters did not change costs no font work
-        (the site keeps them in ``_ebpm/fonts``).
+        A folder to keep subsets in (the site keeps them in ``_ebpm/fonts``), so rebuilding a
+        page whose characters did not change costs no font work.
 
     Returns
     -------
     str
         CSS for the inside of a ``<style>`` element (it closes that element for a short script
         and opens another: see ``_RESHAPE``).
+
+    Notes
+    -----
+    A subset is kept under a name hashing the font's SHA-256, fontTools' version, the cutting
+    options and the characters, so a kept subset is only ever served for the glyphs, font and
+    cut it was made of. It is looked for in ``cache_dir``, then in the user's cache folder
+    (``fonts`` under ``$EBPM_CACHE_DIR`` or the platform's user cache: a new site gets the
+    subsets another site of the same user cut), then cut (once per process) and kept in both.
     """
     chars = glyphs_needed(text)
     if not chars:
         return ""
-    data = None
     font = _font()[0]
-    cached = cache_dir / _cache_name(font, chars) if cache_dir is not None else None
-    if cached is not None and cached.is_file():
-        data = cached.read_bytes()
+    name = _cache_name(font, chars)
+    site = cache_dir / name if cache_dir is not None else None
+    user = _user_folder() / name
+    data = _kept(site) if site is not None else None
     if data is None:
-        data = _subset_woff(font, chars)
-        if cached is not None:
-            from ebpm._io import atomic_write_bytes
-
-            atomic_write_bytes(cached, data)
+        data = _kept(user)
+        if data is None:
+            data = _subset_woff(font, chars)
+            _keep(user, data, required=False)
+        if site is not None:
+            _keep(site, data, required=True)
     encoded = base64.b64encode(data).decode("ascii")
     return (
         f'@font-face{{font-family:"{FAMILY}";font-display:block;'
