@@ -186,3 +186,30 @@ def test_the_users_folder_is_in_ebpms_cache_folder(
     else:
         monkeypatch.delenv("EBPM_CACHE_DIR")
     assert fonts._user_folder() == cache_dir() / "fonts"
+
+
+def test_the_font_is_found_without_importing_matplotlib(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+    import sys
+
+    import matplotlib_fontja
+
+    fonts._font_path.cache_clear()
+    monkeypatch.delitem(sys.modules, "matplotlib_fontja")
+    try:
+        path = fonts._font_path()
+    finally:
+        fonts._font_path.cache_clear()
+    assert "matplotlib_fontja" not in sys.modules  # found, not imported
+    assert path == Path(matplotlib_fontja.__file__).parent / "fonts" / "ipaexg.ttf"
+    assert path.is_file()
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    try:
+        with pytest.raises(
+            ModuleNotFoundError,
+            match=r"^matplotlib-fontja is not installed, so the Japanese glyphs of the pages "
+            r"cannot be embedded; install it \(`pip install matplotlib-fontja`",
+        ):
+            fonts._font_path()
+    finally:
+        fonts._font_path.cache_clear()
