@@ -1,10 +1,14 @@
-"""Lazy package exports (ebpm._lazy.exports): each name imported on first use, then kept."""
+"""Lazy package exports (ebpm._lazy.exports): each name imported on first use, then kept; and
+the IRI grammar nbformat never uses, deferred (defer_iri_grammar)."""
 
 from __future__ import annotations
 
 import importlib
+import json
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,3 +82,45 @@ def test_dir_lists_the_exports_submodules_and_eager_names_sorted(lazypkg) -> Non
     assert {"area", "dumps", "extra", "later", "ready", "exports"} <= set(listed)
     assert listed == sorted(listed)
     assert "later" not in vars(lazypkg)  # listed before it is set
+
+
+_IRI = """
+import json, sys, time
+{first}
+import nbformat
+stand_in = not hasattr(sys.modules.get("rfc3987_syntax"), "__file__")
+from jsonschema import FormatChecker
+checker = FormatChecker()
+answers = [checker.conforms(v, "iri") for v in ("http://例え.jp/パス?q=1", "no scheme", "a b:c")]
+print(json.dumps({{"stand_in": stand_in, "answers": answers,
+                  "real_now": hasattr(sys.modules["rfc3987_syntax"], "__file__")}}))
+"""
+
+
+def _iri_in_a_new_process(first: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", _IRI.format(first=first)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_nbformat_loads_without_the_iri_grammar_and_iri_checks_still_answer() -> None:
+    pytest.importorskip("rfc3987_syntax")
+    deferred = _iri_in_a_new_process("import ebpm.pipeline")
+    plain = _iri_in_a_new_process("")
+    assert deferred["stand_in"] is True  # importing nbformat did not build the grammar
+    assert plain["stand_in"] is False
+    assert deferred["answers"] == plain["answers"] == [True, False, False]
+    assert deferred["real_now"] is True  # the first check handed over to the real module
+
+
+def test_an_already_imported_grammar_module_is_left_alone() -> None:
+    pytest.importorskip("rfc3987_syntax")
+    seen = _iri_in_a_new_process(
+        "import rfc3987_syntax; import ebpm._lazy as l; l.defer_iri_grammar()"
+    )
+    assert seen["stand_in"] is False

@@ -8,10 +8,13 @@ the value and the fix, never a bare ``ValueError`` from ``float()``.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from ebpm.errors import EbpmError, RemoteError, SettingError
 
-__all__ = ["env_flag", "env_number"]
+__all__ = ["CACHE_DIR_ENV", "cache_dir", "env_flag", "env_number"]
+
+CACHE_DIR_ENV = "EBPM_CACHE_DIR"
 
 _TRUE = ("1", "true", "yes", "on")  # what turns a flag on, in the order messages list them
 _FALSE = ("0", "false", "no", "off")  # what turns it off (as does leaving it unset or blank)
@@ -116,3 +119,17 @@ def check_settings() -> None:
     """
     offline()
     http_timeout(), http_retries(), http_backoff()
+
+
+def cache_dir() -> Path:
+    """The cache folder: ``$EBPM_CACHE_DIR`` or the platform's user cache folder for ebpm.
+
+    Here, not in :mod:`ebpm.catalog`, so that the pipeline's driver can name it to its kernels
+    without importing the catalog (and pandas) before its first task starts.
+    """
+    env = os.environ.get(CACHE_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("ebpm", appauthor=False))

@@ -14,7 +14,7 @@ import importlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-__all__ = ["exports"]
+__all__ = ["defer_iri_grammar", "exports"]
 
 
 def exports(
@@ -66,3 +66,45 @@ def exports(
         return sorted({*vars(importlib.import_module(package)), *listed})
 
     return getattr_, dir_
+
+
+_GRAMMAR_MODULE = "rfc3987_syntax"
+
+
+def defer_iri_grammar() -> None:
+    """Let ``import nbformat`` skip building an IRI grammar that notebooks never use.
+
+    nbformat imports jsonschema, which imports ``rfc3987_syntax`` when it is installed (Jupyter's
+    ``jsonschema[format-nongpl]`` brings it) to check the ``iri`` format; that module builds its
+    Lark grammars as it is imported: 1.0 s of CPU on the main thread of every ``ebpm run`` and
+    ``ebpm publish``, before the first task starts. No notebook schema uses the format. A
+    stand-in takes the module's place in ``sys.modules``; the first call of its
+    ``is_valid_syntax`` (or any other name) imports the real module and hands over to it, so a
+    check of an ``iri`` still gives the real answer. Nothing changes when the module is not
+    installed or is already imported.
+    """
+    import importlib.util
+    import sys
+    import types
+
+    if _GRAMMAR_MODULE in sys.modules or importlib.util.find_spec(_GRAMMAR_MODULE) is None:
+        return
+    stand_in = types.ModuleType(_GRAMMAR_MODULE, "Stand-in for rfc3987_syntax (ebpm._lazy).")
+
+    def real() -> Any:
+        if sys.modules.get(_GRAMMAR_MODULE) is stand_in:
+            del sys.modules[_GRAMMAR_MODULE]
+        return importlib.import_module(_GRAMMAR_MODULE)
+
+    def is_valid_syntax(*args: Any, **kwargs: Any) -> Any:
+        return real().is_valid_syntax(*args, **kwargs)
+
+    stand_in.is_valid_syntax = is_valid_syntax  # type: ignore[attr-defined]
+
+    def other(name: str) -> Any:
+        if name.startswith("__"):  # the import system asks for __path__ and the like
+            raise AttributeError(name)
+        return getattr(real(), name)
+
+    stand_in.__getattr__ = other  # type: ignore[method-assign]
+    sys.modules[_GRAMMAR_MODULE] = stand_in

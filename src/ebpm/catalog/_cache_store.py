@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ebpm import _env
-from ebpm._env import env_flag
+from ebpm._env import CACHE_DIR_ENV, cache_dir, env_flag
 from ebpm._io import atomic_write_json, os_reason
 from ebpm._protocol import is_secret_name
 from ebpm.errors import CatalogError
@@ -29,18 +29,7 @@ from ebpm.errors import CatalogError
 # the public module's logger: logging set up for ebpm.catalog.cache still applies
 log = logging.getLogger("ebpm.catalog.cache")
 
-CACHE_DIR_ENV = "EBPM_CACHE_DIR"
 OFFLINE_ENV = _env.OFFLINE_ENV
-
-
-def cache_dir() -> Path:
-    """The cache folder: ``$EBPM_CACHE_DIR`` or the platform's user cache folder for ebpm."""
-    env = os.environ.get(CACHE_DIR_ENV)
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("ebpm", appauthor=False))
 
 
 @contextlib.contextmanager

@@ -18,7 +18,10 @@
 
 from typing import TYPE_CHECKING
 
-from ebpm._lazy import exports
+from ebpm._lazy import defer_iri_grammar, exports
+
+# papermill and nbformat load here on use; spare them a grammar they never use (1 s of CPU)
+defer_iri_grammar()
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time each loads on first use
     from ebpm.pipeline.check import check_paths

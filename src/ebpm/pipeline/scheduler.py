@@ -263,7 +263,7 @@ def _task_env(
     """The environment of a task's kernel. ``NEEDS_ENV`` lists the tasks of this run whose
     output it may read: its ``needs`` and the tasks it runs ``after`` that succeeded in this
     run (``ready``); ``NOT_OK_ENV`` those it runs after that did not (``not_ok``)."""
-    from ebpm.catalog.cache import cache_dir
+    from ebpm._env import cache_dir  # not ebpm.catalog: pandas would load before any task
 
     runs = run_dir.parent.parent  # <out>/runs/<pipeline>/<run-id>
     # what the task reads there is tracked otherwise (the estimates of the tasks it needs,
