@@ -30,7 +30,7 @@ def test_a_kernel_that_dies_at_start_is_started_once_more(monkeypatch: pytest.Mo
     it replies; nothing of the notebook ran, so ebpm starts it again instead of failing."""
     calls: list[str] = []
 
-    def flaky(*, kernel: str, env: dict[str, str], cwd: str, timeout: float) -> str:
+    def flaky(*, kernel: str, env: dict[str, str], cwd: str, timeout: float, **_: Any) -> str:
         calls.append(kernel)
         if len(calls) == 1:
             raise _DiedError("Kernel died before replying to kernel_info")
@@ -46,7 +46,7 @@ def test_a_kernel_that_keeps_dying_fails_with_its_own_error(
 ) -> None:
     calls: list[str] = []
 
-    def dead(*, kernel: str, env: dict[str, str], cwd: str, timeout: float) -> str:
+    def dead(*, kernel: str, env: dict[str, str], cwd: str, timeout: float, **_: Any) -> str:
         calls.append(kernel)
         raise _DiedError(f"Kernel died before replying (start {len(calls)})")
 
@@ -62,7 +62,7 @@ def test_a_missing_kernel_is_not_started_again(monkeypatch: pytest.MonkeyPatch) 
 
     calls: list[str] = []
 
-    def missing(*, kernel: str, env: dict[str, str], cwd: str, timeout: float) -> str:
+    def missing(*, kernel: str, env: dict[str, str], cwd: str, timeout: float, **_: Any) -> str:
         calls.append(kernel)
         raise NoSuchKernel(kernel)
 

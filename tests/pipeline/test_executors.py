@@ -89,7 +89,7 @@ def fake_kernels(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
     end as their name says: ``ok``, ``bug`` (ebpm itself raises)."""
     calls: dict[str, list[Any]] = {"started": [], "killed": [], "executed": []}
 
-    def start(*, kernel: str, env: dict[str, str], cwd: str, timeout: float = 60) -> Any:
+    def start(*, kernel: str, env: dict[str, str], cwd: str, timeout: float = 60, **_: Any) -> Any:
         if env.get("TASK") == "no-kernel":
             raise OSError("Address already in use")
         km = f"kernel of {env.get('TASK')}"

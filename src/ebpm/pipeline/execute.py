@@ -44,6 +44,7 @@ from jupyter_client.manager import AsyncKernelManager
 
 from ebpm import _reads
 from ebpm._protocol import READS_FILE_ENV
+from ebpm.pipeline.forkserver import ForkServer, forkable
 
 __all__ = [
     "TRANSIENT_ERRORS",
@@ -147,6 +148,32 @@ class WarmKernelManager(AsyncKernelManager):
 
     warm_client: ReadyKernelClient | None = None
     reads_file: str | None = None  # where the kernel records the project files it opens
+    fork_server: ForkServer | None = None  # forks the kernel from a warm process when it can
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        """Fork the kernel from :attr:`fork_server` when it is ipykernel on this interpreter;
+        the provisioner then watches the forked process as it would its own."""
+        from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+        provisioner = self.provisioner
+        if (
+            self.fork_server is None
+            or not forkable(kernel_cmd)
+            or type(provisioner) is not LocalProvisioner
+        ):
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            return
+        cwd = kw.get("cwd") or os.getcwd()
+        try:
+            process = self.fork_server.spawn(kernel_cmd, env=kw.get("env") or {}, cwd=cwd)
+        except OSError as err:  # the server is gone: start this kernel the usual way
+            log.warning("starting the kernel as a process of its own: %s", err)
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            return
+        provisioner.process = process  # type: ignore[assignment]  # Popen-like
+        provisioner.pid = provisioner.pgid = process.pid  # the fork made a session of its own
+        provisioner.cwd = cwd
+        self._reconcile_connection_info(provisioner.connection_info)
 
     def client(self, **kwargs: Any) -> Any:
         if self.warm_client is not None:
@@ -194,7 +221,14 @@ def _kernel_environment(env: dict[str, str]) -> dict[str, str]:
     return {**base, **env}
 
 
-def start_kernel(*, kernel: str, env: dict[str, str], cwd: str, timeout: float = 60) -> Any:
+def start_kernel(
+    *,
+    kernel: str,
+    env: dict[str, str],
+    cwd: str,
+    timeout: float = 60,
+    fork_server: ForkServer | None = None,
+) -> Any:
     """Start a kernel and a connected client that has waited for it to be ready.
 
     The start runs on a thread of its own, so the client's sockets belong to an event loop that
@@ -206,7 +240,9 @@ def start_kernel(*, kernel: str, env: dict[str, str], cwd: str, timeout: float =
 
     def work() -> None:
         try:
-            box["km"] = _start_kernel(kernel=kernel, env=env, cwd=cwd, timeout=timeout)
+            box["km"] = _start_kernel(
+                kernel=kernel, env=env, cwd=cwd, timeout=timeout, fork_server=fork_server
+            )
         except BaseException as err:  # handed to the caller's thread
             box["error"] = err
 
@@ -227,7 +263,9 @@ def start_kernel(*, kernel: str, env: dict[str, str], cwd: str, timeout: float =
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _start_kernel(*, kernel: str, env: dict[str, str], cwd: str, timeout: float) -> Any:
+def _start_kernel(
+    *, kernel: str, env: dict[str, str], cwd: str, timeout: float, fork_server: ForkServer | None
+) -> Any:
     from jupyter_core.utils import run_sync
 
     km = WarmKernelManager(
@@ -235,6 +273,7 @@ def _start_kernel(*, kernel: str, env: dict[str, str], cwd: str, timeout: float)
         kernel_spec_manager=_kernel_spec_manager(kernel),
         client_class="ebpm.pipeline.execute.ReadyKernelClient",
     )
+    km.fork_server = fork_server
     # ipykernel warns on every start that loopback TCP is unencrypted; the run's output should
     # show the analyst's tasks, not that.
     extra = ["--IPKernelApp.log_level=ERROR"] if kernel == "python3" else []

@@ -1,0 +1,280 @@
+"""Kernels forked from a warm process, so that starting one does not import ipykernel again.
+
+Every task gets a kernel of its own. Started the usual way (``python -m ipykernel_launcher``)
+a kernel spends 0.24 s of CPU before it is ready, 0.14 s of it importing ipykernel and IPython.
+With two workers on two cores that CPU is taken from the cells of the task running beside it.
+A fork server is one process per run that imported ipykernel once; each kernel is a fork of it,
+which then goes on exactly as ``ipykernel_launcher`` would: the task's environment, working
+folder and ``sys.path[0]``, a session of its own (signals to the run do not reach it), stdin
+closed, and the kernel application parsing the same arguments.
+
+The server imports nothing that reads the environment on import (no numpy, no matplotlib):
+those load in the kernel, under the task's environment. Python's ``random`` is reseeded in each
+fork (``os.register_at_fork``), so kernels do not share random state.
+
+Only the local pool uses it, for the ``python3`` kernel (this interpreter), on systems with
+``os.fork``; ``EBPM_FORK_KERNELS=0`` turns it off. A kernel forked here is watched like any
+other: :class:`ForkedKernel` answers ``poll``, ``wait``, ``send_signal``, ``kill`` and
+``terminate`` as :class:`subprocess.Popen` does, so jupyter_client's provisioner manages it
+unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+__all__ = ["FORK_KERNELS_ENV", "ForkServer", "ForkedKernel", "forkable"]
+
+FORK_KERNELS_ENV = "EBPM_FORK_KERNELS"  # 0 starts every kernel as its own process
+
+log = logging.getLogger(__name__)
+
+_LAUNCHER = ["-m", "ipykernel_launcher"]
+
+
+def forkable(cmd: list[str]) -> bool:
+    """Whether ``cmd`` starts ipykernel on this interpreter, which a fork server can do."""
+    return (
+        hasattr(os, "fork")
+        and len(cmd) >= 3
+        and cmd[0] == sys.executable
+        and cmd[1:3] == _LAUNCHER
+        and os.environ.get(FORK_KERNELS_ENV, "1").strip() not in ("0", "false", "no", "off")
+    )
+
+
+class ForkedKernel:
+    """A kernel process forked by the server, with the parts of :class:`subprocess.Popen`'s
+    interface that jupyter_client uses."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, server: ForkServer, pid: int) -> None:
+        self._server = server
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self._server.exit_code(self.pid)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if end is not None and time.monotonic() > end:
+                raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout or 0)
+            time.sleep(0.05)
+        assert self.returncode is not None
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ForkServer:
+    """The driver's end: starts the server on first use, asks it for kernels, hears their
+    exits. Thread-safe; :meth:`close` ends the server (kernels it forked are not touched)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._exits: dict[int, int] = {}
+        self._changed = threading.Condition()
+        self._replies: list[dict[str, Any]] = []
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._sock: socket.socket | None = None
+        self._reader: threading.Thread | None = None
+        self._broken: str | None = None
+
+    def _start(self, env: dict[str, str]) -> None:
+        ours, theirs = socket.socketpair()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "ebpm.pipeline.forkserver", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+        theirs.close()
+        self._sock = ours
+        self._reader = threading.Thread(target=self._read, name="ebpm-forkserver", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._sock is not None
+        with self._sock.makefile("rb") as lines:
+            for line in lines:
+                message = json.loads(line)
+                with self._changed:
+                    if "exit" in message:
+                        self._exits[message["exit"]] = message["code"]
+                    else:
+                        self._replies.append(message)
+                    self._changed.notify_all()
+        with self._changed:
+            self._broken = "the kernel fork server ended"
+            self._changed.notify_all()
+
+    def spawn(self, cmd: list[str], *, env: dict[str, str], cwd: str) -> ForkedKernel:
+        """Fork a kernel that runs ``cmd`` (``python -m ipykernel_launcher ...``)."""
+        # as jupyter_client's launch_kernel sets it; ipykernel reads it on import (the server's)
+        env = {**env, "JPY_PARENT_PID": str(os.getpid())}
+        request = {"argv": cmd[2:], "env": env, "cwd": str(cwd)}
+        with self._lock:
+            if self._proc is None:
+                self._start(env)
+            assert self._sock is not None
+            with self._changed:
+                if self._broken:
+                    raise OSError(self._broken)
+            self._sock.sendall(json.dumps(request).encode() + b"\n")
+            with self._changed:
+                if not self._changed.wait_for(lambda: self._replies or self._broken, 30):
+                    raise OSError("the kernel fork server did not answer in 30 s")
+                if not self._replies:
+                    raise OSError(self._broken or "the kernel fork server ended")
+                reply = self._replies.pop(0)
+        if "error" in reply:
+            raise OSError(f"the kernel fork server could not fork: {reply['error']}")
+        return ForkedKernel(self, int(reply["pid"]))
+
+    def exit_code(self, pid: int) -> int | None:
+        """The exit code of kernel ``pid``, or None while it runs."""
+        with self._changed:
+            if pid in self._exits:
+                return self._exits[pid]
+        try:
+            os.kill(pid, 0)
+            return None  # running, or exited and about to be reaped by the server
+        except ProcessLookupError:
+            pass
+        except PermissionError:  # pragma: no cover - the pid was reused by another user
+            return -1
+        with self._changed:  # reaped: its exit is on the way
+            self._changed.wait_for(lambda: pid in self._exits or self._broken, 2)
+            return self._exits.get(pid, -1)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._sock is not None:
+                with contextlib.suppress(OSError):
+                    self._sock.shutdown(socket.SHUT_RDWR)
+                self._sock.close()
+            if self._proc is not None:
+                try:
+                    self._proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self._proc.kill()
+                    self._proc.wait()
+            self._proc = self._sock = None
+
+
+# --- the server -----------------------------------------------------------------------------
+
+
+def _run_kernel(request: dict[str, Any], launcher: str) -> None:  # pragma: no cover - in a fork
+    """In the forked child: become the kernel ``ipykernel_launcher`` would have started."""
+    code = 1
+    try:
+        os.setsid()
+        for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        cwd = request["cwd"]
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = [launcher, *request["argv"][1:]]
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance()
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        import atexit
+
+        with contextlib.suppress(Exception):
+            atexit._run_exitfuncs()  # as the interpreter would at exit
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def _reap(sock: socket.socket) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        code = os.waitstatus_to_exitcode(status)
+        sock.sendall(json.dumps({"exit": pid, "code": code}).encode() + b"\n")
+
+
+def serve(fd: int) -> None:  # pragma: no cover - runs in the server process
+    """Answer requests on socket ``fd`` until the driver closes it."""
+    import importlib.util
+    import select
+    from pathlib import Path
+
+    # as ipykernel_launcher does: no working folder on sys.path while ipykernel loads (the
+    # kernel's shell puts '' back in its place, so the task's folder is on it)
+    if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
+        del sys.path[0]
+    import ipykernel.ipkernel  # imported once here, inherited by every fork
+    import ipykernel.kernelapp  # noqa: F401
+
+    spec = importlib.util.find_spec("ipykernel_launcher")
+    launcher = (spec.origin if spec else None) or "ipykernel_launcher"  # sys.argv[0] of a kernel
+    sock = socket.socket(fileno=fd)
+    buffer = b""
+    while True:
+        ready, _, _ = select.select([sock], [], [], 0.1)
+        _reap(sock)
+        if not ready:
+            continue
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            return
+        buffer += chunk
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            request = json.loads(line)
+            try:
+                pid = os.fork()
+            except OSError as err:
+                sock.sendall(json.dumps({"error": str(err)}).encode() + b"\n")
+                continue
+            if pid == 0:
+                sock.close()
+                _run_kernel(request, launcher)
+            sock.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    serve(int(sys.argv[1]))
