@@ -139,10 +139,17 @@ def test_a_dead_server_costs_nothing_but_the_speed(tmp_path, server, caplog) -> 
     assert "starting the kernel as a process of its own" in caplog.text
 
 
-def test_the_local_pool_forks_its_kernels(tmp_path) -> None:
+def test_the_local_pool_starts_its_fork_server_at_once_and_ends_it(monkeypatch) -> None:
     pool = LocalExecutor(1)
+    server = pool._fork_server._proc
     try:
-        assert isinstance(pool._fork_server, ForkServer)
+        # started before the first task, so it imports ipykernel while the run prepares
+        assert server is not None
+        assert server.poll() is None
     finally:
         pool.close()
-    assert pool._fork_server._proc is None  # closed (never needed: no task ran)
+    assert server.poll() is not None
+    monkeypatch.setenv(FORK_KERNELS_ENV, "0")
+    unforked = LocalExecutor(1)
+    assert unforked._fork_server._proc is None
+    unforked.close()

@@ -52,6 +52,7 @@ __all__ = [
     "Payload",
     "execute_on_worker",
     "execute_task",
+    "kernel_environment",
     "kernel_start_failure",
     "kill_kernel",
     "start_kernel",
@@ -216,7 +217,8 @@ def _kernel_spec_manager(kernel: str) -> Any:
 _NOT_FOR_KERNELS = frozenset({"MALLOC_TRIM_THRESHOLD_", "PYTHONHASHSEED", "__DASK_PARENT_PID"})
 
 
-def _kernel_environment(env: dict[str, str]) -> dict[str, str]:
+def kernel_environment(env: dict[str, str]) -> dict[str, str]:
+    """This process's environment without what kernels must not inherit, then ``env``."""
     base = {k: v for k, v in os.environ.items() if k not in _NOT_FOR_KERNELS}
     return {**base, **env}
 
@@ -281,7 +283,7 @@ def _start_kernel(
         km.reads_file = _new_reads_file()
         env = {**env, READS_FILE_ENV: km.reads_file}
         extra.append(f"--IPKernelApp.exec_lines={json.dumps([_RECORD_READS, _SETUP_PLOTS])}")
-    run_sync(km.start_kernel)(env=_kernel_environment(env), cwd=cwd, extra_arguments=extra)
+    run_sync(km.start_kernel)(env=kernel_environment(env), cwd=cwd, extra_arguments=extra)
     kc = km.client()
     # no heartbeat thread: nbclient watches the kernel process itself, and a heartbeat thread
     # polling a socket that a finished task's shutdown closes can die noisily at exit

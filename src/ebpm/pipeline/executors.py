@@ -23,6 +23,7 @@ from ebpm.pipeline.execute import (
     Outcome,
     Payload,
     execute_task,
+    kernel_environment,
     kernel_start_failure,
     kill_kernel,
     start_kernel,
@@ -77,6 +78,7 @@ class LocalExecutor:
         self._warm: queue.Queue[Any] = queue.Queue(maxsize=self.jobs)
         # kernels forked from one warm process: a start costs 0.03 s of CPU, not 0.24 s
         self._fork_server = ForkServer()
+        self._fork_server.warm(kernel_environment({}))
         # one launcher more than workers: a task shorter than a kernel start (about 0.5 s of
         # CPU) would otherwise wait for its kernel, with a core idle
         self.launchers = self.jobs + 1

@@ -103,6 +103,13 @@ class ForkServer:
         self._reader: threading.Thread | None = None
         self._broken: str | None = None
 
+    def warm(self, env: dict[str, str]) -> None:
+        """Start the server now (it imports ipykernel while the run prepares its first task),
+        unless kernels are not to be forked. ``env`` is the kernels' base environment."""
+        with self._lock:
+            if self._proc is None and forkable([sys.executable, *_LAUNCHER]):
+                self._start({**env, "JPY_PARENT_PID": str(os.getpid())})
+
     def _start(self, env: dict[str, str]) -> None:
         ours, theirs = socket.socketpair()
         self._proc = subprocess.Popen(
