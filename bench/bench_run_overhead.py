@@ -396,6 +396,45 @@ def _dask_setup_timer() -> Iterator[list[float]]:
 
 
 @contextlib.contextmanager
+def _task_spans() -> Iterator[list[tuple[float, float]]]:
+    """(start, end) of each task's execution in its warm kernel, perf_counter seconds."""
+    from ebpm.pipeline import executors
+
+    spans: list[tuple[float, float]] = []
+    lock = threading.Lock()
+    run = executors.execute_task
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return run(*args, **kwargs)
+        finally:
+            with lock:
+                spans.append((t0, time.perf_counter()))
+
+    executors.execute_task = timed
+    try:
+        yield spans
+    finally:
+        executors.execute_task = run
+
+
+def _timeline(
+    spans: list[tuple[float, float]], t0: float, wall: float, jobs: int
+) -> dict[str, float]:
+    """Where a run's wall time went: before the first task, tasks, gaps between them, after."""
+    spans = sorted(spans)
+    busy = sum(end - start for start, end in spans)
+    first, last = spans[0][0] - t0, t0 + wall - max(end for _, end in spans)
+    return {
+        "first": first,
+        "last": last,
+        "busy": busy / jobs,
+        "gaps": wall - first - last - busy / jobs,
+    }
+
+
+@contextlib.contextmanager
 def _unforked() -> Iterator[None]:
     """Every kernel started as a process of its own, as before kernels were forked."""
     before = os.environ.get("EBPM_FORK_KERNELS")
@@ -417,7 +456,10 @@ def _grid(work: Path) -> dict[str, Any]:
     malloc = _malloc_effect(rounds)
     pm = _papermill(work, ipynb, params)
     j1 = _ebpm(spec, work / "out-cpu-j1", jobs=1)
-    j2 = _ebpm(spec, work / "out-cpu-j2", jobs=2)
+    with _task_spans() as spans:
+        t0 = time.perf_counter()
+        j2 = _ebpm(spec, work / "out-cpu-j2", jobs=2)
+    timeline = _timeline(spans, t0, j2.wall, 2)
     with _unforked():
         j1_plain = _ebpm(spec, work / "out-cpu-j1-plain", jobs=1)
         j2_plain = _ebpm(spec, work / "out-cpu-j2-plain", jobs=2)
@@ -434,6 +476,7 @@ def _grid(work: Path) -> dict[str, Any]:
         "pm": pm,
         "j1": j1,
         "j2": j2,
+        "timeline": timeline,
         "j1_plain": j1_plain,
         "j2_plain": j2_plain,
         "s1": s1,
@@ -740,7 +783,15 @@ def run(work: Path) -> str:
             f"Stalled cells cost `-j 1` {j1_lost:.1f} s and `-j 2` {j2_lost:.1f} s of cell time; "
             f"taking that off (all of it for `-j 1`, half for `-j 2`, whose two workers overlap) "
             f"the ratio would be about {adj_speedup:.2f}×. With {j2.cpu / j2.n:.2f} s of CPU per "
-            f"task on 2 cores, `-j 2` cannot finish in under {j2.cpu / 2:.1f} s.",
+            f"task on 2 cores, `-j 2` cannot finish in under {j2.cpu / 2:.1f} s. Where `-j 2`'s "
+            f"{j2.wall:.2f} s went: {g['timeline']['first']:.2f} s before the first task "
+            "started (spec, checks, the first kernel), "
+            f"{g['timeline']['busy']:.2f} s with both workers running tasks (their notebooks, "
+            f"{j2.cell_time:.2f} s of cells per task against {pm.cell_time:.2f} s alone: kernel "
+            "starts and publishing share the two cores), "
+            f"{g['timeline']['gaps']:.2f} s of workers idle between tasks and "
+            f"{g['timeline']['last']:.2f} s after the last task (its report, the index, the "
+            "manifest). `-j 1` pays the same start and end once, so they weigh on the ratio.",
             "",
             f"The second workload: {N_SLEEP} tasks that each wait {SLEEP_S:g} s (`time.sleep`), "
             "so the cores are free and only ebpm's own path counts; a speed-up of 2× is the "
