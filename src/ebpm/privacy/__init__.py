@@ -11,12 +11,15 @@ they stand for (``Fk``); :func:`individual_risk` turns them into the probability
 re-identification (Benedetti-Franconi); :func:`risk` summarises k-anonymity, expected
 re-identifications and global risk; :func:`l_diversity` checks that a sensitive variable is
 not revealed by the keys. The numbers are those of the R package sdcMicro, which the tests
-check against its own test cases. This is the first step of issue 23: anonymization methods
-and a release gate follow.
+check against its own test cases. :func:`recode`, :func:`top_code` and :func:`bottom_code`
+generalize keys and code extreme values (sdcMicro's ``globalRecode`` and ``topBotCoding``).
+Issue 23 is under way: local suppression, perturbation, ``anonymize`` and a release gate
+follow.
 """
 
 from ebpm.privacy._freq import frequencies
 from ebpm.privacy._ldiv import L_THRESHOLD, LDiversity, l_diversity
+from ebpm.privacy._recode import bottom_code, recode, top_code
 from ebpm.privacy._risk import K_LEVELS, Method, RiskMeasures, individual_risk, risk
 
 __all__ = [
@@ -25,8 +28,11 @@ __all__ = [
     "LDiversity",
     "Method",
     "RiskMeasures",
+    "bottom_code",
     "frequencies",
     "individual_risk",
     "l_diversity",
+    "recode",
     "risk",
+    "top_code",
 ]
