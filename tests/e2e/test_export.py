@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from ebpm.pipeline.export import export_report
-from ebpm.pipeline.publish import publish_runs
+from ebpm.pipeline.republish import publish_runs
 
 pytestmark = pytest.mark.slow
 

@@ -19,11 +19,10 @@ from ebpm.pipeline.plan import Plan
 from ebpm.pipeline.publish import (
     publish_finished,
     publish_history,
-    publish_runs,
-    repair_site_state,
     set_site_language,
 )
 from ebpm.pipeline.records import TaskResult
+from ebpm.pipeline.republish import publish_runs, repair_site_state
 from ebpm.pipeline.spec import PipelineSpec, load_spec
 from ebpm.site import load_state
 from tests.pipeline.conftest import context, headline, record, write_run

@@ -47,10 +47,8 @@ from ebpm.pipeline.plan import RerunPlan, RunContext, plan_tasks, rerun_plan
 from ebpm.pipeline.prereg import check_unchanged
 from ebpm.pipeline.publish import (
     publish_history,
-    publish_runs,
     refresh_site,
     refresh_stale_reports,
-    repair_site_state,
     set_site_language,
     write_site_state,
 )
@@ -62,6 +60,7 @@ from ebpm.pipeline.records import (
     new_run_id,
     utc_now,
 )
+from ebpm.pipeline.republish import publish_runs, repair_site_state
 from ebpm.pipeline.spec import PipelineSpec, Task, load_spec, no_tasks_message
 
 __all__ = [

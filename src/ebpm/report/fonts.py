@@ -137,6 +137,15 @@ def expect(*sources: Path | str) -> None:
     _EXPECTED.extend(sources)
 
 
+def prepare() -> None:
+    """Cut the glyphs of the pages expected so far now, not at the first page that needs them
+    (before worker processes fork, so that each inherits the cut); nothing without the font."""
+    try:
+        _base(_font()[0])
+    except (ModuleNotFoundError, OSError):  # no font: pages go without embedded glyphs
+        return
+
+
 #: How a subset is cut (fontTools' subsetter options); part of the name a subset is kept under.
 _CUT: dict[str, Any] = {
     "layout_features": ["vert", "vrt2"],  # vertical forms only; no ligatures needed

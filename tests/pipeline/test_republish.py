@@ -18,7 +18,7 @@ import ebpm.site.render
 from ebpm import _version
 from ebpm._protocol import RESULT_MIME
 from ebpm.pipeline import rendered
-from ebpm.pipeline.publish import publish_runs
+from ebpm.pipeline.republish import publish_runs
 from tests.pipeline.conftest import headline, record, write_run
 
 R1 = "20260101T000000Z-0011"

@@ -1,0 +1,74 @@
+"""The reports of a site rendered on every core, for ``ebpm publish``.
+
+Rendering a report (nbconvert, highlighting the code, sanitizing, cutting its Japanese glyphs)
+is Python, one core's work; ``ebpm publish`` renders a pipeline's reports one after the other.
+Here they are shared among worker processes forked from the publishing process: a worker starts
+with everything that process imported and the glyph cut it made for all the pages
+(:func:`ebpm.report.fonts.prepare`), so it costs a fork, not a second import of nbconvert. A
+worker writes its report's files and updates the site state under the site's file lock, as the
+publishing process would itself.
+
+A process may fork safely only while it runs no other thread, so the pool is used only then
+(``ebpm publish``; not inside ``ebpm run``, whose kernels are watched by threads), on systems
+with ``os.fork``, and for two reports or more. ``EBPM_PUBLISH_JOBS`` caps the workers (default:
+the cores this process may use; ``1`` renders in this process).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ebpm._env import env_number
+
+__all__ = ["PUBLISH_JOBS_ENV", "RenderPool", "workers"]
+
+PUBLISH_JOBS_ENV = "EBPM_PUBLISH_JOBS"
+
+
+def workers(reports: int) -> int:
+    """How many processes render ``reports`` reports: 1 where forking is not safe or useful."""
+    if reports < 2 or not hasattr(os, "fork") or threading.active_count() > 1:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cap = int(env_number(PUBLISH_JOBS_ENV, 0, integer=True)) or (cores or 1)
+    return max(1, min(cap, reports))
+
+
+class _Later:
+    """A call made when its result is asked for: the pool of one, which keeps the order of
+    work and progress exactly as rendering in a loop."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self._fn, self._args = fn, args
+
+    def result(self) -> Any:
+        return self._fn(*self._args)
+
+
+class RenderPool:
+    """``with RenderPool(n) as pool: future = pool.submit(fn, *args)``; ``future.result()``."""
+
+    def __init__(self, reports: int) -> None:
+        self.workers = workers(reports)
+        self._executor: cf.ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> RenderPool:
+        return self
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if self.workers < 2:
+            return _Later(fn, args)
+        if self._executor is None:  # forked at the first report, after the caller's set-up
+            self._executor = cf.ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("fork")
+            )
+        return self._executor.submit(fn, *args)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=exc[0] is not None)
