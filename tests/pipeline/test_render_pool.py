@@ -67,9 +67,12 @@ def test_one_worker_calls_in_order_when_asked(monkeypatch) -> None:
 
 
 _FORKED = """
-import json, os
+import json, os, time
 from ebpm.pipeline.render_pool import RenderPool
-with RenderPool(4) as pool:
+with RenderPool(6) as pool:
+    quick = [pool.submit(os.getpid).result() for _ in range(2)]  # kept pages: no fork
+    forked_before = pool._executor is not None
+    slow = pool.submit(time.sleep, 0.1)  # a rendered report: the rest go to workers
     futures = [pool.submit(os.getpid) for _ in range(4)]
     pids = [f.result() for f in futures]
     failing = pool.submit(int, "not a number")
@@ -78,17 +81,20 @@ with RenderPool(4) as pool:
         error = None
     except ValueError as err:
         error = str(err)
-print(json.dumps({"workers": pool.workers, "pids": pids, "me": os.getpid(), "error": error}))
+print(json.dumps({"workers": pool.workers, "quick": quick, "forked_before": forked_before,
+                  "pids": pids, "me": os.getpid(), "error": error}))
 """
 
 
-def test_reports_render_in_forked_workers_and_errors_come_back() -> None:
+def test_reports_render_in_forked_workers_once_one_took_real_work() -> None:
     env = {**os.environ, PUBLISH_JOBS_ENV: "2"}
     done = subprocess.run(
         [sys.executable, "-c", _FORKED], capture_output=True, text=True, env=env, check=True
     )
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["workers"] == 2
+    assert seen["quick"] == [seen["me"], seen["me"]]  # cheaper here than a fork
+    assert seen["forked_before"] is False
     assert seen["me"] not in seen["pids"]
     assert "not a number" in seen["error"]
 
