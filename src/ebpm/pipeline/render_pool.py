@@ -31,7 +31,7 @@ from ebpm._env import env_number
 __all__ = ["PUBLISH_JOBS_ENV", "RenderPool", "workers"]
 
 PUBLISH_JOBS_ENV = "EBPM_PUBLISH_JOBS"
-_WORTH_A_FORK_S = 0.03  # a report that took longer was rendered, not kept: fork for the rest
+_WORTH_A_FORK_S = 0.05  # a report that took longer was rendered, not kept: fork for the rest
 
 
 def workers(reports: int) -> int:
@@ -57,9 +57,10 @@ class _Later:
 class RenderPool:
     """``with RenderPool(n) as pool: future = pool.submit(fn, *args)``; ``future.result()``."""
 
-    def __init__(self, reports: int) -> None:
+    def __init__(self, reports: int, *, before_fork: Callable[[], Any] | None = None) -> None:
         self.workers = workers(reports)
         self._executor: cf.ProcessPoolExecutor | None = None
+        self._before_fork = before_fork  # work the workers should inherit, done once here
 
     def __enter__(self) -> RenderPool:
         return self
@@ -86,10 +87,12 @@ class RenderPool:
     def _fork(self) -> cf.ProcessPoolExecutor:
         import gc
 
+        if self._before_fork is not None:
+            self._before_fork()
+
         executor = cf.ProcessPoolExecutor(
             self.workers, mp_context=multiprocessing.get_context("fork")
         )
-        gc.collect()
         gc.freeze()  # a collection in a worker would touch, so copy, every inherited object
         try:  # the workers fork now, while this process runs no other thread
             executor.submit(int).result()

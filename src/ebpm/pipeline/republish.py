@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ebpm.errors import PipelineError
-from ebpm.pipeline import history
+from ebpm.pipeline import history, rendered
 from ebpm.pipeline.events import Progress, Published
 from ebpm.pipeline.plan import covering_runs
 from ebpm.pipeline.publish import (
@@ -141,9 +141,11 @@ def _publish_pipeline(
     goods = {t: r["report_run_id"] for t, r in standing["tasks"].items() if r.get("report_run_id")}
     fonts.expect(*(runs / str(run) / f"{t}.ipynb" for t, run in goods.items()))  # cut once
     broken: dict[str, str] = {}  # task: why its last good report cannot be rendered
-    with RenderPool(len(goods)) as pool:  # the reports on every core, when it is safe to fork
+    # the reports on every core, when it is safe to fork; the glyphs of all pages are cut once,
+    # before the workers fork, and inherited
+    with RenderPool(len(goods), before_fork=fonts.prepare) as pool:
         if pool.workers > 1:
-            fonts.prepare()  # cut once here, inherited by every worker
+            rendered.renderer_version()  # not in the first report's time: that decides to fork
         renders = {
             task: pool.submit(
                 _render_job,
