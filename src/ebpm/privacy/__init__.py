@@ -12,12 +12,20 @@ re-identification (Benedetti-Franconi); :func:`risk` summarises k-anonymity, exp
 re-identifications and global risk; :func:`l_diversity` checks that a sensitive variable is
 not revealed by the keys. The numbers are those of the R package sdcMicro, which the tests
 check against its own test cases. :func:`recode`, :func:`top_code` and :func:`bottom_code`
-generalize keys and code extreme values (sdcMicro's ``globalRecode`` and ``topBotCoding``).
+generalize keys and code extreme values (sdcMicro's ``globalRecode`` and ``topBotCoding``);
+:func:`find_identifiers` and :func:`check_no_identifiers` find names, addresses, phone numbers,
+e-mails and 個人番号 by column name and value, :func:`drop_identifiers` removes them.
 Issue 23 is under way: local suppression, perturbation, ``anonymize`` and a release gate
 follow.
 """
 
 from ebpm.privacy._freq import frequencies
+from ebpm.privacy._identifiers import (
+    check_no_identifiers,
+    drop_identifiers,
+    find_identifiers,
+    my_number_ok,
+)
 from ebpm.privacy._ldiv import L_THRESHOLD, LDiversity, l_diversity
 from ebpm.privacy._recode import bottom_code, recode, top_code
 from ebpm.privacy._risk import K_LEVELS, Method, RiskMeasures, individual_risk, risk
@@ -29,9 +37,13 @@ __all__ = [
     "Method",
     "RiskMeasures",
     "bottom_code",
+    "check_no_identifiers",
+    "drop_identifiers",
+    "find_identifiers",
     "frequencies",
     "individual_risk",
     "l_diversity",
+    "my_number_ok",
     "recode",
     "risk",
     "top_code",
