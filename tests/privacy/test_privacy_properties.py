@@ -101,3 +101,15 @@ def test_the_callers_frame_is_untouched(df: pd.DataFrame) -> None:
     risk(df, keys=_keys(df), weight="w")
     l_diversity(df, keys=_keys(df), sensitive="s")
     pd.testing.assert_frame_equal(df, copy)
+
+
+def test_many_missing_patterns_at_once_match_record_by_record() -> None:
+    # 7 keys with 8% of values missing: dozens of groups of missing keys, matched group by
+    # group, against freqCalc's rule record by record
+    rng = np.random.default_rng(20261207)
+    data = rng.integers(0, 3, (300, 7)).astype("float64")
+    data[rng.random(data.shape) < 0.08] = np.nan
+    df = pd.DataFrame(data, columns=[f"k{j}" for j in range(7)])
+    keys = list(df.columns)
+    assert df.isna().drop_duplicates().shape[0] > 20  # many missing patterns
+    assert frequencies(df, keys=keys)["fk"].tolist() == _brute_fk(df, keys)

@@ -13,9 +13,6 @@ import pandas as pd
 
 from ebpm.privacy._checks import check_frame, check_keys, check_weight
 
-#: Largest number of booleans compared at once when matching records with missing keys.
-_CHUNK_CELLS = 20_000_000
-
 
 def frequencies(
     df: pd.DataFrame, *, keys: str | Sequence[str], weight: str | None = None
@@ -91,7 +88,7 @@ def _codes(df: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
 
 def _frequencies(codes: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """``(fk, Fk)`` per record from the key codes (``-1`` missing) and the weights."""
-    n, n_keys = codes.shape
+    n = codes.shape[0]
     weights = np.ones(n) if w is None else w
     if n == 0:
         return np.zeros(0), np.zeros(0)
@@ -100,30 +97,60 @@ def _frequencies(codes: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, n
     count = np.bincount(inverse).astype("float64")
     wsum = np.bincount(inverse, weights=weights)
     missing = patterns == -1
-    partly = missing.any(axis=1)
-    if not partly.any():
+    if not missing.any():
         return count[inverse], wsum[inverse]
-    fk: np.ndarray = count.copy()
-    big_f: np.ndarray = wsum.copy()
-    complete = np.flatnonzero(~partly)
-    # Records whose keys are all missing add to complete records only with one key (freqCalc).
-    gives = ~missing.all(axis=1) | (n_keys == 1)
-    add_f, add_w = np.zeros(len(complete)), np.zeros(len(complete))
-    holes = np.flatnonzero(partly)
-    step = max(1, _CHUNK_CELLS // max(1, len(patterns) * n_keys))
-    for start in range(0, len(holes), step):
-        rows = holes[start : start + step]
-        mine = patterns[rows][:, None, :]
-        other = patterns[None, :, :]
-        match = ((other == mine) | (other == -1) | (mine == -1)).all(axis=2)
-        fk[rows] = match @ count
-        big_f[rows] = match @ wsum
-        giving = gives[rows]
-        to_complete = match[giving][:, complete].astype("float64")
-        add_f += count[rows][giving] @ to_complete
-        add_w += wsum[rows][giving] @ to_complete
-    fk[complete] += add_f
-    big_f[complete] += add_w
+    fk, big_f = _matches(patterns, missing, count, wsum)
     all_missing = missing.all(axis=1)
     fk[all_missing], big_f[all_missing] = n, weights.sum()
     return fk[inverse], big_f[inverse]
+
+
+def _matches(
+    patterns: np.ndarray, missing: np.ndarray, count: np.ndarray, wsum: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Records and weights matching each distinct key combination, freqCalc's rules.
+
+    Two combinations match when they agree on every key neither misses. The combinations are
+    grouped by which keys they miss (a handful of groups, however many records); for two
+    groups, both are reduced to the keys neither misses and matched by equal reduced rows, so
+    the work grows with the number of records times the number of groups, not with the number
+    of records squared.
+    """
+    n_keys = missing.shape[1]
+    masks = missing @ (1 << np.arange(n_keys))
+    groups = {int(m): np.flatnonzero(masks == m) for m in np.unique(masks)}
+    full = (1 << n_keys) - 1
+    fk, big_f = np.zeros(len(patterns)), np.zeros(len(patterns))
+    for a, mine in groups.items():
+        if a == full:
+            continue  # set by the caller: it matches everything
+        for b, other in groups.items():
+            if a == 0 and b == 0:  # distinct complete combinations match only themselves
+                fk[mine] += count[mine]
+                big_f[mine] += wsum[mine]
+                continue
+            if a == 0 and b == full and n_keys > 1:
+                continue  # freqCalc: all-missing records add to complete ones with one key only
+            shared = [j for j in range(n_keys) if not (a | b) >> j & 1]
+            if not shared:  # nothing to compare: every record of the other group matches
+                fk[mine] += count[other].sum()
+                big_f[mine] += wsum[other].sum()
+                continue
+            ids = _row_ids(np.concatenate([patterns[mine][:, shared], patterns[other][:, shared]]))
+            size = int(ids.max()) + 1
+            theirs = ids[len(mine) :]
+            fk[mine] += np.bincount(theirs, weights=count[other], minlength=size)[ids[: len(mine)]]
+            big_f[mine] += np.bincount(theirs, weights=wsum[other], minlength=size)[
+                ids[: len(mine)]
+            ]
+    return fk, big_f
+
+
+def _row_ids(rows: np.ndarray) -> np.ndarray:
+    """An integer per row, equal for equal rows (non-negative codes): one number per row when
+    the codes fit in 62 bits, hashed by pandas (a sort of rows otherwise)."""
+    sizes = rows.max(axis=0).astype("float64") + 1
+    if float(np.prod(sizes)) < 2.0**62:
+        radix = np.concatenate([[1], np.cumprod(sizes[:-1])]).astype("int64")
+        return pd.factorize(rows @ radix)[0]
+    return np.unique(rows, axis=0, return_inverse=True)[1].reshape(-1)
