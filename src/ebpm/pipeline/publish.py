@@ -247,11 +247,14 @@ def render_task(
     versions: dict[str, Any] | None = None,
     last_good: str | None = None,
     in_run: bool = True,
+    pending: list[tuple[str, dict[str, Any], str | None]] | None = None,
 ) -> None:
     """Write one task's report, or its failure page, into the site; a rendering error turns
     the task into a failure with a failure page. ``last_good`` is the site path of the last
     good report a failure page links to. ``in_run``: the run is publishing its own task (its
-    folder gets a copy of the report); False when publishing a recorded run later."""
+    folder gets a copy of the report); False when publishing a recorded run later.
+    ``pending``: the page's entry in the site state is added to it, for
+    :func:`record_pages` to write with others', instead of written now."""
     from ebpm import site as site_mod
 
     with _site_lock(site):
@@ -275,13 +278,28 @@ def render_task(
     else:
         key = _render(result, page, nb)
     if key is not None:
-        with _site_lock(site):
-            state = site_mod.load_state(site)
-            if state.setdefault("pages", {}).get(rel) != key:  # a kept page's usually is
-                state["pages"][rel] = key
-                site_mod.save_state(site, state)
-            if inputs is not None and not kept:
-                rendered.remember(site, rel, inputs)
+        entry = (rel, key, inputs if inputs is not None and not kept else None)
+        if pending is not None:
+            pending.append(entry)
+        else:
+            record_pages(site, [entry])
+
+
+def record_pages(site: Path, pages: list[tuple[str, dict[str, Any], str | None]]) -> None:
+    """Write pages' entries ``(rel, key, inputs rendered from or None)`` into the site state
+    and the record of rendered pages, under the site's lock, each file once."""
+    from ebpm import site as site_mod
+
+    if not pages:
+        return
+    with _site_lock(site):
+        state = site_mod.load_state(site)
+        known = state.setdefault("pages", {})
+        changed = [(rel, key) for rel, key, _ in pages if known.get(rel) != key]
+        if changed:  # a kept page's usually is the same
+            known.update(changed)
+            site_mod.save_state(site, state)
+        rendered.remember_all(site, [(rel, inputs) for rel, _, inputs in pages if inputs])
 
 
 def _render(result: TaskResult, page: _Page, nb: Any) -> dict[str, Any] | None:
@@ -617,6 +635,7 @@ def _render_recorded(
     site: Path,
     m: dict[str, Any] | None,
     last_good: str | None = None,
+    pending: list[tuple[str, dict[str, Any], str | None]] | None = None,
 ) -> None:
     m = m or {}
     render_task(
@@ -629,6 +648,7 @@ def _render_recorded(
         versions=m.get("versions"),
         last_good=last_good,
         in_run=False,
+        pending=pending,
     )
 
 

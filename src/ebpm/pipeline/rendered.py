@@ -118,9 +118,17 @@ def is_current(site: Path, rel: str, inputs: str) -> bool:
 def remember(site: Path, rel: str, inputs: str) -> None:
     """Record that the report page ``rel`` was just rendered from ``inputs`` (the caller holds
     the site's lock)."""
-    page = site / rel
-    stem = Path(rel).stem
-    beside = [stem + ext for ext in _BESIDE if (page.parent / (stem + ext)).is_file()]
+    remember_all(site, [(rel, inputs)])
+
+
+def remember_all(site: Path, pages: list[tuple[str, str]]) -> None:
+    """:func:`remember` for several pages ``(rel, inputs)``, in one write."""
+    if not pages:
+        return
     record = _read(site)
-    record[rel] = {"inputs": inputs, "sha256": _sha256(page), "beside": beside}
+    for rel, inputs in pages:
+        page = site / rel
+        stem = Path(rel).stem
+        beside = [stem + ext for ext in _BESIDE if (page.parent / (stem + ext)).is_file()]
+        record[rel] = {"inputs": inputs, "sha256": _sha256(page), "beside": beside}
     atomic_write_json(site / RECORD, dict(sorted(record.items())), compact=True)

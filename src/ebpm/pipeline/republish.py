@@ -22,6 +22,7 @@ from ebpm.pipeline.publish import (
     _render_recorded,
     _site_lock,
     publish_history,
+    record_pages,
     set_site_formats,
     set_site_language,
     write_site_state,
@@ -164,10 +165,19 @@ def _publish_pipeline(
         _mark_broken(site, spec.name, broken)
 
 
-def _render_job(result: TaskResult, *args: Any) -> TaskResult:
-    """:func:`_render_recorded` in a worker: the result as rendering left it."""
-    _render_recorded(result, *args)
-    return result
+def _render_job(
+    result: TaskResult,
+    spec: _RecordedSpec,
+    run_id: str,
+    runs: Path,
+    site: Path,
+    m: dict[str, Any] | None,
+) -> tuple[TaskResult, list[tuple[str, dict[str, Any], str | None]]]:
+    """:func:`_render_recorded` in a worker: the result as rendering left it, and its page's
+    entry in the site state (written with the others' once all are rendered)."""
+    pending: list[tuple[str, dict[str, Any], str | None]] = []
+    _render_recorded(result, spec, run_id, runs, site, m, pending=pending)
+    return result, pending
 
 
 def _publish_rendered(
@@ -181,10 +191,12 @@ def _publish_rendered(
     emit: Progress,
 ) -> None:
     """In task order: each last good report as rendered, then the failure page of a later run."""
+    pending: list[tuple[str, dict[str, Any], str | None]] = []
     for task, rec in standing["tasks"].items():
         good = rec.get("report_run_id")
         if good:
-            result = renders[task].result()
+            result, entries = renders[task].result()
+            pending.extend(entries)
             if result.status != "ok":
                 broken[task] = str(result.reason)
             page = result.report or result.failure_page or ""
@@ -196,6 +208,7 @@ def _publish_rendered(
             _render_recorded(result, spec, run_id, runs, site, by_run.get(run_id), last_good)
             page = result.failure_page or ""
             emit(Published(task=task, run_id=run_id, pipeline=spec.name, page=page))
+    record_pages(site, pending)  # the reports' entries in the state: one write, not one each
 
 
 def _mark_broken(site: Path, pipeline: str, broken: dict[str, str]) -> None:
