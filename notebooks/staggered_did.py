@@ -196,13 +196,7 @@ report.say(en=f"## Estimate: {headings[0]}", ja=f"## 推定結果：{headings[1]
 report.headline(result, label=title, sensitivity=s)
 
 # %%
-report.say(
-    en="## Diagnostics\n\nThe checks this design allows, as the site's index shows them "
-    "(✓ no evidence against the design, ! read before the estimate, · for information):",
-    ja="## 診断\n\nこの評価デザインで行える確認（サイトの一覧と同じ表示。✓ デザインに反する"
-    "証拠なし、! 推定値より先に読むべき点、· 参考情報）：",
-)
-report.checks(result, sensitivity=s)
+report.checks(result, sensitivity=s, heading=True)
 
 # %%
 report.say(

@@ -146,13 +146,7 @@ report.say(
 )
 
 # %%
-report.say(
-    en="## Diagnostics\n\nThe checks this design allows, as the site's index shows them "
-    "(✓ no evidence against the design, ! read before the estimate, · for information):",
-    ja="## 診断\n\nこの評価デザインで行える確認（サイトの一覧と同じ表示。✓ デザインに反する"
-    "証拠なし、! 推定値より先に読むべき点、· 参考情報）：",
-)
-report.checks(result)
+report.checks(result, heading=True)
 
 # %%
 report.say(en="## Robustness: the other estimator", ja="## 頑健性：もう一つの推定量")

@@ -183,3 +183,16 @@ def test_headline_carries_a_sensitivity_and_refuses_anything_else(
     assert "sensitivity" not in r.diagnostics  # the result is left as it was
     with pytest.raises(TypeError, match=r"headline\(sensitivity=\.\.\.\) takes what"):
         report.headline(r, sensitivity={"breakdown": 1.0})
+
+
+@pytest.mark.parametrize(("lang", "title"), [("en", "## Diagnostics"), ("ja", "## 診断")])
+def test_the_heading_and_legend_come_first_in_the_same_language(
+    monkeypatch: pytest.MonkeyPatch, lang: str, title: str
+) -> None:
+    shown: list[dict] = []
+    monkeypatch.setattr(report, "_display", shown.append)
+    report.checks(_result(diagnostics=STAGGERED), lang=lang, heading=True)
+    assert len(shown) == 2
+    assert shown[0]["text/markdown"] == report.CHECKS_HEADING[lang]
+    assert shown[0]["text/markdown"].startswith(title)
+    assert shown[1]["text/plain"].startswith("! ")

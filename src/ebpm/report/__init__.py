@@ -151,6 +151,13 @@ NO_CHECKS = {
     "en": "No diagnostic applies to this design.",
     "ja": "この評価デザインに当てはまる診断はない。",
 }
+#: The section heading and legend above a report's checks (``checks(..., heading=True)``).
+CHECKS_HEADING = {
+    "en": "## Diagnostics\n\nThe checks this design allows, as the site's index shows them "
+    "(✓ no evidence against the design, ! read before the estimate, · for information):",
+    "ja": "## 診断\n\nこの評価デザインで行える確認（サイトの一覧と同じ表示。✓ デザインに反する"
+    "証拠なし、! 推定値より先に読むべき点、· 参考情報）：",
+}
 
 
 def _record(result: EstimateResult, sensitivity: Any, caller: str) -> dict[str, Any]:
@@ -193,14 +200,21 @@ def sensitivity(s: Any, *, outcome: str | None = None, lang: str | None = None) 
     _display({"text/markdown": said, "text/plain": said})
 
 
-def checks(result: EstimateResult, *, lang: str | None = None, sensitivity: Any = None) -> None:
+def checks(
+    result: EstimateResult,
+    *,
+    lang: str | None = None,
+    sensitivity: Any = None,
+    heading: bool = False,
+) -> None:
     """Show ``result``'s checks (:meth:`~ebpm.results.EstimateResult.checks`) as short lines,
     each with its status mark: ✓ pass, ! warn (read before the estimate), · info.
 
     The words are those the site's diagnostics show, in ``lang`` ("en" or "ja"; default
     :func:`language`). ``sensitivity`` (what ``result.sensitivity(...)`` returned, as given to
     :func:`headline`) adds its breakdown value, as the site shows it. A design with no
-    diagnostic gets one sentence saying so. The heading above is the notebook's.
+    diagnostic gets one sentence saying so. ``heading``: first show the section's heading and
+    what the marks mean, in the same language (every design notebook does).
     """
     from ebpm.results import EstimateResult
     from ebpm.trust.checks import checks as checks_of
@@ -209,6 +223,8 @@ def checks(result: EstimateResult, *, lang: str | None = None, sensitivity: Any 
         raise TypeError(f"checks() takes an EstimateResult, got {type(result).__name__}")
     lang = check_lang(lang if lang is not None else language())
     rows = checks_of(_record(result, sensitivity, "checks"), lang)
+    if heading:
+        say(en=CHECKS_HEADING["en"], ja=CHECKS_HEADING["ja"], lang=lang)
     esc = html.escape
     if not rows:
         text = NO_CHECKS[lang]
