@@ -377,7 +377,7 @@ def test_demo_reports_show_results_and_hide_code(demo, dataset: str) -> None:
         # reader presses "Show code"
         assert re.search(r'<body class="[^"]*\bebpm-hide-code\b', page)
         assert 'id="ebpm-toggle-code"' in page
-        cells = page.split('<div class="jp-Cell ')[1:]
+        cells = re.split(r'<div (?:id="[^"]*" )?class="jp-Cell ', page)[1:]
         found = 0
         for code in ("catalog.load(", "report.headline(", "import ebpm", "describe."):
             holders = [c for c in cells if code in html.unescape(re.sub(r"<[^>]+>", "", c))]

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTFont
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ebpm.report import fonts
 
@@ -31,6 +33,12 @@ def test_glyphs_needed_start_at_the_cjk_radicals() -> None:
     # the long vowel mark and full-width Latin need the font; ASCII and Greek do not
     assert fonts.glyphs_needed("Ａ-ーA α ー") == "ーＡ"  # distinct, in code point order
     assert fonts.glyphs_needed("") == ""
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200))
+def test_glyphs_needed_are_the_characters_from_u2e80_on(text: str) -> None:
+    wanted = "".join(sorted(c for c in set(text) if ord(c) >= 0x2E80))
+    assert fonts.glyphs_needed(text) == wanted
 
 
 # --- the font stacks ------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def test_code_is_in_the_page_but_hidden_until_the_toggle() -> None:
     ) in page
     assert '<a href="../../index.html">← all reports</a>' in page
     assert "東京都の結果" in page
-    assert '<meta charset="utf-8"/>' in page
+    assert '<meta charset="utf-8" />' in page
 
 
 def test_notice_goes_first_and_about_last() -> None:

@@ -141,7 +141,7 @@ def test_figures_tables_math_svg_and_the_toggle_survive(published) -> None:
     (svg,) = re.findall(r"<svg [^>]*>", page)
     assert 'viewBox="0 0 10 10"' in svg
     assert 'class="drawn"' in svg
-    assert '<circle cx="5" cy="5" fill="#0072B2" r="4">' in page
+    assert '<circle cx="5" cy="5" r="4" fill="#0072B2">' in page
     assert '<button id="ebpm-toggle-code"' in page
     assert "document.getElementById('ebpm-toggle-code')" in page  # ebpm's own script stays
     assert '<a href="../../index.html">' in page
@@ -189,6 +189,45 @@ def test_data_urls_are_kept_only_as_images() -> None:
     svg = '<img src="data:image/svg+xml;base64,PHN2Zz4=" alt="Figure">'
     assert sanitize_html(png) == png
     assert sanitize_html(svg) == svg
+
+
+#: A figure's base64, long enough to be held out of the parser, with CSS's words in it.
+_B64 = "QUJD" * 20 + "ZXhwcmVzc2lvbmphdmFzY3JpcHR1cmw" + "expressionjavascripturl+/" * 3 + "=="
+
+HELD_OUT = [
+    f'<p>x</p><img src="data:image/png;base64,{_B64}" alt="Figure">',
+    f'<img alt="a" src="data:image/jpeg;base64,{_B64}"><img src="data:image/gif;base64,{_B64}">',
+    f'<img onerror="alert(1)" src="data:image/png;base64,{_B64}">',  # the handler goes
+    f'<a href="data:image/png;base64,{_B64}">x</a>',  # not an <img src>: dropped as before
+    f'<img src="data:image/svg+xml;base64,{_B64}">',  # not held; kept as before
+    f'<style>p{{color:red}} <img src="data:image/png;base64,{_B64}"></style><p>after</p>',
+    f"<p style='x <img src=\"data:image/png;base64,{_B64}\">'>s</p>",
+    f'<img title=\'<img src="data:image/png;base64,{_B64}">\' src="x.png">',
+    f'<img src="data:image/png;base64,{_B64}" data-x="ebpm0i0x">',  # a look-alike marker
+    f'<script><img src="data:image/png;base64,{_B64}"></script>',
+    f'<svg><image href="data:image/png;base64,{_B64}"/></svg>',
+    f'<img src="data:image/png;base64,{_B64}',  # cut short
+]
+
+
+@pytest.mark.parametrize("fragment", HELD_OUT)
+def test_figures_held_out_of_the_parser_change_nothing(fragment: str) -> None:
+    from ebpm.site import sanitize
+
+    assert sanitize.sanitize_html(fragment) == sanitize._clean(fragment)
+    assert sanitize._HOLD_TOKEN not in sanitize.sanitize_html(fragment)
+
+
+def test_a_page_of_figures_is_sanitized_as_without_holding_them() -> None:
+    from ebpm.site import sanitize
+
+    figures = "".join(
+        f'<h2>図{i}</h2><img src="data:image/png;base64,{_B64 * (i + 1)}" alt="図{i}">'
+        for i in range(12)
+    )
+    page = figures + '<p onclick="x()">t</p><script>alert(1)</script>'
+    assert sanitize.sanitize_html(page) == sanitize._clean(page)
+    assert sanitize.sanitize_html(page).count(_B64) == sum(range(1, 13))
 
 
 def test_a_page_without_a_body_is_not_published(monkeypatch: pytest.MonkeyPatch) -> None:

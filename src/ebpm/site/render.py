@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import functools
 import re
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -32,27 +31,51 @@ _REMOTE_SCRIPT = re.compile(
 )
 
 
-_NO_ALT = 'alt="No description has been provided for this image"'
-_HEADING_OR_IMG = re.compile(r"<h[1-4][^>]*>(.*?)</h[1-4]>|" + re.escape(_NO_ALT), re.S)
+#: A start tag as the sanitizer writes it (:func:`_sanitized`: attribute values in double
+#: quotes, ``"`` in them escaped) of the elements nbconvert's BeautifulSoup pass would have
+#: changed, or a heading (which names the figures under it).
+_HEADING_OR_TAG = re.compile(
+    r"<h[1-4][^>]*>(.*?)</h[1-4]>"
+    r"|<(img|div)((?:\s+[^\s\"'>/=]+(?:=\"[^\"]*\")?)*)(\s*/?)>",
+    re.S,
+)
+_ATTR = re.compile(r"\s+([^\s\"'>/=]+)(?:=\"([^\"]*)\")?")
+#: nbconvert's lab template: the elements its pass makes reachable with the keyboard.
+_FOCUSABLE = frozenset({"jp-Cell-inputWrapper", "jp-OutputArea-output"})
 
 
-def _alt_text(page: str, title: str | None) -> str:
-    """Give each figure an alt text from the heading it sits under (nbconvert writes "No
-    description has been provided for this image")."""
+def _accessible(page: str, title: str | None) -> str:
+    """What nbconvert's BeautifulSoup pass gives a page, done on the sanitized page: each
+    figure without an alt text gets one from the heading it sits under (nbconvert writes "No
+    description has been provided for this image"), and each cell's input and each output
+    ``tabindex="0"``, so a keyboard reaches them."""
     import html
 
     heading = title or ""
 
-    def name(m: re.Match[str]) -> str:
+    def tag(m: re.Match[str]) -> str:
         nonlocal heading
-        if m.group(0).startswith("<h"):
+        if m.group(2) is None:
             text = html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).replace("¶", "").strip()
             heading = text or heading
             return m.group(0)
-        alt = f"Figure: {heading}" if heading else "Figure"
-        return f'alt="{html.escape(alt, quote=True)}"'
+        attrs = {name.lower(): value for name, value in _ATTR.findall(m.group(3))}
+        if m.group(2) == "img":
+            if "alt" in attrs:
+                return m.group(0)
+            alt = f"Figure: {heading}" if heading else "Figure"
+            added = f' alt="{html.escape(alt, quote=True)}"'
+        else:
+            classes = set(html.unescape(attrs.get("class", "")).split())
+            if not classes & _FOCUSABLE or attrs.get("tabindex") == "0":
+                return m.group(0)
+            if "tabindex" in attrs:  # as the pass does: the element's own becomes 0
+                rest = re.sub(r'\s+tabindex="[^"]*"', "", m.group(3), flags=re.I)
+                return f'<div{rest} tabindex="0"{m.group(4)}>'
+            added = ' tabindex="0"'
+        return f"<{m.group(2)}{m.group(3)}{added}{m.group(4)}>"
 
-    return _HEADING_OR_IMG.sub(name, page)
+    return _HEADING_OR_TAG.sub(tag, page)
 
 
 def _offline(page: str) -> str:
@@ -63,12 +86,6 @@ def _offline(page: str) -> str:
 
 class _Highlighted(str):
     """Pygments' HTML of a code cell's source, every character of which it escaped."""
-
-
-#: Marks where a code cell's highlighted HTML goes back after nbconvert's BeautifulSoup pass
-#: (:func:`_exporter`); random per process, so no notebook can write one.
-_HELD = f"ebpm-code-{secrets.token_hex(8)}-"
-_HELD_AT = re.compile(f'<div id="{re.escape(_HELD)}(\\d+)"></div>')
 
 
 @functools.lru_cache(maxsize=4096)
@@ -92,28 +109,20 @@ def _highlighter_key(jinja_filter: Any) -> Any:
     return (jinja_filter.pygments_lexer, options)
 
 
-def _code_not_cleaned(name: str, jinja_filter: Any, held: list[str] | None = None) -> Any:
+def _code_not_cleaned(name: str, jinja_filter: Any) -> Any:
     """nbconvert's filter ``name``, except that its ``clean_html`` (bleach) leaves the
     highlighted code alone: Pygments escapes all of it, so bleach's pass over every code cell
     changed nothing and took most of the time of a page with its code. The whole ``<body>`` still
-    goes through :func:`_sanitized`.
-
-    The code is highlighted once per source, lexer and options in a process
-    (:func:`_highlight`). With ``held`` (a list), the highlighted HTML goes there and the page
-    gets a marker in its place, put back after nbconvert's BeautifulSoup pass
-    (:func:`_exporter`)."""
+    goes through :func:`_sanitized`. The code is highlighted once per source, lexer and options
+    in a process (:func:`_highlight`)."""
     if name == "highlight_code":
 
         def highlight(source: str, language: str | None = None, metadata: Any = None) -> str:
             key = _highlighter_key(jinja_filter)
             if key is None:
-                code = jinja_filter(source, language=language, metadata=metadata)
-            else:
-                magics = (metadata or {}).get("magics_language")
-                code = _highlight(_Memo(jinja_filter, key), source, language, magics)
-            if held is None:
-                return _Highlighted(code)
-            return _Highlighted(_hold(code, held))
+                return _Highlighted(jinja_filter(source, language=language, metadata=metadata))
+            magics = (metadata or {}).get("magics_language")
+            return _Highlighted(_highlight(_Memo(jinja_filter, key), source, language, magics))
 
         return highlight
     if name == "clean_html":
@@ -137,81 +146,39 @@ class _Memo:
         return hash(self.key)
 
 
-#: Pygments' HTML of a code cell: its ``<div>`` with the class nbconvert gave it, and the line
-#: end after it.
-_PYGMENTS = re.compile(r'<div class="([^"]*)">(.*</div>)(\s*)', re.S)
-
-
-def _hold(code: str, held: list[str]) -> str:
-    """Keep Pygments' HTML ``code`` in ``held`` and return the element that stands for it.
-
-    What is kept is the HTML as BeautifulSoup would have written it back: the class of the
-    ``<div>`` with single spaces (nbconvert's starts with one), and the whitespace after the
-    ``<div>`` left in the page (where BeautifulSoup writes a run of whitespace between elements
-    as one line end). The page is then the same, byte for byte, as with the code in the pass."""
-    m = _PYGMENTS.fullmatch(code)
-    if m is None:  # not the HTML of nbconvert's highlighter: it goes through the pass
-        return code
-    held.append(f'<div class="{" ".join(m.group(1).split())}">{m.group(2)}')
-    return f'<div id="{_HELD}{len(held) - 1}"></div>{m.group(3)}'
-
-
-def _put_back(page: str, held: list[str]) -> str:
-    """``page`` with each marker replaced by the highlighted code it stands for.
-
-    Raises
-    ------
-    RuntimeError
-        A marker is missing or repeated (nbconvert's template dropped or copied a code cell):
-        rather than publish a page whose code may be another cell's.
-    """
-    seen: list[int] = []
-
-    def code(m: re.Match[str]) -> str:
-        seen.append(int(m.group(1)))
-        return held[seen[-1]]
-
-    page = _HELD_AT.sub(code, page)
-    if sorted(seen) != list(range(len(held))):
-        import nbconvert
-
-        raise RuntimeError(
-            f"nbconvert {nbconvert.__version__} placed the notebook's code cells {len(seen)} "
-            f"times in the page for {len(held)} cells highlighted, so the page's code cannot "
-            "be told to be the notebook's; nothing was published. Install an nbconvert whose "
-            "'lab' template shows each code cell once (7.16 and later do)"
-        )
-    return page
-
-
 @functools.cache
 def _exporter(show_code: bool) -> Any:
     """One nbconvert exporter per setting: building one compiles its Jinja templates again
     (0.07-0.1 s per report, against 0.006 s reused)."""
-    from nbconvert import HTMLExporter
+    from nbconvert import HTMLExporter, TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
     class Exporter(HTMLExporter):
-        """nbconvert's HTML exporter, with the highlighted code kept out of its BeautifulSoup
-        pass: that pass (alt texts, ``tabindex``) parses and writes again every ``<span>``
-        Pygments wrote, half the time of a page with its code, and changes nothing in them
-        that :func:`_sanitized` does not write the same way. The code goes back after it."""
-
-        def __init__(self, **kw: Any) -> None:
-            self._held: list[str] = []  # this page's highlighted code, in order
-            super().__init__(**kw)
+        """nbconvert's HTML exporter without its BeautifulSoup pass: that pass parses and
+        writes again the whole page (every ``<span>`` Pygments wrote) to add alt texts and
+        ``tabindex``, 45% of the time of a page; :func:`_accessible` adds the same to the
+        sanitized page, which the sanitizer has written again anyway."""
 
         def _register_filter(self, environ: Any, name: str, jinja_filter: Any) -> Any:
             if callable(jinja_filter) and not isinstance(jinja_filter, type | str):
-                jinja_filter = _code_not_cleaned(name, jinja_filter, self._held)
+                jinja_filter = _code_not_cleaned(name, jinja_filter)
             return super()._register_filter(environ, name, jinja_filter)
 
         def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> Any:
-            self._held.clear()
-            try:
-                page, resources = super().from_notebook_node(nb, resources, **kw)
-                return _put_back(page, self._held), resources
-            finally:
-                self._held.clear()
+            # HTMLExporter's own, up to its BeautifulSoup pass
+            info = nb.metadata.get("language_info", {})
+            lexer = info.get("pygments_lexer", info.get("name", None))
+            highlight = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            )
+            resources = self._init_resources(resources)
+            data_types = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight)
+            self.register_filter("filter_data_type", data_types)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     return Exporter(
         exclude_input=not show_code,
@@ -220,6 +187,20 @@ def _exporter(show_code: bool) -> Any:
         # the notebook is checked once, after nbconvert's preprocessors, not after each
         optimistic_validation=True,
     )
+
+
+def warm() -> None:
+    """Import and compile what every page needs (nbconvert, its Jinja templates, Pygments'
+    Python lexer, the sanitizer, the MathML converter) by rendering a small notebook, so that
+    worker processes forked after this inherit it (:mod:`ebpm.pipeline.render_pool`)."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    table = "<table><tr><th>x</th></tr><tr><td>1.5</td></tr></table>"
+    cell = new_code_cell("import math\nx = math.sqrt(2)  # √2\nprint(f'{x:.3f}', [1, None])")
+    cell.outputs = [new_output("display_data", data={"text/html": table, "text/plain": "x"})]
+    nb = new_notebook(cells=[new_markdown_cell("# 見出し\n\n$x^2$ and **b**"), cell])
+    nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    render_html(nb, show_code=True)
 
 
 def render_html(
@@ -258,7 +239,7 @@ def render_html(
     # a widget state would bring a loader script from a CDN and the state into the page
     nb.metadata.pop("widgets", None)
     body, _ = _exporter(show_code).from_notebook_node(nb)
-    body = _alt_text(_offline(_sanitized(body)), title)
+    body = _accessible(_offline(_sanitized(body)), title)
     if notice:
         # e.g. a revision alert: first thing a reader sees, above the notebook's own content
         body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + notice, body, count=1)
@@ -276,9 +257,9 @@ def _sanitized(page: str) -> str:
     (nbconvert's CSS; the title is escaped) and what ebpm adds later (its bar, code toggle and
     font script) are not content and stay.
 
-    The whole rest of the page is sanitized, not only ``<main>``: nbconvert re-serializes its
-    page with BeautifulSoup, so a ``</main></body>`` in an output ends those elements there and
-    the output's remaining HTML lands after them.
+    The whole rest of the page is sanitized, not only ``<main>``: a ``</main></body>`` in an
+    output ends those elements there for a browser, and the output's remaining HTML lands after
+    them.
 
     Raises
     ------
