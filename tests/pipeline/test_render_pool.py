@@ -99,6 +99,26 @@ def test_reports_render_in_forked_workers_once_one_took_real_work() -> None:
     assert "not a number" in seen["error"]
 
 
+_EAGER = """
+import json, os
+from ebpm.pipeline.render_pool import RenderPool
+warmed = []
+with RenderPool(3, before_fork=lambda: warmed.append(os.getpid()), rendering=2) as pool:
+    pids = [pool.submit(os.getpid).result() for _ in range(3)]
+print(json.dumps({"pids": pids, "me": os.getpid(), "warmed": warmed}))
+"""
+
+
+def test_reports_known_to_need_rendering_fork_the_workers_at_once() -> None:
+    env = {**os.environ, PUBLISH_JOBS_ENV: "2"}
+    done = subprocess.run(
+        [sys.executable, "-c", _EAGER], capture_output=True, text=True, env=env, check=True
+    )
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["me"] not in seen["pids"]  # not even the first one here
+    assert seen["warmed"] == [seen["me"]]  # the warming-up, once, before the fork
+
+
 def _recorded(out: Path, tasks: int) -> None:
     records = []
     for i in range(tasks):

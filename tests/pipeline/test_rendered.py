@@ -67,3 +67,15 @@ def test_a_page_is_current_while_it_and_its_downloads_are_as_written(tmp_path: P
     (site / rel).write_text("page", encoding="utf-8")
     (site / "reports" / "p" / "a.csv").unlink()
     assert not rendered.is_current(site, rel, "k1")
+
+
+def test_unrecorded_pages_are_those_never_rendered(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    rels = ["reports/p/a.html", "reports/p/b.html", "reports/p/c.html"]
+    assert rendered.unrecorded(site, rels) == 3  # a new site
+    (site / "reports" / "p").mkdir(parents=True)
+    (site / rels[0]).write_text("page", encoding="utf-8")
+    rendered.remember(site, rels[0], "k1")
+    assert rendered.unrecorded(site, rels) == 2
+    (site / rendered.RECORD).write_text("{not json", encoding="utf-8")
+    assert rendered.unrecorded(site, rels) == 3  # an unreadable record: all rendered again

@@ -48,10 +48,12 @@ log = logging.getLogger(__name__)
 
 @contextlib.contextmanager
 def _site_lock(site: Path) -> Iterator[None]:
-    """Several pipelines may publish to one site: one state update at a time."""
+    """Several pipelines may publish to one site: one state update at a time. It is held for
+    milliseconds (the render pool's workers each take it), so a waiter looks every 5 ms, not
+    filelock's 50."""
     from filelock import FileLock
 
-    with FileLock(str(site / ".state.lock"), timeout=120):
+    with FileLock(str(site / ".state.lock"), timeout=120).acquire(poll_interval=0.005):
         yield
 
 

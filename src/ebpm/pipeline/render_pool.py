@@ -6,9 +6,10 @@ Here they are shared among worker processes forked from the publishing process. 
 in that process until one takes real work (a republish keeps its pages, which costs less than a
 fork); that first one imports and warms what every report needs (nbconvert, its templates and
 filters: 0.5 s), then the workers fork and inherit it, with the glyph cut made for all the pages
-(:func:`ebpm.report.fonts.prepare`). A worker writes its report's files and updates the site
-state under the site's file lock, as the publishing process would itself. Demo site, 2 cores:
-0.8 s against 1.1 s in one process (``bench/RESULTS.md``).
+(:func:`ebpm.report.fonts.prepare`). When two reports or more are known to need rendering (their
+pages are new), the workers fork at once, after the same warming-up on an empty notebook. A
+worker writes its report's files and updates the site state under the site's file lock, as the
+publishing process would itself. Demo site, 2 cores: see ``bench/RESULTS.md``.
 
 A process may fork safely only while it runs no other thread, so the pool is used only then
 (``ebpm publish``; not inside ``ebpm run``, whose kernels are watched by threads), on systems
@@ -57,10 +58,21 @@ class _Later:
 class RenderPool:
     """``with RenderPool(n) as pool: future = pool.submit(fn, *args)``; ``future.result()``."""
 
-    def __init__(self, reports: int, *, before_fork: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self,
+        reports: int,
+        *,
+        before_fork: Callable[[], Any] | None = None,
+        rendering: int = 0,
+    ) -> None:
+        """``reports`` to render or keep; ``before_fork``: work the workers should inherit,
+        done once in this process; ``rendering``: how many of them are known to need rendering
+        (new pages): two or more, and the workers fork at once instead of after a first
+        report rendered here."""
         self.workers = workers(reports)
         self._executor: cf.ProcessPoolExecutor | None = None
-        self._before_fork = before_fork  # work the workers should inherit, done once here
+        self._before_fork = before_fork
+        self._eager = rendering >= 2
 
     def __enter__(self) -> RenderPool:
         return self
@@ -68,6 +80,8 @@ class RenderPool:
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         if self.workers < 2:
             return _Later(fn, args)
+        if self._executor is None and self._eager:
+            self._executor = self._fork()
         if self._executor is not None:
             return self._executor.submit(fn, *args)
         # Reports render here until one takes real work: the first import and warm what every

@@ -115,6 +115,13 @@ def is_current(site: Path, rel: str, inputs: str) -> bool:
     return all((page.parent / name).is_file() for name in entry.get("beside") or [])
 
 
+def unrecorded(site: Path, rels: list[str]) -> int:
+    """How many of the report pages ``rels`` have no record of being rendered (new pages, or a
+    new site): these are certainly rendered, not kept."""
+    known = _read(site)
+    return sum(1 for rel in rels if not isinstance(known.get(rel), dict))
+
+
 def remember(site: Path, rel: str, inputs: str) -> None:
     """Record that the report page ``rel`` was just rendered from ``inputs`` (the caller holds
     the site's lock)."""

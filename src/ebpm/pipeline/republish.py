@@ -17,6 +17,7 @@ from ebpm.pipeline import history, rendered
 from ebpm.pipeline.events import Progress, Published
 from ebpm.pipeline.plan import covering_runs
 from ebpm.pipeline.publish import (
+    _policies_informed,
     _recorded_result,
     _RecordedSpec,
     _render_recorded,
@@ -29,7 +30,7 @@ from ebpm.pipeline.publish import (
 )
 from ebpm.pipeline.records import TaskResult, check_out
 from ebpm.pipeline.render_pool import RenderPool
-from ebpm.pipeline.standing import RAN_BAD, failure_path, pipeline_standing
+from ebpm.pipeline.standing import RAN_BAD, failure_path, pipeline_standing, report_path
 from ebpm.report import fonts
 
 __all__ = ["publish_runs", "repair_site_state"]
@@ -144,7 +145,8 @@ def _publish_pipeline(
     broken: dict[str, str] = {}  # task: why its last good report cannot be rendered
     # the reports on every core, when it is safe to fork; the glyphs of all pages are cut once,
     # before the workers fork, and inherited
-    with RenderPool(len(goods), before_fork=fonts.prepare) as pool:
+    new = rendered.unrecorded(site, [report_path(spec.name, t) for t in goods])
+    with RenderPool(len(goods), before_fork=lambda: _before_fork(spec), rendering=new) as pool:
         if pool.workers > 1:
             rendered.renderer_version()  # not in the first report's time: that decides to fork
         renders = {
@@ -163,6 +165,16 @@ def _publish_pipeline(
     write_site_state(site, manifests, index=False)
     if broken:  # the site says so: the report of that run cannot be shown
         _mark_broken(site, spec.name, broken)
+
+
+def _before_fork(spec: _RecordedSpec) -> None:
+    """What every worker rendering ``spec``'s reports inherits: nbconvert warmed up, the
+    policies read (every page names those it informs) and the glyphs of all the pages cut."""
+    from ebpm.site import render
+
+    render.warm()
+    _policies_informed(spec, "", "en")
+    fonts.prepare()
 
 
 def _render_job(
