@@ -15,8 +15,9 @@ check against its own test cases. :func:`recode`, :func:`top_code` and :func:`bo
 generalize keys and code extreme values (sdcMicro's ``globalRecode`` and ``topBotCoding``);
 :func:`find_identifiers` and :func:`check_no_identifiers` find names, addresses, phone numbers,
 e-mails and 個人番号 by column name and value, :func:`drop_identifiers` removes them.
-Issue 23 is under way: local suppression, perturbation, ``anonymize`` and a release gate
-follow.
+:func:`local_suppression` blanks as few key values as it can until every record is
+k-anonymous (sdcMicro's ``localSuppression``). Issue 23 is under way: perturbation,
+``anonymize`` and a release gate follow.
 """
 
 from ebpm.privacy._freq import frequencies
@@ -29,6 +30,7 @@ from ebpm.privacy._identifiers import (
 from ebpm.privacy._ldiv import L_THRESHOLD, LDiversity, l_diversity
 from ebpm.privacy._recode import bottom_code, recode, top_code
 from ebpm.privacy._risk import K_LEVELS, Method, RiskMeasures, individual_risk, risk
+from ebpm.privacy._suppress import local_suppression
 
 __all__ = [
     "K_LEVELS",
@@ -43,6 +45,7 @@ __all__ = [
     "frequencies",
     "individual_risk",
     "l_diversity",
+    "local_suppression",
     "my_number_ok",
     "recode",
     "risk",
