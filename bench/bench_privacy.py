@@ -1,13 +1,15 @@
 """Disclosure risk of microdata at scale: ebpm.privacy against a plain pandas group count.
 
 Issue 23 asks for the time per record of the individual risk, and local suppression on 10^5
-records with 7 keys against pandas group counts (local suppression is not built yet, so only the
-risk side is here). The records are simulated, and said to be: 10^5 people with 7 key variables
-of census-like sizes (age 0-99, sex, 47 prefectures, household size 1-8, 5 education levels, 10
-occupations, 4 marital states) and survey weights. The alternative a user would write is a pandas
-``groupby(keys).transform("size")`` for ``fk`` and the sum of weights for ``Fk``: it agrees with
-ebpm where no key is missing, and cannot treat a missing key as matching anything (sdcMicro's
-rule), which ebpm does; the second data set has 1% of key values missing.
+records with 7 keys against pandas group counts. The records are simulated, and said to be:
+10^5 people with 7 key variables of census-like sizes (age 0-99, sex, 47 prefectures, household
+size 1-8, 5 education levels, 10 occupations, 4 marital states) and survey weights; for local
+suppression, 10^5 people with the keys recoded as for a release (5-year age bands, 8 regions,
+household sizes 1-6, ...) and skewed as populations are. The alternative a user would write is
+a pandas ``groupby(keys).transform("size")`` for ``fk`` and the sum of weights for ``Fk``: it
+agrees with ebpm where no key is missing, and cannot treat a missing key as matching anything
+(sdcMicro's rule), which ebpm does; the second data set has 1% of key values missing. For local
+suppression it is a loop of group counts and blanks (``_plain_suppression``).
 """
 
 from __future__ import annotations
@@ -97,8 +99,115 @@ def run(work: Path) -> str:
             f"{t_risk:.3f} | {t_risk / N * 1e6:.2f} | {'yes' if same else 'no'} | {unique:,} | "
             f"{mean:.4f} |"
         )
+    lines += ["", *_suppression_lines()]
+    return "\n".join(lines)
+
+
+#: Keys as recoded for a release, with Zipf-like skews (a few common categories, a long tail):
+#: (categories, skew) per key; the coarser recode and a finer one.
+RECODES = {
+    "coarse": {
+        "age": (8, 0.3),
+        "sex": (2, 0.0),
+        "region": (6, 0.8),
+        "household": (4, 1.0),
+        "education": (3, 0.5),
+        "occupation": (5, 0.8),
+        "marital": (3, 1.2),
+    },
+    "fine": {
+        "age": (20, 0.3),
+        "sex": (2, 0.0),
+        "region": (8, 0.8),
+        "household": (6, 1.0),
+        "education": (5, 0.5),
+        "occupation": (10, 0.8),
+        "marital": (4, 1.2),
+    },
+}
+K = 3
+
+
+def _recoded(recode: dict[str, tuple[int, float]], seed: int = 20261208) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    data = {}
+    for key, (size, skew) in recode.items():
+        p = 1 / np.arange(1, size + 1) ** skew
+        data[key] = rng.choice(size, N, p=p / p.sum())
+    return pd.DataFrame(data)
+
+
+def _plain_suppression(df: pd.DataFrame, keys: list[str], k: int) -> pd.DataFrame:
+    """What a user would write with pandas: while some group of keys counts fewer than k
+    records, blank the least important key still present in those records (the key with the
+    most categories first, as sdcMicro ranks them); a blank is a category of its own."""
+    out = df[keys].astype("float64")
+    order = sorted(keys, key=lambda c: -df[c].nunique())
+    while True:
+        size = out.groupby(keys, dropna=False)[keys[0]].transform("size")
+        bad = (size < k).to_numpy().copy()
+        if not bad.any():
+            return out
+        for key in order:
+            hit = bad & out[key].notna().to_numpy()
+            out.loc[hit, key] = np.nan
+            bad &= ~hit
+        if out.isna().all(axis=None):
+            return out
+
+
+def _suppression_lines() -> list[str]:
+    from ebpm.privacy import frequencies, local_suppression
+
+    lines = [
+        f"### Local suppression to {K}-anonymity, {N:,} records, 7 keys",
+        "",
+        f"{N:,} simulated records with recoded keys, skewed (a few common categories and a "
+        "long tail), in two recodes: *coarse* "
+        f"({', '.join(f'{key} {n}' for key, (n, _) in RECODES['coarse'].items())} "
+        "categories) and *fine* "
+        f"({', '.join(f'{key} {n}' for key, (n, _) in RECODES['fine'].items())}). One run "
+        "each (local suppression is deterministic), seconds. *pandas*: blank the least "
+        "important key of every record in a group of fewer than k, count the groups again "
+        "(`groupby(keys, dropna=False)`), repeat: what a user would write. *k-anonymous*: "
+        "every record matches at least k records, a missing value matching anything, as "
+        "sdcMicro counts.",
+        "",
+        "| keys | records violating | method | seconds | values blanked | records touched "
+        "| k-anonymous |",
+        "|---|---:|---|---:|---:|---:|---|",
+    ]
+    shares = []
+    for name, recode in RECODES.items():
+        keys = list(recode)
+        df = _recoded(recode)
+        violating = int((frequencies(df, keys=keys)["fk"] < K).sum())
+        t = time.perf_counter()
+        plain = _plain_suppression(df, keys, K)
+        t_plain = time.perf_counter() - t
+        t = time.perf_counter()
+        ours = local_suppression(df, keys=keys, k=K)
+        t_ours = time.perf_counter() - t
+        step = ours.attrs["privacy"][-1]
+        plain_blanks = int(plain.isna().to_numpy().sum())
+        plain_ok = bool((frequencies(plain, keys=keys)["fk"] >= K).all())
+        ours_ok = bool((frequencies(ours, keys=keys)["fk"] >= K).all())
+        shares.append(f"{step['changed'] / max(plain_blanks, 1):.0%} ({name})")
+        lines += [
+            f"| {name} | {violating:,} ({violating / N:.0%}) | pandas group counts, blank and "
+            f"repeat | {t_plain:.2f} | {plain_blanks:,} | "
+            f"{int(plain.isna().any(axis=1).sum()):,} | {'yes' if plain_ok else 'no'} |",
+            f"| {name} | | `privacy.local_suppression(k={K})` (sdcMicro's algorithm) | "
+            f"{t_ours:.2f} ({t_ours / t_plain:.0f}×) | {step['changed']:,} | "
+            f"{step['records']:,} | {'yes' if ours_ok else 'no'} |",
+        ]
     lines += [
         "",
-        "Local suppression (the other half of the issue's bench) is not built yet.",
+        f"ebpm blanks {' and '.join(shares)} of the values the plain loop blanks: it blanks, "
+        "in each violating record, the key on which its nearest records differ, not a key "
+        "chosen without looking at the neighbours. Its time grows with the violating records "
+        "times the distinct key combinations (each violating record is compared with all of "
+        "them): recoding first, which cuts both, is the fast path as well as the usual "
+        "practice.",
     ]
-    return "\n".join(lines)
+    return lines
