@@ -83,7 +83,12 @@ def _ldiversity() -> Any:
     return ebpm.privacy.l_diversity(_privacy_frame(), keys=["age", "sex"], sensitive="illness")
 
 
+def _anonymized() -> Any:
+    return ebpm.privacy.anonymize(_privacy_frame(), keys=["age", "sex"], k=2)
+
+
 MAKERS: dict[str, Callable[[], Any]] = {
+    "Anonymized": _anonymized,
     "RiskMeasures": _risk,
     "LDiversity": _ldiversity,
     "BaconDecomposition": _bacon,

@@ -16,10 +16,12 @@ generalize keys and code extreme values (sdcMicro's ``globalRecode`` and ``topBo
 :func:`find_identifiers` and :func:`check_no_identifiers` find names, addresses, phone numbers,
 e-mails and 個人番号 by column name and value, :func:`drop_identifiers` removes them.
 :func:`local_suppression` blanks as few key values as it can until every record is
-k-anonymous (sdcMicro's ``localSuppression``). Issue 23 is under way: perturbation,
-``anonymize`` and a release gate follow.
+k-anonymous (sdcMicro's ``localSuppression``). :func:`anonymize` runs them as one plan to a
+stated k (and l) and returns an :class:`Anonymized` audit: the steps, the risk before and
+after, the information lost; :func:`ebpm.report.microdata` gates its release.
 """
 
+from ebpm.privacy._anonymize import ANONYMIZE_STEP, Anonymized, anonymize, information_loss
 from ebpm.privacy._freq import frequencies
 from ebpm.privacy._identifiers import (
     check_no_identifiers,
@@ -33,17 +35,21 @@ from ebpm.privacy._risk import K_LEVELS, Method, RiskMeasures, individual_risk, 
 from ebpm.privacy._suppress import local_suppression
 
 __all__ = [
+    "ANONYMIZE_STEP",
     "K_LEVELS",
     "L_THRESHOLD",
+    "Anonymized",
     "LDiversity",
     "Method",
     "RiskMeasures",
+    "anonymize",
     "bottom_code",
     "check_no_identifiers",
     "drop_identifiers",
     "find_identifiers",
     "frequencies",
     "individual_risk",
+    "information_loss",
     "l_diversity",
     "local_suppression",
     "my_number_ok",
