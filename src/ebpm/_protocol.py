@@ -13,6 +13,9 @@ PROVENANCE_MIME = "application/vnd.ebpm.provenance+json"
 #: A table shown with ebpm.report.table: its name, whether it is sensitive, whether it passed
 #: ebpm.disclosure.suppress.
 TABLE_MIME = "application/vnd.ebpm.table+json"
+#: A microdata release shown with ebpm.report.microdata: its name, keys, k, records at risk and
+#: whether ebpm.privacy.anonymize processed it.
+MICRODATA_MIME = "application/vnd.ebpm.microdata+json"
 #: A KPI follow-up (``ebpm.kpi.KPIReport.to_dict()``), read back by the next follow-up.
 KPI_MIME = "application/vnd.ebpm.kpi+json"
 #: Set by ``ebpm run`` in the kernel's environment.

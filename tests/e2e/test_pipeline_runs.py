@@ -874,6 +874,54 @@ def test_a_sensitive_table_is_published_only_after_disclosure_control(tmp_path) 
     assert re.search(r"旭川市\s+30\s+x\s", text) or re.search(r"旭川市\s+x\s", text)
 
 
+RELEASE = """# %% tags=["parameters"]
+anonymized: bool = False
+
+# %%
+import pandas as pd  # noqa: E402
+
+from ebpm import privacy, report  # noqa: E402
+
+# simulated records: one person alone in their age and sex
+people = pd.DataFrame({"age": [20, 20, 20, 40, 40, 40, 30], "sex": list("mmmfffm")})
+data = privacy.anonymize(people, keys=["age", "sex"], k=3) if anonymized else people
+report.microdata(data, name="調査票", keys=["age", "sex"], k=3)
+"""
+
+
+def test_a_microdata_release_is_published_only_after_anonymize(tmp_path) -> None:
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "release.py").write_text(RELEASE, encoding="utf-8")
+    spec = _project(
+        tmp_path,
+        [
+            {"name": "raw", "notebook": "notebooks/release.py", "parameters": {}},
+            {
+                "name": "safe",
+                "notebook": "notebooks/release.py",
+                "parameters": {"anonymized": True},
+            },
+        ],
+    )
+    result = run_pipeline(spec, out_dir=tmp_path, jobs=1)
+    raw, safe = result.tasks
+    assert raw.status == "failed"
+    assert raw.reason.startswith(
+        "microdata release '調査票' was not processed by ebpm.privacy.anonymize to "
+        "3-anonymity on its keys (age, sex); nothing was published."
+    )
+    site = tmp_path / "site"
+    assert not (site / "reports" / "p" / "raw.html").exists()
+    assert not (site / "reports" / "p" / "raw.ipynb").exists()
+    assert "was not processed by ebpm.privacy.anonymize" in (
+        site / "failures" / "p" / "raw.html"
+    ).read_text(encoding="utf-8")
+    assert safe.status == "ok"
+    page = (site / "reports" / "p" / "safe.html").read_text(encoding="utf-8")
+    assert "Microdata release: 調査票" in page
+    assert re.search(r"records matching fewer than 3 records</th>\s*<td>0 \(0\.0%\)", page)
+
+
 def test_rerun_of_a_run_whose_spec_is_gone_says_how_to_restore_it(tmp_path) -> None:
     from ebpm.errors import PipelineError
     from ebpm.pipeline.runner import rerun_plan

@@ -29,6 +29,7 @@ from ebpm._protocol import (
     TASK_ENV,
     redact_parameters,
 )
+from ebpm.report.release import microdata
 
 if TYPE_CHECKING:
     from ebpm.results import EstimateResult
@@ -45,6 +46,7 @@ __all__ = [
     "footer",
     "headline",
     "language",
+    "microdata",
     "package_versions",
     "say",
     "sensitivity",

@@ -340,7 +340,7 @@ def check_disclosure(nb: Any) -> None:
     DisclosureError
         Naming every such table and the fix.
     """
-    from ebpm._protocol import TABLE_MIME
+    from ebpm._protocol import MICRODATA_MIME, TABLE_MIME
     from ebpm.errors import DisclosureError
 
     bad = []
@@ -349,6 +349,9 @@ def check_disclosure(nb: Any) -> None:
             marker = out.get("data", {}).get(TABLE_MIME)
             if marker and marker.get("sensitive") and not marker.get("suppressed"):
                 bad.append(str(marker.get("name")))
+            release = out.get("data", {}).get(MICRODATA_MIME)
+            if release:
+                _check_release(release)
     if bad:
         names = ", ".join(repr(b) for b in bad)
         raise DisclosureError(
@@ -356,6 +359,44 @@ def check_disclosure(nb: Any) -> None:
             "nothing was published. Show them as "
             "`report.table(ebpm.disclosure.suppress(df, k=3), name=...)` (cells counting fewer "
             "than k people are hidden, and enough others that none can be worked out)"
+        )
+
+
+def _check_release(marker: dict[str, Any]) -> None:
+    """Refuse a microdata release (``ebpm.report.microdata``) that does not meet its standard.
+
+    Raises
+    ------
+    DisclosureError
+        Naming the release, what it misses (not anonymized; the share of records at risk;
+        l-diversity not reached) and the fix.
+    """
+    from ebpm.errors import DisclosureError
+
+    name, k = str(marker.get("name")), marker.get("k")
+    keys = ", ".join(map(str, marker.get("keys") or []))
+    fix = (
+        f"Anonymize it first: release = ebpm.privacy.anonymize(df, keys=[...], k={k}) "
+        f"(recode the keys if too many values are blanked), then report.microdata(release, "
+        f"name={name!r}, keys=[...], k={k})"
+    )
+    if not marker.get("anonymized"):
+        raise DisclosureError(
+            f"microdata release {name!r} was not processed by ebpm.privacy.anonymize to "
+            f"{k}-anonymity on its keys ({keys}); nothing was published. {fix}"
+        )
+    if marker.get("violating"):
+        raise DisclosureError(
+            f"microdata release {name!r}: {marker['violating']} of {marker.get('records')} "
+            f"records ({float(marker.get('share', 0)):.1%}) match fewer than {k} records on "
+            f"their keys ({keys}); nothing was published. {fix}"
+        )
+    if not marker.get("l_ok", True):
+        raise DisclosureError(
+            f"microdata release {name!r} asked for {marker.get('l')}-diversity of "
+            f"{marker.get('sensitive')} but some key combination holds only "
+            f"{marker.get('l_reached')} value(s); nothing was published. Recode the keys more "
+            "coarsely so each combination mixes more values, and anonymize again"
         )
 
 

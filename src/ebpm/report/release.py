@@ -1,0 +1,153 @@
+"""A microdata release in a report, marked for the release gate.
+
+:func:`microdata` (``ebpm.report.microdata``) shows what is released (records, key variables,
+the standard it was anonymized to, the steps, the records at risk) and tags the output
+(``application/vnd.ebpm.microdata+json``). ``ebpm run`` and ``ebpm publish`` refuse to publish
+a report whose release was not processed by :func:`ebpm.privacy.anonymize` or has records
+matching fewer than ``k`` records on its keys, naming the share at risk, as they refuse a
+sensitive table that did not pass disclosure control (:func:`ebpm.site.render.check_disclosure`).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from ebpm._protocol import MICRODATA_MIME
+
+__all__ = ["MICRODATA_MIME", "microdata"]
+
+_WORDS = {
+    "en": {
+        "title": "Microdata release",
+        "records": "records",
+        "keys": "key variables",
+        "standard": "standard",
+        "anon": "{k}-anonymity",
+        "ldiv": "{l}-diversity of {s}",
+        "at_risk": "records matching fewer than {k} records",
+        "steps": "anonymization steps",
+        "not_anonymized": "not processed by ebpm.privacy.anonymize: this release cannot be "
+        "published",
+        "none": "none",
+    },
+    "ja": {
+        "title": "個票データの提供",
+        "records": "レコード数",
+        "keys": "キー変数",
+        "standard": "基準",
+        "anon": "{k}-匿名性",
+        "ldiv": "{s}の{l}-多様性",
+        "at_risk": "キーが一致するレコードが{k}件未満のレコード",
+        "steps": "匿名化の手順",
+        "not_anonymized": "ebpm.privacy.anonymize で処理されていないため、公表できません",
+        "none": "なし",
+    },
+}
+
+
+def microdata(
+    data: Any,
+    *,
+    name: str,
+    keys: str | Sequence[str],
+    k: int = 3,
+    caption: str | None = None,
+) -> None:
+    """Show a microdata release in a report and mark it for the release gate.
+
+    Parameters
+    ----------
+    data : DataFrame or ebpm.privacy.Anonymized
+        The records to release: the result of :func:`ebpm.privacy.anonymize` (or its
+        ``.data``).
+    name : str
+        What the release is called; the publisher's messages name it.
+    keys : str or list of str
+        The key variables an intruder could know.
+    k : int, default 3
+        The k-anonymity the release must meet: every record matches at least ``k`` records
+        on its keys, a missing (suppressed) value matching any.
+
+    Notes
+    -----
+    ``ebpm run`` refuses to publish the report (the task fails; the last good report stays)
+    when the records were not processed by :func:`ebpm.privacy.anonymize` to at least this
+    ``k`` on these keys, when records still match fewer than ``k``, or when the l-diversity
+    the anonymization asked for was not reached.
+    """
+    import pandas as pd
+
+    from ebpm._lang import current_lang
+    from ebpm.privacy import ANONYMIZE_STEP, Anonymized, frequencies
+    from ebpm.privacy._checks import check_keys
+
+    frame = data.data if isinstance(data, Anonymized) else data
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(
+            f"report.microdata({name!r}) takes the records as a DataFrame or the result of "
+            f"ebpm.privacy.anonymize, not a {type(data).__name__}"
+        )
+    keys = check_keys(frame, keys)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"report.microdata({name!r}): k={k!r} must be a whole number >= 1")
+    violating = int((frequencies(frame, keys=keys)["fk"] < k).sum()) if len(frame) else 0
+    steps = [dict(s) for s in frame.attrs.get("privacy", [])]
+    done = [s for s in steps if s.get("step") == ANONYMIZE_STEP]
+    last = done[-1] if done else None
+    anonymized = (
+        last is not None and int(last.get("k", 0)) >= k and set(keys) <= set(last.get("keys", []))
+    )
+    l_asked, l_reached = (last or {}).get("l"), (last or {}).get("l_reached")
+    l_ok = l_asked is None or (l_reached is not None and l_reached >= l_asked)
+    marker = {
+        "name": name,
+        "keys": list(keys),
+        "k": int(k),
+        "records": len(frame),
+        "violating": violating,
+        "share": violating / len(frame) if len(frame) else 0.0,
+        "anonymized": bool(anonymized),
+        "l": l_asked,
+        "sensitive": list((last or {}).get("sensitive") or []),
+        "l_reached": l_reached,
+        "l_ok": bool(l_ok),
+        "steps": [str(s.get("step")) for s in steps],
+    }
+    lang = current_lang()
+    body, text = _view(marker, caption, lang)
+    _display({"text/html": body, "text/plain": text, MICRODATA_MIME: marker})
+
+
+def _display(bundle: dict[str, Any]) -> None:
+    from IPython.display import display
+
+    display(bundle, raw=True)
+
+
+def _view(marker: dict[str, Any], caption: str | None, lang: str) -> tuple[str, str]:
+    w = _WORDS.get(lang, _WORDS["en"])
+    esc = html.escape
+    standard = w["anon"].format(k=marker["k"])
+    if marker["l"] is not None:
+        standard += ", " + w["ldiv"].format(l=marker["l"], s="/".join(marker.get("sensitive", [])))
+    rows = [
+        (w["records"], f"{marker['records']:,}"),
+        (w["keys"], ", ".join(marker["keys"])),
+        (w["standard"], standard),
+        (
+            w["at_risk"].format(k=marker["k"]),
+            f"{marker['violating']:,} ({marker['share']:.1%})",
+        ),
+        (w["steps"], " → ".join(marker["steps"]) or w["none"]),
+    ]
+    head = f"<p><strong>{esc(caption)}</strong></p>" if caption else ""
+    warn = "" if marker["anonymized"] else f"<p class='ebpm-note'>{esc(w['not_anonymized'])}</p>"
+    table = "".join(f"<tr><th>{esc(a)}</th><td>{esc(b)}</td></tr>" for a, b in rows)
+    body = (
+        f"{head}<table class='ebpm-table'><caption>{esc(w['title'])}: "
+        f"{esc(marker['name'])}</caption>{table}</table>{warn}"
+    )
+    text = f"{w['title']}: {marker['name']}\n" + "\n".join(f"{a}: {b}" for a, b in rows)
+    return body, text

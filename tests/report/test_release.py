@@ -1,0 +1,112 @@
+"""Tests of ebpm.report.microdata (the release shown and marked) and of the release gate
+(ebpm.site.render.check_disclosure refuses a release that does not meet its standard)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from ebpm._protocol import MICRODATA_MIME
+from ebpm.errors import ColumnNotFoundError, DisclosureError
+from ebpm.privacy import anonymize
+from ebpm.report import release
+from ebpm.site.render import check_disclosure
+
+
+def _records() -> pd.DataFrame:
+    """Simulated records: one person alone in their age and sex (30, f)."""
+    return pd.DataFrame(
+        {
+            "age": [20, 20, 20, 40, 40, 40, 30],
+            "sex": ["m", "m", "m", "f", "f", "f", "f"],
+            "illness": ["a", "b", "a", "a", "c", "b", "a"],
+        }
+    )
+
+
+def _shown(monkeypatch: pytest.MonkeyPatch, data: Any, **kw: Any) -> dict[str, Any]:
+    shown: list[dict[str, Any]] = []
+    monkeypatch.setattr(release, "_display", shown.append)
+    release.microdata(data, **kw)
+    (bundle,) = shown
+    return bundle
+
+
+def _gate(marker: dict[str, Any]) -> None:
+    out = new_output("display_data", data={MICRODATA_MIME: marker, "text/plain": "release"})
+    check_disclosure(new_notebook(cells=[new_code_cell("report.microdata(...)", outputs=[out])]))
+
+
+def test_an_anonymized_release_is_marked_and_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = anonymize(_records(), keys=["age", "sex"], k=3)
+    bundle = _shown(monkeypatch, result, name="調査票", keys=["age", "sex"], k=3)
+    marker = bundle[MICRODATA_MIME]
+    assert marker["anonymized"] is True
+    assert marker["violating"] == 0
+    assert marker["records"] == 7
+    assert marker["steps"] == ["local_suppression", "anonymize"]
+    assert "<caption>Microdata release: 調査票</caption>" in bundle["text/html"]
+    assert "records matching fewer than 3 records: 0 (0.0%)" in bundle["text/plain"]
+    _gate(marker)  # no error
+
+
+def test_a_raw_release_is_refused_naming_the_share_at_risk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    marker = _shown(monkeypatch, _records(), name="調査票", keys=["age", "sex"])[MICRODATA_MIME]
+    assert marker["anonymized"] is False
+    assert marker["violating"] == 1
+    with pytest.raises(
+        DisclosureError,
+        match=r"release '調査票' was not processed by ebpm.privacy.anonymize to 3-anonymity on "
+        r"its keys \(age, sex\); nothing was published\. Anonymize it first",
+    ):
+        _gate(marker)
+
+
+def test_a_release_anonymized_to_a_lower_k_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    weak = anonymize(_records(), keys=["age", "sex"], k=2).data
+    marker = _shown(monkeypatch, weak, name="r", keys=["age", "sex"], k=5)[MICRODATA_MIME]
+    assert marker["anonymized"] is False  # anonymized to 2, released as 5
+    with pytest.raises(DisclosureError, match=r"not processed by ebpm.privacy.anonymize to 5"):
+        _gate(marker)
+
+
+def test_records_changed_after_anonymize_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = anonymize(_records(), keys=["age", "sex"], k=3).data.copy()
+    data.loc[len(data)] = [99, "m", "a"]  # a record added after anonymization
+    marker = _shown(monkeypatch, data, name="r", keys=["age", "sex"])[MICRODATA_MIME]
+    with pytest.raises(
+        DisclosureError, match=r"1 of 8 records \(12.5%\) match fewer than 3 records on their keys"
+    ):
+        _gate(marker)
+
+
+def test_l_diversity_not_reached_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    df = pd.DataFrame({"age": [1, 1, 1, 2, 2, 2], "illness": ["a", "a", "a", "a", "b", "c"]})
+    result = anonymize(df, keys=["age"], k=3, l=2, sensitive="illness")
+    marker = _shown(monkeypatch, result, name="r", keys=["age"])[MICRODATA_MIME]
+    assert marker["l_ok"] is False
+    with pytest.raises(DisclosureError, match=r"asked for 2-diversity of \['illness'\]"):
+        _gate(marker)
+
+
+def test_the_release_reads_in_japanese(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EBPM_LANG", "ja")
+    result = anonymize(_records(), keys=["age", "sex"], k=3)
+    bundle = _shown(monkeypatch, result, name="調査票", keys=["age", "sex"])
+    assert "個票データの提供: 調査票" in bundle["text/html"]
+    assert "3-匿名性" in bundle["text/html"]
+
+
+def test_bad_input_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(release, "_display", lambda bundle: None)
+    with pytest.raises(TypeError, match=r"takes the records as a DataFrame"):
+        release.microdata([[1, 2]], name="r", keys=["age"])
+    with pytest.raises(ColumnNotFoundError, match=r"keys='agee'"):
+        release.microdata(_records(), name="r", keys=["agee"])
+    with pytest.raises(ValueError, match=r"k=0 must be a whole number"):
+        release.microdata(_records(), name="r", keys=["age"], k=0)
