@@ -153,7 +153,7 @@ def test_the_index_filter_and_sort_work(browser, served, tmp_path) -> None:
     browser.get(base + "index.html")
     rows = browser.find_elements(By.CSS_SELECTOR, "tr.evaluation")
     total = len(rows)
-    assert total == 15
+    assert total == 16
 
     def visible() -> list[str]:
         return browser.execute_script(

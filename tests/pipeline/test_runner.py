@@ -228,6 +228,7 @@ def test_demo_runs_every_task(demo) -> None:
         "studies.senate",
         "geo.tokyo_municipalities",
         "geo.prefecture_municipal_structure",
+        "studies.nsw_mixtape",
     }
     assert RUN_ID.match(result.run_id)
     assert result.run_dir == out.resolve() / "runs" / "demo" / result.run_id
@@ -340,6 +341,7 @@ def test_demo_manifest_records_the_run(demo) -> None:
         "geo.tokyo_municipalities",
         "geo.prefecture_municipal_structure",
         "geo.japan_prefectures",  # the national map's own polygons, cited in its footer
+        "studies.nsw_mixtape",  # the records released anonymized
         "pipelines/policies/prop99.yaml",  # the KPI dashboard's logic model, as a file input
         "evidence demo/prop99_synthetic_control",  # the estimate the dashboard shows
     }
@@ -623,8 +625,10 @@ def test_every_demo_report_hides_code_and_has_a_figure_and_footer(demo) -> None:
         assert f"Run <code>{result.run_id}</code>" in page, task.name
         assert "catalog.load(" not in page, task.name
         assert "import ebpm" not in page, task.name
-        # every evaluation publishes its estimate; the KPI dashboard has none of its own
-        assert (task.headline is not None) == (task.name != "prop99_kpi"), task.name
+        # every evaluation publishes its estimate; the KPI dashboard and the anonymized data
+        # release (a release, not an evaluation) have none of their own
+        no_estimate = {"prop99_kpi", "nsw_anonymized"}
+        assert (task.headline is not None) == (task.name not in no_estimate), task.name
         assert task.datasets, task.name
 
 
