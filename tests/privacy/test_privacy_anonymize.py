@@ -179,3 +179,42 @@ def test_a_weight_that_is_not_positive_is_named() -> None:
     people.loc[3, "w"] = 0.0
     with pytest.raises(DataError, match=r"weight='w' must be positive and finite"):
         anonymize(people, keys=["age"], weight="w")
+
+
+def test_perturbation_of_the_other_variables_is_seeded_and_audited() -> None:
+    people = _people().drop(columns=["氏名"])
+    kwargs = {
+        "keys": ["sex", "pref"],
+        "k": 3,
+        "microaggregate": ["income"],
+        "noise": {"w": 50},
+        "pram": ["illness"],
+        "seed": 11,
+    }
+    result = anonymize(people, **kwargs)
+    names = [s["step"] for s in result.steps]
+    assert names == [
+        "local_suppression",
+        "microaggregate",
+        "add_noise",
+        "pram",
+        "anonymize",
+    ]
+    loss = result.loss.set_index("column")
+    # MDAV keeps the mean exactly and makes groups of at least k equal incomes
+    assert loss.loc["income", "mean_after"] == pytest.approx(loss.loc["income", "mean_before"])
+    assert result.data["income"].value_counts().min() >= 3
+    assert loss.loc["w", "changed"] == len(people)
+    assert not any("seed" in step for step in result.steps)  # the seed is not released
+    again = anonymize(people, **kwargs)
+    pd.testing.assert_frame_equal(again.data, result.data)
+    other = anonymize(people, **{**kwargs, "seed": 12})
+    assert not other.data["w"].equals(result.data["w"])
+
+
+def test_perturbing_a_key_or_drawing_without_a_seed_is_refused() -> None:
+    people = _people().drop(columns=["氏名"])
+    with pytest.raises(InvalidOptionError, match=r"pram names the key variable\(s\) \['sex'\]"):
+        anonymize(people, keys=["sex", "pref"], pram=["sex"], seed=1)
+    with pytest.raises(InvalidOptionError, match=r"pass seed=<an integer>"):
+        anonymize(people, keys=["sex", "pref"], noise={"income": 100})

@@ -18,7 +18,10 @@ e-mails and 個人番号 by column name and value, :func:`drop_identifiers` remo
 :func:`local_suppression` blanks as few key values as it can until every record is
 k-anonymous (sdcMicro's ``localSuppression``). :func:`anonymize` runs them as one plan to a
 stated k (and l) and returns an :class:`Anonymized` audit: the steps, the risk before and
-after, the information lost; :func:`ebpm.report.microdata` gates its release.
+after, the information lost; :func:`ebpm.report.microdata` gates its release. The
+perturbative methods change values instead of blanking them: :func:`microaggregate` (MDAV),
+:func:`add_noise` and :func:`pram` (sdcMicro's ``microaggregation``, ``addNoise`` and
+``pram``), seeded.
 """
 
 from ebpm.privacy._anonymize import ANONYMIZE_STEP, Anonymized, anonymize, information_loss
@@ -30,6 +33,7 @@ from ebpm.privacy._identifiers import (
     my_number_ok,
 )
 from ebpm.privacy._ldiv import L_THRESHOLD, LDiversity, l_diversity
+from ebpm.privacy._perturb import add_noise, microaggregate, pram
 from ebpm.privacy._recode import bottom_code, recode, top_code
 from ebpm.privacy._risk import K_LEVELS, Method, RiskMeasures, individual_risk, risk
 from ebpm.privacy._suppress import local_suppression
@@ -42,6 +46,7 @@ __all__ = [
     "LDiversity",
     "Method",
     "RiskMeasures",
+    "add_noise",
     "anonymize",
     "bottom_code",
     "check_no_identifiers",
@@ -52,7 +57,9 @@ __all__ = [
     "information_loss",
     "l_diversity",
     "local_suppression",
+    "microaggregate",
     "my_number_ok",
+    "pram",
     "recode",
     "risk",
     "top_code",

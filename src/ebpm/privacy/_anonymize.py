@@ -228,6 +228,10 @@ def anonymize(
     importance: Sequence[str] | None = None,
     identifiers: Literal["refuse", "drop"] = "refuse",
     keep: Sequence[str] | str | None = None,
+    microaggregate: Sequence[str] | None = None,
+    noise: Mapping[str, float] | None = None,
+    pram: Sequence[str] | None = None,
+    seed: int | None = None,
 ) -> Anonymized:
     """Anonymize microdata to k-anonymity (and l-diversity), with the audit of every step.
 
@@ -259,6 +263,16 @@ def anonymize(
         columns are dropped, and the step says which.
     keep
         Columns flagged as identifiers wrongly (kept; the analyst answers for them).
+    microaggregate
+        Numeric columns (not keys) replaced by the means of groups of at least ``k`` similar
+        records (:func:`ebpm.privacy.microaggregate`, MDAV).
+    noise
+        Column → noise in percent of its standard deviation (:func:`ebpm.privacy.add_noise`;
+        sdcMicro's default is 150). Not keys.
+    pram
+        Categorical columns (not keys) post-randomized (:func:`ebpm.privacy.pram`).
+    seed
+        Seeds ``noise`` and ``pram`` (required with either; not recorded in the audit).
 
     Returns
     -------
@@ -315,6 +329,7 @@ def anonymize(
     if bottom_code:
         out = _apply_bottom(out, bottom_code)
     out = local_suppression(out, keys=keys, k=k, importance=importance)
+    out = _perturb(out, keys, k, microaggregate, noise, pram, seed)
     after = risk(out, keys=keys, weight=weight)
     l_reached = None
     if sens:
@@ -349,6 +364,47 @@ def anonymize(
         loss=loss,
         correlation_shift=shift,
     )
+
+
+def _perturb(
+    df: pd.DataFrame,
+    keys: list[str],
+    k: int,
+    aggregate: Sequence[str] | None,
+    noise: Mapping[str, float] | None,
+    randomize: Sequence[str] | None,
+    seed: int | None,
+) -> pd.DataFrame:
+    """The perturbative steps, on columns that are not keys (a perturbed key would undo the
+    k-anonymity just reached)."""
+    from ebpm.privacy import _perturb as perturb
+
+    named = {
+        "microaggregate": list(aggregate or []),
+        "noise": list(noise or {}),
+        "pram": list(randomize or []),
+    }
+    for option, columns in named.items():
+        on_keys = [c for c in columns if c in keys]
+        if on_keys:
+            raise InvalidOptionError(
+                f"{option} names the key variable(s) {on_keys}: perturbing a key would undo the "
+                "k-anonymity reached on it. Generalize keys with recode= instead, and perturb "
+                "the other variables"
+            )
+    if (noise or randomize) and seed is None:
+        raise InvalidOptionError(
+            "noise= and pram= draw random numbers: pass seed=<an integer> so that the release "
+            "can be made again (the seed is not written into the audit)"
+        )
+    out = df
+    if aggregate:
+        out = perturb.microaggregate(out, columns=list(aggregate), k=k)
+    for i, (column, level) in enumerate((noise or {}).items()):
+        out = perturb.add_noise(out, columns=[column], noise=level, seed=int(seed or 0) + i)
+    if randomize:
+        out = perturb.pram(out, columns=list(randomize), seed=int(seed or 0) + 7919)
+    return out
 
 
 def _apply_recode(df: pd.DataFrame, rules: Any, labels: Any) -> pd.DataFrame:
