@@ -87,8 +87,13 @@ def _anonymized() -> Any:
     return ebpm.privacy.anonymize(_privacy_frame(), keys=["age", "sex"], k=2)
 
 
+def _suda() -> Any:
+    return ebpm.privacy.suda(_privacy_frame(), keys=["age", "sex", "illness"])
+
+
 MAKERS: dict[str, Callable[[], Any]] = {
     "Anonymized": _anonymized,
+    "Suda": _suda,
     "RiskMeasures": _risk,
     "LDiversity": _ldiversity,
     "BaconDecomposition": _bacon,
