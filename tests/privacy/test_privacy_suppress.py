@@ -41,6 +41,22 @@ def _r_runif(seed: int, n: int) -> np.ndarray:
 def test_r_runif_is_rs() -> None:
     # R 4.x: set.seed(42); runif(3) -> 0.9148060 0.9370754 0.2861395
     assert _r_runif(42, 3) == pytest.approx([0.9148060, 0.9370754, 0.2861395], abs=5e-8)
+    # sdcMicro's test_suda2.R states sample_Data's third column, drawn the same way
+    assert _sample_data()["Var3"].tolist() == pytest.approx(
+        [
+            23.5919862471055,
+            2.51765935891308,
+            13.7691743019968,
+            10.2448109227698,
+            24.4516157396138,
+            79.3235935377888,
+            60.3734250029083,
+            91.1046233826783,
+            56.4820308389608,
+            75.8147721474525,
+        ],
+        abs=1e-12,
+    )
 
 
 def _sample_data() -> pd.DataFrame:
