@@ -160,6 +160,7 @@ SITE: Words = {
         "dl_notebook": "executed notebook (.ipynb)",
         "dl_result": "result (JSON)",
         "dl_table": "estimates table (CSV)",
+        "dl_microdata": "released microdata: {name} (CSV)",
     },
     "ja": {
         "title": "政策評価の一覧",
@@ -231,6 +232,7 @@ SITE: Words = {
         "dl_notebook": "実行済みノートブック（.ipynb）",
         "dl_result": "推定結果（JSON）",
         "dl_table": "推定値の表（CSV）",
+        "dl_microdata": "提供する個票：{name}（CSV）",
     },
 }
 

@@ -9,6 +9,7 @@ a CSV at `url`) as its headline estimate.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from ebpm._protocol import NEEDS_ENV, NOT_OK_ENV
@@ -920,6 +922,16 @@ def test_a_microdata_release_is_published_only_after_anonymize(tmp_path) -> None
     page = (site / "reports" / "p" / "safe.html").read_text(encoding="utf-8")
     assert "Microdata release: 調査票" in page
     assert re.search(r"records matching fewer than 3 records</th>\s*<td>0 \(0\.0%\)", page)
+    # the released records beside the report: the file the gate checked, its SHA-256 on the page
+    csv = site / "reports" / "p" / "safe.microdata.csv"
+    digest = hashlib.sha256(csv.read_bytes()).hexdigest()
+    assert f"<td>{digest}</td>" in page
+    assert 'href="safe.microdata.csv"' in page
+    assert "released microdata: 調査票 (CSV)" in page
+    released = pd.read_csv(csv, encoding="utf-8-sig")
+    assert len(released) == 7
+    assert int(released[["age", "sex"]].isna().sum().sum()) == 1  # the one record alone
+    assert not (site / "reports" / "p" / "raw.microdata.csv").exists()
 
 
 def test_rerun_of_a_run_whose_spec_is_gone_says_how_to_restore_it(tmp_path) -> None:

@@ -110,3 +110,79 @@ def test_bad_input_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
         release.microdata(_records(), name="r", keys=["agee"])
     with pytest.raises(ValueError, match=r"k=0 must be a whole number"):
         release.microdata(_records(), name="r", keys=["age"], k=0)
+
+
+def test_the_release_carries_its_file_with_the_sha256_shown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import hashlib
+    import io
+
+    result = anonymize(_records(), keys=["age", "sex"], k=3)
+    bundle = _shown(monkeypatch, result, name="r", keys=["age", "sex"])
+    marker = bundle[MICRODATA_MIME]
+    text = marker["csv"]
+    assert text.startswith("\ufeffage,sex,illness\n")  # a BOM: Excel reads it as UTF-8
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert marker["sha256"] == digest
+    assert f"<th>file (CSV, SHA-256)</th><td>{digest}</td>" in bundle["text/html"]
+    back = pd.read_csv(io.StringIO(text.removeprefix("\ufeff")))
+    assert len(back) == 7
+    assert back["sex"].isna().sum() + back["age"].isna().sum() == 1  # the one suppression
+
+
+def test_no_file_when_download_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = anonymize(_records(), keys=["age", "sex"], k=3)
+    marker = _shown(monkeypatch, result, name="r", keys=["age", "sex"], download=False)[
+        MICRODATA_MIME
+    ]
+    assert "csv" not in marker
+    assert "sha256" not in marker
+    _gate(marker)
+
+
+def test_the_gate_checks_the_file_not_the_kernels_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mark that says 0 records at risk but whose file holds one alone is refused."""
+    result = anonymize(_records(), keys=["age", "sex"], k=3)
+    marker = _shown(monkeypatch, result, name="r", keys=["age", "sex"])[MICRODATA_MIME]
+    changed = marker["csv"] + "99,m,a\n"
+    with pytest.raises(DisclosureError, match=r"does not match the SHA-256 recorded"):
+        _gate({**marker, "csv": changed})
+    import hashlib
+
+    digest = hashlib.sha256(changed.encode("utf-8")).hexdigest()
+    with pytest.raises(
+        DisclosureError,
+        match=r"release 'r': in its file, 1 of 8 records \(12\.5%\) match fewer than 3 records",
+    ):
+        _gate({**marker, "csv": changed, "sha256": digest})
+
+
+def _file_marker(monkeypatch: pytest.MonkeyPatch, df: pd.DataFrame, **kw: Any) -> dict[str, Any]:
+    result = anonymize(df, keys=["age", "sex"], k=3, **kw)
+    return _shown(monkeypatch, result, name="r", keys=["age", "sex"])[MICRODATA_MIME]
+
+
+def test_the_gate_refuses_a_file_with_an_identifier_not_kept_on_purpose(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    df = _records().assign(mail=[f"p{i}@example.jp" for i in range(7)])
+    marker = _file_marker(monkeypatch, df, keep=["mail"])  # the analyst kept it: published
+    assert marker["keep"] == ["mail"]
+    _gate(marker)
+    with pytest.raises(
+        DisclosureError, match=r"release 'r': its file holds direct identifiers: 'mail' \(email\)"
+    ):
+        _gate({**marker, "keep": []})
+
+
+def test_the_gate_refuses_a_file_holding_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    df = _records().assign(source=["https://x.example/d.csv?token=abc"] * 7)
+    marker = _file_marker(monkeypatch, df)
+    with pytest.raises(
+        DisclosureError, match=r"its column\(s\) \['source'\] hold what looks like a secret"
+    ):
+        _gate(marker)
+    marker = _file_marker(monkeypatch, _records().assign(password=["x"] * 7))
+    with pytest.raises(DisclosureError, match=r"its column\(s\) \['password'\] hold what"):
+        _gate(marker)

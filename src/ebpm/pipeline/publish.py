@@ -390,6 +390,7 @@ def _publish_unguarded(result: TaskResult, at: _Page, nb: Any) -> dict[str, Any]
         rel = report_path(spec.name, result.name)
         folder = str(Path(rel).parent)
         downloads = _write_downloads(result, at.run_dir, site / folder, at.lang)
+        downloads.update(_write_releases(result.name, nb, site / folder, at.lang))
         downloads.update(_write_exports(result, at, nb, site / folder))
         about = site_mod.about_block(
             run_id=at.run_id,
@@ -550,6 +551,21 @@ def _write_downloads(
             name = f"{result.name}.csv"
             atomic_write_text(folder / name, "\ufeff" + buf.getvalue())
             out[w["dl_table"]] = name
+    return out
+
+
+def _write_releases(task: str, nb: Any, folder: Path, lang: str = "en") -> dict[str, str]:
+    """Beside a report, the microdata it releases (``report.microdata``), the very CSV the gate
+    checked (:func:`ebpm.site.render.check_disclosure`): {label: file name}."""
+    from ebpm._lang import SITE, words
+    from ebpm._protocol import MICRODATA_MIME
+
+    marks = [m for m in history.outputs_of(nb, MICRODATA_MIME) if m.get("csv") is not None]
+    out: dict[str, str] = {}
+    for i, mark in enumerate(marks, start=1):
+        name = f"{task}.microdata.csv" if len(marks) == 1 else f"{task}.microdata-{i}.csv"
+        atomic_write_text(folder / name, str(mark["csv"]))
+        out[words(SITE, lang)["dl_microdata"].format(name=mark.get("name"))] = name
     return out
 
 

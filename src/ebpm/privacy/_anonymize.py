@@ -346,6 +346,7 @@ def anonymize(
             "sensitive": list(sens),
             "violating": violating,
             "l_reached": l_reached,
+            "keep": _keep_list(keep),
         }
     )
     out = out.copy()
@@ -405,6 +406,13 @@ def _perturb(
     if randomize:
         out = perturb.pram(out, columns=list(randomize), seed=int(seed or 0) + 7919)
     return out
+
+
+def _keep_list(keep: Sequence[str] | str | None) -> list[str]:
+    """The columns the analyst kept although they look like identifiers, for the release gate."""
+    if keep is None:
+        return []
+    return [str(keep)] if isinstance(keep, str) else [str(c) for c in keep]
 
 
 def _apply_recode(df: pd.DataFrame, rules: Any, labels: Any) -> pd.DataFrame:

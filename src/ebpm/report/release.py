@@ -6,10 +6,16 @@ the standard it was anonymized to, the steps, the records at risk) and tags the 
 a report whose release was not processed by :func:`ebpm.privacy.anonymize` or has records
 matching fewer than ``k`` records on its keys, naming the share at risk, as they refuse a
 sensitive table that did not pass disclosure control (:func:`ebpm.site.render.check_disclosure`).
+
+The released records travel in the mark as CSV (``download=True``, the default): the publisher
+checks that file again itself (k-anonymity on its keys, no direct identifier, no secret) and
+writes it beside the report, with its SHA-256 shown on the page, so what readers download is
+exactly what was checked.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Sequence
 from typing import Any
@@ -31,6 +37,7 @@ _WORDS = {
         "not_anonymized": "not processed by ebpm.privacy.anonymize: this release cannot be "
         "published",
         "none": "none",
+        "file": "file (CSV, SHA-256)",
     },
     "ja": {
         "title": "個票データの提供",
@@ -43,6 +50,7 @@ _WORDS = {
         "steps": "匿名化の手順",
         "not_anonymized": "ebpm.privacy.anonymize で処理されていないため、公表できません",
         "none": "なし",
+        "file": "ファイル（CSV、SHA-256）",
     },
 }
 
@@ -54,6 +62,7 @@ def microdata(
     keys: str | Sequence[str],
     k: int = 3,
     caption: str | None = None,
+    download: bool = True,
 ) -> None:
     """Show a microdata release in a report and mark it for the release gate.
 
@@ -69,6 +78,12 @@ def microdata(
     k : int, default 3
         The k-anonymity the release must meet: every record matches at least ``k`` records
         on its keys, a missing (suppressed) value matching any.
+    caption : str, optional
+        A line shown above the release's table.
+    download : bool, default True
+        Publish the records as a CSV file (UTF-8 with a byte-order mark, which Excel reads)
+        beside the report, linked from its downloads. The file travels inside the executed
+        notebook, so leave it out (``False``) for a release too large for that.
 
     Notes
     -----
@@ -114,7 +129,12 @@ def microdata(
         "l_reached": l_reached,
         "l_ok": bool(l_ok),
         "steps": [str(s.get("step")) for s in steps],
+        "keep": [str(c) for c in (last or {}).get("keep") or []],
     }
+    if download:
+        text = "\ufeff" + frame.to_csv(index=False, lineterminator="\n")
+        marker["csv"] = text
+        marker["sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     lang = current_lang()
     body, text = _view(marker, caption, lang)
     _display({"text/html": body, "text/plain": text, MICRODATA_MIME: marker})
@@ -142,6 +162,8 @@ def _view(marker: dict[str, Any], caption: str | None, lang: str) -> tuple[str, 
         ),
         (w["steps"], " → ".join(marker["steps"]) or w["none"]),
     ]
+    if marker.get("sha256"):
+        rows.append((w["file"], str(marker["sha256"])))
     head = f"<p><strong>{esc(caption)}</strong></p>" if caption else ""
     warn = "" if marker["anonymized"] else f"<p class='ebpm-note'>{esc(w['not_anonymized'])}</p>"
     table = "".join(f"<tr><th>{esc(a)}</th><td>{esc(b)}</td></tr>" for a, b in rows)

@@ -398,6 +398,75 @@ def _check_release(marker: dict[str, Any]) -> None:
             f"{marker.get('l_reached')} value(s); nothing was published. Recode the keys more "
             "coarsely so each combination mixes more values, and anonymize again"
         )
+    if marker.get("csv") is not None:
+        _check_release_file(marker, fix)
+
+
+def _check_release_file(marker: dict[str, Any], fix: str) -> None:
+    """Check the file a release publishes (``report.microdata(download=True)``) itself, not the
+    kernel's word for it: it is the CSV the mark says (SHA-256), every record matches ``k``
+    records on its keys, no column holds a direct identifier the anonymization did not keep on
+    purpose, and nothing in it looks like a secret.
+
+    Raises
+    ------
+    DisclosureError
+        Naming the release and what the file fails.
+    """
+    import hashlib
+    import io
+
+    import pandas as pd
+
+    from ebpm._protocol import is_secret_name, secret_query_keys
+    from ebpm.errors import DisclosureError
+    from ebpm.privacy import find_identifiers, frequencies
+
+    name, k, text = str(marker.get("name")), int(marker.get("k") or 1), str(marker["csv"])
+    keys = [str(c) for c in marker.get("keys") or []]
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != marker.get("sha256"):
+        raise DisclosureError(
+            f"microdata release {name!r}: its file does not match the SHA-256 recorded when it "
+            "was checked in the notebook; nothing was published. Run the notebook again"
+        )
+    frame = pd.read_csv(
+        io.StringIO(text.removeprefix("\ufeff")), dtype=str, keep_default_na=False, na_values=[""]
+    )
+    absent = [c for c in keys if c not in frame.columns]
+    if absent:
+        raise DisclosureError(
+            f"microdata release {name!r}: its file has no column(s) {absent} among its keys; "
+            f"nothing was published. {fix}"
+        )
+    violating = int((frequencies(frame, keys=keys)["fk"] < k).sum()) if len(frame) else 0
+    if violating:
+        raise DisclosureError(
+            f"microdata release {name!r}: in its file, {violating} of {len(frame)} records "
+            f"({violating / len(frame):.1%}) match fewer than {k} records on their keys "
+            f"({', '.join(keys)}); nothing was published. {fix}"
+        )
+    found = find_identifiers(frame)
+    found = found[~found["column"].isin(marker.get("keep") or [])]
+    if not found.empty:
+        listed = ", ".join(f"{r.column!r} ({r.kind})" for r in found.itertuples())
+        raise DisclosureError(
+            f"microdata release {name!r}: its file holds direct identifiers: {listed}; nothing "
+            "was published. Anonymize with ebpm.privacy.anonymize(df, ..., identifiers='drop'), "
+            "or pass keep=[...] there for a column flagged wrongly"
+        )
+    secret = [str(c) for c in frame.columns if is_secret_name(c)]
+    if secret_query_keys(text):  # which columns: only then look value by value
+        secret += [
+            str(c)
+            for c in frame.columns
+            if frame[c].dropna().map(secret_query_keys).map(bool).any()
+        ]
+    if secret:
+        raise DisclosureError(
+            f"microdata release {name!r}: its column(s) {secret} hold what looks like a secret "
+            "(a secret's name, or URLs with a token, key or password); nothing was published. "
+            "Drop them from the records before anonymize"
+        )
 
 
 def report_page(
