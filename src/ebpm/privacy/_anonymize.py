@@ -446,13 +446,17 @@ def information_loss(before: pd.DataFrame, after: pd.DataFrame) -> tuple[pd.Data
         was, now = old.notna().to_numpy(), new.notna().to_numpy()
         blanked = int((was & ~now).sum())
         both = was & now
-        changed = int((old[both].astype(str).to_numpy() != new[both].astype(str).to_numpy()).sum())
-        row: dict[str, Any] = {"column": str(column), "changed": changed, "blanked": blanked}
         is_num = _is_number(old) and _is_number(new)
-        if is_num:
-            numeric.append(column)
         o = old.astype("float64") if is_num else None
         n = new.astype("float64") if is_num else None
+        if o is not None and n is not None:  # as numbers: 445.1704 (float32) is 445.1704...
+            numeric.append(column)
+            changed = int((o[both].to_numpy() != n[both].to_numpy()).sum())
+        else:
+            changed = int(
+                (old[both].astype(str).to_numpy() != new[both].astype(str).to_numpy()).sum()
+            )
+        row: dict[str, Any] = {"column": str(column), "changed": changed, "blanked": blanked}
         row.update(
             mean_before=float(o.mean()) if o is not None else math.nan,
             mean_after=float(n.mean()) if n is not None else math.nan,

@@ -222,10 +222,11 @@ def _code(
         values = _numeric(df, column, f"{kind}_code")
         beyond = (values > at) if kind == "top" else (values < at)
         beyond = beyond.fillna(False)
-        coded = df[column].astype("float64").where(~beyond, new)
-        if pd.api.types.is_integer_dtype(df[column]) and float(new).is_integer():
-            coded = coded.astype(df[column].dtype)
-        out[column] = coded
+        # only the coded values change: the others keep their type (float32 stays float32)
+        if pd.api.types.is_integer_dtype(df[column]) and not float(new).is_integer():
+            out[column] = df[column].astype("float64").mask(beyond, new)
+        else:
+            out[column] = df[column].mask(beyond, new)
         steps.append(
             {
                 "step": f"{kind}_code",
