@@ -187,3 +187,51 @@ def test_a_token_read_from_the_environment_reaches_no_page_record_or_cache(
     assert "token=***" in published["manifest"].read_text(encoding="utf-8")  # recorded, redacted
     assert _holding_the_secret(tmp_path / "runs", site, cache_dir) == []
     assert os.environ["PROBE_URL"].endswith(SECRET)  # the notebook's environment, not a file
+
+
+RELEASE = """# %% tags=["parameters"]
+with_source: bool = True
+
+# %%
+import os  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from ebpm import privacy, report  # noqa: E402
+
+people = pd.DataFrame({"age": [20] * 3 + [40] * 3, "sex": list("mmmfff")})
+if with_source:  # where each record came from, with the token of the request
+    people["source"] = "https://api.example.jp/r.csv?token=" + os.environ["RELEASE_TOKEN"]
+report.microdata(privacy.anonymize(people, keys=["age", "sex"], k=3), name="r", keys=["age"])
+"""
+
+
+def test_a_microdata_release_holding_a_secret_is_not_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The release's CSV is a new kind of published file: the publisher refuses one with a
+    secret in it, and nothing of the task reaches the site; the same release without it is
+    published with its CSV."""
+    monkeypatch.setenv("RELEASE_TOKEN", SECRET)
+    _project(tmp_path, [])
+    (tmp_path / "notebooks" / "release.py").write_text(RELEASE, encoding="utf-8")
+    spec = tmp_path / "pipelines" / "p.yaml"
+    spec.write_text(
+        "name: p\ntasks:\n"
+        '  - {"name": "leaky", "notebook": "notebooks/release.py"}\n'
+        '  - {"name": "clean", "notebook": "notebooks/release.py", '
+        '"parameters": {"with_source": false}}\n',
+        encoding="utf-8",
+    )
+    result = run_pipeline(spec, out_dir=tmp_path, jobs=1)
+    leaky, clean = result.tasks
+    assert leaky.status == "failed"
+    assert "its column(s) ['source'] hold what looks like a secret" in leaky.reason
+    assert SECRET not in leaky.reason
+    site = tmp_path / "site"
+    assert _holding_the_secret(site) == []
+    assert not list((site / "reports").rglob("leaky*"))  # no report, notebook or CSV
+    assert clean.status == "ok"
+    assert (site / "reports" / "p" / "clean.microdata.csv").read_text(encoding="utf-8-sig") == (
+        "age,sex\n20,m\n20,m\n20,m\n40,f\n40,f\n40,f\n"
+    )
