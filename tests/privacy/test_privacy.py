@@ -321,3 +321,17 @@ def test_an_unknown_method_lists_the_choices() -> None:
 def test_data_that_is_not_a_frame_is_refused() -> None:
     with pytest.raises(DataError, match="must be a pandas DataFrame of records, not list"):
         frequencies([[1, 2]], keys="a")  # type: ignore[arg-type]
+
+
+def test_l_diversity_of_a_variable_called_size() -> None:
+    """A household's size is a common key: the count column steps aside as group_size."""
+    df = pd.DataFrame({"size": ["S", "S", "L", "L"], "illness": ["a", "b", "a", "a"]})
+    result = l_diversity(df, keys="size", sensitive="illness")
+    assert result.groups["size"].tolist() == ["S", "L"]
+    assert result.groups["group_size"].tolist() == [2, 2]
+    assert result.groups["illness"].tolist() == [2, 1]
+    other = l_diversity(
+        df.rename(columns={"size": "k", "illness": "size"}), keys="k", sensitive="size"
+    )
+    assert other.records["group_size"].tolist() == [2, 2, 2, 2]
+    assert other.records["size"].tolist() == [2, 2, 1, 1]

@@ -96,3 +96,13 @@ def test_named_columns_are_dropped_as_given(survey) -> None:
         drop_identifiers(survey, "tel")
     with pytest.raises(ColumnNotFoundError, match="keep='nom'"):
         check_no_identifiers(survey, keep="nom")
+
+
+def test_an_individual_number_stored_as_a_float_is_found() -> None:
+    """One missing value makes pandas keep whole numbers as floats: 123456789018.0 is still
+    the 個人番号 123456789018."""
+    df = pd.DataFrame({"pid": [123456789018.0, 987654321018.0, None]})
+    assert my_number_ok("987654321018")
+    found = find_identifiers(df).set_index("column")
+    assert found.loc["pid", "kind"] == "individual number"
+    assert found.loc["pid", "share"] == 1.0

@@ -139,3 +139,36 @@ def test_every_value_lands_in_the_class_that_holds_it(values, inner) -> None:
         assert low <= value if code == 0 else low < value
         assert value <= high
     assert np.all(codes < len(edges) - 1)
+
+
+def test_float32_values_on_a_break_fall_in_the_class_below() -> None:
+    """float32's 0.1 is 0.10000000149 as a float64: it is compared with float32's 0.1, so it
+    falls in [0, 0.1] as the analyst wrote, not in (0.1, 1]."""
+    df = pd.DataFrame({"x": np.array([0.1, 0.05, 0.3], dtype="float32")})
+    assert recode(df, {"x": [0, 0.1, 1]})["x"].tolist() == ["[0, 0.1]", "[0, 0.1]", "(0.1, 1]"]
+    coded = top_code(df, {"x": 0.1})
+    assert coded.attrs["privacy"][-1]["changed"] == 1  # 0.3 only
+    assert coded["x"].dtype == "float32"
+    assert int((coded["x"] != df["x"]).sum()) == 1
+
+
+def test_interval_labels_are_the_breaks_exactly() -> None:
+    df = pd.DataFrame({"income": [1234567, 1234568, 2000000]})
+    assert recode(df, {"income": [0, 1234567, 2500000]})["income"].tolist() == [
+        "[0, 1234567]",
+        "(1234567, 2500000]",
+        "(1234567, 2500000]",
+    ]
+    near = pd.DataFrame({"x": [1000000.5, 1000001.5]})  # labels that %g would merge
+    assert recode(near, {"x": [1000000, 1000001, 1000002]})["x"].tolist() == [
+        "[1000000, 1000001]",
+        "(1000001, 1000002]",
+    ]
+
+
+def test_a_map_counts_the_values_it_changes_as_values() -> None:
+    ints = recode(pd.DataFrame({"a": [1, 2, 5]}), {"a": {5: 4.5}})
+    assert ints.attrs["privacy"][-1]["changed"] == 1  # 1 and 2 are still 1.0 and 2.0
+    jobs = pd.DataFrame({"j": ["a", "a", "b", "b", "b", "c"]})
+    blanked = recode(jobs, {"j": {"a": None, "c": np.nan, "b": "b"}})
+    assert blanked.attrs["privacy"][-1]["changed"] == 3  # made missing counts as changed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
@@ -186,3 +187,42 @@ def test_the_gate_refuses_a_file_holding_a_secret(monkeypatch: pytest.MonkeyPatc
     marker = _file_marker(monkeypatch, _records().assign(password=["x"] * 7))
     with pytest.raises(DisclosureError, match=r"its column\(s\) \['password'\] hold what"):
         _gate(marker)
+
+
+def test_l_is_measured_on_the_records_released_not_taken_from_the_audit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Records filtered after anonymize keep its audit (pandas carries attrs) but not its
+    l-diversity: the release measures l again and is refused."""
+    df = pd.DataFrame({"reg": ["n"] * 4 + ["s"] * 4, "ill": list("xyxyxyxy")})
+    result = anonymize(df, keys=["reg"], k=2, l=2, sensitive="ill")
+    assert result.l_reached == 2
+    subset = result.data[result.data["ill"] == "x"]
+    for download in (True, False):
+        marker = _shown(monkeypatch, subset, name="r", keys=["reg"], k=2, download=download)[
+            MICRODATA_MIME
+        ]
+        assert (marker["l_reached"], marker["l_ok"]) == (1, False)
+        with pytest.raises(DisclosureError, match=r"asked for 2-diversity of \['ill'\]"):
+            _gate(marker)
+
+
+def test_negative_zero_is_released_as_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    """np.round(-0.2) is -0.0, which equals 0.0 in memory but prints differently: the file
+    must not split one key value in two."""
+    df = pd.DataFrame({"change": np.round([-0.2, 0.1, 0.3, 1.2, 0.9, 1.1])})
+    marker = _shown(monkeypatch, anonymize(df, keys=["change"], k=3), name="r", keys="change")[
+        MICRODATA_MIME
+    ]
+    assert marker["violating"] == 0
+    assert marker["csv"] == "\ufeffchange\n0.0\n0.0\n0.0\n1.0\n1.0\n1.0\n"
+    _gate(marker)
+
+
+def test_the_count_shown_is_the_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Values distinct in memory but one text in the file ("" is a blank, which matches any)
+    are counted as the file has them, so the notebook and the publisher agree."""
+    df = pd.DataFrame({"a": ["", "", "x"], "b": ["u", "u", "u"]})
+    with_file = _shown(monkeypatch, df, name="r", keys=["a", "b"])[MICRODATA_MIME]
+    in_memory = _shown(monkeypatch, df, name="r", keys=["a", "b"], download=False)[MICRODATA_MIME]
+    assert (with_file["violating"], in_memory["violating"]) == (0, 3)

@@ -96,7 +96,7 @@ def find_identifiers(df: pd.DataFrame) -> pd.DataFrame:
         label = str(column).strip()
         by_name = next((kind for kind, rx in _NAMES.items() if rx.match(label)), None)
         values = df[column].dropna()
-        texts = values.astype(str) if len(values) else pd.Series([], dtype=str)
+        texts = _texts(values) if len(values) else pd.Series([], dtype=str)
         kinds = texts.map(_value_kind) if len(texts) else pd.Series([], dtype=object)
         counts = kinds.value_counts()
         by_value = counts.index[0] if len(counts) else None
@@ -107,6 +107,14 @@ def find_identifiers(df: pd.DataFrame) -> pd.DataFrame:
             same = float((kinds == by_name).mean()) if len(kinds) else 0.0
             rows.append({"column": column, "kind": by_name, "by": "name", "share": same})
     return pd.DataFrame(rows, columns=["column", "kind", "by", "share"])
+
+
+def _texts(values: pd.Series) -> pd.Series:
+    """Values as text, whole floats without their ``.0``: a 個人番号 in a float column (one
+    missing value makes pandas store integers as floats) reads as its 12 digits."""
+    if pd.api.types.is_float_dtype(values):
+        return values.map(lambda v: str(int(v)) if float(v).is_integer() else str(v))
+    return values.astype(str)
 
 
 def _keep(df: pd.DataFrame, keep: Sequence[str] | str | None) -> list[str]:

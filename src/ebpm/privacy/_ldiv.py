@@ -30,11 +30,12 @@ class LDiversity(ResultDisplay):
     Attributes
     ----------
     records : pandas.DataFrame
-        Per record, with the data's index: ``size`` (records with the same keys) and, per
+        Per record, with the data's index: ``size`` (records with the same keys; called
+        ``group_size`` when a key or sensitive variable is itself called ``size``) and, per
         sensitive variable, its distinct l-diversity in the record's combination.
     groups : pandas.DataFrame
-        One row per key combination, in order of first appearance: the keys, ``size`` and
-        the l-diversity of each sensitive variable.
+        One row per key combination, in order of first appearance: the keys, ``size`` (or
+        ``group_size``, as above) and the l-diversity of each sensitive variable.
     keys : tuple of str
         The key variables.
     sensitive : tuple of str
@@ -151,8 +152,9 @@ def l_diversity(
     rank[order] = np.arange(len(order))
     group = rank[group]
     groups = df[keys].iloc[first[order]].reset_index(drop=True)
-    groups["size"] = np.bincount(group, minlength=len(order))
-    records = pd.DataFrame({"size": groups["size"].to_numpy()[group]}, index=df.index)
+    size = "group_size" if "size" in keys or "size" in sens else "size"  # a household's size
+    groups[size] = np.bincount(group, minlength=len(order))
+    records = pd.DataFrame({size: groups[size].to_numpy()[group]}, index=df.index)
     for s in sens:
         l_values = _distinct(group, pd.factorize(df[s], use_na_sentinel=True)[0], len(order))
         groups[s] = l_values

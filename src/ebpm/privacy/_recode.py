@@ -60,7 +60,25 @@ def _numeric(df: pd.DataFrame, column: str, what: str) -> pd.Series:
 
 
 def _label(x: float) -> str:
-    return f"{x:g}"
+    """A break as text, exact: 1234567 stays 1234567 (not 1.23457e+06)."""
+    text = f"{x:.15g}"
+    return text if float(text) == x else repr(x)
+
+
+def _narrow(series: pd.Series) -> np.dtype | None:
+    """The float dtype narrower than float64 of ``series`` (float32: its 0.1 is not float64's),
+    else None."""
+    dtype = getattr(series.dtype, "numpy_dtype", series.dtype)
+    if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize < 8:
+        return dtype
+    return None
+
+
+def _as_column(x: float, series: pd.Series) -> float:
+    """``x`` as ``series`` holds numbers, for comparing with its values: a limit of 0.1 on a
+    float32 column is float32's 0.1, which its own 0.1 equals."""
+    narrow = _narrow(series)
+    return float(narrow.type(x)) if narrow is not None else x
 
 
 def _cut(df: pd.DataFrame, column: str, breaks: Sequence[Any], labels: Any) -> pd.Series:
@@ -71,7 +89,8 @@ def _cut(df: pd.DataFrame, column: str, breaks: Sequence[Any], labels: Any) -> p
             "breaks, e.g. [0, 15, 65, 120] for the classes 0-15, 16-65 and 66-120"
         )
     values = _numeric(df, column, "recode")
-    outside = values.notna() & ((values < edges[0]) | (values > edges[-1]))
+    at = [_as_column(e, df[column]) for e in edges]  # where the column's values are compared
+    outside = values.notna() & ((values < at[0]) | (values > at[-1]))
     if outside.any():
         low, high = values[outside].min(), values[outside].max()
         raise DataError(
@@ -94,7 +113,7 @@ def _cut(df: pd.DataFrame, column: str, breaks: Sequence[Any], labels: Any) -> p
                 f"labels[{column!r}] gives {len(names)} label(s) for {n} classes "
                 f"{list(breaks)!r}; give {n} distinct labels, one per interval"
             )
-    codes = np.searchsorted(np.asarray(edges[1:-1]), values.to_numpy(), side="left")
+    codes = np.searchsorted(np.asarray(at[1:-1]), values.to_numpy(), side="left")
     cats = pd.Categorical.from_codes(
         np.where(values.isna(), -1, codes), categories=names, ordered=True
     )
@@ -112,6 +131,21 @@ def _merge(df: pd.DataFrame, column: str, mapping: Mapping[Any, Any]) -> pd.Seri
             f"{', '.join(sorted(choices)[:20])}{' ...' if len(choices) > 20 else ''}"
         )
     return df[column].map(lambda v: mapping.get(v, v) if not pd.isna(v) else v)
+
+
+def _changed(before: pd.Series, after: pd.Series) -> int:
+    """Values of ``before`` that ``after`` replaced or made missing, compared as values (a
+    category, a number: 1 and 1.0 are the same value), not as their text."""
+    was = before.notna().to_numpy()
+    now = after.notna().to_numpy()
+    old = before.astype(object).to_numpy()
+    new = after.astype(object).to_numpy()
+    differs = np.fromiter(
+        (bool(o != n) for o, n in zip(old[was & now], new[was & now], strict=True)),
+        dtype=bool,
+        count=int((was & now).sum()),
+    )
+    return int(differs.sum() + (was & ~now).sum())
 
 
 def _options(main: tuple[str, Any, str], extra: tuple[str, Any, str]) -> dict[str, Any]:
@@ -188,8 +222,7 @@ def recode(
             raise InvalidOptionError(
                 f"recode[{column!r}]={rule!r} must be a list of breaks or a map of categories"
             )
-        before = df[column].astype("string")
-        changed = int((before != new.astype("string")).fillna(False).sum())
+        changed = _changed(df[column], new)
         out[column] = new
         steps.append({"step": "recode", "column": column, "rule": _plain(rule), "changed": changed})
     out.attrs = {**df.attrs, "privacy": steps}
@@ -220,7 +253,8 @@ def _code(
         at = _number(f"{kind}_code[{column!r}]", limit)
         new = _number(f"replacement[{column!r}]", replacement.get(column, at))
         values = _numeric(df, column, f"{kind}_code")
-        beyond = (values > at) if kind == "top" else (values < at)
+        limit = _as_column(at, df[column])
+        beyond = (values > limit) if kind == "top" else (values < limit)
         beyond = beyond.fillna(False)
         # only the coded values change: the others keep their type (float32 stays float32)
         if pd.api.types.is_integer_dtype(df[column]) and not float(new).is_integer():

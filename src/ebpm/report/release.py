@@ -95,7 +95,7 @@ def microdata(
     import pandas as pd
 
     from ebpm._lang import current_lang
-    from ebpm.privacy import ANONYMIZE_STEP, Anonymized, frequencies
+    from ebpm.privacy import ANONYMIZE_STEP, Anonymized
     from ebpm.privacy._checks import check_keys
 
     frame = data.data if isinstance(data, Anonymized) else data
@@ -107,15 +107,25 @@ def microdata(
     keys = check_keys(frame, keys)
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ValueError(f"report.microdata({name!r}): k={k!r} must be a whole number >= 1")
-    violating = int((frequencies(frame, keys=keys)["fk"] < k).sum()) if len(frame) else 0
     steps = [dict(s) for s in frame.attrs.get("privacy", [])]
     done = [s for s in steps if s.get("step") == ANONYMIZE_STEP]
     last = done[-1] if done else None
     anonymized = (
         last is not None and int(last.get("k", 0)) >= k and set(keys) <= set(last.get("keys", []))
     )
-    l_asked, l_reached = (last or {}).get("l"), (last or {}).get("l_reached")
-    l_ok = l_asked is None or (l_reached is not None and l_reached >= l_asked)
+    sensitive = [str(c) for c in (last or {}).get("sensitive") or [] if c in frame.columns]
+    l_asked = (last or {}).get("l")
+    text = None
+    if download:  # what readers get: its counts are the ones that matter
+        shown = frame.copy()
+        for column in shown.columns[[pd.api.types.is_float_dtype(t) for t in shown.dtypes]]:
+            shown[column] = shown[column] + 0.0  # -0.0 is 0.0: one value, one text
+        text = "\ufeff" + shown.to_csv(index=False, lineterminator="\n")
+        violating, l_reached = standing(read_release(text), keys, k, sensitive)
+    else:
+        violating, l_reached = standing(frame, keys, k, sensitive)
+    # a sensitive variable dropped since has nothing left to reveal
+    l_ok = l_asked is None or not sensitive or (l_reached is not None and l_reached >= l_asked)
     marker = {
         "name": name,
         "keys": list(keys),
@@ -125,19 +135,48 @@ def microdata(
         "share": violating / len(frame) if len(frame) else 0.0,
         "anonymized": bool(anonymized),
         "l": l_asked,
-        "sensitive": list((last or {}).get("sensitive") or []),
+        "sensitive": sensitive,
         "l_reached": l_reached,
         "l_ok": bool(l_ok),
         "steps": [str(s.get("step")) for s in steps],
         "keep": [str(c) for c in (last or {}).get("keep") or []],
     }
-    if download:
-        text = "\ufeff" + frame.to_csv(index=False, lineterminator="\n")
+    if text is not None:
         marker["csv"] = text
         marker["sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     lang = current_lang()
-    body, text = _view(marker, caption, lang)
-    _display({"text/html": body, "text/plain": text, MICRODATA_MIME: marker})
+    body, plain = _view(marker, caption, lang)
+    _display({"text/html": body, "text/plain": plain, MICRODATA_MIME: marker})
+
+
+def read_release(text: str) -> Any:
+    """The records of a release's CSV as a reader gets them: every value as its text, an empty
+    field missing (a suppressed value, which matches any)."""
+    import io
+
+    import pandas as pd
+
+    return pd.read_csv(
+        io.StringIO(text.removeprefix("\ufeff")), dtype=str, keep_default_na=False, na_values=[""]
+    )
+
+
+def standing(
+    frame: Any, keys: Sequence[str], k: int, sensitive: Sequence[str]
+) -> tuple[int, int | None]:
+    """The records of ``frame`` matching fewer than ``k`` records on ``keys`` (a missing value
+    matching any, as sdcMicro counts), and the smallest distinct l of the ``sensitive``
+    variables over the key combinations (None without one), measured on ``frame`` as it is,
+    not as an earlier step left it."""
+    from ebpm.privacy import frequencies, l_diversity
+
+    if not len(frame):
+        return 0, None
+    violating = int((frequencies(frame, keys=list(keys))["fk"] < k).sum())
+    if not sensitive:
+        return violating, None
+    groups = l_diversity(frame, keys=list(keys), sensitive=list(sensitive)).groups
+    return violating, int(groups[list(sensitive)].min().min())
 
 
 def _display(bundle: dict[str, Any]) -> None:

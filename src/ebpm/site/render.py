@@ -414,13 +414,11 @@ def _check_release_file(marker: dict[str, Any], fix: str) -> None:
         Naming the release and what the file fails.
     """
     import hashlib
-    import io
-
-    import pandas as pd
 
     from ebpm._protocol import is_secret_name, secret_query_keys
     from ebpm.errors import DisclosureError
-    from ebpm.privacy import find_identifiers, frequencies
+    from ebpm.privacy import find_identifiers
+    from ebpm.report.release import read_release, standing
 
     name, k, text = str(marker.get("name")), int(marker.get("k") or 1), str(marker["csv"])
     keys = [str(c) for c in marker.get("keys") or []]
@@ -429,21 +427,26 @@ def _check_release_file(marker: dict[str, Any], fix: str) -> None:
             f"microdata release {name!r}: its file does not match the SHA-256 recorded when it "
             "was checked in the notebook; nothing was published. Run the notebook again"
         )
-    frame = pd.read_csv(
-        io.StringIO(text.removeprefix("\ufeff")), dtype=str, keep_default_na=False, na_values=[""]
-    )
+    frame = read_release(text)
     absent = [c for c in keys if c not in frame.columns]
     if absent:
         raise DisclosureError(
             f"microdata release {name!r}: its file has no column(s) {absent} among its keys; "
             f"nothing was published. {fix}"
         )
-    violating = int((frequencies(frame, keys=keys)["fk"] < k).sum()) if len(frame) else 0
+    sensitive = [c for c in marker.get("sensitive") or [] if c in frame.columns]
+    violating, l_reached = standing(frame, keys, k, sensitive if marker.get("l") else [])
     if violating:
         raise DisclosureError(
             f"microdata release {name!r}: in its file, {violating} of {len(frame)} records "
             f"({violating / len(frame):.1%}) match fewer than {k} records on their keys "
             f"({', '.join(keys)}); nothing was published. {fix}"
+        )
+    if l_reached is not None and l_reached < int(marker["l"]):
+        raise DisclosureError(
+            f"microdata release {name!r}: in its file, some combination of its keys holds only "
+            f"{l_reached} value(s) of {sensitive}, short of the {marker['l']}-diversity asked "
+            "for; nothing was published. Recode the keys more coarsely and anonymize again"
         )
     found = find_identifiers(frame)
     found = found[~found["column"].isin(marker.get("keep") or [])]
