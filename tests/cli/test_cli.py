@@ -192,6 +192,6 @@ def test_run_demo_exits_0_and_says_how_to_open_the_site(catalog_env: None, tmp_p
     assert f"or browse: {index.as_uri()}" in result.stdout
     assert "ATT -0.0225 [" in result.stdout
     assert "ATT -27.349 [" in result.stdout
-    assert "15 ran ok, 0 unchanged, 0 not ok" in result.stdout
+    assert "16 ran ok, 0 unchanged, 0 not ok" in result.stdout
     assert "FAILED" not in result.stdout
     assert index.is_file()

@@ -181,13 +181,16 @@ def test_the_index_filter_and_sort_work(browser, served, tmp_path) -> None:
     # sort the demo's table by the estimate, ascending
     header = browser.find_element(By.XPATH, "(//th[@data-sort])[3]")
     header.click()
-    keys = browser.execute_script(
+    keys, names = browser.execute_script(
         "var t=document.querySelector('tr.evaluation').closest('tbody');"
-        "return Array.from(t.rows).map(r => r.cells[2].getAttribute('data-key'))"
+        "var rows=Array.from(t.rows);"
+        "return [rows.map(r => r.cells[2].getAttribute('data-key')),"
+        " rows.map(r => r.cells[0].querySelector('a').textContent)]"
     )
     numbers = [float(k) for k in keys if k is not None]
     assert numbers == sorted(numbers)
-    assert keys[len(numbers) :] == [None]  # the KPI dashboard has no estimate: it sorts last
+    assert keys[len(numbers) :] == [None, None]  # no estimate: they sort last
+    assert sorted(names[len(numbers) :]) == ["nsw_anonymized", "prop99_kpi"]
     assert header.get_attribute("aria-sort") == "ascending"
     assert "失業率" in browser.find_element(By.TAG_NAME, "body").text  # Japanese text renders
     assert _console_errors(browser) == []
@@ -293,7 +296,7 @@ def test_the_site_works_from_file_urls(browser, served) -> None:
     browser.get((site / "index.html").as_uri())
     box = browser.find_element(By.ID, "filter")
     box.send_keys("senate")
-    assert browser.find_element(By.ID, "shown").text == "1 / 15"
+    assert browser.find_element(By.ID, "shown").text == "1 / 16"
     browser.find_element(By.LINK_TEXT, "senate_rdd").click()
     assert browser.current_url == (site / "reports" / "demo" / "senate_rdd.html").as_uri()
     assert "About this report" in browser.find_element(By.TAG_NAME, "body").text
