@@ -15,9 +15,16 @@ from typing import Any
 import pytest
 from jupyter_core.utils import run_sync
 
-from ebpm.pipeline.execute import kill_kernel, start_kernel
+from ebpm.pipeline.execute import KERNEL_ENV, kernel_environment, kill_kernel, start_kernel
 from ebpm.pipeline.executors import LocalExecutor
-from ebpm.pipeline.forkserver import FORK_KERNELS_ENV, ForkServer, forkable
+from ebpm.pipeline.forkserver import (
+    FORK_KERNELS_ENV,
+    PRELOAD,
+    PRELOAD_ENV,
+    ForkServer,
+    forkable,
+    shared,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -153,3 +160,93 @@ def test_the_local_pool_starts_its_fork_server_at_once_and_ends_it(monkeypatch) 
     unforked = LocalExecutor(1)
     assert unforked._fork_server._proc is None
     unforked.close()
+
+
+PRELOADED = (
+    "import json, sys, numpy, matplotlib.pyplot as plt\n"
+    "from ebpm.pipeline.forkserver import PRELOAD\n"
+    "plt.plot([1, 2]); plt.show()\n"
+    "print(json.dumps({'loaded': [m for m in PRELOAD if m in sys.modules], "
+    "'backend': plt.get_backend(), 'draw': numpy.random.rand(), "
+    "'threads': __import__('os').environ.get('OPENBLAS_NUM_THREADS')}))"
+)
+
+
+def _run_preloaded(tmp_path: Path, server: ForkServer) -> tuple[dict[str, Any], list[list[str]]]:
+    """PRELOADED's printout in a forked kernel, and the mimetypes of what it displayed."""
+    env = kernel_environment({**KERNEL_ENV, "EBPM_PROBE": "x"})
+    km = start_kernel(kernel="python3", env=env, cwd=str(tmp_path), fork_server=server)
+    kc = km.client()
+    shown: list[list[str]] = []
+    printed = ""
+    try:
+        kc.execute(PRELOADED)
+        while True:
+            msg = run_sync(kc.get_iopub_msg)(timeout=60)
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                printed += content["text"]
+            elif kind == "display_data":
+                shown.append(sorted(content["data"]))
+            elif kind == "error":
+                raise AssertionError(content["evalue"])
+            elif kind == "status" and content["execution_state"] == "idle" and printed:
+                break
+    finally:
+        kc.stop_channels()
+        run_sync(km.shutdown_kernel)(now=False)
+    return json.loads(printed), shown
+
+
+def test_kernels_forked_after_the_server_idled_find_the_common_modules_loaded(
+    tmp_path, server
+) -> None:
+    """The server imports PRELOAD while no kernel is asked for; kernels forked afterwards have
+    them, still draw their own random numbers and still show figures inline."""
+    server.warm(kernel_environment(KERNEL_ENV))
+    deadline = time.monotonic() + 120
+    while True:  # each probe is a kernel: the server preloads between them
+        seen, shown = _run_preloaded(tmp_path, server)
+        if seen["loaded"] == list(PRELOAD) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert seen["loaded"] == list(PRELOAD)
+    assert seen["backend"] == "module://matplotlib_inline.backend_inline"
+    assert ["image/png", "text/plain"] in shown  # the figure, inline
+    assert seen["threads"] == "1"
+    again, _ = _run_preloaded(tmp_path, server)
+    assert again["draw"] != seen["draw"]  # numpy's global generator is not the server's
+
+
+def test_preloading_can_be_turned_off(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(PRELOAD_ENV, "0")
+    fs = ForkServer()
+    try:
+        fs.warm(kernel_environment(KERNEL_ENV))
+        time.sleep(5)  # preloading takes about 3 s on 2 cores
+        seen, _ = _run_preloaded(tmp_path, fs)
+    finally:
+        fs.close()
+    assert "pandas" not in seen["loaded"]
+
+
+def test_the_pipelines_of_one_run_share_one_server() -> None:
+    """Inside shared() (``ebpm run a.yaml b.yaml``) each pool forks from the same server and
+    leaves it running for the next; it ends with the block. Outside, a pool has its own."""
+    with shared() as server:
+        first = LocalExecutor(1)
+        first.close()
+        second = LocalExecutor(1)
+        try:
+            assert first._fork_server is second._fork_server is server
+            assert server._proc is not None
+            assert server._proc.poll() is None  # still up for the next pipeline
+        finally:
+            second.close()
+        proc = server._proc
+    assert proc.poll() is not None  # ended with the block
+    alone = LocalExecutor(1)
+    try:
+        assert alone._fork_server is not server
+    finally:
+        alone.close()

@@ -159,20 +159,23 @@ def run(
     broken: list[Path] = []
     if due:
         specs, broken = _due_specs(specs, out_dir)
+    from ebpm.pipeline.forkserver import shared
+
     results = []
-    for spec in specs:
-        result = _run_one(
-            spec,
-            out_dir=out_dir,
-            parameters=params,
-            jobs=jobs,
-            scheduler=scheduler,
-            force=force,
-            tasks=list(only) or None,
-            refresh_data=due if refresh_data is None else refresh_data,
-            lang=lang,
-        )
-        results.append(result)
+    with shared():  # kernels of the later pipelines fork from what the first preloaded
+        for spec in specs:
+            result = _run_one(
+                spec,
+                out_dir=out_dir,
+                parameters=params,
+                jobs=jobs,
+                scheduler=scheduler,
+                force=force,
+                tasks=list(only) or None,
+                refresh_data=due if refresh_data is None else refresh_data,
+                lang=lang,
+            )
+            results.append(result)
     _raise_for(results)
     if broken:
         from ebpm.errors import SpecError

@@ -82,7 +82,13 @@ TRANSIENT_ERRORS = frozenset(
 START_ATTEMPTS = 2
 log = logging.getLogger(__name__)
 
-KERNEL_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+KERNEL_ENV = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    # figures inline in the executed notebook (matplotlib reads it on import)
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+}
 
 
 @dataclass(frozen=True)

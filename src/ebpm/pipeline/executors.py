@@ -20,6 +20,7 @@ from typing import Any
 from ebpm._env import env_number
 from ebpm.errors import PipelineError
 from ebpm.pipeline.execute import (
+    KERNEL_ENV,
     Outcome,
     Payload,
     execute_task,
@@ -29,7 +30,7 @@ from ebpm.pipeline.execute import (
     start_kernel,
     wait_for_shutdowns,
 )
-from ebpm.pipeline.forkserver import ForkServer
+from ebpm.pipeline.forkserver import for_run
 
 __all__ = ["DASK_TIMEOUT_ENV", "DaskExecutor", "LocalExecutor", "Started", "dask_timeout"]
 
@@ -77,8 +78,9 @@ class LocalExecutor:
         self._pending: queue.Queue[Any] = queue.Queue()
         self._warm: queue.Queue[Any] = queue.Queue(maxsize=self.jobs)
         # kernels forked from one warm process: a start costs 0.03 s of CPU, not 0.24 s
-        self._fork_server = ForkServer()
-        self._fork_server.warm(kernel_environment({}))
+        self._fork_server, self._owns_server = for_run()
+        # in the kernels' base environment: what the server preloads reads it (BLAS threads)
+        self._fork_server.warm(kernel_environment(KERNEL_ENV))
         # one launcher more than workers: a task shorter than a kernel start (about 0.5 s of
         # CPU) would otherwise wait for its kernel, with a core idle
         self.launchers = self.jobs + 1
@@ -184,7 +186,8 @@ class LocalExecutor:
         for t in self._work_threads:
             t.join(timeout=60)
         wait_for_shutdowns()
-        self._fork_server.close()
+        if self._owns_server:
+            self._fork_server.close()
 
 
 class DaskExecutor:

@@ -8,9 +8,18 @@ which then goes on exactly as ``ipykernel_launcher`` would: the task's environme
 folder and ``sys.path[0]``, a session of its own (signals to the run do not reach it), stdin
 closed, and the kernel application parsing the same arguments.
 
-The server imports nothing that reads the environment on import (no numpy, no matplotlib):
-those load in the kernel, under the task's environment. Python's ``random`` is reseeded in each
-fork (``os.register_at_fork``), so kernels do not share random state.
+While no kernel is asked for, the server also imports what nearly every report notebook
+imports (:data:`PRELOAD`: numpy, pandas, scipy.stats, statsmodels, matplotlib, geopandas,
+ebpm's catalog, estimators, Japan and plotting helpers), one module at a time, so that a kernel
+forked later finds them loaded: about 1.5 s of CPU per task, paid once per run instead (a fork
+asked for meanwhile waits for one module at most; ``EBPM_PRELOAD=0`` turns it off). The pipelines
+of one ``ebpm run`` share one server (:func:`shared`). The server runs in the kernels' base
+environment (one BLAS thread, :data:`ebpm.pipeline.execute.KERNEL_ENV`), so what those modules
+read on import is what the kernel would have read (matplotlib's ``MPLBACKEND`` too: the
+backend it names loads on the kernel's first figure; a kernel whose ``MPLBACKEND`` differs has
+it set again after the fork). Nothing of the task's own is preloaded.
+Python's ``random`` is reseeded in each fork (``os.register_at_fork``), and numpy's global
+generator too when it is loaded, so kernels do not share random state.
 
 Only the local pool uses it, for the ``python3`` kernel (this interpreter), on systems with
 ``os.fork``; ``EBPM_FORK_KERNELS=0`` turns it off. A kernel forked here is watched like any
@@ -31,11 +40,22 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["FORK_KERNELS_ENV", "ForkServer", "ForkedKernel", "forkable"]
+__all__ = [
+    "FORK_KERNELS_ENV",
+    "PRELOAD",
+    "PRELOAD_ENV",
+    "ForkServer",
+    "ForkedKernel",
+    "for_run",
+    "forkable",
+    "shared",
+]
 
 FORK_KERNELS_ENV = "EBPM_FORK_KERNELS"  # 0 starts every kernel as its own process
+PRELOAD_ENV = "EBPM_PRELOAD"  # 0: the server imports nothing beyond ipykernel (PRELOAD)
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +213,33 @@ class ForkServer:
             self._proc = self._sock = None
 
 
+_shared: ForkServer | None = None
+
+
+@contextlib.contextmanager
+def shared() -> Iterator[ForkServer]:
+    """One fork server for every run started inside (the pipelines of one ``ebpm run a.yaml
+    b.yaml``): what it preloaded during the first serves the first kernels of the next, which
+    would otherwise be forked before a new server had loaded anything. Closed at the end, so a
+    long-lived process (the scheduler) never forks kernels from modules loaded long ago."""
+    global _shared
+    server = ForkServer()
+    _shared = server
+    try:
+        yield server
+    finally:
+        _shared = None
+        server.close()
+
+
+def for_run() -> tuple[ForkServer, bool]:
+    """The fork server a run's pool uses, and whether the pool owns it (closes it when done):
+    the :func:`shared` one when inside it, else a new one."""
+    if _shared is not None:
+        return _shared, False
+    return ForkServer(), True
+
+
 # --- the server -----------------------------------------------------------------------------
 
 
@@ -210,6 +257,7 @@ def _run_kernel(request: dict[str, Any], launcher: str) -> None:  # pragma: no c
         os.chdir(cwd)
         os.environ.clear()
         os.environ.update(request["env"])
+        _after_fork()
         sys.argv = [launcher, *request["argv"][1:]]
         from ipykernel import kernelapp
 
@@ -243,6 +291,44 @@ def _reap(sock: socket.socket) -> None:
         sock.sendall(json.dumps({"exit": pid, "code": code}).encode() + b"\n")
 
 
+#: Imported by the server while idle, in this order (each one's own imports first), so that
+#: forked kernels find them loaded. None reads a task's environment on import.
+PRELOAD: tuple[str, ...] = (
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "statsmodels.api",
+    "ebpm.catalog",
+    "ebpm.estimators",
+    "ebpm.japan",
+    "ebpm.report",
+    "matplotlib.pyplot",  # the backend is named by MPLBACKEND and loaded on first use
+    "ebpm.plotting",
+    "geopandas",
+)
+
+
+def _preload(name: str) -> None:  # pragma: no cover - runs in the server process
+    """Import ``name`` in the server; a module that fails is left to the kernel, which then
+    reports the error where the notebook imports it."""
+    import importlib
+
+    with contextlib.suppress(Exception):
+        importlib.import_module(name)
+
+
+def _after_fork() -> None:  # pragma: no cover - runs in a forked kernel
+    """What a preloaded module took from the server, made the kernel's own: numpy's global
+    generator drawn afresh, matplotlib's backend as the kernel's ``MPLBACKEND`` names it."""
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
+    matplotlib = sys.modules.get("matplotlib")
+    backend = os.environ.get("MPLBACKEND")
+    if matplotlib is not None and backend and matplotlib.rcParams["backend"] != backend:
+        matplotlib.rcParams["backend"] = backend
+
+
 def serve(fd: int) -> None:  # pragma: no cover - runs in the server process
     """Answer requests on socket ``fd`` until the driver closes it."""
     import importlib.util
@@ -260,10 +346,13 @@ def serve(fd: int) -> None:  # pragma: no cover - runs in the server process
     launcher = (spec.origin if spec else None) or "ipykernel_launcher"  # sys.argv[0] of a kernel
     sock = socket.socket(fileno=fd)
     buffer = b""
+    preload = list(PRELOAD) if os.environ.get(PRELOAD_ENV, "1") != "0" else []
     while True:
-        ready, _, _ = select.select([sock], [], [], 0.1)
+        ready, _, _ = select.select([sock], [], [], 0 if preload else 0.1)
         _reap(sock)
         if not ready:
+            if preload:
+                _preload(preload.pop(0))
             continue
         chunk = sock.recv(1 << 20)
         if not chunk:

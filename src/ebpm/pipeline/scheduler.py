@@ -278,7 +278,6 @@ def _task_env(
         TASK_ENV: f"{spec.name}/{task.name}",
         PROJECT_ROOT_ENV: str(spec.root),
         READS_IGNORE_ENV: os.pathsep.join(str(p) for p in not_inputs),
-        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     }
 
 
