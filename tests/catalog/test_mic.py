@@ -516,3 +516,24 @@ def test_a_changed_workbook_is_refused(rows, message):
 )
 def test_cells(cell, value, kind):
     assert mic._number(cell) == (value, kind)
+
+
+def test_the_panel_is_built_once_per_machine_and_read_back_exactly(cache_dir) -> None:
+    """Each report notebook runs in a kernel of its own: the first builds the panel (17
+    spreadsheets, 30,000 names matched), the others read it from the cache, the same frame to
+    the dtype and the same details, under a key that names the builder."""
+    files = [
+        (stem, mic.package_file(mic._PACKAGE, mic.resource("city", stem)))
+        for stem in mic.FISCAL_YEARS
+    ]
+    built, details = mic._build("city", [(stem, f["bytes"]) for stem, f in files])
+    first, first_details = mic._parsed("city", files)  # builds and stores
+    stored = list((cache_dir / "tables").rglob("*.parquet"))
+    assert len(stored) == 1
+    again, again_details = mic._parsed("city", files)  # reads it back
+    for frame in (first, again):
+        pd.testing.assert_frame_equal(frame, built)
+        assert frame.attrs == {}
+    assert first_details == again_details == details
+    record = stored[0].with_suffix(".json").read_text(encoding="utf-8")
+    assert mic._builder() in record  # a change to the builder's code builds again
