@@ -203,3 +203,18 @@ def test_bad_input_is_named(kwargs: dict, error: type, match: str) -> None:
     df = pd.DataFrame({"age": [1, 2, 3, 4], "sex": list("mfmf")})
     with pytest.raises(error, match=match):
         local_suppression(df, **kwargs)
+
+
+def test_importance_names_the_keys_themselves_not_their_text() -> None:
+    df = pd.DataFrame({1: [1, 1, 2, 2], 2: list("abab")})
+    with pytest.raises(InvalidOptionError, match=r"missing: \[1, 2\]; not keys: \['1', '2'\]"):
+        local_suppression(df, keys=[1, 2], k=2, importance=["1", "2"])
+
+
+def test_unsigned_keys_above_two_to_the_63_are_blanked() -> None:
+    big = np.array([2**63 + 5, 2**63 + 5, 2**63 + 7], dtype="uint64")
+    df = pd.DataFrame({"id_band": big, "sex": ["m", "m", "m"]})
+    out = local_suppression(df, keys=["id_band", "sex"], k=2)
+    assert str(out["id_band"].dtype) == "UInt64"
+    assert out["id_band"].tolist()[:2] == [2**63 + 5, 2**63 + 5]
+    assert out["id_band"].isna().tolist() == [False, False, True]

@@ -137,7 +137,11 @@ def _importance(df: pd.DataFrame, keys: list[str], importance: object) -> list[s
             f"last) to the least important, e.g. importance={list(reversed(keys))!r}"
         )
     given = list(importance)
-    if sorted(map(str, given)) != sorted(map(str, keys)) or len(set(given)) != len(given):
+    try:  # the keys themselves, not their text: key 1 is not importance "1"
+        same = len(set(given)) == len(given) == len(keys) and set(given) == set(keys)
+    except TypeError:  # an unhashable entry, such as a list
+        same = False
+    if not same:
         missing = [key for key in keys if key not in given]
         extra = [x for x in given if x not in keys]
         raise InvalidOptionError(
@@ -146,7 +150,7 @@ def _importance(df: pd.DataFrame, keys: list[str], importance: object) -> list[s
             + (f"not keys: {extra}; " if extra else "")
             + (
                 f"repeated: {sorted({str(x) for x in given if given.count(x) > 1})}; "
-                if len(set(given)) != len(given)
+                if len({str(x) for x in given}) != len(given)
                 else ""
             )
             + f"the keys are {keys}"
@@ -200,7 +204,11 @@ def _column_to_blank(
 
 def _blank(values: pd.Series, mask: np.ndarray) -> pd.Series:
     """``values`` with the positions in ``mask`` missing; integers become nullable."""
-    if pd.api.types.is_integer_dtype(values) and not isinstance(values.dtype, pd.ArrowDtype):
+    if pd.api.types.is_unsigned_integer_dtype(values) and not isinstance(
+        values.dtype, pd.ArrowDtype
+    ):
+        values = values.astype("UInt64")  # above 2**63 a uint64 does not fit Int64
+    elif pd.api.types.is_integer_dtype(values) and not isinstance(values.dtype, pd.ArrowDtype):
         values = values.astype("Int64")
     elif pd.api.types.is_bool_dtype(values):
         values = values.astype("boolean")
