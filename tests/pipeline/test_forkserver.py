@@ -23,6 +23,7 @@ from ebpm.pipeline.forkserver import (
     PRELOAD_ENV,
     ForkServer,
     forkable,
+    preload_for,
     shared,
 )
 
@@ -41,6 +42,13 @@ def server() -> Iterator[ForkServer]:
     fs = ForkServer()
     yield fs
     fs.close()
+
+
+def _servers(server: ForkServer) -> set[int]:
+    """The server's pid and its preloading server's."""
+    pid = server._proc.pid  # type: ignore[union-attr]
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return {pid, *map(int, children)}
 
 
 def _run(km: Any, code: str) -> str:
@@ -75,8 +83,8 @@ def test_a_forked_kernel_is_the_kernel_ipykernel_launcher_starts(tmp_path, serve
     assert forked["env"] == "task value"
     assert forked["session"] is True  # signals to the run's process group do not reach it
     assert forked["parent"] == plain["parent"] == str(os.getpid())
-    # forked from the server, not started by this process
-    assert forked["ppid"] == server._proc.pid  # type: ignore[union-attr]
+    # forked from the server (or the preloading server it forked), not started by this process
+    assert forked["ppid"] in _servers(server)
     assert plain["ppid"] == os.getpid()
 
 
@@ -168,7 +176,8 @@ PRELOADED = (
     "plt.plot([1, 2]); plt.show()\n"
     "print(json.dumps({'loaded': [m for m in PRELOAD if m in sys.modules], "
     "'backend': plt.get_backend(), 'draw': numpy.random.rand(), "
-    "'threads': __import__('os').environ.get('OPENBLAS_NUM_THREADS')}))"
+    "'threads': __import__('os').environ.get('OPENBLAS_NUM_THREADS'), "
+    "'ppid': __import__('os').getppid()}))"
 )
 
 
@@ -204,6 +213,9 @@ def test_kernels_forked_after_the_server_idled_find_the_common_modules_loaded(
     """The server imports PRELOAD while no kernel is asked for; kernels forked afterwards have
     them, still draw their own random numbers and still show figures inline."""
     server.warm(kernel_environment(KERNEL_ENV))
+    first, _ = _run_preloaded(tmp_path, server)
+    # asked for at once: forked by the server itself, not held until the preloading is done
+    assert first["ppid"] == server._proc.pid  # type: ignore[union-attr]
     deadline = time.monotonic() + 120
     while True:  # each probe is a kernel: the server preloads between them
         seen, shown = _run_preloaded(tmp_path, server)
@@ -214,6 +226,7 @@ def test_kernels_forked_after_the_server_idled_find_the_common_modules_loaded(
     assert seen["backend"] == "module://matplotlib_inline.backend_inline"
     assert ["image/png", "text/plain"] in shown  # the figure, inline
     assert seen["threads"] == "1"
+    assert seen["ppid"] != first["ppid"]  # forked by the preloading server
     again, _ = _run_preloaded(tmp_path, server)
     assert again["draw"] != seen["draw"]  # numpy's global generator is not the server's
 
@@ -250,3 +263,17 @@ def test_the_pipelines_of_one_run_share_one_server() -> None:
         assert alone._fork_server is not server
     finally:
         alone.close()
+
+
+def test_what_is_preloaded_follows_what_the_notebooks_import() -> None:
+    """A run of ebpm report notebooks gets all of PRELOAD; notebooks that import a few known
+    libraries get those; a notebook that imports nothing heavy, or only its own modules, gets
+    nothing (preloading would only take CPU from its tasks)."""
+    assert preload_for(["from ebpm import catalog, report\nx = 1"]) == list(PRELOAD)
+    assert preload_for(["import pandas as pd", "%matplotlib inline\nimport ebpm"]) == list(PRELOAD)
+    assert preload_for(["import numpy as np\nimport matplotlib.pyplot as plt", "import os"]) == [
+        "numpy",
+        "matplotlib.pyplot",
+    ]
+    assert preload_for(["from mylib import helpers\nimport requests", "from . import x"]) == []
+    assert preload_for(["print(1)", "this is not python ("]) == []

@@ -51,6 +51,7 @@ class FakeExecutor:
     """Delivers a Started and then the scripted outcome of each task at once; runs nothing."""
 
     instances: ClassVar[list[FakeExecutor]] = []
+    preloads: ClassVar[list[list[str] | None]] = []  # what each pool was told to preload
 
     def __init__(self, jobs: int, *, script: Script, on_submit: Callable[[Payload], None]) -> None:
         self.jobs = jobs
@@ -138,7 +139,8 @@ def _run(
 ) -> tuple[bool, dict[str, TaskResult], FakeExecutor]:
     FakeExecutor.instances.clear()
 
-    def make(jobs: int) -> FakeExecutor:
+    def make(jobs: int, *, preload: list[str] | None = None) -> FakeExecutor:
+        FakeExecutor.preloads.append(preload)
         return FakeExecutor(jobs, script=script or {}, on_submit=on_submit)
 
     monkeypatch.setattr(scheduler, "LocalExecutor", make)
@@ -286,7 +288,9 @@ def test_a_dask_address_runs_the_tasks_on_dask(spec, monkeypatch, published) -> 
         return FakeExecutor(jobs, script={}, on_submit=lambda payload: None)
 
     monkeypatch.setattr(scheduler, "DaskExecutor", dask)
-    monkeypatch.setattr(scheduler, "LocalExecutor", lambda jobs: pytest.fail("ran locally"))
+    monkeypatch.setattr(
+        scheduler, "LocalExecutor", lambda jobs, preload=None: pytest.fail("ran locally")
+    )
     FakeExecutor.instances.clear()
     plans = _plans(spec)
     ctx = context(spec, plans, run_id=RUN, scheduler="tcp://127.0.0.1:8786", jobs=3)
@@ -303,7 +307,7 @@ def test_only_tasks_that_are_not_unchanged_run(spec, monkeypatch, published) -> 
     monkeypatch.setattr(
         scheduler,
         "LocalExecutor",
-        lambda jobs: FakeExecutor(jobs, script={}, on_submit=lambda payload: None),
+        lambda jobs, preload=None: FakeExecutor(jobs, script={}, on_submit=lambda payload: None),
     )
     scheduler.Scheduler(context(spec, plans, run_id=RUN)).run()
     (executor,) = FakeExecutor.instances
@@ -312,3 +316,19 @@ def test_only_tasks_that_are_not_unchanged_run(spec, monkeypatch, published) -> 
     # b needs a, unchanged: what a made earlier is there to read
     assert next(p for p in executor.payloads if p.task == "b").env[NEEDS_ENV] == "a"
     assert next(p for p in executor.payloads if p.task == "d").env[NOT_OK_ENV] == ""
+
+
+def test_the_pool_preloads_what_the_notebooks_import(spec, monkeypatch, published) -> None:
+    """The fork server is told what the run's notebooks import: n.py imports nothing, so
+    nothing; an ebpm report notebook, all of PRELOAD."""
+    from ebpm.pipeline.forkserver import PRELOAD
+
+    FakeExecutor.preloads.clear()
+    _run(spec, monkeypatch)
+    assert FakeExecutor.preloads == [[]]
+    (spec.root / "notebooks" / "n.py").write_text(
+        '# %% tags=["parameters"]\nk: int = 0\n\n# %%\nfrom ebpm import report\nprint(k)\n',
+        encoding="utf-8",
+    )
+    _run(spec, monkeypatch)
+    assert FakeExecutor.preloads[-1] == list(PRELOAD)

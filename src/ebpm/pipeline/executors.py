@@ -71,7 +71,7 @@ class LocalExecutor:
     already up. Each task gets a fresh kernel, started with the task's own environment.
     """
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, *, preload: list[str] | None = None) -> None:
         self.jobs = max(1, int(jobs))
         self.results: queue.Queue[Outcome | Started] = queue.Queue()
         self.cancel_event = threading.Event()
@@ -80,7 +80,7 @@ class LocalExecutor:
         # kernels forked from one warm process: a start costs 0.03 s of CPU, not 0.24 s
         self._fork_server, self._owns_server = for_run()
         # in the kernels' base environment: what the server preloads reads it (BLAS threads)
-        self._fork_server.warm(kernel_environment(KERNEL_ENV))
+        self._fork_server.warm(kernel_environment(KERNEL_ENV), preload)
         # one launcher more than workers: a task shorter than a kernel start (about 0.5 s of
         # CPU) would otherwise wait for its kernel, with a core idle
         self.launchers = self.jobs + 1

@@ -8,16 +8,16 @@ which then goes on exactly as ``ipykernel_launcher`` would: the task's environme
 folder and ``sys.path[0]``, a session of its own (signals to the run do not reach it), stdin
 closed, and the kernel application parsing the same arguments.
 
-While no kernel is asked for, the server also imports what nearly every report notebook
-imports (:data:`PRELOAD`: numpy, pandas, scipy.stats, statsmodels, matplotlib, geopandas,
-ebpm's catalog, estimators, Japan and plotting helpers), one module at a time, so that a kernel
-forked later finds them loaded: about 1.5 s of CPU per task, paid once per run instead (a fork
-asked for meanwhile waits for one module at most; ``EBPM_PRELOAD=0`` turns it off). The pipelines
-of one ``ebpm run`` share one server (:func:`shared`). The server runs in the kernels' base
-environment (one BLAS thread, :data:`ebpm.pipeline.execute.KERNEL_ENV`), so what those modules
-read on import is what the kernel would have read (matplotlib's ``MPLBACKEND`` too: the
-backend it names loads on the kernel's first figure; a kernel whose ``MPLBACKEND`` differs has
-it set again after the fork). Nothing of the task's own is preloaded.
+The server also imports what nearly every report notebook imports (:data:`PRELOAD`: numpy,
+pandas, scipy.stats, statsmodels, matplotlib, geopandas, ebpm's catalog, estimators, Japan and
+plotting helpers), so that a kernel forked later finds them loaded: about 1.5 s of CPU per task,
+paid once per run instead. A second server, forked from the first at once, does the importing;
+kernels are forked by the first until it is ready, so none waits (``EBPM_PRELOAD=0`` turns it
+off). The pipelines of one ``ebpm run`` share one server (:func:`shared`). The servers run in
+the kernels' base environment (one BLAS thread, :data:`ebpm.pipeline.execute.KERNEL_ENV`), so
+what those modules read on import is what the kernel would have read (matplotlib's
+``MPLBACKEND`` too: the backend it names loads on the kernel's first figure; a kernel whose
+``MPLBACKEND`` differs has it set again after the fork). Nothing of the task's own is preloaded.
 Python's ``random`` is reseeded in each fork (``os.register_at_fork``), and numpy's global
 generator too when it is loaded, so kernels do not share random state.
 
@@ -40,22 +40,26 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 __all__ = [
     "FORK_KERNELS_ENV",
     "PRELOAD",
     "PRELOAD_ENV",
+    "PRELOAD_MODULES_ENV",
     "ForkServer",
     "ForkedKernel",
     "for_run",
     "forkable",
+    "preload_for",
     "shared",
 ]
 
 FORK_KERNELS_ENV = "EBPM_FORK_KERNELS"  # 0 starts every kernel as its own process
 PRELOAD_ENV = "EBPM_PRELOAD"  # 0: the server imports nothing beyond ipykernel (PRELOAD)
+#: Set by the driver in the server's environment: what to preload (comma-separated).
+PRELOAD_MODULES_ENV = "EBPM_PRELOAD_MODULES"
 
 log = logging.getLogger(__name__)
 
@@ -123,12 +127,17 @@ class ForkServer:
         self._reader: threading.Thread | None = None
         self._broken: str | None = None
 
-    def warm(self, env: dict[str, str]) -> None:
+    def warm(self, env: dict[str, str], preload: list[str] | None = None) -> None:
         """Start the server now (it imports ipykernel while the run prepares its first task),
-        unless kernels are not to be forked. ``env`` is the kernels' base environment."""
+        unless kernels are not to be forked. ``env`` is the kernels' base environment;
+        ``preload`` what the server imports for them (:func:`preload_for`; default
+        :data:`PRELOAD`)."""
         with self._lock:
             if self._proc is None and forkable([sys.executable, *_LAUNCHER]):
-                self._start({**env, "JPY_PARENT_PID": str(os.getpid())})
+                env = {**env, "JPY_PARENT_PID": str(os.getpid())}
+                if preload is not None:
+                    env[PRELOAD_MODULES_ENV] = ",".join(preload)
+                self._start(env)
 
     def _start(self, env: dict[str, str]) -> None:
         ours, theirs = socket.socketpair()
@@ -308,6 +317,41 @@ PRELOAD: tuple[str, ...] = (
 )
 
 
+#: Libraries known to import cleanly in the server (no task environment, no threads, no
+#: files of the project): preloaded when a run's notebooks import them without ebpm.
+_SAFE_TO_PRELOAD = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "geopandas")
+
+
+def preload_for(codes: Iterable[str]) -> list[str]:
+    """What the server preloads for a run whose notebooks' code cells are ``codes``.
+
+    All of :data:`PRELOAD` when one imports ebpm (its report notebooks use most of it, directly
+    or inside ebpm's functions); else the modules they import themselves among libraries known
+    to import cleanly (numpy, pandas, scipy, statsmodels, matplotlib, geopandas); else nothing:
+    preloading is work done in advance, which a run of notebooks that import little would pay
+    for on the cores its tasks need.
+    """
+    import ast
+
+    found: list[str] = []
+    for code in codes:
+        text = "\n".join(
+            "" if line.lstrip().startswith(("%", "!")) else line for line in code.splitlines()
+        )
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.append(node.module)
+    if any(name == "ebpm" or name.startswith("ebpm.") for name in found):
+        return list(PRELOAD)
+    return list(dict.fromkeys(n for n in found if n.split(".")[0] in _SAFE_TO_PRELOAD))
+
+
 def _preload(name: str) -> None:  # pragma: no cover - runs in the server process
     """Import ``name`` in the server; a module that fails is left to the kernel, which then
     reports the error where the notebook imports it."""
@@ -329,8 +373,106 @@ def _after_fork() -> None:  # pragma: no cover - runs in a forked kernel
         matplotlib.rcParams["backend"] = backend
 
 
+def _fork_kernel(
+    request: dict[str, Any], launcher: str, *close: socket.socket
+) -> dict[str, Any]:  # pragma: no cover - runs in a server process
+    """Fork the kernel ``request`` asks for; the reply for the driver."""
+    try:
+        pid = os.fork()
+    except OSError as err:
+        return {"error": str(err)}
+    if pid == 0:
+        for s in close:
+            s.close()
+        _run_kernel(request, launcher)
+    return {"pid": pid}
+
+
+def _send(sock: socket.socket, message: dict[str, Any]) -> None:
+    sock.sendall(json.dumps(message).encode() + b"\n")
+
+
+class _Lines:
+    """The JSON lines arriving on a socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = b""
+
+    def read(self) -> list[dict[str, Any]] | None:
+        """The complete lines now readable; None at the end of the stream."""
+        chunk = self.sock.recv(1 << 20)
+        if not chunk:
+            return None
+        self.buffer += chunk
+        out = []
+        while b"\n" in self.buffer:
+            line, self.buffer = self.buffer.split(b"\n", 1)
+            out.append(json.loads(line))
+        return out
+
+
+def _serve_plain(sock: socket.socket, launcher: str) -> None:  # pragma: no cover - a server
+    """Fork a kernel per request on ``sock``, report their exits, until ``sock`` closes."""
+    import select
+
+    lines = _Lines(sock)
+    while True:
+        ready, _, _ = select.select([sock], [], [], 0.1)
+        _reap(sock)
+        if not ready:
+            continue
+        requests = lines.read()
+        if requests is None:
+            return
+        for request in requests:
+            _send(sock, _fork_kernel(request, launcher, sock))
+
+
+def _preload_list() -> list[str]:  # pragma: no cover - runs in the server process
+    """What to preload: the driver's list (:func:`preload_for`), else :data:`PRELOAD`."""
+    given = os.environ.get(PRELOAD_MODULES_ENV)
+    if given is None:
+        return list(PRELOAD)
+    return [name for name in given.split(",") if name]
+
+
+def _start_preloader(launcher: str, driver: socket.socket) -> socket.socket | None:
+    """Fork the warm server: it imports :data:`PRELOAD`, says ``ready``, then forks the kernels
+    passed on to it (:func:`_serve_plain`). Its end of the pair; None if it cannot be forked.
+    """  # pragma: no cover - runs in the server process
+    ours, theirs = socket.socketpair()
+    try:
+        pid = os.fork()
+    except OSError:
+        ours.close()
+        theirs.close()
+        return None
+    if pid == 0:  # pragma: no cover - the preloader
+        code = 0
+        try:
+            ours.close()
+            driver.close()
+            for name in _preload_list():
+                _preload(name)
+            _send(theirs, {"ready": True})
+            _serve_plain(theirs, launcher)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    theirs.close()
+    return ours
+
+
 def serve(fd: int) -> None:  # pragma: no cover - runs in the server process
-    """Answer requests on socket ``fd`` until the driver closes it."""
+    """Answer requests on socket ``fd`` until the driver closes it.
+
+    With preloading on, the server forks a second one at once that imports :data:`PRELOAD`;
+    kernels are forked here until it is ready, and by it afterwards (their exits reach the
+    driver through here). So no kernel waits for a module being preloaded, and a preloader
+    that fails leaves the server as it was.
+    """
     import importlib.util
     import select
     from pathlib import Path
@@ -345,31 +487,46 @@ def serve(fd: int) -> None:  # pragma: no cover - runs in the server process
     spec = importlib.util.find_spec("ipykernel_launcher")
     launcher = (spec.origin if spec else None) or "ipykernel_launcher"  # sys.argv[0] of a kernel
     sock = socket.socket(fileno=fd)
-    buffer = b""
-    preload = list(PRELOAD) if os.environ.get(PRELOAD_ENV, "1") != "0" else []
+    driver = _Lines(sock)
+    preload = os.environ.get(PRELOAD_ENV, "1") != "0" and _preload_list()
+    warm = _start_preloader(launcher, sock) if preload else None
+    helper = _Lines(warm) if warm is not None else None
+    ready = False
+    waiting = 0  # requests passed to the preloader and not answered yet
     while True:
-        ready, _, _ = select.select([sock], [], [], 0 if preload else 0.1)
+        watched = [sock] + ([helper.sock] if helper else [])
+        readable, _, _ = select.select(watched, [], [], 0.1)
         _reap(sock)
-        if not ready:
-            if preload:
-                _preload(preload.pop(0))
+        if helper is not None and helper.sock in readable:
+            messages = helper.read()
+            if messages is None:  # the preloader ended: fork here again
+                helper.sock.close()
+                helper, ready = None, False
+                for _ in range(waiting):
+                    _send(sock, {"error": "the preloading kernel server ended"})
+                waiting = 0
+            else:
+                for message in messages:
+                    if message.get("ready"):
+                        ready = True
+                        continue
+                    if "exit" not in message:
+                        waiting -= 1
+                    _send(sock, message)
+        if sock not in readable:
             continue
-        chunk = sock.recv(1 << 20)
-        if not chunk:
+        requests = driver.read()
+        if requests is None:
+            if helper is not None:
+                helper.sock.close()  # the preloader sees the end and exits
             return
-        buffer += chunk
-        while b"\n" in buffer:
-            line, buffer = buffer.split(b"\n", 1)
-            request = json.loads(line)
-            try:
-                pid = os.fork()
-            except OSError as err:
-                sock.sendall(json.dumps({"error": str(err)}).encode() + b"\n")
-                continue
-            if pid == 0:
-                sock.close()
-                _run_kernel(request, launcher)
-            sock.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+        for request in requests:
+            if ready and helper is not None:
+                _send(helper.sock, request)
+                waiting += 1
+            else:
+                close = [sock] + ([helper.sock] if helper else [])
+                _send(sock, _fork_kernel(request, launcher, *close))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,6 +34,7 @@ from ebpm.pipeline.events import Cancelling, TaskDone, TaskRetrying, TaskStarted
 from ebpm.pipeline.execute import KERNEL_ENV, Outcome, Payload
 from ebpm.pipeline.executors import DaskExecutor, LocalExecutor, Started
 from ebpm.pipeline.fingerprint import read_digests
+from ebpm.pipeline.forkserver import preload_for
 from ebpm.pipeline.plan import RunContext
 from ebpm.pipeline.publish import publish_finished, publish_task
 from ebpm.pipeline.records import utc_now
@@ -55,11 +56,11 @@ class Scheduler:
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
         self.to_run = ctx.to_run
+        self.sources: dict[Path, str] = {}  # each notebook's JSON, read once
         if ctx.scheduler:
             self.executor: Any = DaskExecutor(ctx.scheduler, jobs=ctx.jobs, run_id=ctx.run_id)
         else:
-            self.executor = LocalExecutor(min(ctx.jobs, len(self.to_run)))
-        self.sources: dict[Path, str] = {}  # each notebook's JSON, read once
+            self.executor = LocalExecutor(min(ctx.jobs, len(self.to_run)), preload=self._preload())
         self.waiting = set(self.to_run)
         self.active: set[str] = set()  # submitted, not finished (incl. waiting for a retry)
         self.running: set[str] = set()  # executing now
@@ -113,6 +114,28 @@ class Scheduler:
         self.executor.cancel()
         for t in self.timers:
             t.cancel()
+
+    def _preload(self) -> list[str]:
+        """What the kernels' fork server preloads for the notebooks of this run
+        (:func:`ebpm.pipeline.forkserver.preload_for`); a notebook that cannot be read here
+        fails its task when submitted, as before."""
+        import json
+
+        codes: list[str] = []
+        for name in self.to_run:
+            path = self.ctx.plans[name].task.notebook
+            try:
+                if path not in self.sources:
+                    self.sources[path] = _notebook_json(path, self.ctx.kernel)
+                cells = json.loads(self.sources[path]).get("cells", [])
+            except Exception:
+                continue
+            codes += [
+                "".join(c["source"]) if isinstance(c["source"], list) else str(c["source"])
+                for c in cells
+                if c.get("cell_type") == "code"
+            ]
+        return preload_for(codes)
 
     def _status_of(self, name: str) -> str | None:
         r = self.ctx.plans[name].result
