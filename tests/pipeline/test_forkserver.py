@@ -136,8 +136,12 @@ def test_closing_ends_the_server(tmp_path) -> None:
     proc = fs._proc
     assert proc is not None
     assert proc.poll() is None
+    family = _servers(fs)  # the server and its preloading server
+    assert len(family) == 2
     fs.close()
     assert proc.poll() is not None
+    for pid in family - {proc.pid}:  # the preloader ended and was reaped, not left behind
+        assert not Path(f"/proc/{pid}").exists()
 
 
 def test_a_dead_server_costs_nothing_but_the_speed(tmp_path, server, caplog) -> None:

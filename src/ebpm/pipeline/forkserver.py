@@ -424,9 +424,23 @@ def _serve_plain(sock: socket.socket, launcher: str) -> None:  # pragma: no cove
             continue
         requests = lines.read()
         if requests is None:
+            _reap_all()
             return
         for request in requests:
             _send(sock, _fork_kernel(request, launcher, sock))
+
+
+def _reap_all(wait_s: float = 5.0) -> None:  # pragma: no cover - runs in a server process
+    """Wait for this server's children to end (the driver has killed its kernels by now), so
+    that their CPU time is counted with this process's, as a parent's should be."""
+    end = time.monotonic() + wait_s
+    while time.monotonic() < end:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.01)
 
 
 def _preload_list() -> list[str]:  # pragma: no cover - runs in the server process
@@ -519,6 +533,7 @@ def serve(fd: int) -> None:  # pragma: no cover - runs in the server process
         if requests is None:
             if helper is not None:
                 helper.sock.close()  # the preloader sees the end and exits
+            _reap_all()
             return
         for request in requests:
             if ready and helper is not None:
