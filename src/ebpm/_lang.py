@@ -767,8 +767,7 @@ DIAGNOSTICS: Words = {
 }
 AREAS["diagnostics"] = DIAGNOSTICS
 
-#: Research designs by their estimator's ``method``, in Japanese (English titles are the
-#: estimators' own).
+#: Research designs by their estimator's ``method`` in Japanese (English: the estimators' own).
 DESIGN_TITLES_JA = {
     "did": "差の差分法（二方向固定効果）",
     "staggered_did": "段階的導入の差の差分法（Callaway & Sant'Anna）",
@@ -779,7 +778,6 @@ DESIGN_TITLES_JA = {
     "its": "分断時系列分析",
     "moran": "大域的MoranのI（空間的自己相関）",
 }
-
 
 #: Japan Standard Time, in which Japanese pages give dates.
 _JST = timezone(timedelta(hours=9), "JST")
