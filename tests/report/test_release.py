@@ -11,7 +11,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from ebpm._protocol import MICRODATA_MIME
-from ebpm.errors import ColumnNotFoundError, DisclosureError
+from ebpm.errors import ColumnNotFoundError, DataError, DisclosureError, InvalidOptionError
 from ebpm.privacy import anonymize
 from ebpm.report import release
 from ebpm.site.render import check_disclosure
@@ -105,12 +105,14 @@ def test_the_release_reads_in_japanese(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_bad_input_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(release, "_display", lambda bundle: None)
-    with pytest.raises(TypeError, match=r"takes the records as a DataFrame"):
+    with pytest.raises(DataError, match=r"takes the records as a DataFrame"):
         release.microdata([[1, 2]], name="r", keys=["age"])
     with pytest.raises(ColumnNotFoundError, match=r"keys='agee'"):
         release.microdata(_records(), name="r", keys=["agee"])
-    with pytest.raises(ValueError, match=r"k=0 must be a whole number"):
+    with pytest.raises(InvalidOptionError, match=r"k=0 must be a whole number"):
         release.microdata(_records(), name="r", keys=["age"], k=0)
+    with pytest.raises(InvalidOptionError, match=r"download='no' must be True .* or False"):
+        release.microdata(_records(), name="r", keys=["age"], download="no")
 
 
 def test_the_release_carries_its_file_with_the_sha256_shown(
@@ -226,3 +228,43 @@ def test_the_count_shown_is_the_files(monkeypatch: pytest.MonkeyPatch) -> None:
     with_file = _shown(monkeypatch, df, name="r", keys=["a", "b"])[MICRODATA_MIME]
     in_memory = _shown(monkeypatch, df, name="r", keys=["a", "b"], download=False)[MICRODATA_MIME]
     assert (with_file["violating"], in_memory["violating"]) == (0, 3)
+
+
+def _resigned(marker: dict[str, Any], csv: str, **changes: Any) -> dict[str, Any]:
+    """``marker`` carrying ``csv`` with its SHA-256, as if the notebook had shown that file."""
+    import hashlib
+
+    digest = hashlib.sha256(csv.encode("utf-8")).hexdigest()
+    return {**marker, "csv": csv, "sha256": digest, **changes}
+
+
+def test_the_gate_refuses_a_file_without_its_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    marker = _shown(
+        monkeypatch, anonymize(_records(), keys=["age", "sex"], k=3), name="r", keys=["age", "sex"]
+    )[MICRODATA_MIME]
+    no_sex = "\ufeffage,illness\n" + "20,a\n" * 7
+    with pytest.raises(
+        DisclosureError, match=r"release 'r': its file has no column\(s\) \['sex'\] among its keys"
+    ):
+        _gate(_resigned(marker, no_sex))
+
+
+def test_the_gate_measures_l_on_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mark saying l was reached, with a file where one key combination holds one value."""
+    df = pd.DataFrame({"reg": ["n"] * 4 + ["s"] * 4, "ill": list("xyxyxyxy")})
+    marker = _shown(
+        monkeypatch,
+        anonymize(df, keys=["reg"], k=2, l=2, sensitive="ill"),
+        name="r",
+        keys="reg",
+        k=2,
+    )[MICRODATA_MIME]
+    assert marker["l_ok"] is True
+    _gate(marker)
+    one_value = "\ufeffreg,ill\n" + "n,x\n" * 4 + "s,x\ns,y\ns,x\ns,y\n"
+    with pytest.raises(
+        DisclosureError,
+        match=r"release 'r': in its file, some combination of its keys holds only 1 value\(s\) "
+        r"of \['ill'\], short of the 2-diversity",
+    ):
+        _gate(_resigned(marker, one_value))

@@ -122,8 +122,7 @@ class Scheduler:
         import json
 
         codes: list[str] = []
-        for name in self.to_run:
-            path = self.ctx.plans[name].task.notebook
+        for path in dict.fromkeys(self.ctx.plans[n].task.notebook for n in self.to_run):
             try:
                 if path not in self.sources:
                     self.sources[path] = _notebook_json(path, self.ctx.kernel)

@@ -95,18 +95,26 @@ def microdata(
     import pandas as pd
 
     from ebpm._lang import current_lang
+    from ebpm.errors import DataError, InvalidOptionError
     from ebpm.privacy import ANONYMIZE_STEP, Anonymized
     from ebpm.privacy._checks import check_keys
 
     frame = data.data if isinstance(data, Anonymized) else data
     if not isinstance(frame, pd.DataFrame):
-        raise TypeError(
+        raise DataError(
             f"report.microdata({name!r}) takes the records as a DataFrame or the result of "
             f"ebpm.privacy.anonymize, not a {type(data).__name__}"
         )
     keys = check_keys(frame, keys)
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"report.microdata({name!r}): k={k!r} must be a whole number >= 1")
+        raise InvalidOptionError(
+            f"report.microdata({name!r}): k={k!r} must be a whole number >= 1, e.g. k=3"
+        )
+    if not isinstance(download, bool):
+        raise InvalidOptionError(
+            f"report.microdata({name!r}): download={download!r} must be True (publish the "
+            "records as CSV beside the report) or False"
+        )
     steps = [dict(s) for s in frame.attrs.get("privacy", [])]
     done = [s for s in steps if s.get("step") == ANONYMIZE_STEP]
     last = done[-1] if done else None
