@@ -244,3 +244,16 @@ def test_an_unusable_site_state_is_rebuilt_from_the_runs(spec: PipelineSpec) -> 
     before = (site / "_ebpm" / "state.json").read_bytes()
     repair_site_state(spec.root, site)
     assert (site / "_ebpm" / "state.json").read_bytes() == before
+
+
+def test_a_release_no_longer_made_is_taken_off_the_site(tmp_path: Path) -> None:
+    """The report's new run releases no microdata: the file an earlier run published goes;
+    another task's file, even one whose name starts alike, stays."""
+    from ebpm.pipeline.publish import _write_releases
+
+    folder = tmp_path / "reports" / "p"
+    folder.mkdir(parents=True)
+    for name in ("t.microdata.csv", "t.microdata-2.csv", "t.microdata.microdata.csv"):
+        (folder / name).write_text("age\n1\n", encoding="utf-8")
+    assert _write_releases("t", new_notebook(cells=[new_code_cell("1")]), folder) == {}
+    assert sorted(p.name for p in folder.iterdir()) == ["t.microdata.microdata.csv"]

@@ -12,6 +12,7 @@ import contextlib
 import functools
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -566,6 +567,11 @@ def _write_releases(task: str, nb: Any, folder: Path, lang: str = "en") -> dict[
         name = f"{task}.microdata.csv" if len(marks) == 1 else f"{task}.microdata-{i}.csv"
         atomic_write_text(folder / name, str(mark["csv"]))
         out[words(SITE, lang)["dl_microdata"].format(name=mark.get("name"))] = name
+    # a release an earlier report published and this one does not: not left on the site
+    ours = re.compile(re.escape(task) + r"\.microdata(-\d+)?\.csv")
+    for old in folder.glob(f"{task}.microdata*.csv"):
+        if ours.fullmatch(old.name) and old.name not in out.values():
+            old.unlink(missing_ok=True)
     return out
 
 
