@@ -185,9 +185,12 @@ PRELOADED = (
 )
 
 
-def _run_preloaded(tmp_path: Path, server: ForkServer) -> tuple[dict[str, Any], list[list[str]]]:
-    """PRELOADED's printout in a forked kernel, and the mimetypes of what it displayed."""
-    env = kernel_environment({**KERNEL_ENV, "EBPM_PROBE": "x"})
+def _run_preloaded(
+    tmp_path: Path, server: ForkServer, **extra: str
+) -> tuple[dict[str, Any], list[list[str]]]:
+    """PRELOADED's printout in a forked kernel (its environment: the base one and ``extra``),
+    and the mimetypes of what it displayed."""
+    env = kernel_environment({**KERNEL_ENV, "EBPM_PROBE": "x", **extra})
     km = start_kernel(kernel="python3", env=env, cwd=str(tmp_path), fork_server=server)
     kc = km.client()
     shown: list[list[str]] = []
@@ -233,6 +236,11 @@ def test_kernels_forked_after_the_server_idled_find_the_common_modules_loaded(
     assert seen["ppid"] != first["ppid"]  # forked by the preloading server
     again, _ = _run_preloaded(tmp_path, server)
     assert again["draw"] != seen["draw"]  # numpy's global generator is not the server's
+    # a kernel asking for another backend gets it, though matplotlib was loaded with inline
+    agg, agg_shown = _run_preloaded(tmp_path, server, MPLBACKEND="agg")
+    assert agg["loaded"] == list(PRELOAD)
+    assert agg["backend"] == "agg"
+    assert agg_shown == []
 
 
 def test_preloading_can_be_turned_off(tmp_path, monkeypatch) -> None:
